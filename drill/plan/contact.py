@@ -1,0 +1,123 @@
+"""Phone numbers and e-mail addresses as people write them, stored canonically.
+
+Numbers are accepted the Japanese way (`095-829-1124`, full-width digits, `+81 …`) and
+kept as E.164 (`+81958291124`). Japan reserves no fictional range, so the bundled sample
+uses numbers that cannot be assigned to anyone: a local exchange never begins with 0
+(`095-000-XXXX`) and a mobile subscriber number never begins with 0 (`090-00XX-XXXX`).
+The second form is not valid to `phonenumbers`, so it is accepted only in a plan marked
+`sample: true`; conversely a sample plan must use nothing else (see `is_fictional`).
+"""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+__all__ = [
+    "FICTIONAL_EMAIL_SUFFIX",
+    "display_number",
+    "is_fictional_address",
+    "is_fictional_number",
+    "is_mobile",
+    "mask_number",
+    "normalise_address",
+    "normalise_number",
+]
+
+FICTIONAL_EMAIL_SUFFIX = ".example"  # RFC 2606: reserved, never resolves
+_FICTIONAL_MOBILE = re.compile(r"^\+81[789]00\d{7}$")  # 090-00XX-XXXX (and 070/080)
+_FICTIONAL_FIXED = re.compile(r"^\+8195000\d{4}$")  # 095-000-XXXX
+
+
+def normalise_number(text: str, *, allow_fictional: bool = False) -> str:
+    """E.164 for a number written any common way; ValueError says how to write it."""
+    raw = str(text).strip()
+    if allow_fictional:
+        digits = phonenumbers.normalize_digits_only(raw)
+        if raw.startswith("+81"):
+            candidate = "+" + digits
+        elif digits.startswith("0"):
+            candidate = "+81" + digits[1:]
+        else:
+            candidate = ""
+        if _FICTIONAL_MOBILE.match(candidate) or _FICTIONAL_FIXED.match(candidate):
+            return candidate
+    try:
+        number = phonenumbers.parse(raw, "JP")
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(
+            f"'{raw}' is not a phone number ({exc._msg}); write it like 095-829-1124"
+        ) from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(
+            f"'{raw}' is not a valid phone number; check the digits "
+            "(e.g. 095-829-1124, 090-1234-5678, +81 95 829 1124)"
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def display_number(e164: str) -> str:
+    """The Japanese way of writing a number: `+81958291124` -> `095-829-1124`."""
+    if _FICTIONAL_MOBILE.match(e164):
+        national = "0" + e164[3:]
+        return f"{national[:3]}-{national[3:7]}-{national[7:]}"
+    if _FICTIONAL_FIXED.match(e164):
+        national = "0" + e164[3:]
+        return f"{national[:3]}-{national[3:6]}-{national[6:]}"
+    try:
+        number = phonenumbers.parse(e164, "JP")
+    except phonenumbers.NumberParseException:
+        return e164
+    if number.country_code == 81:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def mask_number(e164: str) -> str:
+    """Masked for logs and circulated reports: `095-829-1124` -> `095-***-**24`."""
+    shown = display_number(e164)
+    digits_seen = sum(ch.isdigit() for ch in shown)
+    out: list[str] = []
+    seen = 0
+    for ch in shown:
+        if ch.isdigit():
+            seen += 1
+            keep = seen <= 3 or seen > digits_seen - 2
+            out.append(ch if keep else "*")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def is_mobile(e164: str) -> bool:
+    """True for numbers that can receive SMS (mobile, or fictional mobile)."""
+    if _FICTIONAL_MOBILE.match(e164):
+        return True
+    try:
+        number = phonenumbers.parse(e164, "JP")
+    except phonenumbers.NumberParseException:
+        return False
+    kind = phonenumbers.number_type(number)
+    return kind in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
+
+
+def is_fictional_number(e164: str) -> bool:
+    """True for the unassignable ranges the sample plan uses (see module docstring)."""
+    return bool(_FICTIONAL_MOBILE.match(e164) or _FICTIONAL_FIXED.match(e164))
+
+
+def normalise_address(text: str) -> str:
+    """A normalised e-mail address; ValueError says what is wrong."""
+    try:
+        return validate_email(str(text).strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"'{text}' is not a valid e-mail address: {exc}") from None
+
+
+def is_fictional_address(address: str) -> bool:
+    return address.lower().endswith(FICTIONAL_EMAIL_SUFFIX)

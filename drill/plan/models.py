@@ -1,0 +1,646 @@
+"""The plan as frozen, validated models: people, roles, contact trees, scenarios, playbooks.
+
+Every model is strict about its keys (`extra="forbid"`) and immutable (`frozen=True`);
+each field's docstring becomes its description in `drillkit schema`, so editors can
+complete and explain plan files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Iterator
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from drill.plan.contact import normalise_address, normalise_number
+from drill.plan.templates import TemplateProblem, check_template
+
+__all__ = [
+    "Agency",
+    "ChannelKind",
+    "ContactPoint",
+    "ContactTree",
+    "ContactsFile",
+    "Contents",
+    "Inject",
+    "Language",
+    "Level",
+    "Member",
+    "Messages",
+    "Metric",
+    "Person",
+    "Plan",
+    "PlanFile",
+    "PlanInfo",
+    "Playbook",
+    "Role",
+    "Scenario",
+    "ScenarioMessages",
+    "Site",
+    "Step",
+    "Target",
+    "Text",
+]
+
+_MODEL = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+Id = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64),
+    Field(description="An id: lower-case letters, digits, '-' and '_' (e.g. sysadmin-north)."),
+]
+Language = Literal["ja", "en"]
+
+
+class ChannelKind(StrEnum):
+    """How a person is paged."""
+
+    VOICE = "voice"
+    SMS = "sms"
+    EMAIL = "email"
+
+
+class Agency(StrEnum):
+    """Outside agencies (庁外の関係機関) a scenario may need to reach."""
+
+    PREFECTURE = "prefecture"  # 都道府県 市町村課
+    JLIS = "jlis"  # 地方公共団体情報システム機構
+    MINISTRY = "ministry"  # 総務省
+    VENDOR = "vendor"  # 保守業者
+    POLICE = "police"  # 警察
+    REGULATOR = "regulator"  # 個人情報保護委員会
+
+
+class Metric(StrEnum):
+    """What a target measures."""
+
+    ALL_SITES_REACHED = "all_sites_reached"
+    TREE_COMPLETED = "tree_completed"
+    LEVEL_COMPLETED = "level_completed"
+    SHARE_ACKNOWLEDGED = "share_acknowledged"
+
+
+class Text(BaseModel):
+    """Text in Japanese, with an optional English version. A plain string is Japanese."""
+
+    model_config = _MODEL
+
+    ja: str = Field(min_length=1)
+    """The Japanese text."""
+    en: str | None = None
+    """The English text; Japanese is shown where it is missing."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_string(cls, value: Any) -> Any:
+        return {"ja": value} if isinstance(value, str) else value
+
+    def get(self, language: str) -> str:
+        return self.en if language == "en" and self.en else self.ja
+
+    def __str__(self) -> str:
+        return self.ja
+
+
+class Site(BaseModel):
+    """A site (拠点): a regional centre (支所), the head office, a division."""
+
+    model_config = _MODEL
+
+    id: Id
+    """Unique id of the site."""
+    name: Text
+    """Its name (北部支所)."""
+    regional_centre: bool = True
+    """Whether it counts for "every regional centre reached" targets."""
+
+
+class ContactPoint(BaseModel):
+    """One way to reach a person: exactly one of `voice`, `sms`, `email`."""
+
+    model_config = _MODEL
+
+    voice: str | None = None
+    """A number to call, written as people do (095-829-1124); stored as E.164."""
+    sms: str | None = None
+    """A mobile number for SMS (Japanese landlines cannot receive SMS)."""
+    email: str | None = None
+    """An e-mail address."""
+    label: str | None = None
+    """What this is, for people (携帯, 庁舎, 自宅)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_kind(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            present = [k for k in ("voice", "sms", "email") if value.get(k) is not None]
+            if len(present) != 1:
+                raise PydanticCustomError(
+                    "contact_point",
+                    "a channel needs exactly one of voice, sms or email (found {found})",
+                    {"found": ", ".join(present) or "none"},
+                )
+        return value
+
+    @field_validator("voice", "sms")
+    @classmethod
+    def _number(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        sample = bool(info.context and info.context.get("sample"))
+        try:
+            return normalise_number(str(value), allow_fictional=sample)
+        except ValueError as exc:
+            raise PydanticCustomError("phone_number", str(exc)) from None
+
+    @field_validator("email")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return normalise_address(value)
+        except ValueError as exc:
+            raise PydanticCustomError("email_address", str(exc)) from None
+
+    @property
+    def kind(self) -> ChannelKind:
+        if self.voice is not None:
+            return ChannelKind.VOICE
+        if self.sms is not None:
+            return ChannelKind.SMS
+        return ChannelKind.EMAIL
+
+    @property
+    def address(self) -> str:
+        """The number (E.164) or e-mail address."""
+        value = self.voice or self.sms or self.email
+        assert value is not None
+        return value
+
+
+class Person(BaseModel):
+    """A person who may be paged: staff, or a desk at an outside agency."""
+
+    model_config = _MODEL
+
+    id: Id
+    """Unique id among people and roles."""
+    name: str = Field(min_length=1)
+    """Full name as written (山田 太郎), or the desk's name for an agency."""
+    kana: str | None = None
+    """Reading in kana (やまだ たろう), used by voice prompts and search."""
+    language: Language = "ja"
+    """The language of the messages this person receives."""
+    channels: tuple[ContactPoint, ...] = ()
+    """Ways to reach them, in order of preference within each kind."""
+    site: Id | None = None
+    """Where they usually work (a site id)."""
+    note: str | None = None
+    """Anything the duty officer should know (e.g. 夜間は携帯のみ)."""
+
+    def points(self, kind: ChannelKind) -> tuple[ContactPoint, ...]:
+        return tuple(point for point in self.channels if point.kind is kind)
+
+
+class Role(BaseModel):
+    """A role (責任体制): its holder and deputies (代理者). Outside agencies are roles too."""
+
+    model_config = _MODEL
+
+    id: Id
+    """Unique id among people and roles."""
+    name: Text
+    """The role's title (システム管理者)."""
+    holder: Id | None = None
+    """The person (or role) who holds it; empty when the post is vacant."""
+    deputies: tuple[Id, ...] = ()
+    """People (or roles) paged, in order, when the holder does not acknowledge."""
+    site: Id | None = None
+    """The site this role belongs to (セキュリティ責任者 of a regional centre)."""
+    agency: Agency | None = None
+    """Set for a role that is an outside agency (police, J-LIS, the prefecture, …)."""
+    critical: bool = False
+    """Whether an incident cannot proceed without this role (for lint DK-W005)."""
+    note: str | None = None
+    """Anything the duty officer should know."""
+
+
+Quorum = Literal["all", "any"] | Annotated[int, Field(ge=1)]
+
+
+class Member(BaseModel):
+    """A member of a level: a role (its holder, then deputies) or one person."""
+
+    model_config = _MODEL
+
+    ref: Id
+    """A role id or a person id."""
+    site: Id | None = None
+    """The branch (site) this member belongs to, if not the role's own site."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_id(cls, value: Any) -> Any:
+        return {"ref": value} if isinstance(value, str) else value
+
+
+class Level(BaseModel):
+    """One level of a contact tree: who is paged together, and when it counts as reached."""
+
+    model_config = _MODEL
+
+    id: Id
+    """Unique within the tree."""
+    name: Text
+    """What this level is (統括責任者への連絡)."""
+    mode: Literal["parallel", "sequential"] = "parallel"
+    """Page all members at once, or one after the other in the order listed."""
+    required: Quorum = "all"
+    """How many members must acknowledge: all, any, or a number."""
+    ack_timeout_minutes: float = Field(default=5, gt=0, le=24 * 60)
+    """How long to wait for an acknowledgement after each page before trying again."""
+    retries: int = Field(default=1, ge=0, le=10)
+    """How many times each channel is tried again after the first page."""
+    channels: tuple[ChannelKind, ...] = (ChannelKind.VOICE, ChannelKind.SMS, ChannelKind.EMAIL)
+    """The channel ladder, in order: each member is tried on these kinds, one after another."""
+    members: tuple[Member, ...] = Field(min_length=1)
+    """Roles or people of this level."""
+
+    @field_validator("channels")
+    @classmethod
+    def _ladder(cls, value: tuple[ChannelKind, ...]) -> tuple[ChannelKind, ...]:
+        if not value:
+            raise PydanticCustomError("channels", "name at least one channel (voice, sms, email)")
+        if len(set(value)) != len(value):
+            raise PydanticCustomError("channels", "each channel may appear once in the ladder")
+        return value
+
+    def ladder_minutes(self) -> float:
+        """How long one contact's whole ladder takes when nobody answers."""
+        return len(self.channels) * (1 + self.retries) * self.ack_timeout_minutes
+
+
+class ContactTree(BaseModel):
+    """A contact tree (緊急時連絡網): levels paged in order."""
+
+    model_config = _MODEL
+
+    id: Id
+    """Unique id of the tree."""
+    name: Text
+    """Its name (庁内緊急時連絡網)."""
+    scope: Literal["internal", "external"]
+    """internal (庁内, checklist 5-2) or external, with outside agencies (庁外, 5-3)."""
+    description: Text | None = None
+    """What the tree is for."""
+    levels: tuple[Level, ...] = Field(min_length=1)
+    """The levels, paged in order: a level starts when the one before it is reached."""
+
+
+class Target(BaseModel):
+    """A target the report checks (e.g. every regional centre reached within 10 minutes)."""
+
+    model_config = _MODEL
+
+    id: Id
+    """Unique id of the target."""
+    name: Text
+    """How people say it (全支所への連絡 10分以内)."""
+    metric: Metric
+    """What is measured."""
+    within_minutes: float = Field(gt=0)
+    """The time allowed, from the start of the run."""
+    tree: Id | None = None
+    """The tree measured (all trees of the scenario when empty)."""
+    level: Id | None = None
+    """The level measured, for level_completed."""
+    share: float | None = Field(default=None, gt=0, le=1)
+    """The share of contacts that must acknowledge, for share_acknowledged (0.9 = 90 %)."""
+
+    @model_validator(mode="after")
+    def _needs(self) -> Target:
+        if self.metric is Metric.LEVEL_COMPLETED and (self.tree is None or self.level is None):
+            raise PydanticCustomError("target", "level_completed needs both tree and level")
+        if self.metric is Metric.SHARE_ACKNOWLEDGED and self.share is None:
+            raise PydanticCustomError("target", "share_acknowledged needs share (e.g. 0.9)")
+        return self
+
+
+class Messages(BaseModel):
+    """What is sent, as templates: `{{ person }}`, `{{ role }}`, `{{ deadline }}`, …
+
+    The drill marker (【訓練】 / [DRILL]) is added by the channel layer, not here, so a
+    template cannot remove it.
+    """
+
+    model_config = _MODEL
+
+    voice: str = Field(min_length=1)
+    """Spoken by the voice call before the keypress prompt."""
+    sms: str = Field(min_length=1)
+    """The SMS text; an acknowledgement link is appended."""
+    email_subject: str = Field(min_length=1)
+    """The e-mail subject (one line)."""
+    email_body: str = Field(min_length=1)
+    """The e-mail body; an acknowledgement link is appended."""
+
+    @field_validator("voice", "sms", "email_subject", "email_body")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        try:
+            check_template(value)
+        except TemplateProblem as exc:
+            raise PydanticCustomError("template", str(exc)) from None
+        return value
+
+    @field_validator("email_subject")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if "\n" in value.strip() or "\r" in value:
+            raise PydanticCustomError("template", "the subject must be one line")
+        return value.strip()
+
+
+class ScenarioMessages(BaseModel):
+    """Messages in Japanese and, optionally, English (for people whose language is en)."""
+
+    model_config = _MODEL
+
+    ja: Messages
+    """Japanese messages."""
+    en: Messages | None = None
+    """English messages; Japanese is sent where they are missing."""
+
+    def get(self, language: str) -> Messages:
+        return self.en if language == "en" and self.en is not None else self.ja
+
+
+class Inject(BaseModel):
+    """A timed inject (状況付与): what happens at T+minutes in the scenario."""
+
+    model_config = _MODEL
+
+    at_minutes: float = Field(ge=0)
+    """Minutes from the start."""
+    text: Text
+    """What the duty officer is told."""
+
+
+class Scenario(BaseModel):
+    """A scripted scenario: which trees are activated, what is said, what must be done."""
+
+    model_config = _MODEL
+
+    id: Id
+    """Unique id (defaults to the file name)."""
+    kind: Literal["drill", "incident"]
+    """drill: a rehearsal (always marked 訓練); incident: a real-incident playbook."""
+    title: Text
+    """Its title (都道府県サーバ集約センター障害)."""
+    description: Text | None = None
+    """What happens in it."""
+    trees: tuple[Id, ...] = Field(min_length=1)
+    """The trees to activate, in order."""
+    messages: ScenarioMessages
+    """What is sent to the people paged."""
+    injects: tuple[Inject, ...] = ()
+    """Timed injects (状況付与)."""
+    playbook: Id | None = None
+    """The playbook the duty officer follows."""
+    targets: tuple[Id, ...] = ()
+    """Plan targets this scenario is measured against."""
+    checklist: tuple[str, ...] = ()
+    """Self-inspection items this scenario gives evidence for (5-2, 16-3, …)."""
+    required_agencies: tuple[Agency, ...] = ()
+    """Outside agencies its trees must reach (for lint DK-W006)."""
+
+
+class Step(BaseModel):
+    """A playbook step: an owner, a target time, dependencies, checklist items."""
+
+    model_config = _MODEL
+
+    id: Id
+    """Unique within the playbook."""
+    title: Text
+    """What to do (操作者識別カードの失効手続き)."""
+    owner: Id
+    """The role that does it."""
+    target_minutes: float | None = Field(default=None, gt=0)
+    """Due this many minutes after the start (on time / late / missed in the report)."""
+    depends_on: tuple[Id, ...] = ()
+    """Steps that must be completed first."""
+    checklist: tuple[str, ...] = ()
+    """Self-inspection items this step gives evidence for."""
+    detail: Text | None = None
+    """How to do it."""
+
+
+class Playbook(BaseModel):
+    """A playbook: the ordered steps the duty officer follows."""
+
+    model_config = _MODEL
+
+    id: Id
+    """Unique id (defaults to the file name)."""
+    title: Text
+    """Its title."""
+    steps: tuple[Step, ...] = Field(min_length=1)
+    """The steps, in order."""
+
+    def step(self, step_id: str) -> Step:
+        return next(step for step in self.steps if step.id == step_id)
+
+
+class PlanInfo(BaseModel):
+    """The emergency response plan (緊急時対応計画書) itself."""
+
+    model_config = _MODEL
+
+    organisation: Text
+    """The organisation (サンプル市)."""
+    title: Text
+    """The plan's title (住民基本台帳ネットワークシステム緊急時対応計画書)."""
+    version: str = Field(min_length=1)
+    """The plan's version ("2026.1")."""
+    approved_on: dt.date
+    """When it was approved (YYYY-MM-DD)."""
+    approved_by: str | None = None
+    """Who approved it."""
+    timezone: str = "Asia/Tokyo"
+    """The time zone in which times are shown (IANA name)."""
+    language: Language = "ja"
+    """The default language for messages and reports."""
+    sample: bool = False
+    """True for a sample plan: it can never be sent through a real provider."""
+    max_critical_roles: int = Field(default=2, ge=1)
+    """Lint DK-W005 fires when one person holds more critical roles than this."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise PydanticCustomError(
+                "timezone", "unknown time zone '{zone}'; use an IANA name like Asia/Tokyo",
+                {"zone": value},
+            ) from None
+        return value
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class Contents(BaseModel):
+    """Which trees, scenarios and playbooks the plan contains (all found, when omitted)."""
+
+    model_config = _MODEL
+
+    trees: tuple[Id, ...] | None = None
+    """Tree ids; when omitted, every tree under contacts/."""
+    scenarios: tuple[Id, ...] | None = None
+    """Scenario ids; when omitted, every file under scenarios/."""
+    playbooks: tuple[Id, ...] | None = None
+    """Playbook ids; when omitted, every file under playbooks/."""
+
+
+class PlanFile(BaseModel):
+    """`plan.yaml` at the root of a plan directory."""
+
+    model_config = _MODEL
+
+    plan: PlanInfo
+    """The plan itself."""
+    sites: tuple[Site, ...] = ()
+    """Sites: regional centres (支所), the head office, divisions."""
+    targets: tuple[Target, ...] = ()
+    """Targets the reports check."""
+    contents: Contents = Contents()
+    """Which trees, scenarios and playbooks it contains."""
+
+
+class ContactsFile(BaseModel):
+    """A file under contacts/: any of people, roles and trees."""
+
+    model_config = _MODEL
+
+    people: tuple[Person, ...] = ()
+    """People who may be paged."""
+    roles: tuple[Role, ...] = ()
+    """Roles, with holders and deputies."""
+    trees: tuple[ContactTree, ...] = ()
+    """Contact trees."""
+
+
+class Plan(BaseModel):
+    """A whole plan, assembled from its directory and checked across files."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    info: PlanInfo
+    sites: tuple[Site, ...] = ()
+    targets: tuple[Target, ...] = ()
+    people: tuple[Person, ...] = ()
+    roles: tuple[Role, ...] = ()
+    trees: tuple[ContactTree, ...] = ()
+    scenarios: tuple[Scenario, ...] = ()
+    playbooks: tuple[Playbook, ...] = ()
+    root: Path | None = None
+
+    @cached_property
+    def _index(self) -> dict[str, dict[str, Any]]:
+        return {
+            "site": {s.id: s for s in self.sites},
+            "target": {t.id: t for t in self.targets},
+            "person": {p.id: p for p in self.people},
+            "role": {r.id: r for r in self.roles},
+            "tree": {t.id: t for t in self.trees},
+            "scenario": {s.id: s for s in self.scenarios},
+            "playbook": {p.id: p for p in self.playbooks},
+        }
+
+    def person(self, person_id: str) -> Person:
+        return self._index["person"][person_id]  # type: ignore[no-any-return]
+
+    def role(self, role_id: str) -> Role:
+        return self._index["role"][role_id]  # type: ignore[no-any-return]
+
+    def site(self, site_id: str) -> Site:
+        return self._index["site"][site_id]  # type: ignore[no-any-return]
+
+    def tree(self, tree_id: str) -> ContactTree:
+        return self._index["tree"][tree_id]  # type: ignore[no-any-return]
+
+    def scenario(self, scenario_id: str) -> Scenario:
+        return self._index["scenario"][scenario_id]  # type: ignore[no-any-return]
+
+    def playbook(self, playbook_id: str) -> Playbook:
+        return self._index["playbook"][playbook_id]  # type: ignore[no-any-return]
+
+    def target(self, target_id: str) -> Target:
+        return self._index["target"][target_id]  # type: ignore[no-any-return]
+
+    def has(self, kind: str, item_id: str) -> bool:
+        return item_id in self._index[kind]
+
+    def is_role(self, ref: str) -> bool:
+        return ref in self._index["role"]
+
+    def roles_of(self, person_id: str) -> tuple[Role, ...]:
+        """Roles this person holds (not those where they are only a deputy)."""
+        return tuple(role for role in self.roles if role.holder == person_id)
+
+    def site_of(self, member: Member) -> str | None:
+        if member.site is not None:
+            return member.site
+        if self.is_role(member.ref):
+            return self.role(member.ref).site
+        return self.person(member.ref).site
+
+    def candidates(self, ref: str) -> tuple[Person, ...]:
+        """Who is paged for `ref`, in order: a person; or a role's holder then deputies.
+
+        A role named as holder or deputy expands to its own candidates; each person
+        appears once, at their first place.
+        """
+        out: list[Person] = []
+        seen_roles: set[str] = set()
+
+        def expand(item: str) -> Iterator[Person]:
+            if self.has("person", item):
+                yield self.person(item)
+                return
+            if item in seen_roles or not self.is_role(item):
+                return
+            seen_roles.add(item)
+            role = self.role(item)
+            for name in (role.holder, *role.deputies):
+                if name is not None:
+                    yield from expand(name)
+
+        for person in expand(ref):
+            if person not in out:
+                out.append(person)
+        return tuple(out)
+
+    def members(self, tree_id: str) -> Iterator[tuple[Level, Member]]:
+        for level in self.tree(tree_id).levels:
+            for member in level.members:
+                yield level, member
