@@ -7,6 +7,7 @@ up with `drillkit explain CODE`.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -49,10 +50,8 @@ class Finding:
         if self.file is not None:
             shown = self.file
             if root is not None:
-                try:
+                with contextlib.suppress(ValueError):
                     shown = self.file.relative_to(root)
-                except ValueError:
-                    pass
             parts.append(f"{shown}:{self.line}" if self.line else str(shown))
         if self.key:
             parts.append(self.key)
@@ -124,76 +123,147 @@ class _Code:
 
 CODES: dict[str, _Code] = {
     # Errors: the plan cannot be used until they are fixed.
-    "DK-E001": _Code("File cannot be read", "The file is missing, unreadable or not UTF-8.",
-                     "Save the file as UTF-8 and check its permissions."),
-    "DK-E002": _Code("YAML syntax error", "The file is not valid YAML.",
-                     "Fix the indentation or quoting at the line shown."),
-    "DK-E003": _Code("Unsafe or unknown YAML tag",
-                     "Only plain YAML is accepted; tags such as !!python/object could run code.",
-                     "Remove the tag and write the value as plain text, a list or a mapping."),
-    "DK-E004": _Code("Unknown key", "A key that this part of the plan does not have.",
-                     "Correct the spelling (see 'did you mean') or remove the key."),
+    "DK-E001": _Code(
+        "File cannot be read",
+        "The file is missing, unreadable or not UTF-8.",
+        "Save the file as UTF-8 and check its permissions.",
+    ),
+    "DK-E002": _Code(
+        "YAML syntax error",
+        "The file is not valid YAML.",
+        "Fix the indentation or quoting at the line shown.",
+    ),
+    "DK-E003": _Code(
+        "Unsafe or unknown YAML tag",
+        "Only plain YAML is accepted; tags such as !!python/object could run code.",
+        "Remove the tag and write the value as plain text, a list or a mapping.",
+    ),
+    "DK-E004": _Code(
+        "Unknown key",
+        "A key that this part of the plan does not have.",
+        "Correct the spelling (see 'did you mean') or remove the key.",
+    ),
     "DK-E005": _Code("Missing key", "A required key is absent.", "Add the key."),
-    "DK-E006": _Code("Invalid value", "A value has the wrong type or is out of range.",
-                     "Write the value as the message says."),
-    "DK-E007": _Code("Unknown reference",
-                     "A reference to a person, role, site, tree, level, playbook, step, "
-                     "target or checklist item that the plan does not define.",
-                     "Correct the id (see 'did you mean') or define it."),
-    "DK-E008": _Code("Duplicate id", "Two things of the plan share one id.",
-                     "Give each person, role, site, tree, scenario and playbook its own id."),
-    "DK-E009": _Code("Cycle", "Deputies or step dependencies refer back to themselves.",
-                     "Break the cycle so that every chain ends."),
-    "DK-E010": _Code("Undefined variable", "A ${VAR} has no value in the environment or .env.",
-                     "Set the variable in the environment or in the .env file beside plan.yaml."),
-    "DK-E011": _Code("Invalid phone number", "A phone number that is not a valid number.",
-                     "Write it as people do (095-829-1124) or in E.164 (+81958291124)."),
-    "DK-E012": _Code("Invalid e-mail address", "An e-mail address that is not valid.",
-                     "Correct the address."),
-    "DK-E013": _Code("Template error",
-                     "A message template has a syntax error or uses an unknown placeholder.",
-                     "Use only the placeholders listed in the message."),
-    "DK-E014": _Code("Nobody to page", "A role used by a tree or playbook has no holder and no "
-                     "deputy, so nobody can be paged or own the step.",
-                     "Name a holder (and deputies) for the role."),
-    "DK-E015": _Code("Sample plan with real contact details",
-                     "A plan marked `sample: true` must only use fictional numbers "
-                     "(095-000-XXXX, 090-00XX-XXXX) and addresses under .example.",
-                     "Use fictional details, or remove `sample: true` if this is your own plan."),
-    "DK-E016": _Code("Plan file missing", "The directory has no plan.yaml.",
-                     "Create plan.yaml at the root of the plan directory (see README)."),
+    "DK-E006": _Code(
+        "Invalid value",
+        "A value has the wrong type or is out of range.",
+        "Write the value as the message says.",
+    ),
+    "DK-E007": _Code(
+        "Unknown reference",
+        "A reference to a person, role, site, tree, level, playbook, step, "
+        "target or checklist item that the plan does not define.",
+        "Correct the id (see 'did you mean') or define it.",
+    ),
+    "DK-E008": _Code(
+        "Duplicate id",
+        "Two things of the plan share one id.",
+        "Give each person, role, site, tree, scenario and playbook its own id.",
+    ),
+    "DK-E009": _Code(
+        "Cycle",
+        "Deputies or step dependencies refer back to themselves.",
+        "Break the cycle so that every chain ends.",
+    ),
+    "DK-E010": _Code(
+        "Undefined variable",
+        "A ${VAR} has no value in the environment or .env.",
+        "Set the variable in the environment or in the .env file beside plan.yaml.",
+    ),
+    "DK-E011": _Code(
+        "Invalid phone number",
+        "A phone number that is not a valid number.",
+        "Write it as people do (095-829-1124) or in E.164 (+81958291124).",
+    ),
+    "DK-E012": _Code(
+        "Invalid e-mail address", "An e-mail address that is not valid.", "Correct the address."
+    ),
+    "DK-E013": _Code(
+        "Template error",
+        "A message template has a syntax error or uses an unknown placeholder.",
+        "Use only the placeholders listed in the message.",
+    ),
+    "DK-E014": _Code(
+        "Nobody to page",
+        "A role used by a tree or playbook has no holder and no "
+        "deputy, so nobody can be paged or own the step.",
+        "Name a holder (and deputies) for the role.",
+    ),
+    "DK-E015": _Code(
+        "Sample plan with real contact details",
+        "A plan marked `sample: true` must only use fictional numbers "
+        "(095-000-XXXX, 090-00XX-XXXX) and addresses under .example.",
+        "Use fictional details, or remove `sample: true` if this is your own plan.",
+    ),
+    "DK-E016": _Code(
+        "Plan file missing",
+        "The directory has no plan.yaml.",
+        "Create plan.yaml at the root of the plan directory (see README).",
+    ),
     # Warnings: the plan works, but a reviewer or an auditor would object.
-    "DK-W001": _Code("Role without a deputy", "Every role should have a deputy (代理者): when "
-                     "the holder cannot be reached, nobody else is paged.",
-                     "Add one or more deputies to the role."),
-    "DK-W002": _Code("Deputy is the holder", "A role lists its holder as a deputy, which adds "
-                     "nobody.", "Name a different person as deputy."),
-    "DK-W003": _Code("Shared number", "Two people share one phone number or address; one "
-                     "answer would acknowledge for both.",
-                     "Give each person their own number, or check the plan for a typo."),
-    "DK-W004": _Code("Unreachable person", "A person who is paged by a tree has no channel "
-                     "that the tree uses.", "Add a voice number, SMS number or e-mail address."),
-    "DK-W005": _Code("Too many critical roles", "One person holds more critical roles than the "
-                     "plan allows; in an incident they become the bottleneck.",
-                     "Spread the roles or give each a deputy who is someone else."),
-    "DK-W006": _Code("Outside agency missing", "A scenario needs an outside agency (police, "
-                     "J-LIS, prefecture, …) that none of its trees reaches (checklist 5-3).",
-                     "Add the agency's role to the external tree the scenario activates."),
-    "DK-W007": _Code("Target out of reach", "A target cannot be met if a holder does not "
-                     "answer: the deputy is paged only after the target has passed, or the "
-                     "tree's timeouts add up past it.",
-                     "Shorten the acknowledgement timeouts, page deputies in parallel, or "
-                     "revise the target."),
-    "DK-W008": _Code("Person without a role", "A person who holds no role and is no deputy is "
-                     "never paged.", "Give them a role or remove them."),
-    "DK-W009": _Code("SMS to a landline", "Japanese landlines cannot receive SMS.",
-                     "Use a mobile number for SMS."),
-    "DK-W010": _Code("Long SMS", "An SMS template needs more than one segment (70 characters "
-                     "in Japanese); some phones show the parts out of order.",
-                     "Shorten the SMS text."),
-    "DK-W011": _Code("Vacant role", "A role has no holder; its deputies are paged directly.",
-                     "Name a holder."),
-    "DK-W012": _Code("Not listed in plan.yaml", "A tree, scenario or playbook file is present but "
-                     "plan.yaml lists the contents explicitly and leaves it out.",
-                     "Add it to the lists in plan.yaml, or delete the file."),
+    "DK-W001": _Code(
+        "Role without a deputy",
+        "Every role should have a deputy (代理者): when "
+        "the holder cannot be reached, nobody else is paged.",
+        "Add one or more deputies to the role.",
+    ),
+    "DK-W002": _Code(
+        "Deputy is the holder",
+        "A role lists its holder as a deputy, which adds nobody.",
+        "Name a different person as deputy.",
+    ),
+    "DK-W003": _Code(
+        "Shared number",
+        "Two people share one phone number or address; one answer would acknowledge for both.",
+        "Give each person their own number, or check the plan for a typo.",
+    ),
+    "DK-W004": _Code(
+        "Unreachable person",
+        "A person who is paged by a tree has no channel that the tree uses.",
+        "Add a voice number, SMS number or e-mail address.",
+    ),
+    "DK-W005": _Code(
+        "Too many critical roles",
+        "One person holds more critical roles than the "
+        "plan allows; in an incident they become the bottleneck.",
+        "Spread the roles or give each a deputy who is someone else.",
+    ),
+    "DK-W006": _Code(
+        "Outside agency missing",
+        "A scenario needs an outside agency (police, "
+        "J-LIS, prefecture, …) that none of its trees reaches (checklist 5-3).",
+        "Add the agency's role to the external tree the scenario activates.",
+    ),
+    "DK-W007": _Code(
+        "Target out of reach",
+        "A target cannot be met if a holder does not "
+        "answer: the deputy is paged only after the target has passed, or the "
+        "tree's timeouts add up past it.",
+        "Shorten the acknowledgement timeouts, page deputies in parallel, or revise the target.",
+    ),
+    "DK-W008": _Code(
+        "Person without a role",
+        "A person who holds no role and is no deputy is never paged.",
+        "Give them a role or remove them.",
+    ),
+    "DK-W009": _Code(
+        "SMS to a landline",
+        "Japanese landlines cannot receive SMS.",
+        "Use a mobile number for SMS.",
+    ),
+    "DK-W010": _Code(
+        "Long SMS",
+        "An SMS template needs more than one segment (70 characters "
+        "in Japanese); some phones show the parts out of order.",
+        "Shorten the SMS text.",
+    ),
+    "DK-W011": _Code(
+        "Vacant role", "A role has no holder; its deputies are paged directly.", "Name a holder."
+    ),
+    "DK-W012": _Code(
+        "Not listed in plan.yaml",
+        "A tree, scenario or playbook file is present but "
+        "plan.yaml lists the contents explicitly and leaves it out.",
+        "Add it to the lists in plan.yaml, or delete the file.",
+    ),
 }

@@ -498,7 +498,8 @@ class PlanInfo(BaseModel):
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise PydanticCustomError(
-                "timezone", "unknown time zone '{zone}'; use an IANA name like Asia/Tokyo",
+                "timezone",
+                "unknown time zone '{zone}'; use an IANA name like Asia/Tokyo",
                 {"zone": value},
             ) from None
         return value

@@ -66,8 +66,13 @@ def load_document(file: Path) -> tuple[Document | None, list[Finding]]:
         text = file.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return None, [
-            Finding("DK-E001", Severity.ERROR, f"not UTF-8 (byte {exc.start})", file,
-                    fix="save the file as UTF-8")
+            Finding(
+                "DK-E001",
+                Severity.ERROR,
+                f"not UTF-8 (byte {exc.start})",
+                file,
+                fix="save the file as UTF-8",
+            )
         ]
     except OSError as exc:
         return None, [Finding("DK-E001", Severity.ERROR, f"cannot read: {exc.strerror}", file)]
@@ -88,8 +93,14 @@ def load_document(file: Path) -> tuple[Document | None, list[Finding]]:
         line = mark.line + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
         return None, [
-            Finding("DK-E002", Severity.ERROR, f"YAML syntax: {problem}", file, line,
-                    fix="check the indentation and quoting on this line and the one before")
+            Finding(
+                "DK-E002",
+                Severity.ERROR,
+                f"YAML syntax: {problem}",
+                file,
+                line,
+                fix="check the indentation and quoting on this line and the one before",
+            )
         ]
     except yaml.YAMLError as exc:
         return None, [Finding("DK-E002", Severity.ERROR, f"YAML: {exc}", file)]
@@ -107,28 +118,51 @@ class _Walker:
 
     def _refuse(self, code: str, message: str, node: yaml.Node, path: Path_, fix: str) -> None:
         raise _Refused(
-            Finding(code, Severity.ERROR, message, self.doc.file, node.start_mark.line + 1,
-                    format_path(path) or None, fix)
+            Finding(
+                code,
+                Severity.ERROR,
+                message,
+                self.doc.file,
+                node.start_mark.line + 1,
+                format_path(path) or None,
+                fix,
+            )
         )
 
     def value(self, node: yaml.Node, path: Path_) -> Any:
         self.count += 1
         if self.count > _MAX_NODES:
-            self._refuse("DK-E002", "the file expands to too many values (alias bomb?)", node,
-                         path, "remove the repeated aliases")
+            self._refuse(
+                "DK-E002",
+                "the file expands to too many values (alias bomb?)",
+                node,
+                path,
+                "remove the repeated aliases",
+            )
         if node.tag not in _STANDARD_TAGS:
-            self._refuse("DK-E003", f"tag {node.tag!r} is not allowed", node, path,
-                         "write plain YAML values without tags")
+            self._refuse(
+                "DK-E003",
+                f"tag {node.tag!r} is not allowed",
+                node,
+                path,
+                "write plain YAML values without tags",
+            )
         self.doc.lines.setdefault(path, node.start_mark.line + 1)
         if id(node) in self.active:
-            self._refuse("DK-E002", "an alias refers to itself", node, path,
-                         "remove the recursive alias")
+            self._refuse(
+                "DK-E002", "an alias refers to itself", node, path, "remove the recursive alias"
+            )
         if isinstance(node, yaml.ScalarNode):
             try:
                 return self.loader.construct_object(node, deep=True)
             except (yaml.constructor.ConstructorError, ValueError, OverflowError) as exc:
-                self._refuse("DK-E006", f"cannot read this value: {exc}", node, path,
-                             "quote the value if it is meant as text")
+                self._refuse(
+                    "DK-E006",
+                    f"cannot read this value: {exc}",
+                    node,
+                    path,
+                    "quote the value if it is meant as text",
+                )
         self.active.add(id(node))
         try:
             if isinstance(node, yaml.SequenceNode):
@@ -137,19 +171,34 @@ class _Walker:
             try:
                 self.loader.flatten_mapping(node)
             except yaml.constructor.ConstructorError as exc:
-                self._refuse("DK-E002", f"bad merge key: {exc.problem}", node, path,
-                             "merge only mappings with <<")
+                self._refuse(
+                    "DK-E002",
+                    f"bad merge key: {exc.problem}",
+                    node,
+                    path,
+                    "merge only mappings with <<",
+                )
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
                 key = self.value(key_node, (*path, "<key>"))
                 if not isinstance(key, str | int | bool) or key is None:
-                    self._refuse("DK-E006", "keys must be plain words", key_node, path,
-                                 "write the key as text")
+                    self._refuse(
+                        "DK-E006",
+                        "keys must be plain words",
+                        key_node,
+                        path,
+                        "write the key as text",
+                    )
                 key_text = str(key)
                 child = (*path, key_text)
                 if key_text in out:
-                    self._refuse("DK-E006", f"key '{key_text}' appears twice", key_node, child,
-                                 "keep one of them")
+                    self._refuse(
+                        "DK-E006",
+                        f"key '{key_text}' appears twice",
+                        key_node,
+                        child,
+                        "keep one of them",
+                    )
                 self.doc.lines[child] = key_node.start_mark.line + 1
                 out[key_text] = self.value(value_node, child)
             return out
@@ -180,8 +229,14 @@ def read_dotenv(file: Path) -> tuple[dict[str, str], list[Finding]]:
         name = name.strip()
         if not sep or not _NAME.match(name):
             findings.append(
-                Finding("DK-E006", Severity.ERROR, "expected NAME=value", file, number,
-                        fix="write one variable per line as NAME=value")
+                Finding(
+                    "DK-E006",
+                    Severity.ERROR,
+                    "expected NAME=value",
+                    file,
+                    number,
+                    fix="write one variable per line as NAME=value",
+                )
             )
             continue
         value = value.strip()
@@ -202,16 +257,28 @@ def substitute_env(doc: Document, env: Mapping[str, str]) -> list[Finding]:
                 return "${" + name + "}"
             if not _NAME.match(name):
                 findings.append(
-                    Finding("DK-E010", Severity.ERROR, f"'${{{name}}}' is not a variable name",
-                            doc.file, doc.line_of(path), format_path(path),
-                            "use letters, digits and _ (e.g. ${TANAKA_MOBILE})")
+                    Finding(
+                        "DK-E010",
+                        Severity.ERROR,
+                        f"'${{{name}}}' is not a variable name",
+                        doc.file,
+                        doc.line_of(path),
+                        format_path(path),
+                        "use letters, digits and _ (e.g. ${TANAKA_MOBILE})",
+                    )
                 )
                 return match.group(0)
             if name not in env:
                 findings.append(
-                    Finding("DK-E010", Severity.ERROR, f"${{{name}}} is not set", doc.file,
-                            doc.line_of(path), format_path(path),
-                            f"set {name} in the environment or in .env beside plan.yaml")
+                    Finding(
+                        "DK-E010",
+                        Severity.ERROR,
+                        f"${{{name}}} is not set",
+                        doc.file,
+                        doc.line_of(path),
+                        format_path(path),
+                        f"set {name} in the environment or in .env beside plan.yaml",
+                    )
                 )
                 return match.group(0)
             return env[name]

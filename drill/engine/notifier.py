@@ -1,0 +1,176 @@
+"""The contract between the engine and the channels.
+
+The engine hands a `Page` (one attempt to reach one person on one channel) to the
+`Notifier` for that channel kind and gets a `SendResult`: accepted by the provider, or
+failed before acceptance with a reason. What happens afterwards (an answer, a keypress,
+a confirmed link, busy, no answer, a bounce) comes back asynchronously through the
+engine's `Inbox`, from any source: webhook, reply poller, simulated person, operator.
+
+The drill marker (【訓練】 / [DRILL]) is **not** in `Page.message`: the channel adds it
+when `Page.mode == "drill"`, so no template can remove it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from enum import StrEnum
+from typing import Literal, Protocol
+
+from drill.plan.models import ChannelKind
+
+__all__ = [
+    "AckOutcome",
+    "DeliveryStatus",
+    "FailureReason",
+    "Inbox",
+    "Notifier",
+    "Page",
+    "RenderedMessage",
+    "SendResult",
+]
+
+Mode = Literal["drill", "incident"]
+
+
+class FailureReason(StrEnum):
+    """Why a page did not reach its person; shown in reports with a fix."""
+
+    INVALID_NUMBER = "invalid_number"
+    WRONG_NUMBER = "wrong_number"
+    UNREACHABLE = "unreachable"
+    LANDLINE = "landline"  # SMS to a landline
+    BLOCKED = "blocked"
+    BUSY = "busy"
+    NO_ANSWER = "no_answer"
+    NOT_ACKNOWLEDGED = "not_acknowledged"  # answered / delivered, but no keypress or link
+    BOUNCED = "bounced"
+    REFUSED = "refused"  # recipient refused by the mail server
+    RATE_LIMITED = "rate_limited"
+    TIMEOUT = "timeout"
+    PROVIDER_ERROR = "provider_error"
+    CONFIG = "config"  # the channel is not configured
+
+
+class DeliveryStatus(StrEnum):
+    """Progress of an accepted page, as the provider reports it."""
+
+    QUEUED = "queued"
+    RINGING = "ringing"
+    IN_PROGRESS = "in_progress"
+    DELIVERED = "delivered"
+    OPENED = "opened"  # an acknowledgement link was opened (GET), not yet confirmed
+    COMPLETED = "completed"
+
+
+class AckOutcome(StrEnum):
+    """What the engine did with an acknowledgement."""
+
+    ACCEPTED = "accepted"  # recorded durably; this contact is now acknowledged
+    DUPLICATE = "duplicate"  # same idempotency key seen before; nothing new recorded
+    ALREADY_ACKNOWLEDGED = "already_acknowledged"  # recorded, but the contact was already
+    UNKNOWN_PAGE = "unknown_page"
+    FINISHED = "finished"  # the drill is over; nothing recorded
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RenderedMessage:
+    """The scenario's messages rendered for one person, without the drill marker."""
+
+    voice: str
+    sms: str
+    email_subject: str
+    email_body: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Page:
+    """One attempt to reach one person on one channel."""
+
+    page_id: str
+    """Unique and stable for this attempt (the same after a resume)."""
+    drill_id: str
+    mode: Mode
+    """"drill" adds the marker; "incident" (confirmed real incident) does not."""
+    person_id: str
+    person_name: str
+    language: str
+    role_name: str | None
+    channel: ChannelKind
+    address: str
+    """E.164 number or e-mail address."""
+    attempt: int
+    """1 for the first page of this person on this channel, then 2, 3, …"""
+    message: RenderedMessage
+    deadline: dt.datetime | None = None
+    """When the engine stops waiting for an acknowledgement of this page (UTC)."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SendResult:
+    """The provider's answer to a send."""
+
+    accepted: bool
+    provider_id: str | None = None
+    failure: FailureReason | None = None
+    detail: str | None = None
+
+    @classmethod
+    def ok(cls, provider_id: str | None = None) -> SendResult:
+        return cls(True, provider_id)
+
+    @classmethod
+    def failed(cls, reason: FailureReason, detail: str | None = None) -> SendResult:
+        return cls(False, None, reason, detail)
+
+
+class Inbox(Protocol):
+    """How channels, webhooks, pollers and the operator report back to the engine."""
+
+    async def acknowledge(
+        self,
+        page_id: str,
+        *,
+        source: str,
+        key: str | None = None,
+        received_at: dt.datetime | None = None,
+        entered_by: str | None = None,
+    ) -> AckOutcome:
+        """Record an acknowledgement durably, then return what was done with it."""
+        ...
+
+    async def delivery_failed(
+        self,
+        page_id: str,
+        reason: FailureReason,
+        *,
+        detail: str | None = None,
+        key: str | None = None,
+    ) -> None:
+        """An accepted page failed later (busy, no answer, bounce, …)."""
+        ...
+
+    async def delivery_status(
+        self, page_id: str, status: DeliveryStatus, *, key: str | None = None
+    ) -> None:
+        """Progress of an accepted page (ringing, delivered, link opened, …)."""
+        ...
+
+
+class Notifier(Protocol):
+    """One channel back-end: voice, SMS, e-mail, or simulated people."""
+
+    kinds: frozenset[ChannelKind]
+    """The channel kinds this notifier delivers."""
+
+    async def start(self, inbox: Inbox) -> None:
+        """Connect to the inbox (and the provider) before the first page."""
+        ...
+
+    async def send(self, page: Page) -> SendResult:
+        """Deliver one page; never raises for a provider problem (returns failed)."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections; pending callbacks may still arrive through the inbox."""
+        ...

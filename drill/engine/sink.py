@@ -1,0 +1,99 @@
+"""Where events go first: the durable sink (the event store) and the handler registry.
+
+The runner appends every event to an `EventSink` and awaits it **before** any handler
+sees the event, so an acknowledgement is durable before anyone is told of it. Handlers
+(TUI, console progress, live report) are isolated: one that raises is reported and the
+others still run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol
+
+from drill.engine.events import Event
+
+__all__ = ["Appended", "EventSink", "Handler", "HandlerSet", "MemorySink", "StoredEvent"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Appended:
+    """What the sink did with an event."""
+
+    seq: int
+    """Position of the event in its drill's chain (1-based)."""
+    duplicate: bool
+    """True when an event with the same idempotency key was already recorded: the new
+    event was kept as a duplicate (for the record) and must not be applied again."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """An event as read back from a sink."""
+
+    seq: int
+    event: Event
+    key: str | None
+    duplicate: bool
+
+
+class EventSink(Protocol):
+    """Durable, append-only storage of a drill's events."""
+
+    async def append(self, drill_id: str, event: Event, key: str | None = None) -> Appended:
+        """Store `event` durably and return only when it is safe on disk."""
+        ...
+
+    async def read(self, drill_id: str) -> Sequence[StoredEvent]:
+        """Every event of the drill, in order, duplicates included."""
+        ...
+
+
+class MemorySink:
+    """An in-memory sink for unit tests and throwaway runs: same semantics, no durability."""
+
+    def __init__(self) -> None:
+        self._events: dict[str, list[StoredEvent]] = {}
+        self._keys: dict[tuple[str, str], int] = {}
+
+    async def append(self, drill_id: str, event: Event, key: str | None = None) -> Appended:
+        chain = self._events.setdefault(drill_id, [])
+        duplicate = key is not None and (drill_id, key) in self._keys
+        seq = len(chain) + 1
+        chain.append(StoredEvent(seq, event, key, duplicate))
+        if key is not None and not duplicate:
+            self._keys[(drill_id, key)] = seq
+        return Appended(seq, duplicate)
+
+    async def read(self, drill_id: str) -> Sequence[StoredEvent]:
+        return list(self._events.get(drill_id, []))
+
+
+Handler = Callable[[str, Event], Awaitable[None] | None]
+
+
+class HandlerSet:
+    """Subscribers to the event stream; a failing handler never stops the others."""
+
+    def __init__(self, on_error: Callable[[Handler, BaseException], None] | None = None) -> None:
+        self._handlers: list[Handler] = []
+        self._on_error = on_error
+
+    def subscribe(self, handler: Handler) -> Callable[[], None]:
+        self._handlers.append(handler)
+        return lambda: self._handlers.remove(handler)
+
+    async def publish(self, drill_id: str, event: Event) -> None:
+        for handler in list(self._handlers):
+            try:
+                result = handler(drill_id, event)
+                if result is not None:
+                    await result
+            except Exception as exc:
+                log.exception("event handler %r failed", handler)
+                if self._on_error is not None:
+                    self._on_error(handler, exc)

@@ -1,0 +1,282 @@
+"""Lint: warnings about a plan that loads but that a reviewer or an auditor would object to.
+
+Each rule yields `Finding`s with a `DK-W…` code (see `drill.plan.findings.CODES`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from drill.plan.contact import display_number, is_mobile
+from drill.plan.findings import Finding, Severity
+from drill.plan.loader import Locator
+from drill.plan.models import Agency, ChannelKind, Metric, Plan, Target
+from drill.plan.templates import TemplateProblem, render_template
+
+__all__ = ["lint_plan", "sms_segments"]
+
+_W = Severity.WARNING
+_SAMPLE_VALUES = {
+    "person": "山田 太郎",
+    "role": "セキュリティ責任者",
+    "site": "北部支所",
+    "scenario": "都道府県サーバ集約センター障害",
+    "organisation": "サンプル市",
+    "deadline": "10:35",
+    "started": "10:30",
+}
+_MARKER_AND_LINK = 30  # 【訓練】 plus a short acknowledgement link, in characters
+
+
+def lint_plan(plan: Plan, locator: Locator) -> list[Finding]:
+    rules = (
+        _deputies,
+        _shared_numbers,
+        _reachability,
+        _critical_roles,
+        _agencies,
+        _targets,
+        _people_without_roles,
+        _sms_segments,
+    )
+    findings: list[Finding] = []
+    for rule in rules:
+        findings.extend(rule(plan, locator))
+    return findings
+
+
+def sms_segments(text: str) -> int:
+    """SMS segments for `text`: GSM-7 is not assumed; Japanese is UCS-2 (70, then 67 each)."""
+    length = sum(2 if ord(ch) > 0xFFFF else 1 for ch in text)
+    if all(ord(ch) < 128 for ch in text):
+        return 1 if length <= 160 else -(-length // 153)
+    return 1 if length <= 70 else -(-length // 67)
+
+
+def _deputies(plan: Plan, loc: Locator) -> Iterator[Finding]:
+    for role in plan.roles:
+        if role.holder is None:
+            yield loc.finding(
+                "DK-W011",
+                _W,
+                f"role '{role.id}' ({role.name}) has no holder",
+                "role",
+                role.id,
+                fix="name a holder",
+            )
+        if not role.deputies:
+            yield loc.finding(
+                "DK-W001",
+                _W,
+                f"role '{role.id}' ({role.name}) has no deputy",
+                "role",
+                role.id,
+                fix="add `deputies:` with one or more people",
+            )
+        elif role.holder is not None and role.holder in role.deputies:
+            index = role.deputies.index(role.holder)
+            yield loc.finding(
+                "DK-W002",
+                _W,
+                f"'{role.holder}' holds '{role.id}' and is also its deputy",
+                "role",
+                role.id,
+                "deputies",
+                index,
+                fix="name someone else as deputy",
+            )
+
+
+def _shared_numbers(plan: Plan, loc: Locator) -> Iterator[Finding]:
+    owners: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for person in plan.people:
+        seen: set[str] = set()
+        for i, point in enumerate(person.channels):
+            if point.address not in seen:
+                seen.add(point.address)
+                owners[point.address].append((person.id, i))
+    for address, holders in owners.items():
+        if len(holders) > 1:
+            names = ", ".join(person_id for person_id, _ in holders)
+            shown = address if "@" in address else display_number(address)
+            for person_id, i in holders[1:]:
+                yield loc.finding(
+                    "DK-W003",
+                    _W,
+                    f"{shown} is shared by {names}",
+                    "person",
+                    person_id,
+                    "channels",
+                    i,
+                    fix="give each person their own number or address",
+                )
+
+
+def _reachability(plan: Plan, loc: Locator) -> Iterator[Finding]:
+    reported: set[str] = set()
+    for tree in plan.trees:
+        for level in tree.levels:
+            for member in level.members:
+                for person in plan.candidates(member.ref):
+                    if person.id in reported:
+                        continue
+                    if not any(person.points(kind) for kind in level.channels):
+                        reported.add(person.id)
+                        kinds = ", ".join(level.channels)
+                        yield loc.finding(
+                            "DK-W004",
+                            _W,
+                            f"'{person.id}' is paged by tree '{tree.id}' level '{level.id}' "
+                            f"({kinds}) but has none of those channels",
+                            "person",
+                            person.id,
+                            fix=f"add a channel of kind {kinds}",
+                        )
+
+
+def _critical_roles(plan: Plan, loc: Locator) -> Iterator[Finding]:
+    limit = plan.info.max_critical_roles
+    for person in plan.people:
+        critical = [role.id for role in plan.roles_of(person.id) if role.critical]
+        if len(critical) > limit:
+            yield loc.finding(
+                "DK-W005",
+                _W,
+                f"'{person.id}' holds {len(critical)} critical roles ({', '.join(critical)}); "
+                f"the plan allows {limit}",
+                "person",
+                person.id,
+                fix="give some of these roles to someone else, with deputies",
+            )
+
+
+def _agencies(plan: Plan, loc: Locator) -> Iterator[Finding]:
+    for scenario in plan.scenarios:
+        reached: set[Agency] = set()
+        for tree_id in scenario.trees:
+            for _, member in plan.members(tree_id):
+                if plan.is_role(member.ref) and plan.role(member.ref).agency is not None:
+                    agency = plan.role(member.ref).agency
+                    assert agency is not None
+                    reached.add(agency)
+        for i, agency in enumerate(scenario.required_agencies):
+            if agency not in reached:
+                yield loc.finding(
+                    "DK-W006",
+                    _W,
+                    f"scenario '{scenario.id}' needs {agency.value} but none of its trees "
+                    f"({', '.join(scenario.trees)}) reaches it",
+                    "scenario",
+                    scenario.id,
+                    "required_agencies",
+                    i,
+                    fix=f"add a role with `agency: {agency.value}` to one of those trees",
+                )
+
+
+def _targets(plan: Plan, loc: Locator) -> Iterator[Finding]:
+    for target in plan.targets:
+        for tree_id in _target_trees(plan, target):
+            tree = plan.tree(tree_id)
+            levels = tree.levels
+            if target.metric is Metric.LEVEL_COMPLETED:
+                stop = next(i for i, lv in enumerate(levels) if lv.id == target.level)
+                levels = levels[: stop + 1]
+            elif target.metric is Metric.ALL_SITES_REACHED:
+                last = [
+                    i
+                    for i, lv in enumerate(levels)
+                    if any(
+                        plan.site_of(m) and _is_centre(plan, plan.site_of(m)) for m in lv.members
+                    )
+                ]
+                if not last:
+                    continue
+                levels = levels[: last[-1] + 1]
+            # Worst case that still meets the target: every holder is silent, every first
+            # deputy answers at once. Sequential levels add up their members.
+            worst = 0.0
+            for level in levels:
+                per_member = level.ladder_minutes()
+                worst += per_member * (len(level.members) if level.mode == "sequential" else 1)
+            if worst > target.within_minutes:
+                yield loc.finding(
+                    "DK-W007",
+                    _W,
+                    f"target '{target.id}' ({target.within_minutes:g} min) is missed whenever "
+                    f"holders do not answer: deputies of tree '{tree_id}' are reached only "
+                    f"after {worst:g} min",
+                    "target",
+                    target.id,
+                    fix="shorten ack_timeout_minutes or retries, or revise the target",
+                )
+
+
+def _is_centre(plan: Plan, site_id: str | None) -> bool:
+    return site_id is not None and plan.has("site", site_id) and plan.site(site_id).regional_centre
+
+
+def _target_trees(plan: Plan, target: Target) -> list[str]:
+    if target.tree is not None:
+        return [target.tree]
+    return [tree.id for tree in plan.trees]
+
+
+def _people_without_roles(plan: Plan, loc: Locator) -> Iterator[Finding]:
+    named: set[str] = set()
+    for role in plan.roles:
+        named.update(p for p in (role.holder, *role.deputies) if p)
+    for tree in plan.trees:
+        for level in tree.levels:
+            named.update(member.ref for member in level.members)
+    for person in plan.people:
+        if person.id not in named:
+            yield loc.finding(
+                "DK-W008",
+                _W,
+                f"'{person.id}' holds no role and is no deputy",
+                "person",
+                person.id,
+                fix="give them a role or remove them",
+            )
+
+
+def _sms_segments(plan: Plan, loc: Locator) -> Iterator[Finding]:
+    for person in plan.people:
+        for i, point in enumerate(person.channels):
+            if point.kind is ChannelKind.SMS and not is_mobile(point.address):
+                yield loc.finding(
+                    "DK-W009",
+                    _W,
+                    f"{display_number(point.address)} is not a mobile number",
+                    "person",
+                    person.id,
+                    "channels",
+                    i,
+                    fix="use a mobile number (070/080/090) for SMS",
+                )
+    for scenario in plan.scenarios:
+        for language in ("ja", "en"):
+            messages = getattr(scenario.messages, language)
+            if messages is None:
+                continue
+            try:
+                text = render_template(messages.sms, _SAMPLE_VALUES)
+            except TemplateProblem:
+                continue
+            padded = text + "x" * _MARKER_AND_LINK
+            segments = sms_segments(padded)
+            if segments > 1:
+                yield loc.finding(
+                    "DK-W010",
+                    _W,
+                    f"the {language} SMS of '{scenario.id}' needs {segments} segments "
+                    f"({len(text)} characters + marker and link)",
+                    "scenario",
+                    scenario.id,
+                    "messages",
+                    language,
+                    "sms",
+                    fix="keep Japanese SMS under about 40 characters",
+                )

@@ -1,0 +1,741 @@
+"""Load a plan directory: YAML -> `${VAR}` substitution -> frozen models -> cross-file checks.
+
+A plan directory holds `plan.yaml`, and `contacts/`, `scenarios/` and `playbooks/` with
+YAML files. Every error found is collected, with its file, line and key, before a
+`PlanError` is raised: a user fixes them all in one pass. Lint warnings come from
+`drill.plan.lint` and are returned beside the plan.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from drill.plan.checklist import CHECKLIST
+from drill.plan.contact import is_fictional_address, is_fictional_number
+from drill.plan.findings import Finding, PlanError, Severity, did_you_mean, format_path
+from drill.plan.models import (
+    ContactsFile,
+    ContactTree,
+    Plan,
+    PlanFile,
+    Playbook,
+    Scenario,
+)
+from drill.plan.source import Document, environment_for, load_document, substitute_env
+
+__all__ = ["LoadedPlan", "Locator", "load_plan", "sample_plan_dir"]
+
+PLAN_FILE = "plan.yaml"
+_M = TypeVar("_M", bound=BaseModel)
+_SP = TypeVar("_SP", Scenario, Playbook, ContactTree)
+_FOLDERS = ("contacts", "scenarios", "playbooks")
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a thing of the plan was written."""
+
+    file: Path
+    path: tuple[str | int, ...]
+
+
+@dataclass
+class Locator:
+    """Finds the file and line of any plan entity, for findings about it."""
+
+    documents: dict[Path, Document] = field(default_factory=dict)
+    places: dict[tuple[str, str], Place] = field(default_factory=dict)
+
+    def add(self, kind: str, item_id: str, file: Path, path: tuple[str | int, ...]) -> None:
+        self.places.setdefault((kind, item_id), Place(file, path))
+
+    def finding(
+        self,
+        code: str,
+        severity: Severity,
+        message: str,
+        kind: str,
+        item_id: str,
+        *sub: str | int,
+        fix: str | None = None,
+    ) -> Finding:
+        place = self.places.get((kind, item_id))
+        if place is None:
+            return Finding(code, severity, message, fix=fix, key=f"{kind} {item_id}")
+        path = (*place.path, *sub)
+        document = self.documents.get(place.file)
+        line = document.line_of(path) if document else None
+        return Finding(code, severity, message, place.file, line, format_path(path), fix)
+
+
+@dataclass(frozen=True)
+class LoadedPlan:
+    """A valid plan, with its lint findings and where everything was written."""
+
+    plan: Plan
+    findings: tuple[Finding, ...]
+    locator: Locator
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity is not Severity.INFO)
+
+
+def sample_plan_dir() -> Path:
+    """The bundled sample plan: the repository root, or the copy inside the wheel."""
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package.parent, package / "_sample"):
+        if (candidate / PLAN_FILE).is_file() and (candidate / "contacts").is_dir():
+            return candidate
+    raise PlanError([Finding("DK-E016", Severity.ERROR, "the bundled sample plan is missing")])
+
+
+def load_plan(directory: Path | str, *, lint: bool = True) -> LoadedPlan:
+    """Load and check a plan directory; raise PlanError with every error found."""
+    root = Path(directory).expanduser().resolve()
+    if root.is_file() and root.name in (PLAN_FILE, "plan.yml"):
+        root = root.parent
+    plan_file = root / PLAN_FILE
+    if not plan_file.is_file():
+        raise PlanError(
+            [
+                Finding(
+                    "DK-E016",
+                    Severity.ERROR,
+                    f"no {PLAN_FILE} in {root}",
+                    root,
+                    fix="point drillkit at a plan directory (plan.yaml, contacts/, scenarios/, "
+                    "playbooks/), e.g. `drillkit validate path/to/plan`",
+                )
+            ],
+            root,
+        )
+    return _Loader(root).load(lint=lint)
+
+
+class _Loader:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.findings: list[Finding] = []
+        self.locator = Locator()
+        self.env, env_findings = environment_for(root)
+        self.findings.extend(env_findings)
+
+    def error(
+        self,
+        code: str,
+        message: str,
+        kind: str,
+        item_id: str,
+        *sub: str | int,
+        fix: str | None = None,
+    ) -> None:
+        self.findings.append(
+            self.locator.finding(code, Severity.ERROR, message, kind, item_id, *sub, fix=fix)
+        )
+
+    # -- reading files ------------------------------------------------------------------
+
+    def _document(self, file: Path) -> Document | None:
+        document, problems = load_document(file)
+        self.findings.extend(problems)
+        if document is None:
+            return None
+        self.findings.extend(substitute_env(document, self.env))
+        self.locator.documents[file] = document
+        return document
+
+    def _validate(
+        self, model: type[_M], document: Document, sample: bool, defaults: dict[str, Any]
+    ) -> _M | None:
+        data = document.data
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            self.findings.append(
+                Finding(
+                    "DK-E006",
+                    Severity.ERROR,
+                    "the file must be a mapping of keys",
+                    document.file,
+                    document.line_of(()),
+                    fix=f"start the file with the keys of {model.__name__}",
+                )
+            )
+            return None
+        for key, value in defaults.items():
+            data.setdefault(key, value)
+        try:
+            return model.model_validate(data, context={"sample": sample})
+        except ValidationError as exc:
+            self.findings.extend(_findings_from(exc, model, document))
+            return None
+
+    def _files(self, folder: str) -> list[Path]:
+        directory = self.root / folder
+        if not directory.is_dir():
+            return []
+        return sorted(
+            p
+            for p in directory.iterdir()
+            if p.suffix in (".yaml", ".yml") and p.is_file() and not p.name.startswith(".")
+        )
+
+    # -- the whole plan -----------------------------------------------------------------
+
+    def load(self, *, lint: bool) -> LoadedPlan:
+        plan_doc = self._document(self.root / PLAN_FILE)
+        sample = False
+        if plan_doc is not None and isinstance(plan_doc.data, dict):
+            info = plan_doc.data.get("plan")
+            sample = isinstance(info, dict) and info.get("sample") is True
+        plan_file = self._validate(PlanFile, plan_doc, sample, {}) if plan_doc else None
+
+        contacts: list[tuple[Document, ContactsFile]] = []
+        for file in self._files("contacts"):
+            document = self._document(file)
+            if document is not None:
+                parsed = self._validate(ContactsFile, document, sample, {})
+                if parsed is not None:
+                    contacts.append((document, parsed))
+        scenarios = self._load_each("scenarios", Scenario, sample)
+        playbooks = self._load_each("playbooks", Playbook, sample)
+
+        if plan_file is None or _has_errors(self.findings):
+            raise PlanError(self.findings, self.root)
+
+        assert plan_doc is not None
+        plan = self._assemble(plan_doc, plan_file, contacts, scenarios, playbooks)
+        if plan is not None:
+            _CrossCheck(plan, self).run()
+        if plan is None or _has_errors(self.findings):
+            raise PlanError(self.findings, self.root)
+        findings = list(self.findings)
+        if lint:
+            from drill.plan.lint import lint_plan
+
+            findings.extend(lint_plan(plan, self.locator))
+        return LoadedPlan(plan, tuple(findings), self.locator)
+
+    def _load_each(self, folder: str, model: type[_SP], sample: bool) -> list[tuple[Document, _SP]]:
+        out: list[tuple[Document, _SP]] = []
+        for file in self._files(folder):
+            document = self._document(file)
+            if document is None:
+                continue
+            parsed = self._validate(model, document, sample, {"id": file.stem})
+            if parsed is not None:
+                out.append((document, parsed))
+        return out
+
+    def _assemble(
+        self,
+        plan_doc: Document,
+        plan_file: PlanFile,
+        contacts: Sequence[tuple[Document, ContactsFile]],
+        scenarios: Sequence[tuple[Document, Scenario]],
+        playbooks: Sequence[tuple[Document, Playbook]],
+    ) -> Plan | None:
+        seen: dict[tuple[str, str], Path] = {}
+
+        def register(
+            kind: str, namespace: str, item_id: str, doc: Document, path: tuple[str | int, ...]
+        ) -> bool:
+            key = (namespace, item_id)
+            if key in seen:
+                line = doc.line_of(path)
+                first = seen[key]
+                first_place = self.locator.places.get((namespace, item_id))
+                first_line = None
+                if first_place is not None and first in self.locator.documents:
+                    first_line = self.locator.documents[first].line_of(first_place.path)
+                where = f"{_rel(first, self.root)}:{first_line}" if first_line else str(first)
+                self.findings.append(
+                    Finding(
+                        "DK-E008",
+                        Severity.ERROR,
+                        f"{kind} id '{item_id}' is already used ({where})",
+                        doc.file,
+                        line,
+                        format_path((*path, "id")),
+                        "give it an id of its own",
+                    )
+                )
+                return False
+            seen[key] = doc.file
+            self.locator.add(namespace, item_id, doc.file, path)
+            if namespace != kind:
+                self.locator.add(kind, item_id, doc.file, path)
+            return True
+
+        for i, site in enumerate(plan_file.sites):
+            register("site", "site", site.id, plan_doc, ("sites", i))
+        for i, target in enumerate(plan_file.targets):
+            register("target", "target", target.id, plan_doc, ("targets", i))
+        people, roles, trees = [], [], []
+        for doc, parsed in contacts:
+            # People and roles share one namespace: a reference may name either.
+            for i, person in enumerate(parsed.people):
+                if register("person", "contact", person.id, doc, ("people", i)):
+                    people.append(person)
+            for i, role in enumerate(parsed.roles):
+                if register("role", "contact", role.id, doc, ("roles", i)):
+                    roles.append(role)
+            for i, tree in enumerate(parsed.trees):
+                if register("tree", "tree", tree.id, doc, ("trees", i)):
+                    trees.append(tree)
+                    for j, level in enumerate(tree.levels):
+                        self.locator.add(
+                            "level", f"{tree.id}/{level.id}", doc.file, ("trees", i, "levels", j)
+                        )
+        kept_scenarios = [
+            s for doc, s in scenarios if register("scenario", "scenario", s.id, doc, ())
+        ]
+        kept_playbooks = [
+            p for doc, p in playbooks if register("playbook", "playbook", p.id, doc, ())
+        ]
+        for doc, playbook in playbooks:
+            for j, step in enumerate(playbook.steps):
+                self.locator.add("step", f"{playbook.id}/{step.id}", doc.file, ("steps", j))
+
+        contents = plan_file.contents
+        trees = self._select("tree", trees, contents.trees, plan_doc, "trees")
+        kept_scenarios = self._select(
+            "scenario", kept_scenarios, contents.scenarios, plan_doc, "scenarios"
+        )
+        kept_playbooks = self._select(
+            "playbook", kept_playbooks, contents.playbooks, plan_doc, "playbooks"
+        )
+        if _has_errors(self.findings):
+            return None
+        return Plan(
+            info=plan_file.plan,
+            sites=plan_file.sites,
+            targets=plan_file.targets,
+            people=tuple(people),
+            roles=tuple(roles),
+            trees=tuple(trees),
+            scenarios=tuple(kept_scenarios),
+            playbooks=tuple(kept_playbooks),
+            root=self.root,
+        )
+
+    def _select(
+        self,
+        kind: str,
+        items: list[_SP],
+        listed: tuple[str, ...] | None,
+        plan_doc: Document,
+        key: str,
+    ) -> list[_SP]:
+        if listed is None:
+            return items
+        by_id = {getattr(item, "id"): item for item in items}  # noqa: B009  (all have .id)
+        for i, item_id in enumerate(listed):
+            if item_id not in by_id:
+                hint = did_you_mean(item_id, by_id)
+                path = ("contents", key, i)
+                self.findings.append(
+                    Finding(
+                        "DK-E007",
+                        Severity.ERROR,
+                        f"no {kind} '{item_id}' was found",
+                        plan_doc.file,
+                        plan_doc.line_of(path),
+                        format_path(path),
+                        hint or f"add the {kind} file or remove it from the list",
+                    )
+                )
+        for item_id in by_id:
+            if item_id not in listed:
+                self.findings.append(
+                    self.locator.finding(
+                        "DK-W012",
+                        Severity.WARNING,
+                        f"{kind} '{item_id}' is not listed in plan.yaml contents.{key}",
+                        kind,
+                        item_id,
+                        fix=f"add '{item_id}' to contents.{key} or delete it",
+                    )
+                )
+        return [by_id[item_id] for item_id in listed if item_id in by_id]
+
+
+class _CrossCheck:
+    """Checks that span files: references, cycles, vacancies, sample safety."""
+
+    def __init__(self, plan: Plan, loader: _Loader) -> None:
+        self.plan = plan
+        self.loader = loader
+
+    def ref(
+        self, kinds: Iterable[str], ref: str, what: str, kind: str, item_id: str, *sub: str | int
+    ) -> bool:
+        kinds = tuple(kinds)
+        if any(self.plan.has(k, ref) for k in kinds):
+            return True
+        choices: list[str] = []
+        for k in kinds:
+            choices.extend(self.plan._index[k])
+        hint = did_you_mean(ref, choices)
+        self.loader.error(
+            "DK-E007",
+            f"{what} '{ref}' is not defined",
+            kind,
+            item_id,
+            *sub,
+            fix=hint or f"define {what} '{ref}' or correct the id",
+        )
+        return False
+
+    def run(self) -> None:
+        plan = self.plan
+        for role in plan.roles:
+            if role.holder is not None:
+                self.ref(
+                    ("person", "role"), role.holder, "person or role", "role", role.id, "holder"
+                )
+            for i, deputy in enumerate(role.deputies):
+                self.ref(
+                    ("person", "role"), deputy, "person or role", "role", role.id, "deputies", i
+                )
+            if role.site is not None:
+                self.ref(("site",), role.site, "site", "role", role.id, "site")
+        for person in plan.people:
+            if person.site is not None:
+                self.ref(("site",), person.site, "site", "person", person.id, "site")
+        self._deputy_cycles()
+        for target in plan.targets:
+            if target.tree is not None and self.ref(
+                ("tree",), target.tree, "tree", "target", target.id, "tree"
+            ):
+                tree = plan.tree(target.tree)
+                levels = [level.id for level in tree.levels]
+                if target.level is not None and target.level not in levels:
+                    self.loader.error(
+                        "DK-E007",
+                        f"tree '{tree.id}' has no level '{target.level}'",
+                        "target",
+                        target.id,
+                        "level",
+                        fix=did_you_mean(target.level, levels) or f"use one of {levels}",
+                    )
+        for tree in plan.trees:
+            level_ids: set[str] = set()
+            for j, level in enumerate(tree.levels):
+                if level.id in level_ids:
+                    self.loader.error(
+                        "DK-E008",
+                        f"level id '{level.id}' appears twice",
+                        "tree",
+                        tree.id,
+                        "levels",
+                        j,
+                        "id",
+                        fix="give each level of a tree its own id",
+                    )
+                level_ids.add(level.id)
+                required = level.required
+                if isinstance(required, int) and required > len(level.members):
+                    self.loader.error(
+                        "DK-E006",
+                        f"requires {required} acknowledgements but has {len(level.members)} "
+                        "members",
+                        "tree",
+                        tree.id,
+                        "levels",
+                        j,
+                        "required",
+                        fix="lower `required` or add members",
+                    )
+                for k, member in enumerate(level.members):
+                    sub = ("levels", j, "members", k)
+                    known = self.ref(
+                        ("role", "person"), member.ref, "role or person", "tree", tree.id, *sub
+                    )
+                    if known and not plan.candidates(member.ref):
+                        self.loader.error(
+                            "DK-E014",
+                            f"role '{member.ref}' has no holder and no deputy",
+                            "tree",
+                            tree.id,
+                            *sub,
+                            fix="name a holder or deputies for the role",
+                        )
+                    if member.site is not None:
+                        self.ref(("site",), member.site, "site", "tree", tree.id, *sub, "site")
+        for scenario in plan.scenarios:
+            for i, tree_id in enumerate(scenario.trees):
+                self.ref(("tree",), tree_id, "tree", "scenario", scenario.id, "trees", i)
+            if scenario.playbook is not None:
+                self.ref(
+                    ("playbook",),
+                    scenario.playbook,
+                    "playbook",
+                    "scenario",
+                    scenario.id,
+                    "playbook",
+                )
+            for i, target_id in enumerate(scenario.targets):
+                self.ref(("target",), target_id, "target", "scenario", scenario.id, "targets", i)
+            self._checklist(scenario.checklist, "scenario", scenario.id)
+        for playbook in plan.playbooks:
+            step_ids = [step.id for step in playbook.steps]
+            seen_steps: set[str] = set()
+            for j, step in enumerate(playbook.steps):
+                if step.id in seen_steps:
+                    self.loader.error(
+                        "DK-E008",
+                        f"step id '{step.id}' appears twice",
+                        "playbook",
+                        playbook.id,
+                        "steps",
+                        j,
+                        "id",
+                        fix="give each step its own id",
+                    )
+                seen_steps.add(step.id)
+                if self.ref(
+                    ("role",), step.owner, "role", "playbook", playbook.id, "steps", j, "owner"
+                ) and not plan.candidates(step.owner):
+                    self.loader.error(
+                        "DK-E014",
+                        f"owner role '{step.owner}' is held by nobody",
+                        "playbook",
+                        playbook.id,
+                        "steps",
+                        j,
+                        "owner",
+                        fix="name a holder for the role, or choose another owner",
+                    )
+                for k, dep in enumerate(step.depends_on):
+                    if dep not in step_ids:
+                        self.loader.error(
+                            "DK-E007",
+                            f"step '{dep}' is not in this playbook",
+                            "playbook",
+                            playbook.id,
+                            "steps",
+                            j,
+                            "depends_on",
+                            k,
+                            fix=did_you_mean(dep, step_ids) or f"use one of {step_ids}",
+                        )
+                self._checklist(step.checklist, "playbook", playbook.id, "steps", j)
+            self._step_cycles(playbook.id, {s.id: s.depends_on for s in playbook.steps})
+        if plan.info.sample:
+            self._sample_is_fictional()
+
+    def _checklist(self, items: Sequence[str], kind: str, item_id: str, *sub: str | int) -> None:
+        for i, number in enumerate(items):
+            if number not in CHECKLIST:
+                self.loader.error(
+                    "DK-E007",
+                    f"'{number}' is not a checklist item drillkit knows",
+                    kind,
+                    item_id,
+                    *sub,
+                    "checklist",
+                    i,
+                    fix=did_you_mean(number, CHECKLIST) or f"use one of {', '.join(CHECKLIST)}",
+                )
+
+    def _deputy_cycles(self) -> None:
+        edges = {
+            role.id: [r for r in (role.holder, *role.deputies) if r and self.plan.is_role(r)]
+            for role in self.plan.roles
+        }
+        for cycle in _cycles(edges):
+            self.loader.error(
+                "DK-E009",
+                "deputies form a cycle: " + " → ".join([*cycle, cycle[0]]),
+                "role",
+                cycle[0],
+                "deputies",
+                fix="name a person as deputy somewhere in the chain",
+            )
+
+    def _step_cycles(self, playbook_id: str, edges: dict[str, tuple[str, ...]]) -> None:
+        for cycle in _cycles({k: list(v) for k, v in edges.items()}):
+            index = [s.id for s in self.plan.playbook(playbook_id).steps].index(cycle[0])
+            self.loader.error(
+                "DK-E009",
+                "steps depend on each other in a cycle: " + " → ".join([*cycle, cycle[0]]),
+                "playbook",
+                playbook_id,
+                "steps",
+                index,
+                "depends_on",
+                fix="remove one dependency of the cycle",
+            )
+
+    def _sample_is_fictional(self) -> None:
+        for person in self.plan.people:
+            for i, point in enumerate(person.channels):
+                real = (
+                    not is_fictional_address(point.address)
+                    if point.email is not None
+                    else not is_fictional_number(point.address)
+                )
+                if real:
+                    self.loader.error(
+                        "DK-E015",
+                        "a sample plan may only hold fictional contact details",
+                        "person",
+                        person.id,
+                        "channels",
+                        i,
+                        fix="use 095-000-XXXX, 090-00XX-XXXX or an address under .example",
+                    )
+
+
+def _cycles(edges: dict[str, list[str]]) -> list[list[str]]:
+    """Each elementary cycle found by depth-first search, reported once."""
+    found: list[list[str]] = []
+    reported: set[frozenset[str]] = set()
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in edges.get(node, []):
+            if state.get(nxt) == 1:
+                cycle = stack[stack.index(nxt) :]
+                if frozenset(cycle) not in reported:
+                    reported.add(frozenset(cycle))
+                    found.append(cycle)
+            elif nxt not in state:
+                visit(nxt)
+        stack.pop()
+        state[node] = 2
+
+    for node in edges:
+        if node not in state:
+            visit(node)
+    return found
+
+
+def _has_errors(findings: Iterable[Finding]) -> bool:
+    return any(f.severity is Severity.ERROR for f in findings)
+
+
+def _rel(file: Path, root: Path) -> str:
+    try:
+        return str(file.relative_to(root))
+    except ValueError:
+        return str(file)
+
+
+_CODES_BY_TYPE = {
+    "extra_forbidden": "DK-E004",
+    "missing": "DK-E005",
+    "phone_number": "DK-E011",
+    "email_address": "DK-E012",
+    "template": "DK-E013",
+}
+
+
+def _findings_from(exc: ValidationError, model: type[BaseModel], doc: Document) -> list[Finding]:
+    findings: list[Finding] = []
+    for error in exc.errors(include_url=False):
+        loc = _clean_loc(error["loc"])
+        kind = error["type"]
+        code = _CODES_BY_TYPE.get(kind, "DK-E006")
+        key = format_path(loc) or None
+        line = doc.line_of(loc)
+        fix: str | None
+        if kind == "extra_forbidden":
+            name = str(loc[-1]) if loc else ""
+            allowed = _fields_at(model, loc[:-1])
+            hint = did_you_mean(name, allowed)
+            fix = hint or (
+                f"the keys here are: {', '.join(sorted(allowed))}" if allowed else "remove it"
+            )
+            message = f"unknown key '{name}'"
+        elif kind == "missing":
+            message = f"'{loc[-1]}' is required" if loc else "a value is required"
+            fix = f"add '{loc[-1]}'" if loc else None
+        else:
+            message = error["msg"]
+            message = message.removeprefix("Value error, ")
+            fix = _fix_for(kind, error)
+        findings.append(Finding(code, Severity.ERROR, message, doc.file, line, key, fix))
+    return findings
+
+
+def _clean_loc(loc: Sequence[int | str]) -> tuple[str | int, ...]:
+    """Drop pydantic's union-branch labels from an error location."""
+    out: list[str | int] = []
+    for part in loc:
+        if isinstance(part, str) and (
+            part.startswith(("function-", "literal[", "constrained-", "tuple["))
+            or part in ("int", "str", "float", "bool", "dict", "list")
+        ):
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _fix_for(kind: str, error: Any) -> str | None:
+    ctx = error.get("ctx") or {}
+    if kind == "literal_error" and "expected" in ctx:
+        return f"write one of {ctx['expected']}"
+    if kind.startswith(("int_", "float_")):
+        return "write a number"
+    if kind == "string_pattern_mismatch":
+        return "ids use lower-case letters, digits, '-' and '_' (e.g. security-north)"
+    if kind == "enum" and "expected" in ctx:
+        return f"write one of {ctx['expected']}"
+    if kind in ("date_from_datetime_parsing", "date_parsing", "date_type"):
+        return "write the date as YYYY-MM-DD"
+    if kind in ("tuple_type", "list_type"):
+        return "write a list (one '- item' per line)"
+    if kind in ("model_type", "dict_type"):
+        return "write a mapping of keys"
+    return None
+
+
+def _fields_at(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
+    """The field names allowed at `loc` inside `model` (for 'did you mean')."""
+    current: Any = model
+    for part in loc:
+        current = _unwrap(current, item=isinstance(part, int))
+        if isinstance(part, int):
+            continue
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field_info = current.model_fields.get(part)
+            if field_info is None:
+                return []
+            current = field_info.annotation
+        else:
+            return []
+    current = _unwrap(current, item=False)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def _unwrap(annotation: Any, *, item: bool) -> Any:
+    """`tuple[X, ...]` -> X (for an index), `X | None` -> X."""
+    for _ in range(4):
+        origin = typing.get_origin(annotation)
+        args = typing.get_args(annotation)
+        if origin in (typing.Union, types.UnionType):
+            models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+            annotation = models[0] if models else args[0]
+        elif item and origin in (tuple, list):
+            annotation = args[0]
+            item = False
+        elif origin is typing.Annotated:
+            annotation = args[0]
+        else:
+            break
+    return annotation
