@@ -95,6 +95,13 @@ class PlanError(DrillError):
         head = f"{len(errors)} error(s) in the plan" + (f" at {root}" if root else "")
         super().__init__(head + ":\n" + "\n".join(lines))
 
+    @classmethod
+    def simple(cls, message: str, fix: str | None = None) -> PlanError:
+        """A plan error that is about a name the user typed, not about a file."""
+        error = cls([Finding("DK-E007", Severity.ERROR, message, fix=fix)])
+        error.message = message + (f" — {fix}" if fix else "")
+        return error
+
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """The nearest valid spelling, phrased for a message, or None."""

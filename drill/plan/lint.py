@@ -18,13 +18,24 @@ __all__ = ["lint_plan", "sms_segments"]
 
 _W = Severity.WARNING
 _SAMPLE_VALUES = {
-    "person": "山田 太郎",
-    "role": "セキュリティ責任者",
-    "site": "北部支所",
-    "scenario": "都道府県サーバ集約センター障害",
-    "organisation": "サンプル市",
-    "deadline": "10:35",
-    "started": "10:30",
+    "ja": {
+        "person": "山田 太郎",
+        "role": "セキュリティ責任者",
+        "site": "北部支所",
+        "scenario": "都道府県サーバ集約センター障害",
+        "organisation": "サンプル市",
+        "deadline": "10:35",
+        "started": "10:30",
+    },
+    "en": {
+        "person": "Taro Yamada",
+        "role": "Security officer",
+        "site": "North branch",
+        "scenario": "Prefecture server outage",
+        "organisation": "Sample City",
+        "deadline": "10:35",
+        "started": "10:30",
+    },
 }
 _MARKER_AND_LINK = 30  # 【訓練】 plus a short acknowledgement link, in characters
 
@@ -262,7 +273,7 @@ def _sms_segments(plan: Plan, loc: Locator) -> Iterator[Finding]:
             if messages is None:
                 continue
             try:
-                text = render_template(messages.sms, _SAMPLE_VALUES)
+                text = render_template(messages.sms, _SAMPLE_VALUES[language])
             except TemplateProblem:
                 continue
             padded = text + "x" * _MARKER_AND_LINK
@@ -278,5 +289,5 @@ def _sms_segments(plan: Plan, loc: Locator) -> Iterator[Finding]:
                     "messages",
                     language,
                     "sms",
-                    fix="keep Japanese SMS under about 40 characters",
+                    fix="keep Japanese SMS under about 40 characters, English under 130",
                 )

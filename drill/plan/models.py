@@ -156,6 +156,11 @@ class ContactPoint(BaseModel):
                 )
         return value
 
+    @field_validator("voice", "sms", mode="before")
+    @classmethod
+    def _digits_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
     @field_validator("voice", "sms")
     @classmethod
     def _number(cls, value: str | None, info: ValidationInfo) -> str | None:

@@ -89,9 +89,13 @@ def load_document(file: Path) -> tuple[Document | None, list[Finding]]:
     except _Refused as refused:
         return None, [refused.finding]
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # Report where the unfinished construct was opened (an unclosed bracket or quote)
+        # when YAML knows it: the problem line is often the one after the mistake.
+        mark = exc.context_mark or exc.problem_mark
         line = mark.line + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem_mark and exc.context_mark:
+            problem += f" ({exc.context} opened here, noticed on line {exc.problem_mark.line + 1})"
         return None, [
             Finding(
                 "DK-E002",
@@ -129,6 +133,33 @@ class _Walker:
             )
         )
 
+    def _scalar(self, node: yaml.ScalarNode, path: Path_) -> Any:
+        try:
+            value = self.loader.construct_object(node, deep=True)
+        except (yaml.constructor.ConstructorError, ValueError, OverflowError) as exc:
+            if node.tag.endswith(":timestamp"):
+                self._refuse(
+                    "DK-E006",
+                    f"cannot read this value as a date: {exc}",
+                    node,
+                    path,
+                    "write a real date as YYYY-MM-DD",
+                )
+            self._refuse(
+                "DK-E006",
+                f"cannot read this value: {exc}",
+                node,
+                path,
+                "quote the value if it is meant as text",
+            )
+        # 0958291124 or +81958291124 would become an integer and lose its leading 0 or +:
+        # digits written that way are always meant as text (phone numbers).
+        if isinstance(value, int) and not isinstance(value, bool) and node.style is None:
+            text = str(node.value)
+            if len(text) > 1 and text[0] in "0+":
+                return text
+        return value
+
     def value(self, node: yaml.Node, path: Path_) -> Any:
         self.count += 1
         if self.count > _MAX_NODES:
@@ -153,16 +184,7 @@ class _Walker:
                 "DK-E002", "an alias refers to itself", node, path, "remove the recursive alias"
             )
         if isinstance(node, yaml.ScalarNode):
-            try:
-                return self.loader.construct_object(node, deep=True)
-            except (yaml.constructor.ConstructorError, ValueError, OverflowError) as exc:
-                self._refuse(
-                    "DK-E006",
-                    f"cannot read this value: {exc}",
-                    node,
-                    path,
-                    "quote the value if it is meant as text",
-                )
+            return self._scalar(node, path)
         self.active.add(id(node))
         try:
             if isinstance(node, yaml.SequenceNode):
