@@ -1,0 +1,87 @@
+"""The dialect-specific corner of the event store. Everything SQLite-only lives here.
+
+The rest of the store is portable SQLAlchemy Core; PostgreSQL (asyncpg) needs nothing
+from this module: its default transactions already behave, and a drill's chain is
+serialised there by locking the drill's row (`SELECT … FOR UPDATE`, which SQLAlchemy
+leaves out on SQLite).
+
+SQLite, on every new connection:
+
+- `journal_mode=WAL`: readers (the TUI, a report) never block the writer, and a commit
+  is one append to the log.
+- `synchronous=FULL`: the log is fsynced at every commit, so an event is on disk when
+  `append` returns, even if the machine loses power. (NORMAL in WAL mode can lose the
+  last transactions on power loss; an acknowledgement must never be lost.)
+- `foreign_keys=ON`: SQLite leaves them off unless asked, per connection.
+- `busy_timeout`: wait for another process's write to finish instead of failing at once.
+
+Transactions: the driver's own implicit BEGIN is switched off and SQLAlchemy emits
+`BEGIN` itself; writers emit `BEGIN IMMEDIATE`, which takes the write lock at the start
+(waiting up to the busy timeout). A deferred transaction that reads the chain's head and
+then tries to write could find another process got there first and fail with
+SQLITE_BUSY immediately, without waiting; IMMEDIATE makes a second process (the ack
+server) queue up behind the first instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+__all__ = ["WRITE", "is_locked", "prepare_engine", "sqlite_settings"]
+
+WRITE = "drillkit_write"
+"""Execution option marking an engine (or connection) whose transactions write."""
+
+
+def prepare_engine(engine: AsyncEngine, *, busy_timeout: float) -> None:
+    """Install the per-connection settings and transaction handling for this dialect."""
+    if engine.dialect.name != "sqlite":
+        return
+    busy_ms = max(0, int(busy_timeout * 1000))
+
+    def on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = FULL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    def on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get(WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    event.listen(engine.sync_engine, "connect", on_connect)
+    event.listen(engine.sync_engine, "begin", on_begin)
+
+
+def is_locked(exc: BaseException) -> bool:
+    """True when the database refused because another writer held it for too long."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    message = str(exc.orig).lower()
+    # SQLite: SQLITE_BUSY / SQLITE_LOCKED; PostgreSQL: lock_timeout (SQLSTATE 55P03).
+    return (
+        "database is locked" in message
+        or "database table is locked" in message
+        or (getattr(exc.orig, "sqlstate", None) == "55P03")
+    )
+
+
+async def sqlite_settings(conn: AsyncConnection) -> dict[str, Any]:
+    """The connection's durability settings, for `drillkit doctor` and the tests."""
+    if conn.dialect.name != "sqlite":
+        return {}
+    settings: dict[str, Any] = {}
+    for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout"):
+        settings[name] = (await conn.exec_driver_sql(f"PRAGMA {name}")).scalar_one()
+    return settings

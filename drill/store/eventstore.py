@@ -1,0 +1,538 @@
+"""The event store: durable, append-only, hash-chained storage of every drill's events.
+
+`EventStore` implements the engine's `EventSink`. An `append` returns only after the
+event is committed (SQLite: WAL with `synchronous=FULL`), so the runner can tell the
+TUI, and the ack server can answer a webhook, knowing the event survives a crash.
+
+- Within one store, appends are serialised by a lock, so each drill's `seq` is gapless.
+- Across processes (the ack server beside the runner) each append is one write
+  transaction that reads the chain's head and inserts after it; SQLite's
+  `BEGIN IMMEDIATE` (see `dialect`) or, on PostgreSQL, a lock on the drill's row makes
+  the second writer wait. A lost race that still slips through (two writers creating
+  the same drill, the same key) hits a primary or unique key and is retried.
+- An event whose idempotency key is already recorded for the drill is stored anyway, as
+  a duplicate pointing at the original, and reported as such: the record shows that
+  the provider called back twice, and the engine applies it once.
+- Nothing here updates or deletes; the schema's triggers refuse it anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import os
+from collections.abc import Callable, Coroutine, Generator, Iterable, Sequence
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Row, and_, func, insert, select
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from drill.engine.events import EVENT_TYPES, Event, from_record, to_record
+from drill.engine.sink import Appended, StoredEvent
+from drill.errors import StoreError
+from drill.store import dialect, migrate
+from drill.store.chain import (
+    GENESIS,
+    ChainRow,
+    VerifyResult,
+    canonical_json,
+    event_hash,
+    verify_rows,
+)
+from drill.store.location import describe, resolve_url, sqlite_path
+from drill.store.records import DrillSummary, EventRecord, UnknownEvent
+from drill.store.schema import drills, events
+
+__all__ = ["EventStore"]
+
+log = logging.getLogger(__name__)
+
+_RACE_RETRIES = 5
+"""Attempts when a concurrent writer took the same seq or key first (see module doc)."""
+_KEY_CHUNK = 500
+"""Keys looked up per query: well under every database's bound-parameter limit."""
+
+Clock = Callable[[], dt.datetime]
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class EventStore:
+    """Append-only event storage for drills (SQLite by default, PostgreSQL later).
+
+    Open with `async with EventStore.open(url) as store:` or `store = await
+    EventStore.open(url)` and `await store.close()`.
+    """
+
+    def __init__(
+        self, engine: AsyncEngine, url: str, *, lock_timeout: float, clock: Clock = _utc_now
+    ) -> None:
+        """Use `EventStore.open`: it also migrates the schema and checks the database."""
+        self._engine = engine
+        self._writer = engine.execution_options(**{dialect.WRITE: True})
+        self._url = url
+        self._where = describe(url)
+        self._lock_timeout = lock_timeout
+        self._clock = clock
+        self._lock = asyncio.Lock()
+        self._closed = False
+        self._warned_types: set[str] = set()
+
+    # --- opening and closing ----------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        url: str | os.PathLike[str] | None = None,
+        *,
+        lock_timeout: float = 10.0,
+        clock: Clock = _utc_now,
+    ) -> _Opening:
+        """Open (creating and migrating if needed) the store at `url`.
+
+        `url` is a SQLAlchemy URL or a file path; None means `DRILLKIT_DB`, then the user's
+        data directory. `lock_timeout` is how long to wait for another process's write
+        before giving up with a `StoreError`. `clock` stamps `recorded_at` (UTC).
+        """
+        return _Opening(cls._open(url, lock_timeout=lock_timeout, clock=clock))
+
+    @classmethod
+    async def _open(
+        cls, url: str | os.PathLike[str] | None, *, lock_timeout: float, clock: Clock
+    ) -> EventStore:
+        resolved = resolve_url(url)
+        where = describe(resolved)
+        path = sqlite_path(resolved)
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"Cannot create the folder for the event store {where}: {exc.strerror}. "
+                    "Choose another location with --db or DRILLKIT_DB."
+                ) from exc
+        try:
+            engine = create_async_engine(resolved)
+        except (SQLAlchemyError, ImportError) as exc:
+            raise StoreError(f"Cannot use the database {where}: {exc}") from exc
+        dialect.prepare_engine(engine, busy_timeout=lock_timeout)
+        store = cls(engine, resolved, lock_timeout=lock_timeout, clock=clock)
+        try:
+            async with store._writer.begin() as conn:
+                await conn.run_sync(migrate.upgrade, where)
+        except BaseException as exc:
+            await engine.dispose()
+            if isinstance(exc, SQLAlchemyError | OSError):
+                raise store._failure("open", exc) from exc
+            raise
+        return store
+
+    async def close(self) -> None:
+        """Wait for an append in progress, then release the database. Idempotent."""
+        async with self._lock:
+            if not self._closed:
+                self._closed = True
+                await self._engine.dispose()
+
+    async def __aenter__(self) -> EventStore:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    @property
+    def url(self) -> str:
+        """The SQLAlchemy URL in use (may contain a password: show `where` instead)."""
+        return self._url
+
+    @property
+    def where(self) -> str:
+        """The store as people should see it: the file path, or the URL without password."""
+        return self._where
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The underlying engine, for diagnostics and tests. Never write through it."""
+        return self._engine
+
+    # --- writing ----------------------------------------------------------------------
+
+    async def append(self, drill_id: str, event: Event, key: str | None = None) -> Appended:
+        """Store `event` as the drill's next event; return once it is committed to disk.
+
+        If `key` is already recorded for this drill, the event is stored as a duplicate of
+        that original and `Appended.duplicate` is True: do not apply it again.
+        """
+        (appended,) = await self.append_many(drill_id, [(event, key)])
+        return appended
+
+    async def append_many(
+        self, drill_id: str, items: Iterable[tuple[Event, str | None]]
+    ) -> list[Appended]:
+        """Append several events in one transaction (all or none), in the order given."""
+        prepared = [self._prepare(item, key) for item, key in items]
+        if not prepared:
+            return []
+        async with self._lock:
+            self._check_open()
+            for attempt in range(1, _RACE_RETRIES + 1):
+                try:
+                    async with self._writer.begin() as conn:
+                        return await self._insert(conn, drill_id, prepared)
+                except IntegrityError as exc:
+                    if attempt == _RACE_RETRIES:
+                        raise self._failure("append to", exc) from exc
+                    log.debug("append to %s lost a race (attempt %d): %s", drill_id, attempt, exc)
+                except SQLAlchemyError as exc:
+                    raise self._failure("append to", exc) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def _prepare(item: Event, key: str | None) -> tuple[str, str, dict[str, Any], str | None]:
+        type_name, payload = to_record(item)
+        try:
+            text = canonical_json(payload)
+        except (TypeError, ValueError) as exc:
+            raise StoreError(f"A {type_name} event cannot be stored as JSON: {exc}") from exc
+        # Hash what verify will read back, not the object we were given.
+        return type_name, text, json.loads(text), key
+
+    async def _insert(
+        self,
+        conn: AsyncConnection,
+        drill_id: str,
+        prepared: Sequence[tuple[str, str, dict[str, Any], str | None]],
+    ) -> list[Appended]:
+        # On PostgreSQL this row lock queues concurrent writers of one drill; SQLite
+        # ignores FOR UPDATE and already holds the database's write lock.
+        known = await conn.scalar(
+            select(drills.c.drill_id).where(drills.c.drill_id == drill_id).with_for_update()
+        )
+        head = (
+            await conn.execute(
+                select(events.c.seq, events.c.hash)
+                .where(events.c.drill_id == drill_id)
+                .order_by(events.c.seq.desc())
+                .limit(1)
+            )
+        ).first()
+        seq, prev_hash = (head.seq, head.hash) if head is not None else (0, GENESIS)
+        if known is None:
+            await conn.execute(insert(drills).values(drill_id=drill_id, created_at=self._clock()))
+
+        originals = await self._originals(conn, drill_id, {p[3] for p in prepared if p[3]})
+        rows: list[dict[str, Any]] = []
+        results: list[Appended] = []
+        for type_name, text, payload, key in prepared:
+            seq += 1
+            duplicate_of = originals.get(key) if key is not None else None
+            if key is not None and duplicate_of is None:
+                originals[key] = seq
+            recorded_at = self._clock()
+            digest = event_hash(
+                drill_id=drill_id,
+                seq=seq,
+                type_name=type_name,
+                recorded_at=recorded_at,
+                payload=payload,
+                key=key,
+                duplicate_of=duplicate_of,
+                prev_hash=prev_hash,
+            )
+            rows.append(
+                {
+                    "drill_id": drill_id,
+                    "seq": seq,
+                    "type": type_name,
+                    "recorded_at": recorded_at,
+                    "payload": text,
+                    "key": key,
+                    "duplicate_of": duplicate_of,
+                    "prev_hash": prev_hash,
+                    "hash": digest,
+                }
+            )
+            results.append(Appended(seq, duplicate_of is not None))
+            prev_hash = digest
+        await conn.execute(insert(events), rows)
+        return results
+
+    @staticmethod
+    async def _originals(conn: AsyncConnection, drill_id: str, keys: set[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        ordered = sorted(keys)
+        for start in range(0, len(ordered), _KEY_CHUNK):
+            result = await conn.execute(
+                select(events.c.key, events.c.seq).where(
+                    events.c.drill_id == drill_id,
+                    events.c.key.in_(ordered[start : start + _KEY_CHUNK]),
+                    events.c.duplicate_of.is_(None),
+                )
+            )
+            found.update({row.key: row.seq for row in result})
+        return found
+
+    # --- reading ----------------------------------------------------------------------
+
+    async def read(self, drill_id: str) -> list[StoredEvent]:
+        """Every event of the drill in seq order, duplicates included, as event objects.
+
+        Events this version cannot rebuild come back as `UnknownEvent` (logged once per
+        type): a drill recorded by another version still reads, and nothing is dropped.
+        """
+        return [
+            StoredEvent(r.seq, self._rebuild(r), r.key, r.duplicate)
+            for r in await self.records(drill_id)
+        ]
+
+    async def records(self, drill_id: str) -> list[EventRecord]:
+        """The drill's stored rows in seq order (for verify, reports and CSV export)."""
+        rows = await self._fetch(
+            "read",
+            select(events).where(events.c.drill_id == drill_id).order_by(events.c.seq),
+        )
+        records: list[EventRecord] = []
+        for row in rows:
+            try:
+                payload = json.loads(row.payload)
+            except ValueError as exc:
+                raise StoreError(
+                    f"Event {row.seq} of drill {drill_id} in {self._where} is damaged (its "
+                    f"payload is not JSON). Run `drillkit verify {drill_id}`."
+                ) from exc
+            records.append(
+                EventRecord(
+                    drill_id=row.drill_id,
+                    seq=row.seq,
+                    type=row.type,
+                    recorded_at=row.recorded_at,
+                    payload=payload,
+                    key=row.key,
+                    duplicate_of=row.duplicate_of,
+                    prev_hash=row.prev_hash,
+                    hash=row.hash,
+                )
+            )
+        return records
+
+    async def drills(self) -> list[DrillSummary]:
+        """Every drill, oldest first, with its first event's type and payload."""
+        totals = (
+            select(
+                events.c.drill_id,
+                func.min(events.c.recorded_at).label("first_at"),
+                func.max(events.c.recorded_at).label("last_at"),
+                func.count().label("event_count"),
+            )
+            .group_by(events.c.drill_id)
+            .subquery()
+        )
+        first = events.alias("first_event")
+        query = (
+            select(
+                drills.c.drill_id,
+                drills.c.created_at,
+                totals.c.first_at,
+                totals.c.last_at,
+                totals.c.event_count,
+                first.c.type,
+                first.c.payload,
+            )
+            .outerjoin(totals, totals.c.drill_id == drills.c.drill_id)
+            .outerjoin(first, and_(first.c.drill_id == drills.c.drill_id, first.c.seq == 1))
+            .order_by(drills.c.created_at, drills.c.drill_id)
+        )
+        summaries: list[DrillSummary] = []
+        for row in await self._fetch("list the drills in", query):
+            try:
+                payload = json.loads(row.payload) if row.payload is not None else None
+            except ValueError:
+                payload = None  # damaged; `verify` names it, the listing still works
+            summaries.append(
+                DrillSummary(
+                    drill_id=row.drill_id,
+                    first_recorded_at=row.first_at or row.created_at,
+                    last_recorded_at=row.last_at or row.created_at,
+                    event_count=row.event_count or 0,
+                    first_type=row.type,
+                    first_payload=payload,
+                )
+            )
+        return summaries
+
+    async def latest_drill_id(self) -> str | None:
+        """The drill started most recently, or None when the store is empty."""
+        rows = await self._fetch(
+            "read",
+            select(drills.c.drill_id)
+            .order_by(drills.c.created_at.desc(), drills.c.drill_id.desc())
+            .limit(1),
+        )
+        return rows[0].drill_id if rows else None
+
+    async def verify(self, drill_id: str) -> VerifyResult:
+        """Recompute the drill's hash chain; name the first missing or altered event."""
+        rows = await self._fetch(
+            "verify",
+            select(
+                events.c.seq,
+                events.c.type,
+                events.c.recorded_at,
+                events.c.payload,
+                events.c.key,
+                events.c.duplicate_of,
+                events.c.prev_hash,
+                events.c.hash,
+            )
+            .where(events.c.drill_id == drill_id)
+            .order_by(events.c.seq),
+        )
+        if not rows:
+            known = await self._fetch(
+                "verify", select(drills.c.drill_id).where(drills.c.drill_id == drill_id)
+            )
+            if not known:
+                raise StoreError(f"There is no drill {drill_id!r} in {self._where}.")
+        chain = [
+            ChainRow(
+                seq=row.seq,
+                type=row.type,
+                recorded_at=row.recorded_at,
+                payload_text=row.payload,
+                key=row.key,
+                duplicate_of=row.duplicate_of,
+                prev_hash=row.prev_hash,
+                hash=row.hash,
+            )
+            for row in rows
+        ]
+        return verify_rows(drill_id, chain)
+
+    async def settings(self) -> dict[str, Any]:
+        """The connection settings that make appends durable (SQLite PRAGMAs)."""
+        self._check_open()
+        try:
+            async with self._engine.connect() as conn:
+                return await dialect.sqlite_settings(conn)
+        except SQLAlchemyError as exc:
+            raise self._failure("read", exc) from exc
+
+    async def schema_revision(self) -> str | None:
+        """The Alembic revision the database is at."""
+        self._check_open()
+        try:
+            async with self._engine.connect() as conn:
+                return await conn.run_sync(migrate.current_revision)
+        except SQLAlchemyError as exc:
+            raise self._failure("read", exc) from exc
+
+    # --- helpers ----------------------------------------------------------------------
+
+    async def _fetch(self, action: str, query: Any) -> Sequence[Row[Any]]:
+        self._check_open()
+        try:
+            async with self._engine.connect() as conn:
+                return (await conn.execute(query)).all()
+        except SQLAlchemyError as exc:
+            raise self._failure(action, exc) from exc
+
+    def _rebuild(self, record: EventRecord) -> Event:
+        if record.type in EVENT_TYPES:
+            try:
+                return from_record(record.type, dict(record.payload))
+            except (KeyError, TypeError, ValueError) as exc:
+                reason = f"its fields do not match this version of drillkit ({exc!r})"
+        else:
+            reason = "this version of drillkit does not know this event type"
+        if record.type not in self._warned_types:
+            self._warned_types.add(record.type)
+            log.warning(
+                "%s events in drill %s kept as UnknownEvent: %s",
+                record.type,
+                record.drill_id,
+                reason,
+            )
+        return _unknown(record, reason)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError(f"The event store {self._where} is closed.")
+
+    def _failure(self, action: str, exc: BaseException) -> StoreError:
+        """A user-facing StoreError for a database failure (the cause stays chained)."""
+        where = self._where
+        if dialect.is_locked(exc):
+            return StoreError(
+                f"The event store {where} stayed locked by another process for more than "
+                f"{self._lock_timeout:g} s, so drillkit could not {action} it. Is another "
+                "drillkit command stuck? Try again, or choose another --db.",
+                title="Event store is busy",
+            )
+        detail = str(exc.orig) if isinstance(exc, DBAPIError) else str(exc)
+        lowered = detail.lower()
+        if "unable to open database file" in lowered:
+            hint = "check that its folder exists and that you may write there"
+        elif "file is not a database" in lowered:
+            hint = "it is not a drillkit event store (not an SQLite database)"
+        elif "readonly" in lowered or "read-only" in lowered:
+            hint = "it is read-only; drillkit needs to write to it"
+        elif "disk is full" in lowered or "disk full" in lowered:
+            hint = "the disk is full; free some space and try again"
+        else:
+            hint = detail
+        return StoreError(
+            f"Could not {action} the event store {where}: {hint}. "
+            "(Choose another store with --db or DRILLKIT_DB.)"
+        )
+
+
+def _unknown(record: EventRecord, reason: str) -> UnknownEvent:
+    at = record.recorded_at
+    raw_at = record.payload.get("at")
+    if isinstance(raw_at, str):
+        try:
+            parsed = dt.datetime.fromisoformat(raw_at)
+        except ValueError:
+            parsed = None
+        if parsed is not None and parsed.tzinfo is not None:
+            at = parsed
+    raw_elapsed = record.payload.get("elapsed")
+    elapsed = float(raw_elapsed) if isinstance(raw_elapsed, int | float) else 0.0
+    return UnknownEvent(
+        at=at, elapsed=elapsed, stored_type=record.type, payload=record.payload, reason=reason
+    )
+
+
+class _Opening:
+    """What `EventStore.open` returns: await it, or use it as an async context manager."""
+
+    def __init__(self, opening: Coroutine[Any, Any, EventStore]) -> None:
+        self._opening = opening
+        self._store: EventStore | None = None
+
+    def __await__(self) -> Generator[Any, None, EventStore]:
+        return self._opening.__await__()
+
+    async def __aenter__(self) -> EventStore:
+        self._store = await self._opening
+        return self._store
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._store is not None:
+            await self._store.close()

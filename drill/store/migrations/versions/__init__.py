@@ -1,0 +1,1 @@
+"""Revisions of the event store schema, oldest first (r0001_…, r0002_…)."""

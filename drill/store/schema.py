@@ -1,0 +1,116 @@
+"""The event store's tables, as SQLAlchemy Core metadata.
+
+This is the schema the code queries; the Alembic migrations in `migrations/versions`
+create it. A test compares the two, so they cannot drift apart.
+
+- `drills`: one row per drill, written with its first event and never changed. It gives
+  `drills()` a cheap listing ordered by start, a parent for the events' foreign key, and
+  on PostgreSQL the row the appender locks to serialise a drill's chain.
+- `events`: the append-only, hash-chained log. Counts and last times are derived from it
+  rather than kept in `drills`, so no row anywhere is ever updated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.types import TypeDecorator
+
+__all__ = ["UTCDateTime", "drills", "events", "metadata"]
+
+# Named constraints, so future migrations (and SQLite batch rebuilds) can refer to them.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC datetime on every database.
+
+    SQLite keeps datetimes as naive text and PostgreSQL as `timestamptz`; normalising to
+    UTC on the way in and attaching UTC on the way out makes both return the same value
+    to the microsecond, which the hash chain depends on.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("the event store only accepts timezone-aware datetimes")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, dt.datetime)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+_ORIGINAL_KEY = text('"key" IS NOT NULL AND duplicate_of IS NULL')
+
+drills = Table(
+    "drills",
+    metadata,
+    Column("drill_id", String(200), primary_key=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index(None, "created_at"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("drill_id", String(200), ForeignKey("drills.drill_id"), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("type", String(200), nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("key", Text, nullable=True),
+    Column("duplicate_of", Integer, nullable=True),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    CheckConstraint("seq >= 1", name="seq_positive"),
+    CheckConstraint(
+        'duplicate_of IS NULL OR ("key" IS NOT NULL AND duplicate_of < seq)',
+        name="duplicate_points_back",
+    ),
+    # A duplicate points at an event of the same drill.
+    ForeignKeyConstraint(["drill_id", "duplicate_of"], ["events.drill_id", "events.seq"]),
+    # At most one original per key and drill, so two writers racing with the same key
+    # cannot both be applied; duplicates (duplicate_of set) are outside the index.
+    Index(
+        "uq_events_original_key",
+        "drill_id",
+        "key",
+        unique=True,
+        sqlite_where=_ORIGINAL_KEY,
+        postgresql_where=_ORIGINAL_KEY,
+    ),
+)
