@@ -111,7 +111,7 @@ def validate(path: Path | None, strict: bool, as_json: bool) -> None:
 
 def _print_finding(text: str, severity: Severity) -> None:
     style = "red" if severity is Severity.ERROR else "yellow"
-    err.print(f"[{style}]{escape(text)}[/]")
+    err.print(f"[{style}]{escape(text)}[/]", soft_wrap=True)  # one finding per line, greppable
 
 
 @click.command()

@@ -1,0 +1,1 @@
+"""The drill calendar: scheduled drills and reminders (APScheduler)."""
