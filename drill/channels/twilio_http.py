@@ -1,0 +1,315 @@
+"""The twilio client as drillkit uses it: an enforced timeout, no warnings, errors classified.
+
+`AsyncTwilioHttpClient(timeout=…)` ignores its timeout and, with aiohttp 3.14, warns
+about BasicAuth on every request. `TwilioTransport` sets the Authorization header itself
+and bounds each request with `asyncio.timeout`. It also notes whether the request left
+this machine, because that decides what may be retried: a request that never reached
+Twilio (connection refused, connect timeout) can be sent again, but one that reached it
+and got no answer may have created a call, and redialling blindly would ring a person
+twice (GoAlert #1599). Those fail as TIMEOUT and the engine escalates instead.
+
+`classify` turns whatever a request raised into a `FailureReason`, a retry decision and a
+detail safe to show in a report (phone numbers masked, no URL with credentials).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import dataclasses
+import ipaddress
+import logging
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.http.response import Response
+from twilio.rest import Client
+
+from drill.config import TwilioSettings
+from drill.engine.notifier import FailureReason
+from drill.errors import ConfigError
+from drill.plan.contact import mask_number
+
+__all__ = [
+    "Classified",
+    "RequestLost",
+    "RequestNotSent",
+    "RequestTimeout",
+    "TwilioTransport",
+    "classify",
+    "describe_code",
+    "is_loopback_url",
+    "make_client",
+    "scrub",
+]
+
+log = logging.getLogger(__name__)
+
+# Twilio error codes (https://www.twilio.com/docs/api/errors) -> what the report shows.
+_CODES: dict[int, tuple[FailureReason, str]] = {
+    20003: (FailureReason.CONFIG, "authentication failed: check the account SID and auth token"),
+    20404: (FailureReason.CONFIG, "resource not found: check the account SID"),
+    21210: (FailureReason.CONFIG, "the caller id is not a verified number of this account"),
+    21211: (FailureReason.INVALID_NUMBER, "the number is not a valid phone number"),
+    21212: (FailureReason.CONFIG, "the caller id / sender is not valid"),
+    21213: (FailureReason.CONFIG, "a caller id is required"),
+    21214: (FailureReason.UNREACHABLE, "the number cannot be reached"),
+    21215: (FailureReason.CONFIG, "the account may not call this region (geo permissions)"),
+    21216: (FailureReason.BLOCKED, "the account may not call this number (blocked)"),
+    21217: (FailureReason.INVALID_NUMBER, "the number does not look like a phone number"),
+    21219: (FailureReason.CONFIG, "a trial account may only call verified numbers"),
+    21408: (FailureReason.CONFIG, "the account may not send SMS to this region (geo permissions)"),
+    21606: (FailureReason.CONFIG, "the sender number cannot send SMS"),
+    21610: (FailureReason.BLOCKED, "the recipient has blocked or unsubscribed from this sender"),
+    21612: (FailureReason.UNREACHABLE, "the number cannot be reached by SMS"),
+    21614: (FailureReason.LANDLINE, "the number is not a mobile number (no SMS to landlines)"),
+    13223: (FailureReason.INVALID_NUMBER, "the number is not in a valid format"),
+    13224: (FailureReason.INVALID_NUMBER, "the number is not a valid phone number"),
+    # delivery errors reported later by status callbacks (ErrorCode)
+    30003: (FailureReason.UNREACHABLE, "the handset is off or out of coverage"),
+    30004: (FailureReason.BLOCKED, "the message was blocked"),
+    30005: (FailureReason.WRONG_NUMBER, "the number is unknown or no longer in service"),
+    30006: (FailureReason.LANDLINE, "the number is a landline or cannot receive SMS"),
+    30007: (FailureReason.BLOCKED, "the carrier filtered the message"),
+    30008: (FailureReason.PROVIDER_ERROR, "unknown delivery error"),
+}
+_RATE_LIMIT_CODES = frozenset({20429, 14107})
+
+
+class RequestTimeout(Exception):
+    """No reply within the timeout; `sent` tells whether the request reached the server."""
+
+    def __init__(self, seconds: float, *, sent: bool) -> None:
+        where = "after the request was sent" if sent else "before the request was sent"
+        super().__init__(f"no reply within {seconds:g} s ({where})")
+        self.seconds = seconds
+        self.sent = sent
+
+
+class RequestNotSent(Exception):
+    """The connection failed before the request left: safe to send again."""
+
+
+class RequestLost(Exception):
+    """The connection broke after the request was sent: Twilio may have acted on it."""
+
+
+@dataclasses.dataclass(slots=True)
+class _Progress:
+    sent: bool = False
+
+
+async def _on_headers_sent(
+    session: aiohttp.ClientSession,
+    ctx: Any,
+    params: aiohttp.TraceRequestHeadersSentParams,
+) -> None:
+    progress = ctx.trace_request_ctx
+    if isinstance(progress, _Progress):
+        progress.sent = True
+
+
+class TwilioTransport(AsyncTwilioHttpClient):  # type: ignore[misc]  # twilio is untyped
+    """The twilio client's HTTP layer with a real timeout and our own Authorization header."""
+
+    def __init__(self, timeout: float, *, connections: int = 100) -> None:
+        # pool_connections=False: the parent would build a ClientSession outside the loop
+        super().__init__(pool_connections=False, timeout=timeout, logger=log)
+        self.timeout: float = timeout
+        self._connections = connections
+        self._session: aiohttp.ClientSession | None = None
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            trace = aiohttp.TraceConfig()
+            trace.on_request_headers_sent.append(_on_headers_sent)
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._connections),
+                timeout=aiohttp.ClientTimeout(total=None),  # ours is enforced below
+                trace_configs=[trace],
+            )
+        return self._session
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109  # the twilio client's signature
+        allow_redirects: bool = False,
+    ) -> Response:
+        """One HTTP request; raises RequestTimeout, RequestNotSent or RequestLost."""
+        limit = timeout if timeout is not None and timeout > 0 else self.timeout
+        all_headers = dict(headers or {})
+        if auth is not None:
+            pair = f"{auth[0]}:{auth[1]}".encode()
+            all_headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+        progress = _Progress()
+        session = self._get_session()
+        try:
+            async with asyncio.timeout(limit):
+                async with session.request(
+                    method.upper(),
+                    url,
+                    params=params,  # type: ignore[arg-type]
+                    data=data,
+                    headers=all_headers,
+                    allow_redirects=allow_redirects,
+                    trace_request_ctx=progress,
+                ) as reply:
+                    text = await reply.text()
+                    return Response(reply.status, text, reply.headers)
+        except TimeoutError:
+            raise RequestTimeout(limit, sent=progress.sent) from None
+        except aiohttp.ClientError as exc:
+            if progress.sent:
+                raise RequestLost(type(exc).__name__) from None
+            raise RequestNotSent(type(exc).__name__) from None
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+def is_loopback_url(url: str | None) -> bool:
+    """True for http(s)://127.x, [::1] or localhost: the local sandbox, never a real provider."""
+    if not url:
+        return False
+    parts = urlsplit(url)
+    host = parts.hostname
+    if parts.scheme not in ("http", "https") or not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def make_client(
+    settings: TwilioSettings, auth_token: str, *, transport: TwilioTransport | None = None
+) -> Client:
+    """A twilio `Client` on our transport, pointed at `api_base_url` when one is set."""
+    if not settings.account_sid:
+        raise ConfigError(
+            "Twilio is not configured: set [twilio] account_sid in the config file "
+            "(the auth token goes in DRILLKIT_TWILIO_AUTH_TOKEN or the OS keyring)."
+        )
+    if not auth_token:
+        raise ConfigError(
+            "The Twilio auth token is missing: set DRILLKIT_TWILIO_AUTH_TOKEN or store it "
+            "in the OS keyring (service 'drillkit', name 'twilio_auth_token')."
+        )
+    client = Client(
+        settings.account_sid,
+        auth_token,
+        http_client=transport or TwilioTransport(settings.timeout_seconds),
+    )
+    if settings.api_base_url:
+        # TWILIO_EDGE / TWILIO_REGION in the environment would rewrite the host again
+        client.edge = None
+        client.region = None
+        client.api.base_url = settings.api_base_url.rstrip("/")
+    return client
+
+
+_NUMBER = re.compile(r"\+?\d[\d\- ()]{7,}\d")
+_URL = re.compile(r"https?://\S+")
+
+
+def scrub(text: str) -> str:
+    """`text` with phone numbers masked and URLs removed (they may carry the account)."""
+
+    def _mask(match: re.Match[str]) -> str:
+        digits = re.sub(r"\D", "", match.group(0))
+        e164 = "+" + digits if match.group(0).startswith("+") else "+81" + digits.lstrip("0")
+        return mask_number(e164)
+
+    return _NUMBER.sub(_mask, _URL.sub("<url>", text))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Classified:
+    """What a failed request means for the page."""
+
+    reason: FailureReason
+    retryable: bool
+    """True only when the provider certainly did not accept the request."""
+    detail: str
+    """Safe for logs and reports: numbers masked, no URLs."""
+    code: int | None = None
+
+
+def describe_code(code: int | None) -> tuple[FailureReason, str] | None:
+    """The reason and explanation for a Twilio error code, if we know it."""
+    if code is None:
+        return None
+    return _CODES.get(code)
+
+
+def classify(exc: BaseException) -> Classified:
+    """Turn what a Twilio request raised into a failure reason and a retry decision."""
+    if isinstance(exc, TwilioRestException | TwilioServiceException):
+        status = int(exc.status or 0)
+        code = int(exc.code) if isinstance(exc.code, int) else None
+        if code in _RATE_LIMIT_CODES or status == 429:
+            return Classified(
+                FailureReason.RATE_LIMITED, True, f"Twilio rate limit (HTTP {status})", code
+            )
+        known = describe_code(code)
+        if known is not None:
+            return Classified(known[0], False, f"Twilio error {code}: {known[1]}", code)
+        if status >= 500:
+            return Classified(
+                FailureReason.PROVIDER_ERROR, True, f"Twilio server error (HTTP {status})", code
+            )
+        if status in (401, 403):
+            return Classified(
+                FailureReason.CONFIG,
+                False,
+                f"Twilio refused the credentials (HTTP {status})",
+                code,
+            )
+        message = scrub(str(getattr(exc, "msg", "") or getattr(exc, "detail", "") or ""))
+        label = f"Twilio error {code}" if code is not None else f"Twilio HTTP {status}"
+        return Classified(
+            FailureReason.PROVIDER_ERROR, False, f"{label}: {message}".rstrip(": "), code
+        )
+    if isinstance(exc, RequestTimeout):
+        if exc.sent:
+            return Classified(
+                FailureReason.TIMEOUT,
+                False,
+                f"Twilio did not answer within {exc.seconds:g} s; not retried, because it "
+                "may have accepted the request",
+            )
+        return Classified(
+            FailureReason.TIMEOUT, True, f"could not reach Twilio within {exc.seconds:g} s"
+        )
+    if isinstance(exc, RequestNotSent):
+        return Classified(
+            FailureReason.PROVIDER_ERROR, True, f"could not connect to Twilio ({exc})"
+        )
+    if isinstance(exc, RequestLost):
+        return Classified(
+            FailureReason.PROVIDER_ERROR,
+            False,
+            f"connection to Twilio lost after sending ({exc}); not retried, because it may "
+            "have accepted the request",
+        )
+    if isinstance(exc, aiohttp.ClientError | OSError):
+        return Classified(
+            FailureReason.PROVIDER_ERROR, False, f"network error ({type(exc).__name__})"
+        )
+    return Classified(
+        FailureReason.PROVIDER_ERROR, False, f"unexpected error ({type(exc).__name__})"
+    )

@@ -1,0 +1,284 @@
+"""Voice pages through Twilio: a call that speaks the message and asks for a keypress.
+
+The call's TwiML (built with twilio's own builders, so names and message text are
+escaped) speaks the drill marker and the message in the person's language, asks them to
+press 1 (了解), repeats once, and ends politely. Pressing 1 posts to the ack server's
+`/twilio/gather`, which records the acknowledgement; the call's progress posts to
+`/twilio/status`. A call that ends without the key — voicemail, a hang-up — is not an
+acknowledgement: the status hook reports it as NOT_ACKNOWLEDGED.
+
+The TwiML goes inline with the call when it fits Twilio's 4,000-character limit, else
+the call fetches it from `/twilio/voice`. Both the hook and the gather repeat need the
+message again, so the notifier leaves each call's script in a `CallScripts` book shared
+with the hooks (same process; after a restart the hooks fall back to the bare prompt).
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import logging
+from urllib.parse import urlencode
+
+from twilio.rest import Client
+from twilio.twiml.voice_response import VoiceResponse
+
+from drill.channels.marker import mark_voice
+from drill.channels.ratelimit import RateLimiter
+from drill.channels.retry import RetryPolicy, call_with_retries
+from drill.channels.twilio_http import is_loopback_url
+from drill.config import TwilioSettings
+from drill.engine.notifier import FailureReason, Inbox, Page, SendResult
+from drill.errors import ChannelError
+from drill.plan.contact import mask_number
+from drill.plan.models import ChannelKind
+
+__all__ = [
+    "GATHER_PATH",
+    "INLINE_TWIML_LIMIT",
+    "SCRIPTS",
+    "STATUS_PATH",
+    "VOICE_PATH",
+    "CallScripts",
+    "VoiceNotifier",
+    "VoiceScript",
+    "call_twiml",
+    "callback_url",
+    "ending_twiml",
+    "gather_reply_twiml",
+    "refuse_sample_plan",
+]
+
+log = logging.getLogger(__name__)
+
+VOICE_PATH = "/twilio/voice"
+GATHER_PATH = "/twilio/gather"
+STATUS_PATH = "/twilio/status"
+INLINE_TWIML_LIMIT = 4000
+"""Twilio refuses inline TwiML longer than this; longer calls fetch it from the server."""
+STATUS_EVENTS = ("initiated", "ringing", "answered", "completed")
+ACK_DIGIT = "1"
+GATHER_SECONDS = 8
+RING_SECONDS = 30
+
+_WORDS: dict[str, dict[str, str]] = {
+    "ja": {
+        "prompt": "この連絡を受けたことを確認するには、1を押してください。",
+        "repeat": "もう一度繰り返します。",
+        "thanks": "了解を受け付けました。ご対応よろしくお願いいたします。失礼いたします。",
+        "no_key": "確認の操作がありませんでした。後ほど改めてご連絡する場合があります。失礼いたします。",
+        "finished": "この連絡はすでに終了しています。ご協力ありがとうございました。失礼いたします。",
+        "unknown": "この連絡を確認できませんでした。失礼いたします。",
+    },
+    "en": {
+        "prompt": "To confirm that you received this message, press 1.",
+        "repeat": "Here is the message again.",
+        "thanks": "Your confirmation has been recorded. Thank you. Goodbye.",
+        "no_key": "No key was pressed. You may be contacted again. Goodbye.",
+        "finished": "This drill has already ended. Thank you. Goodbye.",
+        "unknown": "This message could not be found. Goodbye.",
+    },
+}
+
+
+def _lang(language: str) -> str:
+    return "en" if language == "en" else "ja"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class VoiceScript:
+    """What one call says, and where its keypress and status go."""
+
+    drill_id: str
+    page_id: str
+    language: str
+    """"ja" or "en": the page's language."""
+    text: str
+    """The spoken message, marker included."""
+    tts_language: str
+    """Twilio's language code (ja-JP, en-US)."""
+    tts_voice: str
+    """Twilio's voice (Polly.Mizuki, Polly.Joanna)."""
+
+    @classmethod
+    def for_page(cls, page: Page, settings: TwilioSettings) -> VoiceScript:
+        language = _lang(page.language)
+        if language == "en":
+            tts_language, tts_voice = "en-US", "Polly.Joanna"
+        else:
+            tts_language, tts_voice = settings.voice_language, settings.voice
+        return cls(page.drill_id, page.page_id, language, mark_voice(page), tts_language, tts_voice)
+
+    @classmethod
+    def bare(cls, drill_id: str, page_id: str, language: str) -> VoiceScript:
+        """A script without the message, for a call whose script was lost (restart)."""
+        defaults = TwilioSettings()
+        if _lang(language) == "en":
+            return cls(drill_id, page_id, "en", "", "en-US", "Polly.Joanna")
+        return cls(drill_id, page_id, "ja", "", defaults.voice_language, defaults.voice)
+
+
+class CallScripts:
+    """Scripts of recent calls by page id (bounded: the oldest are forgotten first)."""
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self._limit = limit
+        self._scripts: collections.OrderedDict[str, VoiceScript] = collections.OrderedDict()
+
+    def add(self, script: VoiceScript) -> None:
+        self._scripts[script.page_id] = script
+        self._scripts.move_to_end(script.page_id)
+        while len(self._scripts) > self._limit:
+            self._scripts.popitem(last=False)
+
+    def get(self, page_id: str) -> VoiceScript | None:
+        return self._scripts.get(page_id)
+
+    def __len__(self) -> int:
+        return len(self._scripts)
+
+
+SCRIPTS = CallScripts()
+"""The process-wide book the notifier and the hooks share unless given another."""
+
+
+def callback_url(public_url: str, path: str, **query: str | int) -> str:
+    """`<public_url><path>?<query>`: exactly the URL Twilio signs and the hooks check."""
+    return f"{public_url.rstrip('/')}{path}?{urlencode(query)}"
+
+
+def _query(script: VoiceScript, **extra: str | int) -> dict[str, str | int]:
+    return {"drill": script.drill_id, "page": script.page_id, "lang": script.language, **extra}
+
+
+def _say(target: VoiceResponse, script: VoiceScript, text: str) -> None:
+    target.say(text, language=script.tts_language, voice=script.tts_voice)
+
+
+def _gather(response: VoiceResponse, script: VoiceScript, public_url: str, round_: int) -> None:
+    gather = response.gather(
+        num_digits=1,
+        input="dtmf",
+        action=callback_url(public_url, GATHER_PATH, **_query(script, round=round_)),
+        method="POST",
+        timeout=GATHER_SECONDS,
+        language=script.tts_language,
+        action_on_empty_result=False,
+    )
+    words = _WORDS[script.language]
+    if round_ > 1:
+        _say(gather, script, words["repeat"])
+    if script.text:
+        _say(gather, script, script.text)
+    _say(gather, script, words["prompt"])
+
+
+def call_twiml(script: VoiceScript, public_url: str, *, first_round: int = 1) -> str:
+    """The call: message and prompt, repeated once, then a polite goodbye."""
+    response = VoiceResponse()
+    for round_ in range(first_round, 3):
+        _gather(response, script, public_url, round_)
+    _say(response, script, _WORDS[script.language]["no_key"])
+    response.hangup()
+    return str(response.to_xml())
+
+
+def ending_twiml(script: VoiceScript, what: str) -> str:
+    """Say one closing sentence ("thanks", "finished", "no_key", "unknown") and hang up."""
+    response = VoiceResponse()
+    _say(response, script, _WORDS[script.language][what])
+    response.hangup()
+    return str(response.to_xml())
+
+
+def gather_reply_twiml(script: VoiceScript, public_url: str, round_: int) -> str:
+    """After a wrong key: the message once more (only after the first round), or goodbye."""
+    if round_ < 2:
+        return call_twiml(script, public_url, first_round=2)
+    return ending_twiml(script, "no_key")
+
+
+def refuse_sample_plan(settings: TwilioSettings, *, sample_plan: bool, what: str) -> bool:
+    """True for the sandbox; ChannelError for a sample plan with a real provider."""
+    sandbox = is_loopback_url(settings.api_base_url)
+    if sample_plan and not sandbox:
+        raise ChannelError(
+            f"The plan is a sample plan (info.sample: true): {what} through a real Twilio "
+            "account is refused. Use the local sandbox (drillkit demo), or make a plan of "
+            "your own without `sample: true`.",
+            title="Sample plan: real provider refused",
+        )
+    return sandbox
+
+
+class VoiceNotifier:
+    """Voice pages as Twilio calls with a keypress acknowledgement."""
+
+    kinds: frozenset[ChannelKind] = frozenset({ChannelKind.VOICE})
+
+    def __init__(
+        self,
+        client: Client,
+        settings: TwilioSettings,
+        *,
+        public_url: str,
+        sample_plan: bool,
+        limiter: RateLimiter | None = None,
+        retry: RetryPolicy | None = None,
+        scripts: CallScripts | None = None,
+        ring_seconds: int = RING_SECONDS,
+    ) -> None:
+        self.sandbox = refuse_sample_plan(settings, sample_plan=sample_plan, what="calling")
+        if not settings.from_number:
+            raise ChannelError(
+                "Voice pages need a caller id: set [twilio] from_number in the config file."
+            )
+        self.client = client
+        self.settings = settings
+        self.public_url = public_url.rstrip("/")
+        self.limiter = limiter or RateLimiter(settings.calls_per_second, name="twilio calls")
+        self.retry = retry or RetryPolicy()
+        self.scripts = scripts if scripts is not None else SCRIPTS
+        self.ring_seconds = ring_seconds
+        self.inbox: Inbox | None = None
+
+    async def start(self, inbox: Inbox) -> None:
+        self.inbox = inbox
+
+    async def send(self, page: Page) -> SendResult:
+        if page.channel is not ChannelKind.VOICE:
+            return SendResult.failed(FailureReason.CONFIG, f"not a voice page ({page.channel})")
+        script = VoiceScript.for_page(page, self.settings)
+        self.scripts.add(script)
+        twiml = call_twiml(script, self.public_url)
+        how: dict[str, str] = (
+            {"twiml": twiml}
+            if len(twiml) <= INLINE_TWIML_LIMIT
+            else {"url": callback_url(self.public_url, VOICE_PATH, **_query(script))}
+        )
+        status_url = callback_url(self.public_url, STATUS_PATH, **_query(script))
+        label = f"voice page {page.page_id} to {mask_number(page.address)}"
+        attempted = await call_with_retries(
+            lambda: self.client.calls.create_async(
+                to=page.address,
+                from_=self.settings.from_number,
+                status_callback=status_url,
+                status_callback_event=list(STATUS_EVENTS),
+                status_callback_method="POST",
+                timeout=self.ring_seconds,
+                **how,
+            ),
+            limiter=self.limiter,
+            policy=self.retry,
+            label=label,
+        )
+        if attempted.failure is not None:
+            failure = attempted.failure
+            log.warning("%s failed: %s (%s)", label, failure.reason.value, failure.detail)
+            return SendResult.failed(failure.reason, failure.detail)
+        sid = getattr(attempted.value, "sid", None)
+        log.info("%s: call %s accepted after %d tries", label, sid, attempted.tries)
+        return SendResult.ok(sid)
+
+    async def close(self) -> None:
+        await self.client.http_client.close()
