@@ -1,0 +1,1 @@
+"""Acknowledgements from the outside world: the webhook and link server, reply polling."""

@@ -1,0 +1,403 @@
+"""The acknowledgement server: link pages, Twilio webhooks and `/healthz`, in the engine's loop.
+
+`build_app` makes the aiohttp application; `AckServer` starts and stops it inside an
+already running event loop (the engine's or the TUI's), and can bind port 0 and report
+the real port. Drills are found through a `DrillRegistry` (drill id -> the engine's
+`Inbox`): a drill is registered while it runs, and a link or callback for a drill that is
+not registered records nothing.
+
+Link routes (`/a/<token>`): GET shows a small confirmation page and records only that the
+link was opened — mail scanners and link previewers open links, so GET must never
+acknowledge. Only the POST of that page's form acknowledges, and the thank-you page is
+sent only after the engine's inbox has recorded the acknowledgement durably.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import importlib
+import logging
+import re
+from collections.abc import Callable, Iterable, Iterator
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+
+from drill.ack.links import LINK_PATH, ExpiredLink, LinkClaim, LinkError, Links
+from drill.config import AckSettings
+from drill.engine.notifier import AckOutcome, DeliveryStatus, Inbox
+from drill.plan.models import ChannelKind
+
+__all__ = [
+    "LINKS_KEY",
+    "REGISTRY_KEY",
+    "SETTINGS_KEY",
+    "AckServer",
+    "DrillRegistry",
+    "RouteHook",
+    "build_app",
+    "redact_path",
+]
+
+log = logging.getLogger(__name__)
+
+RouteHook = Callable[[web.Application], None]
+"""Something that adds routes to the app (the Twilio webhooks, for instance)."""
+
+
+class DrillRegistry:
+    """The running drills this server answers for: drill id -> the engine's `Inbox`."""
+
+    def __init__(self) -> None:
+        self._inboxes: dict[str, Inbox] = {}
+
+    def register(self, drill_id: str, inbox: Inbox) -> None:
+        """Answer for `drill_id` from now on (when the drill starts or resumes)."""
+        self._inboxes[drill_id] = inbox
+
+    def unregister(self, drill_id: str) -> None:
+        """Stop answering for `drill_id` (when the drill ends); unknown ids are ignored."""
+        self._inboxes.pop(drill_id, None)
+
+    def get(self, drill_id: str) -> Inbox | None:
+        return self._inboxes.get(drill_id)
+
+    @contextlib.contextmanager
+    def registered(self, drill_id: str, inbox: Inbox) -> Iterator[Inbox]:
+        """`with registry.registered(drill_id, inbox):` for the lifetime of a drill."""
+        self.register(drill_id, inbox)
+        try:
+            yield inbox
+        finally:
+            self.unregister(drill_id)
+
+    def __contains__(self, drill_id: object) -> bool:
+        return drill_id in self._inboxes
+
+    def __len__(self) -> int:
+        return len(self._inboxes)
+
+
+REGISTRY_KEY = web.AppKey("drillkit.registry", DrillRegistry)
+SETTINGS_KEY = web.AppKey("drillkit.ack_settings", AckSettings)
+LINKS_KEY = web.AppKey("drillkit.links", Links)
+
+_TOKEN_ROUTE = LINK_PATH + "{token}"
+
+
+def build_app(
+    settings: AckSettings,
+    registry: DrillRegistry,
+    *,
+    links: Links | None = None,
+    route_hooks: Iterable[RouteHook] | None = None,
+) -> web.Application:
+    """The aiohttp application: link pages, `/healthz`, and the Twilio webhooks.
+
+    `route_hooks` add more routes; when it is None, the Twilio webhooks from
+    `drill.ack.twilio_hooks` are mounted if that module is present.
+    """
+    app = web.Application(client_max_size=64 * 1024)
+    app[REGISTRY_KEY] = registry
+    app[SETTINGS_KEY] = settings
+    app[LINKS_KEY] = links or Links.from_settings(settings)
+    app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/robots.txt", _robots)
+    app.router.add_get(_TOKEN_ROUTE, _open_link)
+    app.router.add_post(_TOKEN_ROUTE, _confirm_link)
+    app.on_response_prepare.append(_security_headers)
+    hooks = list(route_hooks) if route_hooks is not None else _default_hooks()
+    for hook in hooks:
+        hook(app)
+    return app
+
+
+def _default_hooks() -> list[RouteHook]:
+    """The Twilio webhooks, when that module exists (it is optional at import time)."""
+    try:
+        module = importlib.import_module("drill.ack.twilio_hooks")
+    except ModuleNotFoundError as exc:
+        if exc.name != "drill.ack.twilio_hooks":
+            raise
+        return []
+    add = getattr(module, "add_twilio_routes", None)
+    if add is None:
+        return []
+    return [add]
+
+
+class AckServer:
+    """Runs the app on `listen_host:listen_port` inside the current event loop.
+
+    Port 0 binds any free port; `port` and `url` give the real address after `start()`.
+    """
+
+    def __init__(
+        self,
+        settings: AckSettings,
+        registry: DrillRegistry | None = None,
+        *,
+        links: Links | None = None,
+        route_hooks: Iterable[RouteHook] | None = None,
+        host: str | None = None,
+        port: int | None = None,
+    ) -> None:
+        self.settings = settings
+        self.registry = registry if registry is not None else DrillRegistry()
+        self.app = build_app(settings, self.registry, links=links, route_hooks=route_hooks)
+        self._host = host if host is not None else settings.listen_host
+        self._port = port if port is not None else settings.listen_port
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    @property
+    def links(self) -> Links:
+        return self.app[LINKS_KEY]
+
+    @property
+    def url(self) -> str:
+        """The local address (`http://host:port`); people reach the public URL instead."""
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        return f"http://{host}:{self.port}"
+
+    async def start(self) -> str:
+        """Bind and serve; returns the local URL. OSError when the port is taken."""
+        if self._runner is not None:
+            return self.url
+        runner = web.AppRunner(
+            self.app, access_log_class=_RedactingAccessLogger, handle_signals=False
+        )
+        await runner.setup()
+        site = web.TCPSite(runner, self._host, self._port, reuse_address=True)
+        try:
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        address = runner.addresses[0]
+        self.port = int(address[1])
+        log.info("acknowledgement server listening on %s", self.url)
+        return self.url
+
+    async def stop(self) -> None:
+        """Stop accepting, finish requests in flight, release the port."""
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def __aenter__(self) -> AckServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+
+# --- handlers ---------------------------------------------------------------------------
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    return web.json_response({"service": "drillkit-ack", "status": "ok"})
+
+
+async def _robots(request: web.Request) -> web.Response:
+    return web.Response(text="User-agent: *\nDisallow: /\n")
+
+
+async def _open_link(request: web.Request) -> web.Response:
+    """GET: show the confirmation page; record only that the link was opened."""
+    claim, inbox, problem = _resolve(request)
+    if problem is not None:
+        return problem
+    assert claim is not None and inbox is not None
+    try:
+        await inbox.delivery_status(
+            claim.page_id, DeliveryStatus.OPENED, key=f"open:{claim.token_id}"
+        )
+    except Exception:  # the open is informational; the page must still let them confirm
+        log.exception("could not record that link %s was opened", claim.token_id)
+    return _page(200, _CONFIRM, form=True)
+
+
+async def _confirm_link(request: web.Request) -> web.Response:
+    """POST: acknowledge, durably, then thank."""
+    claim, inbox, problem = _resolve(request)
+    if problem is not None:
+        return problem
+    assert claim is not None and inbox is not None
+    form = await request.post()
+    if form.get("confirm") != "yes":
+        return _page(400, _NOT_CONFIRMED, form=True)
+    source = "sms" if claim.channel is ChannelKind.SMS else "email"
+    try:
+        outcome = await inbox.acknowledge(
+            claim.page_id, source=source, key=f"link:{claim.token_id}"
+        )
+    except Exception:
+        log.exception("acknowledgement through link %s could not be recorded", claim.token_id)
+        response = _page(503, _NOT_RECORDED, form=True)
+        response.headers["Retry-After"] = "5"
+        return response
+    log.info("link %s: %s", claim.token_id, outcome.value)
+    status, text = _OUTCOME_PAGES[outcome]
+    return _page(status, text)
+
+
+def _resolve(
+    request: web.Request,
+) -> tuple[LinkClaim | None, Inbox | None, web.Response | None]:
+    token = request.match_info["token"]
+    try:
+        claim = request.app[LINKS_KEY].verify(token)
+    except ExpiredLink:
+        return None, None, _page(410, _EXPIRED)
+    except LinkError:
+        return None, None, _page(400, _INVALID)
+    inbox = request.app[REGISTRY_KEY].get(claim.drill_id)
+    if inbox is None:
+        return claim, None, _page(410, _ENDED)
+    return claim, inbox, None
+
+
+# --- pages ------------------------------------------------------------------------------
+
+_Text = tuple[str, str, str, str]
+"""(Japanese title, English title, Japanese text, English text)."""
+
+_CONFIRM: _Text = (
+    "受信確認",
+    "Confirm receipt",
+    "下のボタンを押すと、この連絡を受け取ったことが記録されます。",
+    "Press the button to record that you received this message.",
+)
+_THANKS: _Text = (
+    "確認しました",
+    "Confirmed",
+    "受信確認を記録しました。ご協力ありがとうございます。このページは閉じてかまいません。",
+    "Your confirmation has been recorded. Thank you; you may close this page.",
+)
+_ALREADY: _Text = (
+    "確認済みです",
+    "Already confirmed",
+    "この連絡は別の方法ですでに確認されています。今回の操作も記録しました。",
+    "This message had already been confirmed another way; this confirmation was noted too.",
+)
+_DUPLICATE: _Text = (
+    "確認済みです",
+    "Already confirmed",
+    "このリンクによる確認はすでに記録されています。新たに記録したものはありません。",
+    "This link has already been used to confirm; nothing new was recorded.",
+)
+_ENDED: _Text = (
+    "この訓練・連絡は終了しています",
+    "This drill has ended or is unknown",
+    "この連絡はすでに終了しているか、見つかりません。何も記録していません。",
+    "This drill has ended or is unknown. Nothing was recorded.",
+)
+_UNKNOWN_PAGE: _Text = (
+    "連絡が見つかりません",
+    "Message not found",
+    "このリンクに対応する連絡が見つかりません。何も記録していません。",
+    "No message matches this link. Nothing was recorded.",
+)
+_EXPIRED: _Text = (
+    "リンクの有効期限切れ",
+    "This link has expired",
+    "このリンクは有効期限が切れています。何も記録していません。必要な場合は担当者に電話で連絡してください。",
+    "This link has expired. Nothing was recorded; if needed, call the duty officer.",
+)
+_INVALID: _Text = (
+    "無効なリンク",
+    "Invalid link",
+    "このリンクは無効です(途中で切れているか、変更されています)。何も記録していません。受信したメッセージのリンクをそのまま開いてください。",
+    "This link is not valid (cut short or altered). Nothing was recorded; open the link exactly as received.",
+)
+_NOT_CONFIRMED: _Text = (
+    "確認ボタンを押してください",
+    "Please press the button",
+    "受信確認はボタンを押したときだけ記録されます。",
+    "A confirmation is recorded only when the button is pressed.",
+)
+_NOT_RECORDED: _Text = (
+    "記録できませんでした",
+    "Could not record",
+    "一時的な問題で記録できませんでした。少し待ってからもう一度ボタンを押してください。",
+    "A temporary problem prevented recording. Please wait a moment and press the button again.",
+)
+
+_OUTCOME_PAGES: dict[AckOutcome, tuple[int, _Text]] = {
+    AckOutcome.ACCEPTED: (200, _THANKS),
+    AckOutcome.ALREADY_ACKNOWLEDGED: (200, _ALREADY),
+    AckOutcome.DUPLICATE: (409, _DUPLICATE),
+    AckOutcome.UNKNOWN_PAGE: (404, _UNKNOWN_PAGE),
+    AckOutcome.FINISHED: (410, _ENDED),
+}
+
+_STYLE = (
+    "body{font-family:sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;"
+    "line-height:1.6;color:#222}h1{font-size:1.4rem}.en{color:#555}"
+    "button{font-size:1.2rem;padding:.8rem 2rem;border-radius:.4rem;border:0;"
+    "background:#0b5cad;color:#fff}"
+)
+
+
+def _page(status: int, text: _Text, *, form: bool = False) -> web.Response:
+    title_ja, title_en, body_ja, body_en = (html.escape(part) for part in text)
+    button = (
+        '<form method="post"><input type="hidden" name="confirm" value="yes">'
+        '<p><button type="submit">確認しました / I confirm</button></p></form>'
+        if form
+        else ""
+    )
+    document = (
+        '<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        '<meta name="robots" content="noindex,nofollow">'
+        f"<title>{title_ja} / {title_en}</title><style>{_STYLE}</style></head><body>"
+        f'<h1>{title_ja}</h1><p class="en" lang="en">{title_en}</p>'
+        f'<p>{body_ja}</p><p class="en" lang="en">{body_en}</p>{button}</body></html>'
+    )
+    return web.Response(status=status, text=document, content_type="text/html", charset="utf-8")
+
+
+async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    headers = response.headers
+    headers.setdefault("Cache-Control", "no-store")
+    headers.setdefault("Referrer-Policy", "no-referrer")  # the token is in the URL
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'",
+    )
+
+
+# --- logging ----------------------------------------------------------------------------
+
+_TOKEN_IN_PATH = re.compile(r"(/a/)[^/?#\s]+")
+
+
+def redact_path(path: str) -> str:
+    """A request path with link tokens hidden (a token is as good as a confirmation)."""
+    return _TOKEN_IN_PATH.sub(r"\1<token>", path)
+
+
+class _RedactingAccessLogger(AbstractAccessLogger):
+    """An access log that never contains a link token nor a query string."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info(
+            '%s "%s %s" %s %.1fms',
+            request.remote,
+            request.method,
+            redact_path(request.path),
+            response.status,
+            time * 1000,
+        )
+
+    @property
+    def enabled(self) -> bool:
+        return self.logger.isEnabledFor(logging.INFO)
