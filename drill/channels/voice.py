@@ -280,5 +280,11 @@ class VoiceNotifier:
         log.info("%s: call %s accepted after %d tries", label, sid, attempted.tries)
         return SendResult.ok(sid)
 
+    async def recover(self, page: Page) -> SendResult | None:
+        """After a restart: put the call's script back for the hooks; the send is unknown."""
+        if page.channel is ChannelKind.VOICE:
+            self.scripts.add(VoiceScript.for_page(page, self.settings))
+        return None
+
     async def close(self) -> None:
         await self.client.http_client.close()

@@ -36,7 +36,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable, Mapping
 from enum import StrEnum
 from html.parser import HTMLParser
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import aiohttp
@@ -46,9 +46,11 @@ from twilio.request_validator import RequestValidator
 from drill.channels.sms import segments
 from drill.channels.twilio_http import is_loopback_url
 from drill.config import TwilioSettings
-from drill.engine.simulation import OutcomeKind, ResponseModel
 from drill.plan.contact import is_mobile, mask_number
 from drill.plan.models import ChannelKind
+
+if TYPE_CHECKING:
+    from drill.engine.simulation import ResponseModel
 
 __all__ = [
     "ApiRequest",
@@ -132,24 +134,6 @@ def everyone_acknowledges(seconds: float = 0.02) -> People:
     return people
 
 
-_VOICE_REACTIONS = {
-    OutcomeKind.ANSWER: Reaction.ACKNOWLEDGE,
-    OutcomeKind.NO_ANSWER: Reaction.IGNORE,
-    OutcomeKind.BUSY: Reaction.BUSY,
-    OutcomeKind.WRONG_NUMBER: Reaction.OPEN_ONLY,  # someone else answers; no key
-    OutcomeKind.INVALID_NUMBER: Reaction.INVALID,
-    OutcomeKind.IGNORE: Reaction.OPEN_ONLY,  # picks up, never presses the key
-}
-_SMS_REACTIONS = {
-    OutcomeKind.ANSWER: Reaction.ACKNOWLEDGE,
-    OutcomeKind.NO_ANSWER: Reaction.IGNORE,
-    OutcomeKind.BUSY: Reaction.IGNORE,
-    OutcomeKind.WRONG_NUMBER: Reaction.IGNORE,
-    OutcomeKind.INVALID_NUMBER: Reaction.UNREACHABLE,
-    OutcomeKind.IGNORE: Reaction.IGNORE,
-}
-
-
 def from_response_model(
     model: ResponseModel, *, directory: Mapping[str, str] | None = None
 ) -> People:
@@ -158,6 +142,21 @@ def from_response_model(
     `directory` maps a number to a person id, so per-person overrides apply; the outcome's
     seconds are sandbox seconds (scale them with `TwilioSandbox(time_scale=…)`).
     """
+
+    from drill.engine.simulation import OutcomeKind
+
+    voice_reactions = {
+        OutcomeKind.ANSWER: Reaction.ACKNOWLEDGE,
+        OutcomeKind.NO_ANSWER: Reaction.IGNORE,
+        OutcomeKind.BUSY: Reaction.BUSY,
+        OutcomeKind.WRONG_NUMBER: Reaction.OPEN_ONLY,  # someone else answers; no key
+        OutcomeKind.INVALID_NUMBER: Reaction.INVALID,
+        OutcomeKind.IGNORE: Reaction.OPEN_ONLY,  # picks up, never presses the key
+    }
+    sms_reactions = {
+        OutcomeKind.ANSWER: Reaction.ACKNOWLEDGE,
+        OutcomeKind.INVALID_NUMBER: Reaction.UNREACHABLE,
+    }
 
     def people(paged: Paged, rng: random.Random) -> Behaviour:
         channel = ChannelKind.VOICE if paged.channel == "voice" else ChannelKind.SMS
@@ -168,10 +167,10 @@ def from_response_model(
         outcome = model.outcome_for(channel, key, person_id=person)
         after = outcome.after_seconds
         if channel is ChannelKind.VOICE:
-            reaction = _VOICE_REACTIONS[outcome.kind]
+            reaction = voice_reactions[outcome.kind]
             ring = min(after, 15.0) if reaction is not Reaction.IGNORE else after
             return Behaviour(reaction, ring, max(0.0, after - ring), 0.0)
-        reaction = _SMS_REACTIONS[outcome.kind]
+        reaction = sms_reactions.get(outcome.kind, Reaction.IGNORE)
         return Behaviour(reaction, 0.0, after * 0.75, after * 0.25)
 
     return people
