@@ -1,0 +1,92 @@
+"""Simulated people of the sandbox: what a person does with a page, and after how long.
+
+A `Behaviour` is asked once per delivered page (by recipient address) and answers with a
+`Reaction`: confirm the acknowledgement link (open it, then press the button), only open
+it, reply by mail, or do nothing. The sandbox then does it for real, over HTTP or SMTP,
+after `after` seconds of the sandbox's clock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from collections.abc import Callable, Mapping
+from enum import StrEnum
+
+__all__ = ["Action", "Behaviour", "Reaction", "always", "by_address", "mixed"]
+
+
+class Action(StrEnum):
+    """What a simulated person does with a page."""
+
+    CONFIRM = "confirm"
+    """Opens the link (GET), then presses the button (POST): acknowledges."""
+    OPEN = "open"
+    """Opens the link and never presses the button (like a mail scanner): no acknowledgement."""
+    REPLY = "reply"
+    """Replies to the e-mail (closed networks: the reply poller acknowledges)."""
+    IGNORE = "ignore"
+    """Does nothing."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Reaction:
+    """One person's reaction to one page."""
+
+    action: Action
+    after: float = 0.0
+    """Seconds from delivery until they confirm or reply (their response time)."""
+    open_after: float | None = None
+    """Seconds from delivery until they open the link (default: half of `after`)."""
+
+    @property
+    def opens_at(self) -> float:
+        return self.after / 2 if self.open_after is None else min(self.open_after, self.after)
+
+
+Behaviour = Callable[[str], Reaction]
+"""Recipient address -> what that person does."""
+
+
+def always(action: Action = Action.CONFIRM, after: float = 0.0) -> Behaviour:
+    """Everybody does the same."""
+    reaction = Reaction(action, after)
+    return lambda address: reaction
+
+
+def by_address(reactions: Mapping[str, Reaction], default: Reaction | None = None) -> Behaviour:
+    """Per-address reactions (addresses compared case-insensitively); `default` for others."""
+    table = {address.lower(): reaction for address, reaction in reactions.items()}
+    fallback = default or Reaction(Action.IGNORE)
+    return lambda address: table.get(address.lower(), fallback)
+
+
+def mixed(
+    *,
+    confirm: float = 0.8,
+    reply: float = 0.0,
+    open_only: float = 0.05,
+    mean_seconds: float = 60.0,
+    seed: int | None = None,
+) -> Behaviour:
+    """A seeded crowd: shares of people who confirm, reply, only open; the rest ignore.
+
+    Response times are exponential with mean `mean_seconds` (most answer quickly, a few
+    late), the shape the engine's response models use.
+    """
+    if min(confirm, reply, open_only) < 0 or confirm + reply + open_only > 1:
+        raise ValueError("shares must be non-negative and add up to at most 1")
+    rng = random.Random(seed)
+
+    def decide(address: str) -> Reaction:
+        draw = rng.random()
+        after = rng.expovariate(1 / mean_seconds) if mean_seconds > 0 else 0.0
+        if draw < confirm:
+            return Reaction(Action.CONFIRM, after)
+        if draw < confirm + reply:
+            return Reaction(Action.REPLY, after)
+        if draw < confirm + reply + open_only:
+            return Reaction(Action.OPEN, after)
+        return Reaction(Action.IGNORE)
+
+    return decide
