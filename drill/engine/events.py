@@ -12,9 +12,48 @@ import dataclasses
 import datetime as dt
 import types
 import typing
+from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
 
-__all__ = ["EVENT_TYPES", "Event", "event", "from_record", "to_record"]
+from drill.engine.notifier import DeliveryStatus, FailureReason
+from drill.plan.models import ChannelKind
+
+__all__ = [
+    "EVENT_TYPES",
+    "AckSource",
+    "Acknowledged",
+    "AttemptTimedOut",
+    "CancelReason",
+    "DeliveryFailed",
+    "DeliveryUpdated",
+    "DrillAborted",
+    "DrillCompleted",
+    "DrillInterrupted",
+    "DrillMode",
+    "DrillPaused",
+    "DrillRecovered",
+    "DrillResumed",
+    "DrillStarted",
+    "Escalated",
+    "EscalationReason",
+    "Event",
+    "InjectFired",
+    "LevelCompleted",
+    "LevelStarted",
+    "MemberUnreached",
+    "NoteAdded",
+    "PageQueued",
+    "PageSent",
+    "PagingCancelled",
+    "StepCompleted",
+    "StepDue",
+    "StepTiming",
+    "TreeCompleted",
+    "TreeStarted",
+    "event",
+    "from_record",
+    "to_record",
+]
 
 EVENT_TYPES: dict[str, type[Event]] = {}
 _E = TypeVar("_E", bound="type[Event]")
@@ -54,13 +93,24 @@ def to_record(item: Event) -> tuple[str, dict[str, Any]]:
 def from_record(type_name: str, payload: dict[str, Any]) -> Event:
     """Rebuild an event from `to_record` output; KeyError for an unknown type."""
     cls = EVENT_TYPES[type_name]
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)
     kwargs = {
         field.name: _load(hints[field.name], payload[field.name])
         for field in dataclasses.fields(cls)
         if field.name in payload
     }
     return cls(**kwargs)
+
+
+_HINTS: dict[type[Event], dict[str, Any]] = {}
+
+
+def _hints(cls: type[Event]) -> dict[str, Any]:
+    # Resolving string annotations is slow; a resumed 17,000-contact drill reads 10^5 events.
+    found = _HINTS.get(cls)
+    if found is None:
+        found = _HINTS[cls] = typing.get_type_hints(cls)
+    return found
 
 
 def _dump(value: Any) -> Any:
@@ -89,3 +139,406 @@ def _load(hint: Any, value: Any) -> Any:
     if isinstance(hint, type) and issubclass(hint, str) and hint is not str:
         return hint(value)  # StrEnum
     return value
+
+
+# -- vocabularies used by the events ---------------------------------------------------
+
+
+class DrillMode(StrEnum):
+    """A drill (訓練, every message marked) or a real incident (chosen explicitly)."""
+
+    DRILL = "drill"
+    INCIDENT = "incident"
+
+
+class AckSource(StrEnum):
+    """Where an acknowledgement came from. Channels may report other sources as plain text."""
+
+    VOICE = "voice"  # keypress during the call
+    SMS = "sms"  # the SMS link confirmed
+    EMAIL = "email"  # the e-mail link confirmed
+    REPLY = "reply"  # an e-mail reply found by the poller
+    MANUAL = "manual"  # entered by the operator (a relayed phone call counts)
+
+
+class EscalationReason(StrEnum):
+    """Why paging moved from one person to the next, or gave up."""
+
+    LADDER_EXHAUSTED = "ladder_exhausted"  # every channel and retry went unanswered
+    NO_CONTACT_POINT = "no_contact_point"  # no way to reach them on the level's channels
+    NO_CANDIDATES = "no_candidates"  # the role is vacant and has no deputies
+
+
+class CancelReason(StrEnum):
+    """Why the paging of a contact stopped before they acknowledged or ran out of people."""
+
+    LEVEL_SATISFIED = "level_satisfied"
+    DRILL_ABORTED = "drill_aborted"
+    DRILL_FINISHED = "drill_finished"
+
+
+class StepTiming(StrEnum):
+    """A playbook step done by its target time, or after it."""
+
+    ON_TIME = "on_time"
+    LATE = "late"
+
+
+# -- the drill as a whole ----------------------------------------------------------------
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DrillStarted(Event):
+    """A drill or incident began; everything needed to identify and resume it."""
+
+    drill_id: str
+    scenario_id: str
+    scenario_title_ja: str
+    scenario_title_en: str | None
+    mode: DrillMode
+    simulated: bool
+    """True when the people are simulated (no real call, SMS or e-mail)."""
+    seed: int | None
+    """Seed of the simulated people and operator, for an identical re-run."""
+    operator: str | None
+    """Who started it."""
+    organisation: str
+    plan_root: str | None
+    plan_version: str
+    plan_digest: str
+    """SHA-256 of the plan's content: a resume refuses a plan that changed."""
+    clock: str
+    """real, scaled or virtual."""
+    speed: float | None
+    """How many times faster than real time (scaled clock), None otherwise."""
+    timezone: str
+    """The plan's time zone; times are recorded in UTC and shown in this zone."""
+    trees: tuple[str, ...]
+    """The trees paged, in order."""
+    contacts: int
+    """How many contacts (members of levels) the trees hold in all."""
+    playbook: str | None
+    steps: tuple[str, ...]
+    """The playbook's step ids, in order."""
+    injects: int
+    """How many injects the scenario has."""
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class InjectFired(Event):
+    """A scenario inject (状況付与) was given to the duty officer."""
+
+    index: int
+    at_minutes: float
+    text_ja: str
+    text_en: str | None
+    overdue: bool = False
+    """True when it came due while the drill was interrupted and fired on recovery."""
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class NoteAdded(Event):
+    """The operator wrote something down."""
+
+    by: str
+    text: str
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DrillPaused(Event):
+    """Timers stopped: no page goes out and no timeout runs until the drill is resumed."""
+
+    by: str
+    reason: str | None
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DrillResumed(Event):
+    """Timers run again, shifted by the time spent paused."""
+
+    by: str
+    paused_seconds: float
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DrillInterrupted(Event):
+    """Found on resume: the process running the drill stopped without finishing it."""
+
+    last_seq: int
+    """Sequence number of the last event written before the interruption."""
+    last_event: str
+    """Its type."""
+    last_elapsed: float
+    downtime_seconds: float
+    """Drill time between the last event and the resume (0 in virtual time)."""
+    pages_in_flight: tuple[str, ...]
+    """Pages queued whose send had no recorded outcome: they are never sent again."""
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DrillRecovered(Event):
+    """State was rebuilt from the events alone and the timers were re-armed."""
+
+    by: str | None
+    acknowledged: int
+    """Contacts acknowledged before the interruption (all kept)."""
+    pages_waiting: int
+    """Pages whose acknowledgement timeout was re-armed."""
+    overdue_timers: int
+    """Timers that came due while the drill was down; each fires once, marked overdue."""
+    paused: bool
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DrillAborted(Event):
+    """The operator stopped the drill; any paging still running is cancelled after this."""
+
+    by: str
+    reason: str
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DrillCompleted(Event):
+    """The drill ended: everything ran (`reason` "completed"), or the operator finished it."""
+
+    reason: str
+    """completed, finished (by the operator) or idle (virtual time, nothing left to run)."""
+    by: str | None
+    contacts: int
+    acknowledged: int
+    outstanding_steps: tuple[str, ...]
+    """Playbook steps neither completed nor past their target."""
+
+
+# -- contact trees -----------------------------------------------------------------------
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TreeStarted(Event):
+    """A contact tree (緊急時連絡網) began."""
+
+    tree: str
+    name_ja: str
+    name_en: str | None
+    scope: str
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TreeCompleted(Event):
+    """Every level of a tree finished; `satisfied` when each one met its quorum."""
+
+    tree: str
+    satisfied: bool
+    contacts: int
+    acknowledged: int
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class LevelStarted(Event):
+    """A level began: its members, and how it counts as reached."""
+
+    tree: str
+    level: str
+    name_ja: str
+    name_en: str | None
+    mode: str
+    """parallel or sequential."""
+    required: int
+    """How many members must acknowledge (all / any resolved to a number)."""
+    members: tuple[str, ...]
+    member_sites: tuple[str | None, ...]
+    """The site of each member, in the order of `members`."""
+    ack_timeout_minutes: float
+    retries: int
+    channels: tuple[ChannelKind, ...]
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class LevelCompleted(Event):
+    """A level finished: its quorum met (`satisfied`), or everyone tried without it."""
+
+    tree: str
+    level: str
+    acknowledged: int
+    required: int
+    satisfied: bool
+    unreached: tuple[str, ...]
+    """Members that ran out of people to page."""
+    reason: str | None
+    """Why the level was not satisfied, for people."""
+
+
+# -- paging one contact ------------------------------------------------------------------
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PageQueued(Event):
+    """The intent to page, written before the channel is called: never sent twice."""
+
+    page_id: str
+    tree: str
+    level: str
+    member: str
+    role_id: str | None
+    site: str | None
+    person_id: str
+    person_name: str
+    channel: ChannelKind
+    address: str
+    attempt: int
+    """1 for the first page of this person on this channel, then 2, 3, …"""
+    candidate_index: int
+    """0 for the holder (or the person named), 1… for deputies."""
+    timeout_seconds: float
+    """How long the engine waits for an acknowledgement once the page is accepted."""
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PageSent(Event):
+    """The channel's answer to a send: accepted by the provider, or failed at once."""
+
+    page_id: str
+    accepted: bool
+    provider_id: str | None
+    failure: FailureReason | None = None
+    detail: str | None = None
+    deadline: dt.datetime | None = None
+    """When the acknowledgement timeout runs out (accepted pages only)."""
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DeliveryUpdated(Event):
+    """The provider reported progress of an accepted page (ringing, delivered, opened)."""
+
+    page_id: str
+    status: DeliveryStatus
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DeliveryFailed(Event):
+    """An accepted page failed later (busy, no answer, bounce, …)."""
+
+    page_id: str
+    reason: FailureReason
+    detail: str | None
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AttemptTimedOut(Event):
+    """Nobody acknowledged a page within the level's timeout."""
+
+    page_id: str
+    overdue: bool = False
+    """True when the timeout ran out while the drill was interrupted."""
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Acknowledged(Event):
+    """Someone confirmed they received the message: by keypress, link, reply or relayed."""
+
+    page_id: str | None
+    """The page answered; None for a manual acknowledgement."""
+    tree: str
+    level: str
+    member: str
+    person_id: str
+    person_name: str
+    channel: ChannelKind | None
+    """The channel of the page answered."""
+    source: str
+    """voice, sms, email, reply or manual (see AckSource)."""
+    entered_by: str | None
+    """Who typed it in, for a manual acknowledgement."""
+    received_at: dt.datetime
+    """When the person acknowledged (for a relayed call: when they were reached)."""
+    late: bool
+    """True when it came after the page's own timeout."""
+    first: bool
+    """True when this acknowledged the contact; False when it already was (still kept)."""
+    note: str | None = None
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Escalated(Event):
+    """Paging moved from one person to the next candidate (a deputy, 代理者)."""
+
+    tree: str
+    level: str
+    member: str
+    from_person: str
+    to_person: str
+    candidate_index: int
+    """The index of `to_person`: 1 for the first deputy, …"""
+    reason: EscalationReason
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class MemberUnreached(Event):
+    """Every candidate of a contact was tried without an acknowledgement."""
+
+    tree: str
+    level: str
+    member: str
+    reason: EscalationReason
+    people_tried: tuple[str, ...]
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PagingCancelled(Event):
+    """The paging of one contact stopped: the level was satisfied or the drill ended."""
+
+    tree: str
+    level: str
+    member: str
+    why: CancelReason
+    page_id: str | None
+    """The page still waiting for an answer, if any."""
+
+
+# -- the playbook ------------------------------------------------------------------------
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class StepDue(Event):
+    """A playbook step's target time passed before it was completed."""
+
+    step: str
+    owner: str
+    target_minutes: float
+    overdue: bool = False
+    """True when the target passed while the drill was interrupted."""
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class StepCompleted(Event):
+    """A playbook step was done, on time or late."""
+
+    step: str
+    by: str
+    timing: StepTiming
+    target_minutes: float | None
+    note: str | None

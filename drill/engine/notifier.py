@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from enum import StrEnum
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from drill.plan.models import ChannelKind
 
@@ -26,6 +27,8 @@ __all__ = [
     "Inbox",
     "Notifier",
     "Page",
+    "PageTimers",
+    "RecoverableNotifier",
     "RenderedMessage",
     "SendResult",
 ]
@@ -104,6 +107,8 @@ class Page:
     message: RenderedMessage
     deadline: dt.datetime | None = None
     """When the engine stops waiting for an acknowledgement of this page (UTC)."""
+    role_id: str | None = None
+    """The role paged for (None when a person is named directly); for per-role behaviour."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -173,4 +178,37 @@ class Notifier(Protocol):
 
     async def close(self) -> None:
         """Release connections; pending callbacks may still arrive through the inbox."""
+        ...
+
+
+@runtime_checkable
+class PageTimers(Protocol):
+    """An inbox that can also run a callback at a time counted from a page's send.
+
+    The drill runner offers this so that simulated people act on the drill's own clock:
+    in virtual time their answers are timers in the runner's single loop, which keeps a
+    seeded simulation reproducible even when the store awaits real I/O.
+    """
+
+    def after_page(
+        self, page_id: str, seconds: float, key: str, action: Callable[[], Awaitable[object]]
+    ) -> None:
+        """Run `action` `seconds` after `page_id` was sent, once; `key` names it for resume.
+
+        After a resume the same call is made again for every page; a callback whose `key`
+        is already recorded (its event exists) is dropped.
+        """
+        ...
+
+
+@runtime_checkable
+class RecoverableNotifier(Protocol):
+    """A notifier that can tell, after a crash, what became of a page it was given."""
+
+    async def recover(self, page: Page) -> SendResult | None:
+        """Re-arm whatever is still to come for `page` and return what the send did.
+
+        None when it cannot be known (the engine then assumes the page went out and waits
+        for its timeout; it never sends the same attempt again).
+        """
         ...
