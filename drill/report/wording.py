@@ -17,6 +17,7 @@ __all__ = [
     "Lang",
     "Words",
     "check_lang",
+    "reason_pair",
     "words",
 ]
 
@@ -222,6 +223,11 @@ _CHANNELS: dict[str, tuple[str, str]] = {
     "reply": ("メール返信", "e-mail reply"),
     "manual": ("手入力", "manual"),
 }
+
+
+def reason_pair(key: str) -> tuple[str, str]:
+    """A failure reason in (Japanese, English); the key itself when unknown."""
+    return _REASONS.get(key, (key, key))
 
 
 def check_lang(value: str | None, default: Lang = "ja") -> Lang:
