@@ -531,6 +531,7 @@ class SandboxImap:
         """Commands received (LOGIN arguments left out), for assertions."""
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._handlers: set[asyncio.Task[Any]] = set()
 
     def settings(self, **overrides: Any) -> ImapSettings:
         values: dict[str, Any] = {
@@ -556,6 +557,10 @@ class SandboxImap:
             server.close()
         for writer in list(self._writers):
             writer.close()
+        if self._handlers:
+            await asyncio.wait(list(self._handlers), timeout=1)
+        for task in list(self._handlers):
+            task.cancel()
         if server is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(server.wait_closed(), 1)
@@ -567,6 +572,10 @@ class SandboxImap:
         await self.stop()
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._handlers.add(task)
+            task.add_done_callback(self._handlers.discard)
         self._writers.add(writer)
         state = {"auth": False, "selected": False}
         try:
@@ -591,6 +600,8 @@ class SandboxImap:
                     return
         except (ConnectionError, asyncio.IncompleteReadError):
             return
+        except asyncio.CancelledError:
+            return  # the sandbox is stopping; asyncio's stream callback must not see it
         finally:
             self._writers.discard(writer)
             writer.close()
