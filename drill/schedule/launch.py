@@ -1,0 +1,136 @@
+"""How the calendar starts (or resumes) a drill: the one place it touches the runner.
+
+`DrillLauncher` is what the service calls for a due drill. `RunnerLauncher` is the
+default: it loads the plan, builds the notifiers and runs the scenario with the engine's
+`DrillRunner` (or `DrillRunner.resume` for a drill interrupted by a stop), appending every
+event to the event store and registering the drill with the acknowledgement server while
+it runs. A composition with more wiring (real channels, the TUI's handlers) can replace it
+by passing its own launcher to `ScheduleService`.
+
+Simulated channels are the engine's `SimulatedNotifier`. Real channels come from a
+`NotifierFactory`; without one, a drill scheduled with real channels fails with a clear
+message (recorded in the schedule ledger) instead of silently running simulated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from drill.ack.server import DrillRegistry
+from drill.engine.events import DrillAborted
+from drill.engine.notifier import Notifier
+from drill.engine.runner import DrillRunner
+from drill.engine.simulation import SimulatedNotifier
+from drill.engine.sink import EventSink
+from drill.plan import Plan, load_plan
+from drill.schedule.errors import ScheduleError
+
+__all__ = [
+    "DrillLauncher",
+    "DrillOutcome",
+    "DrillRequest",
+    "NotifierFactory",
+    "RunnerLauncher",
+]
+
+NotifierFactory = Callable[[Plan, bool], Sequence[Notifier]]
+"""(plan, simulate) -> the notifiers a drill (or a reminder) is sent through."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DrillRequest:
+    """One scheduled occurrence to run."""
+
+    schedule_id: str
+    plan_dir: Path
+    scenario_id: str
+    drill_id: str
+    """Derived from the schedule and the occurrence: the same after a restart."""
+    simulate: bool
+    scheduled_for: dt.datetime
+    resume: bool = False
+    """True to continue a drill interrupted by a stop, from its stored events."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DrillOutcome:
+    """How a drill ended: "completed" or "aborted", with a line for the ledger."""
+
+    status: str
+    detail: str | None = None
+
+
+class DrillLauncher(Protocol):
+    async def __call__(self, request: DrillRequest) -> DrillOutcome:
+        """Run (or resume) the drill to its end. Cancelled when the service stops: the
+        events stored so far must let `resume=True` continue it."""
+        ...
+
+
+def simulated_notifiers(plan: Plan, simulate: bool) -> Sequence[Notifier]:
+    """The default factory: simulated people for simulated drills; nothing else."""
+    if simulate:
+        return [SimulatedNotifier()]
+    raise ScheduleError(
+        "This drill was scheduled with real channels, but `drillkit serve` was started "
+        "without them. Schedule it with --simulate, or run a composition that provides "
+        "the real channels.",
+        title="Real channels not available",
+    )
+
+
+class RunnerLauncher:
+    """Runs a scheduled drill with the engine's `DrillRunner` (see the module doc)."""
+
+    def __init__(
+        self,
+        sink: EventSink,
+        *,
+        registry: DrillRegistry | None = None,
+        notifiers: NotifierFactory = simulated_notifiers,
+        operator: str = "drillkit serve",
+    ) -> None:
+        self.sink = sink
+        self.registry = registry
+        self.notifiers = notifiers
+        self.operator = operator
+
+    async def __call__(self, request: DrillRequest) -> DrillOutcome:
+        plan = (await asyncio.to_thread(load_plan, request.plan_dir, lint=False)).plan
+        notifiers = list(self.notifiers(plan, request.simulate))
+        if request.resume:
+            runner = await DrillRunner.resume(
+                request.drill_id, plan, sink=self.sink, notifiers=notifiers, by=self.operator
+            )
+        else:
+            runner = DrillRunner(
+                plan,
+                request.scenario_id,
+                sink=self.sink,
+                notifiers=notifiers,
+                mode="drill",
+                drill_id=request.drill_id,
+                operator=self.operator,
+                simulated=request.simulate,
+            )
+        registered = (
+            self.registry.registered(request.drill_id, runner)
+            if self.registry is not None
+            else contextlib.nullcontext()
+        )
+        try:
+            with registered:
+                await runner.run()
+        finally:
+            await asyncio.shield(runner.close())
+        ended = runner.state.ended
+        if isinstance(ended, DrillAborted):
+            return DrillOutcome("aborted", f"aborted by {ended.by}: {ended.reason}")
+        reason = getattr(ended, "reason", None)
+        return DrillOutcome("completed", f"completed ({reason})" if reason else "completed")
