@@ -32,7 +32,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "incident_report_title": ("緊急時対応 記録報告書", "Incident response report"),
     "drill": ("訓練", "Drill"),
     "incident": ("実際の事案", "Real incident"),
-    "simulated": ("模擬（シミュレーション）", "Simulated"),
+    "simulated": ("模擬", "Simulated"),
     "organisation": ("団体", "Organisation"),
     "scenario": ("シナリオ", "Scenario"),
     "mode": ("区分", "Mode"),
@@ -167,6 +167,44 @@ _LABELS: dict[str, tuple[str, str]] = {
     "yes": ("はい", "yes"),
     "no": ("いいえ", "no"),
     "page": ("ページ", "page"),
+    "high": ("高", "high"),
+    "medium": ("中", "medium"),
+    "low": ("低", "low"),
+    "severity": ("重要度", "Severity"),
+    "events_ref": ("記録", "events"),
+    "this_drill": ("この訓練", "This drill"),
+    "nagasaki_city": ("長崎市", "Nagasaki City"),
+    "whole": ("全体", "whole drill"),
+    "about": ("約{m}分", "about {m} min"),
+    "share": ("応答率", "Share"),
+    "count_people": ("人数", "Contacts"),
+    "breakdown": ("内訳", "Breakdown"),
+    "current": ("今回", "this drill"),
+    "paused_total": ("一時停止", "Paused"),
+    "interruptions": ("中断", "Interruptions"),
+    "seed": ("乱数シード", "Seed"),
+    "sites_count": ("{reached}/{total} 支所", "{reached} of {total} centres"),
+    "level_n": ("第{n}段", "Level {n}"),
+    "no_events": ("記録なし", "no events"),
+    "charts_note": ("グラフ", "Chart"),
+    "pages_note": (
+        "呼び出しの経過: 手段・時刻・結果。代理者への呼び出しは氏名を付けて示します。",
+        "Pages: channel, time and outcome; pages to a deputy carry their name.",
+    ),
+    "curve_fig": (
+        "応答済みの割合（累積）。縦の点線は状況付与、横の点線は50%・90%。",
+        "Share acknowledged (cumulative). Dotted verticals are injects; dotted horizontals "
+        "50 % and 90 %.",
+    ),
+    "levels_fig": (
+        "段ごとの開始から完了まで（棒）と、拠点ごとに連絡がついた時間（点）。",
+        "Each level from start to finish (bars), and when each site was reached (dots).",
+    ),
+    "history_fig": (
+        "訓練ごとの所要時間と全支所への連絡時間。",
+        "Duration and time to reach every regional centre, by drill.",
+    ),
+    "reference_line": ("長崎市 約{m}分", "Nagasaki ~{m} min"),
 }
 
 _STATUS: dict[str, tuple[str, str]] = {
@@ -287,7 +325,7 @@ class Words:
         if seconds is None or math.isnan(seconds):
             return "—"
         sign = "-" if seconds < 0 else ""
-        total = round(abs(seconds))
+        total = int(abs(seconds) + 1e-6)  # a stopwatch: 91.6 s is 1:31, as the clock shows
         hours, rest = divmod(total, 3600)
         minutes, secs = divmod(rest, 60)
         if self.lang == "ja":

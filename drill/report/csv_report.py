@@ -1,0 +1,148 @@
+"""The report as CSV: one row per contact, and one row per recorded event.
+
+Spreadsheets are how many offices will sort and filter a drill, so headers follow the
+report's language and times are ISO 8601 in the plan's zone; seconds stay plain numbers
+so they can be summed. Files are written as UTF-8 with a byte-order mark (see
+`write_csv`), which Excel needs to read Japanese correctly.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import zoneinfo
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+from drill.report.model import Report, mask_address
+from drill.report.present import Presenter
+from drill.report.wording import check_lang
+
+__all__ = ["StoredRecord", "render_contacts_csv", "render_events_csv", "write_csv"]
+
+_CONTACT_HEADERS = {
+    "ja": (
+        "訓練ID", "連絡網ID", "段ID", "段", "役割ID", "役割", "拠点", "状態", "応答者",
+        "代理順位（0=正）", "応答手段", "手入力者", "応答時刻", "開始からの秒", "応答までの秒",
+        "呼び出し回数", "呼び出しの経過", "未応答の理由",
+    ),
+    "en": (
+        "drill_id", "tree", "level_id", "level", "member", "role", "site", "status",
+        "acknowledged_by", "candidate_index", "ack_via", "entered_by", "acknowledged_at",
+        "ack_seconds", "time_to_ack_seconds", "attempts", "pages", "why_not_reached",
+    ),
+}  # fmt: skip
+
+_EVENT_HEADERS = (
+    "seq", "type", "recorded_at", "at", "elapsed", "key", "duplicate_of", "hash", "payload",
+)  # fmt: skip
+
+_ADDRESS_FIELDS = frozenset({"address"})
+
+
+class StoredRecord(Protocol):
+    """What the events CSV needs of a stored event (`drill.store.EventRecord` has it)."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def recorded_at(self) -> dt.datetime: ...
+    @property
+    def payload(self) -> Mapping[str, Any]: ...
+    @property
+    def key(self) -> str | None: ...
+    @property
+    def duplicate_of(self) -> int | None: ...
+    @property
+    def hash(self) -> str: ...
+
+
+def _seconds(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+def render_contacts_csv(report: Report, lang: str | None = None) -> str:
+    """One row per contact (a member of a level), phone numbers masked."""
+    language = check_lang(lang)
+    p = Presenter(report, language)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(_CONTACT_HEADERS[language])
+    for c in report.contacts:
+        cells = p.contact_cells(c)
+        writer.writerow(
+            (
+                report.drill.drill_id,
+                c.tree,
+                c.level,
+                p.text(c.level_name),
+                c.member,
+                p.text(c.name),
+                p.text(c.site_name) if c.site_name else "",
+                cells[3],
+                c.acknowledged_by or "",
+                "" if c.candidate_index is None else str(c.candidate_index),
+                cells[5],
+                c.entered_by or "",
+                c.acknowledged_at.isoformat() if c.acknowledged_at else "",
+                _seconds(c.ack_seconds),
+                _seconds(c.time_to_ack_seconds),
+                str(len(c.attempts)),
+                cells[9],
+                cells[10],
+            )
+        )
+    return buffer.getvalue()
+
+
+def _masked(value: Any, key: str | None = None) -> Any:
+    if isinstance(value, dict):
+        return {k: _masked(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    if key in _ADDRESS_FIELDS and isinstance(value, str):
+        return mask_address(value)
+    return value
+
+
+def render_events_csv(records: Iterable[StoredRecord], timezone: str = "Asia/Tokyo") -> str:
+    """Every stored event, duplicates included, with its hash; addresses masked."""
+    zone = zoneinfo.ZoneInfo(timezone)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(_EVENT_HEADERS)
+    for r in records:
+        payload = _masked(dict(r.payload))
+        at = payload.get("at")
+        local = ""
+        if isinstance(at, str):
+            try:
+                local = dt.datetime.fromisoformat(at).astimezone(zone).isoformat()
+            except ValueError:
+                local = at
+        elapsed = payload.get("elapsed")
+        writer.writerow(
+            (
+                r.seq,
+                r.type,
+                r.recorded_at.astimezone(dt.UTC).isoformat(),
+                local,
+                "" if elapsed is None else elapsed,
+                r.key or "",
+                "" if r.duplicate_of is None else r.duplicate_of,
+                r.hash,
+                json.dumps(payload, ensure_ascii=False, sort_keys=True),
+            )
+        )
+    return buffer.getvalue()
+
+
+def write_csv(path: Path, text: str) -> Path:
+    """Write CSV as UTF-8 with a byte-order mark, so Excel shows Japanese correctly."""
+    path.write_text(text, encoding="utf-8-sig", newline="")
+    return path

@@ -1,0 +1,113 @@
+"""The report as one self-contained HTML file: printable on A4, charts as inline SVG.
+
+No script, font, stylesheet or image is loaded from anywhere: the page carries a strict
+Content-Security-Policy (`drill.report.layout.CSP`) so a browser would refuse even an
+accidental request, and the charts are SVG written into the page.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from markupsafe import Markup
+
+from drill.report import charts
+from drill.report.layout import CSP, environment, stylesheet
+from drill.report.model import Report
+from drill.report.present import Presenter
+from drill.report.wording import _LABELS, check_lang
+
+__all__ = ["render_html"]
+
+_SECTIONS = (
+    ("summary", "summary"),
+    ("findings", "findings"),
+    ("curve", "curve"),
+    ("levels", "levels"),
+    ("playbook", "playbook"),
+    ("checklist", "checklist"),
+    ("history", "history"),
+    ("timeline", "timeline"),
+    ("integrity", "integrity"),
+    ("contacts", "per_contact"),
+)
+
+
+def render_html(report: Report, lang: str | None = None) -> str:
+    """The whole report as an HTML page; Japanese unless `lang` is "en"."""
+    p = Presenter(report, check_lang(lang))
+    w = p.w
+    s = report.summary
+    targets = p.targets_table()
+    sections = [
+        (anchor, w(key))
+        for anchor, key in _SECTIONS
+        if (anchor != "playbook" or report.playbook.steps)
+        and (anchor != "checklist" or report.checklist)
+        and (anchor != "timeline" or report.timeline)
+    ]
+    rows = "\n".join(
+        "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in p.contact_cells(c)) + "</tr>"
+        for c in report.contacts
+    )
+    figures = {
+        "curve": Markup(charts.ack_curve(report, w)),
+        "distribution": Markup(charts.distribution(report, w)),
+        "levels": Markup(charts.levels_and_sites(report, w)),
+        "history": Markup(charts.history(report, w)) if len(report.history.rows) > 1 else "",
+    }
+    findings = []
+    for f in report.findings:
+        severity, text, fix, seqs = p.finding(f)
+        findings.append((severity, f.severity, text, fix, seqs))
+    i = report.integrity
+    return (
+        environment()
+        .get_template("report.html.j2")
+        .render(
+            lang=w.lang,
+            csp=CSP,
+            css=stylesheet(),
+            title=p.title,
+            organisation=p.text(report.drill.organisation),
+            scenario=p.text(report.drill.scenario_title),
+            mode=p.mode(),
+            drill_id=report.drill.drill_id,
+            notes=p.notes(),
+            integrity_failed=i.verified is False,
+            integrity_problem=i.problem or "",
+            sections=sections,
+            key={
+                "duration": w.duration(report.drill.duration_seconds),
+                "acknowledged": w.percent(s.share_acknowledged),
+                "all_sites": w.duration(s.all_sites_seconds)
+                if s.all_sites_seconds is not None
+                else w("not_reached"),
+                "trees": w.duration(s.trees_completed_seconds),
+            },
+            nagasaki=p.nagasaki(),
+            summary_table=p.summary_table(),
+            targets=targets,
+            target_rows=list(zip(targets.rows, (t.met for t in s.targets), strict=True)),
+            findings=findings,
+            charts=figures,
+            milestones=p.milestones_table(),
+            distribution_line=p.distribution_line(),
+            levels=p.levels_table(),
+            sites=p.sites_table(),
+            playbook=p.playbook_table(),
+            playbook_title=p.text(report.playbook.title) or (report.playbook.id or ""),
+            checklist=p.checklist_table(),
+            history=p.history_table(),
+            history_rows=len(report.history.rows),
+            trend=[p.text(t) for t in report.history.trend],
+            timeline=p.timeline_table(),
+            head_hash=i.head_hash or "—",
+            event_count=w.count(i.event_count),
+            duplicates=w.count(s.duplicates) if s.duplicates else "",
+            not_verified=i.verified is None,
+            contacts_header=p.contacts_header(),
+            contact_rows=Markup(rows),
+            **{f"w_{key}": w(key) for key, pair in _LABELS.items() if "{" not in pair[0]},
+        )
+    )

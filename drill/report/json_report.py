@@ -1,0 +1,61 @@
+"""The report as JSON: a documented, versioned schema (`docs/report-json.md`).
+
+`schema_version` follows semantic versioning: a new field raises the minor version; a
+field removed, renamed or changed in meaning raises the major version. Texts carry both
+languages (`{"ja": …, "en": …}`), durations are seconds from the start of the drill
+(rounded to milliseconds), and times are ISO 8601 with the plan's UTC offset.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from typing import Any
+
+from drill.report.model import Label, LevelTiming, Report
+
+__all__ = ["SCHEMA_VERSION", "render_json", "report_dict"]
+
+SCHEMA_VERSION = "1.0"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Label):
+        return {"ja": value.ja, "en": value.en}
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, float):
+        return round(value, 3)
+    if isinstance(value, LevelTiming):
+        out = {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        out["took_seconds"] = _plain(value.took_seconds)
+        return out
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, frozenset | set):
+        return sorted(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    """The report as JSON-ready data (what `render_json` writes)."""
+    body = _plain(report)
+    assert isinstance(body, dict)
+    body["curve"]["points"] = [
+        {"seconds": _plain(t), "acknowledged": n} for t, n in report.curve.points
+    ]
+    body["history"]["levels"] = [
+        {"tree": tree, "level": level, "name": _plain(name)}
+        for tree, level, name in report.history.levels
+    ]
+    body["integrity"]["verify_command"] = f"drillkit verify {report.drill.drill_id}"
+    return {"schema_version": SCHEMA_VERSION, "generator": "drillkit", **body}
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report_dict(report), ensure_ascii=False, indent=2) + "\n"

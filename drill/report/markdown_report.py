@@ -1,0 +1,131 @@
+"""The report as Markdown, for a wiki page or a ticket (GitHub-flavoured tables)."""
+
+from __future__ import annotations
+
+from drill.report.model import Report
+from drill.report.present import Presenter, Table
+from drill.report.wording import check_lang
+
+__all__ = ["render_markdown"]
+
+
+def _cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").strip() or " "
+
+
+def _table(table: Table, *, header: bool = True) -> list[str]:
+    cols = len(table.header)
+    head = table.header if header else tuple(" " for _ in range(cols))
+    align = ["---:" if i in table.numeric else "---" for i in range(cols)]
+    lines = [
+        "| " + " | ".join(_cell(h) for h in head) + " |",
+        "| " + " | ".join(align) + " |",
+    ]
+    lines.extend("| " + " | ".join(_cell(c) for c in row) + " |" for row in table.rows)
+    return lines
+
+
+def render_markdown(report: Report, lang: str | None = None) -> str:
+    """The whole report as Markdown; Japanese unless `lang` is "en"."""
+    p = Presenter(report, check_lang(lang))
+    w = p.w
+    d = report.drill
+    out: list[str] = [
+        f"# {p.title} — {p.text(d.organisation)}",
+        "",
+        f"**{w('scenario')}**: {p.text(d.scenario_title)} · **{w('mode')}**: {p.mode()} · "
+        f"**{w('drill_id')}**: `{d.drill_id}`",
+        "",
+    ]
+    for note in p.notes():
+        out += [f"> {note}", ""]
+
+    out += [f"## {w('summary')}", ""]
+    out += _table(p.summary_table(), header=False)
+    out += ["", f"**{w('nagasaki')}**: {p.nagasaki()}", ""]
+    if report.summary.targets:
+        out += [f"### {w('targets')}", ""]
+        out += _table(p.targets_table())
+        out.append("")
+
+    out += [f"## {w('findings')}", ""]
+    if report.findings:
+        for number, finding in enumerate(report.findings, start=1):
+            severity, text, fix, seqs = p.finding(finding)
+            ref = (
+                f"（{w('events_ref')}: {seqs}）"
+                if seqs and w.lang == "ja"
+                else (f" ({w('events_ref')}: {seqs})" if seqs else "")
+            )
+            out.append(f"{number}. **[{severity}]** {text}{ref}")
+            out.append(f"   - {w('fix')}: {fix}")
+    else:
+        out.append(w("no_findings"))
+    out.append("")
+
+    out += [f"## {w('curve')}", ""]
+    out += _table(p.milestones_table())
+    out += ["", f"{w('distribution')}: {p.distribution_line()}", ""]
+
+    out += [f"## {w('levels')}", ""]
+    out += _table(p.levels_table())
+    out += ["", f"## {w('sites')}", ""]
+    out += _table(p.sites_table())
+    out.append("")
+
+    if report.playbook.steps:
+        title = p.text(report.playbook.title) or (report.playbook.id or "")
+        out += [f"## {w('playbook')}: {title}", ""]
+        out += _table(p.playbook_table())
+        out.append("")
+
+    if report.checklist:
+        out += [f"## {w('checklist')}", ""]
+        out += _table(p.checklist_table())
+        out.append("")
+
+    out += [f"## {w('history')}", ""]
+    if len(report.history.rows) > 1:
+        out += _table(p.history_table())
+        out.append("")
+        out += [f"- {p.text(t)}" for t in report.history.trend]
+    else:
+        out.append(w("no_history"))
+    out.append("")
+
+    if report.timeline:
+        out += [f"## {w('timeline')}", ""]
+        out += _table(p.timeline_table())
+        out.append("")
+
+    out += [f"## {w('per_contact')}", "", w("masked_note") + " " + w("pages_note"), ""]
+    out += _table(p.contacts_table())
+    out.append("")
+
+    out += [f"## {w('integrity')}", ""]
+    out += _integrity(p)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _integrity(p: Presenter) -> list[str]:
+    w = p.w
+    i = p.report.integrity
+    lines = [
+        f"- {w('head_hash')}: `{i.head_hash or '—'}`",
+        f"- {w('event_count')}: {w.count(i.event_count)}",
+    ]
+    if p.report.summary.duplicates:
+        lines.append(f"- {w('duplicates')}: {w.count(p.report.summary.duplicates)}")
+    if i.verified is False:
+        lines.append(f"- **{w('verify_failed')}**: {i.problem or ''}")
+    elif i.verified is None:
+        lines.append(f"- {w('not_verified')}")
+    lines += [
+        "",
+        w("verify_how"),
+        "",
+        "```",
+        f"drillkit verify {p.report.drill.drill_id}",
+        "```",
+    ]
+    return lines

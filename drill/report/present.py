@@ -1,0 +1,468 @@
+"""The report in words: every cell of every table, in one language.
+
+HTML, Markdown and CSV show the same tables; they differ only in markup. This module
+turns a `Report` into rows of strings for a language, so the three say exactly the
+same thing (and the Markdown golden files pin the wording for all of them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from drill.report.model import (
+    Attempt,
+    ChecklistEvidence,
+    ContactRow,
+    Finding,
+    Label,
+    LevelTiming,
+    Report,
+    StepRow,
+)
+from drill.report.wording import Lang, Words, words
+
+__all__ = ["Presenter", "Table"]
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A table: header cells, rows of cells, and which columns hold numbers."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    numeric: frozenset[int] = frozenset()
+
+
+class Presenter:
+    """Strings for one report in one language."""
+
+    def __init__(self, report: Report, lang: Lang) -> None:
+        self.report = report
+        self.lang: Lang = lang
+        self.w: Words = words(lang)
+
+    def text(self, label: Label | None) -> str:
+        return "" if label is None else label.get(self.lang)
+
+    # --- heading and summary ---------------------------------------------------------
+
+    @property
+    def title(self) -> str:
+        key = "incident_report_title" if self.report.drill.mode == "incident" else "report_title"
+        return self.w(key)
+
+    def mode(self) -> str:
+        d = self.report.drill
+        text = self.w(d.mode)
+        return (
+            f"{text}（{self.w('simulated')}）"
+            if d.simulated and self.lang == "ja"
+            else (f"{text} ({self.w('simulated').lower()})" if d.simulated else text)
+        )
+
+    def outcome(self) -> str:
+        d = self.report.drill
+        text = self.w.status(d.outcome)
+        if d.outcome == "aborted":
+            text = {"ja": "中止", "en": "aborted"}[self.lang]
+            if d.outcome_reason:
+                text += f"（{d.outcome_reason}）" if self.lang == "ja" else f" ({d.outcome_reason})"
+        if d.outcome_by and d.outcome in ("aborted", "finished"):
+            text += f" — {d.outcome_by}"
+        return text
+
+    def acknowledged(self) -> str:
+        s = self.report.summary
+        return (
+            f"{self.w.count(s.acknowledged)} / {self.w.count(s.contacts)}"
+            f"（{self.w.percent(s.share_acknowledged)}）"
+            if self.lang == "ja"
+            else f"{self.w.count(s.acknowledged)} of {self.w.count(s.contacts)} "
+            f"({self.w.percent(s.share_acknowledged)})"
+        )
+
+    def breakdown(self) -> str:
+        s = self.report.summary
+        parts = [
+            (self.w.status("acknowledged"), s.acknowledged),
+            (self.w.status("unreached"), s.unreached),
+            (self.w.status("cancelled"), s.cancelled),
+            (self.w.status("not_paged"), s.not_paged),
+            (self.w.status("paging"), s.paging),
+        ]
+        sep = "、" if self.lang == "ja" else ", "
+        return sep.join(f"{name} {self.w.count(n)}" for name, n in parts if n)
+
+    def all_sites(self) -> str:
+        s = self.report.summary
+        if s.sites_total == 0:
+            return "—"
+        count = self.w("sites_count", reached=s.sites_reached, total=s.sites_total)
+        if s.all_sites_seconds is None:
+            return (
+                f"{self.w('not_reached')}（{count}）"
+                if self.lang == "ja"
+                else (f"{self.w('not_reached')} ({count})")
+            )
+        return (
+            f"{self.w.duration(s.all_sites_seconds)}（{count}）"
+            if self.lang == "ja"
+            else (f"{self.w.duration(s.all_sites_seconds)} ({count})")
+        )
+
+    def summary_table(self) -> Table:
+        d, s, w = self.report.drill, self.report.summary, self.w
+        rows: list[tuple[str, str]] = [
+            (w("organisation"), self.text(d.organisation)),
+            (w("scenario"), f"{self.text(d.scenario_title)} ({d.scenario_id})"),
+            (w("mode"), self.mode()),
+            (w("drill_id"), d.drill_id),
+            (w("plan_version"), d.plan_version),
+            (w("started"), w.datetime(d.started_at)),
+            (w("ended"), w.datetime(d.ended_at)),
+            (w("duration"), w.duration(d.duration_seconds)),
+            (w("outcome"), self.outcome()),
+            (w("acknowledged"), self.acknowledged()),
+            (w("breakdown"), self.breakdown()),
+            (w("time_all_sites"), self.all_sites()),
+            (w("time_trees"), w.duration(s.trees_completed_seconds)),
+        ]
+        if d.operator:
+            rows.append((w("operator"), d.operator))
+        if d.paused_seconds:
+            rows.append((w("paused_total"), w.duration(d.paused_seconds)))
+        if d.interruptions:
+            rows.append((w("interruptions"), w.count(d.interruptions)))
+        if d.simulated and d.seed is not None:
+            rows.append((w("seed"), str(d.seed)))
+        return Table(("", ""), tuple(rows))
+
+    def nagasaki(self) -> str:
+        """The one line a manager compares with Nagasaki City's drill."""
+        d, s, w = self.report.drill, self.report.summary, self.w
+        whole = w.duration(d.duration_seconds)
+        sites = (
+            w.duration(s.all_sites_seconds)
+            if s.all_sites_seconds is not None
+            else (w("not_reached"))
+        )
+        ref_whole = w("about", m=f"{s.nagasaki_whole_minutes:g}")
+        ref_sites = w("about", m=f"{s.nagasaki_all_sites_minutes:g}")
+        if self.lang == "ja":
+            return (
+                f"この訓練: 全体 {whole}・全支所 {sites} ／ "
+                f"長崎市の訓練: 全体 {ref_whole}・全地域センター {ref_sites}"
+            )
+        return (
+            f"This drill: whole drill {whole}, every regional centre {sites} / "
+            f"Nagasaki City: whole drill {ref_whole}, every regional centre {ref_sites}"
+        )
+
+    def targets_table(self) -> Table:
+        w = self.w
+        rows = []
+        for t in self.report.summary.targets:
+            detail = f" — {self.text(t.detail)}" if t.detail else ""
+            rows.append(
+                (
+                    self.text(t.name),
+                    w.minutes(t.within_minutes),
+                    w.duration(t.actual_seconds)
+                    if t.actual_seconds is not None
+                    else w("not_reached"),
+                    (w("met") if t.met else w("missed")),
+                    w.margin(t.margin_seconds) + detail,
+                )
+            )
+        return Table(
+            (w("target"), w("target_time"), w("actual"), w("result"), w("margin")),
+            tuple(rows),
+            frozenset({1, 2}),
+        )
+
+    # --- findings --------------------------------------------------------------------
+
+    def finding(self, f: Finding) -> tuple[str, str, str, str]:
+        """(severity, text, fix, evidence seqs)."""
+        seqs = ", ".join(f"#{s}" for s in f.evidence[:12])
+        if len(f.evidence) > 12:
+            seqs += ", …"
+        return (self.w(f.severity), self.text(f.text), self.text(f.fix), seqs)
+
+    # --- curve -----------------------------------------------------------------------
+
+    def milestones_table(self) -> Table:
+        w = self.w
+        rows = tuple(
+            (
+                w.percent(m.share, 0),
+                w.count(m.count),
+                w.duration(m.seconds) if m.seconds is not None else w("not_reached"),
+            )
+            for m in self.report.curve.milestones
+        )
+        return Table((w("share"), w("count_people"), w("from_start")), rows, frozenset({1, 2}))
+
+    def distribution_line(self) -> str:
+        c, w = self.report.curve, self.w
+        sep = "、" if self.lang == "ja" else ", "
+        return sep.join(
+            (
+                f"{w('median')} {w.duration(c.median_seconds)}",
+                f"{w('p90')} {w.duration(c.p90_seconds)}",
+                f"{w('maximum')} {w.duration(c.max_seconds)}",
+            )
+        )
+
+    # --- levels and sites ------------------------------------------------------------
+
+    def level_status(self, level: LevelTiming) -> str:
+        if level.satisfied is None:
+            return self.w.status("paging") if self.report.drill.ended_at is None else "—"
+        return self.w("satisfied") if level.satisfied else self.w("not_satisfied")
+
+    def levels_table(self) -> Table:
+        w = self.w
+        trees = {t.tree: t for t in self.report.trees}
+        rows = tuple(
+            (
+                self.text(trees[lv.tree].name) if lv.tree in trees else lv.tree,
+                self.text(lv.name),
+                f"{w.count(lv.acknowledged)} / {w.count(lv.members)}（{w('required')} {lv.required}）"
+                if self.lang == "ja"
+                else f"{w.count(lv.acknowledged)} of {w.count(lv.members)} ({lv.required} required)",
+                w.duration(lv.started_seconds),
+                w.duration(lv.completed_seconds),
+                w.duration(lv.took_seconds),
+                self.level_status(lv),
+            )
+            for lv in self.report.levels
+        )
+        return Table(
+            (
+                w("tree"),
+                w("level"),
+                w("acknowledged"),
+                w("level_started"),
+                w("level_completed"),
+                w("level_took"),
+                w("result"),
+            ),
+            rows,
+            frozenset({3, 4, 5}),
+        )
+
+    def sites_table(self) -> Table:
+        w = self.w
+        rows = tuple(
+            (
+                self.text(s.name)
+                + (
+                    f"（{w('regional_centre')}）"
+                    if s.regional_centre and self.lang == "ja"
+                    else (f" ({w('regional_centre')})" if s.regional_centre else "")
+                ),
+                w.count(s.contacts),
+                w.duration(s.reached_seconds)
+                if s.reached_seconds is not None
+                else w("not_reached"),
+                s.reached_by or "—",
+            )
+            for s in self.report.sites
+        )
+        return Table(
+            (w("site"), w("contacts"), w("reached_at"), w("reached_by")), rows, frozenset({1, 2})
+        )
+
+    # --- contacts --------------------------------------------------------------------
+
+    def attempt(self, a: Attempt, holder: str | None) -> str:
+        w = self.w
+        if a.outcome == "acknowledged":
+            result = w.status("acknowledged")
+        elif a.outcome in ("failed", "timed_out"):
+            result = w.reason(a.reason) or w.status(a.outcome)
+        else:
+            result = w.status(a.outcome)
+        who = "" if a.person_name == holder else f"{a.person_name}: "
+        return f"{who}{w.channel(a.channel)} {a.address} {w.clock(a.queued_at)} {result}"
+
+    def contact_cells(self, c: ContactRow) -> tuple[str, ...]:
+        w = self.w
+        holder = c.attempts[0].person_name if c.attempts else None
+        pages = " → ".join(self.attempt(a, holder) for a in c.attempts)
+        if c.status == "acknowledged":
+            who = c.acknowledged_by or ""
+            if c.candidate_index:
+                who += (
+                    f"（{w('deputy')}{c.candidate_index}）"
+                    if self.lang == "ja"
+                    else (f" ({w('deputy')} {c.candidate_index})")
+                )
+            via = w.channel(c.ack_source)
+            if c.entered_by:
+                via += (
+                    f"（{w('manual_by')}: {c.entered_by}）"
+                    if self.lang == "ja"
+                    else (f" ({w('manual_by')} {c.entered_by})")
+                )
+        else:
+            who, via = "", ""
+        failure = ""
+        if c.status != "acknowledged":
+            keys = list(c.failures) or ([c.unreached_reason] if c.unreached_reason else [])
+            failure = ("、" if self.lang == "ja" else ", ").join(w.reason(k) for k in keys)
+        return (
+            self.text(c.level_name),
+            self.text(c.name),
+            self.text(c.site_name) if c.site_name else "—",
+            w.status(c.status),
+            who,
+            via,
+            w.clock(c.acknowledged_at) if c.acknowledged_at else "",
+            w.duration(c.time_to_ack_seconds) if c.time_to_ack_seconds is not None else "",
+            w.duration(c.ack_seconds) if c.ack_seconds is not None else "",
+            pages,
+            failure,
+        )
+
+    def contacts_header(self) -> tuple[str, ...]:
+        w = self.w
+        return (
+            w("level"),
+            w("role"),
+            w("site"),
+            w("status"),
+            w("reached_by"),
+            w("ack_via"),
+            w("ack_at"),
+            w("time_to_ack"),
+            w("from_start"),
+            w("channels_tried"),
+            w("failure"),
+        )
+
+    def contacts_table(self) -> Table:
+        return Table(
+            self.contacts_header(),
+            tuple(self.contact_cells(c) for c in self.report.contacts),
+            frozenset({6, 7, 8}),
+        )
+
+    # --- playbook ------------------------------------------------------------------------
+
+    def step_cells(self, s: StepRow) -> tuple[str, ...]:
+        w = self.w
+        status = w.status(s.status)
+        if s.status == "late" and s.late_by_seconds is not None:
+            status += (
+                f"（+{w.duration(s.late_by_seconds)}）"
+                if self.lang == "ja"
+                else (f" (+{w.duration(s.late_by_seconds)})")
+            )
+        return (
+            self.text(s.title),
+            self.text(s.owner_name) if s.owner_name else (s.owner or "—"),
+            w.minutes(s.target_minutes) if s.target_minutes is not None else "—",
+            f"{w.duration(s.completed_seconds)}（{w.clock(s.completed_at)}）"
+            if s.completed_seconds is not None and self.lang == "ja"
+            else (
+                f"{w.duration(s.completed_seconds)} ({w.clock(s.completed_at)})"
+                if s.completed_seconds is not None
+                else "—"
+            ),
+            s.by or "",
+            status,
+        )
+
+    def playbook_table(self) -> Table:
+        w = self.w
+        return Table(
+            (
+                w("step"),
+                w("owner"),
+                w("target_time"),
+                w("completed_at"),
+                w("operator"),
+                w("result"),
+            ),
+            tuple(self.step_cells(s) for s in self.report.playbook.steps),
+            frozenset({2, 3}),
+        )
+
+    # --- checklist ---------------------------------------------------------------------
+
+    def checklist_cells(self, c: ChecklistEvidence) -> tuple[str, ...]:
+        sep = "; " if self.lang == "en" else "；"
+        evidence = sep.join(f"#{e.seq} {self.text(e.what)}" for e in c.evidence) or "—"
+        score = f"{c.score} {self.text(c.score_label)}" if c.score is not None else "—"
+        cited = ", ".join(
+            (
+                self.w("scenario")
+                if cite == "scenario"
+                else f"{self.w('step')} {cite.removeprefix('step:')}"
+            )
+            for cite in c.cited_by
+        )
+        return (c.number, self.text(c.item), cited, evidence, score, self.text(c.reason))
+
+    def checklist_table(self) -> Table:
+        w = self.w
+        return Table(
+            (
+                w("checklist_item"),
+                "",
+                w("cited_by"),
+                w("evidence"),
+                w("suggested_score"),
+                w("result"),
+            ),
+            tuple(self.checklist_cells(c) for c in self.report.checklist),
+        )
+
+    # --- history -----------------------------------------------------------------------
+
+    def history_table(self) -> Table:
+        w, h = self.w, self.report.history
+        header = (
+            w("drill_id"),
+            w("started"),
+            w("duration"),
+            w("time_all_sites"),
+            w("acknowledged"),
+            *(self.text(name) for _, _, name in h.levels),
+        )
+        rows = []
+        for r in h.rows:
+            drill_id = r.drill_id + (
+                f"（{w('current')}）"
+                if r.current and self.lang == "ja"
+                else (f" ({w('current')})" if r.current else "")
+            )
+            rows.append(
+                (
+                    drill_id,
+                    w.date(r.started_at.date()),
+                    w.duration(r.duration_seconds),
+                    w.duration(r.all_sites_seconds),
+                    w.percent(r.share_acknowledged),
+                    *(w.duration(t) for t in r.levels),
+                )
+            )
+        return Table(header, tuple(rows), frozenset(range(2, len(header))))
+
+    # --- timeline ----------------------------------------------------------------------
+
+    def timeline_table(self) -> Table:
+        w = self.w
+        rows = tuple(
+            (w.clock(t.at), w.duration(t.elapsed), self.text(t.text), f"#{t.seq}")
+            for t in self.report.timeline
+        )
+        return Table((w("time"), w("elapsed"), w("event"), w("events_ref")), rows, frozenset({1}))
+
+    # --- notes -------------------------------------------------------------------------
+
+    def notes(self) -> Sequence[str]:
+        return [self.text(n) for n in self.report.notes]
