@@ -331,6 +331,20 @@ class ReplyPoller:
             )
         return report
 
+    async def check(self) -> str:
+        """Log in and open the mailbox without touching a message; PollError if that fails."""
+        client = await self._connect()
+        try:
+            await self._select(client)
+            unseen = len(await self._unseen(client))
+        finally:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(client.logout(), 2)
+        return (
+            f"logged in to {self.settings.host}:{self.settings.port} as "
+            f"{self.settings.username}; mailbox '{self.settings.mailbox}' has {unseen} unseen"
+        )
+
     async def _handle(self, raw: bytes, report: PollReport) -> bool:
         """Act on one message; True when it is done with (flag it seen)."""
         match = match_reply(raw, self.links)

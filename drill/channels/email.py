@@ -49,13 +49,16 @@ from drill.plan.models import ChannelKind, Plan
 __all__ = [
     "PAGE_HEADER",
     "EmailNotifier",
+    "SmtpFailure",
     "build_email_notifier",
     "build_message",
+    "classify_smtp_error",
     "clean_header_text",
     "is_loopback_host",
     "mask_address",
     "message_id_for",
     "open_smtp",
+    "tls_context",
     "token_from_message_id",
 ]
 
@@ -296,7 +299,7 @@ class _NoPassword(Exception):
     pass
 
 
-class _Failure(Exception):
+class SmtpFailure(Exception):
     """A classified failure; `retry` when the server certainly did not take the message."""
 
     def __init__(self, reason: FailureReason, detail: str, *, retry: bool) -> None:
@@ -411,7 +414,7 @@ class EmailNotifier:
             try:
                 async with self._slots:
                     await self._deliver(sender, recipient, payload)
-            except _Failure as failure:
+            except SmtpFailure as failure:
                 if failure.retry and attempt < self.attempts and not self._closed:
                     log.info("%s: %s; trying again", label, failure.detail)
                     await asyncio.sleep(self.retry_delay * 2 ** (attempt - 1))
@@ -423,7 +426,7 @@ class EmailNotifier:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _deliver(self, sender: str, recipient: str, payload: bytes) -> None:
-        """One try under one deadline; raises _Failure (classified) when it fails."""
+        """One try under one deadline; raises SmtpFailure (classified) when it fails."""
         timeout = self.settings.timeout_seconds
         deadline = time.monotonic() + timeout
         client: aiosmtplib.SMTP | None = None
@@ -446,7 +449,7 @@ class EmailNotifier:
                 phase = "data"
                 await client.data(payload, timeout=_left(deadline))
         except Exception as exc:  # TimeoutError included: asyncio's deadline or aiosmtplib's
-            failure = self._classify(exc, phase)
+            failure = classify_smtp_error(exc, self.settings, phase)
             if client is not None:
                 await self._recycle(client, exc)
             raise failure from None
@@ -463,103 +466,6 @@ class EmailNotifier:
                 self._checkin(client)
                 return
         client.close()
-
-    def _classify(self, exc: BaseException, phase: str) -> _Failure:
-        where = f"{self.settings.host}:{self.settings.port}"
-        if isinstance(exc, aiosmtplib.SMTPRecipientRefused):
-            temporary = 400 <= exc.code < 500
-            return _Failure(
-                FailureReason.REFUSED,
-                f"recipient refused by {where}: {exc.code} {exc.message}",
-                retry=temporary,
-            )
-        if isinstance(exc, aiosmtplib.SMTPSenderRefused):
-            temporary = 400 <= exc.code < 500
-            return _Failure(
-                FailureReason.PROVIDER_ERROR,
-                f"sender {self.settings.from_address} refused by {where}: {exc.code} "
-                f"{exc.message}; check [smtp] from_address",
-                retry=temporary,
-            )
-        if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
-            return _Failure(
-                FailureReason.CONFIG,
-                f"login to {where} refused ({exc.code}): check [smtp] username and "
-                "DRILLKIT_SMTP_PASSWORD",
-                retry=False,
-            )
-        if isinstance(exc, aiosmtplib.SMTPResponseException):
-            temporary = 400 <= exc.code < 500
-            return _Failure(
-                FailureReason.PROVIDER_ERROR,
-                f"{where} answered {exc.code} {exc.message}",
-                retry=temporary,
-            )
-        if isinstance(exc, _StartTlsMissing):
-            return _Failure(
-                FailureReason.CONFIG,
-                f"{where} does not offer STARTTLS, and [smtp] tls = 'starttls' requires it: "
-                "use the server's submission port with STARTTLS, tls = 'implicit' for port "
-                "465, or tls = 'none' only for a local test server",
-                retry=False,
-            )
-        if isinstance(exc, _NoPassword):
-            return _Failure(FailureReason.CONFIG, "no SMTP password", retry=False)
-        if isinstance(exc, ssl.SSLCertVerificationError) or _is_cert_error(exc):
-            return _Failure(
-                FailureReason.PROVIDER_ERROR,
-                f"the TLS certificate of {where} is not trusted "
-                f"({_cert_reason(exc)}): if the server uses an internal CA, set [smtp] "
-                "ca_file to that CA's certificate",
-                retry=False,
-            )
-        if isinstance(exc, ssl.SSLError):
-            return _Failure(
-                FailureReason.PROVIDER_ERROR,
-                f"TLS with {where} failed ({exc.reason or exc}); check [smtp] tls and port",
-                retry=False,
-            )
-        if isinstance(exc, TimeoutError):
-            waited = self.settings.timeout_seconds
-            if phase == "connect":
-                detail = (
-                    f"{where} did not answer within {waited:g} s while connecting (greeting, "
-                    "TLS or login); the server may be hung, overloaded, or behind a filter"
-                )
-            elif phase == "data":
-                detail = (
-                    f"{where} did not confirm the message within {waited:g} s; it may or "
-                    "may not have been delivered (not sent again)"
-                )
-            else:
-                detail = f"{where} stopped answering for {waited:g} s"
-            return _Failure(FailureReason.TIMEOUT, detail, retry=False)
-        if isinstance(exc, aiosmtplib.SMTPConnectError | ConnectionRefusedError):
-            return _Failure(
-                FailureReason.PROVIDER_ERROR,
-                f"cannot connect to the SMTP server {where}: {exc}",
-                retry=True,
-            )
-        if isinstance(exc, aiosmtplib.SMTPServerDisconnected | ConnectionError):
-            return _Failure(
-                FailureReason.PROVIDER_ERROR,
-                f"{where} closed the connection during {phase}"
-                + (
-                    "; the message may have been delivered (not sent again)"
-                    if phase == "data"
-                    else ""
-                ),
-                retry=phase != "data",
-            )
-        if isinstance(exc, OSError):
-            return _Failure(
-                FailureReason.PROVIDER_ERROR, f"cannot reach {where}: {exc}", retry=True
-            )
-        return _Failure(
-            FailureReason.PROVIDER_ERROR,
-            f"unexpected error with {where}: {type(exc).__name__}: {exc}",
-            retry=False,
-        )
 
     # --- connections ---------------------------------------------------------------------
 
@@ -584,6 +490,102 @@ class EmailNotifier:
             client.close()
         else:
             self._idle.append(client)
+
+
+def classify_smtp_error(exc: BaseException, settings: SmtpSettings, phase: str) -> SmtpFailure:
+    """Why an SMTP exchange failed, for people; `retry` when the server surely took nothing.
+
+    `phase` is "connect" (greeting, TLS, login), "envelope" (MAIL, RCPT) or "data".
+    """
+    where = f"{settings.host}:{settings.port}"
+    if isinstance(exc, aiosmtplib.SMTPRecipientRefused):
+        temporary = 400 <= exc.code < 500
+        return SmtpFailure(
+            FailureReason.REFUSED,
+            f"recipient refused by {where}: {exc.code} {exc.message}",
+            retry=temporary,
+        )
+    if isinstance(exc, aiosmtplib.SMTPSenderRefused):
+        temporary = 400 <= exc.code < 500
+        return SmtpFailure(
+            FailureReason.PROVIDER_ERROR,
+            f"sender {settings.from_address} refused by {where}: {exc.code} "
+            f"{exc.message}; check [smtp] from_address",
+            retry=temporary,
+        )
+    if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
+        return SmtpFailure(
+            FailureReason.CONFIG,
+            f"login to {where} refused ({exc.code}): check [smtp] username and "
+            "DRILLKIT_SMTP_PASSWORD",
+            retry=False,
+        )
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        temporary = 400 <= exc.code < 500
+        return SmtpFailure(
+            FailureReason.PROVIDER_ERROR,
+            f"{where} answered {exc.code} {exc.message}",
+            retry=temporary,
+        )
+    if isinstance(exc, _StartTlsMissing):
+        return SmtpFailure(
+            FailureReason.CONFIG,
+            f"{where} does not offer STARTTLS, and [smtp] tls = 'starttls' requires it: "
+            "use the server's submission port with STARTTLS, tls = 'implicit' for port "
+            "465, or tls = 'none' only for a local test server",
+            retry=False,
+        )
+    if isinstance(exc, _NoPassword):
+        return SmtpFailure(FailureReason.CONFIG, "no SMTP password", retry=False)
+    if isinstance(exc, ssl.SSLCertVerificationError) or _is_cert_error(exc):
+        return SmtpFailure(
+            FailureReason.PROVIDER_ERROR,
+            f"the TLS certificate of {where} is not trusted "
+            f"({_cert_reason(exc)}): if the server uses an internal CA, set [smtp] "
+            "ca_file to that CA's certificate",
+            retry=False,
+        )
+    if isinstance(exc, ssl.SSLError):
+        return SmtpFailure(
+            FailureReason.PROVIDER_ERROR,
+            f"TLS with {where} failed ({exc.reason or exc}); check [smtp] tls and port",
+            retry=False,
+        )
+    if isinstance(exc, TimeoutError):
+        waited = settings.timeout_seconds
+        if phase == "connect":
+            detail = (
+                f"{where} did not answer within {waited:g} s while connecting (greeting, "
+                "TLS or login); the server may be hung, overloaded, or behind a filter"
+            )
+        elif phase == "data":
+            detail = (
+                f"{where} did not confirm the message within {waited:g} s; it may or "
+                "may not have been delivered (not sent again)"
+            )
+        else:
+            detail = f"{where} stopped answering for {waited:g} s"
+        return SmtpFailure(FailureReason.TIMEOUT, detail, retry=False)
+    if isinstance(exc, aiosmtplib.SMTPConnectError | ConnectionRefusedError):
+        return SmtpFailure(
+            FailureReason.PROVIDER_ERROR,
+            f"cannot connect to the SMTP server {where}: {exc}",
+            retry=True,
+        )
+    if isinstance(exc, aiosmtplib.SMTPServerDisconnected | ConnectionError):
+        return SmtpFailure(
+            FailureReason.PROVIDER_ERROR,
+            f"{where} closed the connection during {phase}"
+            + ("; the message may have been delivered (not sent again)" if phase == "data" else ""),
+            retry=phase != "data",
+        )
+    if isinstance(exc, OSError):
+        return SmtpFailure(FailureReason.PROVIDER_ERROR, f"cannot reach {where}: {exc}", retry=True)
+    return SmtpFailure(
+        FailureReason.PROVIDER_ERROR,
+        f"unexpected error with {where}: {type(exc).__name__}: {exc}",
+        retry=False,
+    )
 
 
 def _left(deadline: float) -> float:

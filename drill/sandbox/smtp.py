@@ -36,6 +36,7 @@ from typing import Any, Literal
 import aiohttp
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
+from drill.ack.links import peek_token
 from drill.config import ImapSettings, SmtpSettings
 from drill.sandbox.people import Action, Behaviour, Reaction, always
 
@@ -46,6 +47,8 @@ __all__ = [
     "SandboxMailbox",
     "SmtpSandbox",
     "StoredMail",
+    "bounce_of",
+    "reply_to",
 ]
 
 log = logging.getLogger(__name__)
@@ -104,7 +107,7 @@ class PersonAction:
 
     address: str
     action: str
-    """"open", "confirm", "reply"."""
+    """"open", "confirm", "reply", "bounce"."""
     status: int | None
     """The HTTP status (None for a reply or when the request failed)."""
     at: float
@@ -406,8 +409,11 @@ class SmtpSandbox:
         self.received.append(mail)
         self._changed.set()
         if self.act:
+            link = mail.link
+            claim = peek_token(link.rsplit("/", 1)[1]) if link else None
+            page_id = claim.page_id if claim is not None else None
             for address in rcpt_tos:
-                reaction = self.behaviour(address)
+                reaction = self.behaviour(address, page_id)
                 if reaction.action is not Action.IGNORE:
                     self._spawn(self._react(address, mail, reaction))
 
@@ -440,6 +446,11 @@ class SmtpSandbox:
                 await self._sleep(reaction.after)
                 self.mailbox.deliver(reply_to(mail, address))
                 self._record(address, "reply", None)
+                return
+            if reaction.action is Action.BOUNCE:
+                await self._sleep(reaction.after)
+                self.mailbox.deliver(bounce_of(mail, address))
+                self._record(address, "bounce", None)
                 return
             link = mail.link
             if link is None:
@@ -498,6 +509,50 @@ def reply_to(
     quoted = "\n".join(f"> {line}" for line in mail.text.splitlines())
     reply.set_content(f"{text}\n\n{quoted}\n", charset="utf-8")
     return reply
+
+
+def bounce_of(mail: ReceivedMail, recipient: str, *, status: str = "5.1.1") -> bytes:
+    """A delivery-status report (RFC 3464) as Postfix writes one, for `mail` to `recipient`."""
+    headers = mail.raw.split(b"\r\n\r\n", 1)[0]
+    boundary = b"B" + str(int(time.time() * 1000)).encode() + b"/sandbox.localhost"
+    return b"\r\n".join(
+        [
+            b"From: MAILER-DAEMON@sandbox.localhost (Mail Delivery System)",
+            b"To: " + (mail.header("Reply-To") or mail.mail_from).encode("ascii", "replace"),
+            b"Subject: Undelivered Mail Returned to Sender",
+            b"Message-ID: <" + boundary.replace(b"/", b".") + b"@sandbox.localhost>",
+            b"Date: " + email.utils.formatdate(localtime=False).encode(),
+            b"Auto-Submitted: auto-replied",
+            b"MIME-Version: 1.0",
+            b'Content-Type: multipart/report; report-type=delivery-status; boundary="'
+            + boundary
+            + b'"',
+            b"",
+            b"--" + boundary,
+            b"Content-Type: text/plain; charset=us-ascii",
+            b"",
+            b"This is the mail system at host sandbox.localhost. The message could not be",
+            b"delivered to one or more recipients.",
+            b"",
+            b"--" + boundary,
+            b"Content-Type: message/delivery-status",
+            b"",
+            b"Reporting-MTA: dns; sandbox.localhost",
+            b"",
+            b"Final-Recipient: rfc822; " + recipient.encode("ascii", "replace"),
+            b"Action: failed",
+            b"Status: " + status.encode(),
+            b"Diagnostic-Code: smtp; 550 " + status.encode() + b" user unknown",
+            b"",
+            b"--" + boundary,
+            b"Content-Type: text/rfc822-headers",
+            b"",
+            headers,
+            b"",
+            b"--" + boundary + b"--",
+            b"",
+        ]
+    )
 
 
 # --- IMAP -------------------------------------------------------------------------------

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 from pydantic import SecretStr
 
 from drill.ack.links import Links
 from drill.ack.memory import MemoryInbox
 from drill.ack.replies import ReplyPoller
-from drill.ack.server import AckServer
+from drill.ack.server import AckServer, DrillRegistry
 from drill.channels.email import EmailNotifier
 from drill.channels.marker import has_marker
 from drill.config import AckSettings
-from drill.engine.notifier import DeliveryStatus
-from drill.sandbox.people import Action, Reaction, by_address, mixed
+from drill.engine.notifier import DeliveryStatus, FailureReason
+from drill.engine.simulation import ChannelBehaviour, OutcomeKind, ResponseModel
+from drill.plan.models import ChannelKind
+from drill.sandbox.people import Action, Reaction, by_address, from_response_model, mixed
 from drill.sandbox.smtp import SandboxImap, SmtpSandbox
 
 from ..ack.conftest import DRILL, make_page
@@ -114,9 +117,52 @@ async def test_a_person_who_confirms_after_the_drill_ended_records_nothing() -> 
 def test_a_seeded_crowd_is_reproducible_and_has_the_asked_shares() -> None:
     first = mixed(confirm=0.7, reply=0.1, open_only=0.1, mean_seconds=30, seed=7)
     second = mixed(confirm=0.7, reply=0.1, open_only=0.1, mean_seconds=30, seed=7)
-    reactions = [first(f"p{n}@x.example") for n in range(2000)]
-    assert reactions == [second(f"p{n}@x.example") for n in range(2000)]
+    reactions = [first(f"p{n}@x.example", None) for n in range(2000)]
+    assert reactions == [second(f"p{n}@x.example", None) for n in range(2000)]
     share = sum(r.action is Action.CONFIRM for r in reactions) / len(reactions)
     assert 0.65 < share < 0.75
     mean = sum(r.after for r in reactions if r.action is Action.CONFIRM) / (share * 2000)
     assert 25 < mean < 35
+
+
+def test_the_engine_response_model_decides_like_the_simulated_channel() -> None:
+    model = ResponseModel(seed=11)
+    decide = from_response_model(model, drill_id="d1")
+    for n in range(200):
+        page = make_page(n, drill_id="d1")
+        page = dataclasses.replace(page, page_id=f"d1-p{n}")
+        expected = model.outcome(page)
+        reaction = decide(page.address, page.page_id)
+        if expected.kind is OutcomeKind.ANSWER:
+            assert reaction == Reaction(Action.CONFIRM, expected.after_seconds)
+        elif expected.kind is OutcomeKind.INVALID_NUMBER:
+            assert reaction.action is Action.BOUNCE
+        else:
+            assert reaction.action is Action.IGNORE
+
+
+async def test_an_address_that_does_not_exist_bounces_and_the_page_fails() -> None:
+    inbox = MemoryInbox()
+    links = Links(public_url="http://unused", key=KEY, ttl_seconds=3600)
+    model = ResponseModel(
+        channels={ChannelKind.EMAIL: ChannelBehaviour(invalid_number=1.0, fail_seconds=(1, 1))}
+    )
+    async with (
+        SmtpSandbox(behaviour=from_response_model(model), sleep=_no_wait) as smtp,
+        SandboxImap(smtp.mailbox, password="imap-pass") as imap,
+    ):
+        registry = DrillRegistry()
+        registry.register(DRILL, inbox)
+        notifier = EmailNotifier(smtp.settings(), make_link=links, sample_plan=True)
+        page = make_page(address="nobody@city.example")
+        assert (await notifier.send(page)).accepted
+        await smtp.wait_for_actions(1)
+        poller = ReplyPoller(imap.settings(), registry, links, password=SecretStr("imap-pass"))
+        assert (await poller.poll_once()).bounces == 1
+        assert [(f[0], f[1]) for f in inbox.failures] == [(page.page_id, FailureReason.BOUNCED)]
+        assert inbox.acks == []
+        await notifier.close()
+
+
+async def _no_wait(seconds: float) -> None:
+    return None
