@@ -49,9 +49,14 @@ def cli(ctx: click.Context) -> None:
 
 
 def _register() -> None:
-    from drill.cli import plan_commands
+    from drill.cli import plan_commands, schedule_commands
 
-    for command in plan_commands.COMMANDS:
+    for command in [*plan_commands.COMMANDS, *schedule_commands.COMMANDS]:
+        cli.add_command(command)
+
+    from drill.cli import report_commands
+
+    for command in report_commands.COMMANDS:
         cli.add_command(command)
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Protocol
 
 from drill.ack.server import DrillRegistry
+from drill.engine.clock import Clock
 from drill.engine.events import DrillAborted
 from drill.engine.notifier import Notifier
 from drill.engine.runner import DrillRunner
@@ -94,19 +95,28 @@ class RunnerLauncher:
         *,
         registry: DrillRegistry | None = None,
         notifiers: NotifierFactory = simulated_notifiers,
+        clock: Callable[[DrillRequest], Clock] | None = None,
         operator: str = "drillkit serve",
     ) -> None:
         self.sink = sink
         self.registry = registry
         self.notifiers = notifiers
+        self.clock = clock
+        """Makes each drill's clock (a `VirtualClock` in tests); the real clock when None."""
         self.operator = operator
 
     async def __call__(self, request: DrillRequest) -> DrillOutcome:
         plan = (await asyncio.to_thread(load_plan, request.plan_dir, lint=False)).plan
         notifiers = list(self.notifiers(plan, request.simulate))
+        clock = self.clock(request) if self.clock is not None else None
         if request.resume:
             runner = await DrillRunner.resume(
-                request.drill_id, plan, sink=self.sink, notifiers=notifiers, by=self.operator
+                request.drill_id,
+                plan,
+                sink=self.sink,
+                notifiers=notifiers,
+                clock=clock,
+                by=self.operator,
             )
         else:
             runner = DrillRunner(
@@ -116,6 +126,7 @@ class RunnerLauncher:
                 notifiers=notifiers,
                 mode="drill",
                 drill_id=request.drill_id,
+                clock=clock,
                 operator=self.operator,
                 simulated=request.simulate,
             )

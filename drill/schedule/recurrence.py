@@ -31,6 +31,7 @@ from typing import Any, Literal
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
+from drill.plan.findings import did_you_mean
 from drill.schedule.errors import ScheduleError
 
 __all__ = ["Recurrence", "SpecKind", "parse_at", "parse_cron", "parse_every"]
@@ -222,7 +223,11 @@ def _month_spec(words: list[str], text: str) -> str | None:
         for number, name in enumerate(_MONTHS, start=1):
             if words[0] in (name, name[:3]):
                 return str(number)
-    raise _every_error(text, f"'{' '.join(words)}' is not a month (or 'every month')")
+    hint = did_you_mean(words[-1], _MONTHS) if words else None
+    raise _every_error(
+        text,
+        f"'{' '.join(words)}' is not a month (or 'every month')" + (f"; {hint}" if hint else ""),
+    )
 
 
 def _weekday(word: str, text: str) -> str:
@@ -230,7 +235,8 @@ def _weekday(word: str, text: str) -> str:
     for day in _DAYS:
         if word in (day, day[:3]):
             return day[:3]
-    raise _every_error(text, f"'{word}' is not a day of the week")
+    hint = did_you_mean(word, _DAYS)
+    raise _every_error(text, f"'{word}' is not a day of the week" + (f"; {hint}" if hint else ""))
 
 
 def _every_error(text: str, why: str | None = None) -> ScheduleError:
