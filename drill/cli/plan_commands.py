@@ -122,8 +122,24 @@ def _print_finding(text: str, severity: Severity) -> None:
 )
 @click.option("--lang", type=click.Choice(["ja", "en"]), default=None, help="Language of names.")
 @click.option("--json", "as_json", is_flag=True, help="Print the trees as JSON.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "html", "pdf"]),
+    default="text",
+    help="html or pdf: the printable A4 paper tree, numbers in full.",
+)
+@click.option(
+    "--out", "out_file", type=click.Path(path_type=Path, dir_okay=False), help="File for html/pdf."
+)
 def tree(
-    path: Path | None, tree_id: str | None, show_numbers: bool, lang: str | None, as_json: bool
+    path: Path | None,
+    tree_id: str | None,
+    show_numbers: bool,
+    lang: str | None,
+    as_json: bool,
+    fmt: str,
+    out_file: Path | None,
 ) -> None:
     """Draw the contact trees (緊急時連絡網): levels, roles, holders, deputies, channels."""
     loaded = load_plan(resolve_plan_dir(path), lint=False)
@@ -141,6 +157,13 @@ def tree(
         trees = [plan.tree(tree_id)]
     if as_json:
         print_json([_tree_json(plan, t, show_numbers) for t in trees])
+        return
+    if fmt != "text":
+        from drill.cli.report_commands import write_paper_tree
+
+        written = write_paper_tree(plan, [t.id for t in trees], language, fmt, out_file)
+        if written is not None:
+            click.echo(str(written))
         return
     for contact_tree in trees:
         out.print(_tree_widget(plan, contact_tree, show_numbers, language))
