@@ -1,0 +1,328 @@
+"""`drillkit doctor` and `drillkit config show`: check the configuration without paging anyone.
+
+`run_doctor(config)` runs every check concurrently, each under its own timeout, and
+returns one `Check` per question a duty officer would ask before a drill:
+
+- are the secrets where drillkit looks (environment or keyring)? (values never shown)
+- does Twilio accept the credentials? (GET the account resource; nothing is created)
+- is the SMTP server reachable, is its TLS certificate valid, is the login accepted?
+  (EHLO, STARTTLS, AUTH, NOOP, QUIT; no mail is sent)
+- can the reply mailbox be opened? (IMAP login and SELECT; nothing is flagged)
+- does the public URL answer `/healthz` as the ack server, and is it HTTPS?
+
+`config_text(config)` is what `drillkit config show` prints: the configuration as TOML,
+with every secret shown only as set / not set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+import aiosmtplib
+
+from drill.ack.replies import PollError, build_reply_poller
+from drill.ack.server import DrillRegistry
+from drill.channels.email import (
+    SmtpFailure,
+    classify_smtp_error,
+    is_loopback_host,
+    open_smtp,
+    tls_context,
+)
+from drill.config import SECRET_ENV, Config, config_path, secret
+from drill.errors import DrillError
+
+__all__ = ["Check", "config_text", "run_doctor"]
+
+_TWILIO_API = "https://api.twilio.com"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Check:
+    """The answer to one question about the configuration."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str | None = None
+    skipped: bool = False
+    """True when the thing is not configured (not an error: that channel is just off)."""
+
+
+async def run_doctor(config: Config, *, seconds: float = 10.0) -> list[Check]:
+    """Check everything `config` describes (each within `seconds`); never pages anyone and
+    never shows a secret."""
+    checks: list[Callable[[], Awaitable[Check]]] = [
+        lambda: _secrets(config),
+        lambda: _twilio(config, seconds),
+        lambda: _smtp(config, seconds),
+        lambda: _imap(config, seconds),
+        lambda: _public_url(config, seconds),
+    ]
+    names = ["secrets", "twilio", "smtp", "imap", "public url"]
+
+    async def guarded(name: str, check: Callable[[], Awaitable[Check]]) -> Check:
+        try:
+            async with asyncio.timeout(seconds + 2):
+                return await check()
+        except TimeoutError:
+            return Check(name, False, f"no answer within {seconds:g} s", "check the network")
+        except DrillError as exc:
+            return Check(name, False, exc.message)
+        except Exception as exc:  # a check must never take the others down
+            return Check(name, False, f"unexpected error: {type(exc).__name__}: {exc}")
+
+    results = await asyncio.gather(
+        *(guarded(name, check) for name, check in zip(names, checks, strict=True))
+    )
+    return list(results)
+
+
+# --- checks -----------------------------------------------------------------------------
+
+
+async def _secrets(config: Config) -> Check:
+    present = {name: secret(name) is not None for name in SECRET_ENV}
+    shown = ", ".join(f"{name}: {'set' if ok else 'not set'}" for name, ok in present.items())
+    uses_links = bool(config.smtp.host) or bool(config.twilio.account_sid)
+    if uses_links and not present["link_key"]:
+        return Check(
+            "secrets",
+            False,
+            f"{shown}. Without a link-signing key each process signs links with its own "
+            "random key, so links stop working when it exits and `drillkit serve` cannot "
+            "check links sent by another process",
+            'set DRILLKIT_LINK_KEY to a long random value (e.g. `python -c "import '
+            "secrets; print(secrets.token_urlsafe(32))\"`) or store 'link_key' in the "
+            "keyring (service drillkit)",
+        )
+    return Check("secrets", True, shown)
+
+
+async def _twilio(config: Config, seconds: float) -> Check:
+    settings = config.twilio
+    if not settings.account_sid:
+        return Check("twilio", True, "not configured: voice and SMS are off", skipped=True)
+    token = secret("twilio_auth_token")
+    if token is None:
+        return Check(
+            "twilio",
+            False,
+            "the auth token is not set",
+            "set DRILLKIT_TWILIO_AUTH_TOKEN or store 'twilio_auth_token' in the keyring",
+        )
+    base = (settings.api_base_url or _TWILIO_API).rstrip("/")
+    url = f"{base}/2010-04-01/Accounts/{settings.account_sid}.json"
+    headers = {
+        "Authorization": aiohttp.encode_basic_auth(settings.account_sid, token.get_secret_value())
+    }
+    client_timeout = aiohttp.ClientTimeout(total=min(seconds, settings.timeout_seconds))
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=client_timeout) as http,
+            http.get(url, headers=headers) as response,
+        ):
+            status = response.status
+            body = await response.json(content_type=None) if status < 500 else {}
+    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        return Check(
+            "twilio",
+            False,
+            f"cannot reach {base}: {type(exc).__name__} {exc}".rstrip(),
+            "check the network, a proxy, or [twilio] api_base_url",
+        )
+    where = "the sandbox" if settings.api_base_url else "Twilio"
+    if status == 401:
+        return Check(
+            "twilio",
+            False,
+            f"{where} refused the credentials for account {settings.account_sid} (401)",
+            "check [twilio] account_sid and DRILLKIT_TWILIO_AUTH_TOKEN",
+        )
+    if status != 200 or not isinstance(body, dict):
+        return Check("twilio", False, f"{where} answered {status} for the account", None)
+    state = str(body.get("status", "active"))
+    name = str(body.get("friendly_name", "") or "")
+    senders = _twilio_senders(config)
+    if state != "active":
+        return Check(
+            "twilio", False, f"account {name or settings.account_sid} is {state}", "see Twilio"
+        )
+    if senders is not None:
+        return Check("twilio", False, senders, "set [twilio] from_number (E.164)")
+    detail = f"credentials accepted by {where}; account {name or settings.account_sid} is active"
+    return Check("twilio", True, detail)
+
+
+def _twilio_senders(config: Config) -> str | None:
+    if not config.twilio.from_number and not config.twilio.sms_sender_id:
+        return "credentials accepted, but no sender: [twilio] from_number is not set"
+    return None
+
+
+async def _smtp(config: Config, seconds: float) -> Check:
+    settings = config.smtp
+    if not settings.host:
+        return Check("smtp", True, "not configured: e-mail is off", skipped=True)
+    where = f"{settings.host}:{settings.port}"
+    password = secret("smtp_password") if settings.username else None
+    if settings.username and password is None:
+        return Check(
+            "smtp",
+            False,
+            f"[smtp] username is '{settings.username}' but no password is set",
+            "set DRILLKIT_SMTP_PASSWORD or store 'smtp_password' in the keyring",
+        )
+    limit = min(seconds, settings.timeout_seconds)
+    try:
+        context = tls_context(settings)
+        async with asyncio.timeout(limit):
+            client = await open_smtp(
+                settings, password=password, context=context, command_timeout=limit
+            )
+            try:
+                await client.noop()
+                security = _smtp_security(client, settings.tls)
+            finally:
+                try:
+                    await client.quit()
+                except aiosmtplib.SMTPException:
+                    client.close()
+    except DrillError as exc:
+        return Check("smtp", False, exc.message, "fix [smtp] ca_file")
+    except Exception as exc:
+        failure: SmtpFailure = classify_smtp_error(exc, settings, "connect")
+        return Check("smtp", False, failure.detail, _smtp_fix(failure, settings.tls))
+    detail = f"{where} answered; {security}"
+    if settings.username:
+        detail += f"; login as {settings.username} accepted"
+    if settings.tls == "none" and not is_loopback_host(settings.host):
+        return Check(
+            "smtp",
+            False,
+            detail + ", but tls = 'none' sends mail and logins unencrypted",
+            "use tls = 'starttls' (port 587) or 'implicit' (port 465)",
+        )
+    if settings.tls != "none" and not settings.verify_certificates:
+        return Check(
+            "smtp",
+            False,
+            detail.replace("certificate verified", "certificate NOT verified"),
+            "set verify_certificates = true (and ca_file for an internal CA)",
+        )
+    return Check("smtp", True, detail)
+
+
+def _smtp_security(client: aiosmtplib.SMTP, mode: str) -> str:
+    if mode == "none":
+        return "no TLS (local test server)"
+    ssl_object = client.get_transport_info("ssl_object")
+    version = ssl_object.version() if ssl_object is not None else "TLS"
+    how = "STARTTLS" if mode == "starttls" else "implicit TLS"
+    return f"{how} ({version}), certificate verified"
+
+
+def _smtp_fix(failure: SmtpFailure, mode: str) -> str:
+    if "certificate" in failure.detail:
+        return "set [smtp] ca_file to your internal CA, or fix the server's certificate"
+    if "STARTTLS" in failure.detail:
+        return "use the submission port with STARTTLS, or tls = 'implicit' for port 465"
+    if "login" in failure.detail:
+        return "check [smtp] username and DRILLKIT_SMTP_PASSWORD"
+    return "check [smtp] host, port and tls, and that the server is running"
+
+
+async def _imap(config: Config, seconds: float) -> Check:
+    if not config.imap.host:
+        return Check("imap", True, "not configured: reply polling is off", skipped=True)
+    try:
+        poller = build_reply_poller(config, DrillRegistry(), timeout_seconds=seconds)
+        assert poller is not None
+        detail = await poller.check()
+    except PollError as exc:
+        return Check("imap", False, exc.message, "check [imap] host, port, tls and username")
+    except DrillError as exc:
+        return Check("imap", False, exc.message)
+    return Check("imap", True, detail)
+
+
+async def _public_url(config: Config, seconds: float) -> Check:
+    url = config.ack.public_url.rstrip("/")
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    local = is_loopback_host(host)
+    listen = f"{config.ack.listen_host}:{config.ack.listen_port}"
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=seconds)) as http,
+            http.get(f"{url}/healthz", allow_redirects=False) as response,
+        ):
+            status = response.status
+            body = await response.text()
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        return Check(
+            "public url",
+            False,
+            f"{url}/healthz does not answer: {type(exc).__name__} {exc}".rstrip(),
+            f"start `drillkit serve` (it listens on {listen}) and make the reverse proxy "
+            f"forward {url} to it",
+        )
+    try:
+        service = json.loads(body).get("service") if status == 200 else None
+    except (ValueError, AttributeError):
+        service = None
+    if service != "drillkit-ack":
+        return Check(
+            "public url",
+            False,
+            f"{url}/healthz answered {status}, but not as the drillkit ack server",
+            f"make the reverse proxy forward {url} to the ack server on {listen}",
+        )
+    if parts.scheme != "https" and not local:
+        return Check(
+            "public url",
+            False,
+            f"{url} answers, but over plain HTTP: links and Twilio callbacks would cross "
+            "the network unencrypted",
+            "put the ack server behind a reverse proxy with TLS and set [ack] public_url "
+            "to its https:// address",
+        )
+    note = " (loopback: reachable from this machine only)" if local else ""
+    return Check("public url", True, f"{url} answers as the drillkit ack server{note}")
+
+
+# --- config show ------------------------------------------------------------------------
+
+
+def config_text(config: Config, path: Path | None = None) -> str:
+    """The configuration as TOML, secrets shown only as set / not set (for `config show`)."""
+    data = config.redacted()
+    secrets_state = data.pop("secrets")
+    source = path or config_path()
+    lines = [
+        f"# {source}" + ("" if source.exists() else " (not found: defaults)"),
+        "# Secrets are never read from this file; see [secrets] below.",
+    ]
+    for section, values in data.items():
+        lines += ["", f"[{section}]"]
+        lines += [_toml_line(key, value) for key, value in values.items()]
+    lines += ["", "# [secrets]: environment variable or keyring (service drillkit)"]
+    lines += [f"# {name} = {state}" for name, state in secrets_state.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _toml_line(key: str, value: Any) -> str:
+    if value is None:
+        return f"# {key} = (not set)"
+    if isinstance(value, bool):
+        return f"{key} = {'true' if value else 'false'}"
+    if isinstance(value, int | float):
+        return f"{key} = {value}"
+    return f"{key} = {json.dumps(str(value), ensure_ascii=False)}"
