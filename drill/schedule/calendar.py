@@ -69,6 +69,7 @@ __all__ = [
     "closed_reason",
     "decide",
     "format_duration",
+    "holidays_known_until",
     "load_calendar",
     "parse_duration",
     "public_holiday",
@@ -277,6 +278,16 @@ def _japan() -> holidays.HolidayBase:
     return holidays.country_holidays("JP", language="ja")
 
 
+def _known_year(year: int) -> bool:
+    japan = _japan()
+    return bool(japan.start_year <= year <= japan.end_year)
+
+
+def holidays_known_until() -> int:
+    """The last year whose Japanese public holidays are known (drills after it are skipped)."""
+    return int(_japan().end_year)
+
+
 def public_holiday(day: dt.date) -> str | None:
     """The name of the Japanese public holiday on `day` (元日, 振替休日, …), or None."""
     name = _japan().get(day)
@@ -337,6 +348,8 @@ def decide(when: dt.datetime, policy: CalendarPolicy) -> Decision:
     """
     if when.tzinfo is None:
         raise ValueError("decide() needs a timezone-aware datetime in the plan's zone")
+    if policy.public_holidays and not _known_year(when.year):
+        return Decision(when, None, f"the public holidays of {when.year} are not known")
     reason = closed_reason(when.date(), policy)
     if reason is None:
         return Decision(when, when, None)

@@ -19,7 +19,13 @@ from typing import Any
 
 from apscheduler.triggers.base import BaseTrigger
 
-from drill.schedule.calendar import CalendarPolicy, Decision, decide, format_duration
+from drill.schedule.calendar import (
+    CalendarPolicy,
+    Decision,
+    decide,
+    format_duration,
+    holidays_known_until,
+)
 
 __all__ = ["CalendarTrigger", "ReminderTrigger"]
 
@@ -43,9 +49,10 @@ class CalendarTrigger(BaseTrigger):  # type: ignore[misc]  # apscheduler is unty
         """The nominal times from `start` on, in the plan's zone."""
         previous: dt.datetime | None = None
         cursor = start
+        last_year = holidays_known_until() if self.policy.public_holidays else dt.MAXYEAR
         for _ in range(_MAX_SCAN):
             moment = self.nominal.get_next_fire_time(previous, cursor)
-            if moment is None:
+            if moment is None or moment.astimezone(self.zone).year > last_year:
                 return
             yield moment.astimezone(self.zone)
             previous, cursor = moment, moment + _TICK
