@@ -18,6 +18,7 @@ from drill.schedule.calendar import (
     parse_duration,
     public_holiday,
 )
+
 from .conftest import jst
 
 DEFAULT = CalendarPolicy()
@@ -158,9 +159,7 @@ def test_a_bad_value_names_the_line_and_the_choices(plan_dir: Path) -> None:
         load_calendar(plan_dir)
     rendered = [f.render(plan_dir) for f in caught.value.findings]
     assert any("calendar.yaml:2 closed_periods[0].start" in r and "12-32" in r for r in rendered)
-    assert any(
-        "calendar.yaml:3 on_closed_day" in r and "next_working_day" in r for r in rendered
-    )
+    assert any("calendar.yaml:3 on_closed_day" in r and "next_working_day" in r for r in rendered)
 
 
 def test_unsafe_yaml_is_refused(plan_dir: Path) -> None:
