@@ -1141,8 +1141,9 @@ def _summary(
     trees_done = [t.completed_seconds for t in trees]
     targets: tuple[TargetResult, ...] = ()
     if plan is not None and scenario is not None:
+        names = {site.id: Label(site.name.ja, site.name.en) for site in plan.sites}
         targets = tuple(
-            _target(drill, plan.target(t), regional, total)
+            _target(drill, plan.target(t), regional, total, names)
             for t in scenario.targets
             if plan.has("target", t)
         )
@@ -1178,18 +1179,22 @@ def _summary(
 
 
 def _target(
-    drill: _Drill, target: Target, regional: dict[str, bool] | None, total: int
+    drill: _Drill,
+    target: Target,
+    regional: dict[str, bool] | None,
+    total: int,
+    names: dict[str, Label],
 ) -> TargetResult:
     trees = [target.tree] if target.tree is not None else list(drill.start.trees)
     detail: Label | None = None
     actual: float | None
     if target.metric is Metric.ALL_SITES_REACHED:
         reached, actual = drill.sites_reached(regional, target.tree)
-        missing = sorted(site for site, t in reached.items() if t is None)
+        missing = [names.get(site, _same(site)) for site, t in reached.items() if t is None]
         if missing:
             detail = Label(
-                "連絡がつかなかった拠点: " + "、".join(missing),
-                "Sites not reached: " + ", ".join(missing),
+                "連絡がつかなかった拠点: " + "、".join(m.ja for m in missing),
+                "Sites not reached: " + ", ".join(m.get("en") for m in missing),
             )
     elif target.metric is Metric.TREE_COMPLETED:
         done = [drill.tree_done(t) for t in trees]

@@ -163,7 +163,8 @@ class Presenter:
         w = self.w
         rows = []
         for t in self.report.summary.targets:
-            detail = f" — {self.text(t.detail)}" if t.detail else ""
+            margin = w.margin(t.margin_seconds) if t.margin_seconds is not None else ""
+            detail = self.text(t.detail) if t.detail else ""
             rows.append(
                 (
                     self.text(t.name),
@@ -172,7 +173,7 @@ class Presenter:
                     if t.actual_seconds is not None
                     else w("not_reached"),
                     (w("met") if t.met else w("missed")),
-                    w.margin(t.margin_seconds) + detail,
+                    " — ".join(part for part in (margin, detail) if part) or "—",
                 )
             )
         return Table(

@@ -107,7 +107,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "playbook": ("対応手順", "Playbook"),
     "step": ("手順", "Step"),
     "owner": ("担当", "Owner"),
-    "target_time": ("目標時間", "Target"),
+    "target_time": ("目標時間", "Within"),
     "completed_at": ("完了", "Completed"),
     "findings": ("所見と改善策", "Findings and recommendations"),
     "no_findings": ("改善を要する点は見つかりませんでした。", "Nothing needs fixing."),
