@@ -33,7 +33,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import ConnectionPoolEntry
 
-__all__ = ["WRITE", "is_locked", "prepare_engine", "sqlite_settings"]
+__all__ = ["WRITE", "is_locked", "lock_for_migration", "prepare_engine", "sqlite_settings"]
 
 WRITE = "drillkit_write"
 """Execution option marking an engine (or connection) whose transactions write."""
@@ -62,6 +62,16 @@ def prepare_engine(engine: AsyncEngine, *, busy_timeout: float) -> None:
 
     event.listen(engine.sync_engine, "connect", on_connect)
     event.listen(engine.sync_engine, "begin", on_begin)
+
+
+def lock_for_migration(connection: Connection) -> None:
+    """Make two processes opening a fresh database take turns to migrate it.
+
+    SQLite: the write transaction is already `BEGIN IMMEDIATE`. PostgreSQL: a
+    transaction-scoped advisory lock (not exercised by the tests: no server in CI).
+    """
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7243011)")  # any fixed id
 
 
 def is_locked(exc: BaseException) -> bool:

@@ -56,6 +56,8 @@ log = logging.getLogger(__name__)
 
 _RACE_RETRIES = 5
 """Attempts when a concurrent writer took the same seq or key first (see module doc)."""
+_MAX_ID = 200
+"""Longest drill id: the width of the `drill_id` columns."""
 _KEY_CHUNK = 500
 """Keys looked up per query: well under every database's bound-parameter limit."""
 
@@ -213,6 +215,8 @@ class EventStore:
         waits for its own events to be durable, and a burst of acknowledgements costs a
         few disk flushes instead of one each.
         """
+        if not drill_id or len(drill_id) > _MAX_ID:
+            raise StoreError(f"A drill id must be 1 to {_MAX_ID} characters, not {drill_id!r}.")
         prepared = [self._prepare(item, key) for item, key in items]
         if not prepared:
             return []

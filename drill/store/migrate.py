@@ -1,7 +1,8 @@
 """Bring a database to the schema this version of drillkit expects (Alembic, on open).
 
-Run inside the store's write transaction: on SQLite that is `BEGIN IMMEDIATE`, so a second
-process opening the same fresh file waits and then finds the schema already at head.
+Run inside the store's write transaction, holding the database's migration lock (SQLite:
+`BEGIN IMMEDIATE`; see `dialect.lock_for_migration`), so a second process opening the same
+fresh database waits and then finds the schema already at head.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
 from drill.errors import StoreError
+from drill.store.dialect import lock_for_migration
 
 __all__ = ["VERSION_TABLE", "current_revision", "head_revision", "upgrade"]
 
@@ -48,6 +50,7 @@ def current_revision(connection: Connection) -> str | None:
 
 def upgrade(connection: Connection, where: str) -> None:
     """Upgrade to head, refusing databases that are newer or not drillkit's at all."""
+    lock_for_migration(connection)
     config = _config(connection)
     script = ScriptDirectory.from_config(config)
     current = current_revision(connection)

@@ -204,3 +204,12 @@ async def test_event_whose_fields_changed_reads_as_placeholder(
     assert isinstance(stored.event, UnknownEvent)
     assert "fields do not match" in stored.event.reason
     assert stored.event.payload["n"] == 1
+
+
+@pytest.mark.parametrize("drill_id", ["", "x" * 201])
+async def test_drill_id_must_fit_the_schema(
+    store: EventStore, kinds: SimpleNamespace, drill_id: str
+) -> None:
+    with pytest.raises(StoreError, match="drill id must be 1 to 200 characters"):
+        await store.append(drill_id, kinds.paged(1))
+    assert await store.drills() == []

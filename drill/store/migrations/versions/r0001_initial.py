@@ -75,7 +75,7 @@ def downgrade() -> None:
 
 
 def _refuse_changes(tables: list[str]) -> None:
-    dialect = op.get_bind().dialect.name
+    dialect = op.get_context().dialect.name
     if dialect == "sqlite":
         for table in tables:
             for action in ("UPDATE", "DELETE"):
