@@ -82,6 +82,19 @@ def jobstore(engine: Engine) -> SQLAlchemyJobStore:
     return SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE)
 
 
+class _BookScheduler(BackgroundScheduler):  # type: ignore[misc]  # apscheduler is untyped
+    """A scheduler that only edits the job store and never runs a job.
+
+    Starting a scheduler paused is APScheduler's way to edit a persistent store from
+    another process, but its `shutdown()` wakes the scheduler thread, which then processes
+    due jobs on the stopped scheduler: a CLI command could consume (and lose) a due drill
+    that `drillkit serve` must handle. Here processing is switched off entirely.
+    """
+
+    def _process_jobs(self) -> None:
+        return None
+
+
 def _run(coroutine: Coroutine[Any, Any, None]) -> None:
     """Run a coroutine to completion from synchronous code, even inside a running loop."""
     try:
@@ -249,7 +262,7 @@ class DrillBook:
         engine = open_engine(sync)
         ledger = Ledger(engine)
         ledger.create()
-        scheduler = BackgroundScheduler(
+        scheduler = _BookScheduler(
             jobstores={"default": jobstore(engine)},
             job_defaults=job_defaults(),
             timezone=dt.UTC,

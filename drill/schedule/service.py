@@ -193,10 +193,12 @@ class ScheduleService:
 
     # -- lifecycle ----------------------------------------------------------------------
 
-    async def start(self) -> None:
+    async def start(self, *, paused: bool = False) -> None:
         """Open the store and the job store, resume interrupted drills, start the scheduler.
 
-        Occurrences that came due while the service was down are handled at once.
+        Occurrences that came due while the service was down are handled at once. With
+        `paused`, APScheduler handles nothing by itself; occurrences come only from `fire`
+        (tests drive time this way).
         """
         global _active
         if _active is not None and _active is not self:
@@ -219,8 +221,8 @@ class ScheduleService:
             self._launcher = RunnerLauncher(self._store, registry=self.registry)
         _active = self
         await self._resume_unfinished()
-        self.scheduler.start()
-        if self.poll_seconds > 0:
+        self.scheduler.start(paused=paused)
+        if self.poll_seconds > 0 and not paused:
             self._poller = asyncio.create_task(self._poll(), name="drillkit-schedule-poll")
 
     async def stop(self) -> None:
@@ -291,12 +293,14 @@ class ScheduleService:
                 return
             await asyncio.gather(*pending, return_exceptions=True)
 
-    async def fire(self, job_id: str) -> None:
-        """Handle `job_id` as if it came due now (what a direct call of a job function does)."""
+    async def fire(self, job_id: str, at: dt.datetime | None = None) -> None:
+        """Handle `job_id` as if APScheduler found it due for `at` (default: the job's next
+        run time). What a direct call of a job function does; tests drive time with it."""
         job = self.scheduler.get_job(job_id)
         if job is None:
             raise ScheduleError(f"There is no job '{job_id}'.")
-        await self._dispatch(job, [self.clock()])
+        when = at or job.next_run_time or self.clock()
+        await self._dispatch(job, [when])
 
     # -- internals ----------------------------------------------------------------------
 
