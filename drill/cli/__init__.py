@@ -45,6 +45,11 @@ def cli(ctx: click.Context) -> None:
     PATH the bundled sample plan (サンプル市) is used.
     """
     if ctx.invoked_subcommand is None:
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            from drill.cli.tui_commands import tui
+
+            ctx.invoke(tui)
+            return
         click.echo(ctx.get_help())
 
 
@@ -54,9 +59,19 @@ def _register() -> None:
     for command in [*plan_commands.COMMANDS, *schedule_commands.COMMANDS]:
         cli.add_command(command)
 
+    from drill.cli import run_commands
+
+    for command in run_commands.COMMANDS:
+        cli.add_command(command)
+
     from drill.cli import report_commands
 
     for command in report_commands.COMMANDS:
+        cli.add_command(command)
+
+    from drill.cli import tui_commands
+
+    for command in tui_commands.COMMANDS:
         cli.add_command(command)
 
 

@@ -1,7 +1,7 @@
 """Where the event store lives: the default file, the environment override, `--db`.
 
 Precedence: an explicit URL (the CLI's `--db`) over `DRILLKIT_DB` over the user's data
-directory (`platformdirs.user_data_dir("drillkit")/events.db`). Each may be a SQLAlchemy
+directory (`DRILLKIT_HOME`, else `platformdirs.user_data_dir("drillkit")`, + `events.db`). Each may be a SQLAlchemy
 URL (`sqlite+aiosqlite:///path`, `postgresql+asyncpg://…`) or a plain file path.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -35,8 +34,9 @@ def resolve_url(url: str | os.PathLike[str] | None) -> str:
     if url is None or str(url) == "":
         url = os.environ.get(ENV_VAR) or None
     if url is None:
-        path = Path(platformdirs.user_data_dir("drillkit")) / "events.db"
-        return _file_url(path)
+        from drill.config import data_dir  # DRILLKIT_HOME, else the platform's data dir
+
+        return _file_url(data_dir() / "events.db")
     text = os.fspath(url)
     if "://" not in text:
         return _file_url(Path(text))

@@ -1,0 +1,265 @@
+"""Running a scenario end to end: plan + event store + channels + runner + report.
+
+This is the composition root that `drillkit run`, `resume` and `demo` use: it loads the
+plan, opens the event store, builds the notifiers (simulated people, or the real
+channels), runs the engine, and writes the report when the drill ends. Nothing here
+decides drill semantics; it only wires the parts together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import getpass
+import os
+import secrets
+import signal
+from collections.abc import Sequence
+from pathlib import Path
+
+from drill.engine import (
+    DrillRunner,
+    DrillState,
+    Event,
+    HandlerSet,
+    Notifier,
+    RealClock,
+    ResponseModel,
+    ScaledClock,
+    SimulatedNotifier,
+    SimulatedOperator,
+    VirtualClock,
+)
+from drill.engine.clock import Clock
+from drill.engine.events import DrillStarted
+from drill.errors import EngineError
+from drill.plan import LoadedPlan, PlanError, load_plan
+from drill.store import EventStore
+
+__all__ = [
+    "RunOptions",
+    "RunResult",
+    "locate_scenario",
+    "open_store",
+    "resume_drill",
+    "run_scenario",
+]
+
+FAULT_KILL_AFTER = "DRILLKIT_FAULT_KILL_AFTER_EVENTS"
+"""Fault injection for the crash test: SIGKILL this process right after the Nth event of
+the run has been stored (a real kill -9, at a point chosen by the test)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class RunOptions:
+    """How to run a scenario."""
+
+    simulate: bool = True
+    """Simulated people instead of real channels."""
+    speed: float | None = None
+    """None: virtual time when simulating (as fast as possible); else real time × speed."""
+    mode: str = "drill"
+    """"drill" (every message marked 訓練) or "incident" (confirmed by the caller)."""
+    seed: int | None = None
+    """Seed of the simulated people and operator, for a reproducible run."""
+    operator: str | None = None
+    """Who runs it (recorded in DrillStarted); the login name by default."""
+    db: str | None = None
+    """Event store URL or path; DRILLKIT_DB or the data directory by default."""
+    report: bool = True
+    """Write the report (HTML, Markdown, JSON) when the drill ends."""
+    lang: str | None = None
+    """Report language; the plan's by default."""
+    responses: ResponseModel | None = None
+    """How simulated people answer; realistic defaults when None."""
+
+
+@dataclasses.dataclass(frozen=True)
+class RunResult:
+    """What a run left behind."""
+
+    drill_id: str
+    state: DrillState
+    report_files: tuple[Path, ...]
+    store: str
+
+
+def locate_scenario(target: str | Path, plan_dir: Path | None = None) -> tuple[LoadedPlan, str]:
+    """`scenarios/<id>.yaml` (its plan is the folder above) or a bare scenario id."""
+    path = Path(target)
+    if path.suffix in (".yaml", ".yml"):
+        if not path.is_file():
+            raise PlanError.simple(f"no scenario file {path}", "check the path")
+        root = plan_dir or path.resolve().parent.parent
+        loaded = load_plan(root)
+        for scenario in loaded.plan.scenarios:
+            place = loaded.locator.places.get(("scenario", scenario.id))
+            if place is not None and place.file == path.resolve():
+                return loaded, scenario.id
+        return loaded, path.stem
+    from drill.plan import sample_plan_dir
+
+    loaded = load_plan(plan_dir or sample_plan_dir())
+    if not loaded.plan.has("scenario", str(target)):
+        from drill.plan.findings import did_you_mean
+
+        ids = [s.id for s in loaded.plan.scenarios]
+        raise PlanError.simple(
+            f"no scenario '{target}'", did_you_mean(str(target), ids) or f"scenarios: {ids}"
+        )
+    return loaded, str(target)
+
+
+def open_store(db: str | None) -> EventStore:
+    """The event store as an async context manager (`async with open_store(db) as store`)."""
+    return EventStore.open(db)  # type: ignore[return-value]
+
+
+def _operator(name: str | None) -> str:
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except Exception:  # some containers have no login name
+        return "operator"
+
+
+def _clock(options: RunOptions) -> Clock:
+    if options.speed is None:
+        return VirtualClock() if options.simulate else RealClock()
+    return ScaledClock(options.speed) if options.speed != 1 else RealClock()
+
+
+def _fault_handler() -> HandlerSet | None:
+    """The crash test's kill -9 at the Nth stored event (see FAULT_KILL_AFTER)."""
+    limit = os.environ.get(FAULT_KILL_AFTER)
+    if not limit:
+        return None
+    remaining = [int(limit)]
+
+    def count(_drill_id: str, _event: Event) -> None:
+        remaining[0] -= 1
+        if remaining[0] <= 0:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    handlers = HandlerSet()
+    handlers.subscribe(count)
+    return handlers
+
+
+def _merge(extra: HandlerSet | None) -> HandlerSet:
+    handlers = extra or HandlerSet()
+    fault = _fault_handler()
+    if fault is not None:
+        handlers.subscribe(lambda drill_id, event: fault.publish(drill_id, event))
+    return handlers
+
+
+def _notifiers(options: RunOptions, notifiers: Sequence[Notifier] | None) -> list[Notifier]:
+    if notifiers is not None:
+        return list(notifiers)
+    if not options.simulate:
+        raise EngineError(
+            "Real channels need the channel configuration; use `drillkit demo` for the "
+            "local sandbox, or --simulate."
+        )
+    model = options.responses or ResponseModel(seed=options.seed or 0)
+    return [SimulatedNotifier(model)]
+
+
+async def run_scenario(
+    loaded: LoadedPlan,
+    scenario_id: str,
+    options: RunOptions,
+    *,
+    handlers: HandlerSet | None = None,
+    notifiers: Sequence[Notifier] | None = None,
+    store: EventStore | None = None,
+) -> RunResult:
+    """Run one scenario to its end and write its report; returns the drill's final state."""
+    if options.simulate and options.seed is None:
+        # Record a seed even when none was asked for, so any run can be replayed exactly.
+        options = dataclasses.replace(options, seed=secrets.randbelow(2**31))
+    own_store = store is None
+    active = store if store is not None else await EventStore.open(options.db)
+    try:
+        runner = DrillRunner(
+            loaded.plan,
+            scenario_id,
+            sink=active,
+            notifiers=_notifiers(options, notifiers),
+            clock=_clock(options),
+            handlers=_merge(handlers),
+            mode=options.mode,
+            seed=options.seed,
+            operator=_operator(options.operator),
+            simulated=options.simulate,
+            simulated_operator=SimulatedOperator(seed=options.seed) if options.simulate else None,
+        )
+        try:
+            state = await runner.run()
+        finally:
+            await asyncio.shield(runner.close())
+        files = await _report(active, runner.drill_id, loaded, options)
+        return RunResult(runner.drill_id, state, tuple(files), active.where)
+    finally:
+        if own_store:
+            await active.close()
+
+
+async def resume_drill(
+    drill_id: str,
+    options: RunOptions,
+    *,
+    plan_dir: Path | None = None,
+    handlers: HandlerSet | None = None,
+    notifiers: Sequence[Notifier] | None = None,
+    allow_plan_change: bool = False,
+) -> RunResult:
+    """Continue an interrupted drill from its stored events, to its end."""
+    async with EventStore.open(options.db) as store:
+        stored = await store.read(drill_id)
+        if not stored or not isinstance(stored[0].event, DrillStarted):
+            raise EngineError(
+                f"no drill '{drill_id}' in {store.where}; `drillkit drills` lists them"
+            )
+        started = stored[0].event
+        root = plan_dir or (Path(started.plan_root) if started.plan_root else None)
+        if root is None:
+            raise EngineError(f"drill '{drill_id}' does not say where its plan is; pass --plan")
+        loaded = load_plan(root, lint=False)
+        simulate = started.simulated
+        effective = dataclasses.replace(
+            options, simulate=simulate, seed=started.seed, mode=started.mode.value
+        )
+        if started.clock == "virtual" and effective.speed is None:
+            clock: Clock = VirtualClock()
+        else:
+            clock = _clock(dataclasses.replace(effective, speed=effective.speed or 1))
+        runner = await DrillRunner.resume(
+            drill_id,
+            loaded.plan,
+            sink=store,
+            notifiers=_notifiers(effective, notifiers),
+            clock=clock,
+            handlers=_merge(handlers),
+            simulated_operator=SimulatedOperator(seed=started.seed) if simulate else None,
+            by=_operator(options.operator),
+            allow_plan_change=allow_plan_change,
+        )
+        try:
+            state = await runner.run()
+        finally:
+            await asyncio.shield(runner.close())
+        files = await _report(store, drill_id, loaded, effective)
+        return RunResult(drill_id, state, tuple(files), store.where)
+
+
+async def _report(
+    store: EventStore, drill_id: str, loaded: LoadedPlan, options: RunOptions
+) -> list[Path]:
+    if not options.report:
+        return []
+    from drill.cli.report_commands import write_report
+
+    return await write_report(store, drill_id, loaded.plan.root, lang=options.lang)
