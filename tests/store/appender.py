@@ -2,8 +2,9 @@
 
     python appender.py DB DRILL COUNT LABEL [--keys] [--batch N]
 
-Opens the store, prints "ready", waits for a line on stdin, then appends COUNT events,
-printing "seq N" after each append returns (i.e. after it is durable).
+Opens the store, prints "ready", waits for a line on stdin, then appends COUNT events
+(one by one, or with --batch in append_many batches of N whose events carry the batch's
+name), printing "seq N D" after each append returns, i.e. once it is durable.
 """
 
 from __future__ import annotations
@@ -35,10 +36,24 @@ async def main() -> None:
     parser.add_argument("count", type=int)
     parser.add_argument("label")
     parser.add_argument("--keys", action="store_true")
+    parser.add_argument("--batch", type=int, default=0)
     args = parser.parse_args()
     async with EventStore.open(args.db) as store:
         print("ready", flush=True)
         await asyncio.to_thread(sys.stdin.readline)
+        if args.batch:
+            for b in range(args.count // args.batch):
+                name = f"{args.label}-{b}"
+                batch = [
+                    (
+                        StoreTestPaged(at=dt.datetime.now(dt.UTC), elapsed=0.0, n=i, contact=name),
+                        None,
+                    )
+                    for i in range(args.batch)
+                ]
+                appended = await store.append_many(args.drill, batch)
+                print(f"seq {appended[-1].seq} 0", flush=True)
+            return
         for n in range(args.count):
             item = StoreTestPaged(
                 at=dt.datetime.now(dt.UTC), elapsed=float(n), n=n, contact=args.label

@@ -63,7 +63,7 @@ async def test_two_stores_on_one_file_racing_with_one_key(
 
     assert [r.seq for r in records] == list(range(1, 25))
     assert sum(not r.duplicate for r in results) == 6
-    originals = [r.key for r in records if r.duplicate_of is None]
+    originals = [str(r.key) for r in records if r.duplicate_of is None]
     assert sorted(originals) == [f"k{i}" for i in range(6)]
 
 
