@@ -51,8 +51,8 @@ async def main() -> None:
                     )
                     for i in range(args.batch)
                 ]
-                appended = await store.append_many(args.drill, batch)
-                print(f"seq {appended[-1].seq} 0", flush=True)
+                results = await store.append_many(args.drill, batch)
+                print(f"seq {results[-1].seq} 0", flush=True)
             return
         for n in range(args.count):
             item = StoreTestPaged(
