@@ -125,7 +125,7 @@ def run_chromium(
     )
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def kit() -> SimpleNamespace:
     """The helpers above, for test modules (which cannot import this conftest)."""
     return SimpleNamespace(
