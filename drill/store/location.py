@@ -1,8 +1,9 @@
 """Where the event store lives: the default file, the environment override, `--db`.
 
-Precedence: an explicit URL (the CLI's `--db`) over `DRILLKIT_DB` over the user's data
-directory (`DRILLKIT_HOME`, else `platformdirs.user_data_dir("drillkit")`, + `events.db`). Each may be a SQLAlchemy
-URL (`sqlite+aiosqlite:///path`, `postgresql+asyncpg://…`) or a plain file path.
+Precedence: an explicit URL (the CLI's `--db`) over `DRILLKIT_DB` over `events.db` in
+drillkit's data directory (`DRILLKIT_HOME`, else `platformdirs.user_data_dir("drillkit")`).
+The first two may be a SQLAlchemy URL (`sqlite+aiosqlite:///path`,
+`postgresql+asyncpg://…`) or a plain file path.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Where the store lives: --db over DRILLKIT_DB over the user's data directory."""
+"""Where the store lives: --db, then DRILLKIT_DB, then DRILLKIT_HOME or the data directory."""
 
 from __future__ import annotations
 
@@ -12,10 +12,18 @@ from drill.store import EventStore, default_url, resolve_url
 from drill.store.location import describe
 
 
-def test_default_is_the_user_data_directory(
+def test_default_is_drillkit_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("DRILLKIT_DB")
+    monkeypatch.setenv("DRILLKIT_HOME", str(tmp_path / "home"))
+
+    assert default_url() == f"sqlite+aiosqlite:///{tmp_path}/home/events.db"
+
+
+def test_default_without_drillkit_home_is_the_user_data_directory(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.delenv("DRILLKIT_DB")
+    monkeypatch.delenv("DRILLKIT_HOME")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
 
     assert default_url() == f"sqlite+aiosqlite:///{tmp_path}/data/drillkit/events.db"
