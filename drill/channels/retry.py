@@ -60,11 +60,13 @@ async def call_with_retries(
     *,
     limiter: RateLimiter,
     policy: RetryPolicy,
-    label: str,
+    label: object,
     rng: random.Random | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> Attempted[T]:
     """Run `operation` under the rate limit; retry only what the provider did not accept.
+
+    `label` names the page in log lines (its `str()` is taken only when a line is written).
 
     Never raises for a provider problem (cancellation still propagates).
     """

@@ -11,6 +11,7 @@ request, and Twilio's 21614 is classified the same way.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -21,11 +22,12 @@ from twilio.rest import Client
 from drill.channels.marker import mark_sms
 from drill.channels.ratelimit import RateLimiter
 from drill.channels.retry import RetryPolicy, call_with_retries
+from drill.channels.twilio_http import PageLabel
 from drill.channels.voice import callback_url, refuse_sample_plan
 from drill.config import TwilioSettings
 from drill.engine.notifier import FailureReason, Inbox, Page, SendResult
 from drill.errors import ChannelError, ConfigError
-from drill.plan.contact import is_mobile, mask_number
+from drill.plan.contact import is_mobile
 from drill.plan.models import ChannelKind
 
 __all__ = [
@@ -72,6 +74,11 @@ def segments(text: str) -> int:
         units = len(text.encode("utf-16-le")) // 2  # characters outside the BMP take two
         single, part = 70, 67
     return 1 if units <= single else math.ceil(units / part)
+
+
+@functools.lru_cache(maxsize=65536)
+def _can_receive_sms(address: str) -> bool:
+    return is_mobile(address)  # parsing the number costs as much as a fast request
 
 
 def sms_body(page: Page, link: str) -> str:
@@ -123,6 +130,7 @@ class SmsNotifier:
         self.limiter = limiter or RateLimiter(settings.messages_per_second, name="twilio sms")
         self.retry = retry or RetryPolicy()
         self.inbox: Inbox | None = None
+        self._warned: set[tuple[str, str, int]] = set()
 
     async def start(self, inbox: Inbox) -> None:
         self.inbox = inbox
@@ -130,8 +138,8 @@ class SmsNotifier:
     async def send(self, page: Page) -> SendResult:
         if page.channel is not ChannelKind.SMS:
             return SendResult.failed(FailureReason.CONFIG, f"not an SMS page ({page.channel})")
-        label = f"SMS page {page.page_id} to {mask_number(page.address)}"
-        if not is_mobile(page.address):
+        label = PageLabel("SMS", page.page_id, page.address)
+        if not _can_receive_sms(page.address):
             log.warning("%s: not a mobile number; SMS not sent", label)
             return SendResult.failed(
                 FailureReason.LANDLINE, "not a mobile number: landlines cannot receive SMS"
@@ -143,7 +151,9 @@ class SmsNotifier:
             return SendResult.failed(FailureReason.CONFIG, "could not make the link")
         body = sms_body(page, link)
         count = segments(body)
-        if count > 1:
+        warned = (page.drill_id, page.language, count)
+        if count > 1 and warned not in self._warned:
+            self._warned.add(warned)  # once per drill and language, not once per person
             log.warning(
                 "%s: the message needs %d SMS segments (%d characters, %s); shorten the "
                 "scenario's sms template to fit one (70 characters in Japanese)",

@@ -36,6 +36,7 @@ from drill.plan.contact import mask_number
 
 __all__ = [
     "Classified",
+    "PageLabel",
     "RequestLost",
     "RequestNotSent",
     "RequestTimeout",
@@ -177,6 +178,29 @@ class TwilioTransport(AsyncTwilioHttpClient):  # type: ignore[misc]  # twilio is
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+class PageLabel:
+    """ "voice page <id> to 090-****-**67" for log lines, masked only when a line is written.
+
+    Masking parses the number (phonenumbers), which costs as much as a fast request; most
+    labels are never printed, so the work is done on first use.
+    """
+
+    __slots__ = ("_address", "_kind", "_page_id", "_text")
+
+    def __init__(self, kind: str, page_id: str, address: str) -> None:
+        self._kind = kind
+        self._page_id = page_id
+        self._address = address
+        self._text: str | None = None
+
+    def __str__(self) -> str:
+        if self._text is None:
+            self._text = f"{self._kind} page {self._page_id} to {mask_number(self._address)}"
+        return self._text
+
+    __repr__ = __str__
 
 
 def is_loopback_url(url: str | None) -> bool:

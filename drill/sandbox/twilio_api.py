@@ -350,6 +350,7 @@ class TwilioSandbox:
         host: str = "127.0.0.1",
         port: int = 0,
         callback_timeout: float = 15.0,
+        simulate: bool = True,
     ) -> None:
         if not is_loopback_url(f"http://{host}/"):
             raise ValueError("the sandbox listens on loopback only (127.0.0.1, ::1)")
@@ -362,6 +363,8 @@ class TwilioSandbox:
         self.late_seconds = late_seconds
         self.time_scale = time_scale
         self.callback_timeout = callback_timeout
+        self.simulate = simulate
+        """False: accept and record only; nobody is rung and nothing calls back (benchmarks)."""
         self._host = host
         self._port = port
         self._validator = RequestValidator(self.auth_token)
@@ -569,7 +572,8 @@ class TwilioSandbox:
             behaviour=behaviour,
         )
         self.calls.append(call)
-        self._spawn(self._run_call(call))
+        if self.simulate:
+            self._spawn(self._run_call(call))
         return web.json_response(self._call_json(call), status=201)
 
     async def _fetch_call(self, request: web.Request) -> web.Response:
@@ -609,7 +613,8 @@ class TwilioSandbox:
             behaviour=behaviour,
         )
         self.messages.append(message)
-        self._spawn(self._run_message(message))
+        if self.simulate:
+            self._spawn(self._run_message(message))
         return web.json_response(self._message_json(message), status=201)
 
     async def _fetch_message(self, request: web.Request) -> web.Response:

@@ -163,3 +163,21 @@ def test_backoff_is_capped_and_jittered() -> None:
     delays = [policy.delay(n, rng) for n in range(1, 8)]
     assert all(0.5 <= d <= 4.0 * 1.2 for d in delays)
     assert delays[-1] >= 4.0
+
+
+@pytest.mark.parametrize(
+    "text", ["普通の連絡です。", "<Say>&\"'\n\r\t", "", "\ue000text\ue001", "\ue000query1\ue001"]
+)
+@pytest.mark.parametrize("language", ["ja", "en"])
+@pytest.mark.parametrize("first_round", [1, 2])
+def test_the_cached_call_twiml_is_exactly_what_the_builders_make(
+    text: str, language: str, first_round: int
+) -> None:
+    from drill.channels.voice import VoiceScript, _build_call_twiml, call_twiml
+
+    tts = ("en-US", "Polly.Joanna") if language == "en" else ("ja-JP", "Polly.Mizuki")
+    script = VoiceScript('drill-"1"&<', "page 1\n&", language, text, *tts)
+    for url in ("http://127.0.0.1:8750", "https://drill.city.example/base/"):
+        assert call_twiml(script, url, first_round=first_round) == _build_call_twiml(
+            script, url, first_round
+        )
