@@ -7,7 +7,7 @@ several consoles share one drill. The schema is migrated with Alembic on open.
 from __future__ import annotations
 
 from drill.store.chain import VerifyResult
-from drill.store.eventstore import EventStore
+from drill.store.eventstore import EventStore, StoreOpening
 from drill.store.location import default_url, resolve_url
 from drill.store.records import DrillSummary, EventRecord, UnknownEvent
 
@@ -15,6 +15,7 @@ __all__ = [
     "DrillSummary",
     "EventRecord",
     "EventStore",
+    "StoreOpening",
     "UnknownEvent",
     "VerifyResult",
     "default_url",

@@ -50,7 +50,7 @@ from drill.store.location import describe, resolve_url, sqlite_path
 from drill.store.records import DrillSummary, EventRecord, UnknownEvent
 from drill.store.schema import drills, events
 
-__all__ = ["EventStore"]
+__all__ = ["EventStore", "StoreOpening"]
 
 log = logging.getLogger(__name__)
 
@@ -119,14 +119,14 @@ class EventStore:
         *,
         lock_timeout: float = 10.0,
         clock: Clock = _utc_now,
-    ) -> _Opening:
+    ) -> StoreOpening:
         """Open (creating and migrating if needed) the store at `url`.
 
         `url` is a SQLAlchemy URL or a file path; None means `DRILLKIT_DB`, then the user's
         data directory. `lock_timeout` is how long to wait for another process's write
         before giving up with a `StoreError`. `clock` stamps `recorded_at` (UTC).
         """
-        return _Opening(cls._open(url, lock_timeout=lock_timeout, clock=clock))
+        return StoreOpening(cls._open(url, lock_timeout=lock_timeout, clock=clock))
 
     @classmethod
     async def _open(
@@ -603,7 +603,7 @@ def _unknown(record: EventRecord, reason: str) -> UnknownEvent:
     )
 
 
-class _Opening:
+class StoreOpening:
     """What `EventStore.open` returns: await it, or use it as an async context manager."""
 
     def __init__(self, opening: Coroutine[Any, Any, EventStore]) -> None:
