@@ -279,7 +279,8 @@ def drills(as_json: bool, db: str | None) -> None:
         out.print(f"no drills yet in {escape(where)}; `drillkit run SCENARIO --simulate` runs one")
         return
     table = Table(title=f"drills ({escape(where)})", title_justify="left")
-    for column in ("drill", "scenario", "mode", "status", "started", "min", "ack %"):
+    table.add_column("drill", no_wrap=True)  # ids are copied into `resume`/`report`
+    for column in ("scenario", "mode", "status", "started", "min", "ack %"):
         table.add_column(column, justify="right" if column in ("min", "ack %") else "left")
     for row in rows:
         mode = row["mode"] or "?"

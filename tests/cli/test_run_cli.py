@@ -1,0 +1,88 @@
+"""`drillkit run --simulate`, `drills`, `verify`, `report` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from drill.cli import cli
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_simulated_roll_call_runs_to_the_end_and_writes_its_report(tmp_path: Path) -> None:
+    db = str(tmp_path / "events.db")
+    code, out, err = invoke(
+        "run",
+        "scenarios/annual-roll-call.yaml",
+        "--simulate",
+        "--seed",
+        "3",
+        "--db",
+        db,
+        "--json",
+        "--lang",
+        "ja",
+    )
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["status"] == "completed"
+    assert summary["contacts"] > 20
+    assert 0 < summary["acknowledged"] <= summary["contacts"]
+    assert summary["duration_seconds"] > 60  # simulated minutes, in well under that
+    reports = [Path(p) for p in summary["reports"]]
+    assert sorted(p.name for p in reports) == ["report.html", "report.json", "report.md"]
+    assert "サンプル市" in reports[0].parent.joinpath("report.md").read_text(encoding="utf-8")
+
+    code, out, _ = invoke("drills", "--db", db, "--json")
+    (row,) = json.loads(out)
+    assert row["drill_id"] == summary["drill_id"]
+    assert row["scenario"] == "annual-roll-call" and row["mode"] == "drill"
+    assert row["percent_acknowledged"] == summary["percent_acknowledged"]
+
+    code, out, _ = invoke("verify", summary["drill_id"], "--db", db)
+    assert code == 0 and "chain intact" in out
+
+
+def test_same_seed_same_drill(tmp_path: Path) -> None:
+    runs = []
+    for name in ("a", "b"):
+        code, out, err = invoke(
+            "run",
+            "annual-roll-call",
+            "--simulate",
+            "--seed",
+            "5",
+            "--no-report",
+            "--json",
+            "--db",
+            str(tmp_path / f"{name}.db"),
+        )
+        assert code == 0, err
+        data = json.loads(out)
+        runs.append((data["acknowledged"], data["escalations"], data["duration_seconds"]))
+    assert runs[0] == runs[1]
+
+
+def test_unknown_scenario_suggests_the_nearest(tmp_path: Path) -> None:
+    code, _, err = invoke("run", "stolen-termnal", "--simulate", "--db", str(tmp_path / "e.db"))
+    assert code == 2
+    assert "did you mean 'stolen-terminal'?" in err
+
+
+def test_real_channels_from_run_are_refused_with_a_way_forward(tmp_path: Path) -> None:
+    code, _, err = invoke("run", "annual-roll-call", "--db", str(tmp_path / "e.db"))
+    assert code == 2
+    assert "--simulate" in err and "drillkit demo" in err
+
+
+def test_resume_of_an_unknown_drill_is_a_clear_error(tmp_path: Path) -> None:
+    code, _, err = invoke("resume", "nope", "--db", str(tmp_path / "e.db"))
+    assert code == 2
+    assert "no drill 'nope'" in err
+    assert "Traceback" not in err
