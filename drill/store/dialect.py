@@ -25,6 +25,7 @@ server) queue up behind the first instead.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import event
@@ -35,6 +36,8 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 __all__ = ["WRITE", "is_locked", "lock_for_migration", "prepare_engine", "sqlite_settings"]
 
+log = logging.getLogger(__name__)
+
 WRITE = "drillkit_write"
 """Execution option marking an engine (or connection) whose transactions write."""
 
@@ -44,6 +47,7 @@ def prepare_engine(engine: AsyncEngine, *, busy_timeout: float) -> None:
     if engine.dialect.name != "sqlite":
         return
     busy_ms = max(0, int(busy_timeout * 1000))
+    warned: list[str] = []
 
     def on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
         dbapi_connection.isolation_level = None
@@ -51,6 +55,12 @@ def prepare_engine(engine: AsyncEngine, *, busy_timeout: float) -> None:
         try:
             cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
             cursor.execute("PRAGMA journal_mode = WAL")
+            mode = cursor.fetchone()[0]
+            if mode not in ("wal", "memory") and not warned:
+                # e.g. a network file system without shared memory: still durable (FULL
+                # sync, rollback journal) but readers now block the writer.
+                warned.append(mode)
+                log.warning("SQLite refused WAL for the event store; journal_mode is %s", mode)
             cursor.execute("PRAGMA synchronous = FULL")
             cursor.execute("PRAGMA foreign_keys = ON")
         finally:

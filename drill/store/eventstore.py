@@ -540,7 +540,7 @@ class EventStore:
         if record.type in EVENT_TYPES:
             try:
                 return from_record(record.type, dict(record.payload))
-            except (KeyError, TypeError, ValueError) as exc:
+            except Exception as exc:  # a record kept for years must not make a drill unreadable
                 reason = f"its fields do not match this version of drillkit ({exc!r})"
         else:
             reason = "this version of drillkit does not know this event type"
