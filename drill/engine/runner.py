@@ -352,6 +352,28 @@ class DrillRunner:
         self._recovered_active: float | None = None  # timers due before this are overdue
 
         self._timers: list[tuple[float, int, int, str, Any]] = []
+        self._appliers: dict[type[Event], Callable[[Any], None]] = {
+            DrillStarted: self._apply_started,
+            PageQueued: self._on_page_queued,
+            PageSent: self._on_page_sent,
+            DeliveryFailed: self._on_delivery_failed,
+            AttemptTimedOut: self._on_timed_out,
+            Acknowledged: self._on_acknowledged,
+            Escalated: self._on_escalated,
+            MemberUnreached: self._on_unreached,
+            PagingCancelled: self._on_cancelled,
+            LevelStarted: lambda e: self._set_status(self._level(e.tree, e.level), _Status.RUNNING),
+            LevelCompleted: lambda e: self._set_status(self._level(e.tree, e.level), _Status.DONE),
+            TreeStarted: lambda e: self._set_status(self._tree(e.tree), _Status.RUNNING),
+            TreeCompleted: lambda e: self._set_status(self._tree(e.tree), _Status.DONE),
+            InjectFired: lambda e: self._fired_injects.add(e.index),
+            StepDue: lambda e: self._due_steps.add(e.step),
+            StepCompleted: lambda e: self._completed_steps.add(e.step),
+            DrillPaused: self._on_paused,
+            DrillResumed: self._on_resumed,
+            DrillCompleted: self._on_ended,
+            DrillAborted: self._on_ended,
+        }
         self._queue: collections.deque[_Work] = collections.deque()
         self._wakeup = asyncio.Event()
         self._lock = asyncio.Lock()
@@ -759,75 +781,75 @@ class DrillRunner:
 
     def _apply(self, e: Event) -> None:
         """Change the runner's state for one event: the same live and on resume."""
-        if isinstance(e, PageQueued):
-            member = self._members[(e.tree, e.level, e.member)]
-            person = self.plan.person(e.person_id)
-            n = int(e.page_id.rsplit("-p", 1)[1])
-            page = _Page(n, e, member, person, self._active(e.elapsed))
-            self._pages[e.page_id] = page
-            self._page_count = max(self._page_count, n)
-            if member.status is _Status.WAITING:
-                member.set(_Status.PAGING)
-            member.cand = e.candidate_index
-            member.cursor = (page.kind_index, e.attempt)
-            member.current = page
-        elif isinstance(e, PageSent):
-            page = self._pages[e.page_id]
-            page.sent = e.accepted
-            if e.accepted:
-                due = page.queued_active + page.timeout
-                heapq.heappush(self._timers, (due, _TIMEOUT, page.n, "", page))
-            else:
-                self._page_failed(page, e.failure)
-        elif isinstance(e, DeliveryFailed):
-            page = self._pages[e.page_id]
-            self._page_failed(page, e.reason)
-        elif isinstance(e, AttemptTimedOut):
-            page = self._pages[e.page_id]
-            if page.outcome is None:
-                page.outcome = _Outcome.TIMED_OUT
-        elif isinstance(e, Acknowledged):
-            member = self._members[(e.tree, e.level, e.member)]
-            if member.status is not _Status.ACKED:
-                member.set(_Status.ACKED)
-        elif isinstance(e, Escalated):
-            member = self._members[(e.tree, e.level, e.member)]
-            if member.status is _Status.WAITING:
-                member.set(_Status.PAGING)
-            member.cand = e.candidate_index
-            member.cursor = None
-            member.current = None
-        elif isinstance(e, MemberUnreached):
-            member = self._members[(e.tree, e.level, e.member)]
-            if member.status is not _Status.ACKED:
-                member.set(_Status.UNREACHED)
-        elif isinstance(e, PagingCancelled):
-            member = self._members[(e.tree, e.level, e.member)]
-            if member.status is _Status.PAGING:
-                member.set(_Status.CANCELLED)
-        elif isinstance(e, LevelStarted):
-            self._level(e.tree, e.level).status = _Status.RUNNING
-        elif isinstance(e, LevelCompleted):
-            self._level(e.tree, e.level).status = _Status.DONE
-        elif isinstance(e, TreeStarted):
-            self._tree(e.tree).status = _Status.RUNNING
-        elif isinstance(e, TreeCompleted):
-            self._tree(e.tree).status = _Status.DONE
-        elif isinstance(e, InjectFired):
-            self._fired_injects.add(e.index)
-        elif isinstance(e, StepDue):
-            self._due_steps.add(e.step)
-        elif isinstance(e, StepCompleted):
-            self._completed_steps.add(e.step)
-        elif isinstance(e, DrillPaused):
-            self._paused_at = e.elapsed
-        elif isinstance(e, DrillResumed):
-            self._paused_total += e.paused_seconds
-            self._paused_at = None
-        elif isinstance(e, DrillStarted):
-            self._apply_started(e)
-        elif isinstance(e, DrillCompleted | DrillAborted):
-            self._over = True
+        apply = self._appliers.get(type(e))
+        if apply is not None:
+            apply(e)
+
+    def _on_page_queued(self, e: PageQueued) -> None:
+        member = self._members[(e.tree, e.level, e.member)]
+        person = self.plan.person(e.person_id)
+        n = int(e.page_id.rsplit("-p", 1)[1])
+        page = _Page(n, e, member, person, self._active(e.elapsed))
+        self._pages[e.page_id] = page
+        self._page_count = max(self._page_count, n)
+        if member.status is _Status.WAITING:
+            member.set(_Status.PAGING)
+        member.cand = e.candidate_index
+        member.cursor = (page.kind_index, e.attempt)
+        member.current = page
+
+    def _on_page_sent(self, e: PageSent) -> None:
+        page = self._pages[e.page_id]
+        page.sent = e.accepted
+        if e.accepted:
+            due = page.queued_active + page.timeout
+            heapq.heappush(self._timers, (due, _TIMEOUT, page.n, "", page))
+        else:
+            self._page_failed(page, e.failure)
+
+    def _on_delivery_failed(self, e: DeliveryFailed) -> None:
+        self._page_failed(self._pages[e.page_id], e.reason)
+
+    def _on_timed_out(self, e: AttemptTimedOut) -> None:
+        page = self._pages[e.page_id]
+        if page.outcome is None:
+            page.outcome = _Outcome.TIMED_OUT
+
+    def _on_acknowledged(self, e: Acknowledged) -> None:
+        member = self._members[(e.tree, e.level, e.member)]
+        if member.status is not _Status.ACKED:
+            member.set(_Status.ACKED)
+
+    def _on_escalated(self, e: Escalated) -> None:
+        member = self._members[(e.tree, e.level, e.member)]
+        if member.status is _Status.WAITING:
+            member.set(_Status.PAGING)
+        member.cand = e.candidate_index
+        member.cursor = None
+        member.current = None
+
+    def _on_unreached(self, e: MemberUnreached) -> None:
+        member = self._members[(e.tree, e.level, e.member)]
+        if member.status is not _Status.ACKED:
+            member.set(_Status.UNREACHED)
+
+    def _on_cancelled(self, e: PagingCancelled) -> None:
+        member = self._members[(e.tree, e.level, e.member)]
+        if member.status is _Status.PAGING:
+            member.set(_Status.CANCELLED)
+
+    def _on_paused(self, e: DrillPaused) -> None:
+        self._paused_at = e.elapsed
+
+    def _on_resumed(self, e: DrillResumed) -> None:
+        self._paused_total += e.paused_seconds
+        self._paused_at = None
+
+    def _on_ended(self, e: Event) -> None:
+        self._over = True
+
+    def _set_status(self, unit: _Level | _Tree, status: _Status) -> None:
+        unit.status = status
 
     def _apply_started(self, e: DrillStarted) -> None:
         self._started = e
@@ -1432,11 +1454,11 @@ class DrillRunner:
         started = self._started
         assert started is not None
         last_elapsed = max(item.event.elapsed for item in stored)
+        # The clock says what time it is now; the drill was down since its last event.
+        now_elapsed = max(last_elapsed, (self.clock.now() - started.at).total_seconds())
         if isinstance(self.clock, VirtualClock):
-            self.clock.restore(started.at, last_elapsed)
-            now_elapsed = last_elapsed
-        else:
-            now_elapsed = max(last_elapsed, (self.clock.now() - started.at).total_seconds())
+            # Read exactly the times an uninterrupted run would have read from here on.
+            self.clock.restore(started.at, now_elapsed)
         self._origin = self.clock.monotonic() - now_elapsed
         self._check_notifiers()
         await self._start_notifiers()

@@ -279,6 +279,7 @@ class SimulatedNotifier:
         self.model = model or ResponseModel()
         self._clock = clock or RealClock()
         self._inbox: Inbox | None = None
+        self._timers: PageTimers | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.sent: list[Page] = []
         """Every page given to this notifier, in order (for tests and the demo)."""
@@ -289,6 +290,7 @@ class SimulatedNotifier:
 
     async def start(self, inbox: Inbox) -> None:
         self._inbox = inbox
+        self._timers = inbox if isinstance(inbox, PageTimers) else None
 
     async def send(self, page: Page) -> SendResult:
         self.sent.append(page)
@@ -362,8 +364,8 @@ class SimulatedNotifier:
         return steps
 
     def _later(self, page: Page, seconds: float, key: str, action: _Action) -> None:
-        if isinstance(self._inbox, PageTimers):
-            self._inbox.after_page(page.page_id, seconds, key, action)
+        if self._timers is not None:
+            self._timers.after_page(page.page_id, seconds, key, action)
             return
 
         async def wait_then_act() -> None:

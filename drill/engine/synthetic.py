@@ -206,7 +206,7 @@ class PlanBuilder:
         return scenario_id
 
     def build(self) -> Plan:
-        if not self._scenarios:
+        if not self._scenarios and self._trees:
             self.scenario()
         trees = tuple(
             ContactTree(id=tree_id, name=Text(ja=tree_id), scope="internal", levels=tuple(levels))
