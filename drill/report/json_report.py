@@ -20,23 +20,33 @@ __all__ = ["SCHEMA_VERSION", "render_json", "report_dict"]
 SCHEMA_VERSION = "1.0"
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(cls: type) -> tuple[str, ...]:
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
 def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        return round(value, 3)
     if isinstance(value, Label):
         return {"ja": value.ja, "en": value.en}
     if isinstance(value, dt.datetime):
         return value.isoformat()
-    if isinstance(value, float):
-        return round(value, 3)
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
     if isinstance(value, LevelTiming):
-        out = {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        out = {name: _plain(getattr(value, name)) for name in _fields(type(value))}
         out["took_seconds"] = _plain(value.took_seconds)
         return out
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
-    if isinstance(value, frozenset | set):
-        return sorted(_plain(v) for v in value)
+        return {name: _plain(getattr(value, name)) for name in _fields(type(value))}
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     return value
@@ -57,5 +67,16 @@ def report_dict(report: Report) -> dict[str, Any]:
     return {"schema_version": SCHEMA_VERSION, "generator": "drillkit", **body}
 
 
-def render_json(report: Report) -> str:
-    return json.dumps(report_dict(report), ensure_ascii=False, indent=2) + "\n"
+PRETTY_UP_TO = 2000
+"""Reports of up to this many contacts are indented for people; larger ones are compact
+(programs read them, and Python writes compact JSON several times faster)."""
+
+
+def render_json(report: Report, *, pretty: bool | None = None) -> str:
+    """The report as JSON text; `pretty` None means indented up to `PRETTY_UP_TO` contacts."""
+    if pretty is None:
+        pretty = report.summary.contacts <= PRETTY_UP_TO
+    data = report_dict(report)
+    if pretty:
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"

@@ -18,6 +18,7 @@ datetimes in the plan's time zone.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import math
 import statistics
@@ -449,6 +450,7 @@ class Report:
 # == helpers ==============================================================================
 
 
+@functools.lru_cache(maxsize=65536)
 def mask_address(address: str) -> str:
     """A phone number or e-mail address, partly hidden for reports that circulate."""
     if "@" in address:
@@ -1073,8 +1075,8 @@ def _sites(
             best = first.get(member.site)
             if best is None or member.ack_seconds < best[0]:
                 first[member.site] = (member.ack_seconds, member.ack.person_name)
-    order = [s.id for s in plan.sites] if plan is not None else []
-    site_ids = sorted(counts, key=lambda s: (order.index(s) if s in order else len(order), s))
+    order = {s.id: i for i, s in enumerate(plan.sites)} if plan is not None else {}
+    site_ids = sorted(counts, key=lambda s: (order.get(s, len(order)), s))
     out: list[SiteTiming] = []
     for site in site_ids:
         reached = first.get(site)

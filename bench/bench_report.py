@@ -1,0 +1,97 @@
+"""Report benchmark: the report of a nationwide 17,000-contact drill in every format.
+
+    .venv/bin/python bench/bench_report.py [--municipalities N] [--per-municipality N]
+
+The drill's events are synthetic but real: a synthetic nationwide plan (1,741
+municipalities × 10 roles, under 47 prefectures) run by the engine in virtual time with
+simulated people. Then, for `build` and each format, it prints the wall time and the
+peak memory the step allocated (tracemalloc, measured in a second run so it does not
+slow the timed one). Target: HTML under 5 s. Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+from drill.engine.clock import VirtualClock
+from drill.engine.runner import DrillRunner
+from drill.engine.simulation import ResponseModel, SimulatedNotifier, SimulatedOperator
+from drill.engine.sink import MemorySink, StoredEvent
+from drill.engine.synthetic import synthetic_plan
+from drill.plan import Plan
+from drill.report import (
+    build,
+    render_contacts_csv,
+    render_html,
+    render_json,
+    render_markdown,
+)
+
+
+async def _drill(plan: Plan, seed: int) -> list[StoredEvent]:
+    clock = VirtualClock()
+    sink = MemorySink()
+    runner = DrillRunner(
+        plan,
+        plan.scenarios[0].id,
+        sink=sink,
+        notifiers=[SimulatedNotifier(ResponseModel(seed=seed), clock=clock)],
+        clock=clock,
+        seed=seed,
+        drill_id="nationwide",
+        simulated_operator=SimulatedOperator(seed=seed),
+    )
+    await runner.run()
+    return list(await sink.read("nationwide"))
+
+
+def _measure(step: Callable[[], Any]) -> tuple[float, float, Any]:
+    started = time.perf_counter()
+    result = step()
+    seconds = time.perf_counter() - started
+    tracemalloc.start()
+    step()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return seconds, peak / 2**20, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--municipalities", type=int, default=1741)
+    parser.add_argument("--per-municipality", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+
+    plan = synthetic_plan(args.municipalities, args.per_municipality)
+    started = time.perf_counter()
+    events = asyncio.run(_drill(plan, args.seed))
+    print(f"drill: {len(events):,} events simulated in {time.perf_counter() - started:.1f} s")
+
+    seconds, peak, report = _measure(lambda: build(events, plan))
+    print(f"contacts: {report.summary.contacts:,}, acknowledged {report.summary.acknowledged:,}")
+    print(f"{'step':<10} {'seconds':>8} {'peak MiB':>9} {'output':>10}")
+    print(f"{'build':<10} {seconds:>8.2f} {peak:>9.1f} {'':>10}")
+    # matplotlib is imported on first use; import it first so HTML is timed warm, as in a
+    # process that writes several reports (the cold import adds about 1 s).
+    import matplotlib.figure  # noqa: F401
+
+    renderers: list[tuple[str, Callable[[], str]]] = [
+        ("html", lambda: render_html(report)),
+        ("md", lambda: render_markdown(report)),
+        ("json", lambda: render_json(report)),
+        ("csv", lambda: render_contacts_csv(report)),
+    ]
+    for name, render in renderers:
+        seconds, peak, text = _measure(render)
+        size = len(text.encode("utf-8")) / 2**20
+        print(f"{name:<10} {seconds:>8.2f} {peak:>9.1f} {size:>8.1f} MiB")
+
+
+if __name__ == "__main__":
+    main()
