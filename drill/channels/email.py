@@ -389,30 +389,24 @@ class EmailNotifier:
             return SendResult.failed(FailureReason.CONFIG, f"not an e-mail page ({page.channel})")
         label = f"e-mail page {page.page_id} to {mask_address(page.address)}"
         try:
-            link = self._make_link(page)
-            token = link.rsplit("/", 1)[1]
-            message = build_message(
-                page,
-                link=link,
-                token=token,
-                from_address=self.settings.from_address,
-                sender_name=self.sender_name,
-                reply_to=self.settings.reply_to,
-            )
-            payload = message.as_bytes(policy=email.policy.SMTP)
             recipient = _address(page.address, what="the recipient").addr_spec
             sender = _address(self.settings.from_address, what="smtp.from_address").addr_spec
         except ValueError as exc:
             log.warning("%s: not sent: %s", label, exc)
             return SendResult.failed(FailureReason.REFUSED, str(exc))
-        except Exception as exc:  # a missing key or setting must not crash the drill
-            log.error("%s: could not build the message: %s", label, type(exc).__name__)
-            return SendResult.failed(FailureReason.CONFIG, "could not build the message")
-        message_id = str(message["Message-ID"])
+        built: tuple[bytes, str] | None = None
         for attempt in range(1, self.attempts + 1):
             await self.limiter.acquire()
             try:
                 async with self._slots:
+                    # Built here, a few at a time, so that a thousand pages handed over at
+                    # once do not starve the loop while connections wait for answers.
+                    if built is None:
+                        made = self._build(page, label)
+                        if isinstance(made, SendResult):
+                            return made
+                        built = made
+                    payload, message_id = built
                     await self._deliver(sender, recipient, payload)
             except SmtpFailure as failure:
                 if failure.retry and attempt < self.attempts and not self._closed:
@@ -424,6 +418,26 @@ class EmailNotifier:
             log.info("%s: accepted by %s", label, self.settings.host)
             return SendResult.ok(message_id)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _build(self, page: Page, label: str) -> tuple[bytes, str] | SendResult:
+        """The message as bytes and its Message-ID, or the failure that prevents it."""
+        try:
+            link = self._make_link(page)
+            message = build_message(
+                page,
+                link=link,
+                token=link.rsplit("/", 1)[1],
+                from_address=self.settings.from_address,
+                sender_name=self.sender_name,
+                reply_to=self.settings.reply_to,
+            )
+            return message.as_bytes(policy=email.policy.SMTP), str(message["Message-ID"])
+        except ValueError as exc:
+            log.warning("%s: not sent: %s", label, exc)
+            return SendResult.failed(FailureReason.REFUSED, str(exc))
+        except Exception as exc:  # a missing key or setting must not crash the drill
+            log.error("%s: could not build the message: %s", label, type(exc).__name__)
+            return SendResult.failed(FailureReason.CONFIG, "could not build the message")
 
     async def _deliver(self, sender: str, recipient: str, payload: bytes) -> None:
         """One try under one deadline; raises SmtpFailure (classified) when it fails."""
