@@ -48,7 +48,9 @@ def _make(n: int) -> BenchAcknowledged:
 
 def _rate(label: str, count: int, seconds: float) -> None:
     per_op = seconds / count * 1000
-    print(f"{label:<44} {count:>7,} in {seconds:6.2f} s  {count / seconds:>10,.0f}/s  ({per_op:.3f} ms each)")
+    print(
+        f"{label:<44} {count:>7,} in {seconds:6.2f} s  {count / seconds:>10,.0f}/s  ({per_op:.3f} ms each)"
+    )
 
 
 async def main(events: int) -> None:
@@ -66,12 +68,18 @@ async def main(events: int) -> None:
             started = time.perf_counter()
             for n in range(single):
                 await store.append("keyed", _make(n), key=f"CA{n:032x}")
-            _rate("append with idempotency key, one at a time", single, time.perf_counter() - started)
+            _rate(
+                "append with idempotency key, one at a time", single, time.perf_counter() - started
+            )
 
             started = time.perf_counter()
-            results = await asyncio.gather(*(store.append("gathered", _make(n)) for n in range(single)))
+            results = await asyncio.gather(
+                *(store.append("gathered", _make(n)) for n in range(single))
+            )
             assert len(results) == single
-            _rate("append, 'concurrent' (gather, serialised)", single, time.perf_counter() - started)
+            _rate(
+                "append, all callers at once (group commit)", single, time.perf_counter() - started
+            )
 
             for size in (10, 100, 1000):
                 batches = max(1, events // size)
@@ -80,7 +88,9 @@ async def main(events: int) -> None:
                     await store.append_many(
                         f"batched-{size}", [(_make(b * size + i), None) for i in range(size)]
                     )
-                _rate(f"append_many, batches of {size}", batches * size, time.perf_counter() - started)
+                _rate(
+                    f"append_many, batches of {size}", batches * size, time.perf_counter() - started
+                )
 
             big = f"batched-{100}"
             count = len(await store.records(big))
@@ -96,7 +106,9 @@ async def main(events: int) -> None:
             _rate("verify() (hash chain)", count, time.perf_counter() - started)
             started = time.perf_counter()
             listed = await store.drills()
-            print(f"{'drills()':<44} {len(listed):>7} drills in {time.perf_counter() - started:6.3f} s")
+            print(
+                f"{'drills()':<44} {len(listed):>7} drills in {time.perf_counter() - started:6.3f} s"
+            )
         print(f"file size: {path.stat().st_size / 1e6:.1f} MB")
 
 

@@ -299,18 +299,31 @@ class EventStore:
                 .scalar_subquery()
             )
 
+        keys = {p.key for p in prepared if p.key is not None}
+        # The usual keyed append (one callback) looks its key up in the same round trip.
+        single_key = next(iter(keys)) if len(keys) == 1 else None
+        columns = [
+            drills.c.drill_id,
+            head(events.c.seq).label("seq"),
+            head(events.c.hash).label("hash"),
+        ]
+        if single_key is not None:
+            columns.append(
+                select(events.c.seq)
+                .where(
+                    events.c.drill_id == drill_id,
+                    events.c.key == single_key,
+                    events.c.duplicate_of.is_(None),
+                )
+                .scalar_subquery()
+                .label("original")
+            )
         # One round trip for the drill and its chain's head. On PostgreSQL the row lock
         # queues concurrent writers of one drill; SQLite leaves FOR UPDATE out and already
         # holds the database's write lock (BEGIN IMMEDIATE).
         found = (
             await conn.execute(
-                select(
-                    drills.c.drill_id,
-                    head(events.c.seq).label("seq"),
-                    head(events.c.hash).label("hash"),
-                )
-                .where(drills.c.drill_id == drill_id)
-                .with_for_update(of=drills)
+                select(*columns).where(drills.c.drill_id == drill_id).with_for_update(of=drills)
             )
         ).first()
         if found is None:
@@ -320,7 +333,13 @@ class EventStore:
         else:
             seq, prev_hash = found.seq, found.hash
 
-        originals = await self._originals(conn, drill_id, {p.key for p in prepared if p.key})
+        originals: dict[str, int]
+        if single_key is None:
+            originals = await self._originals(conn, drill_id, keys)
+        elif found is not None and found.original is not None:
+            originals = {single_key: found.original}
+        else:
+            originals = {}
         rows: list[dict[str, Any]] = []
         results: list[Appended] = []
         for type_name, text, payload, key in prepared:

@@ -81,3 +81,12 @@ async def test_schema_refuses_a_second_original_for_a_key(
     raw.execute(
         f"INSERT INTO events ({columns}) VALUES ('d', 2, 'X', '2026-01-01', '{{}}', 'k', 1, '', '')"
     )
+
+
+async def test_an_empty_key_is_still_a_key(store: EventStore, kinds: SimpleNamespace) -> None:
+    assert await store.append("d", kinds.paged(1), key="") == Appended(1, False)
+    assert await store.append("d", kinds.paged(2), key="") == Appended(2, True)
+    assert await store.append_many("d", [(kinds.paged(3), ""), (kinds.paged(4), "x")]) == [
+        Appended(3, True),
+        Appended(4, False),
+    ]
