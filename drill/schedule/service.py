@@ -206,7 +206,7 @@ class ScheduleService:
         url = resolve_url(self.db)
         self._store = await EventStore.open(url)
         engine = open_engine(sync_url(url))
-        self._ledger = Ledger(engine, clock=self.clock)
+        self._ledger = Ledger(engine)  # recorded_at is real time, even under a test clock
         await asyncio.to_thread(self._ledger.create)
         self.scheduler = AsyncIOScheduler(
             jobstores={"default": jobstore(engine)},
