@@ -92,9 +92,11 @@ class Stack:
         retry: RetryPolicy = FAST_RETRY,
         durable_seconds: float = 0.0,
         twilio: dict[str, Any] | None = None,
+        time_scale: float = 1.0,
     ) -> None:
         self.sandbox = TwilioSandbox(
             people=people,
+            time_scale=time_scale,
             seed=seed,
             duplicate_probability=duplicate_probability,
             late_probability=late_probability,

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import random
+import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 
 import pytest
 
 from drill.engine.notifier import DeliveryStatus, FailureReason
-from drill.sandbox.twilio_api import Behaviour, Reaction
+from drill.engine.simulation import ResponseModel
+from drill.plan.models import ChannelKind
+from drill.sandbox.twilio_api import Behaviour, Paged, Reaction, from_response_model
 
-from .conftest_twilio import LANDLINE, MOBILE, Stack, make_page
+from .conftest_twilio import DRILL, LANDLINE, MOBILE, Stack, make_page
 
 
 @pytest.fixture
@@ -161,3 +165,46 @@ async def test_a_voice_page_to_a_landline_still_rings(stack: Stack) -> None:
     assert result.accepted
     await stack.sandbox.wait_idle()
     assert len(stack.inbox.acks) == 1
+
+
+async def test_the_real_client_can_fetch_the_call_back_from_the_sandbox(stack: Stack) -> None:
+    result = await stack.voice.send(make_page(1))
+    await stack.sandbox.wait_idle()
+    call = await stack.voice.client.calls(result.provider_id).fetch_async()
+    assert call.sid == result.provider_id and call.status == "completed"
+    assert call.date_created is not None and call.date_created.tzinfo is not None
+    assert call.to == MOBILE
+
+
+async def test_our_transport_raises_no_deprecation_warnings(stack: Stack) -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert (await stack.voice.send(make_page(1))).accepted
+    assert [w for w in caught if issubclass(w.category, DeprecationWarning)] == []
+
+
+async def test_sandbox_people_can_follow_the_engines_response_model() -> None:
+    model = ResponseModel.from_mapping(
+        {
+            "channels": {
+                "voice": {"busy": 1},
+                "sms": {"answer": 1, "answer_seconds": [1, 2]},
+            }
+        },
+        seed=7,
+    )
+    people = from_response_model(model)
+    async with Stack(people=people, time_scale=0.01) as stack:
+        voice_page = make_page(1)
+        sms_page = make_page(2, channel=ChannelKind.SMS)
+        assert (await stack.voice.send(voice_page)).accepted
+        assert (await stack.sms.send(sms_page)).accepted
+        await stack.sandbox.wait_idle()
+        assert [(p, r) for p, r, _, _ in stack.inbox.failures] == [
+            (voice_page.page_id, FailureReason.BUSY)
+        ]
+        assert [a.page_id for a in stack.inbox.acks] == [sms_page.page_id]
+    # The same page always draws the same behaviour, as the engine's model promises.
+    paged = Paged("sms", MOBILE, DRILL, sms_page.page_id)
+    first = people(paged, random.Random(1))
+    assert people(paged, random.Random(2)) == first
