@@ -12,17 +12,19 @@ import datetime as dt
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.markup import escape
 from rich.table import Table
 
 from drill.cli.console import out, print_json
-from drill.schedule.book import DrillBook, ScheduledDrill
-from drill.schedule.calendar import format_duration, load_calendar
-from drill.schedule.errors import ScheduleError
-from drill.schedule.recurrence import SpecKind
+
+if TYPE_CHECKING:
+    from drill.schedule.book import DrillBook, ScheduledDrill
+
+# The calendar pulls in APScheduler, SQLAlchemy and the store: imported when a command
+# runs, so that `drillkit --help` and the plan commands stay quick.
 
 __all__ = ["COMMANDS", "schedule", "serve"]
 
@@ -43,6 +45,16 @@ def _show(moment: dt.datetime | None) -> str:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def _book(db: str | None) -> DrillBook:
+
+    return _book(db)
+
+
+def _duration(value: dt.timedelta) -> str:
+
+    return _duration(value)
 
 
 @click.group()
@@ -109,12 +121,15 @@ def add(
     "2nd tuesday of june 14:00", "january 31 10:00", "day 15 of every month 10:00",
     "last day of march 16:00", "friday 10:00", "weekdays 10:00", "every day 10:00".
     """
+    from drill.schedule.errors import ScheduleError
+    from drill.schedule.recurrence import SpecKind
+
     specs: list[tuple[SpecKind, str | None]] = [("at", at), ("cron", cron), ("every", every)]
     given = [(kind, text) for kind, text in specs if text is not None]
     if len(given) != 1:
         raise ScheduleError("Give exactly one of --at, --cron or --every.")
     kind, when = given[0]
-    with DrillBook.open(db) as book:
+    with _book(db) as book:
         drill = book.add(
             scenario,
             kind=kind,
@@ -139,7 +154,7 @@ def add(
     out.print(f"  channels: {'simulated' if drill.simulate else 'REAL'}")
     for reminder in drill.reminders:
         out.print(
-            f"  reminder {format_duration(reminder.lead)} before to "
+            f"  reminder {_duration(reminder.lead)} before to "
             f"{', '.join(reminder.to)}: {_show(reminder.next_run)}"
         )
     out.print("[dim]`drillkit serve` runs it; `drillkit schedule next` shows the calendar.[/]")
@@ -150,7 +165,7 @@ def add(
 @_json_option
 def list_(db: str | None, as_json: bool) -> None:
     """Scheduled drills, soonest first."""
-    with DrillBook.open(db) as book:
+    with _book(db) as book:
         drills = book.list()
         where = book.where
     if as_json:
@@ -170,8 +185,7 @@ def list_(db: str | None, as_json: bool) -> None:
             escape(drill.recurrence.describe()),
             _show(drill.next_run) if drill.next_run else "finished",
             "simulated" if drill.simulate else "REAL",
-            ", ".join(f"{format_duration(r.lead)} → {'/'.join(r.to)}" for r in drill.reminders)
-            or "—",
+            ", ".join(f"{_duration(r.lead)} → {'/'.join(r.to)}" for r in drill.reminders) or "—",
         )
     out.print(table)
 
@@ -182,7 +196,7 @@ def list_(db: str | None, as_json: bool) -> None:
 @_json_option
 def remove(schedule_id: str, db: str | None, as_json: bool) -> None:
     """Remove a schedule and its reminders (the ledger keeps what already happened)."""
-    with DrillBook.open(db) as book:
+    with _book(db) as book:
         removed = book.remove(schedule_id)
     if as_json:
         print_json({"removed": removed.as_dict()})
@@ -198,7 +212,7 @@ def remove(schedule_id: str, db: str | None, as_json: bool) -> None:
 def next_(schedule_id: str | None, count: int, db: str | None, as_json: bool) -> None:
     """The next occurrences and the calendar's decision for each (moved, skipped, why)."""
     now = _now()
-    with DrillBook.open(db) as book:
+    with _book(db) as book:
         drills = [book.get(schedule_id)] if schedule_id else book.list()
     report = [_next(drill, now, count) for drill in drills]
     if as_json:
@@ -228,6 +242,8 @@ def next_(schedule_id: str | None, count: int, db: str | None, as_json: bool) ->
 
 
 def _next(drill: ScheduledDrill, now: dt.datetime, count: int) -> dict[str, Any]:
+    from drill.schedule.calendar import load_calendar
+
     zone = drill.trigger.zone
     try:
         changed = load_calendar(drill.plan_dir) != drill.policy
@@ -241,7 +257,7 @@ def _next(drill: ScheduledDrill, now: dt.datetime, count: int) -> dict[str, Any]
                 at = (decision.run_at - reminder.lead).astimezone(zone)
                 reminders.append(
                     {
-                        "before": format_duration(reminder.lead),
+                        "before": _duration(reminder.lead),
                         "to": ", ".join(reminder.to),
                         "at": at.isoformat(),
                         "at_shown": _show(at),
@@ -275,7 +291,7 @@ def _next(drill: ScheduledDrill, now: dt.datetime, count: int) -> dict[str, Any]
 @_json_option
 def log_(schedule_id: str | None, limit: int, db: str | None, as_json: bool) -> None:
     """What the calendar did: drills started, run late, missed, interrupted, reminders."""
-    with DrillBook.open(db) as book:
+    with _book(db) as book:
         entries = book.ledger.entries(job_id=schedule_id, limit=limit)
     if as_json:
         print_json({"entries": [entry.as_dict() for entry in entries]})
@@ -302,7 +318,7 @@ def log_(schedule_id: str | None, limit: int, db: str | None, as_json: bool) -> 
 @_json_option
 def refresh(schedule_id: str | None, db: str | None, as_json: bool) -> None:
     """Apply an edited calendar.yaml to existing schedules."""
-    with DrillBook.open(db) as book:
+    with _book(db) as book:
         changed = book.refresh([schedule_id] if schedule_id else None)
     if as_json:
         print_json({"refreshed": [d.as_dict() for d in changed]})

@@ -27,7 +27,7 @@ from drill.engine.clock import Clock
 from drill.engine.events import DrillAborted
 from drill.engine.notifier import Notifier
 from drill.engine.runner import DrillRunner
-from drill.engine.simulation import SimulatedNotifier
+from drill.engine.simulation import SimulatedNotifier, SimulatedOperator
 from drill.engine.sink import EventSink
 from drill.plan import Plan, load_plan
 from drill.schedule.errors import ScheduleError
@@ -116,6 +116,7 @@ class RunnerLauncher:
                 sink=self.sink,
                 notifiers=notifiers,
                 clock=clock,
+                simulated_operator=SimulatedOperator() if request.simulate else None,
                 by=self.operator,
             )
         else:
@@ -129,6 +130,8 @@ class RunnerLauncher:
                 clock=clock,
                 operator=self.operator,
                 simulated=request.simulate,
+                # Simulated people need a simulated duty officer to complete the steps.
+                simulated_operator=SimulatedOperator() if request.simulate else None,
             )
         registered = (
             self.registry.registered(request.drill_id, runner)

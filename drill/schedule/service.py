@@ -41,6 +41,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from drill.ack.server import AckServer, DrillRegistry
 from drill.config import Config, load_config
+from drill.engine.clock import Clock
 from drill.engine.events import DrillAborted, DrillCompleted
 from drill.engine.notifier import Notifier
 from drill.errors import DrillError
@@ -175,8 +176,13 @@ class ScheduleService:
         reminder_notifiers: ReminderNotifiers = logged_reminders,
         clock: Callable[[], dt.datetime] = _utc_now,
         poll_seconds: float = 30.0,
+        drill_clock: Callable[[DrillRequest], Clock] | None = None,
     ) -> None:
+        """`launcher` runs due drills (default: the engine's runner on this store, with
+        `drill_clock` making each drill's clock: a `VirtualClock` in tests). `clock` is the
+        wall time the service decides by (on time, late, missed)."""
         self.db = db
+        self._drill_clock = drill_clock
         self.registry = registry
         self.clock = clock
         self.poll_seconds = poll_seconds
@@ -218,7 +224,9 @@ class ScheduleService:
             self.scheduler, self._ledger, where=self._store.where, clock=self.clock
         )
         if self._launcher is None:
-            self._launcher = RunnerLauncher(self._store, registry=self.registry)
+            self._launcher = RunnerLauncher(
+                self._store, registry=self.registry, clock=self._drill_clock
+            )
         _active = self
         await self._resume_unfinished()
         self.scheduler.start(paused=paused)

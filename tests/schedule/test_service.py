@@ -321,3 +321,34 @@ async def test_a_reminder_late_but_before_the_drill_is_still_sent(db: str, plan_
     assert len(double.delivered) == 1
     assert result.outcome == Outcome.REMINDER_SENT
     assert result.detail["late_by_seconds"] == 22 * 3600
+
+
+async def test_a_scheduled_drill_runs_end_to_end_through_the_engine(
+    db: str, plan_dir: Path
+) -> None:
+    from drill.engine.clock import VirtualClock
+    from drill.engine.events import DrillCompleted, DrillStarted
+
+    drill = schedule(
+        db, plan_dir, then=jst(2026, 1, 5, 9), when="2026-01-06 10:00", schedule_id="roll-call"
+    )
+    service = ScheduleService(
+        db,
+        clock=fixed(jst(2026, 1, 6, 10, 0)),
+        poll_seconds=0,
+        drill_clock=lambda request: VirtualClock(start=request.scheduled_for),
+    )
+    await service.start(paused=True)
+    try:
+        await service.fire(drill.id)
+        stored = await service.store.read("roll-call-20260106-1000")
+        entries = service.ledger.entries(job_id="roll-call")
+    finally:
+        await service.stop()
+    started = stored[0].event
+    assert isinstance(started, DrillStarted)
+    assert started.scenario_id == "annual-roll-call" and started.simulated
+    assert started.at == jst(2026, 1, 6, 10)
+    assert isinstance(stored[-1].event, DrillCompleted)
+    assert outcomes(entries) == [Outcome.STARTED, Outcome.COMPLETED]
+    assert entries[-1].detail["status"] == "completed"
