@@ -106,6 +106,15 @@ class TwilioHooks:
         self._validator: RequestValidator | None = None
         self._acknowledged_calls: collections.OrderedDict[str, None] = collections.OrderedDict()
 
+    def configure(self, *, public_url: str | None = None, auth_token: str | None = None) -> None:
+        """Change the public URL or the auth token after mounting (e.g. once port 0 is bound,
+        or to accept the local sandbox's token): `app[HOOKS_KEY].configure(...)`."""
+        if public_url is not None:
+            self.public_url = public_url.rstrip("/")
+        if auth_token is not None:
+            self._token = auth_token
+            self._validator = None
+
     # --- signature -----------------------------------------------------------------------
 
     def _get_validator(self) -> RequestValidator | None:

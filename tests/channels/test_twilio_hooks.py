@@ -185,3 +185,19 @@ async def test_the_hooks_are_mounted_by_the_server_factory_by_default() -> None:
     paths = {resource.canonical for resource in app.router.resources()}
     assert {"/twilio/voice", "/twilio/gather", "/twilio/status"} <= paths
     assert "/twilio/message-status" in paths
+
+
+async def test_the_token_and_public_url_can_be_set_after_mounting(stack: Stack) -> None:
+    from drill.ack.twilio_hooks import HOOKS_KEY
+
+    hooks = stack.server.app[HOOKS_KEY]
+    public, local, params = gather_request(stack, page_id=f"{DRILL}-p1", call_sid="CA1")
+    hooks.configure(auth_token="rotated-token-000", public_url=PUBLIC)
+    async with aiohttp.ClientSession() as http:
+        status, _ = await post(http, local, params, stack.sandbox.sign(public, params))
+        assert status == 403  # old token, old public URL: refused
+        other = TwilioSandbox(auth_token="rotated-token-000")
+        signed_url = PUBLIC + local.removeprefix(stack.server.url)
+        status, _ = await post(http, local, params, other.sign(signed_url, params))
+        assert status == 200
+    assert len(stack.inbox.acks) == 1
