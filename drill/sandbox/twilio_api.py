@@ -380,6 +380,7 @@ class TwilioSandbox:
         self.calls: list[SandboxCall] = []
         self.messages: list[SandboxMessage] = []
         self.callbacks: list[Callback] = []
+        self._by_sid: dict[str, SandboxCall | SandboxMessage] = {}
         self.app = self._build_app()
 
     # --- configuration ---------------------------------------------------------------------
@@ -572,14 +573,15 @@ class TwilioSandbox:
             behaviour=behaviour,
         )
         self.calls.append(call)
+        self._by_sid[call.sid] = call
         if self.simulate:
             self._spawn(self._run_call(call))
         return web.json_response(self._call_json(call), status=201)
 
     async def _fetch_call(self, request: web.Request) -> web.Response:
-        for call in self.calls:
-            if call.sid == request.match_info["sid"]:
-                return web.json_response(self._call_json(call))
+        call = self._by_sid.get(request.match_info["sid"])
+        if isinstance(call, SandboxCall):
+            return web.json_response(self._call_json(call))
         return _error(404, 20404, f"The requested resource {request.path} was not found")
 
     async def _create_message(self, request: web.Request) -> web.Response:
@@ -613,14 +615,15 @@ class TwilioSandbox:
             behaviour=behaviour,
         )
         self.messages.append(message)
+        self._by_sid[message.sid] = message
         if self.simulate:
             self._spawn(self._run_message(message))
         return web.json_response(self._message_json(message), status=201)
 
     async def _fetch_message(self, request: web.Request) -> web.Response:
-        for message in self.messages:
-            if message.sid == request.match_info["sid"]:
-                return web.json_response(self._message_json(message))
+        message = self._by_sid.get(request.match_info["sid"])
+        if isinstance(message, SandboxMessage):
+            return web.json_response(self._message_json(message))
         return _error(404, 20404, f"The requested resource {request.path} was not found")
 
     def _call_json(self, call: SandboxCall) -> dict[str, Any]:

@@ -115,3 +115,12 @@ def test_japanese_segments_are_70_characters_then_67() -> None:
     assert segments("€" * 80) == 1 and segments("€" * 81) == 2  # extension chars cost two
     assert segments("😀" * 35) == 1 and segments("😀" * 36) == 2  # surrogate pairs
     assert segments("a" * 150 + "あ") == 3  # one Japanese character makes it all UCS-2
+
+
+async def test_the_real_client_can_fetch_the_message_back(stack: Stack) -> None:
+    result = await stack.sms.send(make_page(1, channel=SMS))
+    await stack.sandbox.wait_idle()
+    message = await stack.sms.client.messages(result.provider_id).fetch_async()
+    assert message.sid == result.provider_id and message.status == "delivered"
+    assert message.num_segments == str(segments(message.body))
+    assert message.date_created is not None and message.date_created.tzinfo is not None
