@@ -24,17 +24,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from twilio.http.async_http_client import AsyncTwilioHttpClient  # noqa: E402
-from twilio.rest import Client  # noqa: E402
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.rest import Client
 
-from drill.channels.ratelimit import RateLimiter  # noqa: E402
-from drill.channels.retry import RetryPolicy  # noqa: E402
-from drill.channels.sms import sms_body  # noqa: E402
-from drill.channels.twilio_account import build_twilio_notifiers  # noqa: E402
-from drill.channels.voice import VoiceScript, call_twiml  # noqa: E402
-from drill.config import AckSettings, Config, TwilioSettings  # noqa: E402
-from drill.engine.notifier import Page, RenderedMessage  # noqa: E402
-from drill.plan.models import ChannelKind, Plan, PlanInfo  # noqa: E402
+from drill.channels.ratelimit import RateLimiter
+from drill.channels.retry import RetryPolicy
+from drill.channels.sms import sms_body
+from drill.channels.twilio_account import build_twilio_notifiers
+from drill.channels.voice import VoiceScript, call_twiml
+from drill.config import AckSettings, Config, TwilioSettings
+from drill.engine.notifier import Page, RenderedMessage
+from drill.plan.models import ChannelKind, Plan, PlanInfo
 
 PAGES = 2_000
 ROUNDS = 3
