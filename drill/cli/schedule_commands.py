@@ -48,13 +48,15 @@ def _now() -> dt.datetime:
 
 
 def _book(db: str | None) -> DrillBook:
+    from drill.schedule import book
 
-    return _book(db)
+    return book.DrillBook.open(db)
 
 
 def _duration(value: dt.timedelta) -> str:
+    from drill.schedule import calendar
 
-    return _duration(value)
+    return calendar.format_duration(value)
 
 
 @click.group()
