@@ -1,0 +1,31 @@
+"""`drillkit tui [PLAN_DIR]`: the duty officer's console (also `drillkit` on a terminal)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+__all__ = ["COMMANDS", "tui"]
+
+
+@click.command()
+@click.argument(
+    "path", required=False, type=click.Path(path_type=Path, file_okay=True, dir_okay=True)
+)
+@click.option("--lang", type=click.Choice(["ja", "en"]), default=None, help="Console language.")
+@click.option("--db", default=None, help="Event store URL or file (default: DRILLKIT_DB).")
+def tui(path: Path | None, lang: str | None, db: str | None) -> None:
+    """Open the console: plan, contact trees, scenarios, the live board, history.
+
+    Without PLAN_DIR the bundled sample plan (サンプル市) is opened. Japanese by default;
+    `--lang en`, DRILLKIT_LANG=en or the `l` key switch to English.
+    """
+    # Textual is imported only when the console opens: the other commands stay quick.
+    from drill.tui.app import DrillApp
+    from drill.tui.settings import initial_language
+
+    DrillApp(path, language=initial_language(lang), store_url=db).run()
+
+
+COMMANDS = [tui]

@@ -1,0 +1,593 @@
+"""The drillkit console: plan, contact trees, scenarios, the live board and the history.
+
+The plan loads in a worker while the first screen paints; the event store opens in
+another, and interrupted runs are offered for resuming once it is open. A run's engine
+runs inside this app's event loop (see `drill.tui.session`); its failures, and any
+`DrillError`, are shown in a modal that says what to do, and the run goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import zoneinfo
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Static
+
+from drill.errors import DrillError, EngineError
+from drill.tui import i18n
+from drill.tui.dialogs import (
+    ErrorDialog,
+    IncidentDialog,
+    QuitChoice,
+    QuitDialog,
+    ResumeDialog,
+    StartChoice,
+    StartDrillDialog,
+)
+from drill.tui.i18n import pick, t
+from drill.tui.screens.base import DrillScreen
+from drill.tui.screens.help import HelpScreen
+from drill.tui.settings import default_operator, save_language
+
+if TYPE_CHECKING:
+    from drill.engine.clock import Clock
+    from drill.engine.events import DrillMode, DrillStarted
+    from drill.engine.notifier import Notifier
+    from drill.engine.sink import EventSink
+    from drill.plan import LoadedPlan, PlanError
+    from drill.tui.records import Records, RunRecord
+    from drill.tui.session import ChannelFactory, ClockKind, LiveRun, RunRequest
+
+__all__ = ["DrillApp"]
+
+log = logging.getLogger(__name__)
+
+
+def _screen(mode: str) -> Screen[None]:
+    """The screen of a mode, imported when first shown: the first paint waits for none."""
+    if mode == "plan":
+        from drill.tui.screens.plan import PlanScreen
+
+        return PlanScreen()
+    if mode == "contacts":
+        from drill.tui.screens.contacts import ContactsScreen
+
+        return ContactsScreen()
+    if mode == "scenarios":
+        from drill.tui.screens.scenarios import ScenariosScreen
+
+        return ScenariosScreen()
+    if mode == "board":
+        from drill.tui.screens.board import BoardScreen
+
+        return BoardScreen()
+    from drill.tui.screens.history import HistoryScreen
+
+    return HistoryScreen()
+
+
+def _load(directory: Path | None) -> LoadedPlan:
+    from drill.plan import load_plan, sample_plan_dir
+
+    return load_plan(directory or sample_plan_dir())
+
+
+class DrillApp(App[None]):
+    """The console. `DrillApp(plan_dir).run()`; tests use `run_test()` and virtual time."""
+
+    CSS_PATH = "drill.tcss"
+    TITLE = "drillkit"
+    ENABLE_COMMAND_PALETTE = True
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (118, "-wide")]  # noqa: RUF012 (Textual's)
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[None]]]] = {
+        "plan": lambda: _screen("plan"),
+        "contacts": lambda: _screen("contacts"),
+        "scenarios": lambda: _screen("scenarios"),
+        "board": lambda: _screen("board"),
+        "history": lambda: _screen("history"),
+    }
+    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+        Binding("1", "show('plan')", "key.plan", show=False),
+        Binding("2", "show('contacts')", "key.contacts", show=False),
+        Binding("3", "show('scenarios')", "key.scenarios", show=False),
+        Binding("4", "show('board')", "key.board", show=False),
+        Binding("5", "show('history')", "key.history", show=False),
+        Binding("question_mark,f1", "help", "key.help"),
+        Binding("l", "toggle_language", "key.language"),
+        Binding("q", "quit", "key.quit"),
+        Binding("ctrl+q", "quit", "key.quit", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        plan_dir: Path | str | None = None,
+        *,
+        plan: LoadedPlan | None = None,
+        language: str | None = None,
+        store_url: str | None = None,
+        clock: ClockKind = "real",
+        real_channels: ChannelFactory | None = None,
+        operator: str | None = None,
+        seed: int = 0,
+        drill_ids: Callable[[], str] | None = None,
+        offer_resume: bool = True,
+    ) -> None:
+        super().__init__()
+        if language is not None:
+            i18n.set_language(language)
+        self.plan_dir = Path(plan_dir) if plan_dir is not None else None
+        self.loaded: LoadedPlan | None = plan
+        self.plan_error: PlanError | None = None
+        self.store_url = store_url
+        self._records: Records | None = None
+        self.clock_kind: ClockKind = clock
+        self.real_channels = real_channels
+        self.operator = operator if operator is not None else default_operator()
+        self.seed = seed
+        self.drill_ids = drill_ids
+        self.offer_resume = offer_resume
+        self.live_run: LiveRun | None = None
+        self.report_pending = False
+        self.errors: list[BaseException] = []
+        """Every error shown to the user (tests assert on it)."""
+        self.ready = asyncio.Event()
+        """Set once the plan has been loaded (or failed to load) and its screen shown."""
+        self.store_ready = asyncio.Event()
+        """Set once the event store has been opened (or failed to open)."""
+
+    # -- start-up --------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(t("app.loading"), id="loading")
+
+    def on_mount(self) -> None:
+        self.title = t("app.title")
+        self._boot()
+
+    @work(exclusive=True, group="boot", exit_on_error=False)
+    async def _boot(self) -> None:
+        try:
+            if self.loaded is None:
+                self.loaded = await asyncio.to_thread(_load, self.plan_dir)
+        except DrillError as exc:
+            from drill.plan import PlanError
+
+            if isinstance(exc, PlanError):
+                self.plan_error = exc
+            else:
+                self.plan_error = PlanError([], None)
+                self.show_error(exc)
+        except Exception as exc:
+            from drill.plan import PlanError
+
+            self.plan_error = PlanError([], None)
+            self.show_error(exc)
+        await asyncio.to_thread(_warm_up)
+        await self.switch_mode("plan")
+        self.ready.set()
+        await self.records.open()
+        self.store_ready.set()
+        if self.offer_resume and self.loaded is not None:
+            await self._offer_resume()
+
+    @property
+    def records(self) -> Records:
+        """The event store as the screens see it (opened in a worker at start-up)."""
+        if self._records is None:
+            from drill.tui.records import Records
+
+            self._records = Records(self.store_url)
+        return self._records
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        if self.loaded is not None:
+            return self.loaded.plan.info.zone
+        return zoneinfo.ZoneInfo("Asia/Tokyo")
+
+    # -- navigation, help, language ----------------------------------------------------
+
+    def show(self, mode: str) -> None:
+        if self.loaded is None and self.plan_error is None:
+            return
+        if self.current_mode != mode:
+            self.switch_mode(mode)
+
+    def action_show(self, mode: str) -> None:
+        self.show(mode)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    async def action_toggle_language(self) -> None:
+        i18n.set_language("en" if i18n.language() == "ja" else "ja")
+        save_language(i18n.language())
+        self.title = t("app.title")
+        screen = self.screen
+        if isinstance(screen, DrillScreen):
+            await screen.recompose()
+            screen.refilled()
+            screen.refresh_bindings()
+        self.notify(t("app.language_now"))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        def go(mode: str, action: str | None = None) -> Callable[[], object]:
+            async def run() -> None:
+                if self.current_mode != mode:
+                    await self.switch_mode(mode)
+                if action is not None:
+                    method = getattr(self.screen, f"action_{action}", None)
+                    if method is not None:
+                        result = method()
+                        if asyncio.iscoroutine(result):
+                            await result
+
+            return run
+
+        commands: list[tuple[str, Callable[[], object]]] = [
+            ("plan", go("plan")),
+            ("contacts", go("contacts")),
+            ("search", go("contacts", "search")),
+            ("reveal", go("contacts", "reveal")),
+            ("scenarios", go("scenarios")),
+            ("drill", go("scenarios", "start_drill")),
+            ("incident", go("scenarios", "start_incident")),
+            ("board", go("board")),
+            ("ack", go("board", "acknowledge")),
+            ("step", go("board", "complete_step")),
+            ("note", go("board", "note")),
+            ("pause", go("board", "pause")),
+            ("abort", go("board", "abort")),
+            ("filter", go("board", "filter")),
+            ("history", go("history")),
+            ("history_open", go("history", "open")),
+            ("report", go("history", "report")),
+            ("help", self.action_help),
+            ("language", self.action_toggle_language),
+            ("quit", self.action_quit),
+        ]
+        for key, callback in commands:
+            yield SystemCommand(t(f"cmd.{key}"), t(f"cmd.{key}.help"), callback)
+
+    # -- errors ----------------------------------------------------------------------
+
+    def show_error(self, error: BaseException) -> None:
+        """Show `error` in a modal: its message and what to do, never a traceback."""
+        self.errors.append(error)
+        if not isinstance(error, DrillError):
+            log.error("unexpected error", exc_info=error)
+        if isinstance(self.screen, ErrorDialog):
+            self.screen.add_more()  # one dialog for a burst: a handler failing per event
+            return
+        self.push_screen(ErrorDialog.for_exception(error))
+
+    def _handle_exception(self, error: Exception) -> None:
+        # A handler that raised: Textual would end the app (and the drill with it). The
+        # engine and the store are not widgets and carry on; say what happened instead.
+        if isinstance(error, Exception) and self.is_running and not self._exit_renderables:
+            try:
+                self.show_error(error)
+                return
+            except Exception:
+                log.exception("cannot show the error")
+        super()._handle_exception(error)
+
+    # -- starting runs -----------------------------------------------------------------
+
+    def _check_can_start(self) -> bool:
+        if self.loaded is None:
+            self.push_screen(ErrorDialog(t("error.title"), t("app.plan_failed")))
+            return False
+        if self.live_run is not None and self.live_run.active:
+            self.push_screen(ErrorDialog(t("error.title"), t("scenarios.running")))
+            return False
+        return True
+
+    @property
+    def real_channels_available(self) -> bool:
+        return (
+            self.real_channels is not None
+            and self.loaded is not None
+            and not self.loaded.plan.info.sample
+        )
+
+    def request_drill(self, scenario_id: str) -> None:
+        """Ask how to run `scenario_id` as a drill, then start it."""
+        if not self._check_can_start():
+            return
+        assert self.loaded is not None
+        scenario = self.loaded.plan.scenario(scenario_id)
+
+        def chosen(choice: StartChoice | None) -> None:
+            if choice is None:
+                return
+            from drill.engine.events import DrillMode
+            from drill.tui.session import RunRequest
+
+            request = RunRequest(
+                scenario=scenario_id,
+                mode=DrillMode.DRILL,
+                simulated=choice.simulated,
+                speed=choice.speed,
+                seed=self.seed,
+                operator=self.operator,
+            )
+            self.start_run(request)
+
+        dialog = StartDrillDialog(pick(scenario.title), real_available=self.real_channels_available)
+        self.push_screen(dialog, chosen)
+
+    def request_incident(self, scenario_id: str) -> None:
+        """Start `scenario_id` as a real incident, after the explicit confirmation."""
+        if not self._check_can_start():
+            return
+        assert self.loaded is not None
+        plan = self.loaded.plan
+        if plan.info.sample:
+            self.push_screen(ErrorDialog(t("error.title"), t("incident.sample")))
+            return
+        if not self.real_channels_available:
+            self.push_screen(ErrorDialog(t("error.title"), t("incident.no_channels")))
+            return
+        scenario = plan.scenario(scenario_id)
+        people = {p.id for tree in scenario.trees for _, m in plan.members(tree)
+                  for p in plan.candidates(m.ref)}  # fmt: skip
+        organisation = plan.info.organisation.ja
+
+        def confirmed(ok: bool | None) -> None:
+            from drill.engine.events import DrillMode
+            from drill.tui.session import RunRequest
+
+            if ok:
+                request = RunRequest(
+                    scenario=scenario_id,
+                    mode=DrillMode.INCIDENT,
+                    simulated=False,
+                    operator=self.operator,
+                )
+                self.start_run(request, confirmation=organisation)
+
+        self.push_screen(IncidentDialog(pick(scenario.title), organisation, len(people)), confirmed)
+
+    def start_run(self, request: RunRequest, *, confirmation: str | None = None) -> None:
+        """Start a run; a real incident needs `confirmation`, the organisation's name."""
+        from drill.engine.events import DrillMode
+
+        if request.mode is DrillMode.INCIDENT:
+            organisation = self.loaded.plan.info.organisation.ja if self.loaded else None
+            if confirmation is None or confirmation != organisation:
+                raise EngineError(
+                    "A real incident starts only after its confirmation: "
+                    "type the organisation's name in the confirmation dialog."
+                )
+            if not self.real_channels_available:
+                raise EngineError(t("incident.no_channels"))
+        self._start(request)
+
+    def _clock(self, speed: float = 1.0, started: DrillStarted | None = None) -> Clock:
+        from drill.engine.clock import RealClock, ScaledClock, VirtualClock
+
+        if self.clock_kind == "virtual":
+            return VirtualClock()
+        if started is not None:
+            if started.clock == "scaled" and started.speed:
+                return ScaledClock(started.speed)
+            return RealClock()
+        if speed != 1.0:
+            return ScaledClock(speed)
+        return RealClock()
+
+    async def _sink(self, *, durable: bool) -> EventSink:
+        from drill.engine.sink import MemorySink
+
+        store = await self.records.open()
+        if store is not None:
+            return store
+        if self.records.memory is not None:
+            return self.records.memory
+        if durable:
+            raise self.records.error or EngineError(t("error.store"))
+        self.notify(t("error.store"), severity="warning", timeout=10)
+        return MemorySink()
+
+    def _notifiers(self, simulated: bool, mode: DrillMode, clock: Clock) -> list[Notifier]:
+        from drill.tui.session import simulated_notifiers
+
+        if simulated:
+            return simulated_notifiers(self.seed, clock)
+        if self.real_channels is None or self.loaded is None:
+            raise EngineError(t("start.real_unavailable"))
+        return list(self.real_channels(self.loaded.plan, mode))
+
+    @work(exclusive=True, group="start", exit_on_error=False)
+    async def _start(self, request: RunRequest) -> None:
+        from drill.engine.events import DrillMode
+        from drill.tui.session import LiveRun, RunRequest
+
+        assert self.loaded is not None
+        try:
+            real = request.mode is DrillMode.INCIDENT or not request.simulated
+            sink = await self._sink(durable=real)
+            clock = self._clock(request.speed if request.simulated else 1.0)
+            notifiers = self._notifiers(request.simulated, request.mode, clock)
+            if self.drill_ids is not None:
+                request = RunRequest(**{**request.__dict__, "drill_id": self.drill_ids()})
+            run = LiveRun.create(
+                self.loaded.plan,
+                request,
+                sink=sink,
+                notifiers=notifiers,
+                clock=clock,
+                on_end=self._run_ended,
+                on_error=self.show_error,
+            )
+            self.live_run = run
+            await self.switch_mode("board")
+            await run.begin()
+        except Exception as exc:
+            self.show_error(exc)
+
+    async def _offer_resume(self) -> None:
+        try:
+            runs = await self.records.unfinished()
+        except Exception as exc:
+            self.show_error(exc)
+            return
+        if self.live_run is not None:
+            runs = [r for r in runs if r.drill_id != self.live_run.drill_id]
+        if not runs:
+            return
+        self.push_screen(ResumeDialog([(self._resume_label(r), r.drill_id) for r in runs]),
+                         self._resume_chosen)  # fmt: skip
+
+    def _resume_label(self, run: RunRecord) -> str:
+        mode = t("board.mode.incident") if run.mode == "incident" else t("board.mode.drill")
+        return t(
+            "resume.line",
+            started=run.started_at.astimezone(self.zone).strftime("%Y-%m-%d %H:%M"),
+            scenario=run.title(i18n.language()),
+            mode=mode,
+            events=run.events,
+        )
+
+    def _resume_chosen(self, drill_id: str | None) -> None:
+        if drill_id is not None:
+            self.resume_run(drill_id)
+
+    @work(exclusive=True, group="start", exit_on_error=False)
+    async def resume_run(self, drill_id: str) -> None:
+        """Continue an interrupted run from its stored events."""
+        from drill.tui.session import LiveRun, simulated_notifiers
+
+        if self.loaded is None or (self.live_run is not None and self.live_run.active):
+            return
+        plan = self.loaded.plan
+        try:
+            store = await self.records.open()
+            if store is None:
+                raise self.records.error or EngineError(t("error.store"))
+
+            def notifiers(started: DrillStarted, clock: Clock) -> list[Notifier]:
+                if started.simulated:
+                    return simulated_notifiers(started.seed or 0, clock)
+                return self._notifiers(False, started.mode, clock)
+
+            run = await LiveRun.resume(
+                drill_id,
+                plan,
+                sink=store,
+                notifiers=notifiers,
+                clock=lambda started: self._clock(started=started),
+                operator=self.operator,
+                on_end=self._run_ended,
+                on_error=self.show_error,
+            )
+            self.records.forget(drill_id)
+            self.live_run = run
+            await self.switch_mode("board")
+            await run.begin()
+        except Exception as exc:
+            self.show_error(exc)
+
+    def _run_ended(self, run: LiveRun) -> None:
+        self.records.forget(run.drill_id)
+        if run.report_path is None and not self.report_pending:
+            self.write_report(run.drill_id, run)
+
+    @work(group="report", exit_on_error=False)
+    async def write_report(self, drill_id: str, run: LiveRun | None = None) -> None:
+        """Render the report of `drill_id` (a worker: it may take a while)."""
+        from drill.tui.reporting import render_report
+
+        self.report_pending = True
+        try:
+            if self.records.store is not None:
+                events = await self.records.events(drill_id)
+            else:
+                events = run.events if run is not None else []
+            plan = self.loaded.plan if self.loaded is not None else None
+            path = await render_report(drill_id, events, plan, self.records, i18n.language())
+        except Exception as exc:
+            if run is not None:
+                run.report_error = str(exc)
+            self.show_error(exc)
+            return
+        finally:
+            self.report_pending = False
+        if path is None:
+            message = t("history.report_unavailable")
+            if run is not None:
+                run.report_error = message
+            else:
+                self.notify(message)
+            return
+        if run is not None:
+            run.report_path = str(path)
+        self.notify(t("history.report_written", path=str(path)), timeout=10)
+
+    # -- ending runs and quitting ------------------------------------------------------
+
+    @work(group="operator", exit_on_error=False)
+    async def abort_run(self, *, reason: str, by: str) -> None:
+        run = self.live_run
+        if run is None or not run.active:
+            return
+        try:
+            await run.abort(by=by, reason=reason)
+        except Exception as exc:
+            self.show_error(exc)
+
+    async def action_quit(self) -> None:
+        run = self.live_run
+        if run is not None and run.active:
+            self.push_screen(QuitDialog(), self._quit_chosen)
+            return
+        await self._close_and_exit()
+
+    def _quit_chosen(self, choice: QuitChoice | None) -> None:
+        if choice is not None:
+            self._quit_with(choice)
+
+    @work(group="quit", exit_on_error=False)
+    async def _quit_with(self, choice: QuitChoice) -> None:
+        run = self.live_run
+        try:
+            if run is not None and run.active:
+                if choice == "abort":
+                    await run.abort(by=self.operator or "operator", reason=t("quit.abort"))
+                else:
+                    await run.leave()
+        except Exception as exc:
+            self.show_error(exc)
+            return
+        await self._close_and_exit()
+
+    async def _close_and_exit(self) -> None:
+        run = self.live_run
+        if run is not None and run.active:
+            await run.leave()
+        await self.records.close()
+        self.exit()
+
+    def now(self) -> dt.datetime:
+        return self.live_run.now() if self.live_run is not None else dt.datetime.now(dt.UTC)
+
+
+def _warm_up() -> None:
+    """Import the screens' modules off the event loop, so the first switch is quick."""
+    import drill.tui.records
+    import drill.tui.screens.board
+    import drill.tui.screens.contacts
+    import drill.tui.screens.history
+    import drill.tui.screens.plan
+    import drill.tui.screens.scenarios  # noqa: F401

@@ -1,0 +1,420 @@
+"""The live board's widgets: a virtual contact table, progress, playbook, injects, log.
+
+`ContactTable` draws only the rows on screen (Textual's line API): thousands of contacts
+cost nothing until they scroll into view, and a changed row off screen costs a set
+lookup. The other panes are redrawn when their section changed since the last repaint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text as RichText
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Static
+
+from drill.tui.board_model import BoardModel, LevelLine, RowCells, RowKey
+from drill.tui.cells import cell_len, clock_text, fit, minutes_text
+from drill.tui.i18n import t
+
+__all__ = [
+    "ContactHeader",
+    "ContactTable",
+    "InjectsPane",
+    "ProgressPane",
+    "StepsPane",
+    "SummaryPane",
+    "columns",
+    "progress_bar",
+    "summary_text",
+]
+
+_FIELDS = ("state", "name", "role", "site", "level", "detail")
+
+
+def columns(width: int) -> list[tuple[str, int]]:
+    """(field, cells) of each column for a table `width` cells wide."""
+    state, name, level = 10, 14, 4
+    if width < 96:
+        rest = max(10, width - state - name - level - 3)
+        role = rest // 2
+        return [("state", state), ("name", name), ("level", level), ("role", role),
+                ("detail", rest - role)]  # fmt: skip
+    site = 12 if width < 120 else 16
+    rest = max(20, width - state - name - level - site - 5)
+    role = min(30, rest * 2 // 5)
+    return [
+        ("state", state),
+        ("name", name),
+        ("level", level),
+        ("role", role),
+        ("site", site),
+        ("detail", rest - role),
+    ]
+
+
+def progress_bar(done: int, failed: int, total: int, width: int = 10) -> RichText:
+    """A bar of acknowledged (green), failed (red) and pending (dim) cells."""
+    out = RichText()
+    if total <= 0 or width <= 0:
+        return RichText("─" * width, "dim")
+    ok = round(width * done / total)
+    bad = min(width - ok, round(width * failed / total))
+    out.append("█" * ok, "green")
+    out.append("█" * bad, "red")
+    out.append("░" * (width - ok - bad), "dim")
+    return out
+
+
+class _Pane(Static):
+    """A pane redrawn from the model; an unchanged text is not laid out again."""
+
+    _last: RichText | None = None
+
+    def set_text(self, text: RichText) -> None:
+        if text != self._last:
+            self._last = text
+            self.update(text)
+
+
+class ContactHeader(Static):
+    """The column titles above the contact table."""
+
+    def render(self) -> RichText:
+        width = self.size.width
+        out = RichText(style="bold")
+        for field, cells in columns(width):
+            out.append(fit(t(f"board.col.{field}"), cells) + " ")
+        return out
+
+
+class ContactTable(ScrollView, can_focus=True):
+    """Every contact of the run, one line each, drawn only when on screen."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor(-1)", show=False),
+        Binding("down,j", "cursor(1)", show=False),
+        Binding("pageup", "page(-1)", show=False),
+        Binding("pagedown", "page(1)", show=False),
+        Binding("home", "edge(-1)", show=False),
+        Binding("end", "edge(1)", show=False),
+    ]
+
+    cursor = reactive(0, always_update=True, init=False)
+
+    class Highlighted(Message):
+        """The cursor moved to a contact."""
+
+        def __init__(self, key: RowKey | None) -> None:
+            super().__init__()
+            self.key = key
+
+    def __init__(self, model: BoardModel, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.model = model
+        self.rows: list[RowKey] = []
+        self._index: dict[RowKey, int] = {}
+        self._cache: dict[RowKey, tuple[int, bool, Strip]] = {}
+        self._styles: dict[str, Style] = {}
+        self.lines_rendered = 0
+        """How many lines were drawn (the benchmark reads it)."""
+
+    def on_mount(self) -> None:
+        self.set_rows(self.model.visible_rows())
+
+    @property
+    def current(self) -> RowKey | None:
+        if 0 <= self.cursor < len(self.rows):
+            return self.rows[self.cursor]
+        return None
+
+    def set_rows(self, rows: list[RowKey]) -> None:
+        keep = self.current
+        self.rows = list(rows)
+        self._index = {key: i for i, key in enumerate(self.rows)}
+        self._cache.clear()
+        self.virtual_size = Size(0, len(self.rows))
+        if keep is not None and keep in self._index:
+            self.cursor = self._index[keep]
+        else:
+            self.cursor = min(self.cursor, max(0, len(self.rows) - 1))
+        self.refresh()
+
+    def refresh_rows(self, keys: Iterable[RowKey]) -> int:
+        """Redraw these rows if they are on screen; returns how many were."""
+        top = round(self.scroll_offset.y)
+        bottom = top + self.size.height
+        shown = 0
+        for key in keys:
+            self._cache.pop(key, None)
+            index = self._index.get(key)
+            if index is not None and top <= index < bottom:
+                self.refresh_line(index)
+                shown += 1
+        return shown
+
+    def _style(self, spec: str) -> Style:
+        found = self._styles.get(spec)
+        if found is None:
+            found = self._styles[spec] = Style.parse(spec) if spec else Style()
+        return found
+
+    def render_line(self, y: int) -> Strip:
+        index = round(self.scroll_offset.y) + y
+        width = self.size.width
+        base = self.rich_style
+        if not 0 <= index < len(self.rows):
+            return Strip.blank(width, base)
+        key = self.rows[index]
+        selected = index == self.cursor
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] == width and cached[1] == selected:
+            return cached[2]
+        self.lines_rendered += 1
+        strip = self._strip(self.model.cells(key), width, selected, base)
+        self._cache[key] = (width, selected, strip)
+        return strip
+
+    def _strip(self, cells: RowCells, width: int, selected: bool, base: Style) -> Strip:
+        segments: list[Segment] = []
+        cursor = self._style("reverse" if self.has_focus else "on #333333") if selected else None
+        for field, size in columns(width):
+            value: str = getattr(cells, field)
+            style = base + self._style(cells.style if field == "state" else "")
+            if field == "detail" and cells.style in ("bold red", "bold yellow", "yellow"):
+                style = base + self._style(cells.style.replace("bold ", ""))
+            if cursor is not None:
+                style = style + cursor
+            segments.append(Segment(fit(value, size) + " ", style))
+        used = sum(size + 1 for _, size in columns(width))
+        if used < width:
+            segments.append(Segment(" " * (width - used), base + cursor if cursor else base))
+        return Strip(segments).crop(0, width)
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        for index in (old, new):
+            if 0 <= index < len(self.rows):
+                self._cache.pop(self.rows[index], None)
+                self.refresh_line(index)
+        self._scroll_to_cursor()
+        self.post_message(self.Highlighted(self.current))
+
+    def _scroll_to_cursor(self) -> None:
+        self.scroll_to_region(Region(0, self.cursor, 1, 1), animate=False, immediate=True)
+
+    def on_focus(self) -> None:
+        self._cache.clear()
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self._cache.clear()
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._cache.clear()
+
+    def action_cursor(self, step: int) -> None:
+        if self.rows:
+            self.cursor = max(0, min(len(self.rows) - 1, self.cursor + step))
+
+    def action_page(self, step: int) -> None:
+        self.action_cursor(step * max(1, self.size.height - 1))
+
+    def action_edge(self, step: int) -> None:
+        if self.rows:
+            self.cursor = 0 if step < 0 else len(self.rows) - 1
+
+    def on_click(self, event: events.Click) -> None:
+        index = round(self.scroll_offset.y) + event.y
+        if 0 <= index < len(self.rows):
+            self.cursor = index
+
+
+def _lines_text(lines: list[LevelLine], width: int, *, required: bool) -> RichText:
+    out = RichText()
+    name_width = max(8, min(28, width - 36))
+    for index, line in enumerate(lines):
+        if index:
+            out.append("\n")
+        style = {
+            "satisfied": "green",
+            "exhausted": "bold red",
+            "running": "bold",
+            "waiting": "dim",
+        }.get(line.status, "")
+        out.append(fit(line.name, name_width) + " ", style)
+        out.append_text(progress_bar(line.acknowledged, line.failed, line.total, 8))
+        out.append(f" {line.acknowledged:>3}", "green")
+        out.append(f"/{line.pending:>3}", "")
+        out.append(f"/{line.failed:>3}", "red" if line.failed else "dim")
+        if required and line.required is not None:
+            out.append(f" ≥{line.required}", "dim")
+    return out
+
+
+class ProgressPane(_Pane):
+    """Per level and per site: acknowledged / pending / failed, and the targets."""
+
+    def __init__(
+        self, model: BoardModel, *, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self.model = model
+        self.elapsed = 0.0
+
+    def show(self, elapsed: float) -> None:
+        self.elapsed = elapsed
+        self.set_text(self._text())
+
+    def _text(self) -> RichText:
+        model = self.model
+        width = max(40, self.size.width or 60)
+        out = RichText()
+        out.append(t("board.targets"), "bold underline")
+        targets = model.target_lines(self.elapsed)
+        if not targets:
+            out.append(f"\n{t('common.none')}", "dim")
+        for target in targets:
+            out.append("\n")
+            name = fit(target.name, max(10, width - 18))
+            if target.status == "met":
+                out.append("✔ ", "bold green")
+                out.append(name)
+                out.append(f" {t('board.met')} {clock_text(target.at_seconds or 0)}", "green")
+            elif target.status == "missed":
+                out.append("✘ ", "bold red")
+                out.append(name)
+                out.append(f" {t('board.missed')}", "bold red")
+            else:
+                out.append("… ", "yellow")
+                out.append(name)
+                out.append(f" -{clock_text(target.remaining_seconds or 0)}", "yellow")
+        out.append(f"\n\n{t('board.progress')}  ", "bold underline")
+        out.append(t("board.progress_line", acked="✔", pending="…", failed="✘"), "dim")
+        out.append("\n")
+        out.append_text(_lines_text(model.level_lines(), width, required=True))
+        sites = model.site_lines()
+        if sites:
+            out.append(f"\n\n{t('plan.sites')}", "bold underline")
+            out.append("\n")
+            out.append_text(_lines_text(sites, width, required=False))
+        return out
+
+
+class StepsPane(_Pane):
+    """The playbook checklist: each step's owner, target countdown and state."""
+
+    def __init__(
+        self, model: BoardModel, *, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self.model = model
+
+    def show(self, elapsed: float) -> None:
+        lines = self.model.step_lines(elapsed)
+        if not lines:
+            self.set_text(RichText(t("board.no_playbook"), "dim"))
+            return
+        out = RichText()
+        for index, line in enumerate(lines):
+            if index:
+                out.append("\n")
+            if line.status == "completed":
+                mark, style = "☑", "green" if line.timing != "late" else "yellow"
+            elif line.status == "due":
+                mark, style = "☐", "bold red"
+            else:
+                mark, style = "☐", "bold"
+            out.append(f"{mark} ", style)
+            out.append(line.title, style if line.status != "completed" else "")
+            if line.owner:
+                out.append(f"  {line.owner}", "dim")
+            if line.target_minutes is not None:
+                out.append(f"  [{minutes_text(line.target_minutes)}]", "dim")
+            if line.text:
+                out.append(f"  {line.text}", style)
+        self.set_text(out)
+
+
+class InjectsPane(_Pane):
+    """The scenario's injects: fired, the next one with its countdown, then the rest."""
+
+    def __init__(
+        self, model: BoardModel, *, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self.model = model
+
+    def show(self, elapsed: float) -> None:
+        lines = self.model.inject_lines(elapsed)
+        if not lines:
+            self.set_text(RichText(t("scenarios.none"), "dim"))
+            return
+        out = RichText()
+        for index, (when, text, style) in enumerate(lines):
+            if index:
+                out.append("\n")
+            out.append(f"{when} ", "cyan" if style != "dim" else "dim")
+            out.append(text, style)
+        self.set_text(out)
+
+
+class SummaryPane(_Pane):
+    """The headline figures of a run, at its end or for a past run."""
+
+    def __init__(
+        self, model: BoardModel, *, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self.model = model
+
+    def show(self, report: str | None = None) -> None:
+        self.set_text(summary_text(self.model, report))
+
+
+def summary_text(model: BoardModel, report: str | None = None) -> RichText:
+    """Outcome, figures, targets and where the report is."""
+    state = model.state
+    summary = state.summary()
+    out = RichText()
+    status = t(f"board.state.{state.status.value}") if state.ended else ""
+    out.append(
+        t(
+            "board.summary_line",
+            state=status or t(f"board.state.{state.status.value}"),
+            acked=summary.acknowledged,
+            total=summary.contacts,
+            elapsed=clock_text(summary.duration_seconds),
+        ),
+        "bold",
+    )
+    steps = model.step_lines(summary.duration_seconds)
+    done = sum(1 for s in steps if s.status == "completed")
+    rows = [
+        ("summary.contacts", str(summary.contacts)),
+        ("summary.acknowledged", f"{summary.acknowledged} ({summary.percent_acknowledged:g}%)"),
+        ("summary.unreached", str(summary.unreached)),
+        ("summary.pages", str(summary.pages)),
+        ("summary.escalations", str(summary.escalations)),
+        ("summary.steps", f"{done}/{len(steps)}"),
+    ]
+    width = max(cell_len(t(k)) for k, _ in rows)
+    for key, value in rows:
+        out.append("\n" + fit(t(key), width) + "  ", "dim")
+        out.append(value)
+    for target in model.target_lines(summary.duration_seconds):
+        mark = "✔" if target.status == "met" else "✘" if target.status == "missed" else "…"
+        style = {"met": "green", "missed": "red"}.get(target.status, "yellow")
+        out.append(f"\n{mark} {target.name}", style)
+    if report:
+        out.append("\n" + report, "cyan")
+    return out

@@ -1,0 +1,518 @@
+"""Modal dialogs: errors, starting runs, the real-incident confirmation, operator actions.
+
+Each dialog returns what the user decided (or None for cancel) through `dismiss`; the
+screen that pushed it does the work. The real-incident dialog can only return True once
+the organisation's name has been typed exactly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+from typing import ClassVar, Literal
+
+from rich.text import Text as RichText
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static
+
+from drill.errors import DrillError
+from drill.tui.i18n import t
+from drill.tui.screens.base import LocalisedModal
+
+__all__ = [
+    "AbortDialog",
+    "AckEntry",
+    "ErrorDialog",
+    "IncidentDialog",
+    "ManualAckDialog",
+    "NoteDialog",
+    "QuitDialog",
+    "ResumeDialog",
+    "StartChoice",
+    "StartDrillDialog",
+    "StepDialog",
+    "parse_clock_time",
+]
+
+
+class ErrorDialog(LocalisedModal[None]):
+    """What went wrong and what to do; never a traceback for a user's mistake."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter", "close", "key.close")]
+
+    def __init__(self, title: str, message: str, what_to_do: str | None = None) -> None:
+        super().__init__(classes="dialog-screen")
+        self.error_title = title
+        self.error_text = message
+        self.what_to_do = what_to_do
+        self.more = 0
+
+    @classmethod
+    def for_exception(cls, error: BaseException) -> ErrorDialog:
+        if isinstance(error, DrillError):
+            return cls(error.title, error.message)
+        detail = f"{type(error).__name__}: {error}"
+        return cls(
+            t("error.title"), t("error.unexpected") + "\n\n" + detail, t("error.unexpected_do")
+        )
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog -error"):
+            yield Label(self.error_title, classes="dialog-title")
+            with VerticalScroll(classes="dialog-scroll"):
+                yield Static(RichText(self.error_text), classes="dialog-text")
+                if self.what_to_do:
+                    text = RichText(f"{t('error.what_to_do')}: ", "bold green")
+                    text.append(self.what_to_do)
+                    yield Static(text, classes="dialog-text")
+            yield Static("", id="error-more", classes="dialog-hint")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(t("common.close"), id="close", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#close", Button).focus()
+        self._show_more()
+
+    def add_more(self) -> None:
+        """Another error came while this one is shown: count it instead of stacking."""
+        self.more += 1
+        if self.is_mounted:
+            self._show_more()
+
+    def _show_more(self) -> None:
+        if self.more:
+            self.query_one("#error-more", Static).update(t("error.more", count=self.more))
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+@dataclasses.dataclass(frozen=True)
+class StartChoice:
+    """How to start a drill: simulated people or real channels, and the clock's speed."""
+
+    simulated: bool
+    speed: float
+
+
+class StartDrillDialog(LocalisedModal[StartChoice | None]):
+    """Start a scenario as a drill: simulated (default) or real channels, marked 訓練."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "key.close")]
+
+    def __init__(self, title: str, *, real_available: bool) -> None:
+        super().__init__(classes="dialog-screen")
+        self.scenario_title = title
+        self.real_available = real_available
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(t("start.title"), classes="dialog-title")
+            yield Static(f"{t('start.scenario')}: {self.scenario_title}", classes="dialog-text")
+            yield Label(t("start.channels"), classes="dialog-label")
+            with RadioSet(id="start-channels"):
+                yield RadioButton(t("start.simulated"), value=True, id="start-simulated")
+                yield RadioButton(
+                    t("start.real"), id="start-real", disabled=not self.real_available
+                )
+            if not self.real_available:
+                yield Static(t("start.real_unavailable"), classes="dialog-hint")
+            yield Label(t("start.speed"), classes="dialog-label")
+            with RadioSet(id="start-speed"):
+                yield RadioButton(t("start.speed_real"), value=True, id="speed-1")
+                yield RadioButton(t("start.speed_fast"), id="speed-60")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(t("start.go"), id="go", variant="success")
+                yield Button(t("start.cancel"), id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#go", Button).focus()
+
+    @on(Button.Pressed, "#go")
+    def _go(self) -> None:
+        simulated = not self.query_one("#start-real", RadioButton).value
+        fast = self.query_one("#speed-60", RadioButton).value
+        self.dismiss(StartChoice(simulated=simulated, speed=60.0 if fast and simulated else 1.0))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class IncidentDialog(LocalisedModal[bool]):
+    """The explicit confirmation of a real incident: real people, no 訓練 marker.
+
+    Returns True only after the organisation's name is typed exactly; every other way
+    out returns False.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "key.close")]
+
+    def __init__(self, scenario: str, organisation: str, people: int) -> None:
+        super().__init__(classes="dialog-screen")
+        self.scenario = scenario
+        self.word = organisation
+        self.people = people
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog -danger"):
+            yield Label(t("incident.title"), classes="dialog-title")
+            with VerticalScroll(classes="dialog-scroll"):
+                yield Static(RichText(t("incident.warning"), "bold"), classes="dialog-text")
+                yield Static(t("incident.scenario", title=self.scenario), classes="dialog-text")
+                yield Static(t("incident.people", count=self.people), classes="dialog-text")
+                yield Static(t("incident.type", word=self.word), classes="dialog-text")
+            yield Input(id="incident-word")
+            yield Static("", id="incident-error", classes="dialog-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(t("incident.go"), id="go", variant="error", disabled=True)
+                yield Button(t("common.cancel"), id="cancel", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#incident-word", Input).focus()
+
+    @property
+    def confirmed(self) -> bool:
+        return self.query_one("#incident-word", Input).value.strip() == self.word
+
+    @on(Input.Changed, "#incident-word")
+    def _typed(self) -> None:
+        self.query_one("#go", Button).disabled = not self.confirmed
+        self.query_one("#incident-error", Static).update("")
+
+    @on(Input.Submitted, "#incident-word")
+    @on(Button.Pressed, "#go")
+    def _go(self) -> None:
+        if not self.confirmed:
+            self.query_one("#incident-error", Static).update(t("incident.mismatch"))
+            return
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+def parse_clock_time(text: str, now: dt.datetime) -> dt.datetime | None:
+    """'03:15' (or '3:15', '0315', full-width digits) today in `now`'s zone; None if invalid.
+
+    A time later than `now` is taken as yesterday's only when it is more than 12 hours
+    ahead (a call at 23:50 entered at 00:10); otherwise it is returned as given, and the
+    caller refuses it as being in the future.
+    """
+    import unicodedata
+
+    raw = unicodedata.normalize("NFKC", text).strip().replace("：", ":")
+    if not raw:
+        return now
+    if ":" in raw:
+        hours_text, _, minutes_text = raw.partition(":")
+    elif raw.isdigit() and len(raw) in (3, 4):
+        hours_text, minutes_text = raw[:-2], raw[-2:]
+    else:
+        return None
+    if not (hours_text.isdigit() and minutes_text.isdigit()):
+        return None
+    hours, minutes = int(hours_text), int(minutes_text)
+    if not (0 <= hours < 24 and 0 <= minutes < 60):
+        return None
+    when = now.replace(hour=hours, minute=minutes, second=0, microsecond=0)
+    if when - now > dt.timedelta(hours=12):
+        when -= dt.timedelta(days=1)
+    return when
+
+
+@dataclasses.dataclass(frozen=True)
+class AckEntry:
+    """A manual acknowledgement as the operator entered it."""
+
+    row: str
+    """The contact (tree/level/member) that was reached."""
+    entered_by: str
+    received_at: dt.datetime
+
+
+class ManualAckDialog(LocalisedModal[AckEntry | None]):
+    """Record a relayed acknowledgement: who was reached, by whom, at what time."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "key.close")]
+
+    def __init__(
+        self,
+        choices: Sequence[tuple[str, str]],
+        *,
+        now: dt.datetime,
+        operator: str = "",
+        selected: str | None = None,
+    ) -> None:
+        super().__init__(classes="dialog-screen")
+        self.choices = list(choices)
+        self.now = now
+        self.operator = operator
+        self.selected = selected if any(v == selected for _, v in choices) else None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(t("ack.title"), classes="dialog-title")
+            yield Static(t("ack.explain"), classes="dialog-hint")
+            yield Label(t("ack.who"), classes="dialog-label")
+            if self.selected is not None:
+                yield Select(self.choices, prompt=t("ack.who"), id="ack-who", value=self.selected)
+            else:
+                yield Select(self.choices, prompt=t("ack.who"), id="ack-who")
+            yield Label(t("ack.by"), classes="dialog-label")
+            yield Input(self.operator, id="ack-by")
+            yield Label(t("ack.when"), classes="dialog-label")
+            yield Input(self.now.strftime("%H:%M"), id="ack-when")
+            yield Static("", id="ack-error", classes="dialog-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(t("common.save"), id="save", variant="success")
+                yield Button(t("common.cancel"), id="cancel")
+
+    def on_mount(self) -> None:
+        if self.selected is None:
+            self.query_one("#ack-who", Select).focus()
+        else:
+            self.query_one("#ack-by", Input).focus()
+
+    def _error(self, key: str) -> None:
+        self.query_one("#ack-error", Static).update(t(key))
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#save")
+    def _save(self) -> None:
+        who = self.query_one("#ack-who", Select).value
+        if not isinstance(who, str):
+            self._error("ack.need_who")
+            return
+        by = self.query_one("#ack-by", Input).value.strip()
+        if not by:
+            self._error("ack.need_by")
+            self.query_one("#ack-by", Input).focus()
+            return
+        when = parse_clock_time(self.query_one("#ack-when", Input).value, self.now)
+        if when is None:
+            self._error("ack.bad_time")
+            return
+        if when > self.now + dt.timedelta(minutes=1):
+            self._error("ack.future")
+            return
+        self.dismiss(AckEntry(who, by, min(when, self.now)))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class StepDialog(LocalisedModal[tuple[str, str] | None]):
+    """Mark a playbook step done: which, and who records it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "key.close")]
+
+    def __init__(self, steps: Sequence[tuple[str, str]], *, operator: str = "") -> None:
+        super().__init__(classes="dialog-screen")
+        self.steps = list(steps)
+        self.operator = operator
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(t("step.title"), classes="dialog-title")
+            yield Label(t("step.which"), classes="dialog-label")
+            yield Select(
+                self.steps,
+                id="step-which",
+                value=self.steps[0][1] if self.steps else Select.BLANK,
+                allow_blank=False,
+            )
+            yield Label(t("step.by"), classes="dialog-label")
+            yield Input(self.operator, id="step-by")
+            yield Static("", id="step-error", classes="dialog-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(t("common.save"), id="save", variant="success")
+                yield Button(t("common.cancel"), id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#step-which", Select).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#save")
+    def _save(self) -> None:
+        step = self.query_one("#step-which", Select).value
+        by = self.query_one("#step-by", Input).value.strip()
+        if not by:
+            self.query_one("#step-error", Static).update(t("ack.need_by"))
+            self.query_one("#step-by", Input).focus()
+            return
+        if isinstance(step, str):
+            self.dismiss((step, by))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class NoteDialog(LocalisedModal[tuple[str, str] | None]):
+    """A note for the record: text and author."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "key.close")]
+
+    def __init__(self, *, operator: str = "") -> None:
+        super().__init__(classes="dialog-screen")
+        self.operator = operator
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(t("note.title"), classes="dialog-title")
+            yield Label(t("note.text"), classes="dialog-label")
+            yield Input(id="note-text")
+            yield Label(t("note.by"), classes="dialog-label")
+            yield Input(self.operator, id="note-by")
+            yield Static("", id="note-error", classes="dialog-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(t("common.save"), id="save", variant="success")
+                yield Button(t("common.cancel"), id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#note-text", Input).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#save")
+    def _save(self) -> None:
+        text = self.query_one("#note-text", Input).value.strip()
+        by = self.query_one("#note-by", Input).value.strip()
+        if not text:
+            self.query_one("#note-error", Static).update(t("note.need"))
+            self.query_one("#note-text", Input).focus()
+            return
+        if not by:
+            self.query_one("#note-error", Static).update(t("ack.need_by"))
+            self.query_one("#note-by", Input).focus()
+            return
+        self.dismiss((text, by))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class AbortDialog(LocalisedModal[tuple[str, str] | None]):
+    """Abort with a reason; Enter in the reason moves to the Abort button, which confirms."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "key.close")]
+
+    def __init__(self, *, operator: str = "") -> None:
+        super().__init__(classes="dialog-screen")
+        self.operator = operator
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog -danger"):
+            yield Label(t("abort.title"), classes="dialog-title")
+            yield Static(t("abort.explain"), classes="dialog-text")
+            yield Label(t("abort.reason"), classes="dialog-label")
+            yield Input(id="abort-reason")
+            yield Label(t("note.by"), classes="dialog-label")
+            yield Input(self.operator, id="abort-by")
+            yield Static(t("abort.confirm"), id="abort-error", classes="dialog-hint")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(t("abort.go"), id="go", variant="error")
+                yield Button(t("common.cancel"), id="cancel", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#abort-reason", Input).focus()
+
+    @on(Input.Submitted)
+    def _next(self, event: Input.Submitted) -> None:
+        if event.input.id == "abort-reason":
+            self.query_one("#abort-by", Input).focus()
+        else:
+            self.query_one("#go", Button).focus()
+
+    @on(Button.Pressed, "#go")
+    def _go(self) -> None:
+        reason = self.query_one("#abort-reason", Input).value.strip()
+        by = self.query_one("#abort-by", Input).value.strip()
+        error = self.query_one("#abort-error", Static)
+        if not reason:
+            error.update(RichText(t("abort.need"), "bold red"))
+            self.query_one("#abort-reason", Input).focus()
+            return
+        if not by:
+            error.update(RichText(t("ack.need_by"), "bold red"))
+            self.query_one("#abort-by", Input).focus()
+            return
+        self.dismiss((reason, by))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+QuitChoice = Literal["leave", "abort"]
+
+
+class QuitDialog(LocalisedModal[QuitChoice | None]):
+    """Quitting during a run: abort it, or leave it to be resumed later."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "key.close")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(t("quit.title"), classes="dialog-title")
+            yield Static(t("quit.explain"), classes="dialog-text")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(t("quit.leave"), id="leave", variant="primary")
+                yield Button(t("quit.abort"), id="abort", variant="error")
+                yield Button(t("quit.stay"), id="stay")
+
+    def on_mount(self) -> None:
+        self.query_one("#stay", Button).focus()
+
+    @on(Button.Pressed, "#leave")
+    def _leave(self) -> None:
+        self.dismiss("leave")
+
+    @on(Button.Pressed, "#abort")
+    def _abort(self) -> None:
+        self.dismiss("abort")
+
+    @on(Button.Pressed, "#stay")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ResumeDialog(LocalisedModal[str | None]):
+    """Offered at start-up: runs that stopped without finishing."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "key.close")]
+
+    def __init__(self, runs: Sequence[tuple[str, str]]) -> None:
+        super().__init__(classes="dialog-screen")
+        self.runs = list(runs)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(t("resume.title"), classes="dialog-title")
+            yield Static(t("resume.explain"), classes="dialog-text")
+            with RadioSet(id="resume-runs"):
+                for index, (label, _) in enumerate(self.runs):
+                    yield RadioButton(label, value=index == 0)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(t("resume.go"), id="go", variant="primary")
+                yield Button(t("resume.later"), id="later")
+
+    def on_mount(self) -> None:
+        self.query_one("#go", Button).focus()
+
+    @on(Button.Pressed, "#go")
+    def _go(self) -> None:
+        index = self.query_one("#resume-runs", RadioSet).pressed_index
+        self.dismiss(self.runs[max(0, index)][1])
+
+    @on(Button.Pressed, "#later")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,233 @@
+"""The console's view of the event store: past runs, their events, a person's answers.
+
+The store is opened once, in a worker, when the console starts; a store that cannot be
+opened leaves the console usable (plan, contacts, simulated drills in memory) and says
+why. Screens never touch the database: they await these methods from workers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from drill.engine.events import (
+    Acknowledged,
+    DrillAborted,
+    DrillCompleted,
+    DrillStarted,
+    Event,
+    PageQueued,
+)
+from drill.engine.sink import EventSink, MemorySink
+from drill.errors import DrillError, StoreError
+from drill.tui.cells import clock_text
+from drill.tui.i18n import t
+
+if TYPE_CHECKING:
+    from drill.store import EventStore
+
+__all__ = ["PersonAck", "Records", "RunRecord", "run_status"]
+
+log = logging.getLogger(__name__)
+
+_RECENT = 5
+"""How many past runs the person detail looks at."""
+_FINISHED = ("completed", "aborted")
+
+
+def run_status(events: Sequence[Event]) -> str:
+    """completed, aborted or interrupted (the run stopped without an ending event)."""
+    for item in reversed(events):
+        if isinstance(item, DrillCompleted):
+            return "completed"
+        if isinstance(item, DrillAborted):
+            return "aborted"
+    return "interrupted"
+
+
+@dataclasses.dataclass(frozen=True)
+class RunRecord:
+    """One past (or unfinished) run as the history lists it."""
+
+    drill_id: str
+    started_at: dt.datetime
+    scenario_id: str
+    title_ja: str
+    title_en: str | None
+    mode: str
+    simulated: bool
+    organisation: str
+    plan_root: str | None
+    events: int
+    status: str | None
+    """completed, aborted, interrupted; None until its events have been read."""
+
+    def title(self, language: str) -> str:
+        return self.title_en if language == "en" and self.title_en else self.title_ja
+
+    @property
+    def finished(self) -> bool:
+        return self.status in _FINISHED
+
+
+@dataclasses.dataclass(frozen=True)
+class PersonAck:
+    """How long one person took to acknowledge in one past run."""
+
+    when: dt.datetime
+    scenario: str
+    seconds: float
+    channel: str
+
+    def describe(self) -> str:
+        return t(
+            "detail.ack_line",
+            date=self.when.strftime("%Y-%m-%d"),
+            scenario=self.scenario,
+            minutes=clock_text(self.seconds),
+            channel=t(f"channel.{self.channel}")
+            if self.channel in ("voice", "sms", "email", "manual")
+            else self.channel,
+        )
+
+
+def _record(summary: Any, status: str | None) -> RunRecord | None:
+    payload = summary.first_payload or {}
+    if summary.first_type != "DrillStarted":
+        return None
+    try:
+        started = dt.datetime.fromisoformat(payload["at"])
+    except (KeyError, TypeError, ValueError):
+        started = summary.first_recorded_at
+    return RunRecord(
+        drill_id=summary.drill_id,
+        started_at=started,
+        scenario_id=str(payload.get("scenario_id", "")),
+        title_ja=str(payload.get("scenario_title_ja", "")),
+        title_en=payload.get("scenario_title_en"),
+        mode=str(payload.get("mode", "drill")),
+        simulated=bool(payload.get("simulated", True)),
+        organisation=str(payload.get("organisation", "")),
+        plan_root=payload.get("plan_root"),
+        events=summary.event_count,
+        status=status,
+    )
+
+
+class Records:
+    """Read access to the event store, shared by the screens; the store is opened lazily."""
+
+    MEMORY = "memory:"
+    """The url that keeps runs in memory only (tests, and trying the console out)."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = url
+        self.store: EventStore | None = None
+        self.memory: MemorySink | None = MemorySink() if url == self.MEMORY else None
+        self.error: DrillError | None = None
+        self._events: dict[str, list[Event]] = {}
+        self._opened = False
+
+    @property
+    def where(self) -> str:
+        return self.store.where if self.store is not None else ""
+
+    async def open(self) -> EventStore | None:
+        """Open the store (once); on failure remember why and return None."""
+        if self._opened or self.memory is not None:
+            return self.store
+        self._opened = True
+        try:
+            from drill.store import EventStore  # SQLAlchemy is slow to import: not at start-up
+
+            self.store = await EventStore.open(self.url)
+        except DrillError as exc:
+            self.error = exc
+        except Exception as exc:  # a broken driver must not stop the console
+            log.exception("cannot open the event store")
+            self.error = StoreError(str(exc))
+        return self.store
+
+    async def close(self) -> None:
+        if self.store is not None:
+            await self.store.close()
+            self.store = None
+
+    def forget(self, drill_id: str) -> None:
+        """Drop cached events of a run that is still being written."""
+        self._events.pop(drill_id, None)
+
+    async def events(self, drill_id: str) -> list[Event]:
+        """The run's events, duplicates left out (they were never applied)."""
+        cached = self._events.get(drill_id)
+        if cached is not None:
+            return cached
+        store = await self.open()
+        sink: EventSink | None = store if store is not None else self.memory
+        if sink is None:
+            return []
+        stored = await sink.read(drill_id)
+        items = [s.event for s in stored if not s.duplicate]
+        if run_status(items) in _FINISHED:
+            self._events[drill_id] = items
+        return items
+
+    async def runs(self, *, with_status: int = 20) -> list[RunRecord]:
+        """Every run, newest first; the newest `with_status` have their outcome read."""
+        store = await self.open()
+        if store is None:
+            return []
+        out: list[RunRecord] = []
+        for index, summary in enumerate(reversed(await store.drills())):
+            status = None
+            if index < with_status:
+                status = run_status(await self.events(summary.drill_id))
+            record = _record(summary, status)
+            if record is not None:
+                out.append(record)
+        return out
+
+    async def unfinished(self, *, look_back: int = 10) -> list[RunRecord]:
+        """Recent runs that stopped without completing or being aborted."""
+        return [r for r in await self.runs(with_status=look_back) if r.status == "interrupted"]
+
+    async def person_acks(self, person_id: str) -> list[PersonAck]:
+        """How fast `person_id` acknowledged in the last few runs that paged them."""
+        try:
+            runs = await self.runs(with_status=0)
+        except DrillError:
+            return []
+        out: list[PersonAck] = []
+        for run in runs[: _RECENT * 4]:
+            if len(out) >= _RECENT:
+                break
+            first_page: float | None = None
+            for item in await self.events(run.drill_id):
+                if isinstance(item, PageQueued) and item.person_id == person_id:
+                    if first_page is None:
+                        first_page = item.elapsed
+                elif (
+                    isinstance(item, Acknowledged)
+                    and item.person_id == person_id
+                    and item.first
+                    and first_page is not None
+                ):
+                    channel = "manual" if item.source == "manual" else str(item.channel or "")
+                    out.append(
+                        PersonAck(
+                            run.started_at,
+                            run.title_ja,
+                            max(0.0, item.elapsed - first_page),
+                            channel,
+                        )
+                    )
+                    break
+        return out
+
+
+def started_event(events: Sequence[Event]) -> DrillStarted | None:
+    first = events[0] if events else None
+    return first if isinstance(first, DrillStarted) else None

@@ -1,0 +1,422 @@
+"""The live board: the main screen while a drill or incident runs.
+
+Elapsed time in big digits; progress per level and site against the targets; every
+contact's state, updated live; the injects; the playbook checklist with countdowns; and
+the event log. Engine events are coalesced: the feed remembers what changed and the
+board repaints at most ten times a second, only the rows that changed and are visible.
+
+On a wide terminal everything is on one screen; on a small one (80×24) the contacts
+table comes first and the other panes are tabs (`v` cycles them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import ClassVar
+
+from rich.text import Text as RichText
+from textual import on, work
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Digits, RichLog, Static, TabbedContent, TabPane
+
+from drill.engine.state import DrillStatus
+from drill.errors import DrillError
+from drill.tui.board import (
+    ContactHeader,
+    ContactTable,
+    InjectsPane,
+    ProgressPane,
+    StepsPane,
+    SummaryPane,
+)
+from drill.tui.board_model import FILTERS, BoardModel, row_id, row_key
+from drill.tui.cells import clock_text
+from drill.tui.dialogs import AbortDialog, AckEntry, ManualAckDialog, NoteDialog, StepDialog
+from drill.tui.i18n import pick, t
+from drill.tui.screens.base import DrillScreen
+from drill.tui.session import LiveRun
+
+__all__ = ["BoardScreen", "EventLog"]
+
+_WIDE = 118
+_TALL = 30
+_PANES = ("pane-contacts", "pane-progress", "pane-steps", "pane-injects", "pane-log")
+
+
+class EventLog(RichLog):
+    """The run's events as lines: wall time, drill time, what happened."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, max_lines=2000, wrap=False, markup=False, auto_scroll=True)
+
+
+class BoardScreen(DrillScreen):
+    """Elapsed time, progress, contacts, injects, playbook and log of the current run."""
+
+    MODE = "board"
+    AUTO_FOCUS = "#contact-table"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "acknowledge", "key.ack"),
+        Binding("c", "complete_step", "key.step"),
+        Binding("m", "note", "key.note"),
+        Binding("p", "pause", "key.pause"),
+        Binding("x", "abort", "key.abort"),
+        Binding("f", "filter", "key.filter"),
+        Binding("v", "next_pane", "key.focus"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.wide = False
+        self._run: LiveRun | None = None
+        self._model: BoardModel | None = None
+        self._last_clock = ""
+        self._last_second = -1
+        self._last_status: RichText | None = None
+        self.flushes = 0
+
+    # -- layout ----------------------------------------------------------------------
+
+    @property
+    def live(self) -> LiveRun | None:
+        return self.drill_app.live_run
+
+    def _wide_enough(self) -> bool:
+        size = self.app.size
+        return size.width >= _WIDE and size.height >= _TALL
+
+    def compose_body(self) -> Iterable[Widget]:
+        run = self.live
+        self._run = run
+        self.wide = self._wide_enough()
+        if run is None:
+            self._model = None
+            yield Static(t("board.idle"), id="board-idle", classes="body notice")
+            return
+        model = self._model = run.model
+        with Vertical(id="board-body", classes="body -wide" if self.wide else "body -narrow"):
+            with Horizontal(id="board-top"):
+                yield Digits("00:00", id="board-elapsed")
+                yield Static("", id="board-status")
+            if self.wide:
+                with Horizontal(id="board-main"):
+                    with Vertical(id="board-left"):
+                        with Vertical(id="pane-contacts", classes="pane"):
+                            yield ContactHeader(id="contact-header")
+                            yield ContactTable(model, id="contact-table")
+                        with Vertical(id="pane-log", classes="pane"):
+                            yield EventLog(id="event-log")
+                    with VerticalScroll(id="board-right"):
+                        yield SummaryPane(model, id="board-summary", classes="pane")
+                        yield ProgressPane(model, id="board-progress", classes="pane")
+                        yield StepsPane(model, id="board-steps", classes="pane")
+                        yield InjectsPane(model, id="board-injects", classes="pane")
+            else:
+                yield SummaryPane(model, id="board-summary", classes="pane")
+                with TabbedContent(id="board-tabs"):
+                    with TabPane(t("board.contacts"), id="pane-contacts"):
+                        yield ContactHeader(id="contact-header")
+                        yield ContactTable(model, id="contact-table")
+                    with TabPane(t("board.progress"), id="pane-progress"), VerticalScroll():
+                        yield ProgressPane(model, id="board-progress")
+                    with TabPane(t("board.playbook"), id="pane-steps"), VerticalScroll():
+                        yield StepsPane(model, id="board-steps")
+                    with TabPane(t("board.injects"), id="pane-injects"), VerticalScroll():
+                        yield InjectsPane(model, id="board-injects")
+                    with TabPane(t("board.log"), id="pane-log"):
+                        yield EventLog(id="event-log")
+
+    def on_mount(self) -> None:
+        self._fill()
+        self.set_interval(0.1, self.flush)
+
+    async def on_screen_resume(self) -> None:
+        if self._run is not self.live or self.wide != self._wide_enough():
+            await self.recompose()
+            self._fill()
+        await super().on_screen_resume()
+
+    async def on_resize(self) -> None:
+        if self._run is not None and self.wide != self._wide_enough():
+            await self.recompose()
+            self._fill()
+
+    def refilled(self) -> None:
+        self._fill()
+
+    def _fill(self) -> None:
+        """Fill every pane from the state (the feed's backlog is already in it)."""
+        run = self._run
+        if run is None or self._model is None:
+            return
+        if self.wide:
+            self.query_one("#pane-contacts").border_title = t("board.contacts")
+            self.query_one("#pane-log").border_title = t("board.log")
+            self.query_one("#board-progress").border_title = t("board.progress")
+            self.query_one("#board-steps").border_title = t("board.playbook")
+            self.query_one("#board-injects").border_title = t("board.injects")
+        self.query_one("#board-summary").border_title = t("board.summary")
+        run.feed.take()
+        log = self.query_one("#event-log", EventLog)
+        log.clear()
+        model = self._model
+        for item in run.state_events():
+            line = model.log_line(item)
+            if line is not None:
+                log.write(self._log_text(line))
+        self._last_clock = ""
+        self._last_second = -1
+        self._last_status = None
+        self.flush(force=True)
+        self.query_one("#contact-table", ContactTable).focus()
+
+    # -- repainting ------------------------------------------------------------------
+
+    def flush(self, force: bool = False) -> None:
+        """Apply what changed since the last call: rows on screen, panes, log, clock."""
+        run, model = self._run, self._model
+        if run is None or model is None or not self.is_attached:
+            return
+        self.flushes += 1
+        dirty, sections, events = run.feed.take()
+        table = self.query_one("#contact-table", ContactTable)
+        if model.sync_rows() or (model.filter != "all" and dirty):
+            table.set_rows(model.visible_rows())
+        elif dirty:
+            table.refresh_rows(dirty)
+        elapsed = run.elapsed()
+        second = int(elapsed)
+        tick = second != self._last_second
+        self._last_second = second
+        if force or tick or "progress" in sections:
+            self.query_one("#board-progress", ProgressPane).show(elapsed)
+        if force or tick or "steps" in sections:
+            self.query_one("#board-steps", StepsPane).show(elapsed)
+        if force or tick or "injects" in sections:
+            self.query_one("#board-injects", InjectsPane).show(elapsed)
+        if events:
+            log = self.query_one("#event-log", EventLog)
+            for item in events:
+                line = model.log_line(item)
+                if line is not None:
+                    log.write(self._log_text(line))
+        if force or tick or "status" in sections:
+            self._show_status(run, elapsed)
+
+    def _log_text(self, line: object) -> RichText:
+        from drill.tui.board_model import LogLine
+
+        assert isinstance(line, LogLine)
+        out = RichText(line.clock, "dim")
+        out.append(f" +{line.elapsed:>5} ", "dim cyan")
+        out.append(line.text, line.style)
+        return out
+
+    def _show_status(self, run: LiveRun, elapsed: float) -> None:
+        clock = clock_text(elapsed)
+        if clock != self._last_clock:
+            self._last_clock = clock
+            self.query_one("#board-elapsed", Digits).update(clock)
+        state = run.state
+        out = RichText()
+        if run.incident:
+            out.append(f" {t('board.mode.incident')} ", "bold white on red")
+        else:
+            out.append(f" {t('board.mode.drill')} ", "bold black on yellow")
+        if run.simulated:
+            out.append(f" {t('board.simulated')}", "dim")
+        status = run.status
+        style = {"paused": "bold yellow", "aborted": "bold red", "completed": "bold green"}.get(
+            status, "bold"
+        )
+        out.append(f"  {t(f'board.state.{status}')}", style)
+        out.append(f"\n{pick(run.scenario.title)}", "bold")
+        summary = state.summary()
+        steps = self._model.step_lines(elapsed) if self._model is not None else []
+        out.append(
+            "\n"
+            + t(
+                "board.counts",
+                acked=summary.acknowledged,
+                total=summary.contacts,
+                failed=summary.unreached,
+                done=sum(1 for s in steps if s.status == "completed"),
+                steps=len(steps),
+            )
+        )
+        if self._model is not None and self._model.filter != "all":
+            name = t(f"board.filter.{self._model.filter}")
+            out.append("  " + t("board.filter_label", name=name), "yellow")
+        if out != self._last_status:
+            self._last_status = out
+            self.query_one("#board-status", Static).update(out)
+        summary_pane = self.query_one("#board-summary", SummaryPane)
+        ended = state.status in (DrillStatus.COMPLETED, DrillStatus.ABORTED)
+        if summary_pane.display != ended:
+            summary_pane.display = ended
+        if ended:
+            summary_pane.show(self._report_text(run))
+
+    def _report_text(self, run: LiveRun) -> str:
+        if run.report_path:
+            return t("board.report_at", path=run.report_path)
+        if run.report_error:
+            return run.report_error
+        return t("board.report_building") if self.drill_app.report_pending else ""
+
+    # -- actions ---------------------------------------------------------------------
+
+    def _open_run(self) -> LiveRun | None:
+        run = self.live
+        if run is None or not run.active:
+            self.notify(t("board.idle"), severity="warning")
+            return None
+        return run
+
+    def action_filter(self) -> None:
+        model = self._model
+        if model is None:
+            return
+        model.filter = FILTERS[(FILTERS.index(model.filter) + 1) % len(FILTERS)]
+        self.query_one("#contact-table", ContactTable).set_rows(model.visible_rows())
+        self.flush(force=True)
+
+    def action_next_pane(self) -> None:
+        if self.wide or self._run is None:
+            focusable = [w for w in self.focus_chain if w.id in ("contact-table", "event-log")]
+            if focusable:
+                self.focus_next()
+            return
+        tabs = self.query_one("#board-tabs", TabbedContent)
+        current = _PANES.index(tabs.active) if tabs.active in _PANES else 0
+        tabs.active = _PANES[(current + 1) % len(_PANES)]
+
+    def action_acknowledge(self) -> None:
+        run = self._open_run()
+        if run is None or self._model is None:
+            return
+        choices = self._model.ack_choices()
+        if not choices:
+            self.notify(t("ack.nobody"))
+            return
+        current = self.query_one("#contact-table", ContactTable).current
+        zone = self._model.zone
+        dialog = ManualAckDialog(
+            choices,
+            now=run.now().astimezone(zone),
+            operator=self.drill_app.operator,
+            selected=row_id(current) if current is not None else None,
+        )
+        self.app.push_screen(dialog, self._acknowledged)
+
+    def _acknowledged(self, entry: AckEntry | None) -> None:
+        if entry is not None:
+            self.drill_app.operator = entry.entered_by
+            self._record_ack(entry)
+
+    @work(group="operator", exit_on_error=False)
+    async def _record_ack(self, entry: AckEntry) -> None:
+        run = self.live
+        if run is None:
+            return
+        try:
+            await run.acknowledge(
+                row_key(entry.row),
+                entered_by=entry.entered_by,
+                when=entry.received_at.astimezone(dt.UTC),
+            )
+        except Exception as exc:
+            self.drill_app.show_error(exc)
+            return
+        cells = run.model.cells(row_key(entry.row))
+        self.notify(t("ack.done", name=cells.name.lstrip("↪")))
+        self.flush()
+
+    def action_complete_step(self) -> None:
+        run = self._open_run()
+        if run is None or self._model is None:
+            return
+        steps = self._model.open_steps()
+        if not steps:
+            self.notify(t("step.none"))
+            return
+        self.app.push_screen(StepDialog(steps, operator=self.drill_app.operator), self._step)
+
+    def _step(self, choice: tuple[str, str] | None) -> None:
+        if choice is not None:
+            self.drill_app.operator = choice[1]
+            self._complete(choice[0], choice[1])
+
+    @work(group="operator", exit_on_error=False)
+    async def _complete(self, step: str, by: str) -> None:
+        run = self.live
+        if run is None:
+            return
+        try:
+            await run.complete_step(step, by=by)
+        except Exception as exc:
+            self.drill_app.show_error(exc)
+            return
+        title = next((line.title for line in run.model.step_lines(0) if line.step == step), step)
+        self.notify(t("step.done", title=title))
+        self.flush()
+
+    def action_note(self) -> None:
+        if self._open_run() is None:
+            return
+        self.app.push_screen(NoteDialog(operator=self.drill_app.operator), self._noted)
+
+    def _noted(self, note: tuple[str, str] | None) -> None:
+        if note is not None:
+            self.drill_app.operator = note[1]
+            self._write_note(*note)
+
+    @work(group="operator", exit_on_error=False)
+    async def _write_note(self, text: str, by: str) -> None:
+        run = self.live
+        if run is None:
+            return
+        try:
+            await run.add_note(text, by=by)
+        except Exception as exc:
+            self.drill_app.show_error(exc)
+            return
+        self.notify(t("note.done"))
+        self.flush()
+
+    def action_pause(self) -> None:
+        if self._open_run() is not None:
+            self._toggle_pause()
+
+    @work(group="operator", exit_on_error=False)
+    async def _toggle_pause(self) -> None:
+        run = self.live
+        if run is None:
+            return
+        try:
+            paused = await run.toggle_pause(by=self.drill_app.operator or "operator")
+        except Exception as exc:
+            self.drill_app.show_error(exc)
+            return
+        self.notify(t("pause.paused") if paused else t("pause.resumed"))
+        self.flush(force=True)
+
+    def action_abort(self) -> None:
+        if self._open_run() is None:
+            return
+        self.app.push_screen(AbortDialog(operator=self.drill_app.operator), self._aborted)
+
+    def _aborted(self, choice: tuple[str, str] | None) -> None:
+        if choice is not None:
+            self.drill_app.operator = choice[1]
+            self.drill_app.abort_run(reason=choice[0], by=choice[1])
+
+    @on(ContactTable.Highlighted)
+    def _row(self, message: ContactTable.Highlighted) -> None:
+        message.stop()
+
+    def show_engine_error(self, error: DrillError) -> None:
+        self.drill_app.show_error(error)

@@ -1,0 +1,160 @@
+"""The history screen: past drills and incidents from the event store.
+
+Opening one replays its events into a state: the summary (acknowledged, unreached,
+pages, escalations, steps, targets) and the whole timeline. `r` writes its report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from rich.text import Text as RichText
+from textual import on, work
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
+from textual.widgets import DataTable, RichLog, Static
+
+from drill.engine.state import DrillState
+from drill.tui.board import summary_text
+from drill.tui.board_model import BoardModel
+from drill.tui.i18n import language, t
+from drill.tui.records import RunRecord
+from drill.tui.screens.base import DrillScreen
+
+__all__ = ["HistoryScreen"]
+
+_STATUS_STYLE = {"completed": "green", "aborted": "red", "interrupted": "yellow"}
+
+
+class HistoryScreen(DrillScreen):
+    """Past runs; Enter opens one, r writes its report, g reloads the list."""
+
+    MODE = "history"
+    AUTO_FOCUS = "#history-table"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "key.open", show=False),
+        Binding("r", "report", "key.report"),
+        Binding("g", "reload", "key.refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runs: list[RunRecord] = []
+        self.opened: str | None = None
+        self.model: BoardModel | None = None
+
+    def compose_body(self) -> Iterable[Widget]:
+        with Horizontal(id="history-body", classes="body"):
+            with Vertical(id="history-left", classes="pane"):
+                yield Static(t("history.loading"), id="history-status")
+                table: DataTable[str] = DataTable(
+                    id="history-table", cursor_type="row", zebra_stripes=True
+                )
+                yield table
+            with Vertical(id="history-right"):
+                yield Static(t("history.pick"), id="history-summary", classes="pane")
+                yield RichLog(id="history-log", classes="pane", wrap=False, markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#history-left").border_title = t("history.title")
+        self.query_one("#history-summary").border_title = t("history.summary")
+        self.query_one("#history-log").border_title = t("history.timeline")
+        table = self.query_one("#history-table", DataTable)
+        table.add_column(t("history.col.started"), key="started")
+        table.add_column(t("history.col.scenario"), key="scenario")
+        table.add_column(t("history.col.mode"), key="mode")
+        table.add_column(t("history.col.status"), key="status")
+        table.add_column(t("history.col.events"), key="events")
+        table.focus()
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        self._load()
+
+    @work(exclusive=True, group="history", exit_on_error=False)
+    async def _load(self) -> None:
+        records = self.drill_app.records
+        try:
+            runs = await records.runs()
+        except Exception as exc:
+            self.drill_app.show_error(exc)
+            runs = []
+        self.runs = runs
+        status = self.query_one("#history-status", Static)
+        if records.error is not None:
+            status.update(RichText(t("error.store") + "\n" + records.error.message, "yellow"))
+        elif not runs:
+            status.update(RichText(t("history.empty"), "dim"))
+        else:
+            status.update(RichText(t("history.store", where=records.where), "dim"))
+        table = self.query_one("#history-table", DataTable)
+        table.clear()
+        zone = self.drill_app.zone
+        for run in runs:
+            mode = t("board.mode.incident") if run.mode == "incident" else t("board.mode.drill")
+            if run.simulated:
+                mode += f" ({t('board.simulated')})"
+            outcome = run.status or ""
+            table.add_row(
+                run.started_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                run.title(language()),
+                mode,
+                RichText(
+                    t(f"board.state.{outcome}") if outcome else "…",
+                    _STATUS_STYLE.get(outcome, "dim"),
+                ),
+                str(run.events),
+                key=run.drill_id,
+            )
+
+    @on(DataTable.RowSelected, "#history-table")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.open_run(event.row_key.value)
+
+    def action_open(self) -> None:
+        table = self.query_one("#history-table", DataTable)
+        if table.row_count:
+            key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+            if key.value is not None:
+                self.open_run(key.value)
+
+    def open_run(self, drill_id: str) -> None:
+        self.opened = drill_id
+        self._replay(drill_id)
+
+    @work(exclusive=True, group="replay", exit_on_error=False)
+    async def _replay(self, drill_id: str) -> None:
+        records = self.drill_app.records
+        try:
+            events = await records.events(drill_id)
+        except Exception as exc:
+            self.drill_app.show_error(exc)
+            return
+        state = DrillState.from_events(events)
+        loaded = self.drill_app.loaded
+        plan = loaded.plan if loaded is not None else None
+        scenario = None
+        started = state.started
+        if plan is not None and started is not None and plan.has("scenario", started.scenario_id):
+            scenario = plan.scenario(started.scenario_id)
+        model = self.model = BoardModel(state, plan, scenario)
+        self.query_one("#history-summary", Static).update(summary_text(model))
+        log = self.query_one("#history-log", RichLog)
+        log.clear()
+        for item in events:
+            line = model.log_line(item)
+            if line is None:
+                continue
+            text = RichText(line.clock, "dim")
+            text.append(f" +{line.elapsed:>5} ", "dim cyan")
+            text.append(line.text, line.style)
+            log.write(text)
+
+    def action_report(self) -> None:
+        if self.opened is None:
+            self.action_open()
+        if self.opened is not None:
+            self.drill_app.write_report(self.opened)

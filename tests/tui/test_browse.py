@@ -1,0 +1,168 @@
+"""Browsing the plan, the contact trees and the scenarios, as a duty officer would."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from textual.widgets import DataTable, Static, Tree
+
+from drill.tui.app import DrillApp
+from tests.tui.conftest import REPO, make_app, ready
+
+
+def _text(app: DrillApp, selector: str) -> str:
+    widget = app.screen.query_one(selector, Static)
+    return str(widget.render())
+
+
+async def test_number_keys_switch_screens_and_the_plan_shows_its_figures() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        assert app.current_mode == "plan"
+        summary = _text(app, "#plan-summary")
+        assert "サンプル市" in summary and "2026.1" in summary and "2026-04-01" in summary
+        counts = _text(app, "#plan-counts")
+        assert "人数: 49" in counts and "代理者のいない役割: 0" in counts
+        assert "庁外関係機関: 6" in counts
+        assert "全支所への連絡 10分以内" in _text(app, "#plan-targets")
+        assert "指摘はありません" in _text(app, "#plan-findings-head")
+        for key, mode in [("2", "contacts"), ("3", "scenarios"), ("4", "board"), ("5", "history")]:
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.current_mode == mode
+        await pilot.click("#nav .nav-item")  # the mouse works too: "1 計画"
+        await pilot.pause()
+        assert app.current_mode == "plan"
+        assert app.errors == []
+
+
+async def test_a_plan_with_errors_opens_on_the_errors_with_their_fixes(tmp_path: Path) -> None:
+    plan_dir = tmp_path / "plan"
+    shutil.copytree(REPO / "tests/plan/fixtures/minimal", plan_dir)
+    roles = plan_dir / "contacts/roles.yaml"
+    roles.write_text(roles.read_text().replace("holder: sato", "holder: satou"))
+    app = make_app(plan_dir=plan_dir)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        assert app.current_mode == "plan" and app.loaded is None
+        assert "エラーが 1 件" in _text(app, "#plan-findings-head")
+        findings = _text(app, "#plan-findings-list")
+        assert "DK-E007" in findings and "roles.yaml" in findings
+        assert "did you mean 'sato'" in findings
+        assert "直し方" in findings
+        await pilot.press("3")
+        await pilot.pause()
+        assert "計画を読み込めていない" in str(app.screen.query_one(".notice", Static).render())
+        assert app.errors == []
+
+
+async def test_contact_trees_show_levels_roles_holders_deputies_and_channels() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        tree = app.screen.query_one("#contacts-tree", Tree)
+        trees = [str(node.label) for node in tree.root.children]
+        assert trees == ["庁内緊急時連絡網 (庁内)", "庁外の関係機関との緊急連絡網 (庁外)"]
+        levels = [str(node.label) for node in tree.root.children[0].children]
+        assert levels[0].startswith("第1段 統括責任者・システム管理者への連絡")
+        assert "同時・全員の応答・電話→SMS・2分で次へ" in levels[0]
+        labels = _labels(tree.root)
+        assert "担当 山田 太郎 (やまだ たろう)" in labels
+        assert "代理1 佐藤 花子 (さとう はなこ)" in labels
+        assert "代理2 Kevin Lee (ケビン リー)" in labels
+        assert "電話 095-***-**01 (庁舎)" in labels
+        assert "サンプル警察署 [関係機関]" in labels
+
+
+def _labels(node: object) -> list[str]:
+    out: list[str] = []
+    for child in getattr(node, "children", []):
+        out.append(str(child.label))
+        out.extend(_labels(child))
+    return out
+
+
+async def test_numbers_stay_masked_until_revealed() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        tree = app.screen.query_one("#contacts-tree", Tree)
+        assert "電話 095-000-1101 (庁舎)" not in _labels(tree.root)
+        await pilot.press("n")
+        await pilot.pause()
+        labels = _labels(tree.root)
+        assert "電話 095-000-1101 (庁舎)" in labels
+        assert "SMS 090-0011-0001 (携帯)" in labels
+        assert "番号を表示中" in _text(app, "#contacts-status")
+        await pilot.press("n")
+        await pilot.pause()
+        assert "電話 095-***-**01 (庁舎)" in _labels(tree.root)
+
+
+async def test_search_finds_people_by_name_kana_role_or_site() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.press("slash")
+        tree = app.screen.query_one("#contacts-tree", Tree)
+
+        async def search(text: str) -> list[str]:
+            await pilot.press("ctrl+a", "ctrl+k")  # empty the box
+            await pilot.press(*text)
+            await pilot.pause(0.3)
+            return [label for label in _labels(tree.root) if "(" in label and "段" not in label]
+
+        found = await search("ヤマダ")  # katakana finds やまだ
+        assert any("山田 太郎" in label for label in found)
+        assert not any("佐藤 花子" in label for label in found)
+        assert "1 件" in _text(app, "#contacts-status")
+        found = await search("島しょ")  # a site
+        assert any("西村 学" in label for label in found)
+        found = await search("システム管理者")  # a role: holder and deputies
+        assert any("渡辺 健二" in label for label in found)
+        assert any("Kevin Lee" in label for label in found)
+        await search("zzz")
+        assert "該当なし" in _text(app, "#contacts-status")
+        await pilot.press("escape")
+        await pilot.pause(0.3)
+        assert "山田 太郎" in " ".join(_labels(tree.root))
+
+
+async def test_selecting_a_person_shows_all_channels_and_roles() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.press("slash", *"わたなべ", "enter")
+        await pilot.pause()
+        detail = _text(app, "#person-detail")
+        assert "渡辺 健二" in detail
+        assert "連絡手段" in detail and "電話 095-***-**" in detail
+        assert "担当する役割" in detail and "システム管理者" in detail
+        assert "庁内緊急時連絡網" in detail
+
+
+async def test_scenarios_list_kind_injects_playbook_and_targets() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("3")
+        await pilot.pause()
+        table = app.screen.query_one("#scenarios-table", DataTable)
+        assert table.row_count == 4
+        await pilot.press("down", "down")
+        await pilot.pause()
+        text = _text(app, "#scenario-text")
+        assert "統合端末の盗難" in text and "[実対応]" in text
+        assert "T+" in text and "操作者識別カードの失効手続き" in text
+        assert "全支所への連絡 10分以内" in text
+        assert "16-4" in text
