@@ -1,0 +1,1 @@
+"""The console's screens: plan, contacts, scenarios, live board, history, help."""
