@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import email
+import email.policy
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from email.message import EmailMessage
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from drill.ack.links import Links
 from drill.ack.memory import MemoryInbox
-from drill.channels.email import EmailNotifier, build_email_notifier, token_from_message_id
-from drill.channels.marker import DRILL_MARKER
+from drill.channels.email import (
+    EmailNotifier,
+    build_email_notifier,
+    clean_header_text,
+    render_message,
+    token_from_message_id,
+)
+from drill.channels.marker import DRILL_MARKER, mark_email_subject
 from drill.config import AckSettings, Config, SmtpSettings
 from drill.engine.notifier import FailureReason, Page, RenderedMessage
 from drill.errors import ChannelError
@@ -360,3 +371,83 @@ def test_rendered_message_fields_are_all_used() -> None:
         "email_subject",
         "email_body",
     ]
+
+
+# --- the message as written on the wire ----------------------------------------------
+
+_HEADER_NAMES = [
+    "subject",
+    "from",
+    "to",
+    "reply-to",
+    "date",
+    "message-id",
+    "x-drillkit-page",
+    "x-drillkit-mode",
+    "auto-submitted",
+    "x-auto-response-suppress",
+    "mime-version",
+    "content-type",
+]
+
+
+def _parse(raw: bytes) -> EmailMessage:
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+@settings(max_examples=120, deadline=None)
+@given(name=st.text(min_size=1, max_size=80), subject=st.text(min_size=1, max_size=200))
+def test_any_name_or_subject_round_trips_without_adding_a_header(name: str, subject: str) -> None:
+    page = with_message(make_page(name=name), email_subject=subject)
+    raw, message_id = render_message(
+        page,
+        link="https://ack.city.example/a/t",
+        token="t",
+        from_address="drill@city.example",
+        sender_name=name,
+        reply_to="replies@city.example",
+    )
+    assert raw.isascii()
+    assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
+    message = _parse(raw)
+    assert [key.lower() for key in message] == _HEADER_NAMES
+    assert message["Subject"] == clean_header_text(
+        mark_email_subject(page, clean_header_text(subject, limit=300)), limit=320
+    )
+    to = message["To"].addresses
+    assert len(to) == 1 and to[0].addr_spec == "tanaka@city.example"
+    # A long name is split into several encoded words; RFC 2047 joins them, but Python's
+    # parser shows a space at each join, so compare without spaces.
+    shown = to[0].display_name.replace(" ", "")
+    assert shown == clean_header_text(name, limit=120).replace(" ", "")
+    assert all(len(line) <= 78 for line in raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n")[:3])
+    assert message["Message-ID"] == message_id
+
+
+def test_long_japanese_subjects_are_folded_into_short_lines() -> None:
+    page = with_message(make_page(), email_subject="集約センター障害" * 20)
+    raw, _ = render_message(
+        page, link="https://x/a/t", token="t", from_address="drill@city.example"
+    )
+    header_block = raw.split(b"\r\n\r\n", 1)[0]
+    lines = [line for line in header_block.split(b"\r\n") if not line.startswith(b"Message-ID")]
+    assert max(len(line) for line in lines) <= 78
+    assert _parse(raw)["Subject"] == "【訓練】" + "集約センター障害" * 20
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ('Yamada "Boss" \\ Taro', 'Yamada "Boss" \\ Taro'),
+        ("Dr. Sato, Hanako", "Dr. Sato, Hanako"),
+        ("Suzuki <admin@evil.example>", "Suzuki <admin@evil.example>"),
+    ],
+)
+def test_ascii_names_with_specials_are_quoted(name: str, shown: str) -> None:
+    raw, _ = render_message(
+        make_page(name=name), link="https://x/a/t", token="t", from_address="drill@city.example"
+    )
+    [to] = _parse(raw)["To"].addresses
+    assert to.display_name == shown and to.addr_spec == "tanaka@city.example"
