@@ -10,10 +10,12 @@ import pytest
 
 from drill.ack.links import Links
 from drill.ack.memory import MemoryInbox
-from drill.ack.server import AckServer, DrillRegistry
-from drill.config import AckSettings
+from drill.ack.server import AckServer, DrillRegistry, build_app
+from drill.ack.service import AckService
+from drill.config import AckSettings, Config
 from drill.engine.notifier import AckOutcome, DeliveryStatus
 from drill.plan.models import ChannelKind
+from drill.sandbox.smtp import SandboxImap, SandboxMailbox
 
 from .conftest import DRILL, Clock, make_page
 
@@ -217,3 +219,37 @@ async def test_start_and_stop_inside_a_running_loop_release_the_port() -> None:
     await again.start()
     assert again.port == port
     await again.stop()
+
+
+async def test_the_twilio_webhooks_are_mounted_by_default(links: Links) -> None:
+    app = build_app(AckSettings(), DrillRegistry(), links=links)
+    paths = {resource.canonical for resource in app.router.resources()}
+    assert {"/a/{token}", "/healthz", "/twilio/gather", "/twilio/status"} <= paths
+
+
+async def test_the_service_serves_links_and_polls_replies(
+    links: Links, inbox: MemoryInbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DRILLKIT_IMAP_PASSWORD", "pw")
+    mailbox = SandboxMailbox()
+    async with SandboxImap(mailbox, password="pw") as imap:
+        config = Config(ack=AckSettings(listen_port=0), imap=imap.settings(username="drill"))
+        stop = asyncio.Event()
+        service = AckService(config, links=links)
+        service.registry.register(DRILL, inbox)
+        running = asyncio.ensure_future(service.serve_until(stop))
+        await asyncio.sleep(0.1)
+        token = links.make_token(make_page())
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(f"{service.server.url}/a/{token}", data=CONFIRM) as response,
+        ):
+            assert response.status == 200
+        mailbox.deliver(
+            f"From: a@city.example\r\nMessage-ID: <r1@x>\r\nIn-Reply-To: "
+            f"<dk-{links.make_token(make_page(2))}@city.example>\r\n\r\nok\r\n".encode()
+        )
+        await inbox.wait_for(lambda box: len(box.acks) == 2, seconds=5)
+        stop.set()
+        await running
+    assert [a.source for a in inbox.acks] == ["email", "reply"]
