@@ -128,9 +128,14 @@ def test_sigterm_during_a_scheduled_drill_then_resume(
     record, log = tmp_path / "launched.jsonl", tmp_path / "serve.log"
 
     first = start_serving(script, db, record, log)
-    wait_for(lambda: len(records(record)) == 1, "the drill to start")
-    first.send_signal(signal.SIGTERM)
-    assert first.wait(timeout=60) == 0
+    try:
+        wait_for(lambda: len(records(record)) == 1, "the drill to start")
+        first.send_signal(signal.SIGTERM)
+        assert first.wait(timeout=60) == 0
+    finally:
+        if first.poll() is None:  # never leave a server behind when the test fails
+            first.kill()
+            first.wait()
 
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     interrupted = [line for line in lines if line["message"].startswith("drill interrupted")]
@@ -147,7 +152,12 @@ def test_sigterm_during_a_scheduled_drill_then_resume(
         )
     finally:
         second.send_signal(signal.SIGTERM)
-        assert second.wait(timeout=60) == 0
+        try:
+            assert second.wait(timeout=60) == 0
+        finally:
+            if second.poll() is None:
+                second.kill()
+                second.wait()
     assert records(record) == [
         {"drill": "roll-call-20260106-1000", "resume": False},
         {"drill": "roll-call-20260106-1000", "resume": True},
