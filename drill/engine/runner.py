@@ -28,7 +28,9 @@ Semantics (from the plan):
   the store has seen is not applied (`DUPLICATE`).
 - Every event is appended to the sink and awaited before it is applied and before any
   handler sees it; `acknowledge` returns only once its event is durable.
-- Timers run on *active* time: the drill's elapsed time minus the time spent paused.
+- Engine timers (acknowledgement timeouts, injects, step targets) run on *active* time:
+  the drill's elapsed time minus the time spent paused. People do not pause: their
+  answers are recorded during a pause, and paging reacts to them on resume.
 
 **When a drill completes** (by itself): every tree has finished, every inject has fired,
 and every playbook step is completed or past its target time (`StepDue` recorded). A
@@ -163,6 +165,7 @@ class _Page:
         "page_id",
         "person",
         "queued_active",
+        "queued_elapsed",
         "sent",
         "timeout",
     )
@@ -179,6 +182,7 @@ class _Page:
         self.kind_index = member.level.level.channels.index(e.channel)
         self.timeout = e.timeout_seconds
         self.queued_active = active
+        self.queued_elapsed = e.elapsed
         self.deadline_at = e.at + dt.timedelta(seconds=e.timeout_seconds)
         self.sent: bool | None = None
         self.outcome: _Outcome | None = None
@@ -351,7 +355,10 @@ class DrillRunner:
         self._last_seq = 0
         self._recovered_active: float | None = None  # timers due before this are overdue
 
+        # Engine timers run on active time (frozen while paused); what people do runs on
+        # elapsed time, so simulated answers keep coming in during a pause, as real ones do.
         self._timers: list[tuple[float, int, int, str, Any]] = []
+        self._people: list[tuple[float, int, int, str, Any]] = []
         self._appliers: dict[type[Event], Callable[[Any], None]] = {
             DrillStarted: self._apply_started,
             PageQueued: self._on_page_queued,
@@ -493,8 +500,8 @@ class DrillRunner:
         page = self._pages.get(page_id)
         if page is None or key in self._seen_keys:
             return
-        due = page.queued_active + max(0.0, seconds)
-        heapq.heappush(self._timers, (due, _CALLBACK, page.n, key, action))
+        due = page.queued_elapsed + max(0.0, seconds)
+        heapq.heappush(self._people, (due, _CALLBACK, page.n, key, action))
         self._wakeup.set()
 
     # == public: the operator ==========================================================
@@ -679,16 +686,25 @@ class DrillRunner:
             if not work.done.done():
                 work.done.set_result(result)
 
-    def _next_due(self) -> float | None:
-        """Elapsed time of the next live timer (dropping stale ones); None if none or paused."""
-        if self.paused:
-            return None
-        while self._timers:
-            due, rank, _, _, payload = self._timers[0]
+    def _next_timer(self) -> tuple[tuple[float, int, int, str], list[Any]] | None:
+        """The next live timer as (elapsed, rank, n, key) and its heap; stale ones dropped."""
+        best: tuple[tuple[float, int, int, str], list[Any]] | None = None
+        while not self.paused and self._timers:
+            due, rank, n, key, payload = self._timers[0]
             if self._is_live(rank, payload):
-                return due + self._paused_total
+                best = ((due + self._paused_total, rank, n, key), self._timers)
+                break
             heapq.heappop(self._timers)
-        return None
+        if self._people:
+            due, rank, n, key, _ = self._people[0]
+            if best is None or (due, rank, n, key) < best[0]:
+                best = ((due, rank, n, key), self._people)
+        return best
+
+    def _next_due(self) -> float | None:
+        """Elapsed time of the next live timer; None if there is none."""
+        found = self._next_timer()
+        return found[0][0] if found is not None else None
 
     def _is_live(self, rank: int, payload: Any) -> bool:
         if rank == _TIMEOUT:
@@ -707,7 +723,9 @@ class DrillRunner:
         return True
 
     async def _fire_next(self) -> None:
-        due, rank, _, _, payload = heapq.heappop(self._timers)
+        found = self._next_timer()
+        assert found is not None
+        due, rank, _, _, payload = heapq.heappop(found[1])
         overdue = self._recovered_active is not None and due < self._recovered_active - _EPS
         if rank == _TIMEOUT:
             page: _Page = payload

@@ -239,3 +239,19 @@ async def test_pages_after_an_abort_are_not_sent(kit: SimpleNamespace) -> None:
     await h.runner.run()
     assert len(h.notifier.sent) == count
     assert [e.elapsed for e in await h.of(PageQueued)] == [0.0, 30.0]
+
+
+async def test_people_still_answer_during_a_pause_and_the_level_completes_on_resume(
+    kit: SimpleNamespace,
+) -> None:
+    h = kit.Harness(kit.two_level_plan(channels=("sms",)), people={"alice": "sms@120"})
+    await h.runner.run_until(1)
+    await h.runner.pause(by="duty officer")
+    await h.runner.run_until(5)
+    ack = (await h.of(Acknowledged))[0]
+    assert (ack.member, ack.elapsed) == ("chief", 120.0)
+    assert [e.level for e in await h.of(LevelStarted)] == ["first"]
+
+    await h.runner.unpause(by="duty officer")
+    second = next(e for e in await h.of(LevelStarted) if e.level == "second")
+    assert second.elapsed == 300.0
