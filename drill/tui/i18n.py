@@ -185,6 +185,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{date} {scenario}: {minutes} ({channel})",
         "{date} {scenario}: {minutes} ({channel})",
     ),
+    "detail.no_ack_line": ("{date} {scenario}: 応答なし", "{date} {scenario}: no answer"),
     "detail.none": ("なし", "none"),
     "channel.voice": ("電話", "voice"),
     "channel.sms": ("SMS", "SMS"),

@@ -79,10 +79,17 @@ class PersonAck:
 
     when: dt.datetime
     scenario: str
-    seconds: float
+    seconds: float | None
+    """From their first page to their acknowledgement; None when they never answered."""
     channel: str
 
     def describe(self) -> str:
+        if self.seconds is None:
+            return t(
+                "detail.no_ack_line",
+                date=self.when.strftime("%Y-%m-%d"),
+                scenario=self.scenario,
+            )
         return t(
             "detail.ack_line",
             date=self.when.strftime("%Y-%m-%d"),
@@ -205,6 +212,7 @@ class Records:
             if len(out) >= _RECENT:
                 break
             first_page: float | None = None
+            answered = False
             for item in await self.events(run.drill_id):
                 if isinstance(item, PageQueued) and item.person_id == person_id:
                     if first_page is None:
@@ -216,15 +224,12 @@ class Records:
                     and first_page is not None
                 ):
                     channel = "manual" if item.source == "manual" else str(item.channel or "")
-                    out.append(
-                        PersonAck(
-                            run.started_at,
-                            run.title_ja,
-                            max(0.0, item.elapsed - first_page),
-                            channel,
-                        )
-                    )
+                    seconds = max(0.0, item.elapsed - first_page)
+                    out.append(PersonAck(run.started_at, run.title_ja, seconds, channel))
+                    answered = True
                     break
+            if first_page is not None and not answered:
+                out.append(PersonAck(run.started_at, run.title_ja, None, ""))
         return out
 
 

@@ -278,11 +278,11 @@ class ContactsScreen(DrillScreen):
         self._build(event.value.strip())
         tree = self.query_one("#contacts-tree", Tree)
         tree.focus()
-        for line in range(tree.last_line + 1):
-            node = tree.get_node_at_line(line)
-            if node is not None and node.data is not None and node.data[0] == "person":
-                tree.move_cursor(node)
-                break
+        first = _first_person(tree.root)
+        if first is not None and first.data is not None:
+            self._show_person(first.data[1])
+            # The tree lays out its new lines on the next refresh; move there after it.
+            self.call_after_refresh(tree.move_cursor, first)
 
     @on(Tree.NodeHighlighted, "#contacts-tree")
     def _highlighted(self, event: Tree.NodeHighlighted[Any]) -> None:
@@ -346,3 +346,13 @@ class ContactsScreen(DrillScreen):
         self._acks[person_id] = acks
         if self._person == person_id:
             self._show_person(person_id)
+
+
+def _first_person(node: TreeNode[NodeData]) -> TreeNode[NodeData] | None:
+    for child in node.children:
+        if child.data is not None and child.data[0] == "person":
+            return child
+        found = _first_person(child)
+        if found is not None:
+            return found
+    return None

@@ -1,0 +1,128 @@
+"""Past runs from the event store: history, replay, a person's answers, resume, quitting."""
+
+from __future__ import annotations
+
+import os
+
+from textual.widgets import DataTable, RichLog, Static
+
+from drill.engine.clock import VirtualClock
+from drill.engine.runner import DrillRunner
+from drill.engine.simulation import ResponseModel, SimulatedNotifier
+from drill.engine.state import DrillStatus
+from drill.store import EventStore
+from drill.tui.dialogs import QuitDialog, ResumeDialog
+from tests.tui.conftest import advance, make_app, ready, sample_loaded, start_drill, wait_for
+
+
+async def _seed(drill_id: str, *, finish: bool) -> None:
+    """A run of the annual roll call in the test's store: finished, or cut off at T+5."""
+    store = await EventStore.open(os.environ["DRILLKIT_DB"])
+    clock = VirtualClock()
+    runner = DrillRunner(
+        sample_loaded().plan,
+        "annual-roll-call",
+        sink=store,
+        notifiers=[SimulatedNotifier(ResponseModel(7), clock=clock)],
+        clock=clock,
+        drill_id=drill_id,
+        seed=7,
+        simulated=True,
+        operator="訓練担当",
+    )
+    if finish:
+        await runner.run()
+    else:
+        await runner.run_until(5)
+        await runner.close()
+    await store.close()
+
+
+async def test_history_lists_runs_and_replays_one_with_its_summary() -> None:
+    await _seed("20260131-1000-done", finish=True)
+    await _seed("20260131-1100-open", finish=False)
+    app = make_app(store=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("5")
+        table = app.screen.query_one("#history-table", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 2)
+        rows = [table.get_row_at(i) for i in range(2)]
+        assert [str(row[1]) for row in rows] == ["緊急時連絡網 年次訓練"] * 2
+        outcomes = sorted(str(row[3]) for row in rows)
+        assert outcomes == ["中断", "完了"]
+        done = next(i for i, row in enumerate(rows) if str(row[3]) == "完了")
+        table.move_cursor(row=done)
+        await pilot.press("enter")
+        log = app.screen.query_one("#history-log", RichLog)
+        await wait_for(pilot, lambda: len(log.lines) > 20)
+        summary = str(app.screen.query_one("#history-summary", Static).render())
+        assert "完了" in summary and "連絡対象" in summary and "呼出し回数" in summary
+        lines = [strip.text for strip in log.lines]
+        assert "開始: 緊急時連絡網 年次訓練（訓練）" in lines[0]
+        assert any("応答:" in line for line in lines)
+        assert any("終了: 応答" in line for line in lines)
+
+        await pilot.press("r")
+        await wait_for(pilot, lambda: not app.report_pending and any(
+            "report.html" in str(n.message) for n in app._notifications
+        ))  # fmt: skip
+        assert app.errors == []
+
+
+async def test_a_persons_detail_shows_their_last_acknowledgements() -> None:
+    await _seed("20260131-1000-done", finish=True)
+    app = make_app(store=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.press("slash", *"わたなべ", "enter")
+        detail = app.screen.query_one("#person-detail", Static)
+        await wait_for(pilot, lambda: "2026-01-31 緊急時連絡網 年次訓練: " in str(detail.render()))
+        assert "(電話)" in str(detail.render())
+        await pilot.press("slash", "ctrl+a", "ctrl+k", *"やまだ", "enter")  # did not answer
+        await wait_for(pilot, lambda: "年次訓練: 応答なし" in str(detail.render()))
+
+
+async def test_an_interrupted_run_is_offered_at_start_up_and_resumes() -> None:
+    await _seed("20260131-1100-open", finish=False)
+    app = make_app(store=True, offer_resume=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await wait_for(pilot, lambda: isinstance(app.screen, ResumeDialog))
+        assert "緊急時連絡網 年次訓練" in str(app.screen.runs[0][0])
+        await pilot.click("#go")
+        await wait_for(pilot, lambda: app.live_run is not None and app.live_run.begun.is_set())
+        run = app.live_run
+        assert run is not None and run.drill_id == "20260131-1100-open"
+        assert app.current_mode == "board"
+        await advance(pilot, 90)
+        assert run.state.status is DrillStatus.COMPLETED
+        assert run.state.interruptions == 1
+
+
+async def test_quitting_during_a_run_can_leave_it_to_resume_later() -> None:
+    app = make_app(store=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start_drill(pilot, 1)
+        run = app.live_run
+        assert run is not None
+        await advance(pilot, 2)
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, QuitDialog)
+        await pilot.click("#stay")
+        await pilot.pause()
+        assert not isinstance(app.screen, QuitDialog) and run.active
+        await pilot.press("q")
+        await pilot.pause()
+        await pilot.click("#leave")
+        await wait_for(pilot, lambda: not app.is_running)
+    assert run.status == "interrupted"
+    store = await EventStore.open(os.environ["DRILLKIT_DB"])
+    try:
+        stored = await store.read(run.drill_id)
+    finally:
+        await store.close()
+    assert stored and stored[-1].event.type_name not in ("DrillCompleted", "DrillAborted")
