@@ -352,7 +352,6 @@ class DrillRunner:
         self._origin = 0.0  # clock.monotonic() at elapsed 0
         self._paused_at: float | None = None
         self._paused_total = 0.0
-        self._last_seq = 0
         self._recovered_active: float | None = None  # timers due before this are overdue
 
         # Engine timers run on active time (frozen while paused); what people do runs on
@@ -791,7 +790,6 @@ class DrillRunner:
             self._seen_keys.add(key)
         if appended.duplicate:
             return False
-        self._last_seq = appended.seq
         self._apply(event)
         self.state.apply(event)
         await self.handlers.publish(self.drill_id, event)
@@ -1304,6 +1302,10 @@ class DrillRunner:
         note: str | None,
     ) -> AckOutcome:
         stamp = self._stamp()
+        if received_at is not None and received_at.tzinfo is None:
+            # An acknowledgement is never dropped for a sloppy timestamp; UTC is the contract.
+            log.warning("acknowledgement time without a time zone taken as UTC: %s", received_at)
+            received_at = received_at.replace(tzinfo=dt.UTC)
         received = (received_at or stamp["at"]).astimezone(dt.UTC)
         first = member.status is not _Status.ACKED
         level = member.level
@@ -1468,7 +1470,6 @@ class DrillRunner:
                 continue
             self._apply(item.event)
             self.state.apply(item.event)
-            self._last_seq = max(self._last_seq, item.seq)
         started = self._started
         assert started is not None
         last_elapsed = max(item.event.elapsed for item in stored)

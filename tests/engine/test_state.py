@@ -47,7 +47,8 @@ async def test_no_answer_failure_and_escalation_are_shown_with_their_reason(
     kit: SimpleNamespace,
 ) -> None:
     plan = kit.two_level_plan(first=("chief", "admin"), channels=("voice", "sms"))
-    h = kit.Harness(plan, people={"alice": "absent", "carol": "invalid", "dave": "absent"})
+    people = {"alice": "absent", "bob": "absent", "carol": "invalid", "dave": "absent"}
+    h = kit.Harness(plan, people=people)
     await h.runner.run_until(0.6)  # alice's call rang out at 30 s; her SMS is out
     chief = h.runner.state.contact("chief")
     admin = h.runner.state.contact("admin")
@@ -55,12 +56,19 @@ async def test_no_answer_failure_and_escalation_are_shown_with_their_reason(
     assert admin.escalated and admin.person_id == "dave"  # carol's numbers are all wrong
     assert admin.escalations == [("carol", "dave")]
 
-    await h.runner.run_until(4)
-    assert chief.escalated and chief.person_id == "bob"
-    assert chief.failure is FailureReason.TIMEOUT or chief.status is not ContactStatus.FAILED
+    await h.runner.run_until(3.6)  # alice's SMS timed out at 210 s; bob's phone rings
+    assert chief.escalated and chief.escalations == [("alice", "bob")]
+    assert (chief.person_id, chief.channel, chief.status) == (
+        "bob",
+        ChannelKind.VOICE,
+        ContactStatus.RINGING,
+    )
+    await h.runner.run_until(4.05)  # bob's call rang out at 240 s: his SMS follows at once
+    assert (chief.channel, chief.status) == (ChannelKind.SMS, ContactStatus.DELIVERED)
 
     await h.runner.run()
     assert admin.status is ContactStatus.UNREACHED
+    assert (admin.failure, admin.unreached_reason) == (FailureReason.TIMEOUT, "ladder_exhausted")
     assert h.runner.state.levels[("t", "first")].status in (
         LevelStatus.SATISFIED,
         LevelStatus.EXHAUSTED,
