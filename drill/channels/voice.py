@@ -20,6 +20,7 @@ import dataclasses
 import functools
 import logging
 import re
+from collections.abc import Callable
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape as xml_escape
 
@@ -157,31 +158,37 @@ def _say(target: VoiceResponse, script: VoiceScript, text: str) -> None:
     target.say(text, language=script.tts_language, voice=script.tts_voice)
 
 
-def _gather(response: VoiceResponse, script: VoiceScript, public_url: str, round_: int) -> None:
-    gather = response.gather(
-        num_digits=1,
-        input="dtmf",
-        action=callback_url(public_url, GATHER_PATH, **_query(script, round=round_)),
-        method="POST",
-        timeout=GATHER_SECONDS,
-        language=script.tts_language,
-        action_on_empty_result=False,
-    )
-    words = _WORDS[script.language]
-    if round_ > 1:
-        _say(gather, script, words["repeat"])
-    if script.text:
-        _say(gather, script, script.text)
-    _say(gather, script, words["prompt"])
-
-
-def _build_call_twiml(script: VoiceScript, public_url: str, first_round: int) -> str:
+def _build_call_twiml(script: VoiceScript, first_round: int, action: Callable[[int], str]) -> str:
+    """The call's TwiML, built with twilio's builders; `action(round)` is the Gather URL."""
     response = VoiceResponse()
+    words = _WORDS[script.language]
     for round_ in range(first_round, 3):
-        _gather(response, script, public_url, round_)
-    _say(response, script, _WORDS[script.language]["no_key"])
+        gather = response.gather(
+            num_digits=1,
+            input="dtmf",
+            action=action(round_),
+            method="POST",
+            timeout=GATHER_SECONDS,
+            language=script.tts_language,
+            action_on_empty_result=False,
+        )
+        if round_ > 1:
+            _say(gather, script, words["repeat"])
+        if script.text:
+            _say(gather, script, script.text)
+        _say(gather, script, words["prompt"])
+    _say(response, script, words["no_key"])
     response.hangup()
     return str(response.to_xml())
+
+
+def _reference_call_twiml(script: VoiceScript, public_url: str, first_round: int) -> str:
+    """`call_twiml` without the template cache (what the cache must reproduce exactly)."""
+    return _build_call_twiml(
+        script,
+        first_round,
+        lambda round_: callback_url(public_url, GATHER_PATH, **_query(script, round=round_)),
+    )
 
 
 # Building TwiML with the builders costs about a millisecond a call, as much as the HTTP
@@ -200,7 +207,7 @@ def _call_template(
     first_round: int,
     has_text: bool,
 ) -> tuple[str, ...]:
-    """The call's TwiML split around its slots: text, text, slot, text, slot, …"""
+    """The call's TwiML split around its slots: text, slot name, text, slot name, …"""
     shape = VoiceScript(
         drill_id="",
         page_id="",
@@ -209,26 +216,10 @@ def _call_template(
         tts_language=tts_language,
         tts_voice=tts_voice,
     )
-    response = VoiceResponse()
-    for round_ in range(first_round, 3):
-        gather = response.gather(
-            num_digits=1,
-            input="dtmf",
-            action=f"{public_url.rstrip('/')}{GATHER_PATH}?\ue000query{round_}\ue001",
-            method="POST",
-            timeout=GATHER_SECONDS,
-            language=shape.tts_language,
-            action_on_empty_result=False,
-        )
-        words = _WORDS[shape.language]
-        if round_ > 1:
-            _say(gather, shape, words["repeat"])
-        if shape.text:
-            _say(gather, shape, shape.text)
-        _say(gather, shape, words["prompt"])
-    _say(response, shape, _WORDS[shape.language]["no_key"])
-    response.hangup()
-    return tuple(_SLOT.split(str(response.to_xml())))
+    xml = _build_call_twiml(
+        shape, first_round, lambda round_: f"{public_url}{GATHER_PATH}?\ue000query{round_}\ue001"
+    )
+    return tuple(_SLOT.split(xml))
 
 
 def call_twiml(script: VoiceScript, public_url: str, *, first_round: int = 1) -> str:

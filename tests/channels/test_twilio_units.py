@@ -173,11 +173,11 @@ def test_backoff_is_capped_and_jittered() -> None:
 def test_the_cached_call_twiml_is_exactly_what_the_builders_make(
     text: str, language: str, first_round: int
 ) -> None:
-    from drill.channels.voice import VoiceScript, _build_call_twiml, call_twiml
+    from drill.channels.voice import VoiceScript, _reference_call_twiml, call_twiml
 
     tts = ("en-US", "Polly.Joanna") if language == "en" else ("ja-JP", "Polly.Mizuki")
     script = VoiceScript('drill-"1"&<', "page 1\n&", language, text, *tts)
     for url in ("http://127.0.0.1:8750", "https://drill.city.example/base/"):
-        assert call_twiml(script, url, first_round=first_round) == _build_call_twiml(
+        assert call_twiml(script, url, first_round=first_round) == _reference_call_twiml(
             script, url, first_round
         )
