@@ -13,12 +13,11 @@ import functools
 import zoneinfo
 
 from jinja2 import Template
-from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
+from jinja2.exceptions import SecurityError, UndefinedError
 
 from drill.engine.notifier import RenderedMessage
 from drill.plan.models import Messages, Plan, Scenario
-from drill.plan.templates import _ENV as _PLAN_SANDBOX  # the one sandbox for user templates
-from drill.plan.templates import TemplateProblem
+from drill.plan.templates import TemplateProblem, compile_template
 
 __all__ = ["MessageRenderer", "clock_time"]
 
@@ -37,11 +36,8 @@ def _compile(voice: str, sms: str, subject: str, body: str) -> Template:
     for source in (voice, sms, subject, body):
         if _SEPARATOR in source:
             raise TemplateProblem("a message template cannot contain a NUL character")
-        try:
-            _PLAN_SANDBOX.parse(source)
-        except TemplateSyntaxError as exc:
-            raise TemplateProblem(f"cannot render message: {exc}") from None
-    return _PLAN_SANDBOX.from_string(_SEPARATOR.join((voice, sms, subject, body)))
+        compile_template(source)  # a syntax error names the one text it is in
+    return compile_template(_SEPARATOR.join((voice, sms, subject, body)))
 
 
 class MessageRenderer:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from drill.plan.contact import display_number, is_mobile
 from drill.plan.findings import Finding, Severity
 from drill.plan.loader import Locator
-from drill.plan.models import Agency, ChannelKind, Metric, Plan, Target
+from drill.plan.models import Agency, ChannelKind, Level, Metric, Plan, Target
 from drill.plan.templates import TemplateProblem, render_template
 
 __all__ = ["lint_plan", "sms_segments"]
@@ -187,41 +187,70 @@ def _agencies(plan: Plan, loc: Locator) -> Iterator[Finding]:
 
 
 def _targets(plan: Plan, loc: Locator) -> Iterator[Finding]:
-    for target in plan.targets:
+    # A target is checked in each scenario that cites it, because a scenario that
+    # activates its trees one after another delays the later trees by the earlier ones.
+    contexts: list[tuple[Target, str | None, dict[str, float]]] = []
+    cited: set[str] = set()
+    for scenario in plan.scenarios:
+        offsets: dict[str, float] = {}
+        elapsed = 0.0
+        for tree_id in scenario.trees:
+            offsets[tree_id] = elapsed if scenario.activation == "sequential" else 0.0
+            elapsed += _worst_minutes(plan, plan.tree(tree_id).levels)
+        for target_id in scenario.targets:
+            cited.add(target_id)
+            contexts.append((plan.target(target_id), scenario.id, offsets))
+    contexts.extend((t, None, {}) for t in plan.targets if t.id not in cited)
+    reported: set[str] = set()
+    for target, scenario_id, offsets in contexts:
+        if target.id in reported:
+            continue
         for tree_id in _target_trees(plan, target):
-            tree = plan.tree(tree_id)
-            levels = tree.levels
-            if target.metric is Metric.LEVEL_COMPLETED:
-                stop = next(i for i, lv in enumerate(levels) if lv.id == target.level)
-                levels = levels[: stop + 1]
-            elif target.metric is Metric.ALL_SITES_REACHED:
-                last = [
-                    i
-                    for i, lv in enumerate(levels)
-                    if any(
-                        plan.site_of(m) and _is_centre(plan, plan.site_of(m)) for m in lv.members
-                    )
-                ]
-                if not last:
-                    continue
-                levels = levels[: last[-1] + 1]
-            # Worst case that still meets the target: every holder is silent, every first
-            # deputy answers at once. Sequential levels add up their members.
-            worst = 0.0
-            for level in levels:
-                per_member = level.ladder_minutes()
-                worst += per_member * (len(level.members) if level.mode == "sequential" else 1)
+            if scenario_id is not None and tree_id not in offsets:
+                continue
+            worst = offsets.get(tree_id, 0.0) + _worst_minutes(
+                plan, _measured_levels(plan, target, tree_id)
+            )
             if worst > target.within_minutes:
+                reported.add(target.id)
+                where = f" in scenario '{scenario_id}'" if scenario_id else ""
                 yield loc.finding(
                     "DK-W007",
                     _W,
-                    f"target '{target.id}' ({target.within_minutes:g} min) is missed whenever "
-                    f"holders do not answer: deputies of tree '{tree_id}' are reached only "
-                    f"after {worst:g} min",
+                    f"target '{target.id}' ({target.within_minutes:g} min) is missed{where} "
+                    f"whenever holders do not answer: deputies of tree '{tree_id}' are reached "
+                    f"only after {worst:g} min",
                     "target",
                     target.id,
-                    fix="shorten ack_timeout_minutes or retries, or revise the target",
+                    fix="shorten ack_timeout_minutes or retries, activate the scenario's trees "
+                    "in parallel (`activation: parallel`), or revise the target",
                 )
+                break
+
+
+def _measured_levels(plan: Plan, target: Target, tree_id: str) -> tuple[Level, ...]:
+    """The levels that must be reached for `target` on this tree."""
+    levels = plan.tree(tree_id).levels
+    if target.metric is Metric.LEVEL_COMPLETED:
+        stop = next(i for i, lv in enumerate(levels) if lv.id == target.level)
+        return levels[: stop + 1]
+    if target.metric is Metric.ALL_SITES_REACHED:
+        last = [
+            i
+            for i, lv in enumerate(levels)
+            if any(_is_centre(plan, plan.site_of(m)) for m in lv.members)
+        ]
+        return levels[: last[-1] + 1] if last else ()
+    return levels
+
+
+def _worst_minutes(plan: Plan, levels: tuple[Level, ...]) -> float:
+    """Every holder silent, every first deputy answering at once; levels run in order and
+    the members of a sequential level one after another."""
+    return sum(
+        level.ladder_minutes() * (len(level.members) if level.mode == "sequential" else 1)
+        for level in levels
+    )
 
 
 def _is_centre(plan: Plan, site_id: str | None) -> bool:

@@ -421,6 +421,9 @@ class Scenario(BaseModel):
     """What happens in it."""
     trees: tuple[Id, ...] = Field(min_length=1)
     """The trees to activate, in order."""
+    activation: Literal["sequential", "parallel"] = "sequential"
+    """sequential: a tree starts when the one before it has finished; parallel: all trees
+    start together (e.g. J-LIS and the prefecture are told while the centres are paged)."""
     messages: ScenarioMessages
     """What is sent to the people paged."""
     injects: tuple[Inject, ...] = ()

@@ -448,3 +448,31 @@ def test_missing_plan_file_says_what_a_plan_directory_is(tmp_path: Path) -> None
         load_plan(tmp_path)
     assert raised.value.findings[0].code == "DK-E016"
     assert "plan.yaml" in str(raised.value)
+
+
+def test_target_on_a_later_tree_counts_the_earlier_trees_when_activated_in_order(
+    tmp_path: Path,
+) -> None:
+    root = make_plan(
+        tmp_path,
+        "plan.yaml",
+        "targets:\n",
+        "targets:\n  - {id: police-11, name: 警察 11分, metric: level_completed, tree: external,"
+        " level: police, within_minutes: 11}\n",
+    )
+    scenario = root / "scenarios/theft.yaml"
+    text = scenario.read_text(encoding="utf-8").replace(
+        "targets: [centres-10]", "targets: [centres-10, police-11]"
+    )
+    scenario.write_text(text, encoding="utf-8")
+    sequential = [f for f in load_plan(root).findings if f.code == "DK-W007"]
+    assert len(sequential) == 1 and "police-11" in sequential[0].message
+    assert "after 13 min" in sequential[0].message  # internal tree 3 min + police ladder 10 min
+
+    scenario.write_text(
+        text.replace(
+            "trees: [internal, external]", "trees: [internal, external]\nactivation: parallel"
+        ),
+        encoding="utf-8",
+    )
+    assert [f for f in load_plan(root).findings if f.code == "DK-W007"] == []
