@@ -9,6 +9,7 @@ decides drill semantics; it only wires the parts together.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import getpass
 import os
@@ -17,6 +18,7 @@ import signal
 from collections.abc import Sequence
 from pathlib import Path
 
+from drill.ack.server import DrillRegistry
 from drill.engine import (
     DrillRunner,
     DrillState,
@@ -40,7 +42,6 @@ __all__ = [
     "RunOptions",
     "RunResult",
     "locate_scenario",
-    "open_store",
     "resume_drill",
     "run_scenario",
 ]
@@ -72,6 +73,10 @@ class RunOptions:
     """Report language; the plan's by default."""
     responses: ResponseModel | None = None
     """How simulated people answer; realistic defaults when None."""
+    drill_id: str | None = None
+    """A fixed drill id (the calendar derives one per occurrence); a new one when None."""
+    simulated_operator: bool | None = None
+    """A simulated duty officer completes playbook steps (default: when simulating)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,11 +115,6 @@ def locate_scenario(target: str | Path, plan_dir: Path | None = None) -> tuple[L
     return loaded, str(target)
 
 
-def open_store(db: str | None) -> EventStore:
-    """The event store as an async context manager (`async with open_store(db) as store`)."""
-    return EventStore.open(db)  # type: ignore[return-value]
-
-
 def _operator(name: str | None) -> str:
     if name:
         return name
@@ -122,6 +122,19 @@ def _operator(name: str | None) -> str:
         return getpass.getuser()
     except Exception:  # some containers have no login name
         return "operator"
+
+
+def _operator_for(options: RunOptions) -> SimulatedOperator | None:
+    wanted = options.simulate if options.simulated_operator is None else options.simulated_operator
+    return SimulatedOperator(seed=options.seed) if wanted else None
+
+
+def _registered(
+    registry: DrillRegistry | None, runner: DrillRunner
+) -> contextlib.AbstractContextManager[object]:
+    if registry is None:
+        return contextlib.nullcontext()
+    return registry.registered(runner.drill_id, runner)
 
 
 def _clock(options: RunOptions) -> Clock:
@@ -175,8 +188,13 @@ async def run_scenario(
     handlers: HandlerSet | None = None,
     notifiers: Sequence[Notifier] | None = None,
     store: EventStore | None = None,
+    registry: DrillRegistry | None = None,
 ) -> RunResult:
-    """Run one scenario to its end and write its report; returns the drill's final state."""
+    """Run one scenario to its end and write its report; returns the drill's final state.
+
+    With a `registry` (the ack server's), the drill is registered while it runs so that
+    webhooks and links reach it, and unregistered when it ends.
+    """
     if options.simulate and options.seed is None:
         # Record a seed even when none was asked for, so any run can be replayed exactly.
         options = dataclasses.replace(options, seed=secrets.randbelow(2**31))
@@ -194,10 +212,12 @@ async def run_scenario(
             seed=options.seed,
             operator=_operator(options.operator),
             simulated=options.simulate,
-            simulated_operator=SimulatedOperator(seed=options.seed) if options.simulate else None,
+            drill_id=options.drill_id,
+            simulated_operator=_operator_for(options),
         )
         try:
-            state = await runner.run()
+            with _registered(registry, runner):
+                state = await runner.run()
         finally:
             await asyncio.shield(runner.close())
         files = await _report(active, runner.drill_id, loaded, options)
@@ -215,6 +235,7 @@ async def resume_drill(
     handlers: HandlerSet | None = None,
     notifiers: Sequence[Notifier] | None = None,
     allow_plan_change: bool = False,
+    registry: DrillRegistry | None = None,
 ) -> RunResult:
     """Continue an interrupted drill from its stored events, to its end."""
     async with EventStore.open(options.db) as store:
@@ -248,7 +269,8 @@ async def resume_drill(
             allow_plan_change=allow_plan_change,
         )
         try:
-            state = await runner.run()
+            with _registered(registry, runner):
+                state = await runner.run()
         finally:
             await asyncio.shield(runner.close())
         files = await _report(store, drill_id, loaded, effective)
