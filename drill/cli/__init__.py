@@ -59,9 +59,9 @@ def _register() -> None:
     for command in [*plan_commands.COMMANDS, *schedule_commands.COMMANDS]:
         cli.add_command(command)
 
-    from drill.cli import demo_commands, run_commands
+    from drill.cli import config_commands, demo_commands, run_commands
 
-    for command in [*run_commands.COMMANDS, *demo_commands.COMMANDS]:
+    for command in [*run_commands.COMMANDS, *demo_commands.COMMANDS, *config_commands.COMMANDS]:
         cli.add_command(command)
 
     from drill.cli import report_commands
