@@ -18,7 +18,12 @@ import signal
 from collections.abc import Sequence
 from pathlib import Path
 
+from drill.ack.links import Links
 from drill.ack.server import DrillRegistry
+from drill.ack.service import AckService
+from drill.channels.email import build_email_notifier
+from drill.channels.twilio_account import build_twilio_notifiers
+from drill.config import Config, config_path
 from drill.engine import (
     DrillRunner,
     DrillState,
@@ -34,16 +39,18 @@ from drill.engine import (
 )
 from drill.engine.clock import Clock
 from drill.engine.events import DrillStarted
-from drill.errors import EngineError
-from drill.plan import LoadedPlan, PlanError, load_plan
+from drill.errors import ConfigError, EngineError
+from drill.plan import LoadedPlan, Plan, PlanError, load_plan
 from drill.store import EventStore
 
 __all__ = [
     "RunOptions",
     "RunResult",
     "locate_scenario",
+    "real_notifiers",
     "resume_drill",
     "run_scenario",
+    "run_with_real_channels",
 ]
 
 FAULT_KILL_AFTER = "DRILLKIT_FAULT_KILL_AFTER_EVENTS"
@@ -225,6 +232,51 @@ async def run_scenario(
     finally:
         if own_store:
             await active.close()
+
+
+def real_notifiers(config: Config, plan: Plan, links: Links) -> list[Notifier]:
+    """Voice and SMS (when Twilio is configured) and e-mail (when SMTP is configured).
+
+    Each builder refuses a sample plan with a real provider and a missing secret with a
+    clear error; with neither configured there is nothing to page with.
+    """
+    notifiers: list[Notifier] = []
+    if config.twilio.account_sid:
+        notifiers.extend(build_twilio_notifiers(config, plan, None, links=links).all)
+    if config.smtp.host:
+        notifiers.append(build_email_notifier(config, plan, links=links))
+    if not notifiers:
+        raise ConfigError(
+            "No channel is configured: set [twilio] account_sid and/or [smtp] host in "
+            f"{config_path()} (see `drillkit config show`), or run with --simulate."
+        )
+    return notifiers
+
+
+async def run_with_real_channels(
+    loaded: LoadedPlan,
+    scenario_id: str,
+    options: RunOptions,
+    config: Config,
+    *,
+    handlers: HandlerSet | None = None,
+) -> RunResult:
+    """Run through the configured providers, with the ack server (and reply poller) in
+    this process so that callbacks, links and replies reach the drill."""
+    service = AckService(config)
+    await service.start()
+    try:
+        notifiers = real_notifiers(config, loaded.plan, service.links)
+        return await run_scenario(
+            loaded,
+            scenario_id,
+            options,
+            handlers=handlers,
+            notifiers=notifiers,
+            registry=service.registry,
+        )
+    finally:
+        await service.stop()
 
 
 async def resume_drill(

@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from drill.cli.console import err, out, print_json
+from drill.config import load_config
 from drill.engine import DrillState, Event, HandlerSet
 from drill.engine.events import (
     Acknowledged,
@@ -30,7 +31,14 @@ from drill.engine.events import (
     StepDue,
 )
 from drill.errors import DrillError
-from drill.session import RunOptions, RunResult, locate_scenario, resume_drill, run_scenario
+from drill.session import (
+    RunOptions,
+    RunResult,
+    locate_scenario,
+    resume_drill,
+    run_scenario,
+    run_with_real_channels,
+)
 from drill.store import EventStore
 
 __all__ = ["COMMANDS", "ConsoleProgress", "print_result"]
@@ -147,6 +155,18 @@ def _handlers(quiet: bool) -> HandlerSet:
 )
 @click.option("--simulate", is_flag=True, help="Simulated people instead of real channels.")
 @click.option(
+    "--incident",
+    is_flag=True,
+    help="A REAL incident: messages will NOT say 訓練/drill. Needs --confirm.",
+)
+@click.option(
+    "--confirm",
+    "confirmation",
+    default=None,
+    metavar="ORGANISATION",
+    help="With --incident: the organisation's name, exactly as in plan.yaml.",
+)
+@click.option(
     "--speed",
     type=float,
     default=None,
@@ -163,6 +183,8 @@ def run(
     scenario: str,
     plan_dir: Path | None,
     simulate: bool,
+    incident: bool,
+    confirmation: str | None,
     speed: float | None,
     seed: int | None,
     operator: str | None,
@@ -175,29 +197,58 @@ def run(
     """Run SCENARIO (scenarios/<id>.yaml, or an id of the sample plan) as a drill.
 
     With --simulate, simulated people answer in virtual time: a 50-minute drill takes
-    well under a second. Real channels: `drillkit demo` runs them against the local
+    seconds. Without it, the configured providers page real people (`drillkit doctor`
+    checks them first); `drillkit demo` runs the same path against the local
     sandbox.
     """
-    if not simulate:
-        raise DrillError(
-            "Only simulated drills run from `drillkit run` so far: add --simulate, or use "
-            "`drillkit demo` for the real channels against the local sandbox.",
-            title="Real channels",
-        )
     loaded, scenario_id = locate_scenario(scenario, plan_dir)
+    mode = "drill"
+    if incident:
+        _confirm_incident(loaded.plan.info.organisation.ja, confirmation, simulate)
+        mode = "incident"
     options = RunOptions(
-        simulate=True,
+        simulate=simulate,
         speed=speed,
         seed=seed,
         operator=operator,
         db=db,
         report=not no_report,
         lang=lang,
+        mode=mode,
     )
-    result = asyncio.run(
-        run_scenario(loaded, scenario_id, options, handlers=_handlers(quiet or as_json))
-    )
+    handlers = _handlers(quiet or as_json)
+    if simulate:
+        result = asyncio.run(run_scenario(loaded, scenario_id, options, handlers=handlers))
+    else:
+        config = load_config()
+        result = asyncio.run(
+            run_with_real_channels(loaded, scenario_id, options, config, handlers=handlers)
+        )
     print_result(result, as_json)
+
+
+def _confirm_incident(organisation: str, confirmation: str | None, simulate: bool) -> None:
+    """A real incident is chosen explicitly and confirmed by typing the organisation."""
+    warning = (
+        "REAL INCIDENT / 実災害モード: real people will be called, texted and e-mailed, and "
+        "the messages will NOT say 【訓練】 or [DRILL]."
+    )
+    if simulate:
+        return  # nobody is paged; the incident playbook is rehearsed with simulated people
+    if confirmation is None and sys.stdin.isatty():
+        err.print(f"[bold red]{warning}[/]")
+        confirmation = click.prompt(
+            f"Type the organisation name ({organisation}) to confirm",
+            default="",
+            show_default=False,
+            err=True,
+        )
+    if confirmation != organisation:
+        raise DrillError(
+            f"{warning}\nNot confirmed: pass --confirm '{organisation}' (exactly as in plan.yaml) "
+            "to start it, or leave out --incident to run a drill.",
+            title="Real incident not confirmed",
+        )
 
 
 @click.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from drill.cli import cli
@@ -75,10 +76,59 @@ def test_unknown_scenario_suggests_the_nearest(tmp_path: Path) -> None:
     assert "did you mean 'stolen-terminal'?" in err
 
 
-def test_real_channels_from_run_are_refused_with_a_way_forward(tmp_path: Path) -> None:
+def test_real_channels_without_configuration_say_what_to_set(tmp_path: Path) -> None:
     code, _, err = invoke("run", "annual-roll-call", "--db", str(tmp_path / "e.db"))
     assert code == 2
-    assert "--simulate" in err and "drillkit demo" in err
+    assert "No channel is configured" in err and "--simulate" in err
+
+
+def test_sample_plan_is_refused_by_a_real_provider(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[twilio]\naccount_sid = "AC0123"\nfrom_number = "+81501234567"\n'
+        '[smtp]\nhost = "smtp.city.example.lg.jp"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("DRILLKIT_CONFIG", str(config))
+    monkeypatch.setenv("DRILLKIT_TWILIO_AUTH_TOKEN", "not-a-real-token")
+    code, _, err = invoke("run", "annual-roll-call", "--db", str(tmp_path / "e.db"))
+    assert code == 2
+    assert "Sample plan" in err or "sample plan" in err
+    assert "not-a-real-token" not in err
+
+
+def test_a_real_incident_needs_the_organisation_typed(tmp_path: Path) -> None:
+    db = str(tmp_path / "e.db")
+    code, _, err = invoke("run", "stolen-terminal", "--incident", "--db", db)
+    assert code == 2
+    assert "will NOT say 【訓練】" in err and "--confirm 'サンプル市'" in err
+    code, _, err = invoke(
+        "run", "stolen-terminal", "--incident", "--confirm", "サンプル", "--db", db
+    )
+    assert code == 2 and "Not confirmed" in err
+    # Nothing was started either time.
+    code, out, _ = invoke("drills", "--db", db, "--json")
+    assert json.loads(out) == []
+
+
+def test_an_incident_playbook_can_be_rehearsed_with_simulated_people(tmp_path: Path) -> None:
+    code, out, err = invoke(
+        "run",
+        "stolen-terminal",
+        "--incident",
+        "--simulate",
+        "--seed",
+        "2",
+        "--no-report",
+        "--json",
+        "--db",
+        str(tmp_path / "e.db"),
+    )
+    assert code == 0, err
+    code, out, _ = invoke("drills", "--db", str(tmp_path / "e.db"), "--json")
+    assert json.loads(out)[0]["mode"] == "incident"
 
 
 def test_resume_of_an_unknown_drill_is_a_clear_error(tmp_path: Path) -> None:
