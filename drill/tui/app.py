@@ -120,6 +120,7 @@ class DrillApp(App[None]):
         seed: int = 0,
         drill_ids: Callable[[], str] | None = None,
         offer_resume: bool = True,
+        reports: bool = True,
     ) -> None:
         super().__init__()
         if language is not None:
@@ -135,6 +136,8 @@ class DrillApp(App[None]):
         self.seed = seed
         self.drill_ids = drill_ids
         self.offer_resume = offer_resume
+        self.reports = reports
+        """Write each run's report when it ends."""
         self.live_run: LiveRun | None = None
         self.report_pending = False
         self.errors: list[BaseException] = []
@@ -216,7 +219,7 @@ class DrillApp(App[None]):
         screen = self.screen
         if isinstance(screen, DrillScreen):
             await screen.recompose()
-            screen.refilled()
+            screen.fill()
             screen.refresh_bindings()
         self.notify(t("app.language_now"))
 
@@ -501,7 +504,7 @@ class DrillApp(App[None]):
 
     def _run_ended(self, run: LiveRun) -> None:
         self.records.forget(run.drill_id)
-        if run.report_path is None and not self.report_pending:
+        if self.reports and run.report_path is None and not self.report_pending:
             self.write_report(run.drill_id, run)
 
     @work(group="report", exit_on_error=False)

@@ -63,6 +63,7 @@ def make_app(
     offer_resume: bool = False,
     language: str = "ja",
     store: bool = False,
+    reports: bool = False,
 ) -> DrillApp:
     """A console in virtual time, with a fixed operator and drill ids.
 
@@ -81,6 +82,7 @@ def make_app(
         drill_ids=lambda: f"20260131-1000-t{next(counter):03d}",
         offer_resume=offer_resume,
         store_url=None if store else "memory:",
+        reports=reports,
     )
 
 

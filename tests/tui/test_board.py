@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.widgets import Button, Input, Select, Static
+from textual.widgets import Button, Digits, Input, Select, Static
 
 from drill.engine.state import ContactStatus, DrillStatus, StepStatus
 from drill.tui.app import DrillApp
@@ -13,17 +13,12 @@ from tests.tui.conftest import advance, make_app, start_drill, wait_for
 ROLL_CALL = 1  # the annual roll-call drill is the second scenario
 
 
-def _row_text(app: DrillApp, index: int) -> str:
-    table = app.screen.query_one("#contact-table", ContactTable)
-    return table.model.cells(table.rows[index]).state
-
-
 def _rendered(app: DrillApp) -> str:
     table = app.screen.query_one("#contact-table", ContactTable)
     return "\n".join(table.render_line(y).text for y in range(table.size.height))
 
 
-async def test_a_simulated_drill_in_virtual_time_changes_the_rows() -> None:
+async def test_rows_change_live_escalate_and_take_a_manual_acknowledgement() -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await start_drill(pilot, ROLL_CALL)
@@ -34,46 +29,11 @@ async def test_a_simulated_drill_in_virtual_time_changes_the_rows() -> None:
         assert "前段待ち" in first  # later levels wait for the first
         assert "呼出し中" in first or "着信中" in first  # the first level is being paged
 
-        await advance(pilot, 0.5)
-        assert "着信中" in _rendered(app)
-        await advance(pilot, 12)
-        shown = _rendered(app)
-        assert "応答" in shown and "電話" in shown
-        statuses = {run.model.status(key) for key in run.model.rows}
-        assert ContactStatus.ACKNOWLEDGED in statuses
-        digits = app.screen.query_one("#board-elapsed")
-        assert str(digits.value) == "12:00"
-        status = str(app.screen.query_one("#board-status", Static).render())
-        assert "訓練" in status and "模擬" in status and "緊急時連絡網 年次訓練" in status
-        assert app.errors == []
-
-
-async def test_rows_show_escalation_to_a_deputy_and_failures_with_a_reason() -> None:
-    app = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await start_drill(pilot, ROLL_CALL)
-        await advance(pilot, 60)
-        run = app.live_run
-        assert run is not None
-        escalated = [c for c in run.state.contacts.values() if c.escalations]
-        assert escalated, "seed 7 has someone escalate to a deputy"
-        key = (escalated[0].tree, escalated[0].level, escalated[0].member)
-        cells = run.model.cells(key)
-        assert cells.name.startswith("↪") or cells.state == "代理者へ"
-        lines = [line.text for line in map(run.model.log_line, run.events) if line is not None]
-        assert any(text.startswith("代理者へ:") for text in lines)
-
-
-async def test_manual_acknowledgement_records_who_by_whom_and_when() -> None:
-    app = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await start_drill(pilot, ROLL_CALL)
-        run = app.live_run
-        assert run is not None
+        # A relayed call for a centre's security officer, still waiting: who, by whom, when.
         table = app.screen.query_one("#contact-table", ContactTable)
-        await pilot.press("down", "down", "down")  # a centre's security officer, still waiting
+        await pilot.press("down", "down", "down")
         key = table.current
-        assert key is not None and run.model.status(key) is not ContactStatus.ACKNOWLEDGED
+        assert key is not None and run.model.status(key) is ContactStatus.WAITING
         await pilot.press("a")
         await pilot.pause()
         dialog = app.screen
@@ -94,13 +54,47 @@ async def test_manual_acknowledgement_records_who_by_whom_and_when() -> None:
         assert contact.acknowledged_source == "manual"
         assert contact.entered_by == "当直 太郎"
         assert run.model.local_time(contact.acknowledged_at) == "10:00:00"
-        app.screen.flush(force=True)  # type: ignore[attr-defined]
-        await pilot.pause()
         assert "手動(当直 太郎)" in run.model.cells(key).detail
 
+        # Virtual time: rows ring, then acknowledge with time and channel.
+        await advance(pilot, 0.5)
+        assert "着信中" in _rendered(app)
+        await advance(pilot, 12)
+        shown = _rendered(app)
+        assert "応答" in shown and "電話" in shown
+        assert str(app.screen.query_one("#board-elapsed", Digits).value) == "12:00"
+        status = str(app.screen.query_one("#board-status", Static).render())
+        assert "訓練" in status and "模擬" in status and "緊急時連絡網 年次訓練" in status
 
-async def test_complete_a_step_add_a_note_pause_and_resume() -> None:
-    app = make_app()
+        # A board handler that fails shows one error; the engine and the record go on.
+        def broken() -> None:
+            raise RuntimeError("a screen bug")
+
+        run.listeners.append(broken)
+        before = len(run.events)
+        await advance(pilot, 25)
+        assert any(isinstance(e, RuntimeError) for e in app.errors)
+        assert len(run.events) > before + 5
+        assert "予期しないエラー" in str(app.screen.query_one(".dialog-text", Static).render())
+        run.listeners.remove(broken)
+        await pilot.press("escape")
+
+        # Someone did not answer: the row moves to the deputy and the log says so.
+        await advance(pilot, 60)
+        escalated = [c for c in run.state.contacts.values() if c.escalations]
+        assert escalated, "seed 7 has someone escalate to a deputy"
+        esc = escalated[0]
+        cells = run.model.cells((esc.tree, esc.level, esc.member))
+        assert cells.name.startswith("↪") or cells.state == "代理者へ"
+        lines = [line.text for line in map(run.model.log_line, run.events) if line is not None]
+        assert any(text.startswith("代理者へ:") for text in lines)
+
+        await advance(pilot, 90)
+        assert run.state.status is DrillStatus.COMPLETED
+
+
+async def test_steps_notes_pause_and_an_abort_that_ends_with_the_summary_and_report() -> None:
+    app = make_app(reports=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await start_drill(pilot, ROLL_CALL)
         run = app.live_run
@@ -127,15 +121,8 @@ async def test_complete_a_step_add_a_note_pause_and_resume() -> None:
         assert run.status == "paused"
         await pilot.press("p")
         await wait_for(pilot, lambda: run.state.status is DrillStatus.RUNNING)
-        assert app.errors == []
 
-
-async def test_abort_needs_a_reason_and_the_button_then_shows_the_summary() -> None:
-    app = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await start_drill(pilot, ROLL_CALL)
-        run = app.live_run
-        assert run is not None
+        # Abort needs a reason and the button; then the summary and the report.
         await advance(pilot, 3)
         await pilot.press("x")
         await pilot.pause()
@@ -158,25 +145,3 @@ async def test_abort_needs_a_reason_and_the_button_then_shows_the_summary() -> N
         assert "中止" in summary and "連絡対象" in summary
         await wait_for(pilot, lambda: run.report_path is not None)
         assert run.report_path is not None and run.report_path.endswith("report.html")
-
-
-async def test_a_failing_board_handler_shows_an_error_and_the_drill_goes_on() -> None:
-    app = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await start_drill(pilot, ROLL_CALL)
-        run = app.live_run
-        assert run is not None
-
-        def broken() -> None:
-            raise RuntimeError("a screen bug")
-
-        run.listeners.append(broken)
-        before = len(run.events)
-        await advance(pilot, 5)
-        assert any(isinstance(e, RuntimeError) for e in app.errors)
-        assert len(run.events) > before + 5  # the engine and the store kept going
-        assert "予期しないエラー" in str(app.screen.query_one(".dialog-text", Static).render())
-        run.listeners.remove(broken)
-        await pilot.press("escape")
-        await advance(pilot, 60)
-        assert run.state.status is DrillStatus.COMPLETED

@@ -58,13 +58,15 @@ async def test_a_plan_with_errors_opens_on_the_errors_with_their_fixes(tmp_path:
         assert app.errors == []
 
 
-async def test_contact_trees_show_levels_roles_holders_deputies_and_channels() -> None:
+async def test_contacts_tree_masking_search_and_a_persons_detail() -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         await pilot.press("2")
         await pilot.pause()
         tree = app.screen.query_one("#contacts-tree", Tree)
+
+        # Each tree: levels, sites, roles, holders and deputies, channels.
         trees = [str(node.label) for node in tree.root.children]
         assert trees == ["庁内緊急時連絡網 (庁内)", "庁外の関係機関との緊急連絡網 (庁外)"]
         levels = [str(node.label) for node in tree.root.children[0].children]
@@ -74,26 +76,11 @@ async def test_contact_trees_show_levels_roles_holders_deputies_and_channels() -
         assert "担当 山田 太郎 (やまだ たろう)" in labels
         assert "代理1 佐藤 花子 (さとう はなこ)" in labels
         assert "代理2 Kevin Lee (ケビン リー)" in labels
-        assert "電話 095-***-**01 (庁舎)" in labels
         assert "サンプル警察署 [関係機関]" in labels
 
-
-def _labels(node: object) -> list[str]:
-    out: list[str] = []
-    for child in getattr(node, "children", []):
-        out.append(str(child.label))
-        out.extend(_labels(child))
-    return out
-
-
-async def test_numbers_stay_masked_until_revealed() -> None:
-    app = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
-        await pilot.press("2")
-        await pilot.pause()
-        tree = app.screen.query_one("#contacts-tree", Tree)
-        assert "電話 095-000-1101 (庁舎)" not in _labels(tree.root)
+        # Numbers are masked until `n`, and masked again by a second `n`.
+        assert "電話 095-***-**01 (庁舎)" in labels
+        assert "電話 095-000-1101 (庁舎)" not in labels
         await pilot.press("n")
         await pilot.pause()
         labels = _labels(tree.root)
@@ -104,15 +91,8 @@ async def test_numbers_stay_masked_until_revealed() -> None:
         await pilot.pause()
         assert "電話 095-***-**01 (庁舎)" in _labels(tree.root)
 
-
-async def test_search_finds_people_by_name_kana_role_or_site() -> None:
-    app = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
-        await pilot.press("2")
-        await pilot.pause()
+        # Search by name in kana or katakana, by site, by role.
         await pilot.press("slash")
-        tree = app.screen.query_one("#contacts-tree", Tree)
 
         async def search(text: str) -> list[str]:
             await pilot.press("ctrl+a", "ctrl+k")  # empty the box
@@ -131,24 +111,27 @@ async def test_search_finds_people_by_name_kana_role_or_site() -> None:
         assert any("Kevin Lee" in label for label in found)
         await search("zzz")
         assert "該当なし" in _text(app, "#contacts-status")
-        await pilot.press("escape")
-        await pilot.pause(0.3)
-        assert "山田 太郎" in " ".join(_labels(tree.root))
 
-
-async def test_selecting_a_person_shows_all_channels_and_roles() -> None:
-    app = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
-        await pilot.press("2")
-        await pilot.pause()
-        await pilot.press("slash", *"わたなべ", "enter")
+        # Enter picks the first match and shows the person's details.
+        await search("わたなべ")
+        await pilot.press("enter")
         await pilot.pause()
         detail = _text(app, "#person-detail")
         assert "渡辺 健二" in detail
         assert "連絡手段" in detail and "電話 095-***-**" in detail
         assert "担当する役割" in detail and "システム管理者" in detail
         assert "庁内緊急時連絡網" in detail
+        await pilot.press("slash", "escape")
+        await pilot.pause(0.3)
+        assert "山田 太郎" in " ".join(_labels(tree.root))
+
+
+def _labels(node: object) -> list[str]:
+    out: list[str] = []
+    for child in getattr(node, "children", []):
+        out.append(str(child.label))
+        out.extend(_labels(child))
+    return out
 
 
 async def test_scenarios_list_kind_injects_playbook_and_targets() -> None:

@@ -140,12 +140,16 @@ class DrillScreen(Screen[None]):
     def compose_body(self) -> Iterable[Widget]:
         return ()
 
-    def refilled(self) -> None:
-        """Called after the screen was recomposed (for a new language)."""
+    def on_mount(self) -> None:
+        self.fill()
+
+    def fill(self) -> None:
+        """Fill the composed widgets (after mounting, and after each recompose)."""
 
     async def on_screen_resume(self) -> None:
         if self._language != language():
             await self.recompose()
+            self.fill()
         self.refresh_bindings()
 
     @on(NavBar.Selected)

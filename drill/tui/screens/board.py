@@ -130,24 +130,20 @@ class BoardScreen(DrillScreen):
                         yield EventLog(id="event-log")
 
     def on_mount(self) -> None:
-        self._fill()
         self.set_interval(0.1, self.flush)
 
     async def on_screen_resume(self) -> None:
         if self._run is not self.live or self.wide != self._wide_enough():
             await self.recompose()
-            self._fill()
+            self.fill()
         await super().on_screen_resume()
 
     async def on_resize(self) -> None:
         if self._run is not None and self.wide != self._wide_enough():
             await self.recompose()
-            self._fill()
+            self.fill()
 
-    def refilled(self) -> None:
-        self._fill()
-
-    def _fill(self) -> None:
+    def fill(self) -> None:
         """Fill every pane from the state (the feed's backlog is already in it)."""
         run = self._run
         if run is None or self._model is None:

@@ -77,7 +77,7 @@ class ContactsScreen(DrillScreen):
             with VerticalScroll(id="contacts-detail", classes="pane"):
                 yield Static(t("contacts.pick"), id="person-detail")
 
-    def on_mount(self) -> None:
+    def fill(self) -> None:
         if self.directory is None:
             return
         self.query_one("#contacts-left").border_title = t("contacts.title")

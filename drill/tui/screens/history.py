@@ -57,7 +57,7 @@ class HistoryScreen(DrillScreen):
                 yield Static(t("history.pick"), id="history-summary", classes="pane")
                 yield RichLog(id="history-log", classes="pane", wrap=False, markup=False)
 
-    def on_mount(self) -> None:
+    def fill(self) -> None:
         self.query_one("#history-left").border_title = t("history.title")
         self.query_one("#history-summary").border_title = t("history.summary")
         self.query_one("#history-log").border_title = t("history.timeline")

@@ -98,7 +98,7 @@ class PlanScreen(DrillScreen):
                 yield Static(self._findings_head(), id="plan-findings-head")
                 yield Static(self._findings(), id="plan-findings-list")
 
-    def on_mount(self) -> None:
+    def fill(self) -> None:
         self.query_one("#plan-findings").border_title = t("plan.findings")
         if self.drill_app.loaded is not None:
             self.query_one("#plan-info").border_title = t("plan.title")

@@ -96,7 +96,7 @@ class ScenariosScreen(DrillScreen):
             with VerticalScroll(id="scenario-detail", classes="pane"):
                 yield Static("", id="scenario-text")
 
-    def on_mount(self) -> None:
+    def fill(self) -> None:
         loaded = self.drill_app.loaded
         if loaded is None:
             return
