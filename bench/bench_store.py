@@ -3,7 +3,10 @@
     .venv/bin/python bench/bench_store.py [--events N]
 
 Prints figures; asserts nothing. Uses a fresh SQLite file in a temporary folder (on the
-same disk as the system temp dir, which is what fsync cost depends on).
+same disk as the system temp dir, which is what fsync cost depends on). The first line is
+the floor for a durable append: plain `sqlite3` doing BEGIN IMMEDIATE / INSERT / COMMIT
+with the store's settings. The load average is printed before and after, since on a
+shared machine the figures swing with it.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import argparse
 import asyncio
 import dataclasses
 import datetime as dt
+import os
+import sqlite3
 import tempfile
 import time
 from pathlib import Path
@@ -53,13 +58,53 @@ def _rate(label: str, count: int, seconds: float) -> None:
     )
 
 
+def _load() -> str:
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:  # not available on this platform
+        return "load average unknown"
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} CPUs)"
+
+
+def _raw_sqlite(path: Path, count: int) -> None:
+    """The floor: durable single-row transactions with plain sqlite3, same settings."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        for pragma in ("journal_mode = WAL", "synchronous = FULL"):
+            connection.execute(f"PRAGMA {pragma}")
+        connection.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)")
+        payload = "x" * 300
+        started = time.perf_counter()
+        for _ in range(count):
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute("INSERT INTO t (payload) VALUES (?)", (payload,))
+            connection.execute("COMMIT")
+        _rate("raw sqlite3 commit, one at a time (floor)", count, time.perf_counter() - started)
+    finally:
+        connection.close()
+
+
+async def _tasks_one_at_a_time(store: EventStore, tasks: int, each: int) -> None:
+    """Several tasks, each awaiting its appends one by one (drills running side by side)."""
+
+    async def run(t: int) -> None:
+        for n in range(each):
+            await store.append(f"task-{t % 4}", _make(n))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(run(t) for t in range(tasks)))
+    _rate(f"append, {tasks} tasks each one at a time", tasks * each, time.perf_counter() - started)
+
+
 async def main(events: int) -> None:
+    print(_load())
     with tempfile.TemporaryDirectory(prefix="drillkit-bench-") as tmp:
         path = Path(tmp) / "events.db"
+        single = max(200, events // 10)
+        _raw_sqlite(Path(tmp) / "raw.db", single)
         async with EventStore.open(path) as store:
             print(f"store: {store.where}  settings: {await store.settings()}")
 
-            single = max(200, events // 10)
             started = time.perf_counter()
             for n in range(single):
                 await store.append("one-at-a-time", _make(n))
@@ -80,6 +125,7 @@ async def main(events: int) -> None:
             _rate(
                 "append, all callers at once (group commit)", single, time.perf_counter() - started
             )
+            await _tasks_one_at_a_time(store, 20, max(10, single // 20))
 
             for size in (10, 100, 1000):
                 batches = max(1, events // size)
@@ -110,6 +156,7 @@ async def main(events: int) -> None:
                 f"{'drills()':<44} {len(listed):>7} drills in {time.perf_counter() - started:6.3f} s"
             )
         print(f"file size: {path.stat().st_size / 1e6:.1f} MB")
+    print(_load())
 
 
 if __name__ == "__main__":

@@ -5,7 +5,11 @@ from this module: its default transactions already behave, and a drill's chain i
 serialised there by locking the drill's row (`SELECT … FOR UPDATE`, which SQLAlchemy
 leaves out on SQLite).
 
-SQLite, on every new connection:
+SQLite writes run on a dedicated synchronous engine (`write_engine`: the standard `sqlite3`
+driver, one connection, used by one thread), so a whole write transaction is one hand-off
+from the event loop instead of one per statement through aiosqlite; reads stay async.
+
+SQLite, on every new connection (both engines):
 
 - `journal_mode=WAL`: readers (the TUI, a report) never block the writer, and a commit
   is one append to the log.
@@ -28,13 +32,22 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import ConnectionPoolEntry
 
-__all__ = ["WRITE", "is_locked", "lock_for_migration", "prepare_engine", "sqlite_settings"]
+from drill.store.location import sqlite_path
+
+__all__ = [
+    "WRITE",
+    "is_locked",
+    "lock_for_migration",
+    "prepare_engine",
+    "sqlite_settings",
+    "write_engine",
+]
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +55,10 @@ WRITE = "drillkit_write"
 """Execution option marking an engine (or connection) whose transactions write."""
 
 
-def prepare_engine(engine: AsyncEngine, *, busy_timeout: float) -> None:
+def prepare_engine(engine: AsyncEngine | Engine, *, busy_timeout: float) -> None:
     """Install the per-connection settings and transaction handling for this dialect."""
+    if isinstance(engine, AsyncEngine):
+        engine = engine.sync_engine
     if engine.dialect.name != "sqlite":
         return
     busy_ms = max(0, int(busy_timeout * 1000))
@@ -70,8 +85,71 @@ def prepare_engine(engine: AsyncEngine, *, busy_timeout: float) -> None:
         write = conn.get_execution_options().get(WRITE, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
-    event.listen(engine.sync_engine, "connect", on_connect)
-    event.listen(engine.sync_engine, "begin", on_begin)
+    event.listen(engine, "connect", on_connect)
+    event.listen(engine, "begin", on_begin)
+
+
+def write_engine(url: str, *, busy_timeout: float, observed: AsyncEngine) -> Engine | None:
+    """A synchronous engine for the writes to a SQLite file; None for other databases.
+
+    Same file, settings and `BEGIN IMMEDIATE` as `observed` (the store's async engine),
+    through the standard `sqlite3` driver with a single connection. The caller runs it on
+    one thread only (`check_same_thread` is off so that the pool may close it from
+    elsewhere at exit). Cursor events are passed on to `observed`, so whoever watches the
+    store's SQL there (a diagnostic, a test counting transactions) also sees the writes.
+
+    Other databases (and in-memory SQLite, which a second engine would not share) write
+    through the async engine instead.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or sqlite_path(url) is None:
+        return None
+    engine = create_engine(
+        parsed.set(drivername="sqlite+pysqlite"),
+        pool_size=1,
+        max_overflow=0,
+        connect_args={"check_same_thread": False},
+        execution_options={WRITE: True},
+    )
+    prepare_engine(engine, busy_timeout=busy_timeout)
+    _forward_cursor_events(engine, observed.sync_engine)
+    return engine
+
+
+def _forward_cursor_events(source: Engine, target: Engine) -> None:
+    """Run `target`'s before/after_cursor_execute listeners for `source`'s statements too.
+
+    Looked up at each statement, so listeners added to `target` later are included.
+    """
+
+    def before(
+        conn: Connection,
+        cursor: Any,
+        statement: str,
+        parameters: Any,
+        context: Any,
+        executemany: bool,
+    ) -> tuple[str, Any]:
+        for listener in target.dispatch.before_cursor_execute:
+            statement, parameters = listener(
+                conn, cursor, statement, parameters, context, executemany
+            )
+        return statement, parameters
+
+    def after(
+        conn: Connection,
+        cursor: Any,
+        statement: str,
+        parameters: Any,
+        context: Any,
+        executemany: bool,
+    ) -> None:
+        target.dispatch.after_cursor_execute(
+            conn, cursor, statement, parameters, context, executemany
+        )
+
+    event.listen(source, "before_cursor_execute", before, retval=True)
+    event.listen(source, "after_cursor_execute", after)
 
 
 def lock_for_migration(connection: Connection) -> None:

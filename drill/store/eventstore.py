@@ -7,6 +7,12 @@ TUI, and the ack server can answer a webhook, knowing the event survives a crash
 - Within one store, a single writer task does all the writing, so each drill's `seq` is
   gapless; appends that arrive while it is busy are committed together next (group
   commit), and each caller is answered only when its own events are committed.
+- Each such group is one write transaction run in one go, as synchronous SQLAlchemy
+  Core: for a SQLite file on the store's own writer thread and engine (see
+  `dialect.write_engine`), elsewhere through the async driver's `run_sync`. Every hand-
+  off between the event loop and a thread can cost a millisecond or two on a busy
+  machine; one per transaction, rather than one per statement and cursor, keeps an
+  awaited append close to the cost of the disk flush itself.
 - Across processes (the ack server beside the runner) each append is one write
   transaction that reads the chain's head and inserts after it; SQLite's
   `BEGIN IMMEDIATE` (see `dialect`) or, on PostgreSQL, a lock on the drill's row makes
@@ -23,16 +29,19 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import functools
 import json
 import logging
 import os
-from collections.abc import Callable, Coroutine, Generator, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Generator, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import Row, and_, func, insert, select
+from sqlalchemy import Row, and_, bindparam, func, insert, select
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from drill.engine.events import EVENT_TYPES, Event, from_record, to_record
 from drill.engine.sink import Appended, StoredEvent
@@ -62,6 +71,7 @@ _KEY_CHUNK = 500
 """Keys looked up per query: well under every database's bound-parameter limit."""
 
 Clock = Callable[[], dt.datetime]
+_T = TypeVar("_T")
 
 
 class _Prepared(NamedTuple):
@@ -84,6 +94,56 @@ class _Request:
     future: asyncio.Future[list[Appended]]
 
 
+# The writer's statements, built once: building a SQLAlchemy statement costs more than
+# running it on SQLite, and an append runs a few of them.
+
+
+def _head(column: Any) -> Any:
+    return (
+        select(column)
+        .where(events.c.drill_id == bindparam("drill_id"))
+        .order_by(events.c.seq.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+_HEAD_COLUMNS = (
+    drills.c.drill_id,
+    _head(events.c.seq).label("seq"),
+    _head(events.c.hash).label("hash"),
+)
+_HEAD = (
+    select(*_HEAD_COLUMNS)
+    .where(drills.c.drill_id == bindparam("drill_id"))
+    .with_for_update(of=drills)
+)
+"""The drill (None if new) and its chain's head (seq and hash None if it has no events)."""
+_HEAD_AND_KEY = (
+    select(
+        *_HEAD_COLUMNS,
+        select(events.c.seq)
+        .where(
+            events.c.drill_id == bindparam("drill_id"),
+            events.c.key == bindparam("key"),
+            events.c.duplicate_of.is_(None),
+        )
+        .scalar_subquery()
+        .label("original"),
+    )
+    .where(drills.c.drill_id == bindparam("drill_id"))
+    .with_for_update(of=drills)
+)
+"""`_HEAD` and the seq of the original event with `key`, if any."""
+_ORIGINALS = select(events.c.key, events.c.seq).where(
+    events.c.drill_id == bindparam("drill_id"),
+    events.c.key.in_(bindparam("keys", expanding=True)),
+    events.c.duplicate_of.is_(None),
+)
+_NEW_DRILL = insert(drills)
+_NEW_EVENTS = insert(events)
+
+
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -96,11 +156,27 @@ class EventStore:
     """
 
     def __init__(
-        self, engine: AsyncEngine, url: str, *, lock_timeout: float, clock: Clock = _utc_now
+        self,
+        engine: AsyncEngine,
+        url: str,
+        *,
+        lock_timeout: float,
+        clock: Clock = _utc_now,
+        sync_writer: Engine | None = None,
     ) -> None:
-        """Use `EventStore.open`: it also migrates the schema and checks the database."""
+        """Use `EventStore.open`: it also migrates the schema and checks the database.
+
+        `sync_writer`, if given, does all the writing on a thread of its own (see
+        `dialect.write_engine`); otherwise the writes go through `engine`.
+        """
         self._engine = engine
         self._writer = engine.execution_options(**{dialect.WRITE: True})
+        self._sync_writer = sync_writer
+        self._thread = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="drillkit-store-writer")
+            if sync_writer is not None
+            else None
+        )
         self._url = url
         self._where = describe(url)
         self._lock_timeout = lock_timeout
@@ -145,15 +221,17 @@ class EventStore:
                 ) from exc
         try:
             engine = create_async_engine(resolved)
+            dialect.prepare_engine(engine, busy_timeout=lock_timeout)
+            sync_writer = dialect.write_engine(resolved, busy_timeout=lock_timeout, observed=engine)
         except (SQLAlchemyError, ImportError) as exc:
             raise StoreError(f"Cannot use the database {where}: {exc}") from exc
-        dialect.prepare_engine(engine, busy_timeout=lock_timeout)
-        store = cls(engine, resolved, lock_timeout=lock_timeout, clock=clock)
+        store = cls(
+            engine, resolved, lock_timeout=lock_timeout, clock=clock, sync_writer=sync_writer
+        )
         try:
-            async with store._writer.begin() as conn:
-                await conn.run_sync(migrate.upgrade, where)
+            await store._in_writer(functools.partial(_migrate, where=where))
         except BaseException as exc:
-            await engine.dispose()
+            await store._release()
             if isinstance(exc, SQLAlchemyError | OSError):
                 raise store._failure("open", exc) from exc
             raise
@@ -166,7 +244,21 @@ class EventStore:
         self._closed = True
         if self._writing is not None:
             await asyncio.wait([self._writing])
-        await self._engine.dispose()
+        await self._release()
+
+    async def _release(self) -> None:
+        """Close the connections and stop the writer thread (after its queued work)."""
+        try:
+            await self._engine.dispose()
+        finally:
+            if self._thread is not None and self._sync_writer is not None:
+                try:
+                    await asyncio.get_running_loop().run_in_executor(
+                        self._thread, self._sync_writer.dispose
+                    )
+                finally:
+                    # Never blocks the loop: the thread exits once it is idle.
+                    self._thread.shutdown(wait=False)
 
     async def __aenter__(self) -> EventStore:
         return self
@@ -191,7 +283,11 @@ class EventStore:
 
     @property
     def engine(self) -> AsyncEngine:
-        """The underlying engine, for diagnostics and tests. Never write through it."""
+        """The underlying engine, for diagnostics and tests. Never write through it.
+
+        Its cursor events (`before_cursor_execute`, `after_cursor_execute`) also report
+        the statements of the SQLite writer thread, which has an engine of its own.
+        """
         return self._engine
 
     # --- writing ----------------------------------------------------------------------
@@ -244,7 +340,8 @@ class EventStore:
                         request.future.set_exception(exc)
                 continue
             except BaseException:
-                # The task itself is being cancelled (the loop is shutting down).
+                # The task itself is being cancelled (the loop is shutting down). A
+                # transaction already on the writer thread still finishes there.
                 for request in group:
                     request.future.cancel()
                 raise
@@ -259,19 +356,38 @@ class EventStore:
             items = by_drill.setdefault(request.drill_id, [])
             spans.append((request.drill_id, len(items), len(items) + len(request.prepared)))
             items.extend(request.prepared)
+        try:
+            appended = await self._in_writer(functools.partial(self._commit_group, by_drill))
+        except SQLAlchemyError as exc:  # including a race still lost after every retry
+            raise self._failure("append to", exc) from exc
+        return [appended[drill_id][start:end] for drill_id, start, end in spans]
+
+    async def _in_writer(self, work: Callable[[Connection], _T]) -> _T:
+        """Run `work` (which begins and ends its own transactions) on the writing connection.
+
+        One hand-off for all of it: to the writer thread for a SQLite file, else into the
+        async driver's `run_sync`. The thread runs one piece of work at a time, in order.
+        A caller cancelled meanwhile stops waiting; work already started still finishes.
+        """
+        if self._thread is not None and self._sync_writer is not None:
+            return await asyncio.get_running_loop().run_in_executor(
+                self._thread, _on_connection, self._sync_writer, work
+            )
+        async with self._writer.connect() as conn:
+            return await conn.run_sync(work)
+
+    def _commit_group(
+        self, by_drill: Mapping[str, Sequence[_Prepared]], conn: Connection
+    ) -> dict[str, list[Appended]]:
+        """One write transaction for a whole group, again if another writer won a race."""
         for attempt in range(1, _RACE_RETRIES + 1):
             try:
-                async with self._writer.begin() as conn:
-                    appended = {
-                        d: await self._insert(conn, d, items) for d, items in by_drill.items()
-                    }
-                return [appended[drill_id][start:end] for drill_id, start, end in spans]
+                with conn.begin():
+                    return {d: self._insert(conn, d, items) for d, items in by_drill.items()}
             except IntegrityError as exc:
                 if attempt == _RACE_RETRIES:
-                    raise self._failure("append to", exc) from exc
+                    raise
                 log.debug("append lost a race with another writer (attempt %d): %s", attempt, exc)
-            except SQLAlchemyError as exc:
-                raise self._failure("append to", exc) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
     @staticmethod
@@ -284,50 +400,24 @@ class EventStore:
         # Hash what verify will read back, not the object we were given.
         return _Prepared(type_name, text, json.loads(text), key)
 
-    async def _insert(
+    def _insert(
         self,
-        conn: AsyncConnection,
+        conn: Connection,
         drill_id: str,
         prepared: Sequence[_Prepared],
     ) -> list[Appended]:
-        def head(column: Any) -> Any:
-            return (
-                select(column)
-                .where(events.c.drill_id == drill_id)
-                .order_by(events.c.seq.desc())
-                .limit(1)
-                .scalar_subquery()
-            )
-
         keys = {p.key for p in prepared if p.key is not None}
         # The usual keyed append (one callback) looks its key up in the same round trip.
         single_key = next(iter(keys)) if len(keys) == 1 else None
-        columns = [
-            drills.c.drill_id,
-            head(events.c.seq).label("seq"),
-            head(events.c.hash).label("hash"),
-        ]
-        if single_key is not None:
-            columns.append(
-                select(events.c.seq)
-                .where(
-                    events.c.drill_id == drill_id,
-                    events.c.key == single_key,
-                    events.c.duplicate_of.is_(None),
-                )
-                .scalar_subquery()
-                .label("original")
-            )
         # One round trip for the drill and its chain's head. On PostgreSQL the row lock
         # queues concurrent writers of one drill; SQLite leaves FOR UPDATE out and already
         # holds the database's write lock (BEGIN IMMEDIATE).
-        found = (
-            await conn.execute(
-                select(*columns).where(drills.c.drill_id == drill_id).with_for_update(of=drills)
-            )
-        ).first()
+        if single_key is None:
+            found = conn.execute(_HEAD, {"drill_id": drill_id}).first()
+        else:
+            found = conn.execute(_HEAD_AND_KEY, {"drill_id": drill_id, "key": single_key}).first()
         if found is None:
-            await conn.execute(insert(drills).values(drill_id=drill_id, created_at=self._clock()))
+            conn.execute(_NEW_DRILL, {"drill_id": drill_id, "created_at": self._clock()})
         if found is None or found.seq is None:
             seq, prev_hash = 0, GENESIS
         else:
@@ -335,7 +425,7 @@ class EventStore:
 
         originals: dict[str, int]
         if single_key is None:
-            originals = await self._originals(conn, drill_id, keys)
+            originals = self._originals(conn, drill_id, keys)
         elif found is not None and found.original is not None:
             originals = {single_key: found.original}
         else:
@@ -373,20 +463,16 @@ class EventStore:
             )
             results.append(Appended(seq, duplicate_of is not None))
             prev_hash = digest
-        await conn.execute(insert(events), rows)
+        conn.execute(_NEW_EVENTS, rows)
         return results
 
     @staticmethod
-    async def _originals(conn: AsyncConnection, drill_id: str, keys: set[str]) -> dict[str, int]:
+    def _originals(conn: Connection, drill_id: str, keys: set[str]) -> dict[str, int]:
         found: dict[str, int] = {}
         ordered = sorted(keys)
         for start in range(0, len(ordered), _KEY_CHUNK):
-            result = await conn.execute(
-                select(events.c.key, events.c.seq).where(
-                    events.c.drill_id == drill_id,
-                    events.c.key.in_(ordered[start : start + _KEY_CHUNK]),
-                    events.c.duplicate_of.is_(None),
-                )
+            result = conn.execute(
+                _ORIGINALS, {"drill_id": drill_id, "keys": ordered[start : start + _KEY_CHUNK]}
             )
             found.update({row.key: row.seq for row in result})
         return found
@@ -603,6 +689,17 @@ class EventStore:
             f"Could not {action} the event store {where}: {hint}. "
             "(Choose another store with --db or DRILLKIT_DB.)"
         )
+
+
+def _on_connection(engine: Engine, work: Callable[[Connection], _T]) -> _T:
+    """On the writer thread: `work` with a connection of the store's write engine."""
+    with engine.connect() as conn:
+        return work(conn)
+
+
+def _migrate(conn: Connection, where: str) -> None:
+    with conn.begin():
+        migrate.upgrade(conn, where)
 
 
 def _unknown(record: EventRecord, reason: str) -> UnknownEvent:
