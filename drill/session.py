@@ -17,12 +17,8 @@ import secrets
 import signal
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from drill.ack.links import Links
-from drill.ack.server import DrillRegistry
-from drill.ack.service import AckService
-from drill.channels.email import build_email_notifier
-from drill.channels.twilio_account import build_twilio_notifiers
 from drill.config import Config, config_path
 from drill.engine import (
     DrillRunner,
@@ -42,6 +38,10 @@ from drill.engine.events import DrillStarted
 from drill.errors import ConfigError, EngineError
 from drill.plan import LoadedPlan, Plan, PlanError, load_plan
 from drill.store import EventStore
+
+if TYPE_CHECKING:  # the real channels load only for a run that uses them
+    from drill.ack.links import Links
+    from drill.ack.server import DrillRegistry
 
 __all__ = [
     "RunOptions",
@@ -240,6 +240,9 @@ def real_notifiers(config: Config, plan: Plan, links: Links) -> list[Notifier]:
     Each builder refuses a sample plan with a real provider and a missing secret with a
     clear error; with neither configured there is nothing to page with.
     """
+    from drill.channels.email import build_email_notifier
+    from drill.channels.twilio_account import build_twilio_notifiers
+
     notifiers: list[Notifier] = []
     if config.twilio.account_sid:
         notifiers.extend(build_twilio_notifiers(config, plan, None, links=links).all)
@@ -263,6 +266,8 @@ async def run_with_real_channels(
 ) -> RunResult:
     """Run through the configured providers, with the ack server (and reply poller) in
     this process so that callbacks, links and replies reach the drill."""
+    from drill.ack.service import AckService
+
     service = AckService(config)
     await service.start()
     try:

@@ -6,6 +6,7 @@ printed in a panel on stderr and exits non-zero; nobody sees a traceback for a m
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Any
 
@@ -18,8 +19,42 @@ from drill.errors import DrillError
 __all__ = ["cli", "main"]
 
 
+# Each command's module is imported only when that command runs (or --help lists them),
+# so `drillkit validate` does not pay for Twilio, aiohttp, SQLAlchemy and Textual.
+_COMMANDS: dict[str, str] = {
+    "validate": "drill.cli.plan_commands:validate",
+    "tree": "drill.cli.plan_commands:tree",
+    "schema": "drill.cli.plan_commands:schema",
+    "explain": "drill.cli.plan_commands:explain",
+    "run": "drill.cli.run_commands:run",
+    "resume": "drill.cli.run_commands:resume",
+    "drills": "drill.cli.run_commands:drills",
+    "verify": "drill.cli.run_commands:verify",
+    "report": "drill.cli.report_commands:report",
+    "demo": "drill.cli.demo_commands:demo",
+    "schedule": "drill.cli.schedule_commands:schedule",
+    "serve": "drill.cli.schedule_commands:serve",
+    "tui": "drill.cli.tui_commands:tui",
+    "config": "drill.cli.config_commands:config_group",
+    "doctor": "drill.cli.config_commands:doctor",
+}
+
+
 class _Group(click.Group):
-    """Turns every `DrillError` into a clear message and exit code, never a traceback."""
+    """Loads commands lazily, and turns every `DrillError` into a clear message and exit
+    code, never a traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*_COMMANDS, *super().list_commands(ctx)})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = _COMMANDS.get(cmd_name)
+        if target is None:
+            return super().get_command(ctx, cmd_name)
+        module_name, attribute = target.split(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        assert isinstance(command, click.Command)
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -51,31 +86,6 @@ def cli(ctx: click.Context) -> None:
             ctx.invoke(tui)
             return
         click.echo(ctx.get_help())
-
-
-def _register() -> None:
-    from drill.cli import plan_commands, schedule_commands
-
-    for command in [*plan_commands.COMMANDS, *schedule_commands.COMMANDS]:
-        cli.add_command(command)
-
-    from drill.cli import config_commands, demo_commands, run_commands
-
-    for command in [*run_commands.COMMANDS, *demo_commands.COMMANDS, *config_commands.COMMANDS]:
-        cli.add_command(command)
-
-    from drill.cli import report_commands
-
-    for command in report_commands.COMMANDS:
-        cli.add_command(command)
-
-    from drill.cli import tui_commands
-
-    for command in tui_commands.COMMANDS:
-        cli.add_command(command)
-
-
-_register()
 
 
 def main() -> None:
