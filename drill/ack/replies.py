@@ -5,7 +5,8 @@ of opening its link. `ReplyPoller` reads the `Reply-To` mailbox over IMAP (aioim
 matches each new message to a page and tells the drill's inbox:
 
 - the page is named by the signed token in the reply's `In-Reply-To`/`References`
-  (our Message-ID is `<dk-<token>@domain>`), else by our link quoted in the body;
+  (our Message-ID is `<dk-<token>@domain>`), else by our link quoted in the body; a
+  short token names its drill by a hint, resolved against the drills of `inboxes`;
 - `acknowledge(page_id, source="reply", key="reply:<Message-ID>")`: the idempotency key
   makes a message read twice (a restart, two pollers) count once;
 - a delivery-status report (a bounce) of a drill e-mail is `delivery_failed(BOUNCED)`;
@@ -30,7 +31,7 @@ import logging
 import re
 import ssl
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from email.message import EmailMessage, Message
 from enum import StrEnum
 from typing import Any, Protocol
@@ -38,7 +39,7 @@ from typing import Any, Protocol
 from aioimaplib import IMAP4, IMAP4_SSL
 from pydantic import SecretStr
 
-from drill.ack.links import LINK_PATH, ExpiredLink, LinkClaim, LinkError, Links
+from drill.ack.links import LINK_PATH, ExpiredLink, LinkClaim, LinkError, Links, UnknownDrill
 from drill.config import Config, ImapSettings, secret
 from drill.engine.notifier import AckOutcome, FailureReason, Inbox
 from drill.errors import ChannelError, ConfigError
@@ -60,7 +61,10 @@ _AUTO_PRECEDENCE = {"auto_reply", "bulk", "junk", "list"}
 
 
 class InboxLookup(Protocol):
-    """Finds a running drill's inbox (`drill.ack.server.DrillRegistry` is one)."""
+    """Finds a running drill's inbox (`drill.ack.server.DrillRegistry` is one).
+
+    When it is also iterable (the registry is: its drill ids), short tokens are resolved
+    against those drills."""
 
     def get(self, drill_id: str) -> Inbox | None: ...
 
@@ -74,6 +78,9 @@ class ReplyKind(StrEnum):
     """An automatic reply (out of office, vacation): never an acknowledgement."""
     EXPIRED = "expired"
     """About a drill e-mail whose token has expired: nothing recorded."""
+    OTHER_DRILL = "other-drill"
+    """About a drill e-mail of a drill not known here (short tokens need the running
+    drills to be read): looked at again later."""
     UNRELATED = "unrelated"
     """Not about a drill e-mail (or its token is not ours)."""
 
@@ -89,25 +96,33 @@ class Match:
     detail: str = ""
 
 
-def match_reply(raw: bytes, links: Links) -> Match:
-    """Classify one RFC 5322 message and find the page it answers."""
+def match_reply(raw: bytes, links: Links, drills: Iterable[str] = ()) -> Match:
+    """Classify one RFC 5322 message and find the page it answers.
+
+    `drills` are the running drills that short tokens are checked against (besides the
+    drills this process made links for)."""
+    drills = list(drills)
     message = email.message_from_bytes(raw, policy=email.policy.default)
     own_id = str(message.get("Message-ID", "") or "").strip()
     if not own_id:
         own_id = "sha256:" + hashlib.sha256(raw).hexdigest()[:32]
     if _is_bounce(message):
-        claim, _ = _first_claim(_bounce_tokens(message), links)
+        claim, _, other = _first_claim(_bounce_tokens(message), links, drills)
+        if claim is None and other:
+            return Match(ReplyKind.OTHER_DRILL, None, own_id, "a bounce for another drill")
         if claim is None:
             return Match(ReplyKind.UNRELATED, None, own_id, "a bounce of some other message")
         return Match(ReplyKind.BOUNCE, claim, own_id, _bounce_detail(message))
     automatic = _automatic(message)
-    claim, expired = _first_claim(_reply_tokens(message), links)
+    claim, expired, other = _first_claim(_reply_tokens(message), links, drills)
     if automatic:
         return Match(ReplyKind.AUTOMATIC, claim, own_id, automatic)
     if claim is not None:
         return Match(ReplyKind.REPLY, claim, own_id)
     if expired is not None:
         return Match(ReplyKind.EXPIRED, None, own_id, "the drill e-mail's token has expired")
+    if other:
+        return Match(ReplyKind.OTHER_DRILL, None, own_id, "a drill not running here")
     return Match(ReplyKind.UNRELATED, None, own_id)
 
 
@@ -133,20 +148,27 @@ def _bounce_tokens(message: Message) -> Iterator[str]:
                     yield from _MESSAGE_ID_TOKEN.findall(text.decode("utf-8", "replace"))
 
 
-def _first_claim(tokens: Iterator[str], links: Links) -> tuple[LinkClaim | None, str | None]:
+def _first_claim(
+    tokens: Iterator[str], links: Links, drills: list[str]
+) -> tuple[LinkClaim | None, str | None, bool]:
+    """The first good token's claim; else the first expired token, and whether a token was
+    for a drill not known here."""
     expired: str | None = None
+    other = False
     seen: set[str] = set()
     for token in tokens:
         if token in seen:
             continue
         seen.add(token)
         try:
-            return links.verify(token), None
+            return links.verify(token, drills), None, False
         except ExpiredLink:
             expired = expired or token
+        except UnknownDrill:
+            other = True
         except LinkError:
             continue
-    return None, expired
+    return None, expired, other
 
 
 def _texts(message: Message) -> Iterator[str]:
@@ -347,9 +369,12 @@ class ReplyPoller:
 
     async def _handle(self, raw: bytes, report: PollReport) -> bool:
         """Act on one message; True when it is done with (flag it seen)."""
-        match = match_reply(raw, self.links)
+        match = match_reply(raw, self.links, self._drills())
         if match.kind is ReplyKind.UNRELATED:
             report.unrelated += 1
+            return False
+        if match.kind is ReplyKind.OTHER_DRILL:
+            report.waiting += 1
             return False
         if match.kind is ReplyKind.AUTOMATIC:
             report.automatic += 1
@@ -384,6 +409,12 @@ class ReplyPoller:
             report.acknowledged += 1
         log.info("reply poll: reply for page %s: %s", claim.page_id, outcome.value)
         return True
+
+    def _drills(self) -> list[str]:
+        """The running drills, when `inboxes` can list them (a `DrillRegistry` can)."""
+        if isinstance(self.inboxes, Iterable):
+            return [drill for drill in self.inboxes if isinstance(drill, str)]
+        return []
 
     # --- IMAP ----------------------------------------------------------------------------
 

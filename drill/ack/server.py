@@ -4,7 +4,8 @@
 already running event loop (the engine's or the TUI's), and can bind port 0 and report
 the real port. Drills are found through a `DrillRegistry` (drill id -> the engine's
 `Inbox`): a drill is registered while it runs, and a link or callback for a drill that is
-not registered records nothing.
+not registered records nothing. A short link names its drill by a hint that is resolved
+against the registered drills; one that matches none gets the "ended" page (410).
 
 Link routes (`/a/<token>`): GET shows a small confirmation page and records only that the
 link was opened — mail scanners and link previewers open links, so GET must never
@@ -24,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from drill.ack.links import LINK_PATH, ExpiredLink, LinkClaim, LinkError, Links
+from drill.ack.links import LINK_PATH, ExpiredLink, LinkClaim, LinkError, Links, UnknownDrill
 from drill.config import AckSettings
 from drill.engine.notifier import AckOutcome, DeliveryStatus, Inbox
 from drill.plan.models import ChannelKind
@@ -71,6 +72,10 @@ class DrillRegistry:
             yield inbox
         finally:
             self.unregister(drill_id)
+
+    def __iter__(self) -> Iterator[str]:
+        """The registered drill ids (a short link names its drill only by a hint)."""
+        return iter(list(self._inboxes))
 
     def __contains__(self, drill_id: object) -> bool:
         return drill_id in self._inboxes
@@ -249,13 +254,16 @@ def _resolve(
     request: web.Request,
 ) -> tuple[LinkClaim | None, Inbox | None, web.Response | None]:
     token = request.match_info["token"]
+    registry = request.app[REGISTRY_KEY]
     try:
-        claim = request.app[LINKS_KEY].verify(token)
+        claim = request.app[LINKS_KEY].verify(token, registry)
     except ExpiredLink:
         return None, None, _page(410, _EXPIRED)
+    except UnknownDrill:
+        return None, None, _page(410, _ENDED)
     except LinkError:
         return None, None, _page(400, _INVALID)
-    inbox = request.app[REGISTRY_KEY].get(claim.drill_id)
+    inbox = registry.get(claim.drill_id)
     if inbox is None:
         return claim, None, _page(410, _ENDED)
     return claim, inbox, None

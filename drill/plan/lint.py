@@ -37,7 +37,16 @@ _SAMPLE_VALUES = {
         "started": "10:30",
     },
 }
-_MARKER_AND_LINK = 30  # 【訓練】 plus a short acknowledgement link, in characters
+# What the SMS channel adds to the template's text (`drill.channels.sms.sms_body`): the
+# drill marker (`drill.channels.marker`), a line break and the acknowledgement link,
+# `<public_url>/a/<token>`. The link assumes a 25-character host behind https:// and the
+# 18-character token of `drill.ack.links.LINK_TOKEN_LENGTH` (a test keeps them equal; the
+# plan layer cannot import either module).
+_SMS_MARKER = {"ja": "【訓練】", "en": "[DRILL] "}
+_LINK_HOST_CHARACTERS = 25
+_LINK_TOKEN_CHARACTERS = 18
+_SAMPLE_LINK = "https://" + "h" * _LINK_HOST_CHARACTERS + "/a/" + "t" * _LINK_TOKEN_CHARACTERS
+_GSM_EXTENDED = frozenset("^{}\\[~]|")  # two septets each in GSM-7
 
 
 def lint_plan(plan: Plan, locator: Locator) -> list[Finding]:
@@ -58,11 +67,27 @@ def lint_plan(plan: Plan, locator: Locator) -> list[Finding]:
 
 
 def sms_segments(text: str) -> int:
-    """SMS segments for `text`: GSM-7 is not assumed; Japanese is UCS-2 (70, then 67 each)."""
-    length = sum(2 if ord(ch) > 0xFFFF else 1 for ch in text)
+    """SMS segments for `text`: ASCII is GSM-7 (160, then 153 each; ^{}\\[~]| count two);
+    anything else, Japanese included, is UCS-2 (70, then 67 each)."""
     if all(ord(ch) < 128 for ch in text):
+        length = sum(2 if ch in _GSM_EXTENDED else 1 for ch in text)
         return 1 if length <= 160 else -(-length // 153)
+    length = sum(2 if ord(ch) > 0xFFFF else 1 for ch in text)
     return 1 if length <= 70 else -(-length // 67)
+
+
+def _sms_room(language: str) -> int:
+    """Characters of text that fit one segment beside the marker and the sample link."""
+    filler = "a" if language == "en" else "あ"
+    room = 0
+    while sms_segments(_sms_with_link(filler * (room + 1), language)) == 1:
+        room += 1
+    return room
+
+
+def _sms_with_link(text: str, language: str) -> str:
+    """What the channel sends for `text`: the marker, the text, a line break, the link."""
+    return f"{_SMS_MARKER[language]}{text}\n{_SAMPLE_LINK}"
 
 
 def _deputies(plan: Plan, loc: Locator) -> Iterator[Finding]:
@@ -301,22 +326,31 @@ def _sms_segments(plan: Plan, loc: Locator) -> Iterator[Finding]:
             messages = getattr(scenario.messages, language)
             if messages is None:
                 continue
+            values = {
+                **_SAMPLE_VALUES[language],  # person, role, site and times vary by page
+                "scenario": scenario.title.get(language),
+                "organisation": plan.info.organisation.get(language),
+            }
             try:
-                text = render_template(messages.sms, _SAMPLE_VALUES[language])
+                text = render_template(messages.sms, values)
             except TemplateProblem:
                 continue
-            padded = text + "x" * _MARKER_AND_LINK
-            segments = sms_segments(padded)
+            segments = sms_segments(_sms_with_link(text, language))
             if segments > 1:
                 yield loc.finding(
                     "DK-W010",
                     _W,
                     f"the {language} SMS of '{scenario.id}' needs {segments} segments "
-                    f"({len(text)} characters + marker and link)",
+                    f"({len(text)} characters + marker and link; assumed "
+                    f"{_SMS_MARKER[language].strip()}, a line break and a "
+                    f"{len(_SAMPLE_LINK)}-character link: https:// + a "
+                    f"{_LINK_HOST_CHARACTERS}-character host + /a/ + an "
+                    f"{_LINK_TOKEN_CHARACTERS}-character token)",
                     "scenario",
                     scenario.id,
                     "messages",
                     language,
                     "sms",
-                    fix="keep Japanese SMS under about 40 characters, English under 130",
+                    fix=f"keep Japanese SMS to {_sms_room('ja')} characters, "
+                    f"English to {_sms_room('en')}",
                 )

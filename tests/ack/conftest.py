@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import collections
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 
+from drill.ack import links as links_module
 from drill.ack.links import Links
 from drill.ack.memory import MemoryInbox
 from drill.ack.server import AckServer, DrillRegistry
@@ -42,7 +44,7 @@ def make_page(
     language: str = "ja",
 ) -> Page:
     return Page(
-        page_id=f"{drill_id}/p{n}/{channel.value}/{attempt}",
+        page_id=f"{drill_id}-p{n}",
         drill_id=drill_id,
         mode="drill",
         person_id=f"person-{n}",
@@ -74,6 +76,17 @@ def links(clock: Clock) -> Links:
         ttl_seconds=3600,
         clock=clock,
     )
+
+
+@pytest.fixture
+def forget_links(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """Call it to forget the drills this process made links for, as a server in another
+    process never knew them: short tokens then resolve only against the drills it is given."""
+
+    def forget() -> None:
+        monkeypatch.setattr(links_module, "_recent", collections.OrderedDict())
+
+    return forget
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from email.message import EmailMessage
 
 import pytest
@@ -163,6 +163,22 @@ async def test_a_reply_for_a_drill_not_running_here_waits_and_records_nothing(
     assert (await poller.poll_once()).acknowledged == 1
 
 
+async def test_a_poller_in_another_process_finds_the_drill_in_its_registry(
+    mail: Mail, inbox: MemoryInbox, forget_links: Callable[[], None]
+) -> None:
+    sent = await mail.sent(3)
+    forget_links()
+    mail.mailbox.deliver(reply_to(sent, "person3@city.example"))
+    registry = DrillRegistry()
+    poller = mail.poller(registry, recheck_seconds=0)
+    report = await poller.poll_once()
+    assert report.waiting == 1 and report.unrelated == 0 and inbox.acks == []
+    assert len(mail.mailbox.unseen()) == 1
+    registry.register(DRILL, inbox)
+    assert (await poller.poll_once()).acknowledged == 1
+    assert inbox.acks[0].page_id == page_id(3)
+
+
 async def test_a_forged_or_expired_token_acknowledges_nothing(
     mail: Mail, registry: DrillRegistry, inbox: MemoryInbox, links: Links, clock: Clock
 ) -> None:
@@ -176,7 +192,7 @@ async def test_a_forged_or_expired_token_acknowledges_nothing(
     assert (await mail.poller(registry).poll_once()).unrelated == 1
 
     mail.mailbox.deliver(reply_to(sent, "person1@city.example"))
-    clock.advance(3601)
+    clock.advance(3661)  # the lifetime, and the minute a token was made in
     report = await mail.poller(registry).poll_once()
     assert report.acknowledged == 0 and inbox.acks == []
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 import aiohttp
 import pytest
@@ -109,7 +110,7 @@ async def test_expired_token_records_nothing(
     server: AckServer, links: Links, inbox: MemoryInbox, clock: Clock
 ) -> None:
     url, _ = link_url(server, links)
-    clock.advance(3601)
+    clock.advance(3661)  # the lifetime, and the minute a token was made in
     async with aiohttp.ClientSession() as http:
         async with http.get(url) as response:
             assert response.status == 410
@@ -131,6 +132,44 @@ async def test_a_finished_drill_records_nothing(
         async with http.post(url, data=CONFIRM) as response:
             assert response.status == 410
     assert inbox.acks == [] and inbox.statuses == []
+
+
+async def test_a_server_in_another_process_finds_the_drill_in_its_registry(
+    server: AckServer, links: Links, inbox: MemoryInbox, forget_links: Callable[[], None]
+) -> None:
+    url, page_id = link_url(server, links, n=7, channel=ChannelKind.SMS)
+    forget_links()
+    assert len(url.rsplit("/", 1)[1]) == 18
+    async with aiohttp.ClientSession() as http, http.post(url, data=CONFIRM) as response:
+        assert response.status == 200
+    assert [(a.page_id, a.source) for a in inbox.acks] == [(page_id, "sms")]
+
+
+async def test_a_link_of_a_drill_this_server_does_not_know_shows_the_ended_page(
+    server: AckServer, links: Links, inbox: MemoryInbox, forget_links: Callable[[], None]
+) -> None:
+    url, _ = link_url(server, links)
+    forget_links()
+    server.registry.unregister(DRILL)
+    async with aiohttp.ClientSession() as http:
+        async with http.get(url) as response:
+            assert response.status == 410
+            assert "has ended or is unknown" in await response.text()
+        async with http.post(url, data=CONFIRM) as response:
+            assert response.status == 410
+    assert inbox.acks == [] and inbox.statuses == []
+
+
+async def test_a_long_link_sent_before_short_links_still_acknowledges_once(
+    server: AckServer, links: Links, inbox: MemoryInbox
+) -> None:
+    page = make_page(4, channel=ChannelKind.SMS)
+    url = f"{server.url}/a/{links._long_token(page)}"
+    async with aiohttp.ClientSession() as http:
+        for status in (200, 409):
+            async with http.post(url, data=CONFIRM) as response:
+                assert response.status == status
+    assert [(a.page_id, a.source) for a in inbox.acks] == [(page.page_id, "sms")]
 
 
 async def test_the_engine_saying_finished_shows_the_ended_page(

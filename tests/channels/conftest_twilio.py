@@ -64,7 +64,7 @@ def make_page(
     attempt: int = 1,
 ) -> Page:
     return Page(
-        page_id=f"{drill_id}-p{n}-{channel.value}-{attempt}",
+        page_id=f"{drill_id}-p{n}",
         drill_id=drill_id,
         mode=mode,  # type: ignore[arg-type]
         person_id=f"person-{n}",

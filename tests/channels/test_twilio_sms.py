@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 
 import pytest
 
-from drill.channels.sms import encoding, segments
+from drill.ack.links import LINK_TOKEN_LENGTH, Links
+from drill.channels.sms import encoding, segments, sms_body
+from drill.engine.messages import MessageRenderer
 from drill.engine.notifier import DeliveryStatus, FailureReason
+from drill.engine.runner import new_drill_id
 from drill.errors import ConfigError
+from drill.plan import lint
+from drill.plan.loader import load_plan, sample_plan_dir
 from drill.plan.models import ChannelKind
 from drill.sandbox.twilio_api import Fault, Reaction
 
@@ -115,6 +121,40 @@ def test_japanese_segments_are_70_characters_then_67() -> None:
     assert segments("€" * 80) == 1 and segments("€" * 81) == 2  # extension chars cost two
     assert segments("😀" * 35) == 1 and segments("😀" * 36) == 2  # surrogate pairs
     assert segments("a" * 150 + "あ") == 3  # one Japanese character makes it all UCS-2
+
+
+def test_every_sample_sms_fits_one_segment_with_a_25_character_host() -> None:
+    host = "ack.drills.city.sample.jp"
+    assert len(host) == 25
+    links = Links(public_url=f"https://{host}", key="k", ttl_seconds=24 * 3600)
+    plan = load_plan(sample_plan_dir(), lint=False).plan
+    started = dt.datetime(2026, 6, 1, 1, 0, tzinfo=dt.UTC)
+    drill_id = new_drill_id(started, plan.info.zone)
+    measured: dict[tuple[str, str], int] = {}
+    for scenario in plan.scenarios:
+        renderer = MessageRenderer(plan, scenario, started)
+        for language in ("ja", "en"):
+            message = renderer.render(
+                language=language,
+                person="山田 太郎",
+                role="セキュリティ責任者",
+                site="北部支所",
+                deadline=started + dt.timedelta(minutes=5),
+            )
+            page = make_page(
+                1234, channel=SMS, language=language, sms=message.sms, drill_id=drill_id
+            )
+            link = links.make_link(page)
+            assert len(link) == len("https://") + 25 + len("/a/") + LINK_TOKEN_LENGTH == 54
+            body = sms_body(page, link)
+            assert body.startswith("【訓練】" if language == "ja" else "[DRILL] ")
+            assert encoding(body) == ("UCS-2" if language == "ja" else "GSM-7")
+            assert segments(body) == 1, body
+            measured[(scenario.id, language)] = len(body)
+    assert measured[("stolen-terminal", "ja")] == 70  # 【訓練】統合端末の盗難。応答を + link
+    # The lint's W010 assumes the same link.
+    assert lint._LINK_TOKEN_CHARACTERS == LINK_TOKEN_LENGTH
+    assert len(lint._SAMPLE_LINK) == 54
 
 
 async def test_the_real_client_can_fetch_the_message_back(stack: Stack) -> None:
