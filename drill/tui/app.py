@@ -84,7 +84,7 @@ def _load(directory: Path | None) -> LoadedPlan:
 class DrillApp(App[None]):
     """The console. `DrillApp(plan_dir).run()`; tests use `run_test()` and virtual time."""
 
-    CSS_PATH = "drill.tcss"
+    CSS_PATH = Path(__file__).parent / "drill.tcss"  # absolute: subclasses live elsewhere
     TITLE = "drillkit"
     ENABLE_COMMAND_PALETTE = True
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (118, "-wide")]  # noqa: RUF012 (Textual's)

@@ -7,6 +7,9 @@ lookup. The other panes are redrawn when their section changed since the last re
 
 from __future__ import annotations
 
+import collections
+import functools
+import re
 from collections.abc import Iterable
 from typing import ClassVar
 
@@ -22,13 +25,14 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
-from drill.tui.board_model import BoardModel, LevelLine, RowCells, RowKey
-from drill.tui.cells import cell_len, clock_text, fit, minutes_text
+from drill.tui.board_model import BoardModel, LevelLine, LogLine, RowCells, RowKey
+from drill.tui.cells import cell_len, clock_text, fit, minutes_text, prose
 from drill.tui.i18n import t
 
 __all__ = [
     "ContactHeader",
     "ContactTable",
+    "EventLog",
     "InjectsPane",
     "ProgressPane",
     "StepsPane",
@@ -75,15 +79,22 @@ def progress_bar(done: int, failed: int, total: int, width: int = 10) -> RichTex
     return out
 
 
+_DIGITS = re.compile(r"\d")
+
+
 class _Pane(Static):
-    """A pane redrawn from the model; an unchanged text is not laid out again."""
+    """A pane redrawn from the model. A layout costs the whole screen, so the pane asks
+    for one only when its text changed shape, not when a countdown ticks."""
 
     _last: RichText | None = None
 
     def set_text(self, text: RichText) -> None:
-        if text != self._last:
-            self._last = text
-            self.update(text)
+        if text == self._last:
+            return
+        shape = _DIGITS.sub("0", text.plain)
+        layout = self._last is None or _DIGITS.sub("0", self._last.plain) != shape
+        self._last = text
+        self.update(text, layout=layout)
 
 
 class ContactHeader(Static):
@@ -239,26 +250,96 @@ class ContactTable(ScrollView, can_focus=True):
             self.cursor = index
 
 
-def _lines_text(lines: list[LevelLine], width: int, *, required: bool) -> RichText:
-    out = RichText()
-    name_width = max(8, min(28, width - 36))
-    for index, line in enumerate(lines):
-        if index:
-            out.append("\n")
-        style = {
-            "satisfied": "green",
-            "exhausted": "bold red",
-            "running": "bold",
-            "waiting": "dim",
-        }.get(line.status, "")
-        out.append(fit(line.name, name_width) + " ", style)
-        out.append_text(progress_bar(line.acknowledged, line.failed, line.total, 8))
-        out.append(f" {line.acknowledged:>3}", "green")
-        out.append(f"/{line.pending:>3}", "")
-        out.append(f"/{line.failed:>3}", "red" if line.failed else "dim")
-        if required and line.required is not None:
-            out.append(f" ≥{line.required}", "dim")
+class EventLog(ScrollView, can_focus=True):
+    """The run's events, one line each (wall time, drill time, what happened).
+
+    Like the contact table, only the lines on screen are drawn: a burst of hundreds of
+    events a second costs an append to a list, not hundreds of rendered lines.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "scroll_up", show=False),
+        Binding("down,j", "scroll_down", show=False),
+        Binding("pageup", "page_up", show=False),
+        Binding("pagedown", "page_down", show=False),
+        Binding("home", "scroll_home", show=False),
+        Binding("end", "scroll_end", show=False),
+    ]
+
+    def __init__(
+        self, *, limit: int = 5000, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self.lines: collections.deque[LogLine] = collections.deque(maxlen=limit)
+        self._styles: dict[str, Style] = {}
+
+    def clear(self) -> None:
+        self.lines.clear()
+        self.virtual_size = Size(0, 0)
+        self.refresh()
+
+    def add(self, lines: Iterable[LogLine]) -> None:
+        """Append lines; follow the end if the view was at the end."""
+        following = self.scroll_offset.y >= self.max_scroll_y - 1
+        before = len(self.lines)
+        self.lines.extend(lines)
+        if len(self.lines) == before and before < (self.lines.maxlen or 0):
+            return
+        self.virtual_size = Size(0, len(self.lines))
+        if following:
+            # After the new size is laid out, or the end is not there yet.
+            self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
+        self.refresh()
+
+    def text_lines(self) -> list[str]:
+        """Every line as text (for tests and copying)."""
+        return [_log_plain(line) for line in self.lines]
+
+    def _style(self, spec: str) -> Style:
+        found = self._styles.get(spec)
+        if found is None:
+            found = self._styles[spec] = Style.parse(spec) if spec else Style()
+        return found
+
+    def render_line(self, y: int) -> Strip:
+        index = round(self.scroll_offset.y) + y
+        width = self.size.width
+        base = self.rich_style
+        if not 0 <= index < len(self.lines):
+            return Strip.blank(width, base)
+        line = self.lines[index]
+        segments = [
+            Segment(line.clock, base + self._style("dim")),
+            Segment(f" +{line.elapsed:>5} ", base + self._style("dim cyan")),
+            Segment(line.text, base + self._style(line.style)),
+        ]
+        return Strip(segments).crop_extend(0, width, base)
+
+
+def _log_plain(line: LogLine) -> str:
+    return f"{line.clock} +{line.elapsed:>5} {line.text}"
+
+
+_LEVEL_STYLE = {"satisfied": "green", "exhausted": "bold red", "running": "bold", "waiting": "dim"}
+
+
+@functools.lru_cache(maxsize=4096)
+def _line_text(line: LevelLine, name_width: int, required: bool) -> RichText:
+    """One level's (or site's) progress line; most lines are the same from one redraw to
+    the next, so they are cached (the language is part of the name)."""
+    out = RichText(fit(line.name, name_width) + " ", _LEVEL_STYLE.get(line.status, ""))
+    out.append_text(progress_bar(line.acknowledged, line.failed, line.total, 8))
+    out.append(f" {line.acknowledged:>3}", "green")
+    out.append(f"/{line.pending:>3}")
+    out.append(f"/{line.failed:>3}", "red" if line.failed else "dim")
+    if required and line.required is not None:
+        out.append(f" ≥{line.required}", "dim")
     return out
+
+
+def _lines_text(lines: list[LevelLine], width: int, *, required: bool) -> RichText:
+    name_width = max(8, min(30, width - 32))
+    return RichText("\n").join(_line_text(line, name_width, required) for line in lines)
 
 
 class ProgressPane(_Pane):
@@ -336,8 +417,9 @@ class StepsPane(_Pane):
                 mark, style = "☐", "bold"
             out.append(f"{mark} ", style)
             out.append(line.title, style if line.status != "completed" else "")
+            out.append("\n   ")
             if line.owner:
-                out.append(f"  {line.owner}", "dim")
+                out.append(line.owner, "dim")
             if line.target_minutes is not None:
                 out.append(f"  [{minutes_text(line.target_minutes)}]", "dim")
             if line.text:
@@ -363,8 +445,8 @@ class InjectsPane(_Pane):
         for index, (when, text, style) in enumerate(lines):
             if index:
                 out.append("\n")
-            out.append(f"{when} ", "cyan" if style != "dim" else "dim")
-            out.append(text, style)
+            out.append(f"{when} ".replace(" ", "\u00a0"), "cyan" if style != "dim" else "dim")
+            out.append(prose(text), style)
         self.set_text(out)
 
 

@@ -64,6 +64,13 @@ __all__ = [
 RowKey = tuple[str, str, str]
 """(tree, level, member): one contact of the run."""
 
+_ACK, _PENDING, _FAILED, _NOT_NEEDED = range(4)
+_CATEGORY = {
+    ContactStatus.ACKNOWLEDGED: _ACK,
+    ContactStatus.UNREACHED: _FAILED,
+    ContactStatus.CANCELLED: _NOT_NEEDED,
+}
+
 FILTERS = ("all", "pending", "problems")
 
 _STYLE = {
@@ -185,6 +192,13 @@ class BoardModel:
         self.zone = zoneinfo.ZoneInfo(zone_name)
         self.rows: list[RowKey] = []
         self._known: set[RowKey] = set()
+        # Progress counts, kept up to date row by row (a 5,000-row count per repaint is
+        # what made the board stutter): [acknowledged, pending, failed, not needed].
+        self._category: dict[RowKey, int] = {}
+        self._row_site: dict[RowKey, str | None] = {}
+        self._level_counts: dict[tuple[str, str], list[int]] = {}
+        self._site_counts: dict[str, list[int]] = {}
+        self._synced = (-1, -1)
         self._level_numbers: dict[tuple[str, str], str] = {}
         self._level_names: dict[tuple[str, str], str] = {}
         self._plan_rows()
@@ -210,9 +224,56 @@ class BoardModel:
         if key not in self._known:
             self._known.add(key)
             self.rows.append(key)
+            self._level_counts.setdefault((key[0], key[1]), [0, 0, 0, 0])
+            self._recount(key)
+
+    def _site_for(self, key: RowKey) -> str | None:
+        contact = self.state.contacts.get(key)
+        site = contact.site if contact is not None else None
+        if site is None and self._plan_knows(key[2]):
+            site = self._member_site(*key)
+        return site
+
+    def _recount(self, key: RowKey) -> None:
+        status = self._status(key, self.state.contacts.get(key))
+        category = _CATEGORY.get(status, _PENDING)
+        site = self._site_for(key)
+        old = self._category.get(key)
+        old_site = self._row_site.get(key)
+        if old == category and old_site == site:
+            return
+        level = self._level_counts.setdefault((key[0], key[1]), [0, 0, 0, 0])
+        if old is not None:
+            level[old] -= 1
+            if old_site is not None:
+                self._site_counts[old_site][old] -= 1
+        level[category] += 1
+        if site is not None:
+            self._site_counts.setdefault(site, [0, 0, 0, 0])[category] += 1
+        self._category[key] = category
+        self._row_site[key] = site
+
+    def recount(self, keys: Iterable[RowKey]) -> None:
+        """Bring the progress counts up to date for rows that changed."""
+        for key in keys:
+            if key in self._known:
+                self._recount(key)
+
+    def totals(self) -> tuple[int, int, int]:
+        """(acknowledged, pending, failed) over all rows."""
+        acked = pending = failed = 0
+        for counts in self._level_counts.values():
+            acked += counts[_ACK]
+            pending += counts[_PENDING]
+            failed += counts[_FAILED]
+        return acked, pending, failed
 
     def sync_rows(self) -> bool:
         """Add rows for contacts the plan did not name (a replay without its plan)."""
+        seen = (len(self.state.contacts), len(self.state.levels))
+        if seen == self._synced:
+            return False
+        self._synced = seen
         before = len(self.rows)
         for key in self.state.contacts:
             self._add_row(key)
@@ -367,49 +428,27 @@ class BoardModel:
 
     # -- progress --------------------------------------------------------------------
 
-    def _count(
-        self, contacts: Iterable[tuple[RowKey, ContactState | None]]
-    ) -> tuple[int, int, int, int]:
-        acked = failed = cancelled = total = 0
-        for key, contact in contacts:
-            total += 1
-            status = self._status(key, contact)
-            if status is ContactStatus.ACKNOWLEDGED:
-                acked += 1
-            elif status is ContactStatus.UNREACHED:
-                failed += 1
-            elif status is ContactStatus.CANCELLED:
-                cancelled += 1
-        return acked, total - acked - failed - cancelled, failed, total
-
     def level_lines(self) -> list[LevelLine]:
-        by_level: dict[tuple[str, str], list[tuple[RowKey, ContactState | None]]] = {}
-        for key in self.rows:
-            by_level.setdefault((key[0], key[1]), []).append((key, self.state.contacts.get(key)))
         out: list[LevelLine] = []
-        for (tree, level), contacts in by_level.items():
-            acked, pending, failed, total = self._count(contacts)
+        for (tree, level), counts in self._level_counts.items():
             state = self.state.levels.get((tree, level))
             status = state.status.value if state is not None else "waiting"
             required = state.required if state is not None else None
             name = f"{self.level_number(tree, level)} {self.level_name(tree, level)}"
-            out.append(LevelLine(name, acked, pending, failed, total, required, status))
+            acked, pending, failed, _ = counts
+            out.append(LevelLine(name, acked, pending, failed, sum(counts), required, status))
         return out
 
     def site_lines(self) -> list[LevelLine]:
-        by_site: dict[str, list[tuple[RowKey, ContactState | None]]] = {}
-        for key in self.rows:
-            contact = self.state.contacts.get(key)
-            site = contact.site if contact is not None else None
-            if site is None and self._plan_knows(key[2]):
-                site = self._member_site(*key)
-            if site is not None:
-                by_site.setdefault(site, []).append((key, contact))
         out: list[LevelLine] = []
-        for site, contacts in by_site.items():
-            acked, pending, failed, total = self._count(contacts)
+        for site, counts in self._site_counts.items():
+            acked, pending, failed, _ = counts
+            if not sum(counts):
+                continue
             status = "satisfied" if acked and not pending else "running" if acked else "waiting"
-            out.append(LevelLine(self.site_name(site), acked, pending, failed, total, None, status))
+            out.append(
+                LevelLine(self.site_name(site), acked, pending, failed, sum(counts), None, status)
+            )
         return out
 
     def target_lines(self, elapsed: float) -> list[TargetLine]:
@@ -722,8 +761,17 @@ class Feed:
             self.sections.add("injects")
         elif isinstance(event, StepDue | StepCompleted):
             self.sections.add("steps")
-        elif isinstance(event, LevelCompleted | TreeCompleted | TreeStarted):
+        elif isinstance(event, LevelCompleted):
+            # Members never paged in a level that is over become "not needed".
+            level = self.state.levels.get((event.tree, event.level))
+            for member in level.members if level is not None else ():
+                self.dirty.add((event.tree, event.level, member))
             self.sections.add("progress")
+        elif isinstance(event, TreeCompleted | TreeStarted):
+            self.sections.add("progress")
+        elif isinstance(event, DrillCompleted | DrillAborted):
+            self.dirty.update(self.state.contacts)
+            self.sections.update(("progress", "status"))
         else:
             self.sections.add("status")
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 
-from textual.widgets import DataTable, RichLog, Static
+from textual.widgets import DataTable, Static
 
 from drill.engine.clock import VirtualClock
 from drill.engine.runner import DrillRunner
 from drill.engine.simulation import ResponseModel, SimulatedNotifier
 from drill.engine.state import DrillStatus
 from drill.store import EventStore
+from drill.tui.board import EventLog
 from drill.tui.dialogs import QuitDialog, ResumeDialog
 from tests.tui.conftest import advance, make_app, ready, sample_loaded, start_drill, wait_for
 
@@ -54,11 +55,11 @@ async def test_history_replays_a_run_and_a_persons_detail_shows_past_answers() -
         done = next(i for i, row in enumerate(rows) if str(row[3]) == "完了")
         table.move_cursor(row=done)
         await pilot.press("enter")
-        log = app.screen.query_one("#history-log", RichLog)
+        log = app.screen.query_one("#history-log", EventLog)
         await wait_for(pilot, lambda: len(log.lines) > 20)
         summary = str(app.screen.query_one("#history-summary", Static).render())
         assert "完了" in summary and "連絡対象" in summary and "呼出し回数" in summary
-        lines = [strip.text for strip in log.lines]
+        lines = log.text_lines()
         assert "開始: 緊急時連絡網 年次訓練（訓練）" in lines[0]
         assert any("応答:" in line for line in lines)
         assert any("終了: 応答" in line for line in lines)

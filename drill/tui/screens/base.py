@@ -102,7 +102,7 @@ class NavBar(Horizontal):
         if (text, classes) != self._shown:
             self._shown = (text, classes)
             label = self.query_one("#nav-run", Static)
-            label.update(text)
+            label.update(text, layout=False)  # its width is fixed: no layout of the screen
             label.set_classes(classes)
 
 

@@ -12,6 +12,8 @@ table comes first and the other panes are tabs (`v` cycles them).
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import time
 from collections.abc import Iterable
 from typing import ClassVar
 
@@ -20,13 +22,15 @@ from textual import on, work
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Digits, RichLog, Static, TabbedContent, TabPane
+from textual.widgets import Digits, Static, TabbedContent, TabPane
 
+from drill.engine.events import Event
 from drill.engine.state import DrillStatus
 from drill.errors import DrillError
 from drill.tui.board import (
     ContactHeader,
     ContactTable,
+    EventLog,
     InjectsPane,
     ProgressPane,
     StepsPane,
@@ -39,18 +43,17 @@ from drill.tui.i18n import pick, t
 from drill.tui.screens.base import DrillScreen
 from drill.tui.session import LiveRun
 
-__all__ = ["BoardScreen", "EventLog"]
+__all__ = ["BoardScreen"]
 
 _WIDE = 118
+_SLOW_EVERY = 0.5
+"""Seconds between redraws of the event log and the progress pane."""
+_FREEZE_EVERY = 30.0
+"""Seconds between moves of the run's long-lived objects out of the garbage collector's
+sight: a full collection over thousands of contacts and their events paused the board
+for 100-200 ms. Events and states live as long as the run; nothing is leaked."""
 _TALL = 30
 _PANES = ("pane-contacts", "pane-progress", "pane-steps", "pane-injects", "pane-log")
-
-
-class EventLog(RichLog):
-    """The run's events as lines: wall time, drill time, what happened."""
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, max_lines=2000, wrap=False, markup=False, auto_scroll=True)
 
 
 class BoardScreen(DrillScreen):
@@ -76,6 +79,11 @@ class BoardScreen(DrillScreen):
         self._last_clock = ""
         self._last_second = -1
         self._last_status: RichText | None = None
+        self._pending_log: list[Event] = []
+        self._log_written = 0.0
+        self._progress_due = False
+        self._progress_at = 0.0
+        self._frozen_at = 0.0
         self.flushes = 0
 
     # -- layout ----------------------------------------------------------------------
@@ -156,17 +164,17 @@ class BoardScreen(DrillScreen):
             self.query_one("#board-injects").border_title = t("board.injects")
         self.query_one("#board-summary").border_title = t("board.summary")
         run.feed.take()
+        self._pending_log.clear()
         log = self.query_one("#event-log", EventLog)
         log.clear()
         model = self._model
-        for item in run.state_events():
-            line = model.log_line(item)
-            if line is not None:
-                log.write(self._log_text(line))
+        log.add(line for line in map(model.log_line, run.state_events()) if line is not None)
         self._last_clock = ""
         self._last_second = -1
         self._last_status = None
         self.flush(force=True)
+        gc.freeze()
+        self._frozen_at = time.monotonic()
         self.query_one("#contact-table", ContactTable).focus()
 
     # -- repainting ------------------------------------------------------------------
@@ -179,37 +187,40 @@ class BoardScreen(DrillScreen):
         self.flushes += 1
         dirty, sections, events = run.feed.take()
         table = self.query_one("#contact-table", ContactTable)
+        model.recount(model.rows if force or run.state.ended is not None else dirty)
         if model.sync_rows() or (model.filter != "all" and dirty):
             table.set_rows(model.visible_rows())
         elif dirty:
             table.refresh_rows(dirty)
+        now = time.monotonic()
         elapsed = run.elapsed()
         second = int(elapsed)
         tick = second != self._last_second
         self._last_second = second
-        if force or tick or "progress" in sections:
+        if "progress" in sections:
+            self._progress_due = True
+        if force or tick or (self._progress_due and now - self._progress_at >= _SLOW_EVERY):
+            # Dozens of levels and sites: redrawn at most twice a second (and each second,
+            # for the target countdowns).
+            self._progress_due = False
+            self._progress_at = now
             self.query_one("#board-progress", ProgressPane).show(elapsed)
         if force or tick or "steps" in sections:
             self.query_one("#board-steps", StepsPane).show(elapsed)
         if force or tick or "injects" in sections:
             self.query_one("#board-injects", InjectsPane).show(elapsed)
-        if events:
-            log = self.query_one("#event-log", EventLog)
-            for item in events:
-                line = model.log_line(item)
-                if line is not None:
-                    log.write(self._log_text(line))
+        self._pending_log.extend(events)
+        if self._pending_log and (force or now - self._log_written >= _SLOW_EVERY):
+            # A log that grows re-lays out its scroll bars: append twice a second.
+            self._log_written = now
+            batch = [line for line in map(model.log_line, self._pending_log) if line is not None]
+            self._pending_log.clear()
+            self.query_one("#event-log", EventLog).add(batch)
         if force or tick or "status" in sections:
             self._show_status(run, elapsed)
-
-    def _log_text(self, line: object) -> RichText:
-        from drill.tui.board_model import LogLine
-
-        assert isinstance(line, LogLine)
-        out = RichText(line.clock, "dim")
-        out.append(f" +{line.elapsed:>5} ", "dim cyan")
-        out.append(line.text, line.style)
-        return out
+        if now - self._frozen_at >= _FREEZE_EVERY:
+            self._frozen_at = now
+            gc.freeze()
 
     def _show_status(self, run: LiveRun, elapsed: float) -> None:
         clock = clock_text(elapsed)
@@ -230,15 +241,15 @@ class BoardScreen(DrillScreen):
         )
         out.append(f"  {t(f'board.state.{status}')}", style)
         out.append(f"\n{pick(run.scenario.title)}", "bold")
-        summary = state.summary()
+        acked, pending, failed = self._model.totals() if self._model is not None else (0, 0, 0)
         steps = self._model.step_lines(elapsed) if self._model is not None else []
         out.append(
             "\n"
             + t(
                 "board.counts",
-                acked=summary.acknowledged,
-                total=summary.contacts,
-                failed=summary.unreached,
+                acked=acked,
+                total=state.started.contacts if state.started is not None else acked + pending,
+                failed=failed,
                 done=sum(1 for s in steps if s.status == "completed"),
                 steps=len(steps),
             )
@@ -248,7 +259,7 @@ class BoardScreen(DrillScreen):
             out.append("  " + t("board.filter_label", name=name), "yellow")
         if out != self._last_status:
             self._last_status = out
-            self.query_one("#board-status", Static).update(out)
+            self.query_one("#board-status", Static).update(out, layout=False)
         summary_pane = self.query_one("#board-summary", SummaryPane)
         ended = state.status in (DrillStatus.COMPLETED, DrillStatus.ABORTED)
         if summary_pane.display != ended:

@@ -14,10 +14,10 @@ from textual import on, work
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import DataTable, RichLog, Static
+from textual.widgets import DataTable, Static
 
 from drill.engine.state import DrillState
-from drill.tui.board import summary_text
+from drill.tui.board import EventLog, summary_text
 from drill.tui.board_model import BoardModel
 from drill.tui.i18n import language, t
 from drill.tui.records import RunRecord
@@ -55,7 +55,7 @@ class HistoryScreen(DrillScreen):
                 yield table
             with Vertical(id="history-right"):
                 yield Static(t("history.pick"), id="history-summary", classes="pane")
-                yield RichLog(id="history-log", classes="pane", wrap=False, markup=False)
+                yield EventLog(id="history-log", classes="pane")
 
     def fill(self) -> None:
         self.query_one("#history-left").border_title = t("history.title")
@@ -142,16 +142,10 @@ class HistoryScreen(DrillScreen):
             scenario = plan.scenario(started.scenario_id)
         model = self.model = BoardModel(state, plan, scenario)
         self.query_one("#history-summary", Static).update(summary_text(model))
-        log = self.query_one("#history-log", RichLog)
+        log = self.query_one("#history-log", EventLog)
         log.clear()
-        for item in events:
-            line = model.log_line(item)
-            if line is None:
-                continue
-            text = RichText(line.clock, "dim")
-            text.append(f" +{line.elapsed:>5} ", "dim cyan")
-            text.append(line.text, line.style)
-            log.write(text)
+        log.add(line for line in map(model.log_line, events) if line is not None)
+        log.scroll_home(animate=False)
 
     def action_report(self) -> None:
         if self.opened is None:
