@@ -28,6 +28,7 @@ from textual.widgets import Static
 from drill.tui.board_model import BoardModel, LevelLine, LogLine, RowCells, RowKey
 from drill.tui.cells import cell_len, clock_text, fit, minutes_text, prose
 from drill.tui.i18n import t
+from drill.tui.prose import Prose
 
 __all__ = [
     "ContactHeader",
@@ -82,7 +83,7 @@ def progress_bar(done: int, failed: int, total: int, width: int = 10) -> RichTex
 _DIGITS = re.compile(r"\d")
 
 
-class _Pane(Static):
+class _Pane(Prose):
     """A pane redrawn from the model. A layout costs the whole screen, so the pane asks
     for one only when its text changed shape, not when a countdown ticks."""
 
@@ -94,7 +95,8 @@ class _Pane(Static):
         shape = _DIGITS.sub("0", text.plain)
         layout = self._last is None or _DIGITS.sub("0", self._last.plain) != shape
         self._last = text
-        self.update(text, layout=layout)
+        self.text = text
+        self.refresh(layout=layout)
 
 
 class ContactHeader(Static):
@@ -258,12 +260,12 @@ class EventLog(ScrollView, can_focus=True):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "scroll_up", show=False),
+        Binding("up,k", "back('scroll_up')", show=False),
         Binding("down,j", "scroll_down", show=False),
-        Binding("pageup", "page_up", show=False),
+        Binding("pageup", "back('page_up')", show=False),
         Binding("pagedown", "page_down", show=False),
-        Binding("home", "scroll_home", show=False),
-        Binding("end", "scroll_end", show=False),
+        Binding("home", "back('scroll_home')", show=False),
+        Binding("end", "follow", show=False),
     ]
 
     def __init__(
@@ -272,6 +274,20 @@ class EventLog(ScrollView, can_focus=True):
         super().__init__(id=id, classes=classes)
         self.lines: collections.deque[LogLine] = collections.deque(maxlen=limit)
         self._styles: dict[str, Style] = {}
+        self.follow = True
+        """Keep the newest line in view (until the user scrolls back; End resumes)."""
+
+    def action_back(self, action: str) -> None:
+        self.follow = False
+        getattr(self, f"action_{action}")()
+
+    def action_follow(self) -> None:
+        self.follow = True
+        self.scroll_end(animate=False)
+
+    def on_show(self) -> None:
+        if self.follow:
+            self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
 
     def clear(self) -> None:
         self.lines.clear()
@@ -280,13 +296,12 @@ class EventLog(ScrollView, can_focus=True):
 
     def add(self, lines: Iterable[LogLine]) -> None:
         """Append lines; follow the end if the view was at the end."""
-        following = self.scroll_offset.y >= self.max_scroll_y - 1
         before = len(self.lines)
         self.lines.extend(lines)
         if len(self.lines) == before and before < (self.lines.maxlen or 0):
             return
         self.virtual_size = Size(0, len(self.lines))
-        if following:
+        if self.follow:
             # After the new size is laid out, or the end is not there yet.
             self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
         self.refresh()
@@ -463,22 +478,22 @@ class SummaryPane(_Pane):
         self.set_text(summary_text(self.model, report))
 
 
-def summary_text(model: BoardModel, report: str | None = None) -> RichText:
-    """Outcome, figures, targets and where the report is."""
+def summary_text(
+    model: BoardModel, report: str | None = None, status: str | None = None
+) -> RichText:
+    """Outcome, figures, targets and where the report is; `status` overrides the state's
+    (a past run that never ended was interrupted, though its events say "running")."""
     state = model.state
     summary = state.summary()
     out = RichText()
-    status = t(f"board.state.{state.status.value}") if state.ended else ""
-    out.append(
-        t(
-            "board.summary_line",
-            state=status or t(f"board.state.{state.status.value}"),
-            acked=summary.acknowledged,
-            total=summary.contacts,
-            elapsed=clock_text(summary.duration_seconds),
-        ),
-        "bold",
+    line = t(
+        "board.summary_line",
+        state=t(f"board.state.{status or state.status.value}"),
+        acked=summary.acknowledged,
+        total=summary.contacts,
+        elapsed=clock_text(summary.duration_seconds),
     )
+    out.append(prose(line), "bold")
     steps = model.step_lines(summary.duration_seconds)
     done = sum(1 for s in steps if s.status == "completed")
     rows = [

@@ -589,16 +589,25 @@ class BoardModel:
                 out.append((when, pick(planned.text), "dim"))
         return out
 
-    def ack_choices(self) -> list[tuple[str, str]]:
-        """(label, row id) of contacts not acknowledged yet, for the manual dialog."""
-        out: list[tuple[str, str]] = []
+    def ack_choices(self) -> list[tuple[str, str, str]]:
+        """(label, row id, search words) of contacts not acknowledged yet.
+
+        The words hold every candidate's name and reading (holder and deputies: whoever
+        was reached), the role and the site, for the manual dialog's search.
+        """
+        out: list[tuple[str, str, str]] = []
         for key in self.rows:
             status = self.status(key)
             if status is ContactStatus.ACKNOWLEDGED:
                 continue
             cells = self.cells(key)
             role = f" — {cells.role}" if cells.role else ""
-            out.append((f"{cells.level} {cells.name.lstrip('↪')}{role}", row_id(key)))
+            words = [cells.name, cells.role, cells.site, key[2]]
+            if self._plan_knows(key[2]) and self.plan is not None:
+                for person in self.plan.candidates(key[2]):
+                    words += [person.name, person.kana or "", person.id]
+            label = f"{cells.level} {cells.name.lstrip('↪')}{role}"
+            out.append((label, row_id(key), " ".join(words)))
         return out
 
     # -- the log ---------------------------------------------------------------------

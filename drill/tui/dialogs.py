@@ -17,10 +17,22 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static
+from textual.widgets import (
+    Button,
+    Input,
+    Label,
+    OptionList,
+    RadioButton,
+    RadioSet,
+    Select,
+    Static,
+)
+from textual.widgets.option_list import Option
 
 from drill.errors import DrillError
+from drill.tui.directory import fold
 from drill.tui.i18n import t
+from drill.tui.prose import Prose
 from drill.tui.screens.base import LocalisedModal
 
 __all__ = [
@@ -64,11 +76,11 @@ class ErrorDialog(LocalisedModal[None]):
         with Vertical(classes="dialog -error"):
             yield Label(self.error_title, classes="dialog-title")
             with VerticalScroll(classes="dialog-scroll"):
-                yield Static(RichText(self.error_text), classes="dialog-text")
+                yield Prose(RichText(self.error_text), classes="dialog-text")
                 if self.what_to_do:
                     text = RichText(f"{t('error.what_to_do')}: ", "bold green")
                     text.append(self.what_to_do)
-                    yield Static(text, classes="dialog-text")
+                    yield Prose(text, classes="dialog-text")
             yield Static("", id="error-more", classes="dialog-hint")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(t("common.close"), id="close", variant="primary")
@@ -113,7 +125,7 @@ class StartDrillDialog(LocalisedModal[StartChoice | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(t("start.title"), classes="dialog-title")
-            yield Static(f"{t('start.scenario')}: {self.scenario_title}", classes="dialog-text")
+            yield Prose(f"{t('start.scenario')}: {self.scenario_title}", classes="dialog-text")
             yield Label(t("start.channels"), classes="dialog-label")
             with RadioSet(id="start-channels"):
                 yield RadioButton(t("start.simulated"), value=True, id="start-simulated")
@@ -121,7 +133,7 @@ class StartDrillDialog(LocalisedModal[StartChoice | None]):
                     t("start.real"), id="start-real", disabled=not self.real_available
                 )
             if not self.real_available:
-                yield Static(t("start.real_unavailable"), classes="dialog-hint")
+                yield Prose(t("start.real_unavailable"), classes="dialog-hint")
             yield Label(t("start.speed"), classes="dialog-label")
             with RadioSet(id="start-speed"):
                 yield RadioButton(t("start.speed_real"), value=True, id="speed-1")
@@ -163,10 +175,10 @@ class IncidentDialog(LocalisedModal[bool]):
         with Vertical(classes="dialog -danger"):
             yield Label(t("incident.title"), classes="dialog-title")
             with VerticalScroll(classes="dialog-scroll"):
-                yield Static(RichText(t("incident.warning"), "bold"), classes="dialog-text")
-                yield Static(t("incident.scenario", title=self.scenario), classes="dialog-text")
-                yield Static(t("incident.people", count=self.people), classes="dialog-text")
-                yield Static(t("incident.type", word=self.word), classes="dialog-text")
+                yield Prose(RichText(t("incident.warning"), "bold"), classes="dialog-text")
+                yield Prose(t("incident.scenario", title=self.scenario), classes="dialog-text")
+                yield Prose(t("incident.people", count=self.people), classes="dialog-text")
+                yield Prose(t("incident.type", word=self.word), classes="dialog-text")
             yield Input(id="incident-word")
             yield Static("", id="incident-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
@@ -238,57 +250,106 @@ class AckEntry:
 
 
 class ManualAckDialog(LocalisedModal[AckEntry | None]):
-    """Record a relayed acknowledgement: who was reached, by whom, at what time."""
+    """Record a relayed acknowledgement: who was reached, by whom, at what time.
+
+    "Who" is a list narrowed by typing (name, kana, role, site): a nationwide tree has
+    thousands of contacts, which no drop-down can hold. The contact highlighted on the
+    board comes first.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "key.close")]
+    SHOWN = 200
+    """Matches listed at most; typing narrows the rest."""
 
     def __init__(
         self,
-        choices: Sequence[tuple[str, str]],
+        choices: Sequence[tuple[str, str, str]],
         *,
         now: dt.datetime,
         operator: str = "",
         selected: str | None = None,
     ) -> None:
         super().__init__(classes="dialog-screen")
-        self.choices = list(choices)
+        self.choices = [(label, value) for label, value, _ in choices]
         self.now = now
         self.operator = operator
-        self.selected = selected if any(v == selected for _, v in choices) else None
+        self.selected = selected if any(c[1] == selected for c in choices) else None
+        keys = {value: fold(f"{label} {words}") for label, value, words in choices}
+        if self.selected is not None:
+            first = [c for c in self.choices if c[1] == self.selected]
+            self.choices = first + [c for c in self.choices if c[1] != self.selected]
+        self._keys = [keys[value] for _, value in self.choices]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(t("ack.title"), classes="dialog-title")
-            yield Static(t("ack.explain"), classes="dialog-hint")
+            yield Prose(t("ack.explain"), classes="dialog-hint")
             yield Label(t("ack.who"), classes="dialog-label")
-            if self.selected is not None:
-                yield Select(self.choices, prompt=t("ack.who"), id="ack-who", value=self.selected)
-            else:
-                yield Select(self.choices, prompt=t("ack.who"), id="ack-who")
-            yield Label(t("ack.by"), classes="dialog-label")
-            yield Input(self.operator, id="ack-by")
-            yield Label(t("ack.when"), classes="dialog-label")
-            yield Input(self.now.strftime("%H:%M"), id="ack-when")
+            yield Input(placeholder=t("ack.filter"), id="ack-filter", classes="compact")
+            yield OptionList(id="ack-who")
+            with Horizontal(classes="dialog-row"):
+                with Vertical():
+                    yield Label(t("ack.by"), classes="dialog-label")
+                    yield Input(self.operator, id="ack-by", classes="compact")
+                with Vertical():
+                    yield Label(t("ack.when"), classes="dialog-label")
+                    yield Input(self.now.strftime("%H:%M"), id="ack-when", classes="compact")
             yield Static("", id="ack-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(t("common.save"), id="save", variant="success")
                 yield Button(t("common.cancel"), id="cancel")
 
     def on_mount(self) -> None:
+        self._list("")
         if self.selected is None:
-            self.query_one("#ack-who", Select).focus()
+            self.query_one("#ack-filter", Input).focus()
         else:
             self.query_one("#ack-by", Input).focus()
+
+    def _list(self, query: str) -> None:
+        words = [fold(word) for word in query.split()]
+        shown = [
+            Option(label, id=value)
+            for (label, value), key in zip(self.choices, self._keys, strict=True)
+            if all(word in key for word in words)
+        ][: self.SHOWN]
+        options = self.query_one("#ack-who", OptionList)
+        options.clear_options()
+        options.add_options(shown)
+        if shown:
+            options.highlighted = 0
+
+    @property
+    def chosen(self) -> str | None:
+        """The row id of the contact highlighted in the list."""
+        options = self.query_one("#ack-who", OptionList)
+        index = options.highlighted
+        if index is None or index >= options.option_count:
+            return None
+        return options.get_option_at_index(index).id
+
+    @on(Input.Changed, "#ack-filter")
+    def _filter(self, event: Input.Changed) -> None:
+        self._list(event.value)
 
     def _error(self, key: str) -> None:
         self.query_one("#ack-error", Static).update(t(key))
 
-    @on(Input.Submitted)
+    @on(Input.Submitted, "#ack-filter")
+    def _picked(self) -> None:
+        self.query_one("#ack-by", Input).focus()
+
+    @on(OptionList.OptionSelected, "#ack-who")
+    def _selected(self) -> None:
+        self.query_one("#ack-by", Input).focus()
+
+    @on(Input.Submitted, "#ack-by, #ack-when")
     @on(Button.Pressed, "#save")
     def _save(self) -> None:
-        who = self.query_one("#ack-who", Select).value
-        if not isinstance(who, str):
+        who = self.chosen
+        if who is None:
             self._error("ack.need_who")
+            self.query_one("#ack-filter", Input).focus()
             return
         by = self.query_one("#ack-by", Input).value.strip()
         if not by:
@@ -412,7 +473,7 @@ class AbortDialog(LocalisedModal[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog -danger"):
             yield Label(t("abort.title"), classes="dialog-title")
-            yield Static(t("abort.explain"), classes="dialog-text")
+            yield Prose(t("abort.explain"), classes="dialog-text")
             yield Label(t("abort.reason"), classes="dialog-label")
             yield Input(id="abort-reason")
             yield Label(t("note.by"), classes="dialog-label")
@@ -463,7 +524,7 @@ class QuitDialog(LocalisedModal[QuitChoice | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(t("quit.title"), classes="dialog-title")
-            yield Static(t("quit.explain"), classes="dialog-text")
+            yield Prose(t("quit.explain"), classes="dialog-text")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(t("quit.leave"), id="leave", variant="primary")
                 yield Button(t("quit.abort"), id="abort", variant="error")
@@ -497,7 +558,7 @@ class ResumeDialog(LocalisedModal[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(t("resume.title"), classes="dialog-title")
-            yield Static(t("resume.explain"), classes="dialog-text")
+            yield Prose(t("resume.explain"), classes="dialog-text")
             with RadioSet(id="resume-runs"):
                 for index, (label, _) in enumerate(self.runs):
                     yield RadioButton(label, value=index == 0)

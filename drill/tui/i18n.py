@@ -403,6 +403,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "For an answer relayed by phone, for instance. The record cannot be undone.",
     ),
     "ack.who": ("連絡がついた人", "Who was reached"),
+    "ack.filter": ("名前・よみ・役割で絞り込み", "Type to narrow: name, kana, role"),
     "ack.by": ("記録する人（あなた）", "Recorded by (you)"),
     "ack.when": ("応答した時刻 (HH:MM、空欄は今)", "When they answered (HH:MM, empty = now)"),
     "ack.bad_time": ("時刻は 03:15 のように入力してください。", "Write the time like 03:15."),
@@ -517,26 +518,25 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         """\
 # drillkit 緊急時連絡網コンソール
 
-数字キーで画面を切り替えます。マウスでも操作できます。**Ctrl+P** でコマンド一覧を開き、名前で操作を探せます。
+数字キーで画面を切り替えます。マウスでも操作できます。**Ctrl+P**でコマンド一覧を開き、名前で操作を探せます。
 
-| キー | 画面 |
-|---|---|
-| 1 | 計画: 組織、版、承認日、目標、計画の検査結果（エラーと直し方） |
-| 2 | 連絡網: 段・役割・担当者・代理者・連絡手段。**/** で検索、**n** で番号を表示 |
-| 3 | シナリオ: **d** で訓練として開始、**i** で実対応として開始（確認あり） |
-| 4 | 実行状況: 経過時間、段・拠点ごとの進捗、連絡状況、状況付与、対応手順、記録 |
-| 5 | 履歴: 過去の訓練と実対応。Enter で経過と結果 |
+## 画面
+
+- **1\u00a0計画**：組織、版、承認日、目標、計画の検査結果（エラーと直し方）
+- **2\u00a0連絡網**：段・役割・担当者・代理者・連絡手段。「**/**」で検索、**n**で番号を表示
+- **3\u00a0シナリオ**：**d**で訓練として開始、**i**で実対応として開始（確認あり）
+- **4\u00a0実行状況**：経過時間、段・拠点ごとの進捗、連絡状況、状況付与、対応手順、記録
+- **5\u00a0履歴**：過去の訓練と実対応。**Enter**で経過と結果、**r**で報告書
 
 ## 実行中の操作（実行状況画面）
 
-| キー | 操作 |
-|---|---|
-| a | 手動で応答を記録（電話で伝え聞いた応答など：誰が、誰の記録で、何時に） |
-| c | 対応手順の手順を完了にする |
-| m | メモを追加 |
-| p | 一時停止／再開 |
-| x | 中止（理由と確認が必要） |
-| f | 連絡状況の絞り込み（すべて／未応答／問題あり） |
+- **a**：手動で応答を記録（電話で伝え聞いた応答など：誰が、誰の記録で、何時に）
+- **c**：対応手順の手順を完了にする
+- **m**：メモを追加
+- **p**：一時停止／再開
+- **x**：中止（理由と確認が必要）
+- **f**：連絡状況の絞り込み（すべて／未応答／問題あり）
+- **v**：表示する枠の切り替え（狭い画面）
 
 ## 安全のために
 
@@ -544,31 +544,30 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 - 実対応は、組織名を入力して確認しないと開始できません。実対応のメッセージには「訓練」が付きません。
 - 実行中に終了するときは、中止するか、あとで再開できるように残すかを選びます。
 
-**l** で English に切り替えます。**Esc** でこの画面を閉じます。
+**l**でEnglishに切り替えます。**Esc**でこの画面を閉じます。
 """,
         """\
 # drillkit emergency console
 
 Number keys switch screens; the mouse works too. **Ctrl+P** opens the command palette: find any action by name.
 
-| Key | Screen |
-|---|---|
-| 1 | Plan: organisation, version, approval, targets, the plan check (errors and fixes) |
-| 2 | Contacts: levels, roles, holders, deputies, channels. **/** searches, **n** shows numbers |
-| 3 | Scenarios: **d** starts a drill, **i** starts a real incident (asks first) |
-| 4 | Live board: elapsed time, progress per level and site, contacts, injects, playbook, log |
-| 5 | History: past drills and incidents. Enter shows the timeline and summary |
+## Screens
+
+- **1 Plan**: organisation, version, approval, targets, the plan check (errors and fixes)
+- **2 Contacts**: levels, roles, holders, deputies, channels. **/** searches, **n** shows numbers
+- **3 Scenarios**: **d** starts a drill, **i** starts a real incident (asks first)
+- **4 Live board**: elapsed time, progress per level and site, contacts, injects, playbook, log
+- **5 History**: past drills and incidents. **Enter** shows the timeline and summary, **r** the report
 
 ## During a run (live board)
 
-| Key | Action |
-|---|---|
-| a | Record an acknowledgement by hand (a relayed call: who, recorded by whom, when) |
-| c | Complete a playbook step |
-| m | Add a note |
-| p | Pause / resume |
-| x | Abort (asks for a reason and confirmation) |
-| f | Filter the contacts (all / pending / problems) |
+- **a**: record an acknowledgement by hand (a relayed call: who, recorded by whom, when)
+- **c**: complete a playbook step
+- **m**: add a note
+- **p**: pause / resume
+- **x**: abort (asks for a reason and confirmation)
+- **f**: filter the contacts (all / pending / problems)
+- **v**: switch the pane shown (small terminals)
 
 ## Safety
 

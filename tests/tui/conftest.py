@@ -16,6 +16,7 @@ from drill.engine.simulation import ResponseModel, SimulatedNotifier
 from drill.plan import LoadedPlan, Plan, load_plan
 from drill.tui import i18n
 from drill.tui.app import DrillApp
+from drill.tui.prose import Prose
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -116,6 +117,14 @@ async def wait_for(pilot: Pilot[None], condition: Callable[[], bool], tries: int
             return
         await pilot.pause(0.02)
     raise AssertionError("the console never got there")
+
+
+def text_of(widget: object) -> str:
+    """What a text widget shows, as plain text (folded prose unfolded)."""
+    if isinstance(widget, Prose):
+        return widget.text.plain
+    render = getattr(widget, "render")  # noqa: B009
+    return str(render())
 
 
 async def advance(pilot: Pilot[None], minutes: float) -> None:

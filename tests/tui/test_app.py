@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from textual.command import CommandPalette
-from textual.widgets import Static
 
 from drill.errors import StoreError
 from drill.tui.dialogs import ErrorDialog
 from drill.tui.screens.help import HelpScreen
-from tests.tui.conftest import make_app, ready, wait_for
+from tests.tui.conftest import make_app, ready, text_of, wait_for
 
 
 async def test_language_help_and_errors_as_modals() -> None:
@@ -16,12 +15,12 @@ async def test_language_help_and_errors_as_modals() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         nav = app.screen.query_one("#nav")
-        assert "1 計画" in " ".join(str(s.render()) for s in nav.query(".nav-item").results(Static))
+        assert "1 計画" in " ".join(text_of(s) for s in nav.query(".nav-item"))
         await pilot.press("l")
         await pilot.pause()
-        labels = " ".join(str(s.render()) for s in app.screen.query(".nav-item").results(Static))
+        labels = " ".join(text_of(s) for s in app.screen.query(".nav-item"))
         assert "1 Plan" in labels and "2 Contacts" in labels
-        assert "Sample City" in str(app.screen.query_one("#plan-summary", Static).render())
+        assert "Sample City" in text_of(app.screen.query_one("#plan-summary"))
         keys = [b.binding.description for b in app.screen.active_bindings.values()]
         assert "Help" in keys and "Quit" in keys
         await pilot.press("2")  # a screen made before the switch follows it too
@@ -50,7 +49,7 @@ async def test_language_help_and_errors_as_modals() -> None:
         dialog = app.screen
         assert isinstance(dialog, ErrorDialog)
         assert dialog.error_title == "Event store error"
-        assert "disk full" in str(dialog.query_one(".dialog-text", Static).render())
+        assert "disk full" in text_of(dialog.query_one(".dialog-text"))
         await pilot.press("enter")
         await pilot.pause()
         assert not isinstance(app.screen, ErrorDialog)

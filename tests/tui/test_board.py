@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from textual.widgets import Button, Digits, Input, Select, Static
+from textual.widgets import Button, Digits, Input, Select
 
 from drill.engine.state import ContactStatus, DrillStatus, StepStatus
 from drill.tui.app import DrillApp
 from drill.tui.board import ContactTable
 from drill.tui.dialogs import AbortDialog, ManualAckDialog, NoteDialog, StepDialog
-from tests.tui.conftest import advance, make_app, start_drill, wait_for
+from tests.tui.conftest import advance, make_app, start_drill, text_of, wait_for
 
 ROLL_CALL = 1  # the annual roll-call drill is the second scenario
 
@@ -38,14 +38,14 @@ async def test_rows_change_live_escalate_and_take_a_manual_acknowledgement() -> 
         await pilot.pause()
         dialog = app.screen
         assert isinstance(dialog, ManualAckDialog)
-        assert dialog.query_one("#ack-who", Select).value == "/".join(key)
+        assert dialog.chosen == "/".join(key)
         assert dialog.query_one("#ack-by", Input).value == "当直 太郎"
         when = dialog.query_one("#ack-when", Input)
         assert when.value == "10:00"
         when.value = "25:99"
         await pilot.click("#save")
         await pilot.pause()
-        assert "03:15" in str(dialog.query_one("#ack-error", Static).render())
+        assert "03:15" in text_of(dialog.query_one("#ack-error"))
         await pilot.pause(0.3)  # a button ignores a second press while it still shows the first
         when.value = "10:00"
         await pilot.click("#save")
@@ -69,7 +69,7 @@ async def test_rows_change_live_escalate_and_take_a_manual_acknowledgement() -> 
         await advance(pilot, 12)
         assert any(isinstance(e, RuntimeError) for e in app.errors)
         assert len(run.events) > before + 5
-        assert "予期しないエラー" in str(app.screen.query_one(".dialog-text", Static).render())
+        assert "予期しないエラー" in text_of(app.screen.query_one(".dialog-text"))
         run.listeners.remove(broken)
         await pilot.press("escape")
 
@@ -78,7 +78,7 @@ async def test_rows_change_live_escalate_and_take_a_manual_acknowledgement() -> 
         shown = _rendered(app)
         assert "応答" in shown and "電話" in shown
         assert str(app.screen.query_one("#board-elapsed", Digits).value) == "12:00"
-        status = str(app.screen.query_one("#board-status", Static).render())
+        status = text_of(app.screen.query_one("#board-status"))
         assert "訓練" in status and "模擬" in status and "緊急時連絡網 年次訓練" in status
 
         # Someone did not answer: the row moves to the deputy and the log says so.
@@ -143,7 +143,7 @@ async def test_steps_notes_pause_and_an_abort_that_ends_with_the_summary_and_rep
         assert run.state.status is DrillStatus.ABORTED
         assert run.state.ended is not None and run.state.ended.reason == "訓練中止の指示"
         await wait_for(pilot, lambda: app.screen.query_one("#board-summary").display)
-        summary = str(app.screen.query_one("#board-summary", Static).render())
+        summary = text_of(app.screen.query_one("#board-summary"))
         assert "中止" in summary and "連絡対象" in summary
         await wait_for(pilot, lambda: run.report_path is not None)
         assert run.report_path is not None and run.report_path.endswith("report.html")

@@ -5,15 +5,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from textual.widgets import DataTable, Static, Tree
+from textual.widgets import DataTable, Tree
 
 from drill.tui.app import DrillApp
-from tests.tui.conftest import REPO, make_app, ready
+from tests.tui.conftest import REPO, make_app, ready, text_of
 
 
 def _text(app: DrillApp, selector: str) -> str:
-    widget = app.screen.query_one(selector, Static)
-    return str(widget.render())
+    return text_of(app.screen.query_one(selector))
 
 
 async def test_number_keys_switch_screens_and_the_plan_shows_its_figures() -> None:
@@ -24,8 +23,10 @@ async def test_number_keys_switch_screens_and_the_plan_shows_its_figures() -> No
         summary = _text(app, "#plan-summary")
         assert "サンプル市" in summary and "2026.1" in summary and "2026-04-01" in summary
         counts = _text(app, "#plan-counts")
-        assert "人数: 49" in counts and "代理者のいない役割: 0" in counts
-        assert "庁外関係機関: 6" in counts
+        lines = counts.splitlines()
+        # Full-width labels padded by cells: the figures line up in columns.
+        assert lines[1] == "  人数                 49   役割                 24"
+        assert lines[2] == "  代理者のいない役割    0   庁外関係機関          6"
         assert "全支所への連絡 10分以内" in _text(app, "#plan-targets")
         assert "指摘はありません" in _text(app, "#plan-findings-head")
         for key, mode in [("2", "contacts"), ("3", "scenarios"), ("4", "board"), ("5", "history")]:
@@ -54,7 +55,7 @@ async def test_a_plan_with_errors_opens_on_the_errors_with_their_fixes(tmp_path:
         assert "直し方" in findings
         await pilot.press("3")
         await pilot.pause()
-        assert "計画を読み込めていない" in str(app.screen.query_one(".notice", Static).render())
+        assert "計画を読み込めていない" in text_of(app.screen.query_one(".notice"))
         assert app.errors == []
 
 

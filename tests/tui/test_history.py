@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from drill.engine.clock import VirtualClock
 from drill.engine.runner import DrillRunner
@@ -13,7 +13,15 @@ from drill.engine.state import DrillStatus
 from drill.store import EventStore
 from drill.tui.board import EventLog
 from drill.tui.dialogs import QuitDialog, ResumeDialog
-from tests.tui.conftest import advance, make_app, ready, sample_loaded, start_drill, wait_for
+from tests.tui.conftest import (
+    advance,
+    make_app,
+    ready,
+    sample_loaded,
+    start_drill,
+    text_of,
+    wait_for,
+)
 
 
 async def _seed(drill_id: str, *, finish: bool) -> None:
@@ -57,7 +65,7 @@ async def test_history_replays_a_run_and_a_persons_detail_shows_past_answers() -
         await pilot.press("enter")
         log = app.screen.query_one("#history-log", EventLog)
         await wait_for(pilot, lambda: len(log.lines) > 20)
-        summary = str(app.screen.query_one("#history-summary", Static).render())
+        summary = text_of(app.screen.query_one("#history-summary"))
         assert "完了" in summary and "連絡対象" in summary and "呼出し回数" in summary
         lines = log.text_lines()
         assert "開始: 緊急時連絡網 年次訓練（訓練）" in lines[0]
@@ -74,11 +82,11 @@ async def test_history_replays_a_run_and_a_persons_detail_shows_past_answers() -
         await pilot.press("2")
         await pilot.pause()
         await pilot.press("slash", *"わたなべ", "enter")
-        detail = app.screen.query_one("#person-detail", Static)
-        await wait_for(pilot, lambda: "2026-01-31 緊急時連絡網 年次訓練: " in str(detail.render()))
-        assert "(電話)" in str(detail.render())
+        detail = app.screen.query_one("#person-detail")
+        await wait_for(pilot, lambda: "2026-01-31 緊急時連絡網 年次訓練: " in text_of(detail))
+        assert "(電話)" in text_of(detail)
         await pilot.press("slash", "ctrl+a", "ctrl+k", *"やまだ", "enter")  # did not answer
-        await wait_for(pilot, lambda: "年次訓練: 応答なし" in str(detail.render()))
+        await wait_for(pilot, lambda: "年次訓練: 応答なし" in text_of(detail))
 
 
 async def test_quitting_during_a_run_leaves_it_to_be_resumed_at_the_next_start() -> None:

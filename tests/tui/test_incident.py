@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input
 
 from drill.engine.events import DrillMode
 from drill.errors import EngineError
 from drill.tui.dialogs import ErrorDialog, IncidentDialog
 from drill.tui.session import RunRequest
-from tests.tui.conftest import fake_real_channels, make_app, own_plan, ready, wait_for
+from tests.tui.conftest import fake_real_channels, make_app, own_plan, ready, text_of, wait_for
 
 
 async def test_starting_a_real_incident_without_confirmation_is_impossible() -> None:
@@ -24,7 +24,7 @@ async def test_starting_a_real_incident_without_confirmation_is_impossible() -> 
         await pilot.pause()
         dialog = app.screen
         assert isinstance(dialog, IncidentDialog)
-        warning = " ".join(str(s.render()) for s in dialog.query(".dialog-text").results(Static))
+        warning = " ".join(text_of(s) for s in dialog.query(".dialog-text"))
         assert "これは訓練ではありません" in warning
         assert "実際に電話・SMS・メールで連絡します" in warning
         assert "「訓練」の表示が付きません" in warning
@@ -43,7 +43,7 @@ async def test_starting_a_real_incident_without_confirmation_is_impossible() -> 
         await pilot.press(*"サンプル", "enter")
         await pilot.pause()
         assert go.disabled and app.screen is dialog
-        assert "一致しません" in str(dialog.query_one("#incident-error", Static).render())
+        assert "一致しません" in text_of(dialog.query_one("#incident-error"))
         assert app.live_run is None
 
         # Calling the start directly without the confirmation is refused as well.
@@ -65,7 +65,7 @@ async def test_starting_a_real_incident_without_confirmation_is_impossible() -> 
         assert run.state.started is not None
         assert run.state.started.mode is DrillMode.INCIDENT
         await pilot.pause()
-        assert "実対応" in str(app.screen.query_one("#board-status", Static).render())
+        assert "実対応" in text_of(app.screen.query_one("#board-status"))
 
 
 async def test_the_sample_plan_refuses_a_real_incident() -> None:

@@ -23,6 +23,7 @@ from drill.plan.models import ContactPoint, ContactTree, Level, Member, Person
 from drill.tui.cells import minutes_text
 from drill.tui.directory import Directory, point_text
 from drill.tui.i18n import pick, t
+from drill.tui.prose import Prose
 from drill.tui.records import PersonAck
 from drill.tui.screens.base import DrillScreen
 
@@ -75,7 +76,7 @@ class ContactsScreen(DrillScreen):
                 tree.guide_depth = 2
                 yield tree
             with VerticalScroll(id="contacts-detail", classes="pane"):
-                yield Static(t("contacts.pick"), id="person-detail")
+                yield Prose(t("contacts.pick"), id="person-detail")
 
     def fill(self) -> None:
         if self.directory is None:
@@ -338,7 +339,7 @@ class ContactsScreen(DrillScreen):
         else:
             for ack in acks:
                 out.append("\n  " + ack.describe())
-        self.query_one("#person-detail", Static).update(out)
+        self.query_one("#person-detail", Prose).update(out)
 
     @work(exclusive=True, group="person-acks", exit_on_error=False)
     async def _load_acks(self, person_id: str) -> None:

@@ -14,12 +14,13 @@ from textual import on, work
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from drill.engine.state import DrillState
 from drill.tui.board import EventLog, summary_text
 from drill.tui.board_model import BoardModel
 from drill.tui.i18n import language, t
+from drill.tui.prose import Prose
 from drill.tui.records import RunRecord
 from drill.tui.screens.base import DrillScreen
 
@@ -48,13 +49,13 @@ class HistoryScreen(DrillScreen):
     def compose_body(self) -> Iterable[Widget]:
         with Horizontal(id="history-body", classes="body"):
             with Vertical(id="history-left", classes="pane"):
-                yield Static(t("history.loading"), id="history-status")
+                yield Prose(t("history.loading"), id="history-status")
                 table: DataTable[str] = DataTable(
                     id="history-table", cursor_type="row", zebra_stripes=True
                 )
                 yield table
             with Vertical(id="history-right"):
-                yield Static(t("history.pick"), id="history-summary", classes="pane")
+                yield Prose(t("history.pick"), id="history-summary", classes="pane")
                 yield EventLog(id="history-log", classes="pane")
 
     def fill(self) -> None:
@@ -82,7 +83,7 @@ class HistoryScreen(DrillScreen):
             self.drill_app.show_error(exc)
             runs = []
         self.runs = runs
-        status = self.query_one("#history-status", Static)
+        status = self.query_one("#history-status", Prose)
         if records.error is not None:
             status.update(RichText(t("error.store") + "\n" + records.error.message, "yellow"))
         elif not runs:
@@ -141,8 +142,16 @@ class HistoryScreen(DrillScreen):
         if plan is not None and started is not None and plan.has("scenario", started.scenario_id):
             scenario = plan.scenario(started.scenario_id)
         model = self.model = BoardModel(state, plan, scenario)
-        self.query_one("#history-summary", Static).update(summary_text(model))
+        record = next((r for r in self.runs if r.drill_id == drill_id), None)
+        live = self.drill_app.live_run
+        status = None
+        if state.ended is None and not (live is not None and live.drill_id == drill_id):
+            status = "interrupted"
+        elif record is not None and record.status:
+            status = record.status
+        self.query_one("#history-summary", Prose).update(summary_text(model, status=status))
         log = self.query_one("#history-log", EventLog)
+        log.follow = False  # a past run reads from its start
         log.clear()
         log.add(line for line in map(model.log_line, events) if line is not None)
         log.scroll_home(animate=False)

@@ -12,12 +12,12 @@ from pathlib import Path
 from rich.text import Text as RichText
 from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Static
 
 from drill.errors import DrillError
 from drill.plan import CODES, Finding, LoadedPlan, Plan, Severity, sample_plan_dir
-from drill.tui.cells import minutes_text
+from drill.tui.cells import cell_len, fit, minutes_text
 from drill.tui.i18n import pick, t
+from drill.tui.prose import Prose
 from drill.tui.screens.base import DrillScreen
 
 __all__ = ["PlanScreen", "findings_text", "plan_counts"]
@@ -91,12 +91,12 @@ class PlanScreen(DrillScreen):
         with Vertical(id="plan-body", classes="body"):
             if loaded is not None:
                 with VerticalScroll(id="plan-info", classes="pane"):
-                    yield Static(self._info(loaded), id="plan-summary")
-                    yield Static(self._counts(loaded.plan), id="plan-counts")
-                    yield Static(self._targets(loaded.plan), id="plan-targets")
+                    yield Prose(self._info(loaded), id="plan-summary")
+                    yield Prose(self._counts(loaded.plan), id="plan-counts")
+                    yield Prose(self._targets(loaded.plan), id="plan-targets")
             with VerticalScroll(id="plan-findings", classes="pane"):
-                yield Static(self._findings_head(), id="plan-findings-head")
-                yield Static(self._findings(), id="plan-findings-list")
+                yield Prose(self._findings_head(), id="plan-findings-head")
+                yield Prose(self._findings(), id="plan-findings-list")
 
     def fill(self) -> None:
         self.query_one("#plan-findings").border_title = t("plan.findings")
@@ -124,15 +124,21 @@ class PlanScreen(DrillScreen):
         if info.sample:
             out.append("\n")
             out.append(t("plan.sample"), "yellow")
+        out.append("\n")
+        out.append_text(self._findings_head())
         return out
 
     def _counts(self, plan: Plan) -> RichText:
+        """Two figures a line, labels padded by cells so full-width text lines up."""
         out = RichText()
         out.append(t("plan.counts"), "bold underline")
-        for key, value in plan_counts(plan):
+        counts = plan_counts(plan)
+        label = max(cell_len(t(key)) for key, _ in counts)
+        for index, (key, value) in enumerate(counts):
+            out.append("\n  " if index % 2 == 0 else "   ")
             style = "bold red" if key == "plan.no_deputy" and value else "bold"
-            out.append(f"\n  {t(key)}: ", "dim")
-            out.append(str(value), style)
+            out.append(fit(t(key), label) + " ", "dim")
+            out.append(f"{value:>4}", style)
         return out
 
     def _targets(self, plan: Plan) -> RichText:
@@ -154,8 +160,8 @@ class PlanScreen(DrillScreen):
         loaded = app.loaded
         warnings = loaded.warnings if loaded is not None else ()
         if not warnings:
-            return RichText(t("plan.no_findings"), "green")
-        return RichText(t("plan.warnings_head", count=len(warnings)), "bold yellow")
+            return RichText("✔ " + t("plan.no_findings"), "green")
+        return RichText("⚠ " + t("plan.warnings_head", count=len(warnings)), "bold yellow")
 
     def _findings(self) -> RichText:
         app = self.drill_app

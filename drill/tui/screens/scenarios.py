@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Static
 from drill.plan.models import Plan, Scenario
 from drill.tui.cells import minutes_text, prose
 from drill.tui.i18n import pick, t
+from drill.tui.prose import Prose
 from drill.tui.screens.base import DrillScreen
 
 __all__ = ["ScenariosScreen", "scenario_text"]
@@ -94,7 +95,7 @@ class ScenariosScreen(DrillScreen):
             )
             yield table
             with VerticalScroll(id="scenario-detail", classes="pane"):
-                yield Static("", id="scenario-text")
+                yield Prose("", id="scenario-text")
 
     def fill(self) -> None:
         loaded = self.drill_app.loaded
@@ -144,7 +145,7 @@ class ScenariosScreen(DrillScreen):
         if loaded is None:
             return
         scenario = loaded.plan.scenario(scenario_id)
-        self.query_one("#scenario-text", Static).update(scenario_text(loaded.plan, scenario))
+        self.query_one("#scenario-text", Prose).update(scenario_text(loaded.plan, scenario))
 
     @on(DataTable.RowHighlighted, "#scenarios-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
