@@ -25,9 +25,10 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
+from drill.engine.state import ContactStatus
 from drill.tui.board_model import BoardModel, LevelLine, LogLine, RowCells, RowKey
 from drill.tui.cells import cell_len, clock_text, fit, minutes_text, prose
-from drill.tui.i18n import t
+from drill.tui.i18n import language, t
 from drill.tui.prose import Prose
 
 __all__ = [
@@ -48,7 +49,7 @@ _FIELDS = ("state", "name", "role", "site", "level", "detail")
 
 def columns(width: int) -> list[tuple[str, int]]:
     """(field, cells) of each column for a table `width` cells wide."""
-    state, name, level = 10, 14, 4
+    state, name, level = _state_width(language()), 14, 4
     if width < 96:
         rest = max(10, width - state - name - level - 3)
         role = rest // 2
@@ -81,6 +82,13 @@ def progress_bar(done: int, failed: int, total: int, width: int = 10) -> RichTex
 
 
 _DIGITS = re.compile(r"\d")
+
+
+@functools.cache
+def _state_width(lang: str) -> int:
+    """Wide enough for every state's name in this language (10 to 13 cells)."""
+    names = [t(f"state.{status.value}") for status in ContactStatus]
+    return max(10, min(13, max(cell_len(name) for name in names)))
 
 
 class _Pane(Prose):
@@ -494,6 +502,8 @@ def summary_text(
         elapsed=clock_text(summary.duration_seconds),
     )
     out.append(prose(line), "bold")
+    if report:
+        out.append("\n" + report, "cyan")
     steps = model.step_lines(summary.duration_seconds)
     done = sum(1 for s in steps if s.status == "completed")
     rows = [
@@ -512,6 +522,4 @@ def summary_text(
         mark = "✔" if target.status == "met" else "✘" if target.status == "missed" else "…"
         style = {"met": "green", "missed": "red"}.get(target.status, "yellow")
         out.append(f"\n{mark} {target.name}", style)
-    if report:
-        out.append("\n" + report, "cyan")
     return out

@@ -200,7 +200,8 @@ class BoardModel:
         self._site_counts: dict[str, list[int]] = {}
         self._synced = (-1, -1)
         self._level_numbers: dict[tuple[str, str], str] = {}
-        self._level_names: dict[tuple[str, str], str] = {}
+        self._level_names: dict[tuple[str, str], tuple[str, str | None]] = {}
+        """(Japanese, English) name of each level, picked when shown."""
         self._plan_rows()
         self.sync_rows()
 
@@ -216,7 +217,7 @@ class BoardModel:
             tree = plan.tree(tree_id)
             for level_index, level in enumerate(tree.levels):
                 self._level_numbers[(tree.id, level.id)] = f"{tree_index + 1}-{level_index + 1}"
-                self._level_names[(tree.id, level.id)] = pick(level.name)
+                self._level_names[(tree.id, level.id)] = (level.name.ja, level.name.en)
                 for member in level.members:
                     self._add_row((tree.id, level.id, member.ref))
 
@@ -278,7 +279,7 @@ class BoardModel:
         for key in self.state.contacts:
             self._add_row(key)
         for (tree, level), state in self.state.levels.items():
-            self._level_names.setdefault((tree, level), _name(state.name_ja, state.name_en))
+            self._level_names.setdefault((tree, level), (state.name_ja, state.name_en))
             if (tree, level) not in self._level_numbers:
                 trees = list(self.state.trees)
                 tree_no = trees.index(tree) + 1 if tree in trees else 0
@@ -320,7 +321,8 @@ class BoardModel:
         return self._level_numbers.get((tree, level), "")
 
     def level_name(self, tree: str, level: str) -> str:
-        return self._level_names.get((tree, level), level)
+        names = self._level_names.get((tree, level))
+        return _name(*names) if names is not None else level
 
     def person_name(self, person_id: str | None) -> str:
         if person_id is None:

@@ -292,7 +292,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "board.col.name": ("氏名", "Name"),
     "board.col.role": ("役割", "Role"),
     "board.col.site": ("拠点", "Site"),
-    "board.col.level": ("段", "Level"),
+    "board.col.level": ("段", "Lv"),
     "board.col.state": ("状態", "State"),
     "board.col.detail": ("詳細", "Detail"),
     "board.step.pending": ("未了", "to do"),

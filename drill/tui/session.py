@@ -204,7 +204,8 @@ class LiveRun:
 
     def elapsed(self) -> float:
         if self.over:
-            return self.state.elapsed
+            ended = self.state.ended
+            return ended.elapsed if ended is not None else self.state.elapsed
         if not self.runner.started:
             return 0.0
         return max(0.0, self.runner.elapsed())

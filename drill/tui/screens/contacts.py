@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from rich.text import Text as RichText
-from textual import on, work
+from textual import events, on, work
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
@@ -238,7 +238,25 @@ class ContactsScreen(DrillScreen):
 
     def action_search(self) -> None:
         if self.directory is not None:
-            self.query_one("#contacts-search", Input).focus()
+            # Now, not after the next refresh (as focus() does): what is typed right
+            # after "/" belongs in the search box.
+            self.set_focus(self.query_one("#contacts-search", Input))
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing in the tree types in the search box (keys that do something excepted).
+
+        Every printable key that reaches the screen unhandled goes to the search box,
+        including those typed right after "/" before the box had the focus.
+        """
+        if self.directory is None or event.character is None or not event.is_printable:
+            return
+        if event.character.isspace() or event.key in self.active_bindings:
+            return
+        search = self.query_one("#contacts-search", Input)
+        event.stop()
+        event.prevent_default()
+        self.set_focus(search)
+        search.insert_text_at_cursor(event.character)
 
     def action_clear_search(self) -> None:
         if self.directory is None:
