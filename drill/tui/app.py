@@ -44,8 +44,9 @@ if TYPE_CHECKING:
     from drill.engine.notifier import Notifier
     from drill.engine.sink import EventSink
     from drill.plan import LoadedPlan, PlanError
+    from drill.tui.channels import RealChannels
     from drill.tui.records import Records, RunRecord
-    from drill.tui.session import ChannelFactory, ClockKind, LiveRun, RunRequest
+    from drill.tui.session import ClockKind, LiveRun, RunRequest
 
 __all__ = ["DrillApp"]
 
@@ -115,7 +116,7 @@ class DrillApp(App[None]):
         language: str | None = None,
         store_url: str | None = None,
         clock: ClockKind = "real",
-        real_channels: ChannelFactory | None = None,
+        real_channels: RealChannels | bool | None = True,
         operator: str | None = None,
         seed: int = 0,
         drill_ids: Callable[[], str] | None = None,
@@ -131,7 +132,12 @@ class DrillApp(App[None]):
         self.store_url = store_url
         self._records: Records | None = None
         self.clock_kind: ClockKind = clock
-        self.real_channels = real_channels
+        if real_channels is True:
+            from drill.tui.channels import ConfiguredChannels
+
+            real_channels = ConfiguredChannels()
+        self.real_channels: RealChannels | None = real_channels or None
+        """The configured providers (None: simulated people only)."""
         self.operator = operator if operator is not None else default_operator()
         self.seed = seed
         self.drill_ids = drill_ids
@@ -298,11 +304,7 @@ class DrillApp(App[None]):
 
     @property
     def real_channels_available(self) -> bool:
-        return (
-            self.real_channels is not None
-            and self.loaded is not None
-            and not self.loaded.plan.info.sample
-        )
+        return self.real_channels is not None and self.real_channels.available()
 
     def request_drill(self, scenario_id: str) -> None:
         """Ask how to run `scenario_id` as a drill, then start it."""
@@ -403,14 +405,16 @@ class DrillApp(App[None]):
         self.notify(t("error.store"), severity="warning", timeout=10)
         return MemorySink()
 
-    def _notifiers(self, simulated: bool, mode: DrillMode, clock: Clock) -> list[Notifier]:
+    async def _notifiers(
+        self, simulated: bool, mode: DrillMode, clock: Clock, seed: int | None = None
+    ) -> list[Notifier]:
         from drill.tui.session import simulated_notifiers
 
         if simulated:
-            return simulated_notifiers(self.seed, clock)
+            return simulated_notifiers(self.seed if seed is None else seed, clock)
         if self.real_channels is None or self.loaded is None:
             raise EngineError(t("start.real_unavailable"))
-        return list(self.real_channels(self.loaded.plan, mode))
+        return list(await self.real_channels.notifiers(self.loaded.plan, mode))
 
     @work(exclusive=True, group="start", exit_on_error=False)
     async def _start(self, request: RunRequest) -> None:
@@ -422,7 +426,7 @@ class DrillApp(App[None]):
             real = request.mode is DrillMode.INCIDENT or not request.simulated
             sink = await self._sink(durable=real)
             clock = self._clock(request.speed if request.simulated else 1.0)
-            notifiers = self._notifiers(request.simulated, request.mode, clock)
+            notifiers = await self._notifiers(request.simulated, request.mode, clock)
             if self.drill_ids is not None:
                 request = RunRequest(**{**request.__dict__, "drill_id": self.drill_ids()})
             run = LiveRun.create(
@@ -435,10 +439,16 @@ class DrillApp(App[None]):
                 on_error=self.show_error,
             )
             self.live_run = run
+            self._route_acks(run)
             await self.switch_mode("board")
             await run.begin()
         except Exception as exc:
             self.show_error(exc)
+
+    def _route_acks(self, run: LiveRun) -> None:
+        """Let the ack server (callbacks, links, replies) reach a run on real channels."""
+        if not run.simulated and self.real_channels is not None:
+            self.real_channels.attach(run.drill_id, run.runner)
 
     async def _offer_resume(self) -> None:
         try:
@@ -470,7 +480,7 @@ class DrillApp(App[None]):
     @work(exclusive=True, group="start", exit_on_error=False)
     async def resume_run(self, drill_id: str) -> None:
         """Continue an interrupted run from its stored events."""
-        from drill.tui.session import LiveRun, simulated_notifiers
+        from drill.tui.session import LiveRun
 
         if self.loaded is None or (self.live_run is not None and self.live_run.active):
             return
@@ -480,10 +490,10 @@ class DrillApp(App[None]):
             if store is None:
                 raise self.records.error or EngineError(t("error.store"))
 
-            def notifiers(started: DrillStarted, clock: Clock) -> list[Notifier]:
-                if started.simulated:
-                    return simulated_notifiers(started.seed or 0, clock)
-                return self._notifiers(False, started.mode, clock)
+            async def notifiers(started: DrillStarted, clock: Clock) -> list[Notifier]:
+                return await self._notifiers(
+                    started.simulated, started.mode, clock, seed=started.seed or 0
+                )
 
             run = await LiveRun.resume(
                 drill_id,
@@ -497,6 +507,7 @@ class DrillApp(App[None]):
             )
             self.records.forget(drill_id)
             self.live_run = run
+            self._route_acks(run)
             await self.switch_mode("board")
             await run.begin()
         except Exception as exc:
@@ -504,6 +515,8 @@ class DrillApp(App[None]):
 
     def _run_ended(self, run: LiveRun) -> None:
         self.records.forget(run.drill_id)
+        if self.real_channels is not None:
+            self.real_channels.detach(run.drill_id)
         if self.reports and run.report_path is None and not self.report_pending:
             self.write_report(run.drill_id, run)
 
@@ -579,6 +592,8 @@ class DrillApp(App[None]):
         run = self.live_run
         if run is not None and run.active:
             await run.leave()
+        if self.real_channels is not None:
+            await self.real_channels.close()
         await self.records.close()
         self.exit()
 

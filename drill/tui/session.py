@@ -13,7 +13,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Literal
 
 from drill.engine.clock import Clock, RealClock, ScaledClock, VirtualClock
@@ -28,7 +28,6 @@ from drill.plan.models import Plan, Scenario
 from drill.tui.board_model import BoardModel, Feed, RowKey
 
 __all__ = [
-    "ChannelFactory",
     "ClockKind",
     "LiveRun",
     "RunRequest",
@@ -38,8 +37,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 ClockKind = Literal["real", "scaled", "virtual"]
-ChannelFactory = Callable[[Plan, DrillMode], Sequence[Notifier]]
-"""Builds the real notifiers (voice, SMS, e-mail) for a plan; raises DrillError if it cannot."""
 
 
 def make_clock(kind: ClockKind, speed: float = 1.0, start: dt.datetime | None = None) -> Clock:
@@ -135,7 +132,7 @@ class LiveRun:
         plan: Plan,
         *,
         sink: EventSink,
-        notifiers: Callable[[DrillStarted, Clock], Sequence[Notifier]],
+        notifiers: Callable[[DrillStarted, Clock], Awaitable[Sequence[Notifier]]],
         clock: Callable[[DrillStarted], Clock],
         operator: str,
         on_end: Callable[[LiveRun], None],
@@ -154,7 +151,7 @@ class LiveRun:
             drill_id,
             plan,
             sink=sink,
-            notifiers=notifiers(started, chosen),
+            notifiers=await notifiers(started, chosen),
             clock=chosen,
             handlers=HandlerSet(on_error=handler_failed),
             by=operator or None,

@@ -51,16 +51,33 @@ def _stable_console(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     i18n.set_language("ja")
 
 
-def fake_real_channels(plan: Plan, mode: DrillMode) -> list[Notifier]:
-    """Stands in for Twilio and SMTP: simulated people, but the run counts as real."""
-    return [SimulatedNotifier(ResponseModel(0))]
+class FakeChannels:
+    """Stands in for Twilio, SMTP and the ack server: simulated people, a real-looking run."""
+
+    def __init__(self) -> None:
+        self.attached: dict[str, object] = {}
+
+    def available(self) -> bool:
+        return True
+
+    async def notifiers(self, plan: Plan, mode: DrillMode) -> list[Notifier]:
+        return [SimulatedNotifier(ResponseModel(0))]
+
+    def attach(self, drill_id: str, inbox: object) -> None:
+        self.attached[drill_id] = inbox
+
+    def detach(self, drill_id: str) -> None:
+        self.attached.pop(drill_id, None)
+
+    async def close(self) -> None:
+        self.attached.clear()
 
 
 def make_app(
     *,
     plan: LoadedPlan | None = None,
     plan_dir: Path | None = None,
-    real_channels: Callable[[Plan, DrillMode], list[Notifier]] | None = None,
+    real_channels: FakeChannels | None = None,
     offer_resume: bool = False,
     language: str = "ja",
     store: bool = False,
@@ -77,7 +94,7 @@ def make_app(
         plan=plan if plan is not None or plan_dir is not None else sample_loaded(),
         language=language,
         clock="virtual",
-        real_channels=real_channels,
+        real_channels=real_channels or False,
         operator="当直 太郎",
         seed=7,
         drill_ids=lambda: f"20260131-1000-t{next(counter):03d}",

@@ -9,11 +9,12 @@ from drill.engine.events import DrillMode
 from drill.errors import EngineError
 from drill.tui.dialogs import ErrorDialog, IncidentDialog
 from drill.tui.session import RunRequest
-from tests.tui.conftest import fake_real_channels, make_app, own_plan, ready, text_of, wait_for
+from tests.tui.conftest import FakeChannels, make_app, own_plan, ready, text_of, wait_for
 
 
 async def test_starting_a_real_incident_without_confirmation_is_impossible() -> None:
-    app = make_app(plan=own_plan(), real_channels=fake_real_channels)
+    channels = FakeChannels()
+    app = make_app(plan=own_plan(), real_channels=channels)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         await pilot.press("3")
@@ -64,12 +65,13 @@ async def test_starting_a_real_incident_without_confirmation_is_impossible() -> 
         assert run is not None and run.incident and not run.simulated
         assert run.state.started is not None
         assert run.state.started.mode is DrillMode.INCIDENT
+        assert channels.attached[run.drill_id] is run.runner  # the ack server reaches it
         await pilot.pause()
         assert "実対応" in text_of(app.screen.query_one("#board-status"))
 
 
 async def test_the_sample_plan_refuses_a_real_incident() -> None:
-    app = make_app(real_channels=fake_real_channels)
+    app = make_app(real_channels=FakeChannels())
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         await pilot.press("3")

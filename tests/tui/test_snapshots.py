@@ -19,8 +19,8 @@ from textual.pilot import Pilot
 from drill.tui.records import Records
 from tests.tui.conftest import (
     REPO,
+    FakeChannels,
     advance,
-    fake_real_channels,
     make_app,
     own_plan,
     ready,
@@ -66,7 +66,7 @@ def test_scenarios_screen(snap_compare: Snap) -> None:
 
 
 def test_real_incident_confirmation(snap_compare: Snap) -> None:
-    app = make_app(plan=own_plan(), real_channels=fake_real_channels)
+    app = make_app(plan=own_plan(), real_channels=FakeChannels())
     assert snap_compare(app, terminal_size=(80, 24), run_before=_then("3", "down", "down", "i"))
 
 

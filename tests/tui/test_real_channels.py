@@ -1,0 +1,76 @@
+"""A drill through the real channel code, against the Twilio and SMTP sandboxes on loopback.
+
+The console builds the notifiers, routes the ack server to the run, and the board shows
+people acknowledging by keypress and link, as it would with a Twilio account.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from drill.engine.events import DrillMode
+from drill.engine.notifier import Inbox, Notifier
+from drill.engine.state import ContactStatus
+from drill.plan.models import Plan
+from drill.sandbox.world import LocalWorld
+from drill.tui.channels import ConfiguredChannels
+from tests.tui.conftest import make_app, ready, sample_loaded, wait_for
+
+
+class WorldChannels:
+    """The console's real channels, pointed at a `LocalWorld`."""
+
+    def __init__(self, world: LocalWorld) -> None:
+        self.world = world
+
+    def available(self) -> bool:
+        return True
+
+    async def notifiers(self, plan: Plan, mode: DrillMode) -> Sequence[Notifier]:
+        return self.world.notifiers()
+
+    def attach(self, drill_id: str, inbox: Inbox) -> None:
+        self.world.registry.register(drill_id, inbox)
+
+    def detach(self, drill_id: str) -> None:
+        self.world.registry.unregister(drill_id)
+
+    async def close(self) -> None:
+        pass
+
+
+async def test_a_drill_on_real_channels_is_acknowledged_through_the_ack_server() -> None:
+    async with LocalWorld(sample_loaded().plan, speed=60, seed=3) as world:
+        app = make_app(real_channels=WorldChannels(world))  # type: ignore[arg-type]
+        async with app.run_test(size=(120, 40)) as pilot:
+            await ready(pilot)
+            await pilot.press("3")
+            await pilot.pause()
+            await pilot.press("down", "d")
+            await pilot.pause()
+            await pilot.click("#start-real")
+            await pilot.click("#go")
+            await wait_for(pilot, lambda: app.live_run is not None)
+            run = app.live_run
+            assert run is not None and not run.simulated
+            assert world.registry.get(run.drill_id) is run.runner
+
+            def acknowledged() -> int:
+                return sum(
+                    run.model.status(key) is ContactStatus.ACKNOWLEDGED for key in run.model.rows
+                )
+
+            await wait_for(pilot, lambda: acknowledged() >= 2, tries=1500)
+            sources = {c.acknowledged_source for c in run.state.contacts.values()}
+            assert sources & {"voice", "sms", "email"}
+            await app.abort_run(reason="テスト終了", by="当直 太郎").wait()
+            assert run.over and run.drill_id not in world.registry
+
+
+def test_configured_channels_are_offered_only_when_a_provider_is_configured() -> None:
+    config = Path(os.environ["DRILLKIT_CONFIG"])
+    assert not ConfiguredChannels().available()
+    config.write_text('[smtp]\nhost = "127.0.0.1"\nport = 2525\n', encoding="utf-8")
+    assert ConfiguredChannels().available()
