@@ -216,6 +216,9 @@ class DrillStarted(Event):
     """The plan's time zone; times are recorded in UTC and shown in this zone."""
     trees: tuple[str, ...]
     """The trees paged, in order."""
+    activation: str = "sequential"
+    """sequential: each tree starts when the one before it has finished; parallel: all
+    start at T+0. Drills recorded before this field existed were sequential."""
     contacts: int
     """How many contacts (members of levels) the trees hold in all."""
     playbook: str | None

@@ -11,7 +11,9 @@ lets a resumed drill continue exactly as an uninterrupted one would.
 
 Semantics (from the plan):
 
-- Trees run in the scenario's order; levels in order, a level starting when the one
+- Trees run in the scenario's order, each starting when the one before it has finished;
+  with `activation: parallel` they all start at T+0 (tree by tree, in that order) and
+  run side by side. Within a tree, levels run in order, a level starting when the one
   before it finished: satisfied (its quorum acknowledged), or exhausted (everyone tried;
   `LevelCompleted` says why) — the drill goes on either way.
 - Members of a level are paged in parallel or one after another; `required` is all,
@@ -27,7 +29,11 @@ Semantics (from the plan):
   recorded (`first=False`) and answered `ALREADY_ACKNOWLEDGED`; one whose idempotency key
   the store has seen is not applied (`DUPLICATE`).
 - Every event is appended to the sink and awaited before it is applied and before any
-  handler sees it; `acknowledge` returns only once its event is durable.
+  handler sees it; `acknowledge` returns only once its event is durable. Inputs that
+  queue up while the loop is busy (a burst of acknowledgements, delivery reports) are
+  taken together: their first events are built in arrival order and stored by one
+  `append_many`, one commit, before any of them is applied; what follows from them
+  comes after all of them (see `_run_batch`).
 - Engine timers (acknowledgement timeouts, injects, step targets) run on *active* time:
   the drill's elapsed time minus the time spent paused. People do not pause: their
   answers are recorded during a pause, and paging reacts to them on resume.
@@ -107,7 +113,7 @@ from drill.engine.notifier import (
     SendResult,
 )
 from drill.engine.simulation import SimulatedNotifier, SimulatedOperator
-from drill.engine.sink import EventSink, Handler, HandlerSet, StoredEvent
+from drill.engine.sink import EventSink, Handler, HandlerSet, StoredEvent, append_all
 from drill.engine.state import DrillState
 from drill.errors import EngineError
 from drill.plan.models import ChannelKind, ContactTree, Level, Member, Person, Plan, Scenario, Step
@@ -117,6 +123,8 @@ __all__ = ["DrillRunner", "new_drill_id", "plan_digest"]
 log = logging.getLogger(__name__)
 
 _EPS = 1e-6  # seconds; absorbs float rounding between elapsed and active time
+_BATCH = 256
+"""Most inputs whose first events are stored by one `append_many` (one commit)."""
 _T = TypeVar("_T")
 
 
@@ -273,10 +281,50 @@ class _Tree:
         self.levels = [_Level(self, i, level, plan) for i, level in enumerate(tree.levels)]
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
+class _Entry:
+    """What an input records first, built from the state as it is, nothing applied yet.
+
+    Once `event` is stored, `then(applied)` does what follows from it (applied is False
+    when the store found its key already recorded) and gives the caller's answer (None
+    without `then`). With no event (an unknown page, a drill that has ended) `answer` is
+    the answer and nothing is recorded.
+    """
+
+    event: Event | None
+    key: str | None = None
+    then: Callable[[bool], Awaitable[Any]] | None = None
+    answer: Any = None
+    reads: _Member | None = None
+    """The member whose state `event` was built from (whether it is acknowledged)."""
+    writes: _Member | None = None
+    """The member whose state applying `event` changes (a first acknowledgement)."""
+    applied: bool = False
+    """Stored and not a duplicate: applied (set by `DrillRunner._run_batch`)."""
+
+    async def follow(self, applied: bool) -> Any:
+        """What follows once `event` is stored; the caller's answer."""
+        if self.event is None:
+            return self.answer
+        return await self.then(applied) if self.then is not None else None
+
+
+@dataclasses.dataclass(slots=True)
 class _Work:
     run: Callable[[], Awaitable[Any]]
     done: asyncio.Future[Any]
+    prepare: Callable[[], _Entry] | None = None
+    """For inputs that may share a commit with others (see `DrillRunner._run_batch`)."""
+
+
+def _fail(done: asyncio.Future[Any], exc: BaseException) -> None:
+    """Give an input's caller `exc` (or cancel it), unless it has its answer already."""
+    if done.done():
+        return
+    if isinstance(exc, asyncio.CancelledError):
+        done.cancel()
+    else:
+        done.set_exception(exc)
 
 
 class DrillRunner:
@@ -326,6 +374,9 @@ class DrillRunner:
         self.seed = seed if seed is not None else (sims[0].seed if sims else None)
 
         self._trees = [_Tree(i, self.plan.tree(t), plan) for i, t in enumerate(self.scenario.trees)]
+        self._parallel_trees = self.scenario.activation == "parallel"
+        """All trees start at T+0; else each when the one before it has finished. What
+        `DrillStarted` recorded wins on resume."""
         self._members: dict[tuple[str, str, str], _Member] = {
             (tree.tree.id, level.level.id, member.ref): member
             for tree in self._trees
@@ -473,9 +524,10 @@ class DrillRunner:
         entered_by: str | None = None,
     ) -> AckOutcome:
         """Record an acknowledgement of `page_id` durably, then say what was done with it."""
-        return await self._submit(
+        outcome: AckOutcome = await self._submit_entry(
             lambda: self._acknowledge_page(page_id, source, key, received_at, entered_by)
         )
+        return outcome
 
     async def delivery_failed(
         self,
@@ -485,12 +537,12 @@ class DrillRunner:
         detail: str | None = None,
         key: str | None = None,
     ) -> None:
-        await self._submit(lambda: self._delivery_failed(page_id, reason, detail, key))
+        await self._submit_entry(lambda: self._delivery_failed(page_id, reason, detail, key))
 
     async def delivery_status(
         self, page_id: str, status: DeliveryStatus, *, key: str | None = None
     ) -> None:
-        await self._submit(lambda: self._delivery_status(page_id, status, key))
+        await self._submit_entry(lambda: self._delivery_status(page_id, status, key))
 
     def after_page(
         self, page_id: str, seconds: float, key: str, action: Callable[[], Awaitable[object]]
@@ -610,13 +662,16 @@ class DrillRunner:
 
     # == the loop ======================================================================
 
-    async def _submit(self, work: Callable[[], Awaitable[_T]]) -> _T:
+    async def _submit(
+        self, work: Callable[[], Awaitable[_T]], prepare: Callable[[], _Entry] | None = None
+    ) -> _T:
         """Run `work` one at a time with all other changes.
 
         From the task already making a change (the loop firing a timer whose simulated
         person answers, a handler reacting to an event) it runs at once; from other tasks
         it is queued for the loop, or, when no loop runs (between `run_until` calls), it
-        runs under the lock.
+        runs under the lock. Queued with `prepare`, it may share a commit with the inputs
+        queued beside it (`_run_batch`).
         """
         task = asyncio.current_task()
         if task is not None and task is self._owner:
@@ -624,9 +679,20 @@ class DrillRunner:
         if self._driver is None:
             return await self._locked(work)
         done: asyncio.Future[_T] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Work(work, done))
+        self._queue.append(_Work(work, done, prepare))
         self._wakeup.set()
         return await done
+
+    async def _submit_entry(self, prepare: Callable[[], _Entry]) -> Any:
+        """`_submit` for an input that starts by recording one event (`_Entry`)."""
+
+        async def run() -> Any:
+            entry = prepare()
+            if entry.event is None:
+                return entry.answer
+            return await entry.follow(await self._emit(entry.event, entry.key))
+
+        return await self._submit(run, prepare)
 
     async def _locked(self, work: Callable[[], Awaitable[_T]]) -> _T:
         async with self._lock:
@@ -641,6 +707,7 @@ class DrillRunner:
             raise EngineError("the drill is already running")
         self._driver = asyncio.current_task()
         virtual = isinstance(self.clock, VirtualClock)
+        failed: BaseException | None = None
         try:
             while not self._over:
                 if self._queue:
@@ -666,24 +733,112 @@ class DrillRunner:
                 timeout = None if horizon is None else max(0.0, horizon - now) / self.clock.speed
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wakeup.wait(), timeout)
+        except BaseException as exc:
+            failed = exc
+            raise
         finally:
             self._driver = None
-            # Inputs that arrived as the drill ended still get their answer.
-            while self._queue:
-                await self._run_queued()
+            # Inputs that arrived as the drill ended still get their answer. If the loop
+            # failed or was cancelled (or answering them fails), every input still
+            # waiting gets that instead: none is left hanging.
+            try:
+                while self._queue and failed is None:
+                    await self._run_queued()
+            except BaseException as exc:
+                failed = exc
+                raise
+            finally:
+                while self._queue and failed is not None:
+                    _fail(self._queue.popleft().done, failed)
 
     async def _run_queued(self) -> None:
+        if self._queue[0].prepare is not None:
+            await self._locked(self._run_batch)
+            return
         work = self._queue.popleft()
         try:
             result = await self._locked(work.run)
-        except Exception as exc:
-            if not work.done.done():
-                work.done.set_exception(exc)
+        except BaseException as exc:
+            _fail(work.done, exc)
             if not isinstance(exc, EngineError):
                 raise
         else:
             if not work.done.done():
                 work.done.set_result(result)
+
+    async def _run_batch(self) -> None:
+        """The inputs at the head of the queue that start by recording one event, together.
+
+        Their first events are built in arrival order from the state as it is and stored
+        by one `append_many` (one commit); then applied in that order, except those the
+        store reports as duplicates, and the handlers told; then each input does what
+        follows (`_Entry.then`: paging on, a level completing) one after another, event
+        by event as always, and its caller gets the answer. Nothing is applied before it
+        is stored, and no page goes out before its `PageQueued` is.
+
+        Each first event is the one its input would have recorded after the ones before
+        it: the batch ends before an input whose event depends on what an earlier one
+        changes (a second acknowledgement of a contact acknowledged earlier in the
+        batch). What follows from them comes after all of them, as if they had arrived
+        at the same instant: acknowledgements that arrive together all count before
+        their level reacts.
+        """
+        batch: list[tuple[_Work, _Entry]] = []
+        written: set[_Member] = set()
+        while self._queue and len(batch) < _BATCH:
+            work = self._queue[0]
+            if work.prepare is None:
+                break
+            try:
+                entry = work.prepare()
+            except Exception as exc:  # not expected of these inputs; answered alone
+                if batch:
+                    break
+                self._queue.popleft()
+                _fail(work.done, exc)
+                if isinstance(exc, EngineError):
+                    return
+                raise
+            if entry.reads is not None and entry.reads in written:
+                break
+            self._queue.popleft()
+            if entry.writes is not None:
+                written.add(entry.writes)
+            batch.append((work, entry))
+        try:
+            await self._record_batch(batch)
+        except BaseException as exc:  # the store failed, or the loop is being cancelled
+            for work, _ in batch:
+                _fail(work.done, exc)
+            raise
+
+    async def _record_batch(self, batch: Sequence[tuple[_Work, _Entry]]) -> None:
+        recorded = [(entry, entry.event) for _, entry in batch if entry.event is not None]
+        items = [(event, entry.key) for entry, event in recorded]
+        appended = await append_all(self.sink, self.drill_id, items) if items else []
+        for (entry, event), stored in zip(recorded, appended, strict=True):
+            if entry.key is not None:
+                self._seen_keys.add(entry.key)
+            if not stored.duplicate:
+                entry.applied = True
+                self._apply(event)
+                self.state.apply(event)
+        for entry, event in recorded:
+            if entry.applied:
+                await self.handlers.publish(self.drill_id, event)
+        failure: BaseException | None = None
+        for work, entry in batch:
+            try:
+                result = await entry.follow(entry.applied)
+            except Exception as exc:
+                _fail(work.done, exc)
+                if not isinstance(exc, EngineError) and failure is None:
+                    failure = exc
+            else:
+                if not work.done.done():
+                    work.done.set_result(result)
+        if failure is not None:
+            raise failure
 
     def _next_timer(self) -> tuple[tuple[float, int, int, str], list[Any]] | None:
         """The next live timer as (elapsed, rank, n, key) and its heap; stale ones dropped."""
@@ -869,6 +1024,7 @@ class DrillRunner:
 
     def _apply_started(self, e: DrillStarted) -> None:
         self._started = e
+        self._parallel_trees = e.activation == "parallel"
         self._renderer = MessageRenderer(self.plan, self.scenario, e.at)
         for i, inject in enumerate(self.scenario.injects):
             heapq.heappush(self._timers, (inject.at_minutes * 60.0, _INJECT, i, "", i))
@@ -923,6 +1079,7 @@ class DrillRunner:
             speed=clock.speed if kind == "scaled" else None,
             timezone=info.timezone,
             trees=tuple(self.scenario.trees),
+            activation=self.scenario.activation,
             contacts=len(self._members),
             playbook=self._playbook.id if self._playbook else None,
             steps=tuple(step.id for step in self._steps),
@@ -956,6 +1113,8 @@ class DrillRunner:
                 if inject.at_minutes == 0 and index not in self._fired_injects:
                     await self._fire_inject(index, overdue=False)
         for tree in self._trees:
+            if self._over or self.paused:
+                return
             if tree.status is _Status.DONE:
                 continue
             if tree.status is _Status.WAITING:
@@ -973,7 +1132,8 @@ class DrillRunner:
             else:
                 await self._complete_tree(tree)
                 continue
-            break
+            if not self._parallel_trees:
+                break  # the trees after it start when it has finished
         await self._check_complete()
 
     async def _member_changed(self, member: _Member) -> None:
@@ -1003,7 +1163,7 @@ class DrillRunner:
             await self._start_level(following)
             return following
         await self._complete_tree(tree)
-        if tree.index + 1 < len(self._trees):
+        if not self._parallel_trees and tree.index + 1 < len(self._trees):
             next_tree = self._trees[tree.index + 1]
             await self._start_tree(next_tree)
             first = next_tree.levels[0]
@@ -1273,24 +1433,24 @@ class DrillRunner:
 
     # == inputs ========================================================================
 
-    async def _acknowledge_page(
+    def _acknowledge_page(
         self,
         page_id: str,
         source: str,
         key: str | None,
         received_at: dt.datetime | None,
         entered_by: str | None,
-    ) -> AckOutcome:
+    ) -> _Entry:
         if self._over:
-            return AckOutcome.FINISHED
+            return _Entry(None, answer=AckOutcome.FINISHED)
         page = self._pages.get(page_id)
         if page is None:
-            return AckOutcome.UNKNOWN_PAGE
-        return await self._record_ack(
+            return _Entry(None, answer=AckOutcome.UNKNOWN_PAGE)
+        return self._ack_entry(
             page.member, page.person, page, source, key, received_at, entered_by, None
         )
 
-    async def _record_ack(
+    def _ack_entry(
         self,
         member: _Member,
         person: Person,
@@ -1300,7 +1460,7 @@ class DrillRunner:
         received_at: dt.datetime | None,
         entered_by: str | None,
         note: str | None,
-    ) -> AckOutcome:
+    ) -> _Entry:
         stamp = self._stamp()
         if received_at is not None and received_at.tzinfo is None:
             # An acknowledgement is never dropped for a sloppy timestamp; UTC is the contract.
@@ -1326,26 +1486,35 @@ class DrillRunner:
             first=first,
             note=note,
         )
-        if not await self._emit(event, key):
-            return AckOutcome.DUPLICATE
-        if first:
-            await self._member_changed(member)
-        return AckOutcome.ACCEPTED if first else AckOutcome.ALREADY_ACKNOWLEDGED
 
-    async def _delivery_failed(
+        async def then(applied: bool) -> AckOutcome:
+            if not applied:
+                return AckOutcome.DUPLICATE
+            if first:
+                await self._member_changed(member)
+            return AckOutcome.ACCEPTED if first else AckOutcome.ALREADY_ACKNOWLEDGED
+
+        return _Entry(event, key, then, reads=member, writes=member if first else None)
+
+    def _delivery_failed(
         self, page_id: str, reason: FailureReason, detail: str | None, key: str | None
-    ) -> None:
+    ) -> _Entry:
         page = self._pages.get(page_id)
         if self._over or page is None:
-            return
+            return _Entry(None)
         event = DeliveryFailed(**self._stamp(), page_id=page_id, reason=reason, detail=detail)
-        if await self._emit(event, key):
-            await self._member_changed(page.member)
+        member = page.member
 
-    async def _delivery_status(self, page_id: str, status: DeliveryStatus, key: str | None) -> None:
+        async def then(applied: bool) -> None:
+            if applied:
+                await self._member_changed(member)
+
+        return _Entry(event, key, then)
+
+    def _delivery_status(self, page_id: str, status: DeliveryStatus, key: str | None) -> _Entry:
         if self._over or page_id not in self._pages:
-            return
-        await self._emit(DeliveryUpdated(**self._stamp(), page_id=page_id, status=status), key)
+            return _Entry(None)
+        return _Entry(DeliveryUpdated(**self._stamp(), page_id=page_id, status=status), key)
 
     async def _acknowledge_manually(
         self,
@@ -1359,9 +1528,12 @@ class DrillRunner:
         if self._over:
             raise EngineError(f"drill '{self.drill_id}' has already ended")
         member, person = self._find_contact(ref, tree, level)
-        return await self._record_ack(
+        entry = self._ack_entry(
             member, person, None, AckSource.MANUAL.value, None, reached_at, entered_by, note
         )
+        assert entry.event is not None
+        outcome: AckOutcome = await entry.follow(await self._emit(entry.event))
+        return outcome
 
     def _find_contact(
         self, ref: str, tree: str | None, level: str | None

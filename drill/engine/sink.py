@@ -1,8 +1,10 @@
 """Where events go first: the durable sink (the event store) and the handler registry.
 
 The runner appends every event to an `EventSink` and awaits it **before** any handler
-sees the event, so an acknowledgement is durable before anyone is told of it. Handlers
-(TUI, console progress, live report) are isolated: one that raises is reported and the
+sees the event, so an acknowledgement is durable before anyone is told of it. Several
+inputs that arrive together have their events stored by one `append_many` (one commit);
+a sink without it gets one `append` after another (`append_all`). Handlers (TUI,
+console progress, live report) are isolated: one that raises is reported and the
 others still run.
 """
 
@@ -15,7 +17,15 @@ from typing import Protocol
 
 from drill.engine.events import Event
 
-__all__ = ["Appended", "EventSink", "Handler", "HandlerSet", "MemorySink", "StoredEvent"]
+__all__ = [
+    "Appended",
+    "EventSink",
+    "Handler",
+    "HandlerSet",
+    "MemorySink",
+    "StoredEvent",
+    "append_all",
+]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +58,18 @@ class EventSink(Protocol):
         """Store `event` durably and return only when it is safe on disk."""
         ...
 
+    async def append_many(
+        self, drill_id: str, items: Sequence[tuple[Event, str | None]]
+    ) -> Sequence[Appended]:
+        """Store several (event, key) pairs in order, durably, as one write if it can.
+
+        Returns one `Appended` each, in order, only when all are safe on disk. A key
+        recorded before, or earlier in `items`, makes that event a duplicate. This body
+        (one `append` after another) serves a sink that subclasses `EventSink`; for one
+        that merely has `append` and `read`, the runner does the same (`append_all`).
+        """
+        return [await self.append(drill_id, event, key) for event, key in items]
+
     async def read(self, drill_id: str) -> Sequence[StoredEvent]:
         """Every event of the drill, in order, duplicates included."""
         ...
@@ -69,8 +91,26 @@ class MemorySink:
             self._keys[(drill_id, key)] = seq
         return Appended(seq, duplicate)
 
+    async def append_many(
+        self, drill_id: str, items: Sequence[tuple[Event, str | None]]
+    ) -> list[Appended]:
+        return [await self.append(drill_id, event, key) for event, key in items]
+
     async def read(self, drill_id: str) -> Sequence[StoredEvent]:
         return list(self._events.get(drill_id, []))
+
+
+async def append_all(
+    sink: EventSink, drill_id: str, items: Sequence[tuple[Event, str | None]]
+) -> Sequence[Appended]:
+    """`sink.append_many(...)`, or, for a sink without it, one `append` after another."""
+    many = getattr(sink, "append_many", None)
+    if many is None:
+        return [await sink.append(drill_id, event, key) for event, key in items]
+    appended: Sequence[Appended] = await many(drill_id, items)
+    if len(appended) != len(items):
+        raise RuntimeError(f"{sink!r} stored {len(appended)} of {len(items)} events")
+    return appended
 
 
 Handler = Callable[[str, Event], Awaitable[None] | None]

@@ -191,6 +191,7 @@ class PlanBuilder:
         playbook: str | None = None,
         messages: ScenarioMessages = DEFAULT_MESSAGES,
         title: str = "連絡網訓練",
+        activation: Literal["sequential", "parallel"] = "sequential",
     ) -> str:
         self._scenarios.append(
             Scenario(
@@ -198,6 +199,7 @@ class PlanBuilder:
                 kind="drill",
                 title=Text(ja=title, en="Contact tree drill"),
                 trees=tuple(trees if trees is not None else self._trees),
+                activation=activation,
                 messages=messages,
                 injects=tuple(Inject(at_minutes=at, text=Text(ja=text)) for at, text in injects),
                 playbook=playbook,

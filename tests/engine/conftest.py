@@ -11,7 +11,7 @@ import functools
 import json
 from collections.abc import Mapping, Sequence
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -137,9 +137,10 @@ def two_level_plan(
 
 
 @functools.cache
-def rich_plan() -> Plan:
+def rich_plan(activation: Literal["sequential", "parallel"] = "sequential") -> Plan:
     """Two trees using every feature: parallel/sequential, all/any/N, retries, deputies,
-    two deputies, a person with no e-mail, injects and a playbook with dependencies."""
+    two deputies, a person with no e-mail, injects and a playbook with dependencies;
+    the trees activated one after the other, or (`activation="parallel"`) together."""
     b = PlanBuilder()
     for site in ("north", "east", "south"):
         b.site(site)
@@ -177,7 +178,9 @@ def rich_plan() -> Plan:
     b.level("internal", "sites", ["site-a", "site-b"], mode="sequential", required="any", timeout=2)
     b.level("external", "agencies", ["prefecture", "j-lis"], timeout=4, channels=("voice", "email"))
     b.playbook("pb", [("report", 5, ()), ("check", 12, ("report",)), ("close", None, ("check",))])
-    b.scenario(injects=[(0, "開始"), (5, "状況付与"), (30, "終了")], playbook="pb")
+    b.scenario(
+        injects=[(0, "開始"), (5, "状況付与"), (30, "終了")], playbook="pb", activation=activation
+    )
     return b.build()
 
 

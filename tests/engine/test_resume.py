@@ -74,11 +74,16 @@ class Forgetful:
 
 
 async def crashed_run(
-    kit: SimpleNamespace, survive: int, seed: int, *, operator: bool = True
+    kit: SimpleNamespace,
+    survive: int,
+    seed: int,
+    *,
+    operator: bool = True,
+    activation: str = "sequential",
 ) -> MemorySink:
     sink = CrashingSink(survive)
     h = kit.Harness(
-        kit.rich_plan(), people=kit.RICH_PEOPLE, seed=seed, operator=operator, sink=sink
+        kit.rich_plan(activation), people=kit.RICH_PEOPLE, seed=seed, operator=operator, sink=sink
     )
     with pytest.raises(Crash):
         await h.runner.run()
@@ -92,12 +97,13 @@ async def resume(
     clock: VirtualClock | None = None,
     notifier: object | None = None,
     operator: bool = True,
+    activation: str = "sequential",
 ) -> tuple[DrillRunner, SimulatedNotifier]:
     model = kit.Harness(kit.rich_plan(), people=kit.RICH_PEOPLE, seed=seed).model
     sim = SimulatedNotifier(model)
     runner = await DrillRunner.resume(
         "d1",
-        kit.rich_plan(),
+        kit.rich_plan(activation),
         sink=sink,
         notifiers=[notifier or sim],  # type: ignore[list-item]
         clock=clock or VirtualClock(),
@@ -111,8 +117,10 @@ async def events(sink: MemorySink) -> list[Event]:
     return [s.event for s in await sink.read("d1") if not s.duplicate]
 
 
-async def uninterrupted(kit: SimpleNamespace, seed: int) -> list[tuple[str, str]]:
-    h = kit.Harness(kit.rich_plan(), people=kit.RICH_PEOPLE, seed=seed, operator=True)
+async def uninterrupted(
+    kit: SimpleNamespace, seed: int, activation: str = "sequential"
+) -> list[tuple[str, str]]:
+    h = kit.Harness(kit.rich_plan(activation), people=kit.RICH_PEOPLE, seed=seed, operator=True)
     await h.runner.run()
     return kit.records(await h.events())
 
@@ -128,6 +136,21 @@ async def test_resuming_after_a_crash_at_any_event_gives_the_uninterrupted_drill
     for survive in points:
         sink = await crashed_run(kit, survive, seed=21)
         runner, _ = await resume(kit, sink, seed=21)
+        await runner.run()
+        got = kit.records(await events(sink), skip=MARKERS)
+        assert got == expected, f"diverged after a crash following event {survive}"
+
+
+async def test_a_parallel_drill_resumed_after_a_crash_at_any_event_is_the_uninterrupted_one(
+    kit: SimpleNamespace,
+) -> None:
+    expected = await uninterrupted(kit, seed=21, activation="parallel")
+    started = [n for n, (name, _) in enumerate(expected) if name == "TreeStarted"]
+    assert len(started) == 2 and started[1] < 40  # both trees start in the dense T+0
+    points = [n for n in range(1, len(expected)) if n <= 60 or n % 2 == 0]
+    for survive in points:
+        sink = await crashed_run(kit, survive, seed=21, activation="parallel")
+        runner, _ = await resume(kit, sink, seed=21, activation="parallel")
         await runner.run()
         got = kit.records(await events(sink), skip=MARKERS)
         assert got == expected, f"diverged after a crash following event {survive}"
