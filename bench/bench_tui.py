@@ -29,7 +29,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-os.environ.setdefault("DRILLKIT_HOME", tempfile.mkdtemp(prefix="bench-tui-"))
+_HOME = tempfile.TemporaryDirectory(prefix="bench-tui-")  # removed when the bench ends
+os.environ.setdefault("DRILLKIT_HOME", _HOME.name)
 os.environ.pop("NO_COLOR", None)
 
 from drill.engine.events import (  # noqa: E402
