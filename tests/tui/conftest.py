@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -38,6 +41,22 @@ def own_plan() -> LoadedPlan:
     return LoadedPlan(
         loaded.plan.model_copy(update={"info": info}), loaded.findings, loaded.locator
     )
+
+
+@pytest.fixture(autouse=True)
+def _store_in_memory_backed_files(
+    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[None]:
+    """The event store on tmpfs when there is one: the same SQLite commits, without
+    waiting for a disk to sync each event (a 60-minute drill writes a few hundred)."""
+    shm = Path("/dev/shm")
+    if not (shm.is_dir() and os.access(shm, os.W_OK)):
+        yield
+        return
+    folder = Path(tempfile.mkdtemp(prefix="drillkit-tui-", dir=shm))
+    monkeypatch.setenv("DRILLKIT_DB", f"sqlite+aiosqlite:///{folder / 'events.db'}")
+    yield
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
