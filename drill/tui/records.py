@@ -17,7 +17,6 @@ from drill.engine.events import (
     Acknowledged,
     DrillAborted,
     DrillCompleted,
-    DrillStarted,
     Event,
     PageQueued,
 )
@@ -231,8 +230,3 @@ class Records:
             if first_page is not None and not answered:
                 out.append(PersonAck(run.started_at, run.title_ja, None, ""))
         return out
-
-
-def started_event(events: Sequence[Event]) -> DrillStarted | None:
-    first = events[0] if events else None
-    return first if isinstance(first, DrillStarted) else None

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Literal
 
-from drill.engine.clock import Clock, RealClock, ScaledClock, VirtualClock
+from drill.engine.clock import Clock, VirtualClock
 from drill.engine.events import DrillMode, DrillStarted, Event, StepTiming
 from drill.engine.notifier import AckOutcome, Notifier
 from drill.engine.runner import DrillRunner
@@ -31,20 +31,11 @@ __all__ = [
     "ClockKind",
     "LiveRun",
     "RunRequest",
-    "make_clock",
 ]
 
 log = logging.getLogger(__name__)
 
 ClockKind = Literal["real", "scaled", "virtual"]
-
-
-def make_clock(kind: ClockKind, speed: float = 1.0, start: dt.datetime | None = None) -> Clock:
-    if kind == "virtual":
-        return VirtualClock(start) if start is not None else VirtualClock()
-    if kind == "scaled" and speed != 1.0:
-        return ScaledClock(speed, start)
-    return RealClock()
 
 
 @dataclasses.dataclass(frozen=True)
