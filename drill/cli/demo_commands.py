@@ -81,6 +81,7 @@ async def run_demo(
 @click.option("--lang", type=click.Choice(["ja", "en"]), default=None, help="Report language.")
 @click.option("--quiet", "-q", is_flag=True, help="Only the summary.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--headless", is_flag=True, help="Never open the console, even on a terminal.")
 @db_option
 def demo(
     scenario: str,
@@ -89,14 +90,30 @@ def demo(
     lang: str | None,
     quiet: bool,
     as_json: bool,
+    headless: bool,
     db: str | None,
 ) -> None:
     """Run a drill of the sample plan through the real channels against the local sandbox.
 
-    Exits 0 when the drill completed.
+    On a terminal the console opens on the sample plan with the sandbox as its real
+    channels (3 → pick a scenario → d → real channels, 60× real time). With no terminal
+    (a pipe, CI) it runs SCENARIO headless, prints progress and the report's path, and
+    exits 0 when the drill completed.
     """
     if speed <= 0:
         raise DrillError("--speed must be more than 0", title="Invalid option")
+    if not (headless or as_json) and sys.stdin.isatty() and sys.stdout.isatty():
+        from drill.sandbox.world import SandboxChannels
+        from drill.tui.app import DrillApp
+        from drill.tui.settings import initial_language
+
+        DrillApp(
+            sample_plan_dir(),
+            language=initial_language(lang),
+            store_url=db,
+            real_channels=SandboxChannels(speed=60.0, seed=seed),
+        ).run()
+        return
     # The channels log each page at INFO with masked numbers; the demo shows progress itself.
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     result = asyncio.run(

@@ -23,14 +23,14 @@ from drill.ack.twilio_hooks import twilio_routes
 from drill.channels.email import build_email_notifier
 from drill.channels.twilio_account import build_twilio_notifiers
 from drill.config import AckSettings, Config
-from drill.engine import Notifier, ResponseModel
+from drill.engine import Inbox, Notifier, ResponseModel
 from drill.plan import ChannelKind, Plan
 from drill.sandbox import people as mail_people
 from drill.sandbox.smtp import SmtpSandbox
 from drill.sandbox.twilio_api import TwilioSandbox
 from drill.sandbox.twilio_api import from_response_model as phone_people
 
-__all__ = ["LocalWorld"]
+__all__ = ["LocalWorld", "SandboxChannels"]
 
 
 def _free_port() -> int:
@@ -138,3 +138,37 @@ class LocalWorld:
         )
         email = build_email_notifier(self.config, self.plan, links=self.links)
         return [*twilio.all, email]
+
+
+class SandboxChannels:
+    """`LocalWorld` as the console's real channels (the console's `RealChannels` protocol),
+    for `drillkit demo` on a terminal: a drill started with "real channels" goes through
+    the real channel code to the sandbox, which starts in the console's own event loop."""
+
+    def __init__(self, *, speed: float = 60.0, seed: int = 0) -> None:
+        self.speed = speed
+        self.seed = seed
+        self.world: LocalWorld | None = None
+
+    def available(self) -> bool:
+        return True
+
+    async def notifiers(self, plan: Plan, mode: object) -> list[Notifier]:
+        if self.world is None:
+            world = LocalWorld(plan, speed=self.speed, seed=self.seed)
+            await world.__aenter__()
+            self.world = world
+        return self.world.notifiers()
+
+    def attach(self, drill_id: str, inbox: Inbox) -> None:
+        if self.world is not None:
+            self.world.registry.register(drill_id, inbox)
+
+    def detach(self, drill_id: str) -> None:
+        if self.world is not None:
+            self.world.registry.unregister(drill_id)
+
+    async def close(self) -> None:
+        if self.world is not None:
+            world, self.world = self.world, None
+            await world.close()

@@ -73,3 +73,36 @@ async def test_run_demo_writes_the_report(
     report = next(p for p in result.report_files if p.suffix == ".json")
     data = json.loads(report.read_text(encoding="utf-8"))
     assert data["schema_version"] == "1.0"
+
+
+async def test_sandbox_channels_give_the_console_real_notifiers_on_loopback() -> None:
+    from drill.engine import MemorySink
+    from drill.engine.clock import ScaledClock
+    from drill.engine.runner import DrillRunner
+    from drill.sandbox.world import SandboxChannels
+
+    plan = load_plan(sample_plan_dir()).plan
+    channels = SandboxChannels(speed=900, seed=1)
+    assert channels.available()
+    try:
+        notifiers = await channels.notifiers(plan, "drill")
+        assert sorted(kind.value for n in notifiers for kind in n.kinds) == [
+            "email",
+            "sms",
+            "voice",
+        ]
+        runner = DrillRunner(
+            plan,
+            "annual-roll-call",
+            sink=MemorySink(),
+            notifiers=notifiers,
+            clock=ScaledClock(900),
+            seed=1,
+        )
+        channels.attach(runner.drill_id, runner)
+        state = await runner.run_until(3)  # three drill minutes, a fifth of a second here
+        channels.detach(runner.drill_id)
+        await runner.close()
+        assert state.summary().acknowledged > 0  # keypresses came back through the sandbox
+    finally:
+        await channels.close()
