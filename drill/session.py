@@ -339,6 +339,6 @@ async def _report(
 ) -> list[Path]:
     if not options.report:
         return []
-    from drill.cli.report_commands import write_report
+    from drill.report.files import write_report
 
     return await write_report(store, drill_id, loaded.plan.root, lang=options.lang)

@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import dataclasses
 import datetime as dt
+import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -31,6 +32,8 @@ from drill.engine.simulation import SimulatedNotifier, SimulatedOperator
 from drill.engine.sink import EventSink
 from drill.plan import Plan, load_plan
 from drill.schedule.errors import ScheduleError
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "DrillLauncher",
@@ -97,6 +100,7 @@ class RunnerLauncher:
         notifiers: NotifierFactory = simulated_notifiers,
         clock: Callable[[DrillRequest], Clock] | None = None,
         operator: str = "drillkit serve",
+        reports: bool = True,
     ) -> None:
         self.sink = sink
         self.registry = registry
@@ -104,6 +108,8 @@ class RunnerLauncher:
         self.clock = clock
         """Makes each drill's clock (a `VirtualClock` in tests); the real clock when None."""
         self.operator = operator
+        self.reports = reports
+        """Write the drill's report when it ends (needs the sink to be the event store)."""
 
     async def __call__(self, request: DrillRequest) -> DrillOutcome:
         plan = (await asyncio.to_thread(load_plan, request.plan_dir, lint=False)).plan
@@ -143,8 +149,23 @@ class RunnerLauncher:
                 await runner.run()
         finally:
             await asyncio.shield(runner.close())
+        await self._write_report(request)
         ended = runner.state.ended
         if isinstance(ended, DrillAborted):
             return DrillOutcome("aborted", f"aborted by {ended.by}: {ended.reason}")
         reason = getattr(ended, "reason", None)
         return DrillOutcome("completed", f"completed ({reason})" if reason else "completed")
+
+    async def _write_report(self, request: DrillRequest) -> None:
+        from drill.store import EventStore
+
+        if not self.reports or not isinstance(self.sink, EventStore):
+            return
+        from drill.report.files import write_report
+
+        try:
+            files = await write_report(self.sink, request.drill_id, request.plan_dir)
+        except Exception:  # the drill is recorded; a report can be written again later
+            log.exception("the report of %s could not be written", request.drill_id)
+            return
+        log.info("report of %s written to %s", request.drill_id, files[0].parent if files else "-")

@@ -56,7 +56,13 @@ from drill.schedule.book import (
 )
 from drill.schedule.calendar import closed_reason, format_duration
 from drill.schedule.errors import ScheduleError
-from drill.schedule.launch import DrillLauncher, DrillRequest, RunnerLauncher
+from drill.schedule.launch import (
+    DrillLauncher,
+    DrillRequest,
+    NotifierFactory,
+    RunnerLauncher,
+    simulated_notifiers,
+)
 from drill.schedule.ledger import Ledger, Outcome, open_engine, sync_url
 from drill.schedule.reminders import (
     IgnoringInbox,
@@ -177,6 +183,7 @@ class ScheduleService:
         clock: Callable[[], dt.datetime] = _utc_now,
         poll_seconds: float = 30.0,
         drill_clock: Callable[[DrillRequest], Clock] | None = None,
+        drill_notifiers: NotifierFactory = simulated_notifiers,
     ) -> None:
         """`launcher` runs due drills (default: the engine's runner on this store, with
         `drill_clock` making each drill's clock: a `VirtualClock` in tests). `clock` is the
@@ -188,6 +195,7 @@ class ScheduleService:
         self.poll_seconds = poll_seconds
         self._launcher = launcher
         self._reminder_notifiers = reminder_notifiers
+        self._drill_notifiers = drill_notifiers
         self._tasks: set[asyncio.Task[Any]] = set()
         self._drills: dict[str, asyncio.Task[Any]] = {}
         self._stopping = False
@@ -225,7 +233,10 @@ class ScheduleService:
         )
         if self._launcher is None:
             self._launcher = RunnerLauncher(
-                self._store, registry=self.registry, clock=self._drill_clock
+                self._store,
+                registry=self.registry,
+                clock=self._drill_clock,
+                notifiers=self._drill_notifiers,
             )
         _active = self
         await self._resume_unfinished()
@@ -697,6 +708,30 @@ def _human(delta: dt.timedelta) -> str:
 # --- `drillkit serve` ------------------------------------------------------------------
 
 
+def _real_channels(config: Config, server: AckServer | None) -> NotifierFactory | None:
+    """The configured providers, with links pointing at this process's ack server."""
+    if server is None or not (config.twilio.account_sid or config.smtp.host):
+        return None
+
+    def build(plan: Plan, simulate: bool) -> Sequence[Notifier]:
+        from drill.session import real_notifiers
+
+        return real_notifiers(config, plan, server.links)
+
+    return build
+
+
+def _or_real(simulated: NotifierFactory, real: NotifierFactory | None) -> NotifierFactory:
+    """Simulated drills use `simulated`; real ones the configured channels, or a clear error."""
+    if real is None:
+        return simulated
+
+    def choose(plan: Plan, simulate: bool) -> Sequence[Notifier]:
+        return simulated(plan, simulate) if simulate else real(plan, simulate)
+
+    return choose
+
+
 async def serve(
     db: str | None = None,
     *,
@@ -726,13 +761,15 @@ async def serve(
                 f"{config.ack.listen_port}: {exc.strerror}. Change [ack] listen_port in the "
                 "configuration, or stop what uses the port."
             ) from exc
+    channels = _real_channels(config, server)
     service = ScheduleService(
         db,
         launcher=launcher,
         registry=registry,
-        reminder_notifiers=reminder_notifiers,
+        reminder_notifiers=_or_real(reminder_notifiers, channels),
         poll_seconds=poll_seconds,
         clock=clock,
+        drill_notifiers=_or_real(simulated_notifiers, channels),
     )
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -352,3 +352,8 @@ async def test_a_scheduled_drill_runs_end_to_end_through_the_engine(
     assert isinstance(stored[-1].event, DrillCompleted)
     assert outcomes(entries) == [Outcome.STARTED, Outcome.COMPLETED]
     assert entries[-1].detail["status"] == "completed"
+    # Its report is written like any run's, into the data directory.
+    from drill.config import data_dir
+
+    report = data_dir() / "reports" / "roll-call-20260106-1000" / "report.md"
+    assert "緊急時連絡網 年次訓練" in report.read_text(encoding="utf-8")
