@@ -97,6 +97,12 @@ class _Pane(Prose):
 
     _last: RichText | None = None
 
+    def __init__(
+        self, model: BoardModel, *, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self.model = model
+
     def set_text(self, text: RichText) -> None:
         if text == self._last:
             return
@@ -368,12 +374,7 @@ def _lines_text(lines: list[LevelLine], width: int, *, required: bool) -> RichTe
 class ProgressPane(_Pane):
     """Per level and per site: acknowledged / pending / failed, and the targets."""
 
-    def __init__(
-        self, model: BoardModel, *, id: str | None = None, classes: str | None = None
-    ) -> None:
-        super().__init__(id=id, classes=classes)
-        self.model = model
-        self.elapsed = 0.0
+    elapsed = 0.0
 
     def show(self, elapsed: float) -> None:
         self.elapsed = elapsed
@@ -417,12 +418,6 @@ class ProgressPane(_Pane):
 class StepsPane(_Pane):
     """The playbook checklist: each step's owner, target countdown and state."""
 
-    def __init__(
-        self, model: BoardModel, *, id: str | None = None, classes: str | None = None
-    ) -> None:
-        super().__init__(id=id, classes=classes)
-        self.model = model
-
     def show(self, elapsed: float) -> None:
         lines = self.model.step_lines(elapsed)
         if not lines:
@@ -453,12 +448,6 @@ class StepsPane(_Pane):
 class InjectsPane(_Pane):
     """The scenario's injects: fired, the next one with its countdown, then the rest."""
 
-    def __init__(
-        self, model: BoardModel, *, id: str | None = None, classes: str | None = None
-    ) -> None:
-        super().__init__(id=id, classes=classes)
-        self.model = model
-
     def show(self, elapsed: float) -> None:
         lines = self.model.inject_lines(elapsed)
         if not lines:
@@ -475,12 +464,6 @@ class InjectsPane(_Pane):
 
 class SummaryPane(_Pane):
     """The headline figures of a run, at its end or for a past run."""
-
-    def __init__(
-        self, model: BoardModel, *, id: str | None = None, classes: str | None = None
-    ) -> None:
-        super().__init__(id=id, classes=classes)
-        self.model = model
 
     def show(self, report: str | None = None) -> None:
         self.set_text(summary_text(self.model, report))
