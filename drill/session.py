@@ -24,6 +24,7 @@ from drill.engine import (
     DrillRunner,
     DrillState,
     Event,
+    Handler,
     HandlerSet,
     Notifier,
     RealClock,
@@ -150,7 +151,7 @@ def _clock(options: RunOptions) -> Clock:
     return ScaledClock(options.speed) if options.speed != 1 else RealClock()
 
 
-def _fault_handler() -> HandlerSet | None:
+def _fault_handler() -> Handler | None:
     """The crash test's kill -9 at the Nth stored event (see FAULT_KILL_AFTER)."""
     limit = os.environ.get(FAULT_KILL_AFTER)
     if not limit:
@@ -162,16 +163,14 @@ def _fault_handler() -> HandlerSet | None:
         if remaining[0] <= 0:
             os.kill(os.getpid(), signal.SIGKILL)
 
-    handlers = HandlerSet()
-    handlers.subscribe(count)
-    return handlers
+    return count
 
 
 def _merge(extra: HandlerSet | None) -> HandlerSet:
     handlers = extra or HandlerSet()
     fault = _fault_handler()
     if fault is not None:
-        handlers.subscribe(lambda drill_id, event: fault.publish(drill_id, event))
+        handlers.subscribe(fault)
     return handlers
 
 
