@@ -221,6 +221,12 @@ class DrillStarted(Event):
     start at T+0. Drills recorded before this field existed were sequential."""
     contacts: int
     """How many contacts (members of levels) the trees hold in all."""
+    tree_contacts: tuple[int, ...] = ()
+    """How many contacts each tree holds, in the order of `trees` (empty in drills
+    recorded before this field existed)."""
+    tree_sites: tuple[tuple[str, ...], ...] = ()
+    """The sites of each tree's contacts, in the order of `trees`: what "every regional
+    centre reached" waits for before a level holding them has started."""
     playbook: str | None
     steps: tuple[str, ...]
     """The playbook's step ids, in order."""

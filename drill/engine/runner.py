@@ -263,10 +263,6 @@ class _Level:
         self.count[_Status.WAITING] = count
 
     @property
-    def acked(self) -> int:
-        return self.count[_Status.ACKED]
-
-    @property
     def finished_members(self) -> int:
         return self.count[_Status.ACKED] + self.count[_Status.UNREACHED]
 
@@ -821,8 +817,8 @@ class DrillRunner:
                 self._seen_keys.add(entry.key)
             if not stored.duplicate:
                 entry.applied = True
+                self.state.apply(event, stored.seq)
                 self._apply(event)
-                self.state.apply(event)
         for entry, event in recorded:
             if entry.applied:
                 await self.handlers.publish(self.drill_id, event)
@@ -945,8 +941,8 @@ class DrillRunner:
             self._seen_keys.add(key)
         if appended.duplicate:
             return False
+        self.state.apply(event, appended.seq)
         self._apply(event)
-        self.state.apply(event)
         await self.handlers.publish(self.drill_id, event)
         return True
 
@@ -987,8 +983,11 @@ class DrillRunner:
             page.outcome = _Outcome.TIMED_OUT
 
     def _on_acknowledged(self, e: Acknowledged) -> None:
+        # Only an acknowledgement the fold counted stops paging and counts for the level;
+        # a late one (after the contact's paging ended) is recorded and changes nothing.
         member = self._members[(e.tree, e.level, e.member)]
-        if member.status is not _Status.ACKED:
+        counted = self.state.contacts[(e.tree, e.level, e.member)].acknowledged
+        if counted and member.status is not _Status.ACKED:
             member.set(_Status.ACKED)
 
     def _on_escalated(self, e: Escalated) -> None:
@@ -1081,6 +1080,11 @@ class DrillRunner:
             trees=tuple(self.scenario.trees),
             activation=self.scenario.activation,
             contacts=len(self._members),
+            tree_contacts=tuple(sum(len(lv.members) for lv in t.levels) for t in self._trees),
+            tree_sites=tuple(
+                tuple(dict.fromkeys(m.site for lv in t.levels for m in lv.members if m.site))
+                for t in self._trees
+            ),
             playbook=self._playbook.id if self._playbook else None,
             steps=tuple(step.id for step in self._steps),
             injects=len(self.scenario.injects),
@@ -1184,7 +1188,7 @@ class DrillRunner:
             TreeCompleted(
                 **self._stamp(),
                 tree=tree.tree.id,
-                satisfied=all(level.acked >= level.required for level in tree.levels),
+                satisfied=self.state.levels_satisfied(tree.tree.id),
                 contacts=len(members),
                 acknowledged=sum(1 for m in members if m.status is _Status.ACKED),
             )
@@ -1211,7 +1215,8 @@ class DrillRunner:
 
     async def _settle_level(self, level: _Level) -> None:
         tree_id, level_id = level.tree.tree.id, level.level.id
-        if level.acked >= level.required:
+        counted = self.state.levels[(tree_id, level_id)].acknowledged
+        if counted >= level.required:
             for member in level.members:
                 if member.status is _Status.PAGING:
                     await self._cancel(member, CancelReason.LEVEL_SATISFIED)
@@ -1220,7 +1225,7 @@ class DrillRunner:
                     **self._stamp(),
                     tree=tree_id,
                     level=level_id,
-                    acknowledged=level.acked,
+                    acknowledged=counted,
                     required=level.required,
                     satisfied=True,
                     unreached=self._unreached(level),
@@ -1241,18 +1246,19 @@ class DrillRunner:
                 waiting.set(_Status.PAGING)
                 await self._advance(waiting)
         if level.finished_members == len(level.members):
+            counted = self.state.levels[(tree_id, level_id)].acknowledged
             unreached = self._unreached(level)
             await self._emit(
                 LevelCompleted(
                     **self._stamp(),
                     tree=tree_id,
                     level=level_id,
-                    acknowledged=level.acked,
+                    acknowledged=counted,
                     required=level.required,
                     satisfied=False,
                     unreached=unreached,
                     reason=(
-                        f"{level.acked} of {level.required} required acknowledged; "
+                        f"{counted} of {level.required} required acknowledged; "
                         f"not reached: {', '.join(unreached)}"
                     ),
                 )
@@ -1467,7 +1473,10 @@ class DrillRunner:
             log.warning("acknowledgement time without a time zone taken as UTC: %s", received_at)
             received_at = received_at.replace(tzinfo=dt.UTC)
         received = (received_at or stamp["at"]).astimezone(dt.UTC)
-        first = member.status is not _Status.ACKED
+        contact = self.state.contacts.get(
+            (member.level.tree.tree.id, member.level.level.id, member.ref)
+        )
+        first = contact is None or contact.ack is None
         level = member.level
         deadline_page = page or member.current
         event = Acknowledged(
@@ -1640,8 +1649,8 @@ class DrillRunner:
                 self._seen_keys.add(item.key)
             if item.duplicate:
                 continue
+            self.state.apply(item.event, item.seq)
             self._apply(item.event)
-            self.state.apply(item.event)
         started = self._started
         assert started is not None
         last_elapsed = max(item.event.elapsed for item in stored)

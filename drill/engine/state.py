@@ -1,16 +1,40 @@
-"""The state of a drill as a pure fold of its events: what the TUI, reports and lists show.
+"""The one fold: a drill's events turned into its outcome, and nothing else decides it.
 
 `DrillState.from_events(events)` rebuilds any drill, live or years old, from its events
-alone; `state.apply(event)` folds one more, so a screen can follow a running drill.
-Nothing here asks the plan: everything shown is in the events (`DrillStarted` names the
-trees, steps and number of contacts; `LevelStarted` names the members of a level).
+alone; `state.apply(event)` folds one more, so a screen can follow a running drill. The
+runner's escalation decisions (is a level satisfied? a tree?), the console's board, every
+report format and `drillkit drills` read this fold; none of them recounts.
+
+The rules, written once (docs/outcome.md says the same in words):
+
+- A contact's acknowledgement **counts** when it is recorded while the contact is still
+  open: waiting or being paged, its level not completed. One recorded after the contact's
+  paging ended (ladder exhausted, nobody to page, its level already satisfied, the drill
+  ended) is a **late acknowledgement**: kept, shown with its time as late, and counted by
+  no level, tree, site, target or curve.
+- A level is satisfied when `required` counted acknowledgements arrived while it was
+  open; a tree is satisfied only when every one of its levels is. These are computed here,
+  never taken from the runner's `LevelCompleted.satisfied` / `TreeCompleted.satisfied`.
+- A target over a tree is met only when the tree is satisfied in time; "every regional
+  centre reached" counts a centre reached when one of its contacts acknowledged in time.
+- A contact still open when the drill is aborted (or finished by the operator) is "not
+  reached (drill aborted / ended)", never "not needed"; one whose level was satisfied
+  without it is "not needed".
+- A drill that ended without a single page accepted by a provider and without any
+  acknowledgement **failed**: every page failed (provider errors are kept per page).
+- Times of acknowledgement are when the person acknowledged: a relayed call entered
+  later counts from when the person was reached (`Acknowledged.received_at`).
+
+Nothing here asks the plan, except `target_outcome`, which is given a plan target and
+the set of regional centres (both facts of the plan, not of the drill).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterable
+import math
+from collections.abc import Callable, Collection, Iterable
 from enum import StrEnum
 from typing import Any
 
@@ -46,22 +70,30 @@ from drill.engine.events import (
 )
 from drill.engine.notifier import DeliveryStatus, FailureReason
 from drill.engine.sink import StoredEvent
-from drill.plan.models import ChannelKind
+from drill.plan.models import ChannelKind, Metric, Plan, Target
 
 __all__ = [
     "ContactState",
     "ContactStatus",
+    "DrillOutcome",
     "DrillState",
     "DrillStatus",
     "InjectState",
     "LevelState",
     "LevelStatus",
+    "PageRecord",
     "SiteProgress",
     "StepState",
     "StepStatus",
     "Summary",
+    "TargetOutcome",
     "TreeState",
+    "TreeStatus",
+    "regional_centres",
+    "shares_needed",
 ]
+
+_EPS = 1e-6  # seconds; absorbs float rounding of elapsed times
 
 
 class DrillStatus(StrEnum):
@@ -69,14 +101,28 @@ class DrillStatus(StrEnum):
     RUNNING = "running"
     PAUSED = "paused"
     COMPLETED = "completed"
+    FAILED = "failed"
+    """Ended without a single page accepted and without any acknowledgement."""
     ABORTED = "aborted"
     INTERRUPTED = "interrupted"
     """Recovery began and did not finish. A RUNNING or PAUSED drill that no process is
     running is interrupted too; only the caller can know that (see `DrillState.is_open`)."""
 
 
+class DrillOutcome(StrEnum):
+    """How a drill went, as the report and `drillkit drills` say it."""
+
+    COMPLETED = "completed"
+    FINISHED = "finished"  # the operator ended it
+    IDLE = "idle"  # virtual time, nothing left to wait for
+    FAILED = "failed"  # no page could be delivered
+    ABORTED = "aborted"
+    INTERRUPTED = "interrupted"  # its process stopped and it was not resumed
+    RUNNING = "running"
+
+
 class ContactStatus(StrEnum):
-    """Where the paging of one contact stands, as shown on a screen."""
+    """Where one contact stands. The last five are final."""
 
     WAITING = "waiting"  # its level has not reached it
     QUEUED = "queued"  # page written, channel not yet answered
@@ -88,9 +134,11 @@ class ContactStatus(StrEnum):
     NO_ANSWER = "no_answer"  # rang out, busy, or timed out; the next page follows
     FAILED = "failed"  # the page failed (see `failure`); the next page follows
     ESCALATED = "escalated"  # moved to a deputy, whose first page follows
-    ACKNOWLEDGED = "acknowledged"
-    UNREACHED = "unreached"
-    CANCELLED = "cancelled"  # the level was satisfied, or the drill ended
+    ACKNOWLEDGED = "acknowledged"  # in time: counted
+    LATE = "late"  # acknowledged after its paging ended: shown, counted by nothing
+    UNREACHED = "unreached"  # every person and channel tried, no acknowledgement
+    CANCELLED = "cancelled"  # not needed: its level was satisfied without it
+    ABORTED = "aborted"  # not reached: the drill was aborted or ended first
 
 
 _IN_PROGRESS = {
@@ -102,7 +150,41 @@ _IN_PROGRESS = {
     DeliveryStatus.COMPLETED: None,
 }
 _NO_ANSWER = frozenset({FailureReason.NO_ANSWER, FailureReason.BUSY})
-_FINAL = frozenset({ContactStatus.ACKNOWLEDGED, ContactStatus.UNREACHED, ContactStatus.CANCELLED})
+_CLOSED = frozenset(
+    {
+        ContactStatus.ACKNOWLEDGED,
+        ContactStatus.LATE,
+        ContactStatus.UNREACHED,
+        ContactStatus.CANCELLED,
+        ContactStatus.ABORTED,
+    }
+)
+"""Final statuses: nothing but a late acknowledgement changes them."""
+_GIVEN_UP = frozenset({ContactStatus.UNREACHED, ContactStatus.CANCELLED, ContactStatus.ABORTED})
+
+
+@dataclasses.dataclass(slots=True)
+class PageRecord:
+    """One page (an attempt): a person, a channel, an address, and what came of it."""
+
+    queued: PageQueued
+    seq: int | None
+    outcome: str = "pending"
+    """pending, acknowledged, failed, timed_out or cancelled."""
+    reason: str | None = None
+    """Why it failed (a FailureReason value) or timed out (voice_no_keypress,
+    link_not_confirmed, never_confirmed)."""
+    detail: str | None = None
+    """The provider's words for a failure."""
+    delivery: str | None = None
+    """The last progress the provider reported (ringing, delivered, opened)."""
+    accepted: bool | None = None
+    """Whether the provider accepted the send (None: no answer recorded)."""
+    ended_elapsed: float | None = None
+
+    @property
+    def page_id(self) -> str:
+        return self.queued.page_id
 
 
 @dataclasses.dataclass
@@ -125,26 +207,45 @@ class ContactState:
     attempt: int = 0
     pages: int = 0
     page_id: str | None = None
+    attempts: list[PageRecord] = dataclasses.field(default_factory=list)
+    """Every page of this contact, in order."""
     first_paged_elapsed: float | None = None
     failure: FailureReason | None = None
     failure_detail: str | None = None
     escalations: list[tuple[str, str]] = dataclasses.field(default_factory=list)
     """(from person, to person), in order."""
+    escalation_events: list[tuple[int | None, Escalated]] = dataclasses.field(default_factory=list)
+    ack: Acknowledged | None = None
+    """The first acknowledgement of this contact (in time or late)."""
+    ack_seq: int | None = None
     acknowledged_elapsed: float | None = None
+    """When the person acknowledged, in drill seconds (a relayed call: when reached)."""
     acknowledged_at: dt.datetime | None = None
-    """When they acknowledged (for a relayed call: when they were reached)."""
     acknowledged_by: str | None = None
     """The person who acknowledged."""
+    acknowledged_candidate: int | None = None
+    """0 the holder, 1… a deputy (代理者), for the person who acknowledged."""
     acknowledged_channel: ChannelKind | None = None
     acknowledged_source: str | None = None
-    acknowledged_late: bool = False
+    after_deadline: bool = False
+    """The acknowledgement came after its page's own timeout (still counted if in time)."""
     entered_by: str | None = None
+    second_acks: int = 0
     cancelled: CancelReason | None = None
     unreached_reason: str | None = None
+    unreached_seq: int | None = None
+    given_up: str | None = None
+    """Why paging of this contact ended without an acknowledgement in time: an
+    EscalationReason or CancelReason value (kept when a late acknowledgement follows)."""
 
     @property
     def acknowledged(self) -> bool:
-        return self.acknowledged_elapsed is not None
+        """Acknowledged in time (counted)."""
+        return self.status is ContactStatus.ACKNOWLEDGED
+
+    @property
+    def late(self) -> bool:
+        return self.status is ContactStatus.LATE
 
     @property
     def escalated(self) -> bool:
@@ -152,11 +253,11 @@ class ContactState:
 
     @property
     def finished(self) -> bool:
-        return self.status in _FINAL
+        return self.status in _CLOSED
 
     @property
     def response_seconds(self) -> float | None:
-        """From the first page of this contact to its acknowledgement."""
+        """From the first page of this contact to its acknowledgement (in time or late)."""
         if self.acknowledged_elapsed is None or self.first_paged_elapsed is None:
             return None
         return max(0.0, self.acknowledged_elapsed - self.first_paged_elapsed)
@@ -166,7 +267,7 @@ class LevelStatus(StrEnum):
     WAITING = "waiting"
     RUNNING = "running"
     SATISFIED = "satisfied"
-    EXHAUSTED = "exhausted"  # everyone tried, quorum not met
+    EXHAUSTED = "exhausted"  # finished without its quorum
 
 
 @dataclasses.dataclass
@@ -180,9 +281,25 @@ class LevelState:
     members: tuple[str, ...]
     status: LevelStatus = LevelStatus.RUNNING
     acknowledged: int = 0
+    """Counted acknowledgements: recorded while the contact and the level were open."""
+    late: int = 0
     started_elapsed: float | None = None
+    started_seq: int | None = None
     completed_elapsed: float | None = None
-    reason: str | None = None
+    completed_seq: int | None = None
+    satisfied_elapsed: float | None = None
+    """When the quorum was met (the counted acknowledgement that met it)."""
+    unreached: tuple[str, ...] = ()
+    """Members whose paging ran out of people or channels."""
+
+    @property
+    def satisfied(self) -> bool | None:
+        """None while the level runs."""
+        if self.status is LevelStatus.SATISFIED:
+            return True
+        if self.status is LevelStatus.EXHAUSTED:
+            return False
+        return None
 
 
 class TreeStatus(StrEnum):
@@ -199,18 +316,38 @@ class TreeState:
     scope: str | None = None
     status: TreeStatus = TreeStatus.WAITING
     satisfied: bool | None = None
+    """Every level satisfied (None until the tree completed)."""
     started_elapsed: float | None = None
+    started_seq: int | None = None
     completed_elapsed: float | None = None
+    completed_seq: int | None = None
+    contacts: int | None = None
+    """How many contacts the tree holds (from `DrillStarted`, else what was seen)."""
+    sites: tuple[str, ...] | None = None
+    """The sites of its contacts (from `DrillStarted`, else what was seen)."""
+
+    @property
+    def satisfied_elapsed(self) -> float | None:
+        """When the tree completed with every level satisfied; None otherwise."""
+        return self.completed_elapsed if self.satisfied else None
 
 
 @dataclasses.dataclass(frozen=True)
 class SiteProgress:
-    """Progress at one site (拠点): contacts of started levels there, and when all were in."""
+    """Progress at one site (拠点): its contacts, and when they acknowledged in time."""
 
     site: str
     contacts: int
     acknowledged: int
+    first_elapsed: float | None
+    """When the site was reached: its first counted acknowledgement."""
+    first_by: str | None
+    """Who that was (the person's name)."""
     all_acknowledged_elapsed: float | None
+
+    @property
+    def reached(self) -> bool:
+        return self.first_elapsed is not None
 
 
 class StepStatus(StrEnum):
@@ -224,9 +361,13 @@ class StepState:
     step: str
     status: StepStatus = StepStatus.PENDING
     target_minutes: float | None = None
+    owner: str | None = None
     timing: StepTiming | None = None
     due_elapsed: float | None = None
+    due_seq: int | None = None
     completed_elapsed: float | None = None
+    completed_at: dt.datetime | None = None
+    completed_seq: int | None = None
     by: str | None = None
     note: str | None = None
 
@@ -241,20 +382,71 @@ class InjectState:
 
 
 @dataclasses.dataclass(frozen=True)
+class TargetOutcome:
+    """One plan target measured against this drill."""
+
+    target: Target
+    actual_seconds: float | None
+    """When it was reached in time-counting terms; None if never."""
+    met: bool
+    missing_sites: tuple[str, ...] = ()
+    """For all_sites_reached: the regional centres nobody acknowledged in time."""
+
+    @property
+    def limit_seconds(self) -> float:
+        return self.target.within_minutes * 60.0
+
+    @property
+    def margin_seconds(self) -> float | None:
+        return self.limit_seconds - self.actual_seconds if self.actual_seconds is not None else None
+
+    def status(self, elapsed: float, ended: bool) -> str:
+        """met, missed, or open (still reachable at drill second `elapsed`)."""
+        if self.met:
+            return "met"
+        if ended or elapsed > self.limit_seconds + _EPS or self.actual_seconds is not None:
+            return "missed"
+        return "open"
+
+
+@dataclasses.dataclass(frozen=True)
 class Summary:
     """The headline figures of a drill."""
 
     contacts: int
     paged: int
     acknowledged: int
+    """In time (counted)."""
+    late: int
+    """Acknowledged after their paging ended (counted by nothing)."""
     unreached: int
+    not_needed: int
+    """Their level was satisfied without them."""
+    not_reached_ended: int
+    """Still open when the drill was aborted or ended."""
+    paging: int
+    not_paged: int
     percent_acknowledged: float
-    """Of all contacts of the scenario's trees (0–100)."""
+    """Counted acknowledgements of all contacts of the scenario's trees (0–100)."""
     pages: int
+    pages_accepted: int
     escalations: int
     duration_seconds: float
     started_at: dt.datetime | None
     ended_at: dt.datetime | None
+    trees_completed_seconds: float | None
+    """When the last tree completed, if every tree was satisfied; None otherwise."""
+    second_acknowledgements: int
+
+
+def regional_centres(plan: Plan) -> frozenset[str]:
+    """The sites that count for "every regional centre reached" (a plan fact)."""
+    return frozenset(site.id for site in plan.sites if site.regional_centre)
+
+
+def shares_needed(share: float, total: int) -> int:
+    """How many contacts make `share` of `total` (90 % of 7 is 7: a share is never rounded down)."""
+    return math.ceil(share * total - 1e-9)
 
 
 class DrillState:
@@ -266,7 +458,9 @@ class DrillState:
         self.elapsed = 0.0
         """Drill seconds of the last event."""
         self.last_at: dt.datetime | None = None
+        self.last_event: Event | None = None
         self.ended: DrillCompleted | DrillAborted | None = None
+        self.ended_seq: int | None = None
         self.contacts: dict[tuple[str, str, str], ContactState] = {}
         """By (tree, level, member), for members of levels that started."""
         self.levels: dict[tuple[str, str], LevelState] = {}
@@ -276,11 +470,18 @@ class DrillState:
         self.notes: list[NoteAdded] = []
         self.pages: dict[str, ContactState] = {}
         """The contact of every page id."""
+        self.page_records: dict[str, PageRecord] = {}
         self.acknowledgements: list[Acknowledged] = []
         """Every acknowledgement recorded, including repeated ones."""
+        self.pages_accepted = 0
         self.paused_seconds = 0.0
         self.interruptions = 0
         self.events = 0
+        self.duplicates = 0
+        """Stored events the store marked duplicates (kept, never applied)."""
+        self.recovering = False
+        """An interruption was found and recovery has not finished."""
+        self._seq: int | None = None
         self._paused_at: float | None = None
         self._handlers: dict[type[Event], Callable[[Any], None]] = {
             DrillStarted: self._started,
@@ -314,23 +515,30 @@ class DrillState:
         """Fold events (or stored events, whose duplicates are skipped) into a state."""
         state = cls()
         for item in events:
-            if isinstance(item, StoredEvent):
-                if item.duplicate:
-                    continue
-                state.apply(item.event)
-            else:
-                state.apply(item)
+            state.take(item)
         return state
 
-    def apply(self, event: Event) -> None:
+    def take(self, item: Event | StoredEvent) -> None:
+        """Fold one event, or one stored event (its seq kept as evidence; duplicates skipped)."""
+        if isinstance(item, StoredEvent):
+            if item.duplicate:
+                self.duplicates += 1
+                return
+            self.apply(item.event, item.seq)
+        else:
+            self.apply(item)
+
+    def apply(self, event: Event, seq: int | None = None) -> None:
         self.events += 1
+        self._seq = seq
         self.elapsed = max(self.elapsed, event.elapsed)
         self.last_at = event.at
+        self.last_event = event
         handler = self._handlers.get(type(event))
         if handler is not None:
             handler(event)
 
-    # -- questions --------------------------------------------------------------------
+    # -- questions: the drill ---------------------------------------------------------
 
     @property
     def drill_id(self) -> str | None:
@@ -345,6 +553,48 @@ class DrillState:
         """Neither completed nor aborted: running, paused or interrupted."""
         return self.status in (DrillStatus.RUNNING, DrillStatus.PAUSED, DrillStatus.INTERRUPTED)
 
+    @property
+    def failed(self) -> bool:
+        """Ended (not aborted) with pages sent, none accepted, and nobody acknowledging."""
+        return (
+            isinstance(self.ended, DrillCompleted)
+            and bool(self.page_records)
+            and self.pages_accepted == 0
+            and not self.acknowledgements
+        )
+
+    def outcome(self, *, running: bool | None = None) -> DrillOutcome:
+        """How the drill went. `running`: whether a process is running it now (when the
+        caller knows); an open drill nobody runs was interrupted."""
+        if isinstance(self.ended, DrillAborted):
+            return DrillOutcome.ABORTED
+        if isinstance(self.ended, DrillCompleted):
+            if self.failed:
+                return DrillOutcome.FAILED
+            reason = self.ended.reason
+            if reason == "finished":
+                return DrillOutcome.FINISHED
+            if reason == "idle":
+                return DrillOutcome.IDLE
+            return DrillOutcome.COMPLETED
+        if running is None:
+            # Without a word from the caller: a drill whose last event is its recovery is
+            # being run again; one that stopped elsewhere was interrupted.
+            running = self.interruptions > 0 and not self.recovering
+        return DrillOutcome.RUNNING if running else DrillOutcome.INTERRUPTED
+
+    def provider_errors(self) -> list[PageRecord]:
+        """Pages that failed for a reason on the provider's side (not a person's)."""
+        return [
+            page
+            for page in self.page_records.values()
+            if page.outcome == "failed"
+            and page.reason
+            in ("provider_error", "config", "rate_limited", "blocked", "timeout", None)
+        ]
+
+    # -- questions: contacts ----------------------------------------------------------
+
     def contact(self, member: str, tree: str | None = None) -> ContactState:
         """The contact of `member` (in `tree`, if the member appears in several)."""
         for (t, _, m), state in self.contacts.items():
@@ -352,21 +602,160 @@ class DrillState:
                 return state
         raise KeyError(member)
 
-    def sites(self) -> dict[str, SiteProgress]:
+    def status_of(self, key: tuple[str, str, str]) -> ContactStatus:
+        """The status of a contact, also of one whose level never started (the plan knows
+        it; the events do not): waiting, or not reached once the drill has ended."""
+        found = self.contacts.get(key)
+        if found is not None:
+            return found.status
+        return self._unstarted_status()
+
+    def _unstarted_status(self) -> ContactStatus:
+        return ContactStatus.ABORTED if self.ended is not None else ContactStatus.WAITING
+
+    def ack_times(self, tree: str | None = None) -> list[float]:
+        """Counted acknowledgement times (drill seconds), sorted: the curve."""
+        return sorted(
+            c.acknowledged_elapsed
+            for c in self.contacts.values()
+            if c.status is ContactStatus.ACKNOWLEDGED
+            and c.acknowledged_elapsed is not None
+            and (tree is None or c.tree == tree)
+        )
+
+    def tree_size(self, tree: str | None = None) -> int:
+        """Contacts of one tree (or of all the scenario's trees)."""
+        if tree is None:
+            if self.started is not None:
+                return max(self.started.contacts, len(self.contacts))
+            return len(self.contacts)
+        found = self.trees.get(tree)
+        seen = sum(1 for key in self.contacts if key[0] == tree)
+        if found is not None and found.contacts is not None:
+            return max(found.contacts, seen)
+        return seen
+
+    # -- questions: sites and targets -------------------------------------------------
+
+    def sites(
+        self, only: Collection[str] | None = None, tree: str | None = None
+    ) -> dict[str, SiteProgress]:
+        """Progress per site (of `tree`; only the sites in `only`, if given), including
+        sites the scenario's trees will reach whose levels have not started."""
         grouped: dict[str, list[ContactState]] = {}
-        for contact in self.contacts.values():
-            if contact.site is not None:
-                grouped.setdefault(contact.site, []).append(contact)
+        for (tree_id, _, _), contact in self.contacts.items():
+            if contact.site is None or (tree is not None and tree_id != tree):
+                continue
+            if only is not None and contact.site not in only:
+                continue
+            grouped.setdefault(contact.site, []).append(contact)
+        for tree_id, found in self.trees.items():
+            if tree is not None and tree_id != tree:
+                continue
+            for site in found.sites or ():
+                if only is None or site in only:
+                    grouped.setdefault(site, [])
         out: dict[str, SiteProgress] = {}
         for site, contacts in grouped.items():
-            acked = [c.acknowledged_elapsed for c in contacts if c.acknowledged_elapsed is not None]
-            done = max(acked) if len(acked) == len(contacts) else None
-            out[site] = SiteProgress(site, len(contacts), len(acked), done)
+            acked = [c for c in contacts if c.acknowledged and c.acknowledged_elapsed is not None]
+            first = min(acked, key=lambda c: c.acknowledged_elapsed or 0.0, default=None)
+            done = (
+                max(c.acknowledged_elapsed or 0.0 for c in acked)
+                if acked and len(acked) == len(contacts) and self._site_complete(site, tree)
+                else None
+            )
+            out[site] = SiteProgress(
+                site=site,
+                contacts=len(contacts),
+                acknowledged=len(acked),
+                first_elapsed=first.acknowledged_elapsed if first is not None else None,
+                first_by=(first.ack.person_name if first and first.ack else None),
+                all_acknowledged_elapsed=done,
+            )
         return out
 
+    def _site_complete(self, site: str, tree: str | None) -> bool:
+        """Every level that holds contacts of `site` has started (so all are counted)."""
+        for tree_id, found in self.trees.items():
+            if tree is not None and tree_id != tree:
+                continue
+            if found.status is TreeStatus.WAITING and site in (found.sites or ()):
+                return False
+        return True
+
+    def all_sites_reached(
+        self, regional: Collection[str] | None, tree: str | None = None
+    ) -> tuple[dict[str, float | None], float | None]:
+        """Per regional centre, when it was first reached in time; when all of them were."""
+        sites = self.sites(regional, tree)
+        reached = {site: progress.first_elapsed for site, progress in sites.items()}
+        times = list(reached.values())
+        if not times or any(t is None for t in times):
+            return reached, None
+        return reached, max(t for t in times if t is not None)
+
+    def levels_satisfied(self, tree: str) -> bool:
+        """Whether every level of `tree` that has started is satisfied (a tree is
+        satisfied only when every one of its levels is)."""
+        levels = [lv for (t, _), lv in self.levels.items() if t == tree]
+        return bool(levels) and all(lv.satisfied for lv in levels)
+
+    def trees_completed_seconds(self) -> float | None:
+        """When the last tree completed, if every tree of the scenario was satisfied."""
+        names = self.started.trees if self.started is not None else tuple(self.trees)
+        done: list[float] = []
+        for tree in names:
+            found = self.trees.get(tree)
+            if found is None or found.satisfied_elapsed is None:
+                return None
+            done.append(found.satisfied_elapsed)
+        return max(done) if done else None
+
+    def target_outcome(self, target: Target, regional: Collection[str] | None) -> TargetOutcome:
+        """Measure one plan target (`regional`: the plan's regional centres)."""
+        actual: float | None
+        missing: tuple[str, ...] = ()
+        if target.metric is Metric.ALL_SITES_REACHED:
+            reached, actual = self.all_sites_reached(regional, target.tree)
+            missing = tuple(site for site, at in reached.items() if at is None)
+        elif target.metric is Metric.TREE_COMPLETED:
+            if target.tree is not None:
+                found = self.trees.get(target.tree)
+                actual = found.satisfied_elapsed if found is not None else None
+            else:
+                actual = self.trees_completed_seconds()
+        elif target.metric is Metric.LEVEL_COMPLETED:
+            assert target.tree is not None and target.level is not None
+            level = self.levels.get((target.tree, target.level))
+            actual = level.completed_elapsed if level is not None and level.satisfied else None
+        else:
+            assert target.share is not None
+            times = self.ack_times(target.tree)
+            needed = shares_needed(target.share, self.tree_size(target.tree))
+            actual = times[needed - 1] if needed and len(times) >= needed else None
+        met = actual is not None and actual <= target.within_minutes * 60.0 + _EPS
+        return TargetOutcome(target, actual, met, missing)
+
+    # -- questions: the whole -----------------------------------------------------------
+
     def summary(self) -> Summary:
-        contacts = self.started.contacts if self.started else len(self.contacts)
-        acknowledged = sum(1 for c in self.contacts.values() if c.acknowledged)
+        contacts = self.tree_size()
+        counts = dict.fromkeys(ContactStatus, 0)
+        for contact in self.contacts.values():
+            counts[contact.status] += 1
+        final = counts[ContactStatus.ACKNOWLEDGED] + counts[ContactStatus.LATE]
+        final += counts[ContactStatus.UNREACHED] + counts[ContactStatus.CANCELLED]
+        final += counts[ContactStatus.ABORTED]
+        unseen = max(0, contacts - len(self.contacts))
+        unstarted = self._unstarted_status()
+        not_reached_ended = counts[ContactStatus.ABORTED]
+        if unstarted is ContactStatus.ABORTED:
+            not_reached_ended += unseen
+        waiting = counts[ContactStatus.WAITING] + (
+            unseen if unstarted is ContactStatus.WAITING else 0
+        )
+        paging = len(self.contacts) - final - counts[ContactStatus.WAITING]
+        acknowledged = counts[ContactStatus.ACKNOWLEDGED]
         started_at = self.started.at if self.started else None
         ended_at = self.ended.at if self.ended else None
         duration = self.ended.elapsed if self.ended else self.elapsed
@@ -374,13 +763,21 @@ class DrillState:
             contacts=contacts,
             paged=sum(1 for c in self.contacts.values() if c.pages),
             acknowledged=acknowledged,
-            unreached=sum(1 for c in self.contacts.values() if c.status is ContactStatus.UNREACHED),
+            late=counts[ContactStatus.LATE],
+            unreached=counts[ContactStatus.UNREACHED],
+            not_needed=counts[ContactStatus.CANCELLED],
+            not_reached_ended=not_reached_ended,
+            paging=paging,
+            not_paged=waiting,
             percent_acknowledged=round(100.0 * acknowledged / contacts, 1) if contacts else 0.0,
             pages=len(self.pages),
+            pages_accepted=self.pages_accepted,
             escalations=sum(len(c.escalations) for c in self.contacts.values()),
             duration_seconds=duration,
             started_at=started_at,
             ended_at=ended_at,
+            trees_completed_seconds=self.trees_completed_seconds(),
+            second_acknowledgements=sum(c.second_acks for c in self.contacts.values()),
         )
 
     # -- the fold ---------------------------------------------------------------------
@@ -388,52 +785,78 @@ class DrillState:
     def _started(self, e: DrillStarted) -> None:
         self.started = e
         self.status = DrillStatus.RUNNING
-        self.trees = {tree: TreeState(tree) for tree in e.trees}
+        sizes = e.tree_contacts if len(e.tree_contacts) == len(e.trees) else None
+        sites = e.tree_sites if len(e.tree_sites) == len(e.trees) else None
+        self.trees = {}
+        for i, tree in enumerate(e.trees):
+            self.trees[tree] = TreeState(
+                tree,
+                contacts=sizes[i] if sizes is not None else None,
+                sites=sites[i] if sites is not None else None,
+            )
         self.steps = {step: StepState(step) for step in e.steps}
 
     def _tree_started(self, e: TreeStarted) -> None:
         tree = self.trees.setdefault(e.tree, TreeState(e.tree))
         tree.name_ja, tree.name_en, tree.scope = e.name_ja, e.name_en, e.scope
         tree.status = TreeStatus.RUNNING
-        tree.started_elapsed = e.elapsed
+        tree.started_elapsed, tree.started_seq = e.elapsed, self._seq
 
     def _tree_completed(self, e: TreeCompleted) -> None:
         tree = self.trees.setdefault(e.tree, TreeState(e.tree))
         tree.status = TreeStatus.COMPLETED
-        tree.satisfied = e.satisfied
-        tree.completed_elapsed = e.elapsed
+        # Satisfied only when every level is: never what the event said.
+        tree.satisfied = self.levels_satisfied(e.tree)
+        tree.completed_elapsed, tree.completed_seq = e.elapsed, self._seq
 
     def _level_started(self, e: LevelStarted) -> None:
         level = LevelState(e.tree, e.level, e.name_ja, e.name_en, e.mode, e.required, e.members)
-        level.started_elapsed = e.elapsed
+        level.started_elapsed, level.started_seq = e.elapsed, self._seq
         self.levels[(e.tree, e.level)] = level
         for member, site in zip(e.members, e.member_sites, strict=True):
             contact = self._contact(e.tree, e.level, member)
             contact.site = site
-            if contact.acknowledged:
-                level.acknowledged += 1
+            if contact.acknowledged:  # acknowledged before its level began: it counts
+                self._count(level, contact)
 
     def _level_completed(self, e: LevelCompleted) -> None:
         level = self.levels.get((e.tree, e.level))
         if level is None:
             return
-        level.status = LevelStatus.SATISFIED if e.satisfied else LevelStatus.EXHAUSTED
-        level.completed_elapsed = e.elapsed
-        level.reason = e.reason
+        met = level.acknowledged >= level.required
+        level.status = LevelStatus.SATISFIED if met else LevelStatus.EXHAUSTED
+        level.completed_elapsed, level.completed_seq = e.elapsed, self._seq
+        level.unreached = tuple(
+            m
+            for m in level.members
+            if (c := self.contacts.get((e.tree, e.level, m))) is not None
+            and c.unreached_reason is not None
+        )
+        for member in level.members:
+            contact = self._contact(e.tree, e.level, member)
+            if not contact.finished:
+                # Never paged, or still being paged as the level closed: not needed.
+                contact.status = ContactStatus.CANCELLED
+                contact.cancelled = contact.cancelled or CancelReason.LEVEL_SATISFIED
+                contact.given_up = contact.given_up or contact.cancelled.value
 
     def _contact(self, tree: str, level: str, member: str) -> ContactState:
         key = (tree, level, member)
         found = self.contacts.get(key)
         if found is None:
             found = self.contacts[key] = ContactState(tree, level, member)
+            if self.ended is not None:
+                found.status = ContactStatus.ABORTED
         return found
 
     def _page_queued(self, e: PageQueued) -> None:
         contact = self._contact(e.tree, e.level, e.member)
+        record = PageRecord(e, self._seq)
         self.pages[e.page_id] = contact
+        self.page_records[e.page_id] = record
+        contact.attempts.append(record)
         contact.role_id = e.role_id
         contact.site = e.site if e.site is not None else contact.site
-        contact.person_id, contact.person_name = e.person_id, e.person_name
         contact.candidate_index = e.candidate_index
         contact.channel, contact.address, contact.attempt = e.channel, e.address, e.attempt
         contact.page_id = e.page_id
@@ -441,6 +864,7 @@ class DrillState:
         if contact.first_paged_elapsed is None:
             contact.first_paged_elapsed = e.elapsed
         if not contact.finished:
+            contact.person_id, contact.person_name = e.person_id, e.person_name
             contact.status = ContactStatus.QUEUED
 
     def _current(self, page_id: str) -> ContactState | None:
@@ -451,6 +875,15 @@ class DrillState:
         return contact
 
     def _page_sent(self, e: PageSent) -> None:
+        record = self.page_records.get(e.page_id)
+        if record is not None:
+            record.accepted = e.accepted
+            if e.accepted:
+                self.pages_accepted += 1
+            elif record.outcome == "pending":
+                reason = e.failure.value if e.failure is not None else "provider_error"
+                record.outcome, record.reason, record.detail = "failed", reason, e.detail
+                record.ended_elapsed = e.elapsed
         contact = self._current(e.page_id)
         if contact is None:
             return
@@ -462,12 +895,19 @@ class DrillState:
             contact.failure, contact.failure_detail = e.failure, e.detail
 
     def _delivery_updated(self, e: DeliveryUpdated) -> None:
+        record = self.page_records.get(e.page_id)
+        if record is not None:
+            record.delivery = e.status.value
         contact = self._current(e.page_id)
         shown = _IN_PROGRESS.get(e.status)
         if contact is not None and shown is not None:
             contact.status = shown
 
     def _delivery_failed(self, e: DeliveryFailed) -> None:
+        record = self.page_records.get(e.page_id)
+        if record is not None and record.outcome in ("pending", "timed_out"):
+            record.outcome, record.reason, record.detail = "failed", e.reason.value, e.detail
+            record.ended_elapsed = e.elapsed
         contact = self._current(e.page_id)
         if contact is None:
             return
@@ -476,6 +916,10 @@ class DrillState:
         contact.failure, contact.failure_detail = e.reason, e.detail
 
     def _timed_out(self, e: AttemptTimedOut) -> None:
+        record = self.page_records.get(e.page_id)
+        if record is not None and record.outcome == "pending":
+            record.outcome, record.reason = "timed_out", _timeout_reason(record)
+            record.ended_elapsed = e.elapsed
         contact = self._current(e.page_id)
         if contact is not None:
             contact.status = ContactStatus.NO_ANSWER
@@ -483,60 +927,97 @@ class DrillState:
 
     def _acknowledged(self, e: Acknowledged) -> None:
         self.acknowledgements.append(e)
+        record = self.page_records.get(e.page_id) if e.page_id else None
+        if record is not None:
+            record.outcome, record.reason, record.ended_elapsed = "acknowledged", None, e.elapsed
         contact = self._contact(e.tree, e.level, e.member)
-        if contact.acknowledged:
+        if contact.ack is not None:
+            contact.second_acks += 1
             return
-        contact.status = ContactStatus.ACKNOWLEDGED
-        contact.acknowledged_elapsed = e.elapsed
+        contact.ack, contact.ack_seq = e, self._seq
+        # A relayed call entered later counts from when the person was reached.
+        behind = (e.at - e.received_at).total_seconds()
+        contact.acknowledged_elapsed = e.elapsed - behind if behind > 0 else e.elapsed
         contact.acknowledged_at = e.received_at
         contact.acknowledged_by = e.person_id
         contact.acknowledged_channel = e.channel
         contact.acknowledged_source = e.source
-        contact.acknowledged_late = e.late
+        contact.after_deadline = e.late
         contact.entered_by = e.entered_by
-        if contact.person_id is None:
-            contact.person_id, contact.person_name = e.person_id, e.person_name
+        contact.acknowledged_candidate = next(
+            (
+                r.queued.candidate_index
+                for r in contact.attempts
+                if r.queued.person_id == e.person_id
+            ),
+            None,
+        )
+        contact.person_id, contact.person_name = e.person_id, e.person_name
         level = self.levels.get((e.tree, e.level))
+        if contact.status in _GIVEN_UP:
+            contact.status = ContactStatus.LATE
+            if level is not None:
+                level.late += 1
+            return
+        contact.status = ContactStatus.ACKNOWLEDGED
         if level is not None:
-            level.acknowledged += 1
+            self._count(level, contact)
+
+    def _count(self, level: LevelState, contact: ContactState) -> None:
+        level.acknowledged += 1
+        if level.satisfied_elapsed is None and level.acknowledged >= level.required:
+            level.satisfied_elapsed = contact.acknowledged_elapsed
 
     def _escalated(self, e: Escalated) -> None:
         contact = self._contact(e.tree, e.level, e.member)
         contact.escalations.append((e.from_person, e.to_person))
+        contact.escalation_events.append((self._seq, e))
+        if contact.finished:
+            return
         contact.candidate_index = e.candidate_index
         contact.person_id, contact.person_name = e.to_person, None
         contact.channel = contact.address = None
-        if not contact.finished:
-            contact.status = ContactStatus.ESCALATED
+        contact.status = ContactStatus.ESCALATED
 
     def _unreached(self, e: MemberUnreached) -> None:
         contact = self._contact(e.tree, e.level, e.member)
-        if not contact.acknowledged:
+        contact.unreached_reason, contact.unreached_seq = e.reason.value, self._seq
+        if not contact.finished:
             contact.status = ContactStatus.UNREACHED
-            contact.unreached_reason = e.reason.value
+            contact.given_up = e.reason.value
 
     def _cancelled(self, e: PagingCancelled) -> None:
+        record = self.page_records.get(e.page_id) if e.page_id else None
+        if record is not None and record.outcome == "pending":
+            record.outcome, record.ended_elapsed = "cancelled", e.elapsed
         contact = self._contact(e.tree, e.level, e.member)
-        if not contact.acknowledged:
-            contact.status = ContactStatus.CANCELLED
-            contact.cancelled = e.why
+        if contact.finished and contact.status is not ContactStatus.ABORTED:
+            return
+        contact.cancelled, contact.given_up = e.why, e.why.value
+        satisfied = e.why is CancelReason.LEVEL_SATISFIED
+        contact.status = ContactStatus.CANCELLED if satisfied else ContactStatus.ABORTED
 
     def _inject(self, e: InjectFired) -> None:
         self.injects.append(InjectState(e.index, e.at_minutes, e.text_ja, e.text_en, e.elapsed))
 
     def _step_due(self, e: StepDue) -> None:
         step = self.steps.setdefault(e.step, StepState(e.step))
-        step.target_minutes = e.target_minutes
-        step.due_elapsed = e.elapsed
+        step.target_minutes, step.owner = e.target_minutes, e.owner
+        if step.due_elapsed is None:
+            step.due_elapsed, step.due_seq = e.elapsed, self._seq
         if step.status is not StepStatus.COMPLETED:
             step.status = StepStatus.DUE
 
     def _step_completed(self, e: StepCompleted) -> None:
         step = self.steps.setdefault(e.step, StepState(e.step))
+        if step.status is StepStatus.COMPLETED:
+            return
         step.status = StepStatus.COMPLETED
-        step.target_minutes = e.target_minutes
+        step.target_minutes = (
+            e.target_minutes if e.target_minutes is not None else step.target_minutes
+        )
         step.timing = e.timing
-        step.completed_elapsed = e.elapsed
+        step.completed_elapsed, step.completed_at, step.completed_seq = e.elapsed, e.at, self._seq
         step.by, step.note = e.by, e.note
 
     def _paused(self, e: DrillPaused) -> None:
@@ -550,12 +1031,34 @@ class DrillState:
 
     def _interrupted(self, e: DrillInterrupted) -> None:
         self.interruptions += 1
+        self.recovering = True
         self.status = DrillStatus.INTERRUPTED
 
     def _recovered(self, e: DrillRecovered) -> None:
+        self.recovering = False
         self.status = DrillStatus.PAUSED if e.paused else DrillStatus.RUNNING
 
     def _ended(self, e: DrillCompleted | DrillAborted) -> None:
-        self.ended = e
-        aborted = isinstance(e, DrillAborted)
-        self.status = DrillStatus.ABORTED if aborted else DrillStatus.COMPLETED
+        self.ended, self.ended_seq = e, self._seq
+        if isinstance(e, DrillAborted):
+            self.status = DrillStatus.ABORTED
+        else:
+            self.status = DrillStatus.FAILED if self.failed else DrillStatus.COMPLETED
+        why = (
+            CancelReason.DRILL_ABORTED
+            if isinstance(e, DrillAborted)
+            else CancelReason.DRILL_FINISHED
+        )
+        for contact in self.contacts.values():
+            if not contact.finished:
+                # Still open as the drill ended: not reached, whatever the runner says next.
+                contact.status = ContactStatus.ABORTED
+                contact.cancelled, contact.given_up = why, why.value
+
+
+def _timeout_reason(record: PageRecord) -> str:
+    if record.delivery == "opened":
+        return "link_not_confirmed"
+    if record.queued.channel in (ChannelKind.SMS, ChannelKind.EMAIL):
+        return "never_confirmed"
+    return "voice_no_keypress"

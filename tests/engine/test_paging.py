@@ -250,7 +250,7 @@ async def test_a_late_acknowledgement_after_escalation_still_counts(kit: SimpleN
     # bob's page no longer waits: no timeout for it, and nobody else is paged for chief.
     assert [e.page_id for e in await h.of(AttemptTimedOut)] == [chief[0].page_id]
     contact = h.runner.state.contact("chief")
-    assert contact.acknowledged_by == "alice" and contact.acknowledged_late
+    assert contact.acknowledged_by == "alice" and contact.after_deadline
 
 
 async def test_an_acknowledgement_during_a_retry_stops_the_retries(kit: SimpleNamespace) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from types import SimpleNamespace
@@ -106,7 +107,9 @@ async def test_the_projection_is_a_pure_function_of_the_stored_events(
     assert any(s.duplicate for s in stored)
     # Through JSON and back, as a store keeps them, then folded again.
     reread = [
-        from_record(*json.loads(json.dumps(to_record(s.event), ensure_ascii=False)))
+        dataclasses.replace(
+            s, event=from_record(*json.loads(json.dumps(to_record(s.event), ensure_ascii=False)))
+        )
         for s in stored
         if not s.duplicate
     ]
