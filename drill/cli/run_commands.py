@@ -126,6 +126,7 @@ def print_result(result: RunResult, as_json: bool) -> None:
     data = _summary_json(result)
     if as_json:
         print_json(data)
+        exit_if_failed(result)
         return
     minutes = data["duration_seconds"] / 60
     out.print(
@@ -137,6 +138,26 @@ def print_result(result: RunResult, as_json: bool) -> None:
     out.print(f"events: {escape(result.store)}")
     for path in result.report_files:
         out.print(f"report: {escape(str(path))}", soft_wrap=True)
+    exit_if_failed(result)
+
+
+def exit_if_failed(result: RunResult) -> None:
+    """A drill in which no page could be delivered failed: say so and exit non-zero."""
+    state = result.state
+    if not state.failed:
+        return
+    errors = state.provider_errors()
+    reasons = sorted({page.reason or "provider_error" for page in errors})
+    err.print(
+        f"[bold red]失敗 / failed[/]: 訓練 {escape(result.drill_id)} では一件も送信できませんでした"
+        f"（{len(state.page_records)} 件すべて失敗: {escape(', '.join(reasons))}）。"
+        "`drillkit doctor` でプロバイダの設定を確認してください。\n"
+        f"No page of drill {escape(result.drill_id)} could be delivered "
+        f"({len(state.page_records)} pages failed: {escape(', '.join(reasons))}); "
+        "check the providers with `drillkit doctor`.",
+        soft_wrap=True,
+    )
+    sys.exit(3)
 
 
 def _handlers(quiet: bool) -> HandlerSet:
