@@ -64,7 +64,8 @@ class DrillRequest:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class DrillOutcome:
-    """How a drill ended: "completed" or "aborted", with a line for the ledger."""
+    """How a drill ended: "completed", "failed" (no page delivered) or "aborted", with a
+    line for the ledger."""
 
     status: str
     detail: str | None = None
@@ -150,9 +151,15 @@ class RunnerLauncher:
         finally:
             await asyncio.shield(runner.close())
         await self._write_report(request)
-        ended = runner.state.ended
+        state = runner.state
+        ended = state.ended
         if isinstance(ended, DrillAborted):
             return DrillOutcome("aborted", f"aborted by {ended.by}: {ended.reason}")
+        if state.failed:
+            reasons = sorted({page.reason or "provider_error" for page in state.provider_errors()})
+            return DrillOutcome(
+                "failed", f"no page could be delivered ({', '.join(reasons)}): drillkit doctor"
+            )
         reason = getattr(ended, "reason", None)
         return DrillOutcome("completed", f"completed ({reason})" if reason else "completed")
 

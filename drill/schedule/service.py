@@ -508,7 +508,8 @@ class ScheduleService:
             log.exception("drill %s failed", request.drill_id)
             await self._result(request, key, Outcome.FAILED, f"{type(exc).__name__}: {exc}")
         else:
-            await self._result(request, key, Outcome.COMPLETED, outcome.detail, outcome.status)
+            result = Outcome.FAILED if outcome.status == "failed" else Outcome.COMPLETED
+            await self._result(request, key, result, outcome.detail, outcome.status)
         finally:
             self._drills.pop(key, None)
 
