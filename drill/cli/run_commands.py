@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import sys
 import zoneinfo
 from pathlib import Path
@@ -30,6 +31,7 @@ from drill.engine.events import (
     StepCompleted,
     StepDue,
 )
+from drill.engine.lease import Lease, wall_now
 from drill.errors import DrillError
 from drill.session import (
     RunOptions,
@@ -312,9 +314,24 @@ def resume(
     print_result(result, as_json)
 
 
+def _holder(lease: Lease | None, zone: dt.tzinfo) -> dict[str, Any] | None:
+    """Who runs the drill now, if an engine holds its lease (one engine per drill)."""
+    if lease is None or not lease.live(wall_now()):
+        return None
+    return {
+        "holder": lease.owner.id,
+        "host": lease.owner.host,
+        "pid": lease.owner.pid,
+        "operator": lease.owner.operator,
+        "since": lease.started_at.astimezone(zone).isoformat(timespec="seconds"),
+        "heartbeat_at": lease.heartbeat_at.astimezone(zone).isoformat(timespec="seconds"),
+    }
+
+
 async def _drill_rows(db: str | None) -> tuple[list[dict[str, Any]], str]:
     async with EventStore.open(db) as store:
         rows: list[dict[str, Any]] = []
+        leases = await store.leases()
         for drill in await store.drills():
             state = DrillState.from_events(await store.read(drill.drill_id))
             started = state.started
@@ -333,6 +350,7 @@ async def _drill_rows(db: str | None) -> tuple[list[dict[str, Any]], str]:
                     "duration_minutes": round(summary.duration_seconds / 60, 1),
                     "percent_acknowledged": round(summary.percent_acknowledged, 1),
                     "events": drill.event_count,
+                    "held_by": _holder(leases.get(drill.drill_id), zone),
                 }
             )
         return rows, store.where
@@ -342,7 +360,10 @@ async def _drill_rows(db: str | None) -> tuple[list[dict[str, Any]], str]:
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @db_option
 def drills(as_json: bool, db: str | None) -> None:
-    """List past drills: id, scenario, mode, start, duration, % acknowledged."""
+    """List past drills: id, scenario, mode, start, duration, % acknowledged.
+
+    A drill an engine is running now shows who runs it (`held_by` in --json).
+    """
     rows, where = asyncio.run(_drill_rows(db))
     if as_json:
         print_json(rows)
@@ -362,7 +383,7 @@ def drills(as_json: bool, db: str | None) -> None:
             row["drill_id"],
             escape(row["title"] or row["scenario"] or "?"),
             mode,
-            row["status"],
+            row["status"] + (f" ({escape(row['held_by']['holder'])})" if row["held_by"] else ""),
             row["started"],
             f"{row['duration_minutes']:.1f}",
             f"{row['percent_acknowledged']:.0f}",

@@ -102,6 +102,7 @@ from drill.engine.events import (
     TreeCompleted,
     TreeStarted,
 )
+from drill.engine.lease import DrillLeases, LeaseKeeper, hold_lease, leases_of
 from drill.engine.messages import MessageRenderer
 from drill.engine.notifier import (
     AckOutcome,
@@ -345,7 +346,11 @@ class DrillRunner:
         operator: str | None = None,
         simulated: bool | None = None,
         simulated_operator: SimulatedOperator | None = None,
+        leases: DrillLeases | None = None,
     ) -> None:
+        """`leases`: where the drill's lease is held while this runner drives it (one
+        engine per drill; see `drill.engine.lease`); by default the sink's own, if it
+        keeps leases (the event store does), else none."""
         self.plan = plan
         self.scenario = plan.scenario(scenario) if isinstance(scenario, str) else scenario
         self.sink = sink
@@ -434,6 +439,8 @@ class DrillRunner:
         self._driver: asyncio.Task[Any] | None = None
         self._notifiers_started = False
         self._closed = False
+        self._leases = leases if leases is not None else leases_of(sink)
+        self._lease: LeaseKeeper | None = None
 
     # == public: running ===============================================================
 
@@ -463,14 +470,20 @@ class DrillRunner:
         if self._started is not None:
             return
         self._check_notifiers()
-        await self._start_notifiers()
+        # Nothing is recorded for the drill before this engine holds its lease.
+        await self._hold_lease(self.operator)
+        try:
+            await self._start_notifiers()
 
-        async def begin() -> None:
-            self._origin = self.clock.monotonic()
-            await self._emit(self._drill_started())
-            await self._settle_all()
+            async def begin() -> None:
+                self._origin = self.clock.monotonic()
+                await self._emit(self._drill_started())
+                await self._settle_all()
 
-        await self._locked(begin)
+            await self._locked(begin)
+        except BaseException:
+            await self._let_go()
+            raise
 
     async def run(self, *, finish_when_idle: bool = True) -> DrillState:
         """Run until the drill completes or is aborted; returns the final state.
@@ -498,7 +511,8 @@ class DrillRunner:
         return self.state
 
     async def close(self) -> None:
-        """Close the notifiers (once); pending callbacks are dropped."""
+        """Close the notifiers (once), then release the drill's lease; pending callbacks
+        are dropped."""
         if self._closed:
             return
         self._closed = True
@@ -507,6 +521,20 @@ class DrillRunner:
                 await notifier.close()
             except Exception:
                 log.exception("closing notifier %r failed", notifier)
+        await self._let_go()
+
+    async def _hold_lease(self, operator: str | None) -> None:
+        """Take the drill's lease (`LeaseHeld` if another engine has it); from then on
+        every event is stored only while this engine still holds it."""
+        lease = await hold_lease(self._leases, self.drill_id, operator, self.plan.info.zone)
+        self._lease = lease
+        if lease is not None:
+            self.sink = lease.guard(self.sink)
+
+    async def _let_go(self) -> None:
+        lease, self._lease = self._lease, None
+        if lease is not None:
+            await lease.release()
 
     # == public: the Inbox (channels, webhooks, pollers) ===============================
 
@@ -618,12 +646,14 @@ class DrillRunner:
         simulated_operator: SimulatedOperator | None = None,
         by: str | None = None,
         allow_plan_change: bool = False,
+        leases: DrillLeases | None = None,
     ) -> DrillRunner:
         """Rebuild an interrupted drill from its stored events; then `await runner.run()`.
 
         Records `DrillInterrupted` (what was found) and `DrillRecovered` (what was
         re-armed). Raises EngineError for an unknown or finished drill, or when the plan
-        changed since it started (unless `allow_plan_change`).
+        changed since it started (unless `allow_plan_change`); `LeaseHeld` when another
+        engine is running it (its lease is live).
         """
         stored = list(await sink.read(drill_id))
         events = [item for item in stored if not item.duplicate]
@@ -652,9 +682,29 @@ class DrillRunner:
             operator=started.operator,
             simulated=started.simulated,
             simulated_operator=simulated_operator,
+            leases=leases,
         )
-        await runner._recover(stored, by)
+        await runner._take_over(by)
         return runner
+
+    async def _take_over(self, by: str | None) -> None:
+        """Hold the lease, then recover from the events as they stand under it.
+
+        They are read again: the checks above ran before the lease was held, and the
+        engine that held it until now may have recorded more, even ended the drill.
+        """
+        await self._hold_lease(by)
+        try:
+            stored = list(await self.sink.read(self.drill_id))
+            if any(
+                isinstance(item.event, DrillCompleted | DrillAborted) and not item.duplicate
+                for item in stored
+            ):
+                raise EngineError(f"drill '{self.drill_id}' has already ended; nothing to resume")
+            await self._recover(stored, by)
+        except BaseException:
+            await self._let_go()
+            raise
 
     # == the loop ======================================================================
 

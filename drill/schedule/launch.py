@@ -26,6 +26,7 @@ from typing import Protocol
 from drill.ack.server import DrillRegistry
 from drill.engine.clock import Clock
 from drill.engine.events import DrillAborted
+from drill.engine.lease import when_holder_is_gone
 from drill.engine.notifier import Notifier
 from drill.engine.runner import DrillRunner
 from drill.engine.simulation import SimulatedNotifier, SimulatedOperator
@@ -117,14 +118,18 @@ class RunnerLauncher:
         notifiers = list(self.notifiers(plan, request.simulate))
         clock = self.clock(request) if self.clock is not None else None
         if request.resume:
-            runner = await DrillRunner.resume(
-                request.drill_id,
-                plan,
-                sink=self.sink,
-                notifiers=notifiers,
-                clock=clock,
-                simulated_operator=SimulatedOperator() if request.simulate else None,
-                by=self.operator,
+            # After a crash of this service its own lease on the drill may still be live:
+            # wait it out, unless someone else is running the drill (their heartbeat shows).
+            runner = await when_holder_is_gone(
+                lambda: DrillRunner.resume(
+                    request.drill_id,
+                    plan,
+                    sink=self.sink,
+                    notifiers=notifiers,
+                    clock=clock,
+                    simulated_operator=SimulatedOperator() if request.simulate else None,
+                    by=self.operator,
+                )
             )
         else:
             runner = DrillRunner(

@@ -21,7 +21,9 @@ TUI, and the ack server can answer a webhook, knowing the event survives a crash
 - An event whose idempotency key is already recorded for the drill is stored anyway, as
   a duplicate pointing at the original, and reported as such: the record shows that
   the provider called back twice, and the engine applies it once.
-- Nothing here updates or deletes; the schema's triggers refuse it anyway.
+- Nothing here updates or deletes the record; the schema's triggers refuse it anyway.
+  The one exception is not record but coordination: each drill's lease (one engine per
+  drill; `lease`, and `drill.store.leases`), renewed in place by its holder's heartbeat.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from drill.engine.events import EVENT_TYPES, Event, from_record, to_record
+from drill.engine.lease import Lease, LeaseOwner
 from drill.engine.sink import Appended, StoredEvent
 from drill.errors import StoreError
 from drill.store import dialect, migrate
@@ -55,9 +58,16 @@ from drill.store.chain import (
     event_hash,
     verify_rows,
 )
+from drill.store.leases import (
+    LeaseEntry,
+    StoreLease,
+    entry_from_row,
+    lease_from_row,
+    resolve_ttl,
+)
 from drill.store.location import describe, resolve_url, sqlite_path
 from drill.store.records import DrillSummary, EventRecord, UnknownEvent
-from drill.store.schema import drills, events
+from drill.store.schema import drill_lease_log, drill_leases, drills, events
 
 __all__ = ["EventStore", "StoreOpening"]
 
@@ -163,6 +173,7 @@ class EventStore:
         lock_timeout: float,
         clock: Clock = _utc_now,
         sync_writer: Engine | None = None,
+        lease_ttl: float | None = None,
     ) -> None:
         """Use `EventStore.open`: it also migrates the schema and checks the database.
 
@@ -181,6 +192,7 @@ class EventStore:
         self._where = describe(url)
         self._lock_timeout = lock_timeout
         self._clock = clock
+        self._lease_ttl = resolve_ttl(lease_ttl)
         self._pending: list[_Request] = []
         self._writing: asyncio.Task[None] | None = None
         self._closed = False
@@ -195,19 +207,30 @@ class EventStore:
         *,
         lock_timeout: float = 10.0,
         clock: Clock = _utc_now,
+        lease_ttl: float | None = None,
     ) -> StoreOpening:
         """Open (creating and migrating if needed) the store at `url`.
 
         `url` is a SQLAlchemy URL or a file path; None means `DRILLKIT_DB`, then the user's
         data directory. `lock_timeout` is how long to wait for another process's write
         before giving up with a `StoreError`. `clock` stamps `recorded_at` (UTC).
+        `lease_ttl` is how many seconds a drill's lease lasts without a heartbeat (how
+        long a crashed engine keeps its drill); None means `DRILLKIT_LEASE_TTL`, then 25.
         """
-        return StoreOpening(cls._open(url, lock_timeout=lock_timeout, clock=clock))
+        return StoreOpening(
+            cls._open(url, lock_timeout=lock_timeout, clock=clock, lease_ttl=lease_ttl)
+        )
 
     @classmethod
     async def _open(
-        cls, url: str | os.PathLike[str] | None, *, lock_timeout: float, clock: Clock
+        cls,
+        url: str | os.PathLike[str] | None,
+        *,
+        lock_timeout: float,
+        clock: Clock,
+        lease_ttl: float | None,
     ) -> EventStore:
+        ttl = resolve_ttl(lease_ttl)  # a bad setting is refused before anything is opened
         resolved = resolve_url(url)
         where = describe(resolved)
         path = sqlite_path(resolved)
@@ -226,7 +249,12 @@ class EventStore:
         except (SQLAlchemyError, ImportError) as exc:
             raise StoreError(f"Cannot use the database {where}: {exc}") from exc
         store = cls(
-            engine, resolved, lock_timeout=lock_timeout, clock=clock, sync_writer=sync_writer
+            engine,
+            resolved,
+            lock_timeout=lock_timeout,
+            clock=clock,
+            sync_writer=sync_writer,
+            lease_ttl=ttl,
         )
         try:
             await store._in_writer(functools.partial(_migrate, where=where))
@@ -476,6 +504,41 @@ class EventStore:
             )
             found.update({row.key: row.seq for row in result})
         return found
+
+    # --- leases: one engine per drill ----------------------------------------------
+
+    @property
+    def lease_ttl(self) -> float:
+        """Seconds a drill's lease lasts after each heartbeat."""
+        return self._lease_ttl
+
+    def lease(self, drill_id: str, owner: LeaseOwner) -> StoreLease:
+        """`owner`'s lease on `drill_id` here (a `DrillLease`; the runner acquires it)."""
+        if not drill_id or len(drill_id) > _MAX_ID:
+            raise StoreError(f"A drill id must be 1 to {_MAX_ID} characters, not {drill_id!r}.")
+        return StoreLease(self._write_lease, drill_id, owner, self._lease_ttl)
+
+    async def leases(self) -> dict[str, Lease]:
+        """Every drill's lease as it stands (held, expired or released), by drill id."""
+        rows = await self._fetch("read the drill leases in", select(drill_leases))
+        return {row.drill_id: lease_from_row(row) for row in rows}
+
+    async def lease_history(self, drill_id: str) -> list[LeaseEntry]:
+        """Who held the drill's lease: every acquisition, takeover and release, in order."""
+        rows = await self._fetch(
+            "read the drill leases in",
+            select(drill_lease_log)
+            .where(drill_lease_log.c.drill_id == drill_id)
+            .order_by(drill_lease_log.c.id),
+        )
+        return [entry_from_row(row) for row in rows]
+
+    async def _write_lease(self, work: Callable[[Connection], _T]) -> _T:
+        self._check_open()
+        try:
+            return await self._in_writer(work)
+        except SQLAlchemyError as exc:
+            raise self._failure("update a drill lease in", exc) from exc
 
     # --- reading ----------------------------------------------------------------------
 

@@ -7,7 +7,13 @@ create it. A test compares the two, so they cannot drift apart.
   `drills()` a cheap listing ordered by start, a parent for the events' foreign key, and
   on PostgreSQL the row the appender locks to serialise a drill's chain.
 - `events`: the append-only, hash-chained log. Counts and last times are derived from it
-  rather than kept in `drills`, so no row anywhere is ever updated.
+  rather than kept in `drills`, so no row of the record is ever updated.
+- `drill_leases`: who runs each drill now (one engine per drill, see
+  `drill.engine.lease`). Coordination, not record: the only table whose rows change (a
+  heartbeat renews the row, a release marks it). No foreign key: a new drill's lease is
+  taken before its first event creates the `drills` row.
+- `drill_lease_log`: append-only history of those leases (acquired, taken over after
+  expiry, released), so a takeover after a crash stays on record.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["UTCDateTime", "drills", "events", "metadata"]
+__all__ = ["UTCDateTime", "drill_lease_log", "drill_leases", "drills", "events", "metadata"]
 
 # Named constraints, so future migrations (and SQLite batch rebuilds) can refer to them.
 metadata = MetaData(
@@ -113,4 +119,34 @@ events = Table(
         sqlite_where=_ORIGINAL_KEY,
         postgresql_where=_ORIGINAL_KEY,
     ),
+)
+
+drill_leases = Table(
+    "drill_leases",
+    metadata,
+    Column("drill_id", String(200), primary_key=True),
+    Column("holder", String(300), nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("operator", String(200), nullable=True),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("heartbeat_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("released_at", UTCDateTime(), nullable=True),
+    Column("taken_over_from", String(300), nullable=True),
+)
+
+drill_lease_log = Table(
+    "drill_lease_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("drill_id", String(200), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("holder", String(300), nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("operator", String(200), nullable=True),
+    Column("previous_holder", String(300), nullable=True),
+    Index(None, "drill_id"),
 )

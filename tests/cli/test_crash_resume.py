@@ -1,7 +1,9 @@
 """kill -9 at 20+ points of a seeded simulated drill, then `drillkit resume`.
 
 The final event sequence must equal an uninterrupted run with the same seed: nobody
-paged twice for an attempt, no acknowledgement lost, every timer fired once.
+paged twice for an attempt, no acknowledgement lost, every timer fired once. The killed
+process leaves its drill's lease behind: `resume` can take the drill over once it has
+expired (a short lease here, `DRILLKIT_LEASE_TTL`).
 """
 
 from __future__ import annotations
@@ -13,18 +15,21 @@ import random
 import signal
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from drill.engine.lease import wall_now
 from drill.store import EventStore
 
 SEED = 11
 SCENARIO = "scenarios/stolen-terminal.yaml"
 MARKERS = {"DrillInterrupted", "DrillRecovered"}
 REPO = Path(__file__).resolve().parents[2]
+LEASE_TTL = "1"
 
 pytestmark = pytest.mark.slow
 
@@ -34,6 +39,7 @@ def drillkit(
 ) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
     env.pop("DRILLKIT_FAULT_KILL_AFTER_EVENTS", None)
+    env["DRILLKIT_LEASE_TTL"] = LEASE_TTL
     if kill_after is not None:
         env["DRILLKIT_FAULT_KILL_AFTER_EVENTS"] = str(kill_after)
     return subprocess.run(
@@ -70,6 +76,20 @@ def events_of(db: Path) -> dict[str, list[tuple[str, str]]]:
     return asyncio.run(read())
 
 
+def wait_for_lease_to_lapse(db: Path, drill_id: str) -> None:
+    """Until the killed process's lease on `drill_id` has expired."""
+
+    async def lapsed() -> bool:
+        async with EventStore.open(db) as store:
+            lease = (await store.leases()).get(drill_id)
+            return lease is None or not lease.live(wall_now())
+
+    deadline = time.monotonic() + 30
+    while not asyncio.run(lapsed()):
+        assert time.monotonic() < deadline, f"the lease on {drill_id} never expired"
+        time.sleep(0.1)
+
+
 def test_kill_9_at_random_points_then_resume_matches_an_uninterrupted_run(tmp_path: Path) -> None:
     baseline_db = tmp_path / "baseline.db"
     done = drillkit(baseline_db, "run", SCENARIO, "--simulate", "--seed", str(SEED), "--no-report")
@@ -89,6 +109,7 @@ def test_kill_9_at_random_points_then_resume_matches_an_uninterrupted_run(tmp_pa
         (drill_id,) = events_of(db)
         assert len(events_of(db)[drill_id]) >= point  # every event stored before the kill
 
+        wait_for_lease_to_lapse(db, drill_id)
         resumed = drillkit(db, "resume", drill_id)
         assert resumed.returncode == 0, (point, resumed.stderr)
         assert events_of(db)[drill_id] == baseline, f"killed after event {point}: sequences differ"

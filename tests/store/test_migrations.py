@@ -3,6 +3,7 @@ the code's schema matches the migrations, and foreign or newer databases are ref
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from pathlib import Path
@@ -20,6 +21,8 @@ from drill.store import EventStore
 from drill.store.migrate import VERSION_TABLE, head_revision
 from drill.store.schema import metadata
 
+ALEMBIC_INI = Path(__file__).resolve().parents[2] / "drill/store/migrations/alembic.ini"
+
 
 def _schema(path: Path) -> list[tuple[str, str, str]]:
     with sqlite3.connect(path) as conn:
@@ -30,10 +33,11 @@ async def test_fresh_database_is_at_head(db_path: Path) -> None:
     assert not db_path.parent.exists()
 
     async with EventStore.open(db_path) as store:
-        assert await store.schema_revision() == head_revision() == "0001"
+        assert await store.schema_revision() == head_revision() == "0002"
 
     names = {name for _, name, _ in _schema(db_path)}
     assert {"drills", "events", VERSION_TABLE, "events_no_update", "events_no_delete"} <= names
+    assert {"drill_leases", "drill_lease_log", "drill_lease_log_no_update"} <= names
 
 
 async def test_opening_again_is_a_no_op(
@@ -52,7 +56,8 @@ async def test_opening_again_is_a_no_op(
             assert len(await store.read("d")) == 1
 
     assert ran_first == [
-        "Running upgrade  -> 0001, The first event store: drills, hash-chained events, append-only triggers."
+        "Running upgrade  -> 0001, The first event store: drills, hash-chained events, append-only triggers.",
+        "Running upgrade 0001 -> 0002, Drill leases: one engine per drill, and the history of who held each drill.",
     ]
     assert not [r for r in caplog.records if "Running upgrade" in r.getMessage()]
     assert _schema(db_path) == before
@@ -119,3 +124,21 @@ def test_migrations_also_run_from_the_alembic_command(tmp_path: Path) -> None:
         mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
     assert revision == head_revision()
     assert mode == "wal"
+
+
+async def test_a_store_written_before_leases_gets_them_and_keeps_its_drills(
+    db_path: Path,
+) -> None:
+    # A store as drillkit wrote it before revision 0002 (drill leases), with a drill.
+    db_path.parent.mkdir(parents=True)
+    config = Config(str(ALEMBIC_INI))
+    config.set_main_option("sqlalchemy.url", f"sqlite:///{db_path}")
+    await asyncio.to_thread(command.upgrade, config, "0001")  # it runs a loop of its own
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("INSERT INTO drills VALUES ('old-drill', '2026-04-01 00:30:00.000000')")
+    assert "drill_leases" not in {name for _, name, _ in _schema(db_path)}
+
+    async with EventStore.open(db_path) as store:
+        assert await store.schema_revision() == head_revision()
+        assert [d.drill_id for d in await store.drills()] == ["old-drill"]
+        assert await store.leases() == {}
