@@ -308,6 +308,8 @@ async def _drill_rows(db: str | None) -> tuple[list[dict[str, Any]], str]:
                     "mode": started.mode.value if started else None,
                     "simulated": started.simulated if started else None,
                     "status": state.status.value,
+                    # How it went, as the report says it: failed, aborted, interrupted, …
+                    "outcome": state.outcome().value,
                     "started": begin.astimezone(zone).isoformat(timespec="minutes"),
                     "duration_minutes": round(summary.duration_seconds / 60, 1),
                     "percent_acknowledged": round(summary.percent_acknowledged, 1),
@@ -321,7 +323,11 @@ async def _drill_rows(db: str | None) -> tuple[list[dict[str, Any]], str]:
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @db_option
 def drills(as_json: bool, db: str | None) -> None:
-    """List past drills: id, scenario, mode, start, duration, % acknowledged."""
+    """List past drills: id, scenario, mode, outcome, start, duration, % acknowledged.
+
+    The outcome is the report's (completed, failed, aborted, interrupted, …); the share
+    acknowledged counts acknowledgements in time only.
+    """
     rows, where = asyncio.run(_drill_rows(db))
     if as_json:
         print_json(rows)
@@ -331,7 +337,7 @@ def drills(as_json: bool, db: str | None) -> None:
         return
     table = Table(title=f"drills ({escape(where)})", title_justify="left")
     table.add_column("drill", no_wrap=True)  # ids are copied into `resume`/`report`
-    for column in ("scenario", "mode", "status", "started", "min", "ack %"):
+    for column in ("scenario", "mode", "outcome", "started", "min", "ack %"):
         table.add_column(column, justify="right" if column in ("min", "ack %") else "left")
     for row in rows:
         mode = row["mode"] or "?"
@@ -341,7 +347,7 @@ def drills(as_json: bool, db: str | None) -> None:
             row["drill_id"],
             escape(row["title"] or row["scenario"] or "?"),
             mode,
-            row["status"],
+            row["outcome"],
             row["started"],
             f"{row['duration_minutes']:.1f}",
             f"{row['percent_acknowledged']:.0f}",

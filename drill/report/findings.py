@@ -31,6 +31,7 @@ from drill.report.wording import reason_pair, words
 __all__ = ["findings"]
 
 _BAD_POINT = frozenset({"invalid_number", "wrong_number", "landline", "bounced", "refused"})
+_PROVIDER_SIDE = frozenset({"provider_error", "config", "rate_limited", "blocked", "timeout"})
 _UNREACHED = frozenset({"ladder_exhausted", "no_contact_point", "no_candidates"})
 _CHANNEL_JA = {"voice": "電話", "sms": "SMS", "email": "メール"}
 _SEVERITY = {"high": 0, "medium": 1, "low": 2}
@@ -68,9 +69,12 @@ def findings(
                 _seqs([state.ended_seq]),
             )
         )
-    out.extend(_target(t) for t in summary.targets if not t.met)
-    out.extend(_level(source, level, contacts) for level in levels if level.satisfied is False)
-    out.extend(_unreached(source, row) for row in contacts if row.status == "unreached")
+    if state.outcome() is not DrillOutcome.FAILED:
+        # In a failed drill every target, level and contact missed follows from the
+        # provider errors above: the tables show them, the findings name the cause once.
+        out.extend(_target(t) for t in summary.targets if not t.met)
+        out.extend(_level(source, level, contacts) for level in levels if level.satisfied is False)
+        out.extend(_unreached(source, row) for row in contacts if row.status == "unreached")
     out.extend(
         _late(source, row)
         for row in contacts
@@ -299,6 +303,12 @@ def _reach_fix(source: Source, row: ContactRow) -> Label:
         return Label(
             "この役割の担当者と代理者を決めて連絡先一覧に登録してください。",
             "Name a holder and deputies for this role in the contact list.",
+        )
+    if row.failures and all(reason in _PROVIDER_SIDE for reason in row.failures):
+        return Label(
+            "呼び出しは事業者側の理由で失敗しました。事業者の設定を確認してください: drillkit doctor。",
+            "The pages failed at the provider: check the provider configuration with "
+            "drillkit doctor.",
         )
     if row.given_up_reason == "no_contact_point":
         return Label(

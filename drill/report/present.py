@@ -232,7 +232,7 @@ class Presenter:
 
     def level_status(self, level: LevelTiming) -> str:
         if level.satisfied is None:
-            return self.w.status("paging") if self.report.drill.ended_at is None else "—"
+            return self.w.contact_status("paging") if self.report.drill.ended_at is None else "—"
         return self.w("satisfied") if level.satisfied else self.w("not_satisfied")
 
     def level_counts(self, level: LevelTiming) -> str:
@@ -303,12 +303,17 @@ class Presenter:
 
     # --- contacts --------------------------------------------------------------------
 
-    def attempt(self, a: Attempt, holder: str | None, *, late: bool = False) -> str:
+    def attempt(self, a: Attempt, holder: str | None, contact: ContactRow | None = None) -> str:
+        """One page: channel, masked address, time and what came of it (an acknowledgement
+        of a late contact is late; a page cancelled says why paging stopped)."""
         w = self.w
+        late = contact is not None and contact.status == "late"
         if a.outcome == "acknowledged":
             result = w.contact_status("late" if late else "acknowledged")
         elif a.outcome in ("failed", "timed_out"):
             result = w.reason(a.reason) or w.status(a.outcome)
+        elif a.outcome == "cancelled" and contact is not None and contact.given_up_reason:
+            result = w.reason(contact.given_up_reason)
         else:
             result = w.status(a.outcome)
         who = "" if a.person_name == holder else f"{a.person_name}: "
@@ -317,8 +322,7 @@ class Presenter:
     def contact_cells(self, c: ContactRow) -> tuple[str, ...]:
         w = self.w
         holder = c.attempts[0].person_name if c.attempts else None
-        late = c.status == "late"
-        pages = " → ".join(self.attempt(a, holder, late=late) for a in c.attempts)
+        pages = " → ".join(self.attempt(a, holder, c) for a in c.attempts)
         if c.status in ("acknowledged", "late"):
             who = c.acknowledged_by or ""
             if c.candidate_index:

@@ -217,12 +217,6 @@ _LABELS: dict[str, tuple[str, str]] = {
 }
 
 _STATUS: dict[str, tuple[str, str]] = {
-    "acknowledged": ("応答あり", "acknowledged"),
-    "unreached": ("連絡つかず", "not reached"),
-    "cancelled": ("呼び出し終了（段が充足）", "stopped (level already satisfied)"),
-    "aborted": ("中止により終了", "stopped (drill aborted)"),
-    "not_paged": ("未呼び出し", "not paged"),
-    "paging": ("呼び出し中", "still paging"),
     # steps
     "on_time": ("期限内", "on time"),
     "late": ("遅延", "late"),
@@ -238,6 +232,7 @@ _STATUS: dict[str, tuple[str, str]] = {
     "timed_out": ("応答期限切れ", "timed out"),
     "failed": ("失敗", "failed"),
     "pending": ("応答待ち", "waiting"),
+    "cancelled": ("呼び出し終了", "paging stopped"),
 }
 
 _CONTACT_STATUS: dict[str, tuple[str, str]] = {
