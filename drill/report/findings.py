@@ -48,7 +48,8 @@ def findings(
 ) -> tuple[Finding, ...]:
     out: list[Finding] = []
     state = source.state
-    if state.outcome() is DrillOutcome.FAILED:
+    failed = state.outcome() is DrillOutcome.FAILED
+    if failed:
         out.append(_failed(source))
     out.extend(_provider_errors(source))
     if isinstance(state.ended, DrillAborted):
@@ -69,7 +70,7 @@ def findings(
                 _seqs([state.ended_seq]),
             )
         )
-    if state.outcome() is not DrillOutcome.FAILED:
+    if not failed:
         # In a failed drill every target, level and contact missed follows from the
         # provider errors above: the tables show them, the findings name the cause once.
         out.extend(_target(t) for t in summary.targets if not t.met)
