@@ -338,6 +338,7 @@ async def _drill_rows(db: str | None) -> tuple[list[dict[str, Any]], str]:
             summary = state.summary()
             zone = zoneinfo.ZoneInfo(started.timezone if started else "Asia/Tokyo")
             begin = summary.started_at or drill.first_recorded_at
+            holder = _holder(leases.get(drill.drill_id), zone)
             rows.append(
                 {
                     "drill_id": drill.drill_id,
@@ -346,11 +347,15 @@ async def _drill_rows(db: str | None) -> tuple[list[dict[str, Any]], str]:
                     "mode": started.mode.value if started else None,
                     "simulated": started.simulated if started else None,
                     "status": state.status.value,
+                    # How it went, as the report says it: failed, aborted, interrupted, …
+                    # An open drill is running while an engine holds its lease; else it
+                    # was interrupted.
+                    "outcome": state.outcome(running=holder is not None).value,
                     "started": begin.astimezone(zone).isoformat(timespec="minutes"),
                     "duration_minutes": round(summary.duration_seconds / 60, 1),
                     "percent_acknowledged": round(summary.percent_acknowledged, 1),
                     "events": drill.event_count,
-                    "held_by": _holder(leases.get(drill.drill_id), zone),
+                    "held_by": holder,
                 }
             )
         return rows, store.where
@@ -360,9 +365,11 @@ async def _drill_rows(db: str | None) -> tuple[list[dict[str, Any]], str]:
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @db_option
 def drills(as_json: bool, db: str | None) -> None:
-    """List past drills: id, scenario, mode, start, duration, % acknowledged.
+    """List past drills: id, scenario, mode, outcome, start, duration, % acknowledged.
 
-    A drill an engine is running now shows who runs it (`held_by` in --json).
+    The outcome is the report's (completed, failed, aborted, interrupted, …); the share
+    acknowledged counts acknowledgements in time only. A drill an engine is running now
+    shows who runs it (`held_by` in --json).
     """
     rows, where = asyncio.run(_drill_rows(db))
     if as_json:
@@ -373,7 +380,7 @@ def drills(as_json: bool, db: str | None) -> None:
         return
     table = Table(title=f"drills ({escape(where)})", title_justify="left")
     table.add_column("drill", no_wrap=True)  # ids are copied into `resume`/`report`
-    for column in ("scenario", "mode", "status", "started", "min", "ack %"):
+    for column in ("scenario", "mode", "outcome", "started", "min", "ack %"):
         table.add_column(column, justify="right" if column in ("min", "ack %") else "left")
     for row in rows:
         mode = row["mode"] or "?"
@@ -383,7 +390,7 @@ def drills(as_json: bool, db: str | None) -> None:
             row["drill_id"],
             escape(row["title"] or row["scenario"] or "?"),
             mode,
-            row["status"] + (f" ({escape(row['held_by']['holder'])})" if row["held_by"] else ""),
+            row["outcome"] + (f" ({escape(row['held_by']['holder'])})" if row["held_by"] else ""),
             row["started"],
             f"{row['duration_minutes']:.1f}",
             f"{row['percent_acknowledged']:.0f}",

@@ -454,6 +454,8 @@ class DrillState:
 
     def __init__(self) -> None:
         self.started: DrillStarted | None = None
+        self.started_seq: int | None = None
+        """The seq of `DrillStarted`: the record that names the plan and the scenario."""
         self.status = DrillStatus.NOT_STARTED
         self.elapsed = 0.0
         """Drill seconds of the last event."""
@@ -468,6 +470,11 @@ class DrillState:
         self.steps: dict[str, StepState] = {}
         self.injects: list[InjectState] = []
         self.notes: list[NoteAdded] = []
+        self.timeline: list[tuple[int | None, Event]] = []
+        """The events a reader follows the drill by, in order, each with its seq: the
+        start, injects, notes, pauses, interruptions and recoveries, levels, trees and
+        steps completed, steps overdue, and the end. Whether a level or tree completed
+        satisfied is read from `levels` and `trees`, never from these events."""
         self.pages: dict[str, ContactState] = {}
         """The contact of every page id."""
         self.page_records: dict[str, PageRecord] = {}
@@ -537,6 +544,8 @@ class DrillState:
         handler = self._handlers.get(type(event))
         if handler is not None:
             handler(event)
+        if type(event) in _TIMELINE:
+            self.timeline.append((seq, event))
 
     # -- questions: the drill ---------------------------------------------------------
 
@@ -783,7 +792,7 @@ class DrillState:
     # -- the fold ---------------------------------------------------------------------
 
     def _started(self, e: DrillStarted) -> None:
-        self.started = e
+        self.started, self.started_seq = e, self._seq
         self.status = DrillStatus.RUNNING
         sizes = e.tree_contacts if len(e.tree_contacts) == len(e.trees) else None
         sites = e.tree_sites if len(e.tree_sites) == len(e.trees) else None
@@ -1054,6 +1063,25 @@ class DrillState:
                 # Still open as the drill ended: not reached, whatever the runner says next.
                 contact.status = ContactStatus.ABORTED
                 contact.cancelled, contact.given_up = why, why.value
+
+
+_TIMELINE: frozenset[type[Event]] = frozenset(
+    {
+        DrillStarted,
+        InjectFired,
+        NoteAdded,
+        DrillPaused,
+        DrillResumed,
+        DrillInterrupted,
+        DrillRecovered,
+        LevelCompleted,
+        TreeCompleted,
+        StepDue,
+        StepCompleted,
+        DrillAborted,
+        DrillCompleted,
+    }
+)
 
 
 def _timeout_reason(record: PageRecord) -> str:

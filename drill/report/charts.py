@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from drill.report.model import Report
+from drill.report.types import Report
 from drill.report.wording import Words
 
 if TYPE_CHECKING:

@@ -17,8 +17,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-from drill.report.model import Report, mask_address
+from drill.report.contacts import mask_address
 from drill.report.present import Presenter
+from drill.report.types import Report
 from drill.report.wording import check_lang
 
 __all__ = ["StoredRecord", "render_contacts_csv", "render_events_csv", "write_csv"]

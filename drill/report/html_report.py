@@ -13,8 +13,8 @@ from markupsafe import Markup
 
 from drill.report import charts
 from drill.report.layout import CSP, environment, stylesheet
-from drill.report.model import Report
 from drill.report.present import Presenter
+from drill.report.types import Report
 from drill.report.wording import _LABELS, check_lang
 
 __all__ = ["render_html"]
@@ -83,7 +83,7 @@ def render_html(report: Report, lang: str | None = None) -> str:
                 "all_sites": w.duration(s.all_sites_seconds)
                 if s.all_sites_seconds is not None
                 else w("not_reached"),
-                "trees": w.duration(s.trees_completed_seconds),
+                "trees": p.trees_completed(),
             },
             nagasaki=p.nagasaki(),
             summary_table=p.summary_table(),

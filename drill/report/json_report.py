@@ -13,11 +13,11 @@ import datetime as dt
 import json
 from typing import Any
 
-from drill.report.model import Label, LevelTiming, Report
+from drill.report.types import Label, LevelTiming, Report
 
 __all__ = ["SCHEMA_VERSION", "render_json", "report_dict"]
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from drill.report.model import (
+from drill.report.types import (
     Attempt,
     ChecklistEvidence,
     ContactRow,
@@ -63,7 +63,7 @@ class Presenter:
 
     def outcome(self) -> str:
         d = self.report.drill
-        text = self.w.status(d.outcome)
+        text = self.w("outcome_failed") if d.outcome == "failed" else self.w.status(d.outcome)
         if d.outcome == "aborted":
             text = {"ja": "中止", "en": "aborted"}[self.lang]
             if d.outcome_reason:
@@ -83,13 +83,16 @@ class Presenter:
         )
 
     def breakdown(self) -> str:
-        s = self.report.summary
+        s, w = self.report.summary, self.w
+        ended = None if self.report.drill.outcome == "aborted" else "drill_finished"
         parts = [
-            (self.w.status("acknowledged"), s.acknowledged),
-            (self.w.status("unreached"), s.unreached),
-            (self.w.status("cancelled"), s.cancelled),
-            (self.w.status("not_paged"), s.not_paged),
-            (self.w.status("paging"), s.paging),
+            (w.contact_status("acknowledged"), s.acknowledged),
+            (w.contact_status("late"), s.late),
+            (w.contact_status("unreached"), s.unreached),
+            (w.contact_status("cancelled"), s.cancelled),
+            (w.contact_status("aborted", ended), s.aborted),
+            (w.contact_status("not_paged"), s.not_paged),
+            (w.contact_status("paging"), s.paging),
         ]
         sep = "、" if self.lang == "ja" else ", "
         return sep.join(f"{name} {self.w.count(n)}" for name, n in parts if n)
@@ -111,8 +114,17 @@ class Presenter:
             else (f"{self.w.duration(s.all_sites_seconds)} ({count})")
         )
 
+    def trees_completed(self) -> str:
+        """When every tree was satisfied; "not reached" when a tree completed without."""
+        seconds = self.report.summary.trees_completed_seconds
+        if seconds is not None:
+            return self.w.duration(seconds)
+        if any(t.satisfied is False for t in self.report.trees):
+            return self.w("trees_not_satisfied")
+        return "—"
+
     def summary_table(self) -> Table:
-        d, s, w = self.report.drill, self.report.summary, self.w
+        d, w = self.report.drill, self.w
         rows: list[tuple[str, str]] = [
             (w("organisation"), self.text(d.organisation)),
             (w("scenario"), f"{self.text(d.scenario_title)} ({d.scenario_id})"),
@@ -126,7 +138,7 @@ class Presenter:
             (w("acknowledged"), self.acknowledged()),
             (w("breakdown"), self.breakdown()),
             (w("time_all_sites"), self.all_sites()),
-            (w("time_trees"), w.duration(s.trees_completed_seconds)),
+            (w("time_trees"), self.trees_completed()),
         ]
         if d.operator:
             rows.append((w("operator"), d.operator))
@@ -220,8 +232,23 @@ class Presenter:
 
     def level_status(self, level: LevelTiming) -> str:
         if level.satisfied is None:
-            return self.w.status("paging") if self.report.drill.ended_at is None else "—"
+            return self.w.contact_status("paging") if self.report.drill.ended_at is None else "—"
         return self.w("satisfied") if level.satisfied else self.w("not_satisfied")
+
+    def level_counts(self, level: LevelTiming) -> str:
+        """Acknowledgements counted, of members, and apart the late ones (never counted)."""
+        w = self.w
+        late = f"、{w('late_count', n=level.late)}" if level.late else ""
+        if self.lang == "ja":
+            return (
+                f"{w.count(level.acknowledged)} / {w.count(level.members)}"
+                f"（{w('required')} {level.required}{late}）"
+            )
+        late = f", {w('late_count', n=level.late)}" if level.late else ""
+        return (
+            f"{w.count(level.acknowledged)} of {w.count(level.members)} "
+            f"({level.required} required{late})"
+        )
 
     def levels_table(self) -> Table:
         w = self.w
@@ -230,9 +257,7 @@ class Presenter:
             (
                 self.text(trees[lv.tree].name) if lv.tree in trees else lv.tree,
                 self.text(lv.name),
-                f"{w.count(lv.acknowledged)} / {w.count(lv.members)}（{w('required')} {lv.required}）"
-                if self.lang == "ja"
-                else f"{w.count(lv.acknowledged)} of {w.count(lv.members)} ({lv.required} required)",
+                self.level_counts(lv),
                 w.duration(lv.started_seconds),
                 w.duration(lv.completed_seconds),
                 w.duration(lv.took_seconds),
@@ -278,12 +303,17 @@ class Presenter:
 
     # --- contacts --------------------------------------------------------------------
 
-    def attempt(self, a: Attempt, holder: str | None) -> str:
+    def attempt(self, a: Attempt, holder: str | None, contact: ContactRow | None = None) -> str:
+        """One page: channel, masked address, time and what came of it (an acknowledgement
+        of a late contact is late; a page cancelled says why paging stopped)."""
         w = self.w
+        late = contact is not None and contact.status == "late"
         if a.outcome == "acknowledged":
-            result = w.status("acknowledged")
+            result = w.contact_status("late" if late else "acknowledged")
         elif a.outcome in ("failed", "timed_out"):
             result = w.reason(a.reason) or w.status(a.outcome)
+        elif a.outcome == "cancelled" and contact is not None and contact.given_up_reason:
+            result = w.reason(contact.given_up_reason)
         else:
             result = w.status(a.outcome)
         who = "" if a.person_name == holder else f"{a.person_name}: "
@@ -292,8 +322,8 @@ class Presenter:
     def contact_cells(self, c: ContactRow) -> tuple[str, ...]:
         w = self.w
         holder = c.attempts[0].person_name if c.attempts else None
-        pages = " → ".join(self.attempt(a, holder) for a in c.attempts)
-        if c.status == "acknowledged":
+        pages = " → ".join(self.attempt(a, holder, c) for a in c.attempts)
+        if c.status in ("acknowledged", "late"):
             who = c.acknowledged_by or ""
             if c.candidate_index:
                 who += (
@@ -312,13 +342,15 @@ class Presenter:
             who, via = "", ""
         failure = ""
         if c.status != "acknowledged":
-            keys = list(c.failures) or ([c.unreached_reason] if c.unreached_reason else [])
+            keys = list(c.failures)
+            if not keys and c.given_up_reason and c.status in ("unreached", "late"):
+                keys = [c.given_up_reason]
             failure = ("、" if self.lang == "ja" else ", ").join(w.reason(k) for k in keys)
         return (
             self.text(c.level_name),
             self.text(c.name),
             self.text(c.site_name) if c.site_name else "—",
-            w.status(c.status),
+            w.contact_status(c.status, c.given_up_reason),
             who,
             via,
             w.clock(c.acknowledged_at) if c.acknowledged_at else "",

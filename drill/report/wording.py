@@ -205,15 +205,18 @@ _LABELS: dict[str, tuple[str, str]] = {
         "Duration and time to reach every regional centre, by drill.",
     ),
     "reference_line": ("長崎市 約{m}分", "Nagasaki ~{m} min"),
+    "outcome_failed": (
+        "失敗（呼び出しが1件も届かず）",
+        "failed (no page could be delivered)",
+    ),
+    "trees_not_satisfied": (
+        "未達（必要な応答数に達しない段あり）",
+        "not reached (a level lacked acknowledgements)",
+    ),
+    "late_count": ("遅れて応答 {n}", "{n} late"),
 }
 
 _STATUS: dict[str, tuple[str, str]] = {
-    "acknowledged": ("応答あり", "acknowledged"),
-    "unreached": ("連絡つかず", "not reached"),
-    "cancelled": ("呼び出し終了（段が充足）", "stopped (level already satisfied)"),
-    "aborted": ("中止により終了", "stopped (drill aborted)"),
-    "not_paged": ("未呼び出し", "not paged"),
-    "paging": ("呼び出し中", "still paging"),
     # steps
     "on_time": ("期限内", "on time"),
     "late": ("遅延", "late"),
@@ -229,7 +232,21 @@ _STATUS: dict[str, tuple[str, str]] = {
     "timed_out": ("応答期限切れ", "timed out"),
     "failed": ("失敗", "failed"),
     "pending": ("応答待ち", "waiting"),
+    "cancelled": ("呼び出し終了", "paging stopped"),
 }
+
+_CONTACT_STATUS: dict[str, tuple[str, str]] = {
+    "acknowledged": ("応答あり", "acknowledged"),
+    "late": ("遅れて応答", "acknowledged late"),
+    "unreached": ("連絡つかず", "not reached"),
+    "cancelled": ("不要（段が充足）", "not needed (level satisfied)"),
+    "aborted": ("未連絡（訓練中止）", "not reached (drill aborted)"),
+    "aborted:drill_finished": ("未連絡（訓練終了）", "not reached (drill ended)"),
+    "not_paged": ("未呼び出し", "not paged"),
+    "paging": ("呼び出し中", "still paging"),
+}
+"""A contact's status (`ContactRow.status`); "late" is an acknowledgement after the
+contact's paging ended, counted by nothing."""
 
 _REASONS: dict[str, tuple[str, str]] = {
     "invalid_number": ("番号が存在しない", "invalid number"),
@@ -252,6 +269,9 @@ _REASONS: dict[str, tuple[str, str]] = {
     "ladder_exhausted": ("全手段・全候補で応答なし", "no one answered on any channel"),
     "no_contact_point": ("この段の手段で連絡先がない", "no contact point on the level's channels"),
     "no_candidates": ("担当者・代理者がいない", "no holder or deputy"),
+    "level_satisfied": ("段が充足したため呼び出し終了", "paging stopped: level satisfied"),
+    "drill_aborted": ("訓練中止で呼び出し終了", "paging stopped: drill aborted"),
+    "drill_finished": ("訓練終了で呼び出し終了", "paging stopped: drill ended"),
 }
 
 _CHANNELS: dict[str, tuple[str, str]] = {
@@ -292,6 +312,12 @@ class Words:
 
     def status(self, key: str) -> str:
         pair = _STATUS.get(key)
+        return pair[self._index] if pair else key
+
+    def contact_status(self, key: str, given_up: str | None = None) -> str:
+        """A contact's status; a contact not reached says whether the drill was aborted
+        or ended."""
+        pair = _CONTACT_STATUS.get(f"{key}:{given_up}") or _CONTACT_STATUS.get(key)
         return pair[self._index] if pair else key
 
     def reason(self, key: str | None) -> str:

@@ -72,7 +72,7 @@ async def test_run_demo_writes_the_report(
     assert result.state.status.value == "completed"
     report = next(p for p in result.report_files if p.suffix == ".json")
     data = json.loads(report.read_text(encoding="utf-8"))
-    assert data["schema_version"] == "1.0"
+    assert data["schema_version"] == "2.0"
 
 
 async def test_sandbox_channels_give_the_console_real_notifiers_on_loopback() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -9,6 +10,14 @@ import pytest
 from click.testing import CliRunner
 
 from drill.cli import cli
+from drill.engine.clock import VirtualClock
+from drill.engine.notifier import FailureReason, Inbox, Page, SendResult
+from drill.engine.runner import DrillRunner
+from drill.engine.simulation import SimulatedNotifier
+from drill.engine.sink import MemorySink
+from drill.plan import load_plan, sample_plan_dir
+from drill.plan.models import ChannelKind
+from drill.store import EventStore
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -45,6 +54,7 @@ def test_simulated_roll_call_runs_to_the_end_and_writes_its_report(tmp_path: Pat
     assert row["drill_id"] == summary["drill_id"]
     assert row["scenario"] == "annual-roll-call" and row["mode"] == "drill"
     assert row["percent_acknowledged"] == summary["percent_acknowledged"]
+    assert row["outcome"] == "completed"
 
     code, out, _ = invoke("verify", summary["drill_id"], "--db", db)
     assert code == 0 and "chain intact" in out
@@ -136,3 +146,51 @@ def test_resume_of_an_unknown_drill_is_a_clear_error(tmp_path: Path) -> None:
     assert code == 2
     assert "no drill 'nope'" in err
     assert "Traceback" not in err
+
+
+class _RefusingProvider:
+    """Every send refused, as a provider does with wrong credentials."""
+
+    kinds = frozenset(ChannelKind)
+
+    async def start(self, inbox: Inbox) -> None:
+        return None
+
+    async def send(self, page: Page) -> SendResult:
+        return SendResult.failed(FailureReason.CONFIG, "Twilio refused the credentials (HTTP 401)")
+
+    async def close(self) -> None:
+        return None
+
+
+async def _failed_and_aborted(url: str) -> None:
+    plan = load_plan(sample_plan_dir(), lint=False).plan
+    async with EventStore.open(url) as store:
+        for drill_id, notifier, abort in (
+            ("no-provider", _RefusingProvider(), False),
+            ("stopped", SimulatedNotifier(), True),
+        ):
+            sink = MemorySink()
+            clock = VirtualClock()
+            runner = DrillRunner(
+                plan, "annual-roll-call", sink=sink, notifiers=[notifier], clock=clock,
+                drill_id=drill_id,
+            )  # fmt: skip
+            if abort:
+                await runner.run_until(2)
+                await runner.abort(by="当番", reason="本番対応")
+            else:
+                await runner.run()
+            stored = await sink.read(drill_id)
+            await store.append_many(drill_id, [(s.event, s.key) for s in stored])
+
+
+def test_drills_lists_the_outcome_of_failed_and_aborted_drills(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'events.db'}"
+    asyncio.run(_failed_and_aborted(url))
+    code, out, err = invoke("drills", "--db", url, "--json")
+    assert code == 0, err
+    outcomes = {row["drill_id"]: row["outcome"] for row in json.loads(out)}
+    assert outcomes == {"no-provider": "failed", "stopped": "aborted"}
+    code, out, _ = invoke("drills", "--db", url)
+    assert "failed" in out and "aborted" in out

@@ -23,6 +23,7 @@ from drill.engine.events import (
     LevelStarted,
     MemberUnreached,
     PageQueued,
+    PagingCancelled,
     StepCompleted,
     StepDue,
     StepTiming,
@@ -39,6 +40,9 @@ Key = tuple[str, str, str]
 class Truth:
     contacts: int
     acks: dict[Key, float] = field(default_factory=dict)
+    """Acknowledgements in time: recorded while the contact was still being paged."""
+    late: dict[Key, float] = field(default_factory=dict)
+    """Acknowledgements recorded after the contact's paging had ended."""
     ack_person: dict[Key, str] = field(default_factory=dict)
     site_of: dict[Key, str | None] = field(default_factory=dict)
     level_done: dict[tuple[str, str], float] = field(default_factory=dict)
@@ -72,35 +76,58 @@ class Truth:
 
 
 def truth_of(stored: Sequence[StoredEvent]) -> Truth:
+    """The outcome as an auditor reads it off the record: a contact's first acknowledgement
+    counts when its paging had not ended (no MemberUnreached or PagingCancelled for it, its
+    level not completed, the drill not over); a level is satisfied when its counted
+    acknowledgements reach `required`; a tree when every level is."""
     events: list[Event] = [s.event for s in stored if not s.duplicate]
     start = events[0]
     assert isinstance(start, DrillStarted)
     t = Truth(contacts=start.contacts)
+    closed: set[Key] = set()
+    members: dict[tuple[str, str], tuple[str, ...]] = {}
+    required: dict[tuple[str, str], int] = {}
+    level_ok: dict[tuple[str, str], bool] = {}
+    levels_of: dict[str, list[tuple[str, str]]] = {}
     for e in events:
         if isinstance(e, LevelStarted):
+            members[(e.tree, e.level)] = e.members
+            required[(e.tree, e.level)] = e.required
+            levels_of.setdefault(e.tree, []).append((e.tree, e.level))
             for member, site in zip(e.members, e.member_sites, strict=True):
                 t.site_of[(e.tree, e.level, member)] = site
         elif isinstance(e, PageQueued):
             t.candidate.setdefault(((e.tree, e.level, e.member), e.person_id), e.candidate_index)
-        elif isinstance(e, Acknowledged) and e.first:
+        elif isinstance(e, Acknowledged):
             key = (e.tree, e.level, e.member)
-            if key not in t.acks:
-                t.acks[key] = e.elapsed
-                t.ack_person[key] = e.person_id
-        elif isinstance(e, LevelCompleted) and e.satisfied:
-            t.level_done[(e.tree, e.level)] = e.elapsed
-        elif isinstance(e, TreeCompleted) and e.satisfied:
-            t.tree_done[e.tree] = e.elapsed
+            if key in t.acks or key in t.late:
+                continue
+            (t.late if key in closed else t.acks)[key] = e.elapsed
+            t.ack_person[key] = e.person_id
         elif isinstance(e, MemberUnreached):
-            t.unreached.add((e.tree, e.level, e.member))
+            key = (e.tree, e.level, e.member)
+            closed.add(key)
+            t.unreached.add(key)
+        elif isinstance(e, PagingCancelled):
+            closed.add((e.tree, e.level, e.member))
+        elif isinstance(e, LevelCompleted):
+            level = (e.tree, e.level)
+            closed.update((e.tree, e.level, m) for m in members.get(level, ()))
+            counted = sum(1 for m in members.get(level, ()) if (e.tree, e.level, m) in t.acks)
+            level_ok[level] = counted >= required.get(level, 0)
+            if level_ok[level]:
+                t.level_done[level] = e.elapsed
+        elif isinstance(e, TreeCompleted):
+            if all(level_ok.get(level, False) for level in levels_of.get(e.tree, [])):
+                t.tree_done[e.tree] = e.elapsed
         elif isinstance(e, StepCompleted):
             t.steps[e.step] = "late" if e.timing is StepTiming.LATE else "on_time"
         elif isinstance(e, StepDue):
             t.steps.setdefault(e.step, "missed")
         elif isinstance(e, DrillCompleted):
             t.duration = e.elapsed
-    # An acknowledgement after everyone was tried still acknowledges the member.
-    t.unreached -= set(t.acks)
+    # Acknowledged, in time or late: not "unreached".
+    t.unreached -= set(t.acks) | set(t.late)
     return t
 
 
@@ -129,6 +156,7 @@ async def test_summary_curve_levels_and_targets_match_the_events(
 
     assert s.contacts == truth.contacts == 24
     assert s.acknowledged == len(truth.acks)
+    assert s.late == len(truth.late)
     assert s.unreached == len(truth.unreached)
     assert s.share_acknowledged == pytest.approx(len(truth.acks) / truth.contacts)
     assert report.drill.duration_seconds == pytest.approx(truth.duration)
@@ -150,6 +178,12 @@ async def test_summary_curve_levels_and_targets_match_the_events(
         else:
             assert level.satisfied is True
             assert level.completed_seconds == pytest.approx(done)
+    for tree in report.trees:
+        assert tree.satisfied is (tree.tree in truth.tree_done)
+    if set(truth.tree_done) == {"internal", "external"}:
+        assert s.trees_completed_seconds == pytest.approx(max(truth.tree_done.values()))
+    else:
+        assert s.trees_completed_seconds is None
 
     internal = [k for k in truth.site_of if k[0] == "internal"]
     expected_met = {
@@ -176,11 +210,14 @@ async def test_every_contact_row_matches_the_events(
     rows = {(c.tree, c.level, c.member): c for c in report.contacts}
     assert len(rows) == truth.contacts
     for key, row in rows.items():
-        if key in truth.acks:
-            assert row.status == "acknowledged"
-            assert row.ack_seconds == pytest.approx(truth.acks[key])
+        if key in truth.acks or key in truth.late:
+            assert row.status == ("acknowledged" if key in truth.acks else "late")
+            expected = truth.acks.get(key, truth.late.get(key))
+            assert row.ack_seconds == pytest.approx(expected)
             assert row.acknowledged_person == truth.ack_person[key]
             assert row.candidate_index == truth.candidate[(key, truth.ack_person[key])]
+            if key in truth.late:
+                assert row.given_up_reason is not None
         elif key in truth.unreached:
             assert row.status == "unreached"
         else:
@@ -206,7 +243,9 @@ async def test_playbook_and_findings_match_the_events(
     unreached_findings = [f for f in report.findings if f.code == "unreached"]
     assert len(unreached_findings) == len(truth.unreached)
     deputies = {
-        key for key, person in truth.ack_person.items() if truth.candidate[(key, person)] > 0
+        key
+        for key, person in truth.ack_person.items()
+        if key in truth.acks and truth.candidate[(key, person)] > 0
     }
     assert codes.count("deputy_answered") == len(deputies)
     for status in truth.steps.values():

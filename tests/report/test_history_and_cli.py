@@ -15,7 +15,14 @@ from click.testing import CliRunner
 from drill.cli import cli
 from drill.cli.report_commands import load_report, write_report
 from drill.engine.clock import VirtualClock
-from drill.engine.events import Acknowledged, DrillCompleted, LevelStarted
+from drill.engine.events import (
+    Acknowledged,
+    DrillCompleted,
+    LevelCompleted,
+    LevelStarted,
+    MemberUnreached,
+    PagingCancelled,
+)
 from drill.engine.sink import StoredEvent
 from drill.plan import Plan
 from drill.store import EventStore
@@ -24,10 +31,12 @@ YEARS = ((2024, 3, "y2024"), (2025, 5, "y2025"), (2026, 7, "y2026"))
 
 
 def truth(stored: list[StoredEvent], plan: Plan) -> tuple[float, float | None, float]:
-    """(duration, time to every regional centre, share acknowledged) from raw events."""
+    """(duration, time to every regional centre, share acknowledged) from raw events:
+    an acknowledgement counts when the contact's paging had not ended."""
     centres = {s.id for s in plan.sites if s.regional_centre}
     site_of: dict[tuple[str, str, str], str | None] = {}
     firsts: dict[tuple[str, str, str], float] = {}
+    ended: set[tuple[str, str, str]] = set()
     duration = math.nan
     contacts = 0
     for item in stored:
@@ -35,8 +44,15 @@ def truth(stored: list[StoredEvent], plan: Plan) -> tuple[float, float | None, f
         if isinstance(e, LevelStarted):
             for member, site in zip(e.members, e.member_sites, strict=True):
                 site_of[(e.tree, e.level, member)] = site
-        elif isinstance(e, Acknowledged) and e.first:
-            firsts.setdefault((e.tree, e.level, e.member), e.elapsed)
+        elif isinstance(e, Acknowledged):
+            key = (e.tree, e.level, e.member)
+            if key not in ended:
+                firsts.setdefault(key, e.elapsed)
+            ended.add(key)
+        elif isinstance(e, MemberUnreached | PagingCancelled):
+            ended.add((e.tree, e.level, e.member))
+        elif isinstance(e, LevelCompleted):
+            ended.update(key for key in site_of if key[:2] == (e.tree, e.level))
         elif isinstance(e, DrillCompleted):
             duration, contacts = e.elapsed, e.contacts
     reached: dict[str, float] = {}

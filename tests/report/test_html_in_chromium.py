@@ -18,7 +18,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from drill.engine.events import Acknowledged, DrillStarted
+from drill.engine.events import (
+    Acknowledged,
+    DrillStarted,
+    LevelCompleted,
+    LevelStarted,
+    MemberUnreached,
+    PagingCancelled,
+)
 from drill.plan import Plan
 from drill.plan.contact import display_number
 from drill.report import build, render_html, render_paper_tree
@@ -95,16 +102,25 @@ async def test_report_shows_the_key_figures_and_makes_no_request(
     events = [s.event for s in stored]
     start = events[0]
     assert isinstance(start, DrillStarted)
-    # Ground truth from the events: share acknowledged, and when every centre was reached.
+    # Ground truth from the events: share acknowledged in time (before the contact's
+    # paging ended), and when every centre was reached.
     firsts: dict[tuple[str, str, str], float] = {}
+    late: set[tuple[str, str, str]] = set()
+    ended: set[tuple[str, str, str]] = set()
+    sites: dict[tuple[str, str, str], str | None] = {}
     for e in events:
-        if isinstance(e, Acknowledged) and e.first:
-            firsts.setdefault((e.tree, e.level, e.member), e.elapsed)
-    sites = {}
-    for e in events:
-        if type(e).__name__ == "LevelStarted":
-            for member, site in zip(e.members, e.member_sites, strict=True):  # type: ignore[attr-defined]
-                sites[(e.tree, e.level, member)] = site  # type: ignore[attr-defined]
+        if isinstance(e, LevelStarted):
+            for member, site in zip(e.members, e.member_sites, strict=True):
+                sites[(e.tree, e.level, member)] = site
+        elif isinstance(e, Acknowledged):
+            key = (e.tree, e.level, e.member)
+            if key not in firsts and key not in late:
+                (late.add(key) if key in ended else firsts.setdefault(key, e.elapsed))
+            ended.add(key)
+        elif isinstance(e, MemberUnreached | PagingCancelled):
+            ended.add((e.tree, e.level, e.member))
+        elif isinstance(e, LevelCompleted):
+            ended.update(k for k in sites if k[:2] == (e.tree, e.level))
     centres = {s.id for s in plan.sites if s.regional_centre}
     reached: dict[str, float] = {}
     for key, t in firsts.items():
@@ -132,6 +148,8 @@ async def test_report_shows_the_key_figures_and_makes_no_request(
         assert dom.count("<svg") >= 3  # curve, distribution, levels: drawn inline
         label = "応答済みの割合" if lang == "ja" else "Share acknowledged"
         assert label in dom
+        # A late acknowledgement is shown as late, in the page the PDF is printed from.
+        assert late and ("遅れて応答" if lang == "ja" else "acknowledged late") in dom
 
 
 def test_paper_tree_shows_every_number_in_full_and_makes_no_request(

@@ -1,0 +1,419 @@
+"""The drill report as data: the frozen records every renderer formats.
+
+`drill.report.model.build` fills them from the one fold of a drill's events
+(`drill.engine.state.DrillState`); HTML, Markdown, JSON, CSV and PDF only format them.
+Every count and every "satisfied", "met" or "late" here is the fold's, never recounted.
+
+All times are seconds on the drill's clock from its start (`*_seconds`), or aware
+datetimes in the plan's time zone (`*_at`). `docs/report-json.md` documents each field as
+the JSON report writes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass, field
+
+__all__ = [
+    "NAGASAKI_ALL_SITES_MINUTES",
+    "NAGASAKI_WHOLE_MINUTES",
+    "SHARES",
+    "Attempt",
+    "ChecklistEvidence",
+    "ContactRow",
+    "Curve",
+    "DrillInfo",
+    "Evidence",
+    "Finding",
+    "History",
+    "HistoryRow",
+    "Integrity",
+    "Label",
+    "LevelTiming",
+    "Milestone",
+    "PlaybookReport",
+    "Report",
+    "SiteTiming",
+    "StepRow",
+    "Summary",
+    "TargetResult",
+    "TimelineEntry",
+    "TreeTiming",
+    "same",
+]
+
+NAGASAKI_WHOLE_MINUTES = 50.0
+"""Nagasaki City's annual contact-tree drill took about 50 minutes (seed 002)."""
+NAGASAKI_ALL_SITES_MINUTES = 10.0
+"""…and reached every regional centre in about 10 minutes."""
+SHARES = (0.5, 0.9, 1.0)
+"""The shares of contacts whose time to acknowledge the curve reports."""
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """A text in Japanese and, where known, English."""
+
+    ja: str
+    en: str | None = None
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" and self.en else self.ja
+
+
+def same(text: str) -> Label:
+    """A text that reads the same in both languages (an id, a name)."""
+    return Label(text, text)
+
+
+@dataclass(frozen=True, slots=True)
+class DrillInfo:
+    """Which drill this is, and how it went as a whole."""
+
+    drill_id: str
+    organisation: Label
+    plan_title: Label | None
+    plan_version: str
+    plan_digest: str
+    plan_changed: bool | None
+    """True when the plan given to `build` is not the one the drill ran (None: no plan)."""
+    current_plan_version: str | None
+    scenario_id: str
+    scenario_title: Label
+    mode: str
+    """drill (訓練) or incident."""
+    simulated: bool
+    seed: int | None
+    operator: str | None
+    clock: str
+    timezone: str
+    started_at: dt.datetime
+    ended_at: dt.datetime | None
+    duration_seconds: float | None
+    outcome: str
+    """completed, finished, idle, failed (no page could be delivered), aborted,
+    interrupted (not resumed) or running: the fold's `DrillState.outcome()`."""
+    outcome_by: str | None
+    outcome_reason: str | None
+    """Why the drill was aborted."""
+    paused_seconds: float
+    interruptions: int
+
+
+@dataclass(frozen=True, slots=True)
+class TreeTiming:
+    tree: str
+    name: Label
+    scope: str
+    started_seconds: float | None
+    completed_seconds: float | None
+    satisfied: bool | None
+    """Every level satisfied; None until the tree completed."""
+    contacts: int
+    acknowledged: int
+    """Contacts who acknowledged in time."""
+    late: int
+    """Contacts who acknowledged after their paging ended (counted by nothing)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LevelTiming:
+    tree: str
+    level: str
+    name: Label
+    mode: str
+    required: int
+    members: int
+    acknowledged: int
+    """Acknowledgements counted: recorded while the contact and the level were open."""
+    late: int
+    """Members who acknowledged after their paging ended: shown, never counted."""
+    started_seconds: float | None
+    completed_seconds: float | None
+    satisfied: bool | None
+    """None when the level never finished."""
+    unreached: tuple[str, ...]
+    """Members whose paging ran out of people or channels (late ones included)."""
+    reason: Label | None
+    """Why the level was not satisfied, in the fold's numbers."""
+
+    @property
+    def took_seconds(self) -> float | None:
+        if self.started_seconds is None or self.completed_seconds is None:
+            return None
+        return self.completed_seconds - self.started_seconds
+
+
+@dataclass(frozen=True, slots=True)
+class SiteTiming:
+    site: str
+    name: Label
+    regional_centre: bool
+    contacts: int
+    reached_seconds: float | None
+    """When the first contact of this site acknowledged in time."""
+    reached_by: str | None
+    """Who acknowledged first (person's name)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TargetResult:
+    id: str
+    name: Label
+    metric: str
+    within_minutes: float
+    actual_seconds: float | None
+    met: bool
+    margin_seconds: float | None
+    """Seconds to spare (positive) or over (negative); None when never reached."""
+    detail: Label | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """The figures a manager reads first; the status counts add up to `contacts`."""
+
+    contacts: int
+    acknowledged: int
+    """In time: counted by levels, trees, sites, targets and the curve."""
+    late: int
+    """Acknowledged after their paging ended: shown with their time, counted by nothing."""
+    unreached: int
+    cancelled: int
+    """Not needed (不要): their level was satisfied without them."""
+    aborted: int
+    """Not reached: the drill was aborted or ended before they were."""
+    not_paged: int
+    paging: int
+    share_acknowledged: float | None
+    sites_total: int
+    """Regional centres (支所) the scenario's trees should reach."""
+    sites_reached: int
+    all_sites_seconds: float | None
+    trees_completed_seconds: float | None
+    """When the last tree completed; None unless every tree was satisfied."""
+    nagasaki_whole_minutes: float
+    nagasaki_all_sites_minutes: float
+    targets: tuple[TargetResult, ...]
+    duplicates: int
+    second_acknowledgements: int
+
+
+@dataclass(frozen=True, slots=True)
+class Milestone:
+    share: float
+    count: int
+    seconds: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Curve:
+    """Cumulative acknowledgements in time: the safety-confirmation services' curve."""
+
+    total: int
+    points: tuple[tuple[float, int], ...]
+    """(seconds from the start, contacts acknowledged so far), one per acknowledgement."""
+    milestones: tuple[Milestone, ...]
+    times_to_ack: tuple[float, ...]
+    """Per contact acknowledged in time: seconds from its first page to its acknowledgement."""
+    median_seconds: float | None
+    p90_seconds: float | None
+    max_seconds: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One page: a person, a channel, an address, and what came of it."""
+
+    page_id: str
+    person_id: str
+    person_name: str
+    candidate_index: int
+    channel: str
+    address: str
+    """Masked: `090-****-**01`, `y***@example.jp`."""
+    attempt: int
+    queued_seconds: float
+    queued_at: dt.datetime
+    outcome: str
+    """acknowledged, failed, timed_out, cancelled or pending."""
+    reason: str | None
+    """Why it failed or timed out (a FailureReason value, or link_not_confirmed, …)."""
+    delivery: str | None
+    """The last progress the provider reported (ringing, delivered, opened)."""
+    ended_seconds: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRow:
+    """One contact (a member of a level): who was paged, how, and what came of it."""
+
+    tree: str
+    level: str
+    level_name: Label
+    member: str
+    name: Label
+    """The role's name (or the person's, for a member who is a person)."""
+    site: str | None
+    site_name: Label | None
+    status: str
+    """acknowledged (in time), late (acknowledged after its paging ended), unreached,
+    cancelled (not needed: its level was satisfied), aborted (not reached: the drill was
+    aborted or ended first), not_paged or paging."""
+    acknowledged_by: str | None
+    acknowledged_person: str | None
+    candidate_index: int | None
+    """0 the holder, 1… a deputy (代理者)."""
+    ack_channel: str | None
+    ack_source: str | None
+    entered_by: str | None
+    acknowledged_at: dt.datetime | None
+    ack_seconds: float | None
+    """From the start of the drill (in time or late)."""
+    time_to_ack_seconds: float | None
+    """From this contact's first page."""
+    after_deadline: bool
+    """Acknowledged in time, but after its page's own timeout."""
+    failures: tuple[str, ...]
+    """Why pages failed, in order, each reason once."""
+    given_up_reason: str | None
+    """Why its paging ended without an acknowledgement in time (late, unreached,
+    cancelled, aborted): ladder_exhausted, no_contact_point, no_candidates,
+    level_satisfied, drill_aborted or drill_finished."""
+    unreached_reason: str | None
+    """For an unreached contact: why every person and channel ran out."""
+    attempts: tuple[Attempt, ...]
+    ack_seq: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class StepRow:
+    step: str
+    title: Label
+    owner: str | None
+    owner_name: Label | None
+    target_minutes: float | None
+    completed_seconds: float | None
+    completed_at: dt.datetime | None
+    by: str | None
+    status: str
+    """on_time, late, missed (due, never done) or not_done."""
+    late_by_seconds: float | None
+    checklist: tuple[str, ...]
+    seq: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlaybookReport:
+    id: str | None
+    title: Label | None
+    steps: tuple[StepRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    """drill_failed, provider_error, aborted, target_missed, level_not_satisfied,
+    unreached, acknowledged_late, bad_number, deputy_answered, step_late, step_missed,
+    acknowledged_after_stop, acknowledged_after_timeout."""
+    severity: str
+    """high, medium or low."""
+    subject: Label
+    text: Label
+    fix: Label
+    evidence: tuple[int, ...]
+    """Seqs of the events that show it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    seq: int
+    type: str
+    what: Label
+
+
+@dataclass(frozen=True, slots=True)
+class ChecklistEvidence:
+    number: str
+    item: Label
+    cited_by: tuple[str, ...]
+    """"scenario", or "step:<id>"."""
+    evidence: tuple[Evidence, ...]
+    score: int | None
+    """3 運用している when the drill exercised it successfully; 2 when it did not."""
+    score_label: Label | None
+    reason: Label
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    drill_id: str
+    started_at: dt.datetime
+    mode: str
+    simulated: bool
+    outcome: str
+    duration_seconds: float | None
+    all_sites_seconds: float | None
+    share_acknowledged: float | None
+    acknowledged: int
+    contacts: int
+    levels: tuple[float | None, ...]
+    """Seconds from the start until each level of `History.levels` completed satisfied."""
+    current: bool
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """The same scenario's drills side by side, oldest first, this one last."""
+
+    levels: tuple[tuple[str, str, Label], ...]
+    """(tree, level, name) of the columns of `HistoryRow.levels`."""
+    rows: tuple[HistoryRow, ...]
+    trend: tuple[Label, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    seq: int
+    elapsed: float
+    at: dt.datetime
+    kind: str
+    text: Label
+
+
+@dataclass(frozen=True, slots=True)
+class Integrity:
+    """The event chain: its head hash, and whether it verified when the report was made."""
+
+    head_hash: str | None
+    event_count: int
+    verified: bool | None = None
+    problem: str | None = None
+
+    @property
+    def command(self) -> str:
+        return "drillkit verify {drill_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    drill: DrillInfo
+    summary: Summary
+    curve: Curve
+    trees: tuple[TreeTiming, ...]
+    levels: tuple[LevelTiming, ...]
+    sites: tuple[SiteTiming, ...]
+    contacts: tuple[ContactRow, ...]
+    playbook: PlaybookReport
+    findings: tuple[Finding, ...]
+    checklist: tuple[ChecklistEvidence, ...]
+    history: History
+    timeline: tuple[TimelineEntry, ...]
+    integrity: Integrity
+    plan_available: bool
+    notes: tuple[Label, ...] = field(default=())
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.drill.timezone)
