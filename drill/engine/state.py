@@ -7,11 +7,13 @@ report format and `drillkit drills` read this fold; none of them recounts.
 
 The rules, written once (docs/outcome.md says the same in words):
 
-- A contact's acknowledgement **counts** when it is recorded while the contact is still
-  open: waiting or being paged, its level not completed. One recorded after the contact's
-  paging ended (ladder exhausted, nobody to page, its level already satisfied, the drill
-  ended) is a **late acknowledgement**: kept, shown with its time as late, and counted by
-  no level, tree, site, target or curve.
+- A contact's acknowledgement **counts** unless it is recorded after the contact was
+  given up: every person and channel tried (ladder exhausted), nobody to page, or the
+  drill ended before they were reached. Such a one is a **late acknowledgement**: kept,
+  shown with its time as late, and counted by no level, tree, site, target or curve. A
+  contact whose level was satisfied without it was not given up: it was not needed, and
+  if they acknowledge anyway (the call was already ringing) they are acknowledged; their
+  level, already satisfied, does not change.
 - A level is satisfied when `required` counted acknowledgements arrived while it was
   open; a tree is satisfied only when every one of its levels is. These are computed here,
   never taken from the runner's `LevelCompleted.satisfied` / `TreeCompleted.satisfied`.
@@ -160,7 +162,8 @@ _CLOSED = frozenset(
     }
 )
 """Final statuses: nothing but a late acknowledgement changes them."""
-_GIVEN_UP = frozenset({ContactStatus.UNREACHED, ContactStatus.CANCELLED, ContactStatus.ABORTED})
+_GIVEN_UP = frozenset({ContactStatus.UNREACHED, ContactStatus.ABORTED})
+"""Statuses after which an acknowledgement is late: the contact was given up."""
 
 
 @dataclasses.dataclass(slots=True)
@@ -969,6 +972,7 @@ class DrillState:
                 level.late += 1
             return
         contact.status = ContactStatus.ACKNOWLEDGED
+        contact.given_up = None  # not needed, yet acknowledged: nothing was given up
         if level is not None:
             self._count(level, contact)
 

@@ -77,9 +77,11 @@ class Truth:
 
 def truth_of(stored: Sequence[StoredEvent]) -> Truth:
     """The outcome as an auditor reads it off the record: a contact's first acknowledgement
-    counts when its paging had not ended (no MemberUnreached or PagingCancelled for it, its
-    level not completed, the drill not over); a level is satisfied when its counted
-    acknowledgements reach `required`; a tree when every level is."""
+    counts unless the contact was given up before it (a MemberUnreached for it, or a
+    PagingCancelled because the drill ended); a contact whose level was satisfied without
+    it and who acknowledges anyway counts, and its level (already satisfied) keeps its
+    result; a level is satisfied when the acknowledgements counted by the time it
+    completed reach `required`; a tree when every level is."""
     events: list[Event] = [s.event for s in stored if not s.duplicate]
     start = events[0]
     assert isinstance(start, DrillStarted)
@@ -109,10 +111,10 @@ def truth_of(stored: Sequence[StoredEvent]) -> Truth:
             closed.add(key)
             t.unreached.add(key)
         elif isinstance(e, PagingCancelled):
-            closed.add((e.tree, e.level, e.member))
+            if e.why.value != "level_satisfied":
+                closed.add((e.tree, e.level, e.member))
         elif isinstance(e, LevelCompleted):
             level = (e.tree, e.level)
-            closed.update((e.tree, e.level, m) for m in members.get(level, ()))
             counted = sum(1 for m in members.get(level, ()) if (e.tree, e.level, m) in t.acks)
             level_ok[level] = counted >= required.get(level, 0)
             if level_ok[level]:

@@ -18,7 +18,6 @@ from drill.engine.clock import VirtualClock
 from drill.engine.events import (
     Acknowledged,
     DrillCompleted,
-    LevelCompleted,
     LevelStarted,
     MemberUnreached,
     PagingCancelled,
@@ -32,7 +31,8 @@ YEARS = ((2024, 3, "y2024"), (2025, 5, "y2025"), (2026, 7, "y2026"))
 
 def truth(stored: list[StoredEvent], plan: Plan) -> tuple[float, float | None, float]:
     """(duration, time to every regional centre, share acknowledged) from raw events:
-    an acknowledgement counts when the contact's paging had not ended."""
+    an acknowledgement counts unless the contact was given up first (unreached, or the
+    drill ended); one whose level was satisfied without it still counts."""
     centres = {s.id for s in plan.sites if s.regional_centre}
     site_of: dict[tuple[str, str, str], str | None] = {}
     firsts: dict[tuple[str, str, str], float] = {}
@@ -49,10 +49,10 @@ def truth(stored: list[StoredEvent], plan: Plan) -> tuple[float, float | None, f
             if key not in ended:
                 firsts.setdefault(key, e.elapsed)
             ended.add(key)
-        elif isinstance(e, MemberUnreached | PagingCancelled):
+        elif isinstance(e, MemberUnreached) or (
+            isinstance(e, PagingCancelled) and e.why.value != "level_satisfied"
+        ):
             ended.add((e.tree, e.level, e.member))
-        elif isinstance(e, LevelCompleted):
-            ended.update(key for key in site_of if key[:2] == (e.tree, e.level))
         elif isinstance(e, DrillCompleted):
             duration, contacts = e.elapsed, e.contacts
     reached: dict[str, float] = {}
