@@ -484,6 +484,9 @@ class Acknowledged(Event):
     first: bool
     """True when this acknowledged the contact; False when it already was (still kept)."""
     note: str | None = None
+    site: str | None = None
+    """The contact's site, so that a contact acknowledged before its level began counts
+    for its site (None in drills recorded before this field existed)."""
 
 
 @event

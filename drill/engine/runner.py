@@ -1544,6 +1544,7 @@ class DrillRunner:
             late=deadline_page is not None and received > deadline_page.deadline_at,
             first=first,
             note=note,
+            site=member.site,
         )
 
         async def then(applied: bool) -> AckOutcome:

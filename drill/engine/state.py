@@ -943,6 +943,8 @@ class DrillState:
         if record is not None:
             record.outcome, record.reason, record.ended_elapsed = "acknowledged", None, e.elapsed
         contact = self._contact(e.tree, e.level, e.member)
+        if contact.site is None:
+            contact.site = e.site
         if contact.ack is not None:
             contact.second_acks += 1
             return
