@@ -247,7 +247,8 @@ def _targets(plan: Plan, loc: Locator) -> Iterator[Finding]:
                     f"only after {worst:g} min",
                     "target",
                     target.id,
-                    fix="shorten ack_timeout_minutes or retries, activate the scenario's trees "
+                    fix="shorten ack_timeout_minutes or retries (each number or address of a "
+                    "kind waits its own timeout), activate the scenario's trees "
                     "in parallel (`activation: parallel`), or revise the target",
                 )
                 break
@@ -271,11 +272,36 @@ def _measured_levels(plan: Plan, target: Target, tree_id: str) -> tuple[Level, .
 
 def _worst_minutes(plan: Plan, levels: tuple[Level, ...]) -> float:
     """Every holder silent, every first deputy answering at once; levels run in order and
-    the members of a sequential level one after another."""
-    return sum(
-        level.ladder_minutes() * (len(level.members) if level.mode == "sequential" else 1)
-        for level in levels
-    )
+    the members of a sequential level one after another.
+
+    A silent holder's ladder is one page per number or address of each of the level's
+    kinds, once per round (`Level.ladder_minutes`): two voice numbers ring twice as long
+    as one. A level is done when its quorum is: in parallel, when the `required`-th
+    slowest member is; in sequence, after the first `required` members.
+    """
+    total = 0.0
+    for level in levels:
+        ladders = [_holder_minutes(plan, level, member.ref) for member in level.members]
+        need = _quorum(level)
+        if level.mode == "sequential":
+            total += sum(ladders[:need])
+        else:
+            total += sorted(ladders)[need - 1]
+    return total
+
+
+def _holder_minutes(plan: Plan, level: Level, ref: str) -> float:
+    """How long the first person paged for `ref` keeps the ladder when silent."""
+    candidates = plan.candidates(ref)
+    return level.ladder_minutes(candidates[0]) if candidates else 0.0
+
+
+def _quorum(level: Level) -> int:
+    if level.required == "all":
+        return len(level.members)
+    if level.required == "any":
+        return 1
+    return min(int(level.required), len(level.members))
 
 
 def _is_centre(plan: Plan, site_id: str | None) -> bool:
