@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from drill.plan.contact import display_number, is_mobile
 from drill.plan.findings import Finding, Severity
-from drill.plan.loader import Locator
+from drill.plan.locator import Locator
 from drill.plan.models import Agency, ChannelKind, Level, Metric, Plan, Target
 from drill.plan.templates import TemplateProblem, render_template
 
@@ -40,7 +40,7 @@ _SAMPLE_VALUES = {
 # What the SMS channel adds to the template's text (`drill.channels.sms.sms_body`): the
 # drill marker (`drill.channels.marker`), a line break and the acknowledgement link,
 # `<public_url>/a/<token>`. The link assumes a 25-character host behind https:// and the
-# 18-character token of `drill.ack.links.LINK_TOKEN_LENGTH` (a test keeps them equal; the
+# 18-character token of `drill.channels.links.LINK_TOKEN_LENGTH` (a test keeps them equal; the
 # plan layer cannot import either module).
 _SMS_MARKER = {"ja": "【訓練】", "en": "[DRILL] "}
 _LINK_HOST_CHARACTERS = 25
