@@ -32,10 +32,10 @@ import aiosmtplib
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from drill.ack.links import Links
 from drill.ack.memory import MemoryInbox
 from drill.ack.server import AckServer
 from drill.channels.email import EmailNotifier, render_message
+from drill.channels.links import Links
 from drill.channels.ratelimit import RateLimiter
 from drill.config import AckSettings
 from drill.engine.clock import RealClock

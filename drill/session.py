@@ -41,8 +41,8 @@ from drill.plan import LoadedPlan, Plan, PlanError, load_plan
 from drill.store import EventStore
 
 if TYPE_CHECKING:  # the real channels load only for a run that uses them
-    from drill.ack.links import Links
     from drill.ack.server import DrillRegistry
+    from drill.channels.links import Links
 
 __all__ = [
     "RunOptions",

@@ -39,7 +39,7 @@ from typing import Any, Protocol
 from aioimaplib import IMAP4, IMAP4_SSL
 from pydantic import SecretStr
 
-from drill.ack.links import LINK_PATH, ExpiredLink, LinkClaim, LinkError, Links, UnknownDrill
+from drill.channels.links import LINK_PATH, ExpiredLink, LinkClaim, LinkError, Links, UnknownDrill
 from drill.config import Config, ImapSettings, secret
 from drill.engine.notifier import AckOutcome, FailureReason, Inbox
 from drill.errors import ChannelError, ConfigError

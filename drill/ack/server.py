@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from drill.ack.links import LINK_PATH, ExpiredLink, LinkClaim, LinkError, Links, UnknownDrill
+from drill.channels.links import LINK_PATH, ExpiredLink, LinkClaim, LinkError, Links, UnknownDrill
 from drill.config import AckSettings
 from drill.engine.notifier import AckOutcome, DeliveryStatus, Inbox
 from drill.plan.models import ChannelKind

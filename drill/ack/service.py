@@ -17,9 +17,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from drill.ack.links import Links
 from drill.ack.replies import ReplyPoller, build_reply_poller
 from drill.ack.server import AckServer, DrillRegistry
+from drill.channels.links import Links
 from drill.config import Config
 
 __all__ = ["AckService"]

@@ -2,7 +2,7 @@
 
 Each page is one multipart/alternative message (text and HTML, UTF-8, headers encoded
 per RFC 2047) with the drill marker added here, never by templates; the acknowledgement
-link (`drill.ack.links`); and a `Reply-To` whose mailbox the reply poller reads. The
+link (`drill.channels.links`); and a `Reply-To` whose mailbox the reply poller reads. The
 page's signed token is in `X-Drillkit-Page` and in the `Message-ID`
 (`<dk-<token>@domain>`), so a reply's `In-Reply-To`/`References` names the page.
 
@@ -39,7 +39,7 @@ from email.message import EmailMessage
 import aiosmtplib
 from pydantic import SecretStr
 
-from drill.ack.links import Links, token_id
+from drill.channels.links import Links, token_id
 from drill.channels.marker import mark_email_body, mark_email_subject
 from drill.channels.ratelimit import RateLimiter
 from drill.config import Config, SmtpSettings, secret

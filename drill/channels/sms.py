@@ -1,7 +1,7 @@
 """SMS pages through Twilio, acknowledged through a link.
 
 Twilio offers no two-way SMS in Japan, so a reply cannot acknowledge: each SMS carries a
-short signed link to the ack server (`drill.ack.links`), where GET shows a confirm page
+short signed link to the ack server (`drill.channels.links`), where GET shows a confirm page
 and only its POST acknowledges. Japanese text is UCS-2: 70 characters fit one segment,
 67 per segment once the message is split, and every segment is billed and may arrive out
 of order — `segments` counts them and a warning is logged when a message needs several.
@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 MESSAGE_STATUS_PATH = "/twilio/message-status"
 
 LinkMaker = Callable[[Page], str]
-"""Makes the acknowledgement link for a page (`drill.ack.links.Links.make_link`)."""
+"""Makes the acknowledgement link for a page (`drill.channels.links.Links.make_link`)."""
 
 # GSM 03.38: the basic set costs one septet a character, the extension set two.
 _GSM_BASIC = frozenset(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from drill.ack.links import Links, default_links
+from drill.channels.links import Links, default_links
 from drill.channels.ratelimit import RateLimiter
 from drill.channels.retry import RetryPolicy
 from drill.channels.sms import LinkMaker, SmsNotifier

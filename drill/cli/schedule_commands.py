@@ -356,10 +356,18 @@ def serve(db: str | None, no_ack_server: bool, poll_seconds: float, log_level: s
     """
     from drill.schedule import journal
     from drill.schedule.service import serve as run_service
+    from drill.session import real_notifiers
 
     journal.configure(getattr(logging, log_level.upper()))
     try:
-        asyncio.run(run_service(db, ack_server=not no_ack_server, poll_seconds=poll_seconds))
+        asyncio.run(
+            run_service(
+                db,
+                ack_server=not no_ack_server,
+                poll_seconds=poll_seconds,
+                real_notifiers=real_notifiers,
+            )
+        )
     except KeyboardInterrupt:  # a second Ctrl-C while stopping
         sys.exit(130)
 

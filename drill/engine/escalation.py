@@ -1,10 +1,13 @@
 """The channel ladder of one person on one level: which page comes next.
 
-A level names a ladder of channel kinds (voice → SMS → e-mail). Each kind is tried
-`1 + retries` times, cycling through the person's contact points of that kind in the
-order they are written. A kind the person has no point for is skipped, and so are the
-attempts that would go to a point found invalid (wrong or unassigned number, bounced
-address): that point is not tried again anywhere in the drill.
+A level names a ladder of channel kinds (voice → SMS → e-mail). On each kind, every
+contact point the person has of that kind is tried in the order the plan writes them
+(庁舎 then 携帯) before the ladder moves to the next kind; `retries` repeats that whole
+round, so a kind takes `(1 + retries) × points` pages: with two voice numbers and
+`retries: 1` the calls go v1, v2, v1, v2, then SMS. A kind the person has no point for
+is skipped, and so are the attempts that would go to a point found invalid (wrong or
+unassigned number, bounced address): that point is not tried again anywhere in the
+drill, so a later round holds only the points still good.
 """
 
 from __future__ import annotations
@@ -37,7 +40,9 @@ class Rung:
     """Position of the channel kind in the level's ladder."""
     channel: ChannelKind
     attempt: int
-    """1 for the first page on this kind, then 2, 3, … (attempts at bad points skipped)."""
+    """1 for the first page on this kind, then 2, 3, … across its points and rounds:
+    round r (1-based) tries point i (0-based) as attempt `(r - 1) × points + i + 1`.
+    An attempt at a bad point is skipped, so its number never appears."""
     point: ContactPoint
 
     @property
@@ -58,7 +63,7 @@ def ladder(
         points = person.points(kind)
         if not points:
             continue
-        for attempt in range(1, 2 + level.retries):
+        for attempt in range(1, 1 + (1 + level.retries) * len(points)):
             if after is not None and (kind_index, attempt) <= after:
                 continue
             point = points[(attempt - 1) % len(points)]

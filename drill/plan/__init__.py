@@ -1,7 +1,8 @@
 """The plan: YAML files -> frozen, validated models, with errors and lint findings."""
 
 from drill.plan.findings import CODES, Finding, PlanError, Severity
-from drill.plan.loader import LoadedPlan, Locator, load_plan, sample_plan_dir
+from drill.plan.loader import LoadedPlan, load_plan, sample_plan_dir
+from drill.plan.locator import Locator
 from drill.plan.models import (
     Agency,
     ChannelKind,

@@ -245,8 +245,10 @@ CODES: dict[str, _Code] = {
         "Target out of reach",
         "A target cannot be met if a holder does not "
         "answer: the deputy is paged only after the target has passed, or the "
-        "tree's timeouts add up past it.",
-        "Shorten the acknowledgement timeouts, page deputies in parallel, or revise the target.",
+        "tree's timeouts add up past it. A silent holder's ladder is one wait per "
+        "number or address of each channel kind, repeated for each retry.",
+        "Shorten the acknowledgement timeouts or retries, page deputies in parallel, "
+        "or revise the target.",
     ),
     "DK-W008": _Code(
         "Person without a role",

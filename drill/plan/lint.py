@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from drill.plan.contact import display_number, is_mobile
 from drill.plan.findings import Finding, Severity
-from drill.plan.loader import Locator
+from drill.plan.locator import Locator
 from drill.plan.models import Agency, ChannelKind, Level, Metric, Plan, Target
 from drill.plan.templates import TemplateProblem, render_template
 
@@ -40,7 +40,7 @@ _SAMPLE_VALUES = {
 # What the SMS channel adds to the template's text (`drill.channels.sms.sms_body`): the
 # drill marker (`drill.channels.marker`), a line break and the acknowledgement link,
 # `<public_url>/a/<token>`. The link assumes a 25-character host behind https:// and the
-# 18-character token of `drill.ack.links.LINK_TOKEN_LENGTH` (a test keeps them equal; the
+# 18-character token of `drill.channels.links.LINK_TOKEN_LENGTH` (a test keeps them equal; the
 # plan layer cannot import either module).
 _SMS_MARKER = {"ja": "【訓練】", "en": "[DRILL] "}
 _LINK_HOST_CHARACTERS = 25
@@ -247,7 +247,8 @@ def _targets(plan: Plan, loc: Locator) -> Iterator[Finding]:
                     f"only after {worst:g} min",
                     "target",
                     target.id,
-                    fix="shorten ack_timeout_minutes or retries, activate the scenario's trees "
+                    fix="shorten ack_timeout_minutes or retries (each number or address of a "
+                    "kind waits its own timeout), activate the scenario's trees "
                     "in parallel (`activation: parallel`), or revise the target",
                 )
                 break
@@ -271,11 +272,36 @@ def _measured_levels(plan: Plan, target: Target, tree_id: str) -> tuple[Level, .
 
 def _worst_minutes(plan: Plan, levels: tuple[Level, ...]) -> float:
     """Every holder silent, every first deputy answering at once; levels run in order and
-    the members of a sequential level one after another."""
-    return sum(
-        level.ladder_minutes() * (len(level.members) if level.mode == "sequential" else 1)
-        for level in levels
-    )
+    the members of a sequential level one after another.
+
+    A silent holder's ladder is one page per number or address of each of the level's
+    kinds, once per round (`Level.ladder_minutes`): two voice numbers ring twice as long
+    as one. A level is done when its quorum is: in parallel, when the `required`-th
+    slowest member is; in sequence, after the first `required` members.
+    """
+    total = 0.0
+    for level in levels:
+        ladders = [_holder_minutes(plan, level, member.ref) for member in level.members]
+        need = _quorum(level)
+        if level.mode == "sequential":
+            total += sum(ladders[:need])
+        else:
+            total += sorted(ladders)[need - 1]
+    return total
+
+
+def _holder_minutes(plan: Plan, level: Level, ref: str) -> float:
+    """How long the first person paged for `ref` keeps the ladder when silent."""
+    candidates = plan.candidates(ref)
+    return level.ladder_minutes(candidates[0]) if candidates else 0.0
+
+
+def _quorum(level: Level) -> int:
+    if level.required == "all":
+        return len(level.members)
+    if level.required == "any":
+        return 1
+    return min(int(level.required), len(level.members))
 
 
 def _is_centre(plan: Plan, site_id: str | None) -> bool:

@@ -3,7 +3,8 @@
 A plan directory holds `plan.yaml`, and `contacts/`, `scenarios/` and `playbooks/` with
 YAML files. Every error found is collected, with its file, line and key, before a
 `PlanError` is raised: a user fixes them all in one pass. Lint warnings come from
-`drill.plan.lint` and are returned beside the plan.
+`drill.plan.lint` and are returned beside the plan; both name places through the
+`drill.plan.locator.Locator` the loader fills while reading.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import types
 import typing
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,6 +21,8 @@ from pydantic import BaseModel, ValidationError
 from drill.plan.checklist import CHECKLIST
 from drill.plan.contact import is_fictional_address, is_fictional_number
 from drill.plan.findings import Finding, PlanError, Severity, did_you_mean, format_path
+from drill.plan.lint import lint_plan
+from drill.plan.locator import Locator
 from drill.plan.models import (
     ContactsFile,
     ContactTree,
@@ -30,49 +33,12 @@ from drill.plan.models import (
 )
 from drill.plan.source import Document, environment_for, load_document, substitute_env
 
-__all__ = ["LoadedPlan", "Locator", "load_plan", "sample_plan_dir"]
+__all__ = ["LoadedPlan", "load_plan", "sample_plan_dir"]
 
 PLAN_FILE = "plan.yaml"
 _M = TypeVar("_M", bound=BaseModel)
 _SP = TypeVar("_SP", Scenario, Playbook, ContactTree)
 _FOLDERS = ("contacts", "scenarios", "playbooks")
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where a thing of the plan was written."""
-
-    file: Path
-    path: tuple[str | int, ...]
-
-
-@dataclass
-class Locator:
-    """Finds the file and line of any plan entity, for findings about it."""
-
-    documents: dict[Path, Document] = field(default_factory=dict)
-    places: dict[tuple[str, str], Place] = field(default_factory=dict)
-
-    def add(self, kind: str, item_id: str, file: Path, path: tuple[str | int, ...]) -> None:
-        self.places.setdefault((kind, item_id), Place(file, path))
-
-    def finding(
-        self,
-        code: str,
-        severity: Severity,
-        message: str,
-        kind: str,
-        item_id: str,
-        *sub: str | int,
-        fix: str | None = None,
-    ) -> Finding:
-        place = self.places.get((kind, item_id))
-        if place is None:
-            return Finding(code, severity, message, fix=fix, key=f"{kind} {item_id}")
-        path = (*place.path, *sub)
-        document = self.documents.get(place.file)
-        line = document.line_of(path) if document else None
-        return Finding(code, severity, message, place.file, line, format_path(path), fix)
 
 
 @dataclass(frozen=True)
@@ -219,8 +185,6 @@ class _Loader:
             raise PlanError(self.findings, self.root)
         findings = list(self.findings)
         if lint:
-            from drill.plan.lint import lint_plan
-
             findings.extend(lint_plan(plan, self.locator))
         return LoadedPlan(plan, tuple(findings), self.locator)
 

@@ -280,9 +280,11 @@ class Level(BaseModel):
     ack_timeout_minutes: float = Field(default=5, gt=0, le=24 * 60)
     """How long to wait for an acknowledgement after each page before trying again."""
     retries: int = Field(default=1, ge=0, le=10)
-    """How many times each channel is tried again after the first page."""
+    """How many more rounds each channel gets: a round pages every number or address of
+    that kind once, in order, so a kind takes (1 + retries) × points pages."""
     channels: tuple[ChannelKind, ...] = (ChannelKind.VOICE, ChannelKind.SMS, ChannelKind.EMAIL)
-    """The channel ladder, in order: each member is tried on these kinds, one after another."""
+    """The channel ladder, in order: each member is tried on these kinds, one after another,
+    every point of a kind before the next kind."""
     members: tuple[Member, ...] = Field(min_length=1)
     """Roles or people of this level."""
 
@@ -295,9 +297,15 @@ class Level(BaseModel):
             raise PydanticCustomError("channels", "each channel may appear once in the ladder")
         return value
 
-    def ladder_minutes(self) -> float:
-        """How long one contact's whole ladder takes when nobody answers."""
-        return len(self.channels) * (1 + self.retries) * self.ack_timeout_minutes
+    def ladder_pages(self, person: Person) -> int:
+        """How many pages `person`'s whole ladder on this level holds: every point of each
+        kind of the ladder, once per round (`drill.engine.escalation`)."""
+        return (1 + self.retries) * sum(len(person.points(kind)) for kind in self.channels)
+
+    def ladder_minutes(self, person: Person) -> float:
+        """How long `person`'s whole ladder takes when every page is accepted and nobody
+        answers (a page that fails at once moves on sooner)."""
+        return self.ladder_pages(person) * self.ack_timeout_minutes
 
 
 class ContactTree(BaseModel):

@@ -36,7 +36,7 @@ from typing import Any, Literal
 import aiohttp
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from drill.ack.links import peek_token
+from drill.channels.links import peek_token
 from drill.config import ImapSettings, SmtpSettings
 from drill.sandbox.people import Action, Behaviour, Reaction, always
 

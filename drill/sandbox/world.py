@@ -17,10 +17,10 @@ import socket
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 
-from drill.ack.links import Links
 from drill.ack.server import AckServer, DrillRegistry
 from drill.ack.twilio_hooks import twilio_routes
 from drill.channels.email import build_email_notifier
+from drill.channels.links import Links
 from drill.channels.twilio_account import build_twilio_notifiers
 from drill.config import AckSettings, Config
 from drill.engine import Inbox, Notifier, ResponseModel

@@ -40,6 +40,7 @@ from apscheduler.executors.asyncio import AsyncIOExecutor
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from drill.ack.server import AckServer, DrillRegistry
+from drill.channels.links import Links
 from drill.config import Config, load_config
 from drill.engine.clock import Clock
 from drill.engine.events import DrillAborted, DrillCompleted
@@ -76,6 +77,7 @@ from drill.store import EventStore
 from drill.store.location import resolve_url
 
 __all__ = [
+    "RealNotifiers",
     "ScheduleService",
     "drill_due",
     "drill_id_for",
@@ -88,6 +90,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 ReminderNotifiers = Callable[[Plan, bool], Sequence[Notifier]]
+RealNotifiers = Callable[[Config, Plan, Links], Sequence[Notifier]]
+"""Builds the configured providers' notifiers for a plan, their links on this ack server."""
 
 _active: ScheduleService | None = None
 
@@ -709,14 +713,16 @@ def _human(delta: dt.timedelta) -> str:
 # --- `drillkit serve` ------------------------------------------------------------------
 
 
-def _real_channels(config: Config, server: AckServer | None) -> NotifierFactory | None:
+def _real_channels(
+    config: Config, server: AckServer | None, real_notifiers: RealNotifiers | None
+) -> NotifierFactory | None:
     """The configured providers, with links pointing at this process's ack server."""
-    if server is None or not (config.twilio.account_sid or config.smtp.host):
+    if real_notifiers is None or server is None:
+        return None
+    if not (config.twilio.account_sid or config.smtp.host):
         return None
 
     def build(plan: Plan, simulate: bool) -> Sequence[Notifier]:
-        from drill.session import real_notifiers
-
         return real_notifiers(config, plan, server.links)
 
     return build
@@ -744,9 +750,13 @@ async def serve(
     stop: asyncio.Event | None = None,
     signals: Iterable[signal.Signals] = (signal.SIGTERM, signal.SIGINT),
     clock: Callable[[], dt.datetime] = _utc_now,
+    real_notifiers: RealNotifiers | None = None,
 ) -> None:
     """Run the calendar, the acknowledgement server and reminders until a signal (or `stop`).
 
+    `real_notifiers` builds the configured providers' notifiers for real drills and
+    reminders (the composition root passes `drill.session.real_notifiers`); without it,
+    or without the ack server their links point at, only simulated drills can run.
     SIGTERM and SIGINT stop cleanly: drills in flight are interrupted, resumable at the
     next start.
     """
@@ -762,7 +772,7 @@ async def serve(
                 f"{config.ack.listen_port}: {exc.strerror}. Change [ack] listen_port in the "
                 "configuration, or stop what uses the port."
             ) from exc
-    channels = _real_channels(config, server)
+    channels = _real_channels(config, server, real_notifiers)
     service = ScheduleService(
         db,
         launcher=launcher,

@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from drill.ack import links as links_module
-from drill.ack.links import Links
 from drill.ack.memory import MemoryInbox
 from drill.ack.server import AckServer, DrillRegistry
+from drill.channels import links as links_module
+from drill.channels.links import Links
 from drill.config import AckSettings
 from drill.engine.notifier import Page, RenderedMessage
 from drill.plan.models import ChannelKind

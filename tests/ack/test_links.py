@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
-from drill.ack import links as links_module
-from drill.ack.links import (
+from drill.channels import links as links_module
+from drill.channels.links import (
     LINK_TOKEN_LENGTH,
     ExpiredLink,
     InvalidLink,

@@ -9,11 +9,11 @@ from email.message import EmailMessage
 import pytest
 from pydantic import SecretStr
 
-from drill.ack.links import Links
 from drill.ack.memory import MemoryInbox
 from drill.ack.replies import PollError, ReplyKind, ReplyPoller, build_reply_poller, match_reply
 from drill.ack.server import DrillRegistry
 from drill.channels.email import EmailNotifier
+from drill.channels.links import Links
 from drill.config import Config, ImapSettings
 from drill.engine.notifier import AckOutcome, FailureReason
 from drill.errors import ConfigError

@@ -9,10 +9,10 @@ from collections.abc import Callable
 import aiohttp
 import pytest
 
-from drill.ack.links import Links
 from drill.ack.memory import MemoryInbox
 from drill.ack.server import AckServer, DrillRegistry, build_app
 from drill.ack.service import AckService
+from drill.channels.links import Links
 from drill.config import AckSettings, Config
 from drill.engine.notifier import AckOutcome, DeliveryStatus
 from drill.plan.models import ChannelKind

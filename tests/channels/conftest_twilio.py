@@ -12,10 +12,10 @@ import datetime as dt
 import socket
 from typing import Any
 
-from drill.ack.links import Links
 from drill.ack.memory import MemoryInbox, RecordedAck
 from drill.ack.server import AckServer, DrillRegistry
 from drill.ack.twilio_hooks import twilio_routes
+from drill.channels.links import Links
 from drill.channels.retry import RetryPolicy
 from drill.channels.sms import SmsNotifier
 from drill.channels.twilio_account import TwilioNotifiers, build_twilio_notifiers

@@ -15,7 +15,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from drill.ack.links import Links
 from drill.ack.memory import MemoryInbox
 from drill.channels.email import (
     EmailNotifier,
@@ -24,6 +23,7 @@ from drill.channels.email import (
     render_message,
     token_from_message_id,
 )
+from drill.channels.links import Links
 from drill.channels.marker import DRILL_MARKER, mark_email_subject
 from drill.config import AckSettings, Config, SmtpSettings
 from drill.engine.notifier import FailureReason, Page, RenderedMessage

@@ -7,11 +7,11 @@ import dataclasses
 
 from pydantic import SecretStr
 
-from drill.ack.links import Links
 from drill.ack.memory import MemoryInbox
 from drill.ack.replies import ReplyPoller
 from drill.ack.server import AckServer, DrillRegistry
 from drill.channels.email import EmailNotifier
+from drill.channels.links import Links
 from drill.channels.marker import has_marker
 from drill.config import AckSettings
 from drill.engine.notifier import DeliveryStatus, FailureReason

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from drill.ack.links import LINK_TOKEN_LENGTH, Links
+from drill.channels.links import LINK_TOKEN_LENGTH, Links
 from drill.channels.sms import encoding, segments, sms_body
 from drill.engine.messages import MessageRenderer
 from drill.engine.notifier import DeliveryStatus, FailureReason

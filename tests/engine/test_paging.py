@@ -144,26 +144,106 @@ async def test_a_holder_who_does_not_answer_passes_to_the_deputy(kit: SimpleName
     assert h.runner.state.contact("chief").escalated
 
 
-async def test_each_channel_is_retried_cycling_through_the_persons_points(
+async def test_every_number_of_a_kind_is_dialled_in_order_before_the_next_channel(
     kit: SimpleNamespace,
 ) -> None:
     b = kit.PlanBuilder()
     b.person("alice", voice=2, sms=1, email=0)
     b.person("bob")
     b.role("chief", "alice", ["bob"])
-    b.level("t", "only", ["chief"], retries=2, timeout=3, channels=("voice", "sms"))
+    b.level("t", "only", ["chief"], retries=0, timeout=3, channels=("voice", "sms"))
     plan = b.build()
-    voice = [p.address for p in plan.person("alice").points(ChannelKind.VOICE)]
+    v1, v2 = (p.address for p in plan.person("alice").points(ChannelKind.VOICE))
+    h = kit.Harness(plan, people={"alice": "absent", "bob": "voice@10"})
+    await h.runner.run()
+
+    # 庁舎 rings out, then 携帯 is dialled (not SMS straight away), then SMS.
+    alice = [e for e in await h.of(PageQueued) if e.person_id == "alice"]
+    assert [(e.channel.value, e.attempt, e.address) for e in alice[:2]] == [
+        ("voice", 1, v1),
+        ("voice", 2, v2),
+    ]
+    assert [(e.channel.value, e.attempt) for e in alice[2:]] == [("sms", 1)]
+    assert alice[0].elapsed < alice[1].elapsed < alice[2].elapsed
+
+
+async def test_retries_repeat_the_whole_round_of_a_persons_numbers(
+    kit: SimpleNamespace,
+) -> None:
+    b = kit.PlanBuilder()
+    b.person("alice", voice=2, sms=1, email=0)
+    b.person("bob")
+    b.role("chief", "alice", ["bob"])
+    b.level("t", "only", ["chief"], retries=1, timeout=3, channels=("voice", "sms"))
+    plan = b.build()
+    v1, v2 = (p.address for p in plan.person("alice").points(ChannelKind.VOICE))
     h = kit.Harness(plan, people={"alice": "absent", "bob": "voice@10"})
     await h.runner.run()
 
     alice = [e for e in await h.of(PageQueued) if e.person_id == "alice"]
-    assert [(e.channel.value, e.attempt, e.address) for e in alice[:3]] == [
-        ("voice", 1, voice[0]),
-        ("voice", 2, voice[1]),
-        ("voice", 3, voice[0]),
+    assert [(e.channel.value, e.attempt, e.address) for e in alice] == [
+        ("voice", 1, v1),
+        ("voice", 2, v2),
+        ("voice", 3, v1),
+        ("voice", 4, v2),
+        ("sms", 1, alice[4].address),
+        ("sms", 2, alice[4].address),
     ]
-    assert [(e.channel.value, e.attempt) for e in alice[3:]] == [("sms", 1), ("sms", 2), ("sms", 3)]
+    escalated = await h.of(Escalated)
+    assert [(e.from_person, e.to_person) for e in escalated] == [("alice", "bob")]
+
+
+async def test_a_bad_number_is_skipped_in_the_later_rounds(kit: SimpleNamespace) -> None:
+    b = kit.PlanBuilder()
+    b.person("alice", voice=2, sms=1, email=0)
+    b.person("bob")
+    b.role("chief", "alice", ["bob"])
+    b.level("t", "only", ["chief"], retries=2, timeout=3, channels=("voice", "sms"))
+    plan = b.build()
+    v1, v2 = (p.address for p in plan.person("alice").points(ChannelKind.VOICE))
+
+    class Phones:
+        """Voice: the first number does not exist; the others ring, and nobody answers."""
+
+        kinds = frozenset({ChannelKind.VOICE})
+
+        async def start(self, inbox: object) -> None:
+            return None
+
+        async def send(self, page: Page) -> SendResult:
+            if page.address == v1:
+                return SendResult.failed(FailureReason.INVALID_NUMBER, "no such number")
+            return SendResult.ok(f"call-{page.page_id}")
+
+        async def close(self) -> None:
+            return None
+
+    h = kit.Harness(plan, people={"alice": "absent", "bob": "sms@10"})
+    runner = DrillRunner(
+        plan,
+        plan.scenarios[0].id,
+        sink=h.sink,
+        notifiers=[Phones(), h.notifier],
+        clock=h.clock,
+        drill_id=h.drill_id,
+    )
+    await runner.run()
+
+    alice = [e for e in await h.of(PageQueued) if e.person_id == "alice"]
+    # Round 1 tries both; rounds 2 and 3 skip the number found invalid (attempts 3, 5).
+    assert [(e.channel.value, e.attempt, e.address) for e in alice[:4]] == [
+        ("voice", 1, v1),
+        ("voice", 2, v2),
+        ("voice", 4, v2),
+        ("voice", 6, v2),
+    ]
+    assert [(e.channel.value, e.attempt) for e in alice[4:]] == [
+        ("sms", 1),
+        ("sms", 2),
+        ("sms", 3),
+    ]
+    sent = {e.page_id: e for e in await h.of(PageSent)}
+    assert [sent[e.page_id].failure for e in alice[:2]] == [FailureReason.INVALID_NUMBER, None]
 
 
 async def test_busy_moves_to_the_next_page_at_once(kit: SimpleNamespace) -> None:

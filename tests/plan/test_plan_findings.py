@@ -476,3 +476,33 @@ def test_target_on_a_later_tree_counts_the_earlier_trees_when_activated_in_order
         encoding="utf-8",
     )
     assert [f for f in load_plan(root).findings if f.code == "DK-W007"] == []
+
+
+def test_a_second_number_of_a_kind_lengthens_the_worst_case(tmp_path: Path) -> None:
+    # Every number of a kind is dialled in each round, so a second police number doubles
+    # the silent desk's ladder: 2 numbers × (1 + 1 retry) × 5 min = 20 min instead of 10.
+    root = make_plan(
+        tmp_path,
+        "plan.yaml",
+        "targets:\n",
+        "targets:\n  - {id: police-15, name: 警察 15分, metric: level_completed, tree: external,"
+        " level: police, within_minutes: 15}\n",
+    )
+    scenario = root / "scenarios/theft.yaml"
+    text = scenario.read_text(encoding="utf-8")
+    scenario.write_text(
+        text.replace("targets: [centres-10]", "targets: [centres-10, police-15]"), encoding="utf-8"
+    )
+    assert [f for f in load_plan(root).findings if f.code == "DK-W007"] == []  # 3 + 10 min
+
+    people = root / "contacts/people.yaml"
+    people.write_text(
+        people.read_text(encoding="utf-8").replace(
+            "      - voice: 095-000-0005",
+            "      - voice: 095-000-0005\n      - voice: 095-000-0015",
+        ),
+        encoding="utf-8",
+    )
+    missed = [f for f in load_plan(root).findings if f.code == "DK-W007"]
+    assert len(missed) == 1 and "police-15" in missed[0].message
+    assert "after 23 min" in missed[0].message  # internal tree 3 min + police ladder 20 min

@@ -72,7 +72,7 @@ async def test_contacts_tree_masking_search_and_a_persons_detail() -> None:
         assert trees == ["庁内緊急時連絡網 (庁内)", "庁外の関係機関との緊急連絡網 (庁外)"]
         levels = [str(node.label) for node in tree.root.children[0].children]
         assert levels[0].startswith("第1段 統括責任者・システム管理者への連絡")
-        assert "同時・全員の応答・電話→SMS・2分で次へ" in levels[0]
+        assert "同時・全員の応答・電話→SMS・1.5分で次へ" in levels[0]
         labels = _labels(tree.root)
         assert "担当 山田 太郎 (やまだ たろう)" in labels
         assert "代理1 佐藤 花子 (さとう はなこ)" in labels

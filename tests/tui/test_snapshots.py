@@ -17,6 +17,7 @@ import pytest
 from textual.pilot import Pilot
 
 from drill.tui.records import Records
+from drill.tui.screens.base import NavBar
 from tests.tui.conftest import (
     REPO,
     FakeChannels,
@@ -74,6 +75,9 @@ def _board(minutes: float) -> Callable[[Pilot[None]], Awaitable[None]]:
     async def run(pilot: Pilot[None]) -> None:
         await start_drill(pilot, 1)
         await advance(pilot, minutes)
+        # The top line's clock repaints once a real second; show the drill's time now, not
+        # whatever that timer last saw (00:00 when the advance took under a second).
+        pilot.app.screen.query_one(NavBar).update_run()
         await pilot.pause(0.3)
 
     return run

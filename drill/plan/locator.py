@@ -1,0 +1,53 @@
+"""Where each thing of a plan was written: file, key path and line, for findings about it.
+
+The loader fills a `Locator` while it reads the YAML files; the loader's own checks and
+the lint (`drill.plan.lint`) both turn "role 'police'" into `contacts/roles.yaml:31
+roles[3]` through it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from drill.plan.findings import Finding, Severity, format_path
+from drill.plan.source import Document
+
+__all__ = ["Locator", "Place"]
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a thing of the plan was written."""
+
+    file: Path
+    path: tuple[str | int, ...]
+
+
+@dataclass
+class Locator:
+    """Finds the file and line of any plan entity, for findings about it."""
+
+    documents: dict[Path, Document] = field(default_factory=dict)
+    places: dict[tuple[str, str], Place] = field(default_factory=dict)
+
+    def add(self, kind: str, item_id: str, file: Path, path: tuple[str | int, ...]) -> None:
+        self.places.setdefault((kind, item_id), Place(file, path))
+
+    def finding(
+        self,
+        code: str,
+        severity: Severity,
+        message: str,
+        kind: str,
+        item_id: str,
+        *sub: str | int,
+        fix: str | None = None,
+    ) -> Finding:
+        place = self.places.get((kind, item_id))
+        if place is None:
+            return Finding(code, severity, message, fix=fix, key=f"{kind} {item_id}")
+        path = (*place.path, *sub)
+        document = self.documents.get(place.file)
+        line = document.line_of(path) if document else None
+        return Finding(code, severity, message, place.file, line, format_path(path), fix)
