@@ -374,8 +374,9 @@ class Oracle:
     accepted page waits its timeout; a failure moves on at once. A level is satisfied
     the moment `required` members acknowledged while open, and whoever else it holds is
     not needed; it is exhausted when every member acknowledged or ran out. An
-    acknowledgement counts while its contact waits or is paged; after that (ran out, not
-    needed) it is late and counts for nothing; after the drill ended it is not taken.
+    acknowledgement counts unless its contact was given up (ran out): then it is late and
+    counts for nothing; one not needed who acknowledges anyway is acknowledged; after the
+    drill ended none is taken.
     """
 
     def __init__(self, case: Case) -> None:
@@ -614,10 +615,12 @@ class Oracle:
             m.second += 1
             return
         m.recorded, m.ack_seconds, m.person = self.now, reached, person
-        if m.status in ("unreached", "cancelled"):
-            m.late = True  # its paging had ended: shown, counted by nothing
+        if m.status == "unreached":
+            m.late = True  # given up: shown, counted by nothing
         else:
-            m.status = "acknowledged"
+            # Waiting, paged, or not needed (its level was satisfied without it, and the
+            # call was still ringing): acknowledged. A satisfied level stays satisfied.
+            m.status, m.given_up = "acknowledged", None
         self.member_changed(m)
 
     def member(self, tree: str, level: str, ref: str) -> _Member:
@@ -1214,7 +1217,8 @@ def test_an_acknowledgement_after_the_ladder_ran_out_is_late_and_counted_by_noth
             PersonSpec("p1", sms=0, email=0, site="east"),
         ),
         roles=(RoleSpec("r0", "p0", site="north"), RoleSpec("r1", "p1", site="east")),
-        trees=(TreeSpec("t0", (LevelSpec("l0", ("r0", "r1")),)),),
+        # r0 runs out at 60 s; the drill goes on with r1 in the next level.
+        trees=(TreeSpec("t0", (LevelSpec("l0", ("r0",)), LevelSpec("l1", ("r1",), timeout=5.0))),),
         targets=(TargetSpec("centres", "all_sites_reached", 30.0),),
         replies={("p1", "voice", 0): (Reply("answer", 150.0),), **late_reply},
         manual=(Manual(120.0, "t0", "l0", "r0"),) if how == "manual" else (),
@@ -1225,7 +1229,7 @@ def test_an_acknowledgement_after_the_ladder_ran_out_is_late_and_counted_by_noth
     assert r0.acknowledged_elapsed == (90.0 if how == "voice" else 120.0)
     assert r0.given_up == "ladder_exhausted"
     level = ran.state.levels[("t0", "l0")]
-    assert (level.acknowledged, level.late, level.satisfied) == (1, 1, False)
+    assert (level.acknowledged, level.late, level.satisfied) == (0, 1, False)
     assert ran.state.target_outcome(ran.plan.targets[0], regional_centres(ran.plan)).met is False
     data = json.loads(render_json(build(ran.stored, ran.plan)))
     row = next(c for c in data["contacts"] if c["member"] == "r0")
