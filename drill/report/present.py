@@ -20,7 +20,7 @@ from drill.report.model import (
     Report,
     StepRow,
 )
-from drill.report.wording import Lang, Words, words
+from drill.words import Lang, Words, words
 
 __all__ = ["Presenter", "Table"]
 
@@ -63,11 +63,9 @@ class Presenter:
 
     def outcome(self) -> str:
         d = self.report.drill
-        text = self.w.status(d.outcome)
-        if d.outcome == "aborted":
-            text = {"ja": "中止", "en": "aborted"}[self.lang]
-            if d.outcome_reason:
-                text += f"（{d.outcome_reason}）" if self.lang == "ja" else f" ({d.outcome_reason})"
+        text = self.w.outcome(d.outcome)
+        if d.outcome == "aborted" and d.outcome_reason:
+            text += f"（{d.outcome_reason}）" if self.lang == "ja" else f" ({d.outcome_reason})"
         if d.outcome_by and d.outcome in ("aborted", "finished"):
             text += f" — {d.outcome_by}"
         return text
@@ -220,8 +218,8 @@ class Presenter:
 
     def level_status(self, level: LevelTiming) -> str:
         if level.satisfied is None:
-            return self.w.status("paging") if self.report.drill.ended_at is None else "—"
-        return self.w("satisfied") if level.satisfied else self.w("not_satisfied")
+            return self.w.level("running") if self.report.drill.ended_at is None else "—"
+        return self.w.level("satisfied" if level.satisfied else "exhausted")
 
     def levels_table(self) -> Table:
         w = self.w
@@ -281,11 +279,11 @@ class Presenter:
     def attempt(self, a: Attempt, holder: str | None) -> str:
         w = self.w
         if a.outcome == "acknowledged":
-            result = w.status("acknowledged")
+            result = w.attempt("acknowledged")
         elif a.outcome in ("failed", "timed_out"):
-            result = w.reason(a.reason) or w.status(a.outcome)
+            result = w.reason(a.reason) or w.attempt(a.outcome)
         else:
-            result = w.status(a.outcome)
+            result = w.attempt(a.outcome)
         who = "" if a.person_name == holder else f"{a.person_name}: "
         return f"{who}{w.channel(a.channel)} {a.address} {w.clock(a.queued_at)} {result}"
 
@@ -293,7 +291,7 @@ class Presenter:
         w = self.w
         holder = c.attempts[0].person_name if c.attempts else None
         pages = " → ".join(self.attempt(a, holder) for a in c.attempts)
-        if c.status == "acknowledged":
+        if c.status in ("acknowledged", "late"):
             who = c.acknowledged_by or ""
             if c.candidate_index:
                 who += (
@@ -355,7 +353,7 @@ class Presenter:
 
     def step_cells(self, s: StepRow) -> tuple[str, ...]:
         w = self.w
-        status = w.status(s.status)
+        status = w.step(s.status)
         if s.status == "late" and s.late_by_seconds is not None:
             status += (
                 f"（+{w.duration(s.late_by_seconds)}）"

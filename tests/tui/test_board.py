@@ -27,7 +27,7 @@ async def test_rows_change_live_escalate_and_take_a_manual_acknowledgement() -> 
         assert run is not None and run.simulated and not run.incident
         first = _rendered(app)
         assert "前段待ち" in first  # later levels wait for the first
-        assert "呼出し中" in first or "着信中" in first  # the first level is being paged
+        assert "発信中" in first or "着信中" in first  # the first level is being paged
 
         # A relayed call for a centre's security officer, still waiting: who, by whom, when.
         table = app.screen.query_one("#contact-table", ContactTable)
@@ -54,7 +54,7 @@ async def test_rows_change_live_escalate_and_take_a_manual_acknowledgement() -> 
         assert contact.acknowledged_source == "manual"
         assert contact.entered_by == "当直 太郎"
         assert run.model.local_time(contact.acknowledged_at) == "10:00:00"
-        assert "手動(当直 太郎)" in run.model.cells(key).detail
+        assert "手入力(当直 太郎)" in run.model.cells(key).detail
 
         # Virtual time: rows ring, then acknowledge with time and channel.
         await advance(pilot, 0.5)
