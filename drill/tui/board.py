@@ -43,6 +43,7 @@ __all__ = [
     "SummaryPane",
     "columns",
     "progress_bar",
+    "progress_line",
     "summary_text",
 ]
 
@@ -365,7 +366,7 @@ _LEVEL_STYLE = {
 
 
 @functools.lru_cache(maxsize=4096)
-def _line_text(line: LevelLine, name_width: int, required: bool, lang: str) -> RichText:
+def progress_line(line: LevelLine, name_width: int, required: bool, lang: str) -> RichText:
     """One level's (or site's) progress line; most lines are the same from one redraw to
     the next, so they are cached. The counts and the word are the fold's: acknowledged in
     time, late (counted by nothing), not reached, and the level's or site's state."""
@@ -394,7 +395,7 @@ def _line_text(line: LevelLine, name_width: int, required: bool, lang: str) -> R
 def _lines_text(lines: list[LevelLine], width: int, *, required: bool) -> RichText:
     name_width = max(8, min(30, width - 32))
     lang = language()
-    return RichText("\n").join(_line_text(line, name_width, required, lang) for line in lines)
+    return RichText("\n").join(progress_line(line, name_width, required, lang) for line in lines)
 
 
 class ProgressPane(_Pane):

@@ -129,6 +129,7 @@ TREE: dict[str, Pair] = {
     # TreeStatus, and how a completed tree came out.
     "waiting": ("開始前", "waiting"),
     "running": ("実施中", "running"),
+    "completed": ("完了", "completed"),
     "satisfied": ("全段充足", "every level satisfied"),
     "not_satisfied": ("不足の段あり", "a level not satisfied"),
 }

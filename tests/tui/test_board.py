@@ -145,5 +145,11 @@ async def test_steps_notes_pause_and_an_abort_that_ends_with_the_summary_and_rep
         await wait_for(pilot, lambda: app.screen.query_one("#board-summary").display)
         summary = text_of(app.screen.query_one("#board-summary"))
         assert "中止" in summary and "連絡対象" in summary
+        # Those the abort cut off are not reached, never "not needed".
+        assert "未連絡（中止）" in summary
+        shown = _rendered(app)
+        assert "未連絡（中止）" in shown and "訓練の中止" in shown
+        cut_off = [k for k in run.model.rows if run.state.status_of(k) is ContactStatus.ABORTED]
+        assert cut_off and all(run.model.cells(k).state == "未連絡（中止）" for k in cut_off)
         await wait_for(pilot, lambda: run.report_path is not None)
         assert run.report_path is not None and run.report_path.endswith("report.html")
