@@ -109,7 +109,9 @@ def test_escalation_reasons_and_target_and_site_states_have_both_languages() -> 
 
 
 def test_every_event_type_has_a_sentence_in_both_languages() -> None:
-    assert set(SENTENCES) == set(EVENT_TYPES), "an event type without a sentence (or the reverse)"
+    # Tests may register events of their own; drillkit's are those its modules define.
+    product = {name for name, cls in EVENT_TYPES.items() if cls.__module__.startswith("drill.")}
+    assert set(SENTENCES) == product, "an event type without a sentence (or the reverse)"
     for variants in SENTENCES.values():
         for ja, en in variants.values():
             assert ja and en

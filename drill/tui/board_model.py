@@ -49,7 +49,7 @@ from drill.plan.models import Plan, Scenario
 from drill.tui.cells import clock_text, minutes_text
 from drill.tui.i18n import language, pick, t
 from drill.words import Words, words
-from drill.words.sentences import Tone
+from drill.words.sentences import FoldNames, Tone
 
 __all__ = [
     "FILTERS",
@@ -273,6 +273,7 @@ class BoardModel:
         self._site_counts: dict[str, list[int]] = {}
         self._sites: tuple[int, dict[str, SiteProgress]] = (-1, {})
         self._regional = regional_centres(plan) if plan is not None else frozenset()
+        self._recorded = FoldNames(state, "ja")
         self._synced = (-1, -1)
         self._level_numbers: dict[tuple[str, str], str] = {}
         self._level_names: dict[tuple[str, str], tuple[str, str | None]] = {}
@@ -396,10 +397,7 @@ class BoardModel:
             return ""
         if self.plan is not None and self.plan.has("person", person_id):
             return self.plan.person(person_id).name
-        for record in self.state.page_records.values():
-            if record.queued.person_id == person_id:
-                return record.queued.person_name
-        return person_id
+        return self._recorded.person(person_id)  # as their pages named them
 
     def role_name(self, ref: str) -> str:
         plan = self.plan
