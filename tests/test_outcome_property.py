@@ -1001,7 +1001,7 @@ def check_board(ran: Ran, want: Expected, out: Findings) -> None:
     statuses = [line.status for line in board.target_lines(want.end)]
     wanted = ["met" if want.targets[t.id][0] else "missed" for t in plan.targets]
     out.same(v, "targets", statuses, wanted)
-    out.same(v, "acknowledged in all", board.totals()[0], want.count("acknowledged"))
+    out.same(v, "acknowledged in all", board.totals().acknowledged, want.count("acknowledged"))
 
 
 def check(case: Case) -> tuple[Ran, Expected]:

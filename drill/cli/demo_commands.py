@@ -15,7 +15,7 @@ import sys
 import click
 
 from drill.cli.console import out
-from drill.cli.run_commands import ConsoleProgress, db_option, print_result
+from drill.cli.run_commands import ConsoleProgress, db_option, print_result, progress_language
 from drill.engine import HandlerSet
 from drill.errors import DrillError
 from drill.plan import load_plan, sample_plan_dir
@@ -37,7 +37,8 @@ async def run_demo(
     """Run `scenario` of the sample plan through the real channels against the sandbox."""
     loaded = load_plan(sample_plan_dir())
     handlers = HandlerSet()
-    handlers.subscribe(ConsoleProgress(quiet=quiet))
+    language = progress_language(lang)
+    handlers.subscribe(ConsoleProgress(quiet=quiet, lang=language, plan=loaded.plan))
     async with LocalWorld(loaded.plan, speed=speed, seed=seed) as world:
         if not quiet:
             assert world.ack is not None
@@ -119,7 +120,7 @@ def demo(
     result = asyncio.run(
         run_demo(scenario, speed=speed, seed=seed, db=db, quiet=quiet or as_json, lang=lang)
     )
-    print_result(result, as_json)
+    print_result(result, as_json, progress_language(lang))
     if result.state.status.value != "completed":
         sys.exit(1)
 

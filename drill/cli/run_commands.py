@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import sys
 import zoneinfo
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,9 @@ from drill.engine.events import (
     DrillAborted,
     DrillCompleted,
     DrillInterrupted,
+    DrillPaused,
     DrillRecovered,
+    DrillResumed,
     DrillStarted,
     Escalated,
     InjectFired,
@@ -30,9 +33,12 @@ from drill.engine.events import (
     MemberUnreached,
     StepCompleted,
     StepDue,
+    TreeCompleted,
 )
 from drill.engine.lease import Lease, wall_now
+from drill.engine.sink import StoredEvent
 from drill.errors import DrillError
+from drill.plan.models import Plan
 from drill.session import (
     RunOptions,
     RunResult,
@@ -42,8 +48,10 @@ from drill.session import (
     run_with_real_channels,
 )
 from drill.store import EventStore
+from drill.words import Lang, words
+from drill.words.sentences import FoldNames, Names, PlanNames, Tone
 
-__all__ = ["COMMANDS", "ConsoleProgress", "print_result"]
+__all__ = ["COMMANDS", "ConsoleProgress", "print_result", "progress_language"]
 
 db_option = click.option(
     "--db", default=None, help="Event store URL or SQLite path (default: DRILLKIT_DB or data dir)."
@@ -55,57 +63,92 @@ def _clock(seconds: float) -> str:
     return f"T+{minutes:02d}:{secs:02d}"
 
 
-class ConsoleProgress:
-    """Prints a line per event a person running a drill cares about."""
+_SHOWN = (
+    DrillStarted,
+    InjectFired,
+    TreeCompleted,
+    LevelStarted,
+    LevelCompleted,
+    Acknowledged,
+    Escalated,
+    MemberUnreached,
+    StepCompleted,
+    StepDue,
+    DrillPaused,
+    DrillResumed,
+    DrillInterrupted,
+    DrillRecovered,
+    DrillAborted,
+    DrillCompleted,
+)
+"""The events a person running a drill at a terminal cares about."""
+_MARKUP: dict[Tone, str] = {
+    "info": "bold",
+    "ok": "green",
+    "quiet": "dim",
+    "warn": "yellow",
+    "bad": "bold red",
+    "plain": "",
+}
 
-    def __init__(self, *, quiet: bool = False) -> None:
+
+def progress_language(option: str | None = None) -> Lang:
+    """The language of the progress lines, chosen as the console chooses its own: the
+    option, then DRILLKIT_LANG, then the console's saved choice, then Japanese."""
+    from drill.tui.settings import initial_language  # reads one small JSON file
+
+    return initial_language(option)
+
+
+class ConsoleProgress:
+    """Prints a line per event a person running a drill cares about.
+
+    The words are the one catalogue's (`drill.words`), the same as the console's log and
+    the report; every judgement (in time or late, a level satisfied, a drill failed) is
+    the drill's fold's. The progress keeps its own fold of the events it is handed,
+    primed with the stored events when a drill is resumed.
+    """
+
+    def __init__(
+        self,
+        *,
+        quiet: bool = False,
+        lang: str | None = None,
+        plan: Plan | None = None,
+        state: DrillState | None = None,
+    ) -> None:
         self.quiet = quiet
+        self.words = words(lang or "ja")
+        self.state = state if state is not None else DrillState()
+        self.plan = plan
+        self.names: Names = (
+            PlanNames(plan, self.state, self.words.lang)
+            if plan is not None
+            else FoldNames(self.state, self.words.lang)
+        )
+
+    def prime(self, stored: Iterable[Event | StoredEvent]) -> None:
+        """Fold what was recorded before this process took the drill over (resume)."""
+        for item in stored:
+            self.state.take(item)
 
     def __call__(self, _drill_id: str, event: Event) -> None:
+        self.state.apply(event)
         line = self.describe(event)
         if line is not None and not self.quiet:
             out.print(f"[dim]{_clock(event.elapsed)}[/] {line}", soft_wrap=True)
 
-    @staticmethod
-    def describe(event: Event) -> str | None:
-        match event:
-            case DrillStarted():
-                mode = "訓練 drill" if event.mode == "drill" else "[bold red]実災害 INCIDENT[/]"
-                return (
-                    f"[bold]{escape(event.scenario_title_ja)}[/] started ({mode}, "
-                    f"{event.contacts} contacts, drill {event.drill_id})"
-                )
-            case InjectFired():
-                return f"[magenta]状況付与[/] {escape(event.text_ja)}"
-            case LevelStarted():
-                return f"[cyan]▶ {escape(event.name_ja)}[/] ({len(event.members)} members)"
-            case Acknowledged() if event.first:
-                how = event.channel.value if event.channel else event.source
-                late = " late" if event.late else ""
-                return f"[green]✔[/] {escape(event.person_name)} ({escape(event.member)}) via {how}{late}"
-            case Escalated():
-                return (
-                    f"[yellow]↪[/] {escape(event.member)}: {escape(event.from_person)} → "
-                    f"{escape(event.to_person)} ({event.reason.value})"
-                )
-            case MemberUnreached():
-                return f"[red]✘ {escape(event.member)} unreached[/] ({event.reason.value})"
-            case LevelCompleted():
-                mark = "[green]reached[/]" if event.satisfied else "[red]not satisfied[/]"
-                return f"[cyan]■ level {escape(event.level)}[/] {mark} {event.acknowledged}/{event.required}"
-            case StepCompleted():
-                return f"[blue]☑ step {escape(event.step)}[/] by {escape(event.by)} ({event.timing.value})"
-            case StepDue():
-                return f"[yellow]⏰ step {escape(event.step)} passed its target[/]"
-            case DrillInterrupted():
-                return f"[yellow]resuming[/] after {event.downtime_seconds:.0f} s down"
-            case DrillRecovered():
-                return f"[yellow]recovered[/]: {event.acknowledged} acknowledged, {event.pages_waiting} pages waiting"
-            case DrillAborted():
-                return f"[red]aborted[/] by {escape(event.by)}: {escape(event.reason)}"
-            case DrillCompleted():
-                return f"[bold]completed[/] ({escape(event.reason)}): {event.acknowledged}/{event.contacts} acknowledged"
-        return None
+    def describe(self, event: Event) -> str | None:
+        """The catalogue's sentence for `event`, as console markup (None: not shown)."""
+        if not isinstance(event, _SHOWN):
+            return None
+        if isinstance(event, Acknowledged):
+            contact = self.state.contacts.get((event.tree, event.level, event.member))
+            if contact is not None and contact.ack is not None and contact.ack != event:
+                return None  # a repeated acknowledgement: kept in the record, not news
+        said = self.words.sentence(event, self.state, self.names)
+        style = _MARKUP[said.tone]
+        return f"[{style}]{escape(said.text)}[/]" if style else escape(said.text)
 
 
 def _summary_json(result: RunResult) -> dict[str, Any]:
@@ -124,18 +167,31 @@ def _summary_json(result: RunResult) -> dict[str, Any]:
     }
 
 
-def print_result(result: RunResult, as_json: bool) -> None:
+def print_result(result: RunResult, as_json: bool, lang: str | None = None) -> None:
     data = _summary_json(result)
     if as_json:
         print_json(data)
         exit_if_failed(result)
         return
-    minutes = data["duration_seconds"] / 60
+    w = words(lang or "ja")
+    state = result.state
+    summary = state.summary()
+    outcome = state.outcome(running=False).value
+    parts = [
+        f"{w.status('acknowledged')} {summary.acknowledged}/{summary.contacts}"
+        f" ({summary.percent_acknowledged:.0f} %)",
+    ]
+    if summary.late:
+        parts.append(f"{w.status('late')} {summary.late}")
+    parts.append(f"{w.status('unreached')} {summary.unreached}")
+    if summary.not_reached_ended:
+        parts.append(f"{w.status('aborted')} {summary.not_reached_ended}")
+    parts.append(f"{w('duration')} {w.duration(summary.duration_seconds)}")
+    sep = "、" if w.lang == "ja" else ", "
     out.print(
-        f"\n[bold]{data['status']}[/] drill {data['drill_id']}: "
-        f"{data['acknowledged']}/{data['contacts']} acknowledged "
-        f"({data['percent_acknowledged']:.0f} %), {data['unreached']} unreached, "
-        f"{data['escalations']} escalations, {minutes:.1f} min"
+        f"\n[bold]{escape(w.outcome(outcome))}[/] {escape(result.drill_id)}: "
+        f"{escape(sep.join(parts))}",
+        soft_wrap=True,
     )
     out.print(f"events: {escape(result.store)}")
     for path in result.report_files:
@@ -162,9 +218,9 @@ def exit_if_failed(result: RunResult) -> None:
     sys.exit(3)
 
 
-def _handlers(quiet: bool) -> HandlerSet:
+def _handlers(progress: ConsoleProgress) -> HandlerSet:
     handlers = HandlerSet()
-    handlers.subscribe(ConsoleProgress(quiet=quiet))
+    handlers.subscribe(progress)
     return handlers
 
 
@@ -198,7 +254,12 @@ def _handlers(quiet: bool) -> HandlerSet:
 @click.option("--seed", type=int, default=None, help="Seed of the simulated people (reproducible).")
 @click.option("--operator", default=None, help="Who runs the drill (default: login name).")
 @click.option("--no-report", is_flag=True, help="Do not write the report at the end.")
-@click.option("--lang", type=click.Choice(["ja", "en"]), default=None, help="Report language.")
+@click.option(
+    "--lang",
+    type=click.Choice(["ja", "en"]),
+    default=None,
+    help="Language of the report and the progress lines (default: Japanese; DRILLKIT_LANG).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Only the summary.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @db_option
@@ -239,7 +300,9 @@ def run(
         lang=lang,
         mode=mode,
     )
-    handlers = _handlers(quiet or as_json)
+    language = progress_language(lang)
+    progress = ConsoleProgress(quiet=quiet or as_json, lang=language, plan=loaded.plan)
+    handlers = _handlers(progress)
     if simulate:
         result = asyncio.run(run_scenario(loaded, scenario_id, options, handlers=handlers))
     else:
@@ -247,7 +310,7 @@ def run(
         result = asyncio.run(
             run_with_real_channels(loaded, scenario_id, options, config, handlers=handlers)
         )
-    print_result(result, as_json)
+    print_result(result, as_json, language)
 
 
 def _confirm_incident(organisation: str, confirmation: str | None, simulate: bool) -> None:
@@ -302,16 +365,32 @@ def resume(
 ) -> None:
     """Continue DRILL_ID, interrupted by a crash or a stop, from its stored events."""
     options = RunOptions(operator=operator, db=db)
+    language = progress_language()
+    progress = ConsoleProgress(quiet=quiet or as_json, lang=language)
     result = asyncio.run(
-        resume_drill(
-            drill_id,
-            options,
-            plan_dir=plan_dir,
-            handlers=_handlers(quiet or as_json),
-            allow_plan_change=allow_plan_change,
-        )
+        _resume(drill_id, options, progress, plan_dir=plan_dir, allow_plan_change=allow_plan_change)
     )
-    print_result(result, as_json)
+    print_result(result, as_json, language)
+
+
+async def _resume(
+    drill_id: str,
+    options: RunOptions,
+    progress: ConsoleProgress,
+    *,
+    plan_dir: Path | None,
+    allow_plan_change: bool,
+) -> RunResult:
+    # The progress lines judge by the drill's fold: it starts from what was recorded.
+    async with EventStore.open(options.db) as store:
+        progress.prime(await store.read(drill_id))
+    return await resume_drill(
+        drill_id,
+        options,
+        plan_dir=plan_dir,
+        handlers=_handlers(progress),
+        allow_plan_change=allow_plan_change,
+    )
 
 
 def _holder(lease: Lease | None, zone: dt.tzinfo) -> dict[str, Any] | None:

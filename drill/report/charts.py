@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from drill.report.types import Report
-from drill.report.wording import Words
+from drill.words import Words
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

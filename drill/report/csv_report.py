@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from drill.report.contacts import mask_address
 from drill.report.present import Presenter
 from drill.report.types import Report
-from drill.report.wording import check_lang
+from drill.words import check_lang
 
 __all__ = ["StoredRecord", "render_contacts_csv", "render_events_csv", "write_csv"]
 

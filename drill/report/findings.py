@@ -26,7 +26,7 @@ from drill.report.types import (
     TargetResult,
     same,
 )
-from drill.report.wording import reason_pair, words
+from drill.words import reason_pair, words
 
 __all__ = ["findings"]
 

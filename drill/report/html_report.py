@@ -15,7 +15,7 @@ from drill.report import charts
 from drill.report.layout import CSP, environment, stylesheet
 from drill.report.present import Presenter
 from drill.report.types import Report
-from drill.report.wording import _LABELS, check_lang
+from drill.words import LABELS, check_lang
 
 __all__ = ["render_html"]
 
@@ -108,6 +108,6 @@ def render_html(report: Report, lang: str | None = None) -> str:
             not_verified=i.verified is None,
             contacts_header=p.contacts_header(),
             contact_rows=Markup(rows),
-            **{f"w_{key}": w(key) for key, pair in _LABELS.items() if "{" not in pair[0]},
+            **{f"w_{key}": w(key) for key, pair in LABELS.items() if "{" not in pair[0]},
         )
     )

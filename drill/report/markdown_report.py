@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from drill.report.present import Presenter, Table
 from drill.report.types import Report
-from drill.report.wording import check_lang
+from drill.words import check_lang
 
 __all__ = ["render_markdown"]
 

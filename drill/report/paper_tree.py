@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from drill.plan.contact import display_number
 from drill.plan.models import ChannelKind, ContactTree, Level, Member, Person, Plan
 from drill.report.layout import CSP, environment, stylesheet
-from drill.report.wording import Lang, check_lang, words
+from drill.words import Lang, check_lang, words
 
 __all__ = ["render_paper_tree"]
 

@@ -20,7 +20,7 @@ from drill.report.types import (
     Report,
     StepRow,
 )
-from drill.report.wording import Lang, Words, words
+from drill.words import Lang, Words, words
 
 __all__ = ["Presenter", "Table"]
 
@@ -63,11 +63,9 @@ class Presenter:
 
     def outcome(self) -> str:
         d = self.report.drill
-        text = self.w("outcome_failed") if d.outcome == "failed" else self.w.status(d.outcome)
-        if d.outcome == "aborted":
-            text = {"ja": "中止", "en": "aborted"}[self.lang]
-            if d.outcome_reason:
-                text += f"（{d.outcome_reason}）" if self.lang == "ja" else f" ({d.outcome_reason})"
+        text = self.w.outcome(d.outcome)
+        if d.outcome == "aborted" and d.outcome_reason:
+            text += f"（{d.outcome_reason}）" if self.lang == "ja" else f" ({d.outcome_reason})"
         if d.outcome_by and d.outcome in ("aborted", "finished"):
             text += f" — {d.outcome_by}"
         return text
@@ -86,13 +84,13 @@ class Presenter:
         s, w = self.report.summary, self.w
         ended = None if self.report.drill.outcome == "aborted" else "drill_finished"
         parts = [
-            (w.contact_status("acknowledged"), s.acknowledged),
-            (w.contact_status("late"), s.late),
-            (w.contact_status("unreached"), s.unreached),
-            (w.contact_status("cancelled"), s.cancelled),
-            (w.contact_status("aborted", ended), s.aborted),
-            (w.contact_status("not_paged"), s.not_paged),
-            (w.contact_status("paging"), s.paging),
+            (w.status("acknowledged"), s.acknowledged),
+            (w.status("late"), s.late),
+            (w.status("unreached"), s.unreached),
+            (w.status("cancelled"), s.cancelled),
+            (w.status("aborted", ended), s.aborted),
+            (w.status("not_paged"), s.not_paged),
+            (w.status("paging"), s.paging),
         ]
         sep = "、" if self.lang == "ja" else ", "
         return sep.join(f"{name} {self.w.count(n)}" for name, n in parts if n)
@@ -232,8 +230,8 @@ class Presenter:
 
     def level_status(self, level: LevelTiming) -> str:
         if level.satisfied is None:
-            return self.w.contact_status("paging") if self.report.drill.ended_at is None else "—"
-        return self.w("satisfied") if level.satisfied else self.w("not_satisfied")
+            return self.w.level("running") if self.report.drill.ended_at is None else "—"
+        return self.w.level("satisfied" if level.satisfied else "exhausted")
 
     def level_counts(self, level: LevelTiming) -> str:
         """Acknowledgements counted, of members, and apart the late ones (never counted)."""
@@ -309,13 +307,13 @@ class Presenter:
         w = self.w
         late = contact is not None and contact.status == "late"
         if a.outcome == "acknowledged":
-            result = w.contact_status("late" if late else "acknowledged")
+            result = w.status("late") if late else w.attempt("acknowledged")
         elif a.outcome in ("failed", "timed_out"):
-            result = w.reason(a.reason) or w.status(a.outcome)
+            result = w.reason(a.reason) or w.attempt(a.outcome)
         elif a.outcome == "cancelled" and contact is not None and contact.given_up_reason:
             result = w.reason(contact.given_up_reason)
         else:
-            result = w.status(a.outcome)
+            result = w.attempt(a.outcome)
         who = "" if a.person_name == holder else f"{a.person_name}: "
         return f"{who}{w.channel(a.channel)} {a.address} {w.clock(a.queued_at)} {result}"
 
@@ -350,7 +348,7 @@ class Presenter:
             self.text(c.level_name),
             self.text(c.name),
             self.text(c.site_name) if c.site_name else "—",
-            w.contact_status(c.status, c.given_up_reason),
+            w.status(c.status, c.given_up_reason),
             who,
             via,
             w.clock(c.acknowledged_at) if c.acknowledged_at else "",
@@ -387,7 +385,7 @@ class Presenter:
 
     def step_cells(self, s: StepRow) -> tuple[str, ...]:
         w = self.w
-        status = w.status(s.status)
+        status = w.step(s.status)
         if s.status == "late" and s.late_by_seconds is not None:
             status += (
                 f"（+{w.duration(s.late_by_seconds)}）"

@@ -25,11 +25,13 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
+from drill.engine.events import DrillAborted
 from drill.engine.state import ContactStatus
 from drill.tui.board_model import BoardModel, LevelLine, LogLine, RowCells, RowKey
 from drill.tui.cells import cell_len, clock_text, fit, minutes_text, prose
 from drill.tui.i18n import language, t
 from drill.tui.prose import Prose
+from drill.words import words
 
 __all__ = [
     "ContactHeader",
@@ -41,6 +43,7 @@ __all__ = [
     "SummaryPane",
     "columns",
     "progress_bar",
+    "progress_line",
     "summary_text",
 ]
 
@@ -86,9 +89,11 @@ _DIGITS = re.compile(r"\d")
 
 @functools.cache
 def _state_width(lang: str) -> int:
-    """Wide enough for every state's name in this language (10 to 13 cells)."""
-    names = [t(f"state.{status.value}") for status in ContactStatus]
-    return max(10, min(13, max(cell_len(name) for name in names)))
+    """Wide enough for every state's name in this language (at least 10 cells)."""
+    w = words(lang)
+    names = [w.status(status.value) for status in ContactStatus]
+    names.append(w.status(ContactStatus.ABORTED.value, "drill_finished"))
+    return max(10, max(cell_len(name) for name in names))
 
 
 class _Pane(Prose):
@@ -349,26 +354,48 @@ def _log_plain(line: LogLine) -> str:
     return f"{line.clock} +{line.elapsed:>5} {line.text}"
 
 
-_LEVEL_STYLE = {"satisfied": "green", "exhausted": "bold red", "running": "bold", "waiting": "dim"}
+_LEVEL_STYLE = {
+    "satisfied": "green",
+    "exhausted": "bold red",
+    "running": "bold",
+    "waiting": "dim",
+    "all": "green",
+    "reached": "green",
+    "not_reached": "bold red",
+}
 
 
 @functools.lru_cache(maxsize=4096)
-def _line_text(line: LevelLine, name_width: int, required: bool) -> RichText:
+def progress_line(line: LevelLine, name_width: int, required: bool, lang: str) -> RichText:
     """One level's (or site's) progress line; most lines are the same from one redraw to
-    the next, so they are cached (the language is part of the name)."""
-    out = RichText(fit(line.name, name_width) + " ", _LEVEL_STYLE.get(line.status, ""))
+    the next, so they are cached. The counts and the word are the fold's: acknowledged in
+    time, late (counted by nothing), not reached, and the level's or site's state."""
+    w = words(lang)
+    style = _LEVEL_STYLE.get(line.status, "")
+    out = RichText(fit(line.name, name_width) + " ", style)
     out.append_text(progress_bar(line.acknowledged, line.failed, line.total, 8))
     out.append(f" {line.acknowledged:>3}", "green")
     out.append(f"/{line.pending:>3}")
     out.append(f"/{line.failed:>3}", "red" if line.failed else "dim")
     if required and line.required is not None:
         out.append(f" ≥{line.required}", "dim")
+    if line.status not in ("waiting", "running"):
+        out.append(f" {line.word}", style)
+    # Late and not-reached contacts are rare: on a line of their own, not squeezed in.
+    extra = RichText("\n" + " " * min(4, name_width))
+    if line.late:
+        extra.append(f" {w.status('late')} {line.late}", "yellow")
+    if line.not_reached:
+        extra.append(f" {w.status('aborted', line.why)} {line.not_reached}", "red")
+    if line.late or line.not_reached:
+        out.append_text(extra)
     return out
 
 
 def _lines_text(lines: list[LevelLine], width: int, *, required: bool) -> RichText:
     name_width = max(8, min(30, width - 32))
-    return RichText("\n").join(_line_text(line, name_width, required) for line in lines)
+    lang = language()
+    return RichText("\n").join(progress_line(line, name_width, required, lang) for line in lines)
 
 
 class ProgressPane(_Pane):
@@ -394,17 +421,26 @@ class ProgressPane(_Pane):
             if target.status == "met":
                 out.append("✔ ", "bold green")
                 out.append(name)
-                out.append(f" {t('board.met')} {clock_text(target.at_seconds or 0)}", "green")
+                out.append(f" {target.word} {clock_text(target.at_seconds or 0)}", "green")
             elif target.status == "missed":
                 out.append("✘ ", "bold red")
                 out.append(name)
-                out.append(f" {t('board.missed')}", "bold red")
+                out.append(f" {target.word}", "bold red")
             else:
                 out.append("… ", "yellow")
                 out.append(name)
                 out.append(f" -{clock_text(target.remaining_seconds or 0)}", "yellow")
         out.append(f"\n\n{t('board.progress')}  ", "bold underline")
-        out.append(t("board.progress_line", acked="✔", pending="…", failed="✘"), "dim")
+        w = words(language())
+        legend = t(
+            "board.progress_line",
+            ack=w.status("acknowledged"),
+            acked="✔",
+            pending="…",
+            unreached=w.status("unreached"),
+            failed="✘",
+        )
+        out.append(legend, "dim")
         out.append("\n")
         out.append_text(_lines_text(model.level_lines(), width, required=True))
         sites = model.site_lines()
@@ -472,14 +508,19 @@ class SummaryPane(_Pane):
 def summary_text(
     model: BoardModel, report: str | None = None, status: str | None = None
 ) -> RichText:
-    """Outcome, figures, targets and where the report is; `status` overrides the state's
-    (a past run that never ended was interrupted, though its events say "running")."""
+    """Outcome, figures, targets and where the report is, all as the fold has them;
+    `status` overrides the state's (a past run that never ended was interrupted, though
+    its events say "running")."""
     state = model.state
+    w = words(language())
     summary = state.summary()
+    if status is None:
+        status = state.outcome().value if state.ended is not None else state.status.value
     out = RichText()
     line = t(
         "board.summary_line",
-        state=t(f"board.state.{status or state.status.value}"),
+        state=w.outcome(status),
+        ack=w.status("acknowledged"),
         acked=summary.acknowledged,
         total=summary.contacts,
         elapsed=clock_text(summary.duration_seconds),
@@ -490,19 +531,28 @@ def summary_text(
     steps = model.step_lines(summary.duration_seconds)
     done = sum(1 for s in steps if s.status == "completed")
     rows = [
-        ("summary.contacts", str(summary.contacts)),
-        ("summary.acknowledged", f"{summary.acknowledged} ({summary.percent_acknowledged:g}%)"),
-        ("summary.unreached", str(summary.unreached)),
-        ("summary.pages", str(summary.pages)),
-        ("summary.escalations", str(summary.escalations)),
-        ("summary.steps", f"{done}/{len(steps)}"),
+        (t("summary.contacts"), str(summary.contacts)),
+        (w.status("acknowledged"), f"{summary.acknowledged} ({summary.percent_acknowledged:g}%)"),
     ]
-    width = max(cell_len(t(k)) for k, _ in rows)
-    for key, value in rows:
-        out.append("\n" + fit(t(key), width) + "  ", "dim")
+    if summary.late:
+        rows.append((w.status("late"), str(summary.late)))
+    rows.append((w.status("unreached"), str(summary.unreached)))
+    if summary.not_reached_ended:
+        why = "drill_aborted" if isinstance(state.ended, DrillAborted) else "drill_finished"
+        rows.append((w.status("aborted", why), str(summary.not_reached_ended)))
+    rows += [
+        (t("summary.pages"), str(summary.pages)),
+        (t("summary.escalations"), str(summary.escalations)),
+        (t("summary.steps"), f"{done}/{len(steps)}"),
+    ]
+    if w.lang == "en":  # the catalogue's terms are lower case; here they head a line
+        rows = [(label[:1].upper() + label[1:], value) for label, value in rows]
+    width = max(cell_len(label) for label, _ in rows)
+    for label, value in rows:
+        out.append("\n" + fit(label, width) + "  ", "dim")
         out.append(value)
     for target in model.target_lines(summary.duration_seconds):
         mark = "✔" if target.status == "met" else "✘" if target.status == "missed" else "…"
         style = {"met": "green", "missed": "red"}.get(target.status, "yellow")
-        out.append(f"\n{mark} {target.name}", style)
+        out.append(f"\n{mark} {target.name} {target.word}", style)
     return out

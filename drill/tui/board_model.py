@@ -1,9 +1,16 @@
-"""What the live board shows, computed from a `DrillState` (and the plan, when it is known).
+"""What the live board shows, read from the drill's fold (`DrillState`) and the plan.
 
 Nothing here imports Textual: the board widgets ask this model for rows, progress,
 targets, steps and log lines, so the same model serves the live board, the history
 replay and the benchmark. `Feed` is the engine handler that records what changed since
 the last repaint, so a flood of events becomes one repaint of the rows that changed.
+
+Nothing here decides an outcome. Every contact's status (in time, late, not needed, not
+reached because the drill was aborted), every level's acknowledgements and satisfaction,
+every site reached and every target met, missed or open is the fold's answer
+(`status_of`, `LevelState`, `sites()`, `target_outcome`); the model only tallies the
+fold's statuses row by row, so that a 5,000-contact board does not count them all at
+each repaint. The words are the one catalogue's (`drill.words`).
 """
 
 from __future__ import annotations
@@ -11,30 +18,17 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime as dt
-import math
 import zoneinfo
 from collections.abc import Iterable
 
 from drill.engine.events import (
-    Acknowledged,
-    AttemptTimedOut,
-    DeliveryFailed,
     DeliveryUpdated,
     DrillAborted,
     DrillCompleted,
-    DrillInterrupted,
-    DrillPaused,
-    DrillRecovered,
-    DrillResumed,
-    DrillStarted,
-    Escalated,
     Event,
     InjectFired,
     LevelCompleted,
     LevelStarted,
-    MemberUnreached,
-    NoteAdded,
-    PageQueued,
     PageSent,
     PagingCancelled,
     StepCompleted,
@@ -42,10 +36,20 @@ from drill.engine.events import (
     TreeCompleted,
     TreeStarted,
 )
-from drill.engine.state import ContactState, ContactStatus, DrillState, StepStatus
-from drill.plan.models import Metric, Plan, Scenario
+from drill.engine.state import (
+    ContactState,
+    ContactStatus,
+    DrillState,
+    LevelStatus,
+    SiteProgress,
+    StepStatus,
+    regional_centres,
+)
+from drill.plan.models import Plan, Scenario
 from drill.tui.cells import clock_text, minutes_text
 from drill.tui.i18n import language, pick, t
+from drill.words import Words, words
+from drill.words.sentences import FoldNames, Tone
 
 __all__ = [
     "FILTERS",
@@ -57,6 +61,7 @@ __all__ = [
     "RowKey",
     "StepLine",
     "TargetLine",
+    "Totals",
     "row_id",
     "row_key",
 ]
@@ -64,11 +69,15 @@ __all__ = [
 RowKey = tuple[str, str, str]
 """(tree, level, member): one contact of the run."""
 
-_ACK, _PENDING, _FAILED, _NOT_NEEDED = range(4)
-_CATEGORY = {
+# Groups of the fold's statuses that the progress lines count.
+_ACK, _LATE, _PENDING, _UNREACHED, _NOT_NEEDED, _NOT_REACHED = range(6)
+_GROUPS = 6
+_GROUP = {
     ContactStatus.ACKNOWLEDGED: _ACK,
-    ContactStatus.UNREACHED: _FAILED,
+    ContactStatus.LATE: _LATE,
+    ContactStatus.UNREACHED: _UNREACHED,
     ContactStatus.CANCELLED: _NOT_NEEDED,
+    ContactStatus.ABORTED: _NOT_REACHED,
 }
 
 FILTERS = ("all", "pending", "problems")
@@ -85,18 +94,41 @@ _STYLE = {
     ContactStatus.FAILED: "bold yellow",
     ContactStatus.ESCALATED: "bold magenta",
     ContactStatus.ACKNOWLEDGED: "bold green",
+    ContactStatus.LATE: "bold yellow",
     ContactStatus.UNREACHED: "bold red",
     ContactStatus.CANCELLED: "dim",
+    ContactStatus.ABORTED: "red",
 }
 _PROBLEMS = frozenset(
     {
         ContactStatus.NO_ANSWER,
         ContactStatus.FAILED,
         ContactStatus.ESCALATED,
+        ContactStatus.LATE,
         ContactStatus.UNREACHED,
+        ContactStatus.ABORTED,
     }
 )
-_DONE = frozenset({ContactStatus.ACKNOWLEDGED, ContactStatus.UNREACHED, ContactStatus.CANCELLED})
+_DONE = frozenset(
+    {
+        ContactStatus.ACKNOWLEDGED,
+        ContactStatus.LATE,
+        ContactStatus.UNREACHED,
+        ContactStatus.CANCELLED,
+        ContactStatus.ABORTED,
+    }
+)
+_ANSWERED = frozenset({ContactStatus.ACKNOWLEDGED, ContactStatus.LATE})
+_TONE: dict[Tone, str] = {
+    "info": "bold",
+    "ok": "green",
+    "quiet": "dim",
+    "warn": "yellow",
+    "bad": "bold red",
+    "plain": "",
+}
+_SILENT = (DeliveryUpdated, PagingCancelled)
+"""Events the log leaves out: the row shows them, and there are many."""
 
 
 def row_id(key: RowKey) -> str:
@@ -124,16 +156,28 @@ class RowCells:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class LevelLine:
-    """Progress of one level (or one site)."""
+    """Progress of one level (or one site), in the fold's terms."""
 
     name: str
     acknowledged: int
+    """Acknowledged in time: what the fold counted."""
     pending: int
     failed: int
+    """Not reached: every person and channel tried."""
     total: int
     required: int | None
     status: str
-    """waiting, running, satisfied or exhausted."""
+    """A level: waiting, running, satisfied or exhausted (the fold's LevelStatus).
+    A site: waiting, reached, all or not_reached."""
+    late: int = 0
+    """Acknowledged after their paging ended: shown, counted by nothing."""
+    not_reached: int = 0
+    """Still open when the drill was aborted or ended."""
+    word: str = ""
+    """The status in words."""
+    why: str | None = None
+    """Why the drill ended, for the words of those not reached (drill_aborted or
+    drill_finished)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -141,10 +185,35 @@ class TargetLine:
     name: str
     within_minutes: float
     status: str
-    """met, missed or open."""
+    """met, missed or open (the fold's TargetOutcome.status)."""
     at_seconds: float | None
     """When it was met."""
     remaining_seconds: float | None
+    word: str = ""
+    """The status in words."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Totals:
+    """The fold's statuses over every row."""
+
+    acknowledged: int
+    late: int
+    pending: int
+    unreached: int
+    not_needed: int
+    not_reached: int
+
+    @property
+    def total(self) -> int:
+        return (
+            self.acknowledged
+            + self.late
+            + self.pending
+            + self.unreached
+            + self.not_needed
+            + self.not_reached
+        )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -170,7 +239,11 @@ class LogLine:
 
 
 class BoardModel:
-    """Rows, progress, targets, playbook and log lines of one run."""
+    """Rows, progress, targets, playbook and log lines of one run.
+
+    It is also the `Names` the catalogue's sentences use: the plan's names where the
+    plan knows them, else what the events recorded.
+    """
 
     def __init__(
         self,
@@ -192,18 +265,26 @@ class BoardModel:
         self.zone = zoneinfo.ZoneInfo(zone_name)
         self.rows: list[RowKey] = []
         self._known: set[RowKey] = set()
-        # Progress counts, kept up to date row by row (a 5,000-row count per repaint is
-        # what made the board stutter): [acknowledged, pending, failed, not needed].
-        self._category: dict[RowKey, int] = {}
+        # The fold's statuses tallied row by row (a 5,000-row count per repaint is what
+        # made the board stutter): one counter per group, per level and per site.
+        self._group: dict[RowKey, int] = {}
         self._row_site: dict[RowKey, str | None] = {}
         self._level_counts: dict[tuple[str, str], list[int]] = {}
         self._site_counts: dict[str, list[int]] = {}
+        self._sites: tuple[int, dict[str, SiteProgress]] = (-1, {})
+        self._regional = regional_centres(plan) if plan is not None else frozenset()
+        self._recorded = FoldNames(state, "ja")
         self._synced = (-1, -1)
         self._level_numbers: dict[tuple[str, str], str] = {}
         self._level_names: dict[tuple[str, str], tuple[str, str | None]] = {}
         """(Japanese, English) name of each level, picked when shown."""
         self._plan_rows()
         self.sync_rows()
+
+    @property
+    def words(self) -> Words:
+        """The catalogue in the console's language."""
+        return words(language())
 
     # -- rows ------------------------------------------------------------------------
 
@@ -225,7 +306,7 @@ class BoardModel:
         if key not in self._known:
             self._known.add(key)
             self.rows.append(key)
-            self._level_counts.setdefault((key[0], key[1]), [0, 0, 0, 0])
+            self._level_counts.setdefault((key[0], key[1]), [0] * _GROUPS)
             self._recount(key)
 
     def _site_for(self, key: RowKey) -> str | None:
@@ -236,38 +317,36 @@ class BoardModel:
         return site
 
     def _recount(self, key: RowKey) -> None:
-        status = self._status(key, self.state.contacts.get(key))
-        category = _CATEGORY.get(status, _PENDING)
+        group = _GROUP.get(self.state.status_of(key), _PENDING)
         site = self._site_for(key)
-        old = self._category.get(key)
+        old = self._group.get(key)
         old_site = self._row_site.get(key)
-        if old == category and old_site == site:
+        if old == group and old_site == site:
             return
-        level = self._level_counts.setdefault((key[0], key[1]), [0, 0, 0, 0])
+        level = self._level_counts.setdefault((key[0], key[1]), [0] * _GROUPS)
         if old is not None:
             level[old] -= 1
             if old_site is not None:
                 self._site_counts[old_site][old] -= 1
-        level[category] += 1
+        level[group] += 1
         if site is not None:
-            self._site_counts.setdefault(site, [0, 0, 0, 0])[category] += 1
-        self._category[key] = category
+            self._site_counts.setdefault(site, [0] * _GROUPS)[group] += 1
+        self._group[key] = group
         self._row_site[key] = site
 
     def recount(self, keys: Iterable[RowKey]) -> None:
-        """Bring the progress counts up to date for rows that changed."""
+        """Bring the tallies up to date for rows whose status changed."""
         for key in keys:
             if key in self._known:
                 self._recount(key)
 
-    def totals(self) -> tuple[int, int, int]:
-        """(acknowledged, pending, failed) over all rows."""
-        acked = pending = failed = 0
+    def totals(self) -> Totals:
+        """The fold's statuses over all rows."""
+        sums = [0] * _GROUPS
         for counts in self._level_counts.values():
-            acked += counts[_ACK]
-            pending += counts[_PENDING]
-            failed += counts[_FAILED]
-        return acked, pending, failed
+            for group, count in enumerate(counts):
+                sums[group] += count
+        return Totals(*sums)
 
     def sync_rows(self) -> bool:
         """Add rows for contacts the plan did not name (a replay without its plan)."""
@@ -303,19 +382,8 @@ class BoardModel:
         return out
 
     def status(self, key: RowKey) -> ContactStatus:
-        contact = self.state.contacts.get(key)
-        return self._status(key, contact)
-
-    def _status(self, key: RowKey, contact: ContactState | None) -> ContactStatus:
-        """The contact's status; one never paged in a level that is over was not needed."""
-        status = contact.status if contact is not None else ContactStatus.WAITING
-        if status is ContactStatus.WAITING:
-            level = self.state.levels.get((key[0], key[1]))
-            if level is not None and level.status.value in ("satisfied", "exhausted"):
-                return ContactStatus.CANCELLED
-            if self.state.ended is not None:
-                return ContactStatus.CANCELLED
-        return status
+        """The fold's status of a contact (also of one whose level never started)."""
+        return self.state.status_of(key)
 
     def level_number(self, tree: str, level: str) -> str:
         return self._level_numbers.get((tree, level), "")
@@ -329,7 +397,7 @@ class BoardModel:
             return ""
         if self.plan is not None and self.plan.has("person", person_id):
             return self.plan.person(person_id).name
-        return person_id
+        return self._recorded.person(person_id)  # as their pages named them
 
     def role_name(self, ref: str) -> str:
         plan = self.plan
@@ -349,10 +417,29 @@ class BoardModel:
     def local_time(self, when: dt.datetime | None) -> str:
         return when.astimezone(self.zone).strftime("%H:%M:%S") if when is not None else ""
 
+    # -- Names, for the catalogue's sentences ------------------------------------------
+
+    def person(self, person_id: str) -> str:
+        return self.person_name(person_id)
+
+    def member(self, ref: str) -> str:
+        return self.role_name(ref) or self.person_name(ref)
+
+    def tree(self, tree: str) -> str:
+        return self._tree_name(tree)
+
+    def level(self, tree: str, level: str) -> str:
+        return self.level_name(tree, level)
+
+    def step(self, step: str) -> str:
+        return self._step_title(step)
+
+    # -- one row -----------------------------------------------------------------------
+
     def cells(self, key: RowKey) -> RowCells:
         tree, level, member = key
         contact = self.state.contacts.get(key)
-        status = self._status(key, contact)
+        status = self.state.status_of(key)
         name = ""
         if contact is not None:
             name = contact.person_name or self.person_name(contact.person_id)
@@ -365,7 +452,7 @@ class BoardModel:
         if site is None and self.plan is not None and self._plan_knows(member):
             site = self._member_site(tree, level, member)
         return RowCells(
-            state=t(f"state.{status.value}"),
+            state=self.words.status(status.value, self._why(contact)),
             style=_STYLE[status],
             name=name or member,
             role=self.role_name(member),
@@ -373,6 +460,14 @@ class BoardModel:
             level=self.level_number(tree, level),
             detail=self._detail(contact, status),
         )
+
+    def _why(self, contact: ContactState | None) -> str | None:
+        """Why a contact was given up (a CancelReason value), for "not reached" words."""
+        if contact is not None and contact.cancelled is not None:
+            return contact.cancelled.value
+        if isinstance(self.state.ended, DrillCompleted):
+            return "drill_finished"
+        return "drill_aborted" if self.state.ended is not None else None
 
     def _plan_knows(self, ref: str) -> bool:
         plan = self.plan
@@ -391,132 +486,179 @@ class BoardModel:
         return None
 
     def _detail(self, contact: ContactState | None, status: ContactStatus) -> str:
+        w = self.words
+        if status is ContactStatus.ABORTED:
+            return w.reason(self._why(contact))
         if contact is None:
             return ""
-        if status is not contact.status:  # never paged: its level finished without it
-            return t("reason.level_satisfied")
-        channel = t(f"channel.{contact.channel.value}") if contact.channel is not None else ""
-        if status is ContactStatus.ACKNOWLEDGED:
+        channel = w.channel(contact.channel.value) if contact.channel is not None else ""
+        if status in _ANSWERED:
+            # In time or late, with the time the person acknowledged; the state column
+            # says which.
             source = contact.acknowledged_source or ""
             if source == "manual":
-                how = t("channel.manual")
+                how = w.channel("manual")
                 if contact.entered_by:
-                    how += f"({contact.entered_by})"
+                    by = contact.entered_by
+                    how += f"({by})" if w.lang == "ja" else f" ({by})"
             elif contact.acknowledged_channel is not None:
-                how = t(f"channel.{contact.acknowledged_channel.value}")
+                how = w.channel(contact.acknowledged_channel.value)
             else:
-                how = source
+                how = w.channel(source)
             text = f"{self.local_time(contact.acknowledged_at)} {how}"
             response = contact.response_seconds
             if response is not None:
                 text += f" +{clock_text(response)}"
-            if contact.escalations:
-                text += " " + t("state.escalated")
+            if status is ContactStatus.LATE:
+                text += f" — {w.reason(contact.given_up)}" if contact.given_up else ""
+            elif contact.escalations:
+                text += " " + w.status("escalated")
             return text
         if status is ContactStatus.ESCALATED:
             return t("detail.escalated_to", name=self.person_name(contact.person_id))
         if status in (ContactStatus.FAILED, ContactStatus.NO_ANSWER):
-            reason = contact.failure.value if contact.failure is not None else "no_answer"
-            text = t(f"reason.{reason}")
+            record = contact.attempts[-1] if contact.attempts else None
+            if record is not None and record.outcome == "timed_out" and record.reason:
+                reason = record.reason  # why the timeout ran out: no keypress, link not confirmed
+            else:
+                reason = contact.failure.value if contact.failure is not None else "no_answer"
+            text = w.reason(reason)
             return f"{channel} {text}" if channel else text
         if status is ContactStatus.UNREACHED:
-            return t(f"reason.{contact.unreached_reason or 'ladder_exhausted'}")
+            return w.reason(contact.unreached_reason or contact.given_up)
         if status is ContactStatus.CANCELLED:
-            why = contact.cancelled.value if contact.cancelled is not None else "level_satisfied"
-            return t(f"reason.{why}")
+            return w.reason(contact.cancelled.value if contact.cancelled else "level_satisfied")
         if channel:
             return t("detail.attempt", channel=channel, attempt=contact.attempt)
         return ""
 
     # -- progress --------------------------------------------------------------------
 
+    def counts_text(self, elapsed: float) -> str:
+        """The status line's figures, as the fold has them: acknowledged in time of all
+        contacts, late, not reached, and the playbook steps done."""
+        w = self.words
+        totals = self.totals()
+        started = self.state.started
+        total = started.contacts if started is not None else totals.total
+        parts = [
+            t(
+                "board.counts_acked",
+                word=w.status("acknowledged"),
+                acked=totals.acknowledged,
+                total=total,
+            )
+        ]
+        if totals.late:
+            parts.append(t("board.counts_n", word=w.status("late"), count=totals.late))
+        parts.append(t("board.counts_n", word=w.status("unreached"), count=totals.unreached))
+        if totals.not_reached:
+            word = w.status("aborted", self._why(None))
+            parts.append(t("board.counts_n", word=word, count=totals.not_reached))
+        steps = self.step_lines(elapsed)
+        done = sum(1 for s in steps if s.status == "completed")
+        parts.append(t("board.counts_steps", done=done, steps=len(steps)))
+        return t("board.counts_sep").join(parts)
+
     def level_lines(self) -> list[LevelLine]:
+        """Each level: the fold's counted and late acknowledgements and its status."""
+        w = self.words
         out: list[LevelLine] = []
         for (tree, level), counts in self._level_counts.items():
             state = self.state.levels.get((tree, level))
-            status = state.status.value if state is not None else "waiting"
-            required = state.required if state is not None else None
+            if state is not None:
+                status, required = state.status, state.required
+                acked, late = state.acknowledged, state.late
+            else:  # not started: contacts the fold has acknowledged early still count
+                status, required, late = LevelStatus.WAITING, None, 0
+                acked = counts[_ACK]
             name = f"{self.level_number(tree, level)} {self.level_name(tree, level)}"
-            acked, pending, failed, _ = counts
-            out.append(LevelLine(name, acked, pending, failed, sum(counts), required, status))
+            out.append(
+                LevelLine(
+                    name,
+                    acked,
+                    counts[_PENDING],
+                    counts[_UNREACHED],
+                    sum(counts),
+                    required,
+                    status.value,
+                    late=late,
+                    not_reached=counts[_NOT_REACHED],
+                    word=w.level(status.value),
+                    why=self._why(None),
+                )
+            )
         return out
 
+    def _site_progress(self) -> dict[str, SiteProgress]:
+        # The fold's site progress walks every contact: once per state change, not once
+        # per pane that asks.
+        seen, found = self._sites
+        if seen != self.state.events:
+            found = self.state.sites()
+            self._sites = (self.state.events, found)
+        return found
+
     def site_lines(self) -> list[LevelLine]:
+        """Each site: acknowledged in time and reached, as the fold says."""
+        w = self.words
+        progress = self._site_progress()
+        ended = self.state.ended is not None
         out: list[LevelLine] = []
         for site, counts in self._site_counts.items():
-            acked, pending, failed, _ = counts
-            if not sum(counts):
+            total = sum(counts)
+            if not total:
                 continue
-            status = "satisfied" if acked and not pending else "running" if acked else "waiting"
+            found = progress.get(site)
+            acked = found.acknowledged if found is not None else 0
+            if found is not None and found.all_acknowledged_elapsed is not None:
+                status = "all"
+            elif found is not None and found.reached:
+                status = "reached"
+            elif ended or not counts[_PENDING]:
+                status = "not_reached"
+            else:
+                status = "waiting"
             out.append(
-                LevelLine(self.site_name(site), acked, pending, failed, sum(counts), None, status)
+                LevelLine(
+                    self.site_name(site),
+                    acked,
+                    counts[_PENDING],
+                    counts[_UNREACHED],
+                    total,
+                    None,
+                    status,
+                    late=counts[_LATE],
+                    not_reached=counts[_NOT_REACHED],
+                    word=w.site(status),
+                    why=self._why(None),
+                )
             )
         return out
 
     def target_lines(self, elapsed: float) -> list[TargetLine]:
+        """The scenario's targets, measured by the fold."""
         plan, scenario = self.plan, self.scenario
         if plan is None or scenario is None:
             return []
+        w = self.words
+        ended = self.state.ended is not None
         out: list[TargetLine] = []
         for target_id in scenario.targets:
             if not plan.has("target", target_id):
                 continue
             target = plan.target(target_id)
-            limit = target.within_minutes * 60.0
-            at = self._met_at(target.metric, target.tree, target.level, target.share)
-            if at is not None and at <= limit + 1e-6:
-                status, remaining = "met", None
-            elif elapsed > limit or (at is not None and at > limit) or self.state.ended is not None:
-                status, remaining = "missed", None
-            else:
-                status, remaining = "open", limit - elapsed
-            out.append(TargetLine(pick(target.name), target.within_minutes, status, at, remaining))
+            outcome = self.state.target_outcome(target, self._regional)
+            status = outcome.status(elapsed, ended)
+            at = outcome.actual_seconds if outcome.met else None
+            remaining = outcome.limit_seconds - elapsed if status == "open" else None
+            out.append(
+                TargetLine(
+                    pick(target.name), target.within_minutes, status, at, remaining,
+                    word=w.target(status),
+                )
+            )  # fmt: skip
         return out
-
-    def _met_at(
-        self, metric: Metric, tree: str | None, level: str | None, share: float | None
-    ) -> float | None:
-        state = self.state
-        keys = [k for k in self.rows if tree is None or k[0] == tree]
-        if metric is Metric.TREE_COMPLETED:
-            trees = [tree] if tree is not None else list(state.trees)
-            done: list[float] = []
-            for tree_id in trees:
-                found = state.trees.get(tree_id)
-                if found is None or not found.satisfied or found.completed_elapsed is None:
-                    return None
-                done.append(found.completed_elapsed)
-            return max(done) if done else None
-        if metric is Metric.LEVEL_COMPLETED:
-            assert tree is not None and level is not None
-            found_level = state.levels.get((tree, level))
-            if found_level is None or found_level.status.value != "satisfied":
-                return None
-            return found_level.completed_elapsed
-        if metric is Metric.SHARE_ACKNOWLEDGED:
-            times = sorted(
-                c.acknowledged_elapsed
-                for k in keys
-                if (c := state.contacts.get(k)) is not None and c.acknowledged_elapsed is not None
-            )
-            needed = math.ceil((share or 1.0) * len(keys))
-            return times[needed - 1] if needed and len(times) >= needed else None
-        # every regional centre reached: someone at each centre acknowledged
-        plan = self.plan
-        centres = {s.id for s in plan.sites if s.regional_centre} if plan is not None else set()
-        first: dict[str, float] = {}
-        seen: set[str] = set()
-        for key in keys:
-            contact = state.contacts.get(key)
-            site = contact.site if contact is not None else self._member_site(*key)
-            if site not in centres or site is None:
-                continue
-            seen.add(site)
-            if contact is not None and contact.acknowledged_elapsed is not None:
-                first[site] = min(first.get(site, math.inf), contact.acknowledged_elapsed)
-        if not seen or set(first) != seen:
-            return None
-        return max(first.values())
 
     # -- playbook and injects --------------------------------------------------------
 
@@ -599,8 +741,7 @@ class BoardModel:
         """
         out: list[tuple[str, str, str]] = []
         for key in self.rows:
-            status = self.status(key)
-            if status is ContactStatus.ACKNOWLEDGED:
+            if self.status(key) in _ANSWERED:
                 continue
             cells = self.cells(key)
             role = f" — {cells.role}" if cells.role else ""
@@ -615,105 +756,16 @@ class BoardModel:
     # -- the log ---------------------------------------------------------------------
 
     def log_line(self, event: Event) -> LogLine | None:
-        text, style = self._log_text(event)
-        if text is None:
+        """The catalogue's sentence for `event`, judged by the fold (None: not logged)."""
+        if isinstance(event, _SILENT) or (isinstance(event, PageSent) and event.accepted):
             return None
+        said = self.words.sentence(event, self.state, self)
         return LogLine(
-            self.local_time(event.at), clock_text(event.elapsed), text.replace("\n", " "), style
+            self.local_time(event.at),
+            clock_text(event.elapsed),
+            said.text.replace("\n", " "),
+            _TONE[said.tone],
         )
-
-    def _page_name(self, page_id: str | None) -> str:
-        contact = self.state.pages.get(page_id or "")
-        if contact is None:
-            return page_id or ""
-        return contact.person_name or self.person_name(contact.person_id)
-
-    def _log_text(self, e: Event) -> tuple[str | None, str]:
-        if isinstance(e, DrillStarted):
-            mode = t("board.mode.incident") if e.mode == "incident" else t("board.mode.drill")
-            title = _name(e.scenario_title_ja, e.scenario_title_en)
-            return t("log.DrillStarted", title=title, mode=mode), "bold"
-        if isinstance(e, TreeStarted):
-            return t("log.TreeStarted", name=_name(e.name_ja, e.name_en)), "bold"
-        if isinstance(e, TreeCompleted):
-            name = self._tree_name(e.tree)
-            style = "bold green" if e.satisfied else "bold red"
-            return (
-                t("log.TreeCompleted", name=name, acked=e.acknowledged, total=e.contacts),
-                style,
-            )
-        if isinstance(e, LevelStarted):
-            return t("log.LevelStarted", name=_name(e.name_ja, e.name_en)), "bold"
-        if isinstance(e, LevelCompleted):
-            name = self.level_name(e.tree, e.level)
-            key = "log.LevelCompleted" if e.satisfied else "log.LevelFailed"
-            style = "green" if e.satisfied else "bold red"
-            return t(key, name=name, acked=e.acknowledged, required=e.required), style
-        if isinstance(e, PageQueued):
-            channel = t(f"channel.{e.channel.value}")
-            return t("log.PageQueued", name=e.person_name, channel=channel, attempt=e.attempt), ""
-        if isinstance(e, PageSent):
-            if e.accepted:
-                return None, ""
-            reason = t(f"reason.{e.failure.value}") if e.failure is not None else ""
-            return t("log.PageFailed", name=self._page_name(e.page_id), reason=reason), "yellow"
-        if isinstance(e, DeliveryUpdated):
-            return None, ""
-        if isinstance(e, DeliveryFailed):
-            reason = t(f"reason.{e.reason.value}")
-            return t("log.DeliveryFailed", name=self._page_name(e.page_id), reason=reason), "yellow"
-        if isinstance(e, AttemptTimedOut):
-            contact = self.state.pages.get(e.page_id)
-            channel = (
-                t(f"channel.{contact.channel.value}")
-                if contact is not None and contact.channel is not None
-                else ""
-            )
-            return (
-                t("log.AttemptTimedOut", name=self._page_name(e.page_id), channel=channel),
-                "yellow",
-            )
-        if isinstance(e, Acknowledged):
-            if e.source == "manual":
-                text = t("log.AcknowledgedManual", name=e.person_name, by=e.entered_by or "")
-            else:
-                channel = t(f"channel.{e.channel.value}") if e.channel is not None else e.source
-                text = t("log.Acknowledged", name=e.person_name, channel=channel)
-            return text, "green" if e.first else "dim green"
-        if isinstance(e, Escalated):
-            return (
-                t(
-                    "log.Escalated",
-                    from_name=self.person_name(e.from_person),
-                    to_name=self.person_name(e.to_person),
-                ),
-                "magenta",
-            )
-        if isinstance(e, MemberUnreached):
-            return t("log.MemberUnreached", name=self.role_name(e.member) or e.member), "bold red"
-        if isinstance(e, PagingCancelled):
-            return None, ""
-        if isinstance(e, InjectFired):
-            return t("log.InjectFired", text=_name(e.text_ja, e.text_en)), "bold yellow"
-        if isinstance(e, StepDue):
-            return t("log.StepDue", title=self._step_title(e.step)), "red"
-        if isinstance(e, StepCompleted):
-            return t("log.StepCompleted", title=self._step_title(e.step), by=e.by), "green"
-        if isinstance(e, NoteAdded):
-            return t("log.NoteAdded", by=e.by, text=e.text), "bold"
-        if isinstance(e, DrillPaused):
-            return t("log.DrillPaused", by=e.by), "bold yellow"
-        if isinstance(e, DrillResumed):
-            return t("log.DrillResumed", by=e.by), "bold"
-        if isinstance(e, DrillInterrupted):
-            return t("log.DrillInterrupted"), "bold red"
-        if isinstance(e, DrillRecovered):
-            return t("log.DrillRecovered"), "bold"
-        if isinstance(e, DrillAborted):
-            return t("log.DrillAborted", by=e.by, reason=e.reason), "bold red"
-        if isinstance(e, DrillCompleted):
-            return t("log.DrillCompleted", acked=e.acknowledged, total=e.contacts), "bold green"
-        return None, ""
 
     def _tree_name(self, tree: str) -> str:
         state = self.state.trees.get(tree)
@@ -773,7 +825,7 @@ class Feed:
         elif isinstance(event, StepDue | StepCompleted):
             self.sections.add("steps")
         elif isinstance(event, LevelCompleted):
-            # Members never paged in a level that is over become "not needed".
+            # The fold closes every member of a level that is over (not needed).
             level = self.state.levels.get((event.tree, event.level))
             for member in level.members if level is not None else ():
                 self.dirty.add((event.tree, event.level, member))
@@ -781,8 +833,10 @@ class Feed:
         elif isinstance(event, TreeCompleted | TreeStarted):
             self.sections.add("progress")
         elif isinstance(event, DrillCompleted | DrillAborted):
+            # Every contact still open, and every one whose level never started, is now
+            # not reached: "rows" asks for all of them, not only those the events named.
             self.dirty.update(self.state.contacts)
-            self.sections.update(("progress", "status"))
+            self.sections.update(("progress", "status", "rows"))
         else:
             self.sections.add("status")
 

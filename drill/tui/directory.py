@@ -12,7 +12,8 @@ import unicodedata
 
 from drill.plan.contact import display_number, mask_number
 from drill.plan.models import ContactPoint, Person, Plan, Role
-from drill.tui.i18n import pick, t
+from drill.tui.i18n import language, pick
+from drill.words import words
 
 __all__ = ["Directory", "PersonFacts", "fold", "point_text"]
 
@@ -28,7 +29,7 @@ def fold(text: str) -> str:
 
 def point_text(point: ContactPoint, *, reveal: bool) -> str:
     """A channel as shown: numbers the Japanese way, masked unless revealed."""
-    kind = t(f"channel.{point.kind.value}")
+    kind = words(language()).channel(point.kind.value)
     if point.email is not None:
         value = point.email
     else:

@@ -13,17 +13,13 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from drill.engine.events import (
-    Acknowledged,
-    DrillAborted,
-    DrillCompleted,
-    Event,
-    PageQueued,
-)
+from drill.engine.events import Event
 from drill.engine.sink import EventSink, MemorySink
+from drill.engine.state import ContactStatus, DrillState
 from drill.errors import DrillError, StoreError
 from drill.tui.cells import clock_text
-from drill.tui.i18n import t
+from drill.tui.i18n import language, t
+from drill.words import words
 
 if TYPE_CHECKING:
     from drill.store import EventStore
@@ -34,17 +30,14 @@ log = logging.getLogger(__name__)
 
 _RECENT = 5
 """How many past runs the person detail looks at."""
-_FINISHED = ("completed", "aborted")
+_FINISHED = ("completed", "finished", "idle", "failed", "aborted")
 
 
 def run_status(events: Sequence[Event]) -> str:
-    """completed, aborted or interrupted (the run stopped without an ending event)."""
-    for item in reversed(events):
-        if isinstance(item, DrillCompleted):
-            return "completed"
-        if isinstance(item, DrillAborted):
-            return "aborted"
-    return "interrupted"
+    """How the run went, as the drill's fold says (completed, finished, idle, failed,
+    aborted), or interrupted: it stopped without an ending event."""
+    state = DrillState.from_events(events)
+    return state.outcome().value if state.ended is not None else "interrupted"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,7 +55,8 @@ class RunRecord:
     plan_root: str | None
     events: int
     status: str | None
-    """completed, aborted, interrupted; None until its events have been read."""
+    """The fold's outcome (completed, finished, idle, failed, aborted) or interrupted;
+    None until its events have been read."""
 
     def title(self, language: str) -> str:
         return self.title_en if language == "en" and self.title_en else self.title_ja
@@ -81,6 +75,8 @@ class PersonAck:
     seconds: float | None
     """From their first page to their acknowledgement; None when they never answered."""
     channel: str
+    late: bool = False
+    """Acknowledged after their paging had ended (counted by nothing)."""
 
     def describe(self) -> str:
         if self.seconds is None:
@@ -94,9 +90,16 @@ class PersonAck:
             date=self.when.strftime("%Y-%m-%d"),
             scenario=self.scenario,
             minutes=clock_text(self.seconds),
-            channel=t(f"channel.{self.channel}")
-            if self.channel in ("voice", "sms", "email", "manual")
-            else self.channel,
+            channel=self._how(),
+        )
+
+    def _how(self) -> str:
+        w = words(language())
+        channel = w.channel(self.channel)
+        if not self.late:
+            return channel
+        return (
+            f"{channel}、{w.status('late')}" if w.lang == "ja" else f"{channel}, {w.status('late')}"
         )
 
 
@@ -135,6 +138,7 @@ class Records:
         self.memory: MemorySink | None = MemorySink() if url == self.MEMORY else None
         self.error: DrillError | None = None
         self._events: dict[str, list[Event]] = {}
+        self._status: dict[str, str] = {}
         self._opened = False
 
     @property
@@ -188,9 +192,11 @@ class Records:
             return []
         out: list[RunRecord] = []
         for index, summary in enumerate(reversed(await store.drills())):
-            status = None
-            if index < with_status:
+            status = self._status.get(summary.drill_id)
+            if status is None and index < with_status:
                 status = run_status(await self.events(summary.drill_id))
+                if status in _FINISHED:  # an ended run's outcome never changes
+                    self._status[summary.drill_id] = status
             record = _record(summary, status)
             if record is not None:
                 out.append(record)
@@ -210,23 +216,33 @@ class Records:
         for run in runs[: _RECENT * 4]:
             if len(out) >= _RECENT:
                 break
-            first_page: float | None = None
-            answered = False
-            for item in await self.events(run.drill_id):
-                if isinstance(item, PageQueued) and item.person_id == person_id:
-                    if first_page is None:
-                        first_page = item.elapsed
-                elif (
-                    isinstance(item, Acknowledged)
-                    and item.person_id == person_id
-                    and item.first
-                    and first_page is not None
-                ):
-                    channel = "manual" if item.source == "manual" else str(item.channel or "")
-                    seconds = max(0.0, item.elapsed - first_page)
-                    out.append(PersonAck(run.started_at, run.title_ja, seconds, channel))
-                    answered = True
-                    break
-            if first_page is not None and not answered:
+            # Read from the drill's fold: acknowledged in time or late, and when.
+            state = DrillState.from_events(await self.events(run.drill_id))
+            pages = [
+                (contact, record.queued.elapsed)
+                for contact in state.contacts.values()
+                for record in contact.attempts
+                if record.queued.person_id == person_id
+            ]
+            if not pages:
+                continue
+            first_page = min(elapsed for _, elapsed in pages)
+            answered = next(
+                (
+                    contact
+                    for contact, _ in pages
+                    if contact.acknowledged_by == person_id
+                    and contact.status in (ContactStatus.ACKNOWLEDGED, ContactStatus.LATE)
+                    and contact.acknowledged_elapsed is not None
+                ),
+                None,
+            )
+            if answered is None or answered.acknowledged_elapsed is None:
                 out.append(PersonAck(run.started_at, run.title_ja, None, ""))
+                continue
+            source = answered.acknowledged_source
+            channel = answered.acknowledged_channel
+            how = "manual" if source == "manual" else str(channel.value if channel else source)
+            seconds = max(0.0, answered.acknowledged_elapsed - first_page)
+            out.append(PersonAck(run.started_at, run.title_ja, seconds, how, answered.late))
         return out

@@ -9,14 +9,12 @@ from __future__ import annotations
 import contextlib
 import getpass
 import json
-import os
 from pathlib import Path
 
 from drill.tui.i18n import Language
+from drill.words import choose_language
 
 __all__ = ["default_operator", "initial_language", "save_language", "settings_file"]
-
-_ENV = "DRILLKIT_LANG"
 
 
 def settings_file() -> Path:
@@ -34,10 +32,8 @@ def _saved() -> dict[str, object]:
 
 
 def initial_language(option: str | None = None) -> Language:
-    for value in (option, os.environ.get(_ENV), _saved().get("language")):
-        if value in ("ja", "en"):
-            return "en" if value == "en" else "ja"
-    return "ja"
+    """The console's language, which the CLI's progress lines follow too."""
+    return choose_language(option, _saved().get("language"))
 
 
 def save_language(value: Language) -> None:

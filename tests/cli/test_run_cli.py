@@ -194,3 +194,23 @@ def test_drills_lists_the_outcome_of_failed_and_aborted_drills(tmp_path: Path) -
     assert outcomes == {"no-provider": "failed", "stopped": "aborted"}
     code, out, _ = invoke("drills", "--db", url)
     assert "failed" in out and "aborted" in out
+
+
+def test_progress_lines_speak_japanese_unless_english_is_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DRILLKIT_LANG", raising=False)
+    args = ("run", "annual-roll-call", "--simulate", "--seed", "5", "--no-report")
+    code, out, err = invoke(*args, "--db", str(tmp_path / "ja.db"))
+    assert code == 0, err
+    # The catalogue's words: the same as the console's log and the report.
+    assert "開始: 緊急時連絡網 年次訓練（訓練・模擬、" in out
+    assert "段充足: " in out and "応答あり: " in out
+    assert "連絡網完了" in out and "\n完了 " in out
+    assert "started (" not in out and " via " not in out  # no English left over
+
+    monkeypatch.setenv("DRILLKIT_LANG", "en")
+    code, out, err = invoke(*args, "--db", str(tmp_path / "en.db"))
+    assert code == 0, err
+    assert "Started: " in out and "Level satisfied: " in out and "Acknowledged: " in out
+    assert "開始:" not in out

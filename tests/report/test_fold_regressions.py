@@ -254,8 +254,8 @@ async def test_people_an_aborted_drill_never_reached_are_not_reached_not_cancell
     data = json.loads(render_json(report))
     assert data["summary"]["cancelled"] == 0 and data["summary"]["aborted"] == 2
     ja, en = render_markdown(report, "ja"), render_markdown(report, "en")
-    assert "未連絡（訓練中止） 2" in ja and "不要" not in ja
-    assert "not reached (drill aborted) 2" in en and "not needed" not in en
+    assert "未連絡（中止） 2" in ja and "不要" not in ja
+    assert "not reached (aborted) 2" in en and "not needed" not in en
     assert codes(report)[0] == "aborted"
 
 
@@ -303,5 +303,5 @@ async def test_a_drill_whose_every_page_failed_has_failed_and_says_why() -> None
 
     data = json.loads(render_json(report))
     assert data["drill"]["outcome"] == "failed"
-    assert "| 結果 | 失敗（呼び出しが1件も届かず） |" in render_markdown(report, "ja")
-    assert "| Outcome | failed (no page could be delivered) |" in render_markdown(report, "en")
+    assert "| 結果 | 失敗（送信できず） |" in render_markdown(report, "ja")
+    assert "| Outcome | failed (nothing delivered) |" in render_markdown(report, "en")

@@ -27,7 +27,7 @@ async def test_rows_change_live_escalate_and_take_a_manual_acknowledgement() -> 
         assert run is not None and run.simulated and not run.incident
         first = _rendered(app)
         assert "前段待ち" in first  # later levels wait for the first
-        assert "呼出し中" in first or "着信中" in first  # the first level is being paged
+        assert "発信中" in first or "着信中" in first  # the first level is being paged
 
         # A relayed call for a centre's security officer, still waiting: who, by whom, when.
         table = app.screen.query_one("#contact-table", ContactTable)
@@ -54,7 +54,7 @@ async def test_rows_change_live_escalate_and_take_a_manual_acknowledgement() -> 
         assert contact.acknowledged_source == "manual"
         assert contact.entered_by == "当直 太郎"
         assert run.model.local_time(contact.acknowledged_at) == "10:00:00"
-        assert "手動(当直 太郎)" in run.model.cells(key).detail
+        assert "手入力(当直 太郎)" in run.model.cells(key).detail
 
         # Virtual time: rows ring, then acknowledge with time and channel.
         await advance(pilot, 0.5)
@@ -145,5 +145,11 @@ async def test_steps_notes_pause_and_an_abort_that_ends_with_the_summary_and_rep
         await wait_for(pilot, lambda: app.screen.query_one("#board-summary").display)
         summary = text_of(app.screen.query_one("#board-summary"))
         assert "中止" in summary and "連絡対象" in summary
+        # Those the abort cut off are not reached, never "not needed".
+        assert "未連絡（中止）" in summary
+        shown = _rendered(app)
+        assert "未連絡（中止）" in shown and "訓練の中止" in shown
+        cut_off = [k for k in run.model.rows if run.state.status_of(k) is ContactStatus.ABORTED]
+        assert cut_off and all(run.model.cells(k).state == "未連絡（中止）" for k in cut_off)
         await wait_for(pilot, lambda: run.report_path is not None)
         assert run.report_path is not None and run.report_path.endswith("report.html")

@@ -59,18 +59,18 @@ async def test_history_replays_a_run_and_a_persons_detail_shows_past_answers() -
         rows = [table.get_row_at(i) for i in range(2)]
         assert [str(row[1]) for row in rows] == ["緊急時連絡網 年次訓練"] * 2
         outcomes = sorted(str(row[3]) for row in rows)
-        assert outcomes == ["中断", "完了"]
+        assert outcomes == ["中断（未再開）", "完了"]
         done = next(i for i, row in enumerate(rows) if str(row[3]) == "完了")
         table.move_cursor(row=done)
         await pilot.press("enter")
         log = app.screen.query_one("#history-log", EventLog)
         await wait_for(pilot, lambda: len(log.lines) > 20)
         summary = text_of(app.screen.query_one("#history-summary"))
-        assert "完了" in summary and "連絡対象" in summary and "呼出し回数" in summary
+        assert "完了" in summary and "連絡対象" in summary and "呼び出し回数" in summary
         lines = log.text_lines()
-        assert "開始: 緊急時連絡網 年次訓練（訓練）" in lines[0]
-        assert any("応答:" in line for line in lines)
-        assert any("終了: 応答" in line for line in lines)
+        assert "開始: 緊急時連絡網 年次訓練（訓練・模擬、連絡対象" in lines[0]
+        assert any("応答あり:" in line for line in lines)
+        assert any("終了: 応答あり" in line for line in lines)
 
         await pilot.press("r")
         await wait_for(pilot, lambda: not app.report_pending and any(

@@ -23,6 +23,7 @@ from textual.widgets import Footer, Static
 
 from drill.tui.cells import clock_text
 from drill.tui.i18n import language, t
+from drill.words import words
 
 if TYPE_CHECKING:
     from drill.tui.app import DrillApp
@@ -96,7 +97,7 @@ class NavBar(Horizontal):
         text, classes = "", ""
         if run is not None:
             mode = t("board.mode.incident") if run.incident else t("board.mode.drill")
-            state = "" if run.status == "running" else f" {t(f'board.state.{run.status}')}"
+            state = "" if run.status == "running" else f" {words(language()).outcome(run.status)}"
             text = f"● {mode}{state} {clock_text(run.elapsed())}"
             classes = "-incident" if run.incident else "-drill"
         if (text, classes) != self._shown:

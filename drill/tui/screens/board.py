@@ -25,7 +25,6 @@ from textual.widget import Widget
 from textual.widgets import Digits, Static, TabbedContent, TabPane
 
 from drill.engine.events import Event
-from drill.engine.state import DrillStatus
 from drill.errors import DrillError
 from drill.tui.board import (
     ContactHeader,
@@ -39,9 +38,10 @@ from drill.tui.board import (
 from drill.tui.board_model import FILTERS, BoardModel, row_id, row_key
 from drill.tui.cells import clock_text
 from drill.tui.dialogs import AbortDialog, AckEntry, ManualAckDialog, NoteDialog, StepDialog
-from drill.tui.i18n import pick, t
-from drill.tui.screens.base import DrillScreen
+from drill.tui.i18n import language, pick, t
+from drill.tui.screens.base import DrillScreen, NavBar
 from drill.tui.session import LiveRun
+from drill.words import words
 
 __all__ = ["BoardScreen"]
 
@@ -187,8 +187,9 @@ class BoardScreen(DrillScreen):
         self.flushes += 1
         dirty, sections, events = run.feed.take()
         table = self.query_one("#contact-table", ContactTable)
-        model.recount(model.rows if force or run.state.ended is not None else dirty)
-        if model.sync_rows() or (model.filter != "all" and dirty):
+        everything = force or "rows" in sections
+        model.recount(model.rows if everything else dirty)
+        if model.sync_rows() or everything or (model.filter != "all" and dirty):
             table.set_rows(model.visible_rows())
         elif dirty:
             table.refresh_rows(dirty)
@@ -227,6 +228,7 @@ class BoardScreen(DrillScreen):
         if clock != self._last_clock:
             self._last_clock = clock
             self.query_one("#board-elapsed", Digits).update(clock)
+            self.query_one(NavBar).update_run()  # the header says the same, not a second later
         state = run.state
         out = RichText()
         if run.incident:
@@ -236,24 +238,16 @@ class BoardScreen(DrillScreen):
         if run.simulated:
             out.append(f" {t('board.simulated')}", "dim")
         status = run.status
-        style = {"paused": "bold yellow", "aborted": "bold red", "completed": "bold green"}.get(
-            status, "bold"
-        )
-        out.append(f"  {t(f'board.state.{status}')}", style)
+        style = {
+            "paused": "bold yellow",
+            "aborted": "bold red",
+            "failed": "bold red",
+            "completed": "bold green",
+        }.get(status, "bold")
+        out.append(f"  {words(language()).outcome(status)}", style)
         out.append(f"\n{pick(run.scenario.title)}", "bold")
-        acked, pending, failed = self._model.totals() if self._model is not None else (0, 0, 0)
-        steps = self._model.step_lines(elapsed) if self._model is not None else []
-        out.append(
-            "\n"
-            + t(
-                "board.counts",
-                acked=acked,
-                total=state.started.contacts if state.started is not None else acked + pending,
-                failed=failed,
-                done=sum(1 for s in steps if s.status == "completed"),
-                steps=len(steps),
-            )
-        )
+        if self._model is not None:
+            out.append("\n" + self._model.counts_text(elapsed))
         if self._model is not None and self._model.filter != "all":
             name = t(f"board.filter.{self._model.filter}")
             out.append("  " + t("board.filter_label", name=name), "yellow")
@@ -261,7 +255,7 @@ class BoardScreen(DrillScreen):
             self._last_status = out
             self.query_one("#board-status", Static).update(out, layout=False)
         summary_pane = self.query_one("#board-summary", SummaryPane)
-        ended = state.status in (DrillStatus.COMPLETED, DrillStatus.ABORTED)
+        ended = state.ended is not None
         if summary_pane.display != ended:
             summary_pane.display = ended
         if ended:

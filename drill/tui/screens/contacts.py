@@ -22,10 +22,11 @@ from textual.widgets.tree import TreeNode
 from drill.plan.models import ContactPoint, ContactTree, Level, Member, Person
 from drill.tui.cells import minutes_text
 from drill.tui.directory import Directory, point_text
-from drill.tui.i18n import pick, t
+from drill.tui.i18n import language, pick, t
 from drill.tui.prose import Prose
 from drill.tui.records import PersonAck
 from drill.tui.screens.base import DrillScreen
+from drill.words import words
 
 __all__ = ["ContactsScreen", "NodeData"]
 
@@ -141,7 +142,7 @@ class ContactsScreen(DrillScreen):
             quorum = t("contacts.required_any")
         else:
             quorum = t("contacts.required_n", count=required)
-        ladder = "→".join(t(f"channel.{kind.value}") for kind in level.channels)
+        ladder = "→".join(words(language()).channel(kind.value) for kind in level.channels)
         out = RichText(t("contacts.level", number=number) + " ", "bold cyan")
         out.append(pick(level.name))
         mode = t(f"contacts.{level.mode}")

@@ -23,10 +23,18 @@ from drill.tui.i18n import language, t
 from drill.tui.prose import Prose
 from drill.tui.records import RunRecord
 from drill.tui.screens.base import DrillScreen
+from drill.words import words
 
 __all__ = ["HistoryScreen"]
 
-_STATUS_STYLE = {"completed": "green", "aborted": "red", "interrupted": "yellow"}
+_STATUS_STYLE = {
+    "completed": "green",
+    "idle": "green",
+    "finished": "green",
+    "failed": "red",
+    "aborted": "red",
+    "interrupted": "yellow",
+}
 
 
 class HistoryScreen(DrillScreen):
@@ -103,7 +111,7 @@ class HistoryScreen(DrillScreen):
                 run.title(language()),
                 mode,
                 RichText(
-                    t(f"board.state.{outcome}") if outcome else "…",
+                    words(language()).outcome(outcome) if outcome else "…",
                     _STATUS_STYLE.get(outcome, "dim"),
                 ),
                 str(run.events),
