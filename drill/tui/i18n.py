@@ -225,7 +225,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "start.speed": ("時間の進み方", "Clock"),
     "start.speed_real": ("実時間", "real time"),
-    "start.speed_fast": ("60倍速（模擬のみ）", "60× (simulated only)"),
+    "start.speed_fast": ("60倍速（模擬・サンドボックスのみ）", "60× (simulated or sandbox only)"),
+    "start.real_clock_only": (
+        "実際の連絡手段は実時間でしか使えません。60倍速では、実在の人への呼び出しや代理への"
+        "切り替えが計画より早く行われ、記録される時刻も実際と違ってしまいます。"
+        "「実時間」を選ぶか、速く試すなら「模擬」を選んでください。",
+        "Real channels run on the real clock only: at 60× real people would be paged and "
+        "escalated sooner than the plan says, and the record would show invented times. "
+        "Choose real time, or simulated people to rehearse faster.",
+    ),
     "start.go": ("開始", "Start"),
     "start.cancel": ("やめる", "Cancel"),
     "incident.title": (

@@ -1,18 +1,21 @@
 """kill -9 at 20+ points of a seeded simulated drill, then `drillkit resume`.
 
 The final event sequence must equal an uninterrupted run with the same seed: nobody
-paged twice for an attempt, no acknowledgement lost, every timer fired once.
+paged twice for an attempt, no acknowledgement lost, every timer fired once. A drill on
+a 60× clock, killed and its resume killed too, goes on at 60× to its end.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import random
 import signal
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -96,3 +99,56 @@ def test_kill_9_at_random_points_then_resume_matches_an_uninterrupted_run(tmp_pa
     # Two at a time: each process spends most of its time starting Python.
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(kill_then_resume, points))
+
+
+def test_a_60x_drill_killed_and_killed_again_resumes_at_60x_and_finishes(tmp_path: Path) -> None:
+    """kill -9 a simulated drill on a 60× clock, then its resume, then resume it again:
+    it goes on at 60× (finishing in seconds, not the drill's 25 minutes), recorded times
+    never go backwards, no attempt is paged twice, and the downtime is the real gap."""
+    db = tmp_path / "scaled.db"
+    scenario = "tests/plan/fixtures/minimal/scenarios/theft.yaml"
+    args = ("--simulate", "--speed", "60", "--seed", "4", "--no-report")
+    killed = drillkit(db, "run", scenario, *args, kill_after=12)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    down_since = time.monotonic()
+    (drill_id,) = events_of(db)
+
+    again = drillkit(db, "resume", drill_id, kill_after=8)
+    assert again.returncode == -signal.SIGKILL, again.stderr
+    first_gap = time.monotonic() - down_since
+    down_since = time.monotonic()
+    began = time.monotonic()
+    done = drillkit(db, "resume", drill_id)
+    took = time.monotonic() - began
+    second_gap = time.monotonic() - down_since
+    assert done.returncode == 0, done.stderr
+
+    async def read() -> list[Any]:
+        async with EventStore.open(db) as store:
+            return [s.event for s in await store.read(drill_id) if not s.duplicate]
+
+    stored = asyncio.run(read())
+    names = [type(e).__name__ for e in stored]
+    assert names[0] == "DrillStarted" and names[-1] == "DrillCompleted"
+    started = stored[0]
+    assert (started.clock, started.speed) == ("scaled", 60.0)
+    for earlier, later in itertools.pairwise(stored):
+        assert later.elapsed >= earlier.elapsed, (earlier, later)
+        assert later.at >= earlier.at, (earlier, later)
+
+    gaps = [e for e in stored if type(e).__name__ == "DrillInterrupted"]
+    assert len(gaps) == 2
+    for gap, bound in zip(gaps, (first_gap, second_gap), strict=True):
+        assert (gap.clock, gap.speed) == ("scaled", 60.0)
+        assert 0 < gap.downtime_seconds <= bound + 1  # real seconds, not drill seconds
+        assert gap.drill_downtime_seconds == pytest.approx(gap.downtime_seconds * 60)
+
+    # At 60×: the last part of a drill of many minutes took seconds.
+    rest = stored[-1].elapsed - gaps[-1].elapsed
+    assert rest > 300 and took < rest / 10
+
+    queued = [e.page_id for e in stored if type(e).__name__ == "PageQueued"]
+    sent = [e.page_id for e in stored if type(e).__name__ == "PageSent"]
+    assert len(queued) == len(set(queued)) and len(sent) == len(set(sent))
+    first_acks = [e.member for e in stored if type(e).__name__ == "Acknowledged" and e.first]
+    assert len(first_acks) == len(set(first_acks))
