@@ -27,6 +27,9 @@ from drill.store import EventStore
 SEED = 11
 SCENARIO = "scenarios/stolen-terminal.yaml"
 MARKERS = {"DrillInterrupted", "DrillRecovered"}
+SIMULATED = ("--simulate", "--seed", str(SEED), "--start-at", "2026-01-31 10:00")
+"""Seeded, and dated: a simulated drill is dated now unless told, and page deadlines are
+wall times, so runs minutes apart would differ in them."""
 REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.slow
@@ -75,7 +78,7 @@ def events_of(db: Path) -> dict[str, list[tuple[str, str]]]:
 
 def test_kill_9_at_random_points_then_resume_matches_an_uninterrupted_run(tmp_path: Path) -> None:
     baseline_db = tmp_path / "baseline.db"
-    done = drillkit(baseline_db, "run", SCENARIO, "--simulate", "--seed", str(SEED), "--no-report")
+    done = drillkit(baseline_db, "run", SCENARIO, *SIMULATED, "--no-report")
     assert done.returncode == 0, done.stderr
     (baseline,) = events_of(baseline_db).values()
     acknowledged = sum(1 for kind, _ in baseline if kind == "Acknowledged")
@@ -85,9 +88,7 @@ def test_kill_9_at_random_points_then_resume_matches_an_uninterrupted_run(tmp_pa
 
     def kill_then_resume(point: int) -> None:
         db = tmp_path / f"killed-{point}.db"
-        killed = drillkit(
-            db, "run", SCENARIO, "--simulate", "--seed", str(SEED), "--no-report", kill_after=point
-        )
+        killed = drillkit(db, "run", SCENARIO, *SIMULATED, "--no-report", kill_after=point)
         assert killed.returncode == -signal.SIGKILL, (point, killed.stderr)
         (drill_id,) = events_of(db)
         assert len(events_of(db)[drill_id]) >= point  # every event stored before the kill
