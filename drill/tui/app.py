@@ -509,6 +509,13 @@ class DrillApp(App[None]):
                 raise self.records.error or EngineError(t("error.store"))
 
             async def notifiers(started: DrillStarted, clock: Clock) -> list[Notifier]:
+                # A run goes on through the kind of channels it used: a sandbox run is
+                # never continued through real providers, nor a real one into the sandbox.
+                sandbox = started.channels == "sandbox"
+                if started.channels in ("sandbox", "real") and sandbox != self.real_channels_local:
+                    raise EngineError(
+                        t(f"resume.channels_{started.channels}", drill=started.drill_id)
+                    )
                 return await self._notifiers(
                     started.simulated, started.mode, clock, seed=started.seed or 0
                 )

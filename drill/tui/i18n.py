@@ -476,6 +476,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "この版では再開できません（実行エンジンが再開に対応していません）。記録は履歴画面で確認できます。",
         "This version cannot resume it (the engine does not support resuming). The history screen shows its record.",
     ),
+    "resume.channels_sandbox": (
+        "この記録はローカルのサンドボックスで行った訓練です。実際の連絡手段では再開しません。"
+        "`drillkit resume {drill}` で再開してください（サンドボックスも起動します）。",
+        "This run went to the local sandbox; it is not continued through real channels. "
+        "Resume it with `drillkit resume {drill}` (which starts the sandbox again).",
+    ),
+    "resume.channels_real": (
+        "この記録は実際の連絡手段で行った訓練・実対応です。サンドボックスでは再開しません。"
+        "設定済みの連絡手段がある環境で `drillkit resume {drill}` を実行してください。",
+        "This run went through real channels; it is not continued in the sandbox. Resume "
+        "it with `drillkit resume {drill}` where the providers are configured.",
+    ),
     "resume.other_plan": (
         "この記録は別の計画（{scenario}）のものです。その計画を開いてから再開してください。",
         "This run belongs to another plan ({scenario}); open that plan to resume it.",

@@ -16,6 +16,7 @@ from drill.store import EventStore
 from drill.tui.board import EventLog
 from drill.tui.dialogs import QuitDialog, ResumeDialog
 from tests.tui.conftest import (
+    FakeChannels,
     advance,
     make_app,
     ready,
@@ -150,3 +151,27 @@ async def test_the_console_offers_to_resume_only_the_runs_of_its_own_plan() -> N
         dialog = app.screen
         assert isinstance(dialog, ResumeDialog)
         assert [drill_id for _, drill_id in dialog.runs] == ["20260131-1100-ours"]
+
+
+async def test_a_sandbox_run_is_not_resumed_through_real_channels() -> None:
+    store = await EventStore.open(os.environ["DRILLKIT_DB"])
+    runner = DrillRunner(
+        sample_loaded().plan,
+        "annual-roll-call",
+        sink=store,
+        notifiers=[SimulatedNotifier()],  # local, like the sandbox: recorded as "sandbox"
+        clock=VirtualClock(),
+        drill_id="20260131-1000-sbox",
+        simulated=False,
+    )
+    await runner.run_until(2)
+    await runner.close()
+    await store.close()
+
+    app = make_app(store=True, real_channels=FakeChannels())  # not local: real providers
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        app.resume_run("20260131-1000-sbox")
+        await wait_for(pilot, lambda: bool(app.errors))
+        assert app.live_run is None
+        assert "drillkit resume 20260131-1000-sbox" in str(app.errors[0])
