@@ -60,6 +60,7 @@ class AcceptEverything:
     """A notifier for every kind that accepts each page and keeps it (nobody answers)."""
 
     kinds = frozenset(ChannelKind)
+    local = True  # nobody is paged
 
     def __init__(self) -> None:
         self.pages: list[Page] = []

@@ -121,6 +121,7 @@ class AcceptEverything:
     """Accepts every page and keeps it; nobody answers (the benchmark does)."""
 
     kinds = frozenset(ChannelKind)
+    local = True  # nobody is paged
 
     def __init__(self, expect: int) -> None:
         self.pages: list[Page] = []

@@ -4,6 +4,17 @@ This is the composition root that `drillkit run`, `resume` and `demo` use: it lo
 plan, opens the event store, builds the notifiers (simulated people, or the real
 channels), runs the engine, and writes the report when the drill ends. Nothing here
 decides drill semantics; it only wires the parts together.
+
+Clocks: a simulated drill runs in virtual time (or `speed` × real time) and is dated
+now unless a start is given; real channels run on the real clock (the engine refuses
+any other). A resume goes on on the clock the drill recorded, with the channels it
+used: simulated people, the local sandbox brought back up (a `drillkit demo` drill), or
+the configured providers with the ack server in this process.
+
+Which drills a plan may resume (`interrupted_drills`): those started from the same plan
+folder, or from a plan with exactly the same content (`plan_digest`: a copied or moved
+folder). The organisation's name alone is not enough: a test plan and the real one of
+one organisation are different plans.
 """
 
 from __future__ import annotations
@@ -11,15 +22,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import datetime as dt
 import getpass
 import os
 import secrets
 import signal
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from drill.config import Config, config_path
+from drill.config import Config, config_path, load_config
 from drill.engine import (
     DrillRunner,
     DrillState,
@@ -33,9 +45,10 @@ from drill.engine import (
     SimulatedNotifier,
     SimulatedOperator,
     VirtualClock,
+    plan_digest,
 )
 from drill.engine.clock import Clock
-from drill.engine.events import DrillStarted
+from drill.engine.events import DrillAborted, DrillCompleted, DrillStarted
 from drill.errors import ConfigError, EngineError
 from drill.plan import LoadedPlan, Plan, PlanError, load_plan
 from drill.store import EventStore
@@ -45,9 +58,12 @@ if TYPE_CHECKING:  # the real channels load only for a run that uses them
     from drill.channels.links import Links
 
 __all__ = [
+    "InterruptedDrill",
     "RunOptions",
     "RunResult",
+    "interrupted_drills",
     "locate_scenario",
+    "of_plan",
     "real_notifiers",
     "resume_drill",
     "run_scenario",
@@ -85,6 +101,9 @@ class RunOptions:
     """A fixed drill id (the calendar derives one per occurrence); a new one when None."""
     simulated_operator: bool | None = None
     """A simulated duty officer completes playbook steps (default: when simulating)."""
+    start_at: dt.datetime | None = None
+    """Simulation only: the (aware) wall time the drill's clock starts at; now when None,
+    so a simulated drill carries today's date."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -146,9 +165,23 @@ def _registered(
 
 
 def _clock(options: RunOptions) -> Clock:
+    """Virtual or scaled time for a simulation, dated now unless `start_at`; else real.
+
+    A speed for real channels is left to the engine, which refuses it unless every
+    notifier is local (the sandbox of `drillkit demo`)."""
+    start = options.start_at
+    if start is not None and not options.simulate:
+        raise EngineError(
+            "A start date is for simulated drills only: a drill through real channels "
+            "happens now. Leave out --start-at, or add --simulate."
+        )
     if options.speed is None:
-        return VirtualClock() if options.simulate else RealClock()
-    return ScaledClock(options.speed) if options.speed != 1 else RealClock()
+        if options.simulate:
+            return VirtualClock(start=start or dt.datetime.now(dt.UTC).replace(microsecond=0))
+        return RealClock()
+    if options.speed == 1 and start is None:
+        return RealClock()
+    return ScaledClock(options.speed, start=start)
 
 
 def _fault_handler() -> Handler | None:
@@ -293,7 +326,13 @@ async def resume_drill(
     allow_plan_change: bool = False,
     registry: DrillRegistry | None = None,
 ) -> RunResult:
-    """Continue an interrupted drill from its stored events, to its end."""
+    """Continue an interrupted drill from its stored events, to its end.
+
+    It goes on on the clock it started on (kind and speed, as `DrillStarted` recorded
+    them) and through the channels it used: simulated people, the local sandbox (started
+    again, at the drill's speed), or the configured providers (with the ack server in
+    this process). `notifiers` (with `registry`) overrides the channels.
+    """
     async with EventStore.open(options.db) as store:
         stored = await store.read(drill_id)
         if not stored or not isinstance(stored[0].event, DrillStarted):
@@ -307,30 +346,122 @@ async def resume_drill(
         loaded = load_plan(root, lint=False)
         simulate = started.simulated
         effective = dataclasses.replace(
-            options, simulate=simulate, seed=started.seed, mode=started.mode.value
+            options,
+            simulate=simulate,
+            seed=started.seed,
+            mode=started.mode.value,
+            speed=started.speed,
+            start_at=None,
         )
-        if started.clock == "virtual" and effective.speed is None:
-            clock: Clock = VirtualClock()
-        else:
-            clock = _clock(dataclasses.replace(effective, speed=effective.speed or 1))
-        runner = await DrillRunner.resume(
-            drill_id,
-            loaded.plan,
-            sink=store,
-            notifiers=_notifiers(effective, notifiers),
-            clock=clock,
-            handlers=_merge(handlers),
-            simulated_operator=SimulatedOperator(seed=started.seed) if simulate else None,
-            by=_operator(options.operator),
-            allow_plan_change=allow_plan_change,
-        )
-        try:
-            with _registered(registry, runner):
-                state = await runner.run()
-        finally:
-            await asyncio.shield(runner.close())
+        sandbox = _used_sandbox(started, loaded.plan)
+        async with _channels_for(started, loaded.plan, effective, notifiers, registry) as (
+            chosen,
+            reach,
+        ):
+            runner = await DrillRunner.resume(
+                drill_id,
+                loaded.plan,
+                sink=store,
+                notifiers=chosen,
+                handlers=_merge(handlers),
+                # Nobody sits at a console for a simulated or sandbox drill resumed here:
+                # the simulated duty officer goes on completing its steps.
+                simulated_operator=(
+                    SimulatedOperator(seed=started.seed) if simulate or sandbox else None
+                ),
+                by=_operator(options.operator),
+                allow_plan_change=allow_plan_change,
+            )
+            try:
+                with _registered(reach, runner):
+                    state = await runner.run()
+            finally:
+                await asyncio.shield(runner.close())
         files = await _report(store, drill_id, loaded, effective)
         return RunResult(drill_id, state, tuple(files), store.where)
+
+
+def _used_sandbox(started: DrillStarted, plan: Plan) -> bool:
+    """Whether the drill paged the local sandbox (a `drillkit demo` drill).
+
+    Drills recorded before `DrillStarted.channels` existed: the sample plan with real
+    channels can only have used the sandbox (a real provider refuses the sample plan).
+    """
+    if started.channels is not None:
+        return started.channels == "sandbox"
+    return not started.simulated and plan.info.sample
+
+
+@contextlib.asynccontextmanager
+async def _channels_for(
+    started: DrillStarted,
+    plan: Plan,
+    options: RunOptions,
+    notifiers: Sequence[Notifier] | None,
+    registry: DrillRegistry | None,
+) -> AsyncIterator[tuple[list[Notifier], DrillRegistry | None]]:
+    """The notifiers a resumed drill pages through, and the registry its acks come to."""
+    if notifiers is not None or options.simulate:
+        yield _notifiers(options, notifiers), registry
+    elif _used_sandbox(started, plan):
+        from drill.sandbox.world import LocalWorld
+
+        async with LocalWorld(plan, speed=started.speed or 1.0, seed=started.seed or 0) as world:
+            yield world.notifiers(), world.registry
+    else:
+        from drill.ack.service import AckService
+
+        config = load_config()
+        service = AckService(config)
+        await service.start()
+        try:
+            yield real_notifiers(config, plan, service.links), service.registry
+        finally:
+            await service.stop()
+
+
+@dataclasses.dataclass(frozen=True)
+class InterruptedDrill:
+    """A drill that stopped without completing or being aborted: one `resume` can offer."""
+
+    drill_id: str
+    started: DrillStarted
+    events: int
+    last_recorded_at: dt.datetime
+    """When its last event was stored (the machine's time)."""
+
+
+def of_plan(plan_root: str | None, digest: str | None, plan: Plan) -> bool:
+    """Whether a drill recorded with `plan_root` and `digest` belongs to `plan`: started
+    from the same folder, or from a plan with exactly the same content."""
+    if digest is not None and digest == plan_digest(plan):
+        return True
+    if not plan_root or plan.root is None:
+        return False
+    try:
+        return Path(plan_root).resolve() == Path(plan.root).resolve()
+    except OSError:
+        return False
+
+
+async def interrupted_drills(store: EventStore, plan: Plan) -> list[InterruptedDrill]:
+    """The interrupted drills of `plan` in `store` (see `of_plan`), oldest first."""
+    found: list[InterruptedDrill] = []
+    for drill in await store.drills():
+        payload = drill.first_payload or {}
+        if drill.first_type != "DrillStarted" or not of_plan(
+            payload.get("plan_root"), payload.get("plan_digest"), plan
+        ):
+            continue
+        stored = await store.read(drill.drill_id)
+        ended = any(isinstance(item.event, DrillCompleted | DrillAborted) for item in stored)
+        first = stored[0].event if stored else None
+        if ended or not isinstance(first, DrillStarted):
+            continue
+        found.append(
+            InterruptedDrill(drill.drill_id, first, drill.event_count, drill.last_recorded_at)
+        )
+    return found
 
 
 async def _report(

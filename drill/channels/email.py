@@ -422,6 +422,7 @@ class EmailNotifier:
         connections: int = 2,
         attempts: int = 3,
         retry_delay: float = 0.25,
+        sandbox: bool = False,
     ) -> None:
         if not settings.host:
             raise ChannelError(
@@ -440,6 +441,15 @@ class EmailNotifier:
                 "[smtp] username is set but no password: set DRILLKIT_SMTP_PASSWORD or "
                 "store 'smtp_password' in the keyring (service drillkit)."
             )
+        if sandbox and not is_loopback_host(settings.host):
+            raise ChannelError(
+                f"'{settings.host}' is not the local sandbox: only a server on 127.0.0.1 or "
+                "localhost can stand in for people's mailboxes."
+            )
+        self.local = sandbox
+        """True for the sandbox's SMTP server, whose mailboxes are simulated people
+        (`LocalNotifier`). A loopback host alone is not enough: a local relay delivers
+        to real people."""
         self.settings = settings
         if isinstance(make_link, Links):
             self._links: Links | None = make_link
@@ -728,8 +738,11 @@ def build_email_notifier(
     links: Links | None = None,
     limiter: RateLimiter | None = None,
     connections: int = 2,
+    sandbox: bool = False,
 ) -> EmailNotifier:
-    """The e-mail channel for `plan` as `config` describes it; ChannelError if it cannot be."""
+    """The e-mail channel for `plan` as `config` describes it; ChannelError if it cannot be.
+
+    `sandbox` says the server is the local sandbox's (`drill.sandbox`), not a relay."""
     settings = config.smtp
     password = secret("smtp_password") if settings.username else None
     return EmailNotifier(
@@ -740,4 +753,5 @@ def build_email_notifier(
         sender_name=plan.info.organisation.get(plan.info.language),
         limiter=limiter,
         connections=connections,
+        sandbox=sandbox,
     )

@@ -114,6 +114,8 @@ class SmsNotifier:
         retry: RetryPolicy | None = None,
     ) -> None:
         self.sandbox = refuse_sample_plan(settings, sample_plan=sample_plan, what="texting")
+        self.local = self.sandbox
+        """A loopback Twilio API is the local sandbox: nobody real is texted (`LocalNotifier`)."""
         if settings.sms_sender_id:
             self.sender = check_sender_id(settings.sms_sender_id)
         elif settings.from_number:

@@ -286,6 +286,8 @@ class VoiceNotifier:
         ring_seconds: int = RING_SECONDS,
     ) -> None:
         self.sandbox = refuse_sample_plan(settings, sample_plan=sample_plan, what="calling")
+        self.local = self.sandbox
+        """A loopback Twilio API is the local sandbox: nobody real is called (`LocalNotifier`)."""
         if not settings.from_number:
             raise ChannelError(
                 "Voice pages need a caller id: set [twilio] from_number in the config file."

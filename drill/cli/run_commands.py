@@ -1,9 +1,16 @@
-"""Run commands: `run`, `drills`, `resume`, `verify`."""
+"""Run commands: `run`, `drills`, `resume`, `verify`.
+
+`--speed` is for rehearsals: `run` refuses it without `--simulate` (real channels run on
+the real clock; the engine refuses it too), and `resume` takes no speed at all, since a
+drill goes on on the clock it started on. `resume` without an id offers the interrupted
+drills of the plan at hand (`--plan`, or the sample plan) and no other.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import math
 import sys
 import zoneinfo
 from collections.abc import Iterable
@@ -17,6 +24,7 @@ from rich.table import Table
 from drill.cli.console import err, out, print_json
 from drill.config import load_config
 from drill.engine import DrillState, Event, HandlerSet
+from drill.engine.clock import RealClockRequired
 from drill.engine.events import (
     Acknowledged,
     DrillAborted,
@@ -38,10 +46,13 @@ from drill.engine.events import (
 from drill.engine.lease import Lease, wall_now
 from drill.engine.sink import StoredEvent
 from drill.errors import DrillError
+from drill.plan import load_plan
 from drill.plan.models import Plan
 from drill.session import (
+    InterruptedDrill,
     RunOptions,
     RunResult,
+    interrupted_drills,
     locate_scenario,
     resume_drill,
     run_scenario,
@@ -151,6 +162,14 @@ class ConsoleProgress:
         return f"[{style}]{escape(said.text)}[/]" if style else escape(said.text)
 
 
+def _local_time(at: dt.datetime, zone: str) -> str:
+    try:
+        local = at.astimezone(zoneinfo.ZoneInfo(zone))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        local = at
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname() or zone}"
+
+
 def _summary_json(result: RunResult) -> dict[str, Any]:
     summary = result.state.summary()
     return {
@@ -162,6 +181,8 @@ def _summary_json(result: RunResult) -> dict[str, Any]:
         "percent_acknowledged": round(summary.percent_acknowledged, 1),
         "escalations": summary.escalations,
         "duration_seconds": round(summary.duration_seconds, 1),
+        "simulated": result.state.started.simulated if result.state.started else None,
+        "started_at": summary.started_at.isoformat() if summary.started_at else None,
         "store": result.store,
         "reports": [str(p) for p in result.report_files],
     }
@@ -188,8 +209,10 @@ def print_result(result: RunResult, as_json: bool, lang: str | None = None) -> N
         parts.append(f"{w.status('aborted')} {summary.not_reached_ended}")
     parts.append(f"{w('duration')} {w.duration(summary.duration_seconds)}")
     sep = "、" if w.lang == "ja" else ", "
+    # A simulated drill says so outright (模擬), beside its outcome.
+    simulated = f" [bold]{escape(w.mode('simulated'))}[/]" if data["simulated"] else ""
     out.print(
-        f"\n[bold]{escape(w.outcome(outcome))}[/] {escape(result.drill_id)}: "
+        f"\n[bold]{escape(w.outcome(outcome))}[/]{simulated} {escape(result.drill_id)}: "
         f"{escape(sep.join(parts))}",
         soft_wrap=True,
     )
@@ -249,7 +272,16 @@ def _handlers(progress: ConsoleProgress) -> HandlerSet:
     "--speed",
     type=float,
     default=None,
-    help="Real time × SPEED (e.g. 60 for rehearsing); default with --simulate: virtual time.",
+    help="With --simulate only: real time × SPEED (e.g. 60); default: virtual time. "
+    "Real channels run on the real clock.",
+)
+@click.option(
+    "--start-at",
+    "start_at",
+    default=None,
+    metavar="DATE[ HH:MM]",
+    help="With --simulate only: the date (and time) the simulated drill is dated, in the "
+    "plan's time zone (a date alone: 09:00). Default: now.",
 )
 @click.option("--seed", type=int, default=None, help="Seed of the simulated people (reproducible).")
 @click.option("--operator", default=None, help="Who runs the drill (default: login name).")
@@ -270,6 +302,7 @@ def run(
     incident: bool,
     confirmation: str | None,
     speed: float | None,
+    start_at: str | None,
     seed: int | None,
     operator: str | None,
     no_report: bool,
@@ -281,11 +314,25 @@ def run(
     """Run SCENARIO (scenarios/<id>.yaml, or an id of the sample plan) as a drill.
 
     With --simulate, simulated people answer in virtual time: a 50-minute drill takes
-    seconds. Without it, the configured providers page real people (`drillkit doctor`
-    checks them first); `drillkit demo` runs the same path against the local
-    sandbox.
+    seconds, dated now (模擬) unless --start-at says otherwise. Without it, the configured
+    providers page real people on the real clock (`drillkit doctor` checks them first);
+    `drillkit demo` runs the same path, faster, against the local sandbox.
     """
+    if speed is not None and (not speed > 0 or math.isinf(speed)):
+        raise DrillError(
+            f"--speed {speed:g}: give a number more than 0, such as 60 (60× real time).",
+            title="Invalid option",
+        )
+    if speed is not None and speed != 1 and not simulate:
+        raise RealClockRequired(None, speed)
+    if start_at is not None and not simulate:
+        raise DrillError(
+            f"--start-at {start_at}: only a simulated drill can be dated; a drill through "
+            "real channels happens now. Add --simulate, or leave out --start-at.",
+            title="Invalid option",
+        )
     loaded, scenario_id = locate_scenario(scenario, plan_dir)
+    start = _start_at(start_at, loaded.plan.info.zone) if start_at is not None else None
     mode = "drill"
     if incident:
         _confirm_incident(loaded.plan.info.organisation.ja, confirmation, simulate)
@@ -299,6 +346,7 @@ def run(
         report=not no_report,
         lang=lang,
         mode=mode,
+        start_at=start,
     )
     language = progress_language(lang)
     progress = ConsoleProgress(quiet=quiet or as_json, lang=language, plan=loaded.plan)
@@ -311,6 +359,23 @@ def run(
             run_with_real_channels(loaded, scenario_id, options, config, handlers=handlers)
         )
     print_result(result, as_json, language)
+
+
+def _start_at(text: str, zone: dt.tzinfo) -> dt.datetime:
+    """`2026-04-01`, `2026-04-01 13:30` or an ISO time with offset, in the plan's zone."""
+    try:
+        when = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise DrillError(
+            f"--start-at {text!r} is not a date: write it as 2026-04-01 or "
+            "'2026-04-01 13:30' (the plan's time zone).",
+            title="Invalid option",
+        ) from None
+    if len(text.strip()) <= 10:  # a date alone: the start of an office day
+        when = when.replace(hour=9, minute=0)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=zone)
+    return when.astimezone(dt.UTC)
 
 
 def _confirm_incident(organisation: str, confirmation: str | None, simulate: bool) -> None:
@@ -338,13 +403,15 @@ def _confirm_incident(organisation: str, confirmation: str | None, simulate: boo
 
 
 @click.command()
-@click.argument("drill_id")
+@click.argument("drill_id", required=False)
 @click.option(
     "--plan",
     "plan_dir",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Plan directory, if it moved since the drill started.",
+    help="Plan directory: whose interrupted drills to offer (default: the sample plan); "
+    "with DRILL_ID, where its plan is now if it moved.",
 )
+@click.option("--list", "list_only", is_flag=True, help="Only list the plan's interrupted drills.")
 @click.option(
     "--allow-plan-change",
     is_flag=True,
@@ -352,18 +419,35 @@ def _confirm_incident(organisation: str, confirmation: str | None, simulate: boo
 )
 @click.option("--operator", default=None, help="Who resumes it (default: login name).")
 @click.option("--quiet", "-q", is_flag=True, help="Only the summary.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary (or the list) as JSON.")
 @db_option
 def resume(
-    drill_id: str,
+    drill_id: str | None,
     plan_dir: Path | None,
+    list_only: bool,
     allow_plan_change: bool,
     operator: str | None,
     quiet: bool,
     as_json: bool,
     db: str | None,
 ) -> None:
-    """Continue DRILL_ID, interrupted by a crash or a stop, from its stored events."""
+    """Continue DRILL_ID, interrupted by a crash or a stop, from its stored events.
+
+    It goes on on the clock it started on (same speed; the time it was down counts) and
+    through the channels it used; a `drillkit demo` drill brings the local sandbox back
+    up. Without DRILL_ID, the interrupted drills of the plan at hand (--plan, or the
+    sample plan) are offered: one is resumed, several are listed to choose from. A drill
+    belongs to a plan when it was started from that plan folder or from a plan with
+    exactly the same content.
+    """
+    if drill_id is None or list_only:
+        candidates, where, root = asyncio.run(_interrupted(plan_dir, db))
+        if list_only:
+            _print_interrupted(candidates, where, root, as_json)
+            return
+        drill_id = _pick(candidates, where, root)
+        if plan_dir is None:
+            plan_dir = root
     options = RunOptions(operator=operator, db=db)
     language = progress_language()
     progress = ConsoleProgress(quiet=quiet or as_json, lang=language)
@@ -405,6 +489,102 @@ def _holder(lease: Lease | None, zone: dt.tzinfo) -> dict[str, Any] | None:
         "since": lease.started_at.astimezone(zone).isoformat(timespec="seconds"),
         "heartbeat_at": lease.heartbeat_at.astimezone(zone).isoformat(timespec="seconds"),
     }
+
+
+async def _interrupted(
+    plan_dir: Path | None, db: str | None
+) -> tuple[list[InterruptedDrill], str, Path]:
+    from drill.cli.plan_commands import resolve_plan_dir
+
+    loaded = await asyncio.to_thread(load_plan, resolve_plan_dir(plan_dir), lint=False)
+    assert loaded.plan.root is not None
+    async with EventStore.open(db) as store:
+        return await interrupted_drills(store, loaded.plan), store.where, loaded.plan.root
+
+
+def _interrupted_rows(candidates: list[InterruptedDrill]) -> list[dict[str, Any]]:
+    rows = []
+    for item in candidates:
+        started = item.started
+        rows.append(
+            {
+                "drill_id": item.drill_id,
+                "scenario": started.scenario_id,
+                "title": started.scenario_title_ja,
+                "mode": started.mode.value,
+                "simulated": started.simulated,
+                "channels": started.channels,
+                "clock": started.clock,
+                "speed": started.speed,
+                "started": _local_time(started.at, started.timezone),
+                "last_recorded": item.last_recorded_at.isoformat(timespec="seconds"),
+                "events": item.events,
+            }
+        )
+    return rows
+
+
+def _print_interrupted(
+    candidates: list[InterruptedDrill], where: str, root: Path, as_json: bool
+) -> None:
+    rows = _interrupted_rows(candidates)
+    if as_json:
+        print_json({"plan": str(root), "store": where, "interrupted": rows})
+        return
+    if not rows:
+        out.print(f"no interrupted drill of the plan {escape(str(root))} in {escape(where)}")
+        return
+    table = Table(
+        title=f"interrupted drills of {escape(str(root))} ({escape(where)})",
+        title_justify="left",
+    )
+    for column in ("#", "drill", "scenario", "how", "started", "events"):
+        table.add_column(column, no_wrap=column in ("drill", "how"))
+    for number, (row, item) in enumerate(zip(rows, candidates, strict=True), start=1):
+        started = item.started
+        who = (
+            "模擬" if started.simulated else "sandbox" if started.channels == "sandbox" else "real"
+        )
+        pace = {"virtual": "virtual", "scaled": f"{started.speed or 0:g}×"}.get(started.clock, "1×")
+        if started.mode.value == "incident":
+            who = "INCIDENT " + who
+        table.add_row(
+            str(number),
+            row["drill_id"],
+            escape(row["title"] or row["scenario"]),
+            f"{who} {pace}",
+            row["started"],
+            str(row["events"]),
+        )
+    out.print(table)
+
+
+def _pick(candidates: list[InterruptedDrill], where: str, root: Path) -> str:
+    """The one interrupted drill of the plan, or the one chosen on a terminal."""
+    if not candidates:
+        raise DrillError(
+            f"No interrupted drill of the plan {root} in {where}. `drillkit drills` lists "
+            "every drill; pass a drill id, or --plan for another plan.",
+            title="Nothing to resume",
+        )
+    if len(candidates) == 1:
+        item = candidates[0]
+        out.print(
+            f"resuming {item.drill_id}: {escape(item.started.scenario_title_ja)}, started "
+            f"{_local_time(item.started.at, item.started.timezone)}"
+        )
+        return item.drill_id
+    _print_interrupted(candidates, where, root, as_json=False)
+    if not sys.stdin.isatty():
+        raise DrillError(
+            f"{len(candidates)} drills of this plan were interrupted: say which one, "
+            "e.g. `drillkit resume " + candidates[-1].drill_id + "`.",
+            title="Which drill?",
+        )
+    number: int = click.prompt(
+        "Resume which one (#)", type=click.IntRange(1, len(candidates)), err=True
+    )
+    return candidates[number - 1].drill_id
 
 
 async def _drill_rows(db: str | None) -> tuple[list[dict[str, Any]], str]:

@@ -5,7 +5,7 @@ scenario (and is the channels' `Inbox`), `DrillState` folds events for display, 
 clocks choose real, scaled or virtual time, and the simulation stands in for people.
 """
 
-from drill.engine.clock import Clock, RealClock, ScaledClock, VirtualClock
+from drill.engine.clock import Clock, RealClock, ScaledClock, VirtualClock, clock_kind
 from drill.engine.events import (
     EVENT_TYPES,
     AckSource,
@@ -22,12 +22,14 @@ from drill.engine.notifier import (
     DeliveryStatus,
     FailureReason,
     Inbox,
+    LocalNotifier,
     Notifier,
     Page,
     PageTimers,
     RecoverableNotifier,
     RenderedMessage,
     SendResult,
+    reaches_real_people,
 )
 from drill.engine.runner import DrillRunner, new_drill_id, plan_digest
 from drill.engine.simulation import (
@@ -63,6 +65,7 @@ __all__ = [
     "Handler",
     "HandlerSet",
     "Inbox",
+    "LocalNotifier",
     "MemorySink",
     "Notifier",
     "Outcome",
@@ -81,8 +84,10 @@ __all__ = [
     "StoredEvent",
     "Summary",
     "VirtualClock",
+    "clock_kind",
     "from_record",
     "new_drill_id",
     "plan_digest",
+    "reaches_real_people",
     "to_record",
 ]

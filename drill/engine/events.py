@@ -209,9 +209,19 @@ class DrillStarted(Event):
     plan_digest: str
     """SHA-256 of the plan's content: a resume refuses a plan that changed."""
     clock: str
-    """real, scaled or virtual."""
+    """real, scaled or virtual. A resume runs on the same kind of clock at the same speed."""
     speed: float | None
     """How many times faster than real time (scaled clock), None otherwise."""
+    real_at: dt.datetime | None = None
+    """Scaled clock only: the machine's real wall time at elapsed 0 (`at` runs `speed`
+    times faster than real time, so it cannot say). A resume puts the drill at
+    `speed` × the real time since then. None for the real clock (the same as `at`), in
+    virtual time, and in drills recorded before this field existed."""
+    channels: str | None = None
+    """Where the pages went: "simulated" (simulated people), "sandbox" (the local
+    loopback world of `drillkit demo`, which a resume brings back up) or "real" (real
+    providers: real people, on the real clock only). None in drills recorded before this
+    field existed (`simulated` then tells simulated people from the rest)."""
     timezone: str
     """The plan's time zone; times are recorded in UTC and shown in this zone."""
     trees: tuple[str, ...]
@@ -285,7 +295,20 @@ class DrillInterrupted(Event):
     """Its type."""
     last_elapsed: float
     downtime_seconds: float
-    """Drill time between the last event and the resume (0 in virtual time)."""
+    """Real (wall-clock) seconds between the last event and the resume. On a scaled clock
+    it is the drill time that passed divided by the speed; in virtual time, which is not
+    tied to real time, it is the drill time the resumed clock skipped (0 when it resumes
+    where it stopped). Drills recorded before `drill_downtime_seconds` existed stored the
+    drill time here."""
+    drill_downtime_seconds: float | None = None
+    """Drill-clock seconds that passed meanwhile: the same as `downtime_seconds` on the
+    real clock, `speed` times more on a scaled clock (timers due then fire on resume,
+    marked overdue). None in drills recorded before this field existed."""
+    clock: str | None = None
+    """The clock the drill resumed on (real, scaled, virtual): always the one it started
+    on. None in drills recorded before this field existed."""
+    speed: float | None = None
+    """Its speed (scaled clock), None otherwise."""
     pages_in_flight: tuple[str, ...]
     """Pages queued whose send had no recorded outcome: they are never sent again."""
 

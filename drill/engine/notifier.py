@@ -8,6 +8,9 @@ engine's `Inbox`, from any source: webhook, reply poller, simulated person, oper
 
 The drill marker (【訓練】 / [DRILL]) is **not** in `Page.message`: the channel adds it
 when `Page.mode == "drill"`, so no template can remove it.
+
+A notifier reaches real people unless it says otherwise (`LocalNotifier.local`): only
+simulated people and the local sandbox may run on a clock faster than real time.
 """
 
 from __future__ import annotations
@@ -25,12 +28,14 @@ __all__ = [
     "DeliveryStatus",
     "FailureReason",
     "Inbox",
+    "LocalNotifier",
     "Notifier",
     "Page",
     "PageTimers",
     "RecoverableNotifier",
     "RenderedMessage",
     "SendResult",
+    "reaches_real_people",
 ]
 
 Mode = Literal["drill", "incident"]
@@ -212,3 +217,21 @@ class RecoverableNotifier(Protocol):
         for its timeout; it never sends the same attempt again).
         """
         ...
+
+
+@runtime_checkable
+class LocalNotifier(Protocol):
+    """A notifier that can say that its pages reach no real person."""
+
+    local: bool
+    """True for simulated people and for the local sandbox (the loopback world of
+    `drillkit demo`); False (or absent) for anything that could reach a real person."""
+
+
+def reaches_real_people(notifier: object) -> bool:
+    """True unless `notifier` declares itself local: when in doubt, a person is paged.
+
+    A drill with such a notifier runs on the real clock only, so a page, a deputy's
+    escalation and every recorded time happen when the plan says they do.
+    """
+    return not (isinstance(notifier, LocalNotifier) and notifier.local is True)

@@ -68,7 +68,15 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from enum import Enum
 from typing import Any, TypeVar
 
-from drill.engine.clock import Clock, RealClock, ScaledClock, VirtualClock
+from drill.engine.clock import (
+    Clock,
+    RealClock,
+    RealClockRequired,
+    ScaledClock,
+    VirtualClock,
+    clock_kind,
+    resumed_clock,
+)
 from drill.engine.escalation import BAD_POINT_REASONS, Rung, next_rung
 from drill.engine.events import (
     Acknowledged,
@@ -112,6 +120,7 @@ from drill.engine.notifier import (
     Page,
     RecoverableNotifier,
     SendResult,
+    reaches_real_people,
 )
 from drill.engine.simulation import SimulatedNotifier, SimulatedOperator
 from drill.engine.sink import EventSink, Handler, HandlerSet, StoredEvent, append_all
@@ -405,6 +414,7 @@ class DrillRunner:
         self._paused_at: float | None = None
         self._paused_total = 0.0
         self._recovered_active: float | None = None  # timers due before this are overdue
+        self._at_floor: dt.datetime | None = None  # after a resume: the last recorded `at`
 
         # Engine timers run on active time (frozen while paused); what people do runs on
         # elapsed time, so simulated answers keep coming in during a pause, as real ones do.
@@ -654,6 +664,11 @@ class DrillRunner:
         re-armed). Raises EngineError for an unknown or finished drill, or when the plan
         changed since it started (unless `allow_plan_change`); `LeaseHeld` when another
         engine is running it (its lease is live).
+
+        The drill goes on on the clock it started on: without `clock`, the one
+        `DrillStarted` records (kind and speed) is rebuilt; a `clock` of another kind or
+        speed is refused. A scaled clock is put where real time × speed since the start
+        says, so time never goes backwards and downtime is counted.
         """
         stored = list(await sink.read(drill_id))
         events = [item for item in stored if not item.duplicate]
@@ -669,6 +684,7 @@ class DrillRunner:
                 f"the plan changed since drill '{drill_id}' started (version "
                 f"{started.plan_version}); resuming could page other people"
             )
+        clock = resumed_clock(started.clock, started.speed, started.at, clock, drill_id)
         runner = cls(
             plan,
             started.scenario_id,
@@ -976,7 +992,10 @@ class DrillRunner:
     # == emitting and applying events ==================================================
 
     def _stamp(self) -> dict[str, Any]:
-        return {"at": self.clock.now(), "elapsed": self.elapsed()}
+        at = self.clock.now()
+        if self._at_floor is not None and at < self._at_floor:
+            at = self._at_floor  # the machine's clock was set back while the drill was down
+        return {"at": at, "elapsed": self.elapsed()}
 
     def _active(self, elapsed: float) -> float:
         """Active time at `elapsed`: paused time does not count for timers."""
@@ -1102,13 +1121,9 @@ class DrillRunner:
 
     def _drill_started(self) -> DrillStarted:
         clock = self.clock
-        kind = (
-            "virtual"
-            if isinstance(clock, VirtualClock)
-            else "scaled"
-            if isinstance(clock, ScaledClock)
-            else "real"
-        )
+        kind = clock_kind(clock)
+        local = not any(reaches_real_people(n) for n in self._unique_notifiers())
+        channels = "real" if not local else "simulated" if self.simulated else "sandbox"
         info = self.plan.info
         return DrillStarted(
             **self._stamp(),
@@ -1126,6 +1141,8 @@ class DrillRunner:
             plan_digest=plan_digest(self.plan),
             clock=kind,
             speed=clock.speed if kind == "scaled" else None,
+            real_at=clock.real_time(self._origin) if isinstance(clock, ScaledClock) else None,
+            channels=channels,
             timezone=info.timezone,
             trees=tuple(self.scenario.trees),
             activation=self.scenario.activation,
@@ -1705,12 +1722,23 @@ class DrillRunner:
         started = self._started
         assert started is not None
         last_elapsed = max(item.event.elapsed for item in stored)
+        self._at_floor = max(item.event.at for item in stored)
+        zero = started.at - dt.timedelta(seconds=started.elapsed)  # wall time at elapsed 0
+        clock = self.clock
         # The clock says what time it is now; the drill was down since its last event.
-        now_elapsed = max(last_elapsed, (self.clock.now() - started.at).total_seconds())
-        if isinstance(self.clock, VirtualClock):
-            # Read exactly the times an uninterrupted run would have read from here on.
-            self.clock.restore(started.at, now_elapsed)
-        self._origin = self.clock.monotonic() - now_elapsed
+        if isinstance(clock, ScaledClock) and started.real_at is not None:
+            # Scaled drill time is real time × speed since the start, downtime included.
+            since = (clock.real_now() - started.real_at).total_seconds() * clock.speed
+        else:
+            since = (clock.now() - zero).total_seconds()
+        now_elapsed = max(last_elapsed, since)
+        if isinstance(clock, VirtualClock | ScaledClock):
+            # Read the times an uninterrupted run would have read from here on; in virtual
+            # time exactly those. The restored clock reads drill time: elapsed 0 is 0.
+            clock.restore(zero, now_elapsed)
+            self._origin = 0.0
+        else:
+            self._origin = clock.monotonic() - now_elapsed
         self._check_notifiers()
         await self._start_notifiers()
 
@@ -1720,14 +1748,19 @@ class DrillRunner:
         self, last: StoredEvent, last_elapsed: float, now_elapsed: float, by: str | None
     ) -> None:
         in_flight = [p for p in self._pages.values() if p.sent is None and p.outcome is None]
+        kind = clock_kind(self.clock)
+        drill_gap = now_elapsed - last_elapsed
         await self._emit(
             DrillInterrupted(
                 **self._stamp(),
                 last_seq=last.seq,
                 last_event=last.event.type_name,
                 last_elapsed=last_elapsed,
-                downtime_seconds=now_elapsed - last_elapsed,
+                downtime_seconds=drill_gap / self.clock.speed if kind == "scaled" else drill_gap,
+                drill_downtime_seconds=drill_gap,
                 pages_in_flight=tuple(page.page_id for page in in_flight),
+                clock=kind,
+                speed=self.clock.speed if kind == "scaled" else None,
             )
         )
         self._recovered_active = self._active(now_elapsed)
@@ -1790,6 +1823,16 @@ class DrillRunner:
                 f"no channel is configured for {', '.join(missing)}, which the scenario's "
                 "trees use; configure it or run with --simulate"
             )
+        self._check_clock()
+
+    def _check_clock(self) -> None:
+        """Real channels run on the real clock: only simulated people and the local
+        sandbox may run faster (a 10× clock pages deputies after 6 s instead of 60 s and
+        records invented times)."""
+        kind = clock_kind(self.clock)
+        real = sorted(k.value for k, n in self._notifiers.items() if reaches_real_people(n))
+        if real and kind != "real":
+            raise RealClockRequired(", ".join(real), self.clock.speed)
 
     async def _start_notifiers(self) -> None:
         if self._notifiers_started:

@@ -274,6 +274,8 @@ class SimulatedNotifier:
     """
 
     kinds: frozenset[ChannelKind] = frozenset(ChannelKind)
+    local: bool = True
+    """Simulated people: nobody real is paged (see `LocalNotifier`)."""
 
     def __init__(self, model: ResponseModel | None = None, *, clock: Clock | None = None) -> None:
         self.model = model or ResponseModel()

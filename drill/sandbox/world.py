@@ -136,7 +136,7 @@ class LocalWorld:
         twilio = build_twilio_notifiers(
             self.config, self.plan, None, auth_token=self.twilio.auth_token, links=self.links
         )
-        email = build_email_notifier(self.config, self.plan, links=self.links)
+        email = build_email_notifier(self.config, self.plan, links=self.links, sandbox=True)
         return [*twilio.all, email]
 
 
@@ -144,6 +144,9 @@ class SandboxChannels:
     """`LocalWorld` as the console's real channels (the console's `RealChannels` protocol),
     for `drillkit demo` on a terminal: a drill started with "real channels" goes through
     the real channel code to the sandbox, which starts in the console's own event loop."""
+
+    local = True
+    """The sandbox reaches nobody: the console may run it faster than real time."""
 
     def __init__(self, *, speed: float = 60.0, seed: int = 0) -> None:
         self.speed = speed

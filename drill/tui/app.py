@@ -306,6 +306,11 @@ class DrillApp(App[None]):
     def real_channels_available(self) -> bool:
         return self.real_channels is not None and self.real_channels.available()
 
+    @property
+    def real_channels_local(self) -> bool:
+        """The real channels are the local sandbox (`drillkit demo`): they may run faster."""
+        return self.real_channels is not None and getattr(self.real_channels, "local", False)
+
     def request_drill(self, scenario_id: str) -> None:
         """Ask how to run `scenario_id` as a drill, then start it."""
         if not self._check_can_start():
@@ -329,7 +334,11 @@ class DrillApp(App[None]):
             )
             self.start_run(request)
 
-        dialog = StartDrillDialog(pick(scenario.title), real_available=self.real_channels_available)
+        dialog = StartDrillDialog(
+            pick(scenario.title),
+            real_available=self.real_channels_available,
+            real_is_local=self.real_channels_local,
+        )
         self.push_screen(dialog, chosen)
 
     def request_incident(self, scenario_id: str) -> None:
@@ -377,20 +386,28 @@ class DrillApp(App[None]):
                 )
             if not self.real_channels_available:
                 raise EngineError(t("incident.no_channels"))
+        if request.speed != 1.0 and not request.simulated and not self.real_channels_local:
+            raise EngineError(t("start.real_clock_only"), t("error.title"))
         self._start(request)
 
-    def _clock(self, speed: float = 1.0, started: DrillStarted | None = None) -> Clock:
+    def _clock(self, speed: float = 1.0) -> Clock:
+        """The clock of a new run: `speed` × real time (the engine refuses a speed for
+        real channels other than the sandbox); virtual in tests."""
         from drill.engine.clock import RealClock, ScaledClock, VirtualClock
 
         if self.clock_kind == "virtual":
             return VirtualClock()
-        if started is not None:
-            if started.clock == "scaled" and started.speed:
-                return ScaledClock(started.speed)
-            return RealClock()
         if speed != 1.0:
             return ScaledClock(speed)
         return RealClock()
+
+    def _resumed_clock(self, started: DrillStarted) -> Clock:
+        """The clock a run resumes on: the one it started on (kind and speed)."""
+        from drill.engine.clock import VirtualClock, resumed_clock
+
+        if self.clock_kind == "virtual":
+            return VirtualClock()
+        return resumed_clock(started.clock, started.speed, started.at, None, started.drill_id)
 
     async def _sink(self, *, durable: bool) -> EventSink:
         from drill.engine.sink import MemorySink
@@ -425,7 +442,7 @@ class DrillApp(App[None]):
         try:
             real = request.mode is DrillMode.INCIDENT or not request.simulated
             sink = await self._sink(durable=real)
-            clock = self._clock(request.speed if request.simulated else 1.0)
+            clock = self._clock(request.speed)
             notifiers = await self._notifiers(request.simulated, request.mode, clock)
             if self.drill_ids is not None:
                 request = RunRequest(**{**request.__dict__, "drill_id": self.drill_ids()})
@@ -452,7 +469,8 @@ class DrillApp(App[None]):
 
     async def _offer_resume(self) -> None:
         try:
-            runs = await self.records.unfinished()
+            plan = self.loaded.plan if self.loaded is not None else None
+            runs = await self.records.unfinished(plan=plan)
         except Exception as exc:
             self.show_error(exc)
             return
@@ -491,6 +509,13 @@ class DrillApp(App[None]):
                 raise self.records.error or EngineError(t("error.store"))
 
             async def notifiers(started: DrillStarted, clock: Clock) -> list[Notifier]:
+                # A run goes on through the kind of channels it used: a sandbox run is
+                # never continued through real providers, nor a real one into the sandbox.
+                sandbox = started.channels == "sandbox"
+                if started.channels in ("sandbox", "real") and sandbox != self.real_channels_local:
+                    raise EngineError(
+                        t(f"resume.channels_{started.channels}", drill=started.drill_id)
+                    )
                 return await self._notifiers(
                     started.simulated, started.mode, clock, seed=started.seed or 0
                 )
@@ -500,7 +525,7 @@ class DrillApp(App[None]):
                 plan,
                 sink=store,
                 notifiers=notifiers,
-                clock=lambda started: self._clock(started=started),
+                clock=self._resumed_clock,
                 operator=self.operator,
                 on_end=self._run_ended,
                 on_error=self.show_error,

@@ -28,7 +28,11 @@ log = logging.getLogger(__name__)
 
 
 class RealChannels(Protocol):
-    """What the console needs from the real channels (tests use a stand-in)."""
+    """What the console needs from the real channels (tests use a stand-in).
+
+    One that reaches nobody (the local sandbox of `drillkit demo`) says so with a `local`
+    attribute set to True; only then may a run on it go faster than real time.
+    """
 
     def available(self) -> bool:
         """Whether any provider is configured (the drill dialog offers them then)."""
@@ -51,6 +55,9 @@ class RealChannels(Protocol):
 
 class ConfiguredChannels:
     """The providers of the configuration file, with the ack server in the console's loop."""
+
+    local = False
+    """They reach real people: runs on them use the real clock only."""
 
     def __init__(self) -> None:
         self._config: Config | None = None

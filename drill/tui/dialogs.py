@@ -113,14 +113,19 @@ class StartChoice:
 
 
 class StartDrillDialog(LocalisedModal[StartChoice | None]):
-    """Start a scenario as a drill: simulated (default) or real channels, marked 訓練."""
+    """Start a scenario as a drill: simulated (default) or real channels, marked 訓練.
+
+    Real channels run on the real clock: 60× with them is refused in the dialog (the
+    engine refuses it too), unless they are the local sandbox (`real_is_local`).
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "key.close")]
 
-    def __init__(self, title: str, *, real_available: bool) -> None:
+    def __init__(self, title: str, *, real_available: bool, real_is_local: bool = False) -> None:
         super().__init__(classes="dialog-screen")
         self.scenario_title = title
         self.real_available = real_available
+        self.real_is_local = real_is_local
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -138,6 +143,7 @@ class StartDrillDialog(LocalisedModal[StartChoice | None]):
             with RadioSet(id="start-speed"):
                 yield RadioButton(t("start.speed_real"), value=True, id="speed-1")
                 yield RadioButton(t("start.speed_fast"), id="speed-60")
+            yield Static("", id="start-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(t("start.go"), id="go", variant="success")
                 yield Button(t("start.cancel"), id="cancel")
@@ -149,7 +155,14 @@ class StartDrillDialog(LocalisedModal[StartChoice | None]):
     def _go(self) -> None:
         simulated = not self.query_one("#start-real", RadioButton).value
         fast = self.query_one("#speed-60", RadioButton).value
-        self.dismiss(StartChoice(simulated=simulated, speed=60.0 if fast and simulated else 1.0))
+        if fast and not simulated and not self.real_is_local:
+            self.query_one("#start-error", Static).update(t("start.real_clock_only"))
+            return
+        self.dismiss(StartChoice(simulated=simulated, speed=60.0 if fast else 1.0))
+
+    @on(RadioSet.Changed)
+    def _changed(self) -> None:
+        self.query_one("#start-error", Static).update("")
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

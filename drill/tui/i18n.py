@@ -226,7 +226,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "start.speed": ("時間の進み方", "Clock"),
     "start.speed_real": ("実時間", "real time"),
-    "start.speed_fast": ("60倍速（模擬のみ）", "60× (simulated only)"),
+    "start.speed_fast": ("60倍速（模擬・サンドボックスのみ）", "60× (simulated or sandbox only)"),
+    "start.real_clock_only": (
+        "実際の連絡手段は実時間でしか使えません。60倍速では、実在の人への呼び出しや代理への"
+        "切り替えが計画より早く行われ、記録される時刻も実際と違ってしまいます。"
+        "「実時間」を選ぶか、速く試すなら「模擬」を選んでください。",
+        "Real channels run on the real clock only: at 60× real people would be paged and "
+        "escalated sooner than the plan says, and the record would show invented times. "
+        "Choose real time, or simulated people to rehearse faster.",
+    ),
     "start.go": ("開始", "Start"),
     "start.cancel": ("やめる", "Cancel"),
     "incident.title": (
@@ -384,6 +392,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "resume.unavailable": (
         "この版では再開できません（実行エンジンが再開に対応していません）。記録は履歴画面で確認できます。",
         "This version cannot resume it (the engine does not support resuming). The history screen shows its record.",
+    ),
+    "resume.channels_sandbox": (
+        "この記録はローカルのサンドボックスで行った訓練です。実際の連絡手段では再開しません。"
+        "`drillkit resume {drill}` で再開してください（サンドボックスも起動します）。",
+        "This run went to the local sandbox; it is not continued through real channels. "
+        "Resume it with `drillkit resume {drill}` (which starts the sandbox again).",
+    ),
+    "resume.channels_real": (
+        "この記録は実際の連絡手段で行った訓練・実対応です。サンドボックスでは再開しません。"
+        "設定済みの連絡手段がある環境で `drillkit resume {drill}` を実行してください。",
+        "This run went through real channels; it is not continued in the sandbox. Resume "
+        "it with `drillkit resume {drill}` where the providers are configured.",
     ),
     "resume.other_plan": (
         "この記録は別の計画（{scenario}）のものです。その計画を開いてから再開してください。",

@@ -22,6 +22,7 @@ from drill.tui.i18n import language, t
 from drill.words import words
 
 if TYPE_CHECKING:
+    from drill.plan.models import Plan
     from drill.store import EventStore
 
 __all__ = ["PersonAck", "Records", "RunRecord", "run_status"]
@@ -53,6 +54,7 @@ class RunRecord:
     simulated: bool
     organisation: str
     plan_root: str | None
+    plan_digest: str | None
     events: int
     status: str | None
     """The fold's outcome (completed, finished, idle, failed, aborted) or interrupted;
@@ -121,6 +123,7 @@ def _record(summary: Any, status: str | None) -> RunRecord | None:
         simulated=bool(payload.get("simulated", True)),
         organisation=str(payload.get("organisation", "")),
         plan_root=payload.get("plan_root"),
+        plan_digest=payload.get("plan_digest"),
         events=summary.event_count,
         status=status,
     )
@@ -202,9 +205,15 @@ class Records:
                 out.append(record)
         return out
 
-    async def unfinished(self, *, look_back: int = 10) -> list[RunRecord]:
-        """Recent runs that stopped without completing or being aborted."""
-        return [r for r in await self.runs(with_status=look_back) if r.status == "interrupted"]
+    async def unfinished(self, *, look_back: int = 10, plan: Plan | None = None) -> list[RunRecord]:
+        """Recent runs that stopped without completing or being aborted; with `plan`, only
+        its own (`drill.session.of_plan`: same folder or same content)."""
+        runs = [r for r in await self.runs(with_status=look_back) if r.status == "interrupted"]
+        if plan is None:
+            return runs
+        from drill.session import of_plan
+
+        return [r for r in runs if of_plan(r.plan_root, r.plan_digest, plan)]
 
     async def person_acks(self, person_id: str) -> list[PersonAck]:
         """How fast `person_id` acknowledged in the last few runs that paged them."""

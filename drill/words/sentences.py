@@ -55,9 +55,14 @@ Tone = Literal["info", "ok", "quiet", "warn", "bad", "plain"]
 SENTENCES: dict[str, dict[str, Pair]] = {
     "DrillStarted": {
         "": (
-            "開始: {title}（{mode}、連絡対象 {contacts} 人、訓練ID {drill_id}）",
-            "Started: {title} ({mode}, contacts: {contacts}, drill {drill_id})",
+            "開始: {title}（{mode}、{pace}、連絡対象 {contacts} 人、訓練ID {drill_id}）",
+            "Started: {title} ({mode}, {pace}, contacts: {contacts}, drill {drill_id})",
         ),
+        "pace:real": ("実時間", "real time"),
+        "pace:scaled": ("{speed}倍速", "{speed}× real time"),
+        "pace:virtual": ("仮想時間", "virtual time"),
+        "channels:sandbox": ("ローカルのサンドボックス", "local sandbox"),
+        "channels:real": ("実際の連絡手段", "real channels"),
     },
     "InjectFired": {"": ("状況付与: {text}", "Inject: {text}")},
     "NoteAdded": {"": ("メモ（{by}）: {text}", "Note ({by}): {text}")},
@@ -70,6 +75,17 @@ SENTENCES: dict[str, dict[str, Pair]] = {
         "": (
             "中断を検出: 停止していた時間 {down}、結果の記録がない呼び出し {pages} 件",
             "Interruption found: down for {down}, {pages} page(s) with no recorded outcome",
+        ),
+        "scaled": (
+            "中断を検出: 停止していた時間 {down}（{speed}倍速の訓練時間で {drill}、期限を過ぎた"
+            "タイマーはすぐ実行）、結果の記録がない呼び出し {pages} 件",
+            "Interruption found: down for {down} ({drill} of drill time at {speed}×; timers "
+            "due meanwhile fire now), {pages} page(s) with no recorded outcome",
+        ),
+        "virtual": (
+            "中断を検出: 仮想時間のため止まった所から再開、結果の記録がない呼び出し {pages} 件",
+            "Interruption found: virtual time goes on where it stopped, {pages} page(s) with "
+            "no recorded outcome",
         ),
     },
     "DrillRecovered": {
@@ -325,8 +341,17 @@ def _started(s: _Speaker, e: DrillStarted) -> Sentence:
     mode = s.term(MODE, e.mode.value)
     if e.simulated:
         mode += ("・" if s.index == 0 else ", ") + s.term(MODE, "simulated")
+    elif e.channels in ("sandbox", "real"):
+        mode += ("・" if s.index == 0 else ", ") + s.say(e, f"channels:{e.channels}", part=True)
+    speed = f"{e.speed:g}" if e.speed else ""
+    pace = s.say(
+        e,
+        f"pace:{e.clock}" if e.clock in ("scaled", "virtual") else "pace:real",
+        part=True,
+        speed=speed,
+    )
     title = _pick(s.lang, e.scenario_title_ja, e.scenario_title_en)
-    text = s.say(e, title=title, mode=mode, contacts=e.contacts, drill_id=e.drill_id)
+    text = s.say(e, title=title, mode=mode, pace=pace, contacts=e.contacts, drill_id=e.drill_id)
     return Sentence(text, "info")
 
 
@@ -349,7 +374,17 @@ def _resumed(s: _Speaker, e: DrillResumed) -> Sentence:
 
 
 def _interrupted(s: _Speaker, e: DrillInterrupted) -> Sentence:
-    text = s.say(e, down=s.duration(e.downtime_seconds), pages=len(e.pages_in_flight))
+    pages = len(e.pages_in_flight)
+    down = s.duration(e.downtime_seconds)
+    drill = e.drill_downtime_seconds
+    if e.clock == "virtual" and drill is not None:
+        text = s.say(e, "virtual", pages=pages)
+    elif e.clock == "scaled" and e.speed and drill is not None:
+        text = s.say(
+            e, "scaled", down=down, drill=s.duration(drill), speed=f"{e.speed:g}", pages=pages
+        )
+    else:
+        text = s.say(e, down=down, pages=pages)
     return Sentence(text, "bad")
 
 

@@ -3,12 +3,14 @@
 The final event sequence must equal an uninterrupted run with the same seed: nobody
 paged twice for an attempt, no acknowledgement lost, every timer fired once. The killed
 process leaves its drill's lease behind: `resume` can take the drill over once it has
-expired (a short lease here, `DRILLKIT_LEASE_TTL`).
+expired (a short lease here, `DRILLKIT_LEASE_TTL`). A drill on a 60× clock, killed and its
+resume killed too, goes on at 60× to its end.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import random
@@ -28,6 +30,9 @@ from drill.store import EventStore
 SEED = 11
 SCENARIO = "scenarios/stolen-terminal.yaml"
 MARKERS = {"DrillInterrupted", "DrillRecovered"}
+SIMULATED = ("--simulate", "--seed", str(SEED), "--start-at", "2026-01-31 10:00")
+"""Seeded, and dated: a simulated drill is dated now unless told, and page deadlines are
+wall times, so runs minutes apart would differ in them."""
 REPO = Path(__file__).resolve().parents[2]
 LEASE_TTL = "1"
 
@@ -92,7 +97,7 @@ def wait_for_lease_to_lapse(db: Path, drill_id: str) -> None:
 
 def test_kill_9_at_random_points_then_resume_matches_an_uninterrupted_run(tmp_path: Path) -> None:
     baseline_db = tmp_path / "baseline.db"
-    done = drillkit(baseline_db, "run", SCENARIO, "--simulate", "--seed", str(SEED), "--no-report")
+    done = drillkit(baseline_db, "run", SCENARIO, *SIMULATED, "--no-report")
     assert done.returncode == 0, done.stderr
     (baseline,) = events_of(baseline_db).values()
     acknowledged = sum(1 for kind, _ in baseline if kind == "Acknowledged")
@@ -102,9 +107,7 @@ def test_kill_9_at_random_points_then_resume_matches_an_uninterrupted_run(tmp_pa
 
     def kill_then_resume(point: int) -> None:
         db = tmp_path / f"killed-{point}.db"
-        killed = drillkit(
-            db, "run", SCENARIO, "--simulate", "--seed", str(SEED), "--no-report", kill_after=point
-        )
+        killed = drillkit(db, "run", SCENARIO, *SIMULATED, "--no-report", kill_after=point)
         assert killed.returncode == -signal.SIGKILL, (point, killed.stderr)
         (drill_id,) = events_of(db)
         assert len(events_of(db)[drill_id]) >= point  # every event stored before the kill
@@ -117,3 +120,56 @@ def test_kill_9_at_random_points_then_resume_matches_an_uninterrupted_run(tmp_pa
     # Two at a time: each process spends most of its time starting Python.
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(kill_then_resume, points))
+
+
+def test_a_60x_drill_killed_and_killed_again_resumes_at_60x_and_finishes(tmp_path: Path) -> None:
+    """kill -9 a simulated drill on a 60× clock, then its resume, then resume it again:
+    it goes on at 60× (finishing in seconds, not the drill's 25 minutes), recorded times
+    never go backwards, no attempt is paged twice, and the downtime is the real gap."""
+    db = tmp_path / "scaled.db"
+    scenario = "tests/plan/fixtures/minimal/scenarios/theft.yaml"
+    args = ("--simulate", "--speed", "60", "--seed", "4", "--no-report")
+    killed = drillkit(db, "run", scenario, *args, kill_after=12)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    down_since = time.monotonic()
+    (drill_id,) = events_of(db)
+
+    again = drillkit(db, "resume", drill_id, kill_after=8)
+    assert again.returncode == -signal.SIGKILL, again.stderr
+    first_gap = time.monotonic() - down_since
+    down_since = time.monotonic()
+    began = time.monotonic()
+    done = drillkit(db, "resume", drill_id)
+    took = time.monotonic() - began
+    second_gap = time.monotonic() - down_since
+    assert done.returncode == 0, done.stderr
+
+    async def read() -> list[Any]:
+        async with EventStore.open(db) as store:
+            return [s.event for s in await store.read(drill_id) if not s.duplicate]
+
+    stored = asyncio.run(read())
+    names = [type(e).__name__ for e in stored]
+    assert names[0] == "DrillStarted" and names[-1] == "DrillCompleted"
+    started = stored[0]
+    assert (started.clock, started.speed) == ("scaled", 60.0)
+    for earlier, later in itertools.pairwise(stored):
+        assert later.elapsed >= earlier.elapsed, (earlier, later)
+        assert later.at >= earlier.at, (earlier, later)
+
+    gaps = [e for e in stored if type(e).__name__ == "DrillInterrupted"]
+    assert len(gaps) == 2
+    for gap, bound in zip(gaps, (first_gap, second_gap), strict=True):
+        assert (gap.clock, gap.speed) == ("scaled", 60.0)
+        assert 0 < gap.downtime_seconds <= bound + 1  # real seconds, not drill seconds
+        assert gap.drill_downtime_seconds == pytest.approx(gap.downtime_seconds * 60)
+
+    # At 60×: the last part of a drill of many minutes took seconds.
+    rest = stored[-1].elapsed - gaps[-1].elapsed
+    assert rest > 300 and took < rest / 10
+
+    queued = [e.page_id for e in stored if type(e).__name__ == "PageQueued"]
+    sent = [e.page_id for e in stored if type(e).__name__ == "PageSent"]
+    assert len(queued) == len(set(queued)) and len(sent) == len(set(sent))
+    first_acks = [e.member for e in stored if type(e).__name__ == "Acknowledged" and e.first]
+    assert len(first_acks) == len(set(first_acks))

@@ -7,14 +7,26 @@ through signed callbacks and links into the event store.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from drill.cli.demo_commands import run_demo
 from drill.engine import DrillState
-from drill.engine.events import Acknowledged
+from drill.engine.events import (
+    Acknowledged,
+    DrillCompleted,
+    DrillInterrupted,
+    DrillRecovered,
+    DrillStarted,
+)
 from drill.plan import load_plan, sample_plan_dir
 from drill.sandbox.world import LocalWorld
 from drill.session import RunOptions, run_scenario
@@ -106,3 +118,49 @@ async def test_sandbox_channels_give_the_console_real_notifiers_on_loopback() ->
         assert state.summary().acknowledged > 0  # keypresses came back through the sandbox
     finally:
         await channels.close()
+
+
+def test_a_demo_drill_killed_mid_way_is_resumed_from_the_cli_through_the_sandbox(
+    tmp_path: Path,
+) -> None:
+    """`drillkit resume` (no id: the sample plan's interrupted drill) brings the loopback
+    sandbox back up at the drill's speed and finishes the demo's drill through it."""
+    db = tmp_path / "demo.db"
+    env = dict(os.environ, DRILLKIT_FAULT_KILL_AFTER_EVENTS="40")
+    demo = ["demo", "--headless", "--speed", "900", "--seed", "5"]
+    killed = subprocess.run(
+        [sys.executable, "-m", "drill", *demo, "--quiet", "--db", str(db)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    env.pop("DRILLKIT_FAULT_KILL_AFTER_EVENTS")
+    resumed = subprocess.run(
+        [sys.executable, "-m", "drill", "resume", "--db", str(db)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert "completed" in resumed.stdout
+
+    async def read() -> list[Any]:
+        async with EventStore.open(db) as store:
+            (drill,) = await store.drills()
+            return [s.event for s in await store.read(drill.drill_id) if not s.duplicate]
+
+    stored = asyncio.run(read())
+    started = stored[0]
+    assert isinstance(started, DrillStarted)
+    assert (started.channels, started.clock, started.speed) == ("sandbox", "scaled", 900.0)
+    recovered = next(i for i, e in enumerate(stored) if isinstance(e, DrillRecovered))
+    gap = next(e for e in stored if isinstance(e, DrillInterrupted))
+    assert (gap.clock, gap.speed) == ("scaled", 900.0)
+    after = [e for e in stored[recovered:] if isinstance(e, Acknowledged)]
+    assert {e.source for e in after} & {"voice", "sms", "email"}  # through the new sandbox
+    assert isinstance(stored[-1], DrillCompleted)

@@ -106,6 +106,7 @@ class Checked:
     def __init__(self, inner: Any, sink: CountingSink) -> None:
         self.inner = inner
         self.kinds = inner.kinds
+        self.local = True  # wraps simulated people: nobody real is paged
         self.sink = sink
         self.early: list[str] = []
 

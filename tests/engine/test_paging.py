@@ -429,6 +429,7 @@ async def test_a_notifier_that_raises_fails_the_page_and_paging_goes_on(
 ) -> None:
     class Broken:
         kinds = frozenset({ChannelKind.VOICE})
+        local = True  # a test double: nobody is paged
 
         async def start(self, inbox: object) -> None:
             return None

@@ -62,6 +62,7 @@ class Forgetful:
     def __init__(self, inner: SimulatedNotifier) -> None:
         self.inner = inner
         self.kinds = inner.kinds
+        self.local = True  # wraps simulated people: nobody real is paged
 
     async def start(self, inbox: Inbox) -> None:
         await self.inner.start(inbox)

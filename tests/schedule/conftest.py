@@ -65,6 +65,7 @@ class ChannelDouble:
     """A notifier that marks messages exactly as the real channels do, and keeps them."""
 
     kinds: frozenset[ChannelKind] = frozenset(ChannelKind)
+    local = True  # keeps messages; nobody is paged
 
     def __init__(self) -> None:
         self.delivered: list[tuple[Page, str]] = []

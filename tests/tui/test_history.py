@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from textual.widgets import DataTable
 
@@ -10,10 +11,12 @@ from drill.engine.clock import VirtualClock
 from drill.engine.runner import DrillRunner
 from drill.engine.simulation import ResponseModel, SimulatedNotifier
 from drill.engine.state import DrillStatus
+from drill.plan import load_plan
 from drill.store import EventStore
 from drill.tui.board import EventLog
 from drill.tui.dialogs import QuitDialog, ResumeDialog
 from tests.tui.conftest import (
+    FakeChannels,
     advance,
     make_app,
     ready,
@@ -22,6 +25,9 @@ from tests.tui.conftest import (
     text_of,
     wait_for,
 )
+
+MINIMAL = Path(__file__).resolve().parents[1] / "plan" / "fixtures" / "minimal"
+"""Another plan (テスト町): its runs are not this console's to resume."""
 
 
 async def _seed(drill_id: str, *, finish: bool) -> None:
@@ -125,3 +131,47 @@ async def test_quitting_during_a_run_leaves_it_to_be_resumed_at_the_next_start()
         await advance(pilot, 8)
         assert resumed.state.events > before and resumed.active
         assert resumed.state.status is DrillStatus.RUNNING
+
+
+async def test_the_console_offers_to_resume_only_the_runs_of_its_own_plan() -> None:
+    await _seed("20260131-1100-ours", finish=False)
+    other = load_plan(MINIMAL).plan
+    store = await EventStore.open(os.environ["DRILLKIT_DB"])
+    runner = DrillRunner(
+        other, "theft", sink=store, notifiers=[SimulatedNotifier()], clock=VirtualClock()
+    )
+    await runner.run_until(1)  # another plan's run, cut off too
+    await runner.close()
+    await store.close()
+
+    app = make_app(store=True, offer_resume=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await wait_for(pilot, lambda: isinstance(app.screen, ResumeDialog))
+        dialog = app.screen
+        assert isinstance(dialog, ResumeDialog)
+        assert [drill_id for _, drill_id in dialog.runs] == ["20260131-1100-ours"]
+
+
+async def test_a_sandbox_run_is_not_resumed_through_real_channels() -> None:
+    store = await EventStore.open(os.environ["DRILLKIT_DB"])
+    runner = DrillRunner(
+        sample_loaded().plan,
+        "annual-roll-call",
+        sink=store,
+        notifiers=[SimulatedNotifier()],  # local, like the sandbox: recorded as "sandbox"
+        clock=VirtualClock(),
+        drill_id="20260131-1000-sbox",
+        simulated=False,
+    )
+    await runner.run_until(2)
+    await runner.close()
+    await store.close()
+
+    app = make_app(store=True, real_channels=FakeChannels())  # not local: real providers
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        app.resume_run("20260131-1000-sbox")
+        await wait_for(pilot, lambda: bool(app.errors))
+        assert app.live_run is None
+        assert "drillkit resume 20260131-1000-sbox" in str(app.errors[0])

@@ -1,7 +1,8 @@
 """A drill through the real channel code, against the Twilio and SMTP sandboxes on loopback.
 
 The console builds the notifiers, routes the ack server to the run, and the board shows
-people acknowledging by keypress and link, as it would with a Twilio account.
+people acknowledging by keypress and link, as it would with a Twilio account. Real
+channels run on the real clock: 60× is refused for them, except for the local sandbox.
 """
 
 from __future__ import annotations
@@ -10,13 +11,19 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
+from textual.pilot import Pilot
+
 from drill.engine.events import DrillMode
 from drill.engine.notifier import Inbox, Notifier
 from drill.engine.state import ContactStatus
+from drill.errors import EngineError
 from drill.plan.models import Plan
 from drill.sandbox.world import LocalWorld
 from drill.tui.channels import ConfiguredChannels
-from tests.tui.conftest import make_app, ready, sample_loaded, wait_for
+from drill.tui.dialogs import StartDrillDialog
+from drill.tui.session import RunRequest
+from tests.tui.conftest import FakeChannels, make_app, ready, sample_loaded, text_of, wait_for
 
 
 class WorldChannels:
@@ -74,3 +81,53 @@ def test_configured_channels_are_offered_only_when_a_provider_is_configured() ->
     assert not ConfiguredChannels().available()
     config.write_text('[smtp]\nhost = "127.0.0.1"\nport = 2525\n', encoding="utf-8")
     assert ConfiguredChannels().available()
+
+
+async def _start_dialog(pilot: Pilot[None]) -> StartDrillDialog:
+    await ready(pilot)
+    await pilot.press("3")
+    await pilot.pause()
+    await pilot.press("down", "d")
+    await pilot.pause()
+    dialog = pilot.app.screen
+    assert isinstance(dialog, StartDrillDialog)
+    return dialog
+
+
+async def test_real_channels_at_60x_are_refused_in_the_start_dialog() -> None:
+    app = make_app(real_channels=FakeChannels())
+    async with app.run_test(size=(120, 40)) as pilot:
+        dialog = await _start_dialog(pilot)
+        await pilot.click("#start-real")
+        await pilot.click("#speed-60")
+        await pilot.click("#go")
+        await pilot.pause()
+        assert app.screen is dialog and app.live_run is None  # not started
+        assert "実時間でしか使えません" in text_of(dialog.query_one("#start-error"))
+        await pilot.click("#speed-1")  # real time: it starts
+        await pilot.click("#go")
+        await wait_for(pilot, lambda: app.live_run is not None)
+        assert app.live_run is not None and not app.live_run.simulated
+
+
+def test_the_console_refuses_a_real_run_at_60x_whoever_asks() -> None:
+    app = make_app(real_channels=FakeChannels())
+    request = RunRequest(
+        scenario="annual-roll-call", mode=DrillMode.DRILL, simulated=False, speed=60
+    )
+    with pytest.raises(EngineError, match="実時間"):
+        app.start_run(request)
+
+
+async def test_the_sandbox_may_run_at_60x_with_real_channels() -> None:
+    class Sandbox(FakeChannels):
+        local = True  # as SandboxChannels says: the pages reach nobody
+
+    app = make_app(real_channels=Sandbox())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _start_dialog(pilot)
+        await pilot.click("#start-real")
+        await pilot.click("#speed-60")
+        await pilot.click("#go")
+        await wait_for(pilot, lambda: app.live_run is not None)
+        assert app.live_run is not None and not app.live_run.simulated
