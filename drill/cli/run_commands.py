@@ -60,7 +60,7 @@ from drill.session import (
 )
 from drill.store import EventStore
 from drill.words import Lang, words
-from drill.words.sentences import FoldNames, Names, PlanNames, Tone
+from drill.words.sentences import TONE_STYLE, FoldNames, Names, PlanNames
 
 __all__ = ["COMMANDS", "ConsoleProgress", "print_result", "progress_language"]
 
@@ -93,14 +93,6 @@ _SHOWN = (
     DrillCompleted,
 )
 """The events a person running a drill at a terminal cares about."""
-_MARKUP: dict[Tone, str] = {
-    "info": "bold",
-    "ok": "green",
-    "quiet": "dim",
-    "warn": "yellow",
-    "bad": "bold red",
-    "plain": "",
-}
 
 
 def progress_language(option: str | None = None) -> Lang:
@@ -158,7 +150,7 @@ class ConsoleProgress:
             if contact is not None and contact.ack is not None and contact.ack != event:
                 return None  # a repeated acknowledgement: kept in the record, not news
         said = self.words.sentence(event, self.state, self.names)
-        style = _MARKUP[said.tone]
+        style = TONE_STYLE[said.tone]
         return f"[{style}]{escape(said.text)}[/]" if style else escape(said.text)
 
 

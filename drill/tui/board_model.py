@@ -49,7 +49,7 @@ from drill.plan.models import Plan, Scenario
 from drill.tui.cells import clock_text, minutes_text
 from drill.tui.i18n import language, pick, t
 from drill.words import Words, words
-from drill.words.sentences import FoldNames, Tone
+from drill.words.sentences import TONE_STYLE, FoldNames
 
 __all__ = [
     "FILTERS",
@@ -119,14 +119,6 @@ _DONE = frozenset(
     }
 )
 _ANSWERED = frozenset({ContactStatus.ACKNOWLEDGED, ContactStatus.LATE})
-_TONE: dict[Tone, str] = {
-    "info": "bold",
-    "ok": "green",
-    "quiet": "dim",
-    "warn": "yellow",
-    "bad": "bold red",
-    "plain": "",
-}
 _SILENT = (DeliveryUpdated, PagingCancelled)
 """Events the log leaves out: the row shows them, and there are many."""
 
@@ -764,7 +756,7 @@ class BoardModel:
             self.local_time(event.at),
             clock_text(event.elapsed),
             said.text.replace("\n", " "),
-            _TONE[said.tone],
+            TONE_STYLE[said.tone],
         )
 
     def _tree_name(self, tree: str) -> str:

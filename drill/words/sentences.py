@@ -46,11 +46,30 @@ from drill.engine.state import ContactState, ContactStatus, DrillOutcome, DrillS
 from drill.plan.models import Plan
 from drill.words.terms import CHANNEL, CONTACT_STATUS, DELIVERY, ESCALATION, MODE, REASON, STEP
 
-__all__ = ["SENTENCES", "FoldNames", "Names", "PlanNames", "Sentence", "Tone", "sentence"]
+__all__ = [
+    "SENTENCES",
+    "TONE_STYLE",
+    "FoldNames",
+    "Names",
+    "PlanNames",
+    "Sentence",
+    "Tone",
+    "sentence",
+]
 
 Pair = tuple[str, str]
 Tone = Literal["info", "ok", "quiet", "warn", "bad", "plain"]
 """How a view may colour a sentence: headline, good news, routine, a problem, a failure."""
+
+TONE_STYLE: dict[Tone, str] = {
+    "info": "bold",
+    "ok": "green",
+    "quiet": "dim",
+    "warn": "yellow",
+    "bad": "bold red",
+    "plain": "",
+}
+"""The Rich style of each tone, the same on the terminal and in the console's log."""
 
 SENTENCES: dict[str, dict[str, Pair]] = {
     "DrillStarted": {

@@ -83,7 +83,7 @@ def test_a_simulated_drill_carries_todays_date_marked_simulated(tmp_path: Path) 
     after = dt.datetime.now(TOKYO).date()
     assert code == 0, err
 
-    assert "模擬 simulated" in out  # the start line and the summary say so
+    assert "訓練・模擬" in out and "\n完了 模擬 " in out  # the start line and the summary say so
     (row,) = drills_in(db)
     started = dt.datetime.fromisoformat(str(row["started"])).date()
     assert started in (before, after)
@@ -202,9 +202,11 @@ def test_the_resume_line_tells_the_real_gap_and_the_drill_time_that_passed() -> 
         clock="scaled",
         speed=60.0,
     )
-    line = ConsoleProgress.describe(scaled) or ""
-    assert "10 s down" in line and "600 s of drill time at 60×" in line
+    line = ConsoleProgress(lang="en").describe(scaled) or ""
+    assert "down for 10 s" in line and "10 min 00 s of drill time at 60×" in line, line
+    ja = ConsoleProgress(lang="ja").describe(scaled) or ""
+    assert "停止していた時間 10秒" in ja and "60倍速の訓練時間で 10分00秒" in ja, ja
     virtual = dataclasses.replace(
         scaled, downtime_seconds=0.0, drill_downtime_seconds=0.0, clock="virtual", speed=None
     )
-    assert "where it stopped" in (ConsoleProgress.describe(virtual) or "")
+    assert "where it stopped" in (ConsoleProgress(lang="en").describe(virtual) or "")

@@ -134,10 +134,12 @@ def test_a_60x_drill_killed_and_killed_again_resumes_at_60x_and_finishes(tmp_pat
     down_since = time.monotonic()
     (drill_id,) = events_of(db)
 
+    wait_for_lease_to_lapse(db, drill_id)  # the killed engine's lease, then a takeover
     again = drillkit(db, "resume", drill_id, kill_after=8)
     assert again.returncode == -signal.SIGKILL, again.stderr
     first_gap = time.monotonic() - down_since
     down_since = time.monotonic()
+    wait_for_lease_to_lapse(db, drill_id)
     began = time.monotonic()
     done = drillkit(db, "resume", drill_id)
     took = time.monotonic() - began

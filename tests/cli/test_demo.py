@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from drill.engine.events import (
     DrillRecovered,
     DrillStarted,
 )
+from drill.engine.lease import wall_now
 from drill.plan import load_plan, sample_plan_dir
 from drill.sandbox.world import LocalWorld
 from drill.session import RunOptions, run_scenario
@@ -120,13 +122,27 @@ async def test_sandbox_channels_give_the_console_real_notifiers_on_loopback() ->
         await channels.close()
 
 
+def wait_for_leases_to_lapse(db: Path) -> None:
+    """Until no engine's lease in `db` is live (the killed process's has expired)."""
+
+    async def live() -> bool:
+        async with EventStore.open(db) as store:
+            return any(lease.live(wall_now()) for lease in (await store.leases()).values())
+
+    deadline = time.monotonic() + 30
+    while asyncio.run(live()):
+        assert time.monotonic() < deadline, "the killed demo's lease never expired"
+        time.sleep(0.1)
+
+
 def test_a_demo_drill_killed_mid_way_is_resumed_from_the_cli_through_the_sandbox(
     tmp_path: Path,
 ) -> None:
     """`drillkit resume` (no id: the sample plan's interrupted drill) brings the loopback
     sandbox back up at the drill's speed and finishes the demo's drill through it."""
     db = tmp_path / "demo.db"
-    env = dict(os.environ, DRILLKIT_FAULT_KILL_AFTER_EVENTS="40")
+    # A short lease, so that the resume may take over from the killed process soon.
+    env = dict(os.environ, DRILLKIT_FAULT_KILL_AFTER_EVENTS="40", DRILLKIT_LEASE_TTL="1")
     demo = ["demo", "--headless", "--speed", "900", "--seed", "5"]
     killed = subprocess.run(
         [sys.executable, "-m", "drill", *demo, "--quiet", "--db", str(db)],
@@ -138,6 +154,7 @@ def test_a_demo_drill_killed_mid_way_is_resumed_from_the_cli_through_the_sandbox
     )
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     env.pop("DRILLKIT_FAULT_KILL_AFTER_EVENTS")
+    wait_for_leases_to_lapse(db)
     resumed = subprocess.run(
         [sys.executable, "-m", "drill", "resume", "--db", str(db)],
         env=env,
@@ -147,7 +164,7 @@ def test_a_demo_drill_killed_mid_way_is_resumed_from_the_cli_through_the_sandbox
         check=False,
     )
     assert resumed.returncode == 0, resumed.stderr
-    assert "completed" in resumed.stdout
+    assert "\n完了 " in resumed.stdout, resumed.stdout
 
     async def read() -> list[Any]:
         async with EventStore.open(db) as store:

@@ -39,7 +39,10 @@ async def test_every_provider_refusing_ends_the_drill_failed(tmp_path: Path) -> 
         )
         smtp = world.config.smtp.model_copy(update={"port": _closed_port(), "timeout_seconds": 2})
         email = build_email_notifier(
-            world.config.model_copy(update={"smtp": smtp}), loaded.plan, links=world.links
+            world.config.model_copy(update={"smtp": smtp}),
+            loaded.plan,
+            links=world.links,
+            sandbox=True,  # the sandbox's own mail settings, its port closed
         )
         options = RunOptions(simulate=False, speed=3600, seed=3, db=db, operator="test")
         result = await run_scenario(

@@ -152,6 +152,7 @@ class _RefusingProvider:
     """Every send refused, as a provider does with wrong credentials."""
 
     kinds = frozenset(ChannelKind)
+    local = True  # a test double on the virtual clock: nobody is paged
 
     async def start(self, inbox: Inbox) -> None:
         return None

@@ -206,6 +206,7 @@ async def test_a_bad_number_is_skipped_in_the_later_rounds(kit: SimpleNamespace)
         """Voice: the first number does not exist; the others ring, and nobody answers."""
 
         kinds = frozenset({ChannelKind.VOICE})
+        local = True  # a test double on the virtual clock: nobody is paged
 
         async def start(self, inbox: object) -> None:
             return None
@@ -429,6 +430,7 @@ async def test_a_notifier_that_raises_fails_the_page_and_paging_goes_on(
 ) -> None:
     class Broken:
         kinds = frozenset({ChannelKind.VOICE})
+        local = True  # a test double on the virtual clock: nobody is paged
         local = True  # a test double: nobody is paged
 
         async def start(self, inbox: object) -> None:

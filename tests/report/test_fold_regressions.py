@@ -266,6 +266,7 @@ class RefusingProvider:
     """A provider that refuses every send: bad credentials (HTTP 401)."""
 
     kinds = frozenset(ChannelKind)
+    local = True  # a test double on the virtual clock: nobody is paged
 
     def __init__(self) -> None:
         self.sent: list[Page] = []

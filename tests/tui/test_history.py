@@ -74,7 +74,7 @@ async def test_history_replays_a_run_and_a_persons_detail_shows_past_answers() -
         summary = text_of(app.screen.query_one("#history-summary"))
         assert "完了" in summary and "連絡対象" in summary and "呼び出し回数" in summary
         lines = log.text_lines()
-        assert "開始: 緊急時連絡網 年次訓練（訓練・模擬、連絡対象" in lines[0]
+        assert "開始: 緊急時連絡網 年次訓練（訓練・模擬、仮想時間、連絡対象" in lines[0]
         assert any("応答あり:" in line for line in lines)
         assert any("終了: 応答あり" in line for line in lines)
 
