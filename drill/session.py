@@ -1,15 +1,15 @@
 """Running a scenario end to end: plan + event store + channels + runner + report.
 
-This is the composition root that `drillkit run`, `resume` and `demo` use: it loads the
-plan, opens the event store, builds the notifiers (simulated people, or the real
-channels), runs the engine, and writes the report when the drill ends. Nothing here
-decides drill semantics; it only wires the parts together.
+The I/O around the composition root for `drillkit run`, `resume` and `demo`: it loads
+the plan, opens the event store, starts what the channels need (the ack server, the
+local sandbox on resume of a `drillkit demo` drill), builds the real channels, and
+writes the report when the drill ends. The running drill itself is built by
+`drill.engine.assembly.assemble`, the one place the CLI, the console and the calendar
+all use: clock, simulated people and duty officer, seed, resume on the recorded clock.
+Nothing here decides drill semantics.
 
-Clocks: a simulated drill runs in virtual time (or `speed` × real time) and is dated
-now unless a start is given; real channels run on the real clock (the engine refuses
-any other). A resume goes on on the clock the drill recorded, with the channels it
-used: simulated people, the local sandbox brought back up (a `drillkit demo` drill), or
-the configured providers with the ack server in this process.
+A resume goes on with the channels the drill used: simulated people, the local sandbox
+brought back up, or the configured providers with the ack server in this process.
 
 Which drills a plan may resume (`interrupted_drills`): those started from the same plan
 folder, or from a plan with exactly the same content (`plan_digest`: a copied or moved
@@ -19,13 +19,11 @@ one organisation are different plans.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import datetime as dt
 import getpass
 import os
-import secrets
 import signal
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -33,21 +31,21 @@ from typing import TYPE_CHECKING
 
 from drill.config import Config, config_path, load_config
 from drill.engine import (
-    DrillRunner,
     DrillState,
     Event,
     Handler,
     HandlerSet,
     Notifier,
-    RealClock,
     ResponseModel,
-    ScaledClock,
-    SimulatedNotifier,
-    SimulatedOperator,
-    VirtualClock,
     plan_digest,
 )
-from drill.engine.clock import Clock
+from drill.engine.assembly import (
+    ClockRequest,
+    DrillSpec,
+    assemble,
+    recorded_start,
+    run_to_end,
+)
 from drill.engine.events import DrillAborted, DrillCompleted, DrillStarted
 from drill.errors import ConfigError, EngineError
 from drill.plan import LoadedPlan, Plan, PlanError, load_plan
@@ -151,39 +149,6 @@ def _operator(name: str | None) -> str:
         return "operator"
 
 
-def _operator_for(options: RunOptions) -> SimulatedOperator | None:
-    wanted = options.simulate if options.simulated_operator is None else options.simulated_operator
-    return SimulatedOperator(seed=options.seed) if wanted else None
-
-
-def _registered(
-    registry: DrillRegistry | None, runner: DrillRunner
-) -> contextlib.AbstractContextManager[object]:
-    if registry is None:
-        return contextlib.nullcontext()
-    return registry.registered(runner.drill_id, runner)
-
-
-def _clock(options: RunOptions) -> Clock:
-    """Virtual or scaled time for a simulation, dated now unless `start_at`; else real.
-
-    A speed for real channels is left to the engine, which refuses it unless every
-    notifier is local (the sandbox of `drillkit demo`)."""
-    start = options.start_at
-    if start is not None and not options.simulate:
-        raise EngineError(
-            "A start date is for simulated drills only: a drill through real channels "
-            "happens now. Leave out --start-at, or add --simulate."
-        )
-    if options.speed is None:
-        if options.simulate:
-            return VirtualClock(start=start or dt.datetime.now(dt.UTC).replace(microsecond=0))
-        return RealClock()
-    if options.speed == 1 and start is None:
-        return RealClock()
-    return ScaledClock(options.speed, start=start)
-
-
 def _fault_handler() -> Handler | None:
     """The crash test's kill -9 at the Nth stored event (see FAULT_KILL_AFTER)."""
     limit = os.environ.get(FAULT_KILL_AFTER)
@@ -207,18 +172,6 @@ def _merge(extra: HandlerSet | None) -> HandlerSet:
     return handlers
 
 
-def _notifiers(options: RunOptions, notifiers: Sequence[Notifier] | None) -> list[Notifier]:
-    if notifiers is not None:
-        return list(notifiers)
-    if not options.simulate:
-        raise EngineError(
-            "Real channels need the channel configuration; use `drillkit demo` for the "
-            "local sandbox, or --simulate."
-        )
-    model = options.responses or ResponseModel(seed=options.seed or 0)
-    return [SimulatedNotifier(model)]
-
-
 async def run_scenario(
     loaded: LoadedPlan,
     scenario_id: str,
@@ -234,31 +187,27 @@ async def run_scenario(
     With a `registry` (the ack server's), the drill is registered while it runs so that
     webhooks and links reach it, and unregistered when it ends.
     """
-    if options.simulate and options.seed is None:
-        # Record a seed even when none was asked for, so any run can be replayed exactly.
-        options = dataclasses.replace(options, seed=secrets.randbelow(2**31))
     own_store = store is None
     active = store if store is not None else await EventStore.open(options.db)
     try:
-        runner = DrillRunner(
-            loaded.plan,
-            scenario_id,
-            sink=active,
-            notifiers=_notifiers(options, notifiers),
-            clock=_clock(options),
-            handlers=_merge(handlers),
-            mode=options.mode,
-            seed=options.seed,
-            operator=_operator(options.operator),
-            simulated=options.simulate,
-            drill_id=options.drill_id,
-            simulated_operator=_operator_for(options),
+        runner = await assemble(
+            DrillSpec(
+                loaded.plan,
+                active,
+                scenario=scenario_id,
+                notifiers=notifiers,
+                clock=ClockRequest(speed=options.speed, start_at=options.start_at),
+                mode=options.mode,
+                operator=_operator(options.operator),
+                seed=options.seed,
+                simulated=options.simulate,
+                simulated_operator=options.simulated_operator,
+                handlers=_merge(handlers),
+                responses=options.responses,
+                drill_id=options.drill_id,
+            )
         )
-        try:
-            with _registered(registry, runner):
-                state = await runner.run()
-        finally:
-            await asyncio.shield(runner.close())
+        state = await run_to_end(runner, registry)
         files = await _report(active, runner.drill_id, loaded, options)
         return RunResult(runner.drill_id, state, tuple(files), active.where)
     finally:
@@ -334,49 +283,33 @@ async def resume_drill(
     this process). `notifiers` (with `registry`) overrides the channels.
     """
     async with EventStore.open(options.db) as store:
-        stored = await store.read(drill_id)
-        if not stored or not isinstance(stored[0].event, DrillStarted):
-            raise EngineError(
-                f"no drill '{drill_id}' in {store.where}; `drillkit drills` lists them"
-            )
-        started = stored[0].event
+        started = await recorded_start(store, drill_id)
         root = plan_dir or (Path(started.plan_root) if started.plan_root else None)
         if root is None:
             raise EngineError(f"drill '{drill_id}' does not say where its plan is; pass --plan")
         loaded = load_plan(root, lint=False)
-        simulate = started.simulated
         effective = dataclasses.replace(
             options,
-            simulate=simulate,
+            simulate=started.simulated,
             seed=started.seed,
             mode=started.mode.value,
             speed=started.speed,
             start_at=None,
         )
-        sandbox = _used_sandbox(started, loaded.plan)
-        async with _channels_for(started, loaded.plan, effective, notifiers, registry) as (
-            chosen,
-            reach,
-        ):
-            runner = await DrillRunner.resume(
-                drill_id,
-                loaded.plan,
-                sink=store,
-                notifiers=chosen,
-                handlers=_merge(handlers),
-                # Nobody sits at a console for a simulated or sandbox drill resumed here:
-                # the simulated duty officer goes on completing its steps.
-                simulated_operator=(
-                    SimulatedOperator(seed=started.seed) if simulate or sandbox else None
-                ),
-                by=_operator(options.operator),
-                allow_plan_change=allow_plan_change,
+        async with _channels_for(started, loaded.plan, notifiers, registry) as (chosen, reach):
+            runner = await assemble(
+                DrillSpec(
+                    loaded.plan,
+                    store,
+                    resume=drill_id,
+                    notifiers=chosen,
+                    operator=_operator(options.operator),
+                    handlers=_merge(handlers),
+                    responses=options.responses,
+                    allow_plan_change=allow_plan_change,
+                )
             )
-            try:
-                with _registered(reach, runner):
-                    state = await runner.run()
-            finally:
-                await asyncio.shield(runner.close())
+            state = await run_to_end(runner, reach)
         files = await _report(store, drill_id, loaded, effective)
         return RunResult(drill_id, state, tuple(files), store.where)
 
@@ -396,13 +329,13 @@ def _used_sandbox(started: DrillStarted, plan: Plan) -> bool:
 async def _channels_for(
     started: DrillStarted,
     plan: Plan,
-    options: RunOptions,
     notifiers: Sequence[Notifier] | None,
     registry: DrillRegistry | None,
-) -> AsyncIterator[tuple[list[Notifier], DrillRegistry | None]]:
-    """The notifiers a resumed drill pages through, and the registry its acks come to."""
-    if notifiers is not None or options.simulate:
-        yield _notifiers(options, notifiers), registry
+) -> AsyncIterator[tuple[Sequence[Notifier] | None, DrillRegistry | None]]:
+    """The notifiers a resumed drill pages through (None: its simulated people), and the
+    registry its acks come to."""
+    if notifiers is not None or started.simulated:
+        yield notifiers, registry
     elif _used_sandbox(started, plan):
         from drill.sandbox.world import LocalWorld
 

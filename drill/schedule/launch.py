@@ -1,21 +1,23 @@
 """How the calendar starts (or resumes) a drill: the one place it touches the runner.
 
 `DrillLauncher` is what the service calls for a due drill. `RunnerLauncher` is the
-default: it loads the plan, builds the notifiers and runs the scenario with the engine's
-`DrillRunner` (or `DrillRunner.resume` for a drill interrupted by a stop), appending every
-event to the event store and registering the drill with the acknowledgement server while
-it runs. A composition with more wiring (real channels, the TUI's handlers) can replace it
-by passing its own launcher to `ScheduleService`.
+default: it loads the plan and has the engine's composition root
+(`drill.engine.assembly.assemble`, the one the CLI and the console use too) build the
+drill, new or resumed after a stop, on the real clock, appending every event to the event
+store and registering the drill with the acknowledgement server while it runs. A
+composition with more wiring (the TUI's handlers) can replace it by passing its own
+launcher to `ScheduleService`.
 
-Simulated channels are the engine's `SimulatedNotifier`. Real channels come from a
-`NotifierFactory`; without one, a drill scheduled with real channels fails with a clear
-message (recorded in the schedule ledger) instead of silently running simulated.
+Simulated drills page the engine's simulated people (and a simulated duty officer
+completes the steps). Real channels come from a `NotifierFactory` (`drillkit serve`
+injects the configured providers); without one, a drill scheduled with real channels
+fails with a clear message (recorded in the schedule ledger) instead of silently running
+simulated.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import datetime as dt
 import logging
@@ -24,12 +26,11 @@ from pathlib import Path
 from typing import Protocol
 
 from drill.ack.server import DrillRegistry
+from drill.engine.assembly import ClockRequest, DrillSpec, assemble, run_to_end
 from drill.engine.clock import Clock
 from drill.engine.events import DrillAborted
 from drill.engine.lease import when_holder_is_gone
 from drill.engine.notifier import Notifier
-from drill.engine.runner import DrillRunner
-from drill.engine.simulation import SimulatedNotifier, SimulatedOperator
 from drill.engine.sink import EventSink
 from drill.plan import Plan, load_plan
 from drill.schedule.errors import ScheduleError
@@ -45,7 +46,7 @@ __all__ = [
 ]
 
 NotifierFactory = Callable[[Plan, bool], Sequence[Notifier]]
-"""(plan, simulate) -> the notifiers a drill (or a reminder) is sent through."""
+"""(plan, simulate) -> the real notifiers a drill (or a reminder) is sent through."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -79,10 +80,9 @@ class DrillLauncher(Protocol):
         ...
 
 
-def simulated_notifiers(plan: Plan, simulate: bool) -> Sequence[Notifier]:
-    """The default factory: simulated people for simulated drills; nothing else."""
-    if simulate:
-        return [SimulatedNotifier()]
+def no_real_channels(plan: Plan, simulate: bool) -> Sequence[Notifier]:
+    """The default factory: no real channels (simulated drills need none: their simulated
+    people are the engine's)."""
     raise ScheduleError(
         "This drill was scheduled with real channels, but `drillkit serve` was started "
         "without them. Schedule it with --simulate, or run a composition that provides "
@@ -99,7 +99,7 @@ class RunnerLauncher:
         sink: EventSink,
         *,
         registry: DrillRegistry | None = None,
-        notifiers: NotifierFactory = simulated_notifiers,
+        notifiers: NotifierFactory = no_real_channels,
         clock: Callable[[DrillRequest], Clock] | None = None,
         operator: str = "drillkit serve",
         reports: bool = True,
@@ -115,46 +115,25 @@ class RunnerLauncher:
 
     async def __call__(self, request: DrillRequest) -> DrillOutcome:
         plan = (await asyncio.to_thread(load_plan, request.plan_dir, lint=False)).plan
-        notifiers = list(self.notifiers(plan, request.simulate))
-        clock = self.clock(request) if self.clock is not None else None
+        spec = DrillSpec(
+            plan,
+            self.sink,
+            scenario=None if request.resume else request.scenario_id,
+            resume=request.drill_id if request.resume else None,
+            # Simulated people are the engine's, playing the drill's (recorded) seed.
+            notifiers=None if request.simulate else list(self.notifiers(plan, request.simulate)),
+            clock=self.clock(request) if self.clock is not None else ClockRequest(kind="real"),
+            operator=self.operator,
+            simulated=request.simulate,
+            drill_id=request.drill_id,
+        )
         if request.resume:
             # After a crash of this service its own lease on the drill may still be live:
             # wait it out, unless someone else is running the drill (their heartbeat shows).
-            runner = await when_holder_is_gone(
-                lambda: DrillRunner.resume(
-                    request.drill_id,
-                    plan,
-                    sink=self.sink,
-                    notifiers=notifiers,
-                    clock=clock,
-                    simulated_operator=SimulatedOperator() if request.simulate else None,
-                    by=self.operator,
-                )
-            )
+            runner = await when_holder_is_gone(lambda: assemble(spec))
         else:
-            runner = DrillRunner(
-                plan,
-                request.scenario_id,
-                sink=self.sink,
-                notifiers=notifiers,
-                mode="drill",
-                drill_id=request.drill_id,
-                clock=clock,
-                operator=self.operator,
-                simulated=request.simulate,
-                # Simulated people need a simulated duty officer to complete the steps.
-                simulated_operator=SimulatedOperator() if request.simulate else None,
-            )
-        registered = (
-            self.registry.registered(request.drill_id, runner)
-            if self.registry is not None
-            else contextlib.nullcontext()
-        )
-        try:
-            with registered:
-                await runner.run()
-        finally:
-            await asyncio.shield(runner.close())
+            runner = await assemble(spec)
+        await run_to_end(runner, self.registry)
         await self._write_report(request)
         state = runner.state
         ended = state.ended

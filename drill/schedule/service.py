@@ -62,7 +62,7 @@ from drill.schedule.launch import (
     DrillRequest,
     NotifierFactory,
     RunnerLauncher,
-    simulated_notifiers,
+    no_real_channels,
 )
 from drill.schedule.ledger import Ledger, Outcome, open_engine, sync_url
 from drill.schedule.reminders import (
@@ -187,7 +187,7 @@ class ScheduleService:
         clock: Callable[[], dt.datetime] = _utc_now,
         poll_seconds: float = 30.0,
         drill_clock: Callable[[DrillRequest], Clock] | None = None,
-        drill_notifiers: NotifierFactory = simulated_notifiers,
+        drill_notifiers: NotifierFactory = no_real_channels,
     ) -> None:
         """`launcher` runs due drills (default: the engine's runner on this store, with
         `drill_clock` making each drill's clock: a `VirtualClock` in tests). `clock` is the
@@ -780,7 +780,7 @@ async def serve(
         reminder_notifiers=_or_real(reminder_notifiers, channels),
         poll_seconds=poll_seconds,
         clock=clock,
-        drill_notifiers=_or_real(simulated_notifiers, channels),
+        drill_notifiers=_or_real(no_real_channels, channels),
     )
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -39,7 +39,7 @@ from drill.tui.screens.help import HelpScreen
 from drill.tui.settings import default_operator, save_language
 
 if TYPE_CHECKING:
-    from drill.engine.clock import Clock
+    from drill.engine.assembly import ClockRequest
     from drill.engine.events import DrillMode, DrillStarted
     from drill.engine.notifier import Notifier
     from drill.engine.sink import EventSink
@@ -390,24 +390,16 @@ class DrillApp(App[None]):
             raise EngineError(t("start.real_clock_only"), t("error.title"))
         self._start(request)
 
-    def _clock(self, speed: float = 1.0) -> Clock:
-        """The clock of a new run: `speed` × real time (the engine refuses a speed for
-        real channels other than the sandbox); virtual in tests."""
-        from drill.engine.clock import RealClock, ScaledClock, VirtualClock
+    def _clock(self, speed: float = 1.0) -> ClockRequest:
+        """The clock of a run: `speed` × real time (the engine refuses a speed for real
+        channels other than the sandbox); virtual in tests, on the tests' fixed date. A
+        resumed run goes on on the clock it recorded, of the same kind."""
+        from drill.engine.assembly import ClockRequest
+        from drill.engine.clock import VIRTUAL_START
 
         if self.clock_kind == "virtual":
-            return VirtualClock()
-        if speed != 1.0:
-            return ScaledClock(speed)
-        return RealClock()
-
-    def _resumed_clock(self, started: DrillStarted) -> Clock:
-        """The clock a run resumes on: the one it started on (kind and speed)."""
-        from drill.engine.clock import VirtualClock, resumed_clock
-
-        if self.clock_kind == "virtual":
-            return VirtualClock()
-        return resumed_clock(started.clock, started.speed, started.at, None, started.drill_id)
+            return ClockRequest(kind="virtual", start_at=VIRTUAL_START)
+        return ClockRequest(speed=speed)
 
     async def _sink(self, *, durable: bool) -> EventSink:
         from drill.engine.sink import MemorySink
@@ -422,13 +414,10 @@ class DrillApp(App[None]):
         self.notify(t("error.store"), severity="warning", timeout=10)
         return MemorySink()
 
-    async def _notifiers(
-        self, simulated: bool, mode: DrillMode, clock: Clock, seed: int | None = None
-    ) -> list[Notifier]:
-        from drill.tui.session import simulated_notifiers
-
+    async def _notifiers(self, simulated: bool, mode: DrillMode) -> list[Notifier] | None:
+        """The real channels of a run; None for a simulated one (the engine's people)."""
         if simulated:
-            return simulated_notifiers(self.seed if seed is None else seed, clock)
+            return None
         if self.real_channels is None or self.loaded is None:
             raise EngineError(t("start.real_unavailable"))
         return list(await self.real_channels.notifiers(self.loaded.plan, mode))
@@ -442,16 +431,15 @@ class DrillApp(App[None]):
         try:
             real = request.mode is DrillMode.INCIDENT or not request.simulated
             sink = await self._sink(durable=real)
-            clock = self._clock(request.speed)
-            notifiers = await self._notifiers(request.simulated, request.mode, clock)
+            notifiers = await self._notifiers(request.simulated, request.mode)
             if self.drill_ids is not None:
                 request = RunRequest(**{**request.__dict__, "drill_id": self.drill_ids()})
-            run = LiveRun.create(
+            run = await LiveRun.create(
                 self.loaded.plan,
                 request,
                 sink=sink,
                 notifiers=notifiers,
-                clock=clock,
+                clock=self._clock(request.speed),
                 on_end=self._run_ended,
                 on_error=self.show_error,
             )
@@ -508,7 +496,7 @@ class DrillApp(App[None]):
             if store is None:
                 raise self.records.error or EngineError(t("error.store"))
 
-            async def notifiers(started: DrillStarted, clock: Clock) -> list[Notifier]:
+            async def notifiers(started: DrillStarted) -> list[Notifier] | None:
                 # A run goes on through the kind of channels it used: a sandbox run is
                 # never continued through real providers, nor a real one into the sandbox.
                 sandbox = started.channels == "sandbox"
@@ -516,16 +504,14 @@ class DrillApp(App[None]):
                     raise EngineError(
                         t(f"resume.channels_{started.channels}", drill=started.drill_id)
                     )
-                return await self._notifiers(
-                    started.simulated, started.mode, clock, seed=started.seed or 0
-                )
+                return await self._notifiers(started.simulated, started.mode)
 
             run = await LiveRun.resume(
                 drill_id,
                 plan,
                 sink=store,
                 notifiers=notifiers,
-                clock=self._resumed_clock,
+                clock=self._clock(),
                 operator=self.operator,
                 on_end=self._run_ended,
                 on_error=self.show_error,

@@ -1,7 +1,8 @@
 """A run (drill or incident) as the console holds it: the engine inside the app's loop.
 
-`LiveRun` owns one `DrillRunner`, the task that drives it, and the board's `Feed`. The
-console asks it to start, resume, acknowledge by hand, complete steps, write notes,
+`LiveRun` owns one `DrillRunner` (built, new or resumed, by the engine's composition
+root `drill.engine.assembly.assemble`, as the CLI's and the calendar's are), the task that
+drives it, and the board's `Feed`. The console asks it to start, resume, acknowledge by hand, complete steps, write notes,
 pause, abort, or be left to resume later; it tells the console when the run ends or
 when something failed. In virtual time (tests) nothing runs by itself: `advance`
 moves the drill forward.
@@ -16,11 +17,11 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Literal
 
-from drill.engine.clock import Clock, VirtualClock
+from drill.engine.assembly import ClockRequest, DrillSpec, assemble, recorded_start
+from drill.engine.clock import VirtualClock
 from drill.engine.events import DrillMode, DrillStarted, Event, StepTiming
 from drill.engine.notifier import AckOutcome, Notifier
 from drill.engine.runner import DrillRunner
-from drill.engine.simulation import ResponseModel, SimulatedNotifier
 from drill.engine.sink import EventSink, HandlerSet
 from drill.engine.state import DrillState, DrillStatus
 from drill.errors import EngineError
@@ -85,36 +86,37 @@ class LiveRun:
     # -- construction ----------------------------------------------------------------
 
     @classmethod
-    def create(
+    async def create(
         cls,
         plan: Plan,
         request: RunRequest,
         *,
         sink: EventSink,
-        notifiers: Sequence[Notifier],
-        clock: Clock,
+        notifiers: Sequence[Notifier] | None,
+        clock: ClockRequest,
         on_end: Callable[[LiveRun], None],
         on_error: Callable[[BaseException], None],
     ) -> LiveRun:
-        def handler_failed(handler: object, exc: BaseException) -> None:
-            on_error(exc)
-
-        runner = DrillRunner(
-            plan,
-            request.scenario,
-            sink=sink,
-            notifiers=notifiers,
-            clock=clock,
-            handlers=HandlerSet(on_error=handler_failed),
-            mode=request.mode,
-            drill_id=request.drill_id,
-            seed=request.seed if request.simulated else None,
-            operator=request.operator or None,
-            simulated=request.simulated,
+        """A new run of `request` (not started: `begin()`); `notifiers` None for a
+        simulated run (the engine's simulated people)."""
+        runner = await assemble(
+            DrillSpec(
+                plan,
+                sink,
+                scenario=request.scenario,
+                notifiers=notifiers,
+                clock=clock,
+                mode=request.mode,
+                operator=request.operator or None,
+                seed=request.seed if request.simulated else None,
+                simulated=request.simulated,
+                # A person at the console completes the steps.
+                simulated_operator=False,
+                handlers=_handlers(on_error),
+                drill_id=request.drill_id,
+            )
         )
-        return cls(
-            runner, virtual=isinstance(clock, VirtualClock), on_end=on_end, on_error=on_error
-        )
+        return cls(runner, virtual=_virtual(runner), on_end=on_end, on_error=on_error)
 
     @classmethod
     async def resume(
@@ -123,33 +125,28 @@ class LiveRun:
         plan: Plan,
         *,
         sink: EventSink,
-        notifiers: Callable[[DrillStarted, Clock], Awaitable[Sequence[Notifier]]],
-        clock: Callable[[DrillStarted], Clock],
+        notifiers: Callable[[DrillStarted], Awaitable[Sequence[Notifier] | None]],
+        clock: ClockRequest,
         operator: str,
         on_end: Callable[[LiveRun], None],
         on_error: Callable[[BaseException], None],
     ) -> LiveRun:
-        stored = list(await sink.read(drill_id))
-        if not stored or not isinstance(stored[0].event, DrillStarted):
-            raise EngineError(f"no drill '{drill_id}' in the event store")
-        started = stored[0].event
-        chosen = clock(started)
-
-        def handler_failed(handler: object, exc: BaseException) -> None:
-            on_error(exc)
-
-        runner = await DrillRunner.resume(
-            drill_id,
-            plan,
-            sink=sink,
-            notifiers=await notifiers(started, chosen),
-            clock=chosen,
-            handlers=HandlerSet(on_error=handler_failed),
-            by=operator or None,
+        """Continue an interrupted run through `notifiers(started)` (None: its simulated
+        people), on the clock it recorded (`clock` names a kind only in tests)."""
+        started = await recorded_start(sink, drill_id)
+        runner = await assemble(
+            DrillSpec(
+                plan,
+                sink,
+                resume=drill_id,
+                notifiers=await notifiers(started),
+                clock=clock,
+                operator=operator or None,
+                simulated_operator=False,
+                handlers=_handlers(on_error),
+            )
         )
-        run = cls(
-            runner, virtual=isinstance(chosen, VirtualClock), on_end=on_end, on_error=on_error
-        )
+        run = cls(runner, virtual=_virtual(runner), on_end=on_end, on_error=on_error)
         run.events = [item.event for item in await sink.read(drill_id) if not item.duplicate]
         return run
 
@@ -295,5 +292,14 @@ class LiveRun:
         await self.runner.close()
 
 
-def simulated_notifiers(seed: int, clock: Clock) -> list[Notifier]:
-    return [SimulatedNotifier(ResponseModel(seed), clock=clock)]
+def _handlers(on_error: Callable[[BaseException], None]) -> HandlerSet:
+    """A failing handler (the board) is shown as an error; the drill goes on."""
+
+    def handler_failed(handler: object, exc: BaseException) -> None:
+        on_error(exc)
+
+    return HandlerSet(on_error=handler_failed)
+
+
+def _virtual(runner: DrillRunner) -> bool:
+    return isinstance(runner.clock, VirtualClock)
