@@ -100,7 +100,7 @@ class RunnerLauncher:
         *,
         registry: DrillRegistry | None = None,
         notifiers: NotifierFactory = no_real_channels,
-        clock: Callable[[DrillRequest], Clock] | None = None,
+        clock: Callable[[DrillRequest], Clock | ClockRequest] | None = None,
         operator: str = "drillkit serve",
         reports: bool = True,
     ) -> None:

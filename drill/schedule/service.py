@@ -42,6 +42,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from drill.ack.server import AckServer, DrillRegistry
 from drill.channels.links import Links
 from drill.config import Config, load_config
+from drill.engine.assembly import ClockRequest
 from drill.engine.clock import Clock
 from drill.engine.events import DrillAborted, DrillCompleted
 from drill.engine.notifier import Notifier
@@ -186,7 +187,7 @@ class ScheduleService:
         reminder_notifiers: ReminderNotifiers = logged_reminders,
         clock: Callable[[], dt.datetime] = _utc_now,
         poll_seconds: float = 30.0,
-        drill_clock: Callable[[DrillRequest], Clock] | None = None,
+        drill_clock: Callable[[DrillRequest], Clock | ClockRequest] | None = None,
         drill_notifiers: NotifierFactory = no_real_channels,
     ) -> None:
         """`launcher` runs due drills (default: the engine's runner on this store, with
