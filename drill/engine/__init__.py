@@ -3,6 +3,8 @@
 The CLI, the TUI and the channels use what is listed here: `DrillRunner` runs a
 scenario (and is the channels' `Inbox`), `DrillState` folds events for display, the
 clocks choose real, scaled or virtual time, and the simulation stands in for people.
+`drill.engine.assembly` is the one place a running drill is built (new or resumed) for
+the CLI, the console and the calendar.
 """
 
 from drill.engine.clock import Clock, RealClock, ScaledClock, VirtualClock, clock_kind
