@@ -77,7 +77,7 @@ class Levels:
         if drill.over or drill.paused:
             return
         if self.trees[0].status is LiveStatus.WAITING:
-            await drill._fire_t0_injects()
+            await drill._script.fire_t0_injects()
         for tree in self.trees:
             if drill.over or drill.paused:
                 return

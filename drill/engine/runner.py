@@ -1,55 +1,37 @@
-"""The drill runner: turns a scenario into pages, timers and events, and takes answers back.
+"""The drill runner: the loop that ties a running drill together, and its public API.
 
 One `DrillRunner` runs one drill (訓練) or incident. It is a single discrete-event loop:
-a heap of timers (acknowledgement timeouts, injects, step targets, and the answers of
-simulated people) and a queue of inputs (acknowledgements, delivery reports, operator
-actions). Inputs are handled first; a timer fires when it is due; with a `VirtualClock`
-time jumps to the next timer only when the loop is idle, so awaiting the event store,
-even real I/O in a thread, never lets virtual time move. Timers at the same instant run
-in an order derived from what they are (never from when they were armed), which is what
-lets a resumed drill continue exactly as an uninterrupted one would.
+timers (`drill.engine.timers`) and a queue of inputs (acknowledgements, delivery
+reports, operator actions). Inputs are handled first; a timer fires when it is due; with
+a `VirtualClock` time jumps to the next timer only when the loop is idle, so awaiting
+the event store, even real I/O in a thread, never lets virtual time move. Every change
+runs one at a time, under one lock, and starts by recording an event: appended to the
+sink and awaited, then applied to the runner's state, then told to the handlers. The
+same appliers rebuild that state on resume.
 
-Semantics (from the plan):
+The rules of a drill live with the part that applies them:
 
-- Trees run in the scenario's order, each starting when the one before it has finished;
-  with `activation: parallel` they all start at T+0 (tree by tree, in that order) and
-  run side by side. Within a tree, levels run in order, a level starting when the one
-  before it finished: satisfied (its quorum acknowledged), or exhausted (everyone tried;
-  `LevelCompleted` says why) — the drill goes on either way.
-- Members of a level are paged in parallel or one after another; `required` is all,
-  any, or a number. When the quorum is met, the remaining paging of that level stops
-  (`PagingCancelled`).
-- Each member is paged holder first, then deputies (`Plan.candidates`); each person
-  through the level's channel ladder (see `drill.engine.escalation`), waiting
-  `ack_timeout_minutes` after each accepted page. A failed send, or busy, no answer, a
-  bounce, moves to the next page at once. A person with no rung left → `Escalated` to
-  the next candidate; nobody left → `MemberUnreached`.
-- An acknowledgement of any page of a member, from any source, even after escalation,
-  acknowledges that member and stops exactly its paging. A second acknowledgement is
-  recorded (`first=False`) and answered `ALREADY_ACKNOWLEDGED`; one whose idempotency key
-  the store has seen is not applied (`DUPLICATE`).
-- Every event is appended to the sink and awaited before it is applied and before any
-  handler sees it; `acknowledge` returns only once its event is durable. Inputs that
-  queue up while the loop is busy (a burst of acknowledgements, delivery reports) are
-  taken together: their first events are built in arrival order and stored by one
-  `append_many`, one commit, before any of them is applied; what follows from them
-  comes after all of them (see `_run_batch`).
-- Engine timers (acknowledgement timeouts, injects, step targets) run on *active* time:
-  the drill's elapsed time minus the time spent paused. People do not pause: their
-  answers are recorded during a pause, and paging reacts to them on resume.
+- `drill.engine.levels`: trees and levels in order, quorums, when a level is over;
+- `drill.engine.paging`: each member's candidates and channel ladder, page by page;
+- `drill.engine.inputs`: acknowledgements and delivery reports, stored in batches;
+- `drill.engine.script`: injects and playbook steps against their targets;
+- `drill.engine.timers`: the timer heaps, pauses (active time), ranks, overdue timers;
+- `drill.engine.recovery`: resuming after a crash (state, clock, timers, pages in flight);
+- `drill.engine.roster`: what the runner keeps of each tree, level, member and page.
+
+Who counts as reached, and which level is satisfied, is never decided here: the runner
+asks the fold (`drill.engine.state`), the one truth every view reads too.
 
 **When a drill completes** (by itself): every tree has finished, every inject has fired,
 and every playbook step is completed or past its target time (`StepDue` recorded). A
 step without a target keeps the drill open until it is completed, or until the operator
 calls `finish()`; in virtual time, `run()` finishes a drill that has nothing left to
-wait for (`DrillCompleted.reason == "idle"`, outstanding steps listed).
+wait for (`DrillCompleted.reason == "idle"`, outstanding steps listed). An ended drill
+cancels the paging still running.
 
-**Resume** (`DrillRunner.resume`): state is rebuilt from the stored events alone, by the
-same code that applies them live; timers are re-armed from when they were due (one that
-came due while the process was down fires once, marked `overdue`); an attempt with a
-`PageQueued` event is never sent again (without a recorded outcome it is assumed sent and
-waits for its timeout, unless its notifier can `recover` what happened); every
-acknowledgement is kept.
+**One engine per drill**: nothing is recorded for a drill before this runner holds its
+lease (`drill.engine.lease`), and real channels run on the real clock only
+(`RealClockRequired`).
 """
 
 from __future__ import annotations
@@ -640,9 +622,6 @@ class DrillRunner:
         elif rank == OPERATOR:
             await self._script.operator_step(payload, due, self._timers)
 
-    async def _fire_t0_injects(self) -> None:
-        await self._script.fire_t0_injects()
-
     # == emitting and applying events ==================================================
 
     def _stamp(self) -> dict[str, Any]:
@@ -751,7 +730,7 @@ class DrillRunner:
                 await self._paging.cancel(member, why)
         self._wakeup.set()
 
-    # == the operator's changes ======================================================
+    # == the operator's changes ========================================================
 
     async def _operator_event(self, event: Event) -> None:
         if self._over:
