@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 __all__ = ["BATCH", "Entry", "Inputs", "Work", "fail"]
 
-log = logging.getLogger("drill.engine.runner")
+log = logging.getLogger("drill.engine.runner")  # the runner's log, as before the split
 
 BATCH = 256
 """Most inputs whose first events are stored by one `append_many` (one commit)."""

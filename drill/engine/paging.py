@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Paging"]
 
-log = logging.getLogger("drill.engine.runner")
+log = logging.getLogger("drill.engine.runner")  # the runner's log, as before the split
 
 
 class Paging:

@@ -172,6 +172,8 @@ class DrillRunner:
         )
         self.seed = seed if seed is not None else (sims[0].seed if sims else None)
 
+        # The parts of a running drill, each owning its piece of the state; they record
+        # events through this runner and reach one another through it.
         self._levels = Levels(self, plan, self.scenario)
         self._members = self._levels.members
         self._script = Script(self, plan, self.scenario, simulated_operator)
@@ -501,7 +503,7 @@ class DrillRunner:
         person answers, a handler reacting to an event) it runs at once; from other tasks
         it is queued for the loop, or, when no loop runs (between `run_until` calls), it
         runs under the lock. Queued with `prepare`, it may share a commit with the inputs
-        queued beside it (`_run_batch`).
+        queued beside it (`Inputs.run_batch`).
         """
         task = asyncio.current_task()
         if task is not None and task is self._owner:
