@@ -1,0 +1,344 @@
+"""What comes into a running drill: acknowledgements, delivery reports, and their batching.
+
+- An acknowledgement of any page of a member, from any source, even after escalation,
+  acknowledges that member and stops exactly its paging (if the fold counts it: see
+  `drill.engine.paging`). A second acknowledgement is recorded (`first=False`) and
+  answered `ALREADY_ACKNOWLEDGED`; one whose idempotency key the store has seen is not
+  applied (`DUPLICATE`). An operator may record that a contact was reached another way
+  (`acknowledge_manually`): a member, or a person being paged, found by name.
+- Every event is appended to the sink and awaited before it is applied and before any
+  handler sees it; `acknowledge` returns only once its event is durable. Inputs that
+  queue up while the loop is busy (a burst of acknowledgements, delivery reports) are
+  taken together: their first events are built in arrival order and stored by one
+  `append_many`, one commit, before any of them is applied; what follows from them
+  comes after all of them (see `Inputs.run_batch`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import dataclasses
+import datetime as dt
+import difflib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from drill.engine.events import (
+    Acknowledged,
+    AckSource,
+    DeliveryFailed,
+    DeliveryUpdated,
+    Event,
+)
+from drill.engine.notifier import AckOutcome, DeliveryStatus, FailureReason
+from drill.engine.roster import LiveMember, LivePage, LiveStatus
+from drill.engine.sink import append_all
+from drill.errors import EngineError
+from drill.plan.models import Person
+
+if TYPE_CHECKING:
+    from drill.engine.runner import DrillRunner
+
+__all__ = ["BATCH", "Entry", "Inputs", "Work", "fail"]
+
+log = logging.getLogger("drill.engine.runner")  # the runner's log, as before the split
+
+BATCH = 256
+"""Most inputs whose first events are stored by one `append_many` (one commit)."""
+
+
+@dataclasses.dataclass(slots=True)
+class Entry:
+    """What an input records first, built from the state as it is, nothing applied yet.
+
+    Once `event` is stored, `then(applied)` does what follows from it (applied is False
+    when the store found its key already recorded) and gives the caller's answer (None
+    without `then`). With no event (an unknown page, a drill that has ended) `answer` is
+    the answer and nothing is recorded.
+    """
+
+    event: Event | None
+    key: str | None = None
+    then: Callable[[bool], Awaitable[Any]] | None = None
+    answer: Any = None
+    reads: LiveMember | None = None
+    """The member whose state `event` was built from (whether it is acknowledged)."""
+    writes: LiveMember | None = None
+    """The member whose state applying `event` changes (a first acknowledgement)."""
+    applied: bool = False
+    """Stored and not a duplicate: applied (set by `Inputs.run_batch`)."""
+
+    async def follow(self, applied: bool) -> Any:
+        """What follows once `event` is stored; the caller's answer."""
+        if self.event is None:
+            return self.answer
+        return await self.then(applied) if self.then is not None else None
+
+
+@dataclasses.dataclass(slots=True)
+class Work:
+    """A change queued for the loop, and its caller's answer."""
+
+    run: Callable[[], Awaitable[Any]]
+    done: asyncio.Future[Any]
+    prepare: Callable[[], Entry] | None = None
+    """For inputs that may share a commit with others (see `Inputs.run_batch`)."""
+
+
+def fail(done: asyncio.Future[Any], exc: BaseException) -> None:
+    """Give an input's caller `exc` (or cancel it), unless it has its answer already."""
+    if done.done():
+        return
+    if isinstance(exc, asyncio.CancelledError):
+        done.cancel()
+    else:
+        done.set_exception(exc)
+
+
+class Inputs:
+    """Builds the first event of each input, and stores queued inputs together."""
+
+    def __init__(self, drill: DrillRunner) -> None:
+        self._drill = drill
+
+    # == batching ======================================================================
+
+    async def run_batch(self, queue: collections.deque[Work]) -> None:
+        """The inputs at the head of the queue that start by recording one event, together.
+
+        Their first events are built in arrival order from the state as it is and stored
+        by one `append_many` (one commit); then applied in that order, except those the
+        store reports as duplicates, and the handlers told; then each input does what
+        follows (`Entry.then`: paging on, a level completing) one after another, event
+        by event as always, and its caller gets the answer. Nothing is applied before it
+        is stored, and no page goes out before its `PageQueued` is.
+
+        Each first event is the one its input would have recorded after the ones before
+        it: the batch ends before an input whose event depends on what an earlier one
+        changes (a second acknowledgement of a contact acknowledged earlier in the
+        batch). What follows from them comes after all of them, as if they had arrived
+        at the same instant: acknowledgements that arrive together all count before
+        their level reacts.
+        """
+        batch: list[tuple[Work, Entry]] = []
+        written: set[LiveMember] = set()
+        while queue and len(batch) < BATCH:
+            work = queue[0]
+            if work.prepare is None:
+                break
+            try:
+                entry = work.prepare()
+            except Exception as exc:  # not expected of these inputs; answered alone
+                if batch:
+                    break
+                queue.popleft()
+                fail(work.done, exc)
+                if isinstance(exc, EngineError):
+                    return
+                raise
+            if entry.reads is not None and entry.reads in written:
+                break
+            queue.popleft()
+            if entry.writes is not None:
+                written.add(entry.writes)
+            batch.append((work, entry))
+        try:
+            await self._record_batch(batch)
+        except BaseException as exc:  # the store failed, or the loop is being cancelled
+            for work, _ in batch:
+                fail(work.done, exc)
+            raise
+
+    async def _record_batch(self, batch: Sequence[tuple[Work, Entry]]) -> None:
+        drill = self._drill
+        recorded = [(entry, entry.event) for _, entry in batch if entry.event is not None]
+        items = [(event, entry.key) for entry, event in recorded]
+        appended = await append_all(drill.sink, drill.drill_id, items) if items else []
+        for (entry, event), stored in zip(recorded, appended, strict=True):
+            if entry.key is not None:
+                drill._seen_keys.add(entry.key)
+            if not stored.duplicate:
+                entry.applied = True
+                drill.state.apply(event, stored.seq)
+                drill._apply(event)
+        for entry, event in recorded:
+            if entry.applied:
+                await drill.handlers.publish(drill.drill_id, event)
+        failure: BaseException | None = None
+        for work, entry in batch:
+            try:
+                result = await entry.follow(entry.applied)
+            except Exception as exc:
+                fail(work.done, exc)
+                if not isinstance(exc, EngineError) and failure is None:
+                    failure = exc
+            else:
+                if not work.done.done():
+                    work.done.set_result(result)
+        if failure is not None:
+            raise failure
+
+    # == acknowledgements and delivery reports =========================================
+
+    def acknowledge_page(
+        self,
+        page_id: str,
+        source: str,
+        key: str | None,
+        received_at: dt.datetime | None,
+        entered_by: str | None,
+    ) -> Entry:
+        drill = self._drill
+        if drill.over:
+            return Entry(None, answer=AckOutcome.FINISHED)
+        page = drill._paging.pages.get(page_id)
+        if page is None:
+            return Entry(None, answer=AckOutcome.UNKNOWN_PAGE)
+        return self._ack_entry(
+            page.member, page.person, page, source, key, received_at, entered_by, None
+        )
+
+    def _ack_entry(
+        self,
+        member: LiveMember,
+        person: Person,
+        page: LivePage | None,
+        source: str,
+        key: str | None,
+        received_at: dt.datetime | None,
+        entered_by: str | None,
+        note: str | None,
+    ) -> Entry:
+        drill = self._drill
+        stamp = drill._stamp()
+        if received_at is not None and received_at.tzinfo is None:
+            # An acknowledgement is never dropped for a sloppy timestamp; UTC is the contract.
+            log.warning("acknowledgement time without a time zone taken as UTC: %s", received_at)
+            received_at = received_at.replace(tzinfo=dt.UTC)
+        received = (received_at or stamp["at"]).astimezone(dt.UTC)
+        contact = drill.state.contacts.get(
+            (member.level.tree.tree.id, member.level.level.id, member.ref)
+        )
+        first = contact is None or contact.ack is None
+        level = member.level
+        deadline_page = page or member.current
+        event = Acknowledged(
+            **stamp,
+            page_id=page.page_id if page is not None else None,
+            tree=level.tree.tree.id,
+            level=level.level.id,
+            member=member.ref,
+            person_id=person.id,
+            person_name=person.name,
+            channel=page.channel if page is not None else None,
+            source=source,
+            entered_by=entered_by,
+            received_at=received,
+            late=deadline_page is not None and received > deadline_page.deadline_at,
+            first=first,
+            note=note,
+            site=member.site,
+        )
+
+        async def then(applied: bool) -> AckOutcome:
+            if not applied:
+                return AckOutcome.DUPLICATE
+            if first:
+                await drill._levels.member_changed(member)
+            return AckOutcome.ACCEPTED if first else AckOutcome.ALREADY_ACKNOWLEDGED
+
+        return Entry(event, key, then, reads=member, writes=member if first else None)
+
+    def delivery_failed(
+        self, page_id: str, reason: FailureReason, detail: str | None, key: str | None
+    ) -> Entry:
+        drill = self._drill
+        page = drill._paging.pages.get(page_id)
+        if drill.over or page is None:
+            return Entry(None)
+        event = DeliveryFailed(**drill._stamp(), page_id=page_id, reason=reason, detail=detail)
+        member = page.member
+
+        async def then(applied: bool) -> None:
+            if applied:
+                await drill._levels.member_changed(member)
+
+        return Entry(event, key, then)
+
+    def delivery_status(self, page_id: str, status: DeliveryStatus, key: str | None) -> Entry:
+        drill = self._drill
+        if drill.over or page_id not in drill._paging.pages:
+            return Entry(None)
+        return Entry(DeliveryUpdated(**drill._stamp(), page_id=page_id, status=status), key)
+
+    # == the operator's acknowledgements ===============================================
+
+    async def acknowledge_manually(
+        self,
+        ref: str,
+        entered_by: str,
+        reached_at: dt.datetime | None,
+        note: str | None,
+        tree: str | None,
+        level: str | None,
+    ) -> AckOutcome:
+        drill = self._drill
+        if drill.over:
+            raise EngineError(f"drill '{drill.drill_id}' has already ended")
+        member, person = self._find_contact(ref, tree, level)
+        entry = self._ack_entry(
+            member, person, None, AckSource.MANUAL.value, None, reached_at, entered_by, note
+        )
+        assert entry.event is not None
+        outcome: AckOutcome = await entry.follow(await drill._emit(entry.event))
+        return outcome
+
+    def _find_contact(
+        self, ref: str, tree: str | None, level: str | None
+    ) -> tuple[LiveMember, Person]:
+        plan = self._drill.plan
+        members = [
+            m
+            for m in self._drill._levels.members.values()
+            if (tree is None or m.level.tree.tree.id == tree)
+            and (level is None or m.level.level.id == level)
+        ]
+        order = (
+            LiveStatus.PAGING,
+            LiveStatus.UNREACHED,
+            LiveStatus.CANCELLED,
+            LiveStatus.WAITING,
+            LiveStatus.ACKED,
+        )
+
+        def best(found: list[LiveMember]) -> LiveMember | None:
+            for status in order:
+                for member in found:
+                    if member.status is status:
+                        return member
+            return None
+
+        by_ref = best([m for m in members if m.ref == ref])
+        if by_ref is not None:
+            person = by_ref.candidates[by_ref.cand] if by_ref.candidates else None
+            if person is None:
+                raise EngineError(f"'{ref}' has nobody to acknowledge (vacant, no deputies)")
+            return by_ref, person
+        if plan.has("person", ref):
+            paged_now = [
+                m
+                for m in members
+                if m.status is LiveStatus.PAGING
+                and m.current is not None
+                and m.current.person.id == ref
+            ]
+            holding = [m for m in members if any(p.id == ref for p in m.candidates)]
+            chosen = best(paged_now) or best(holding)
+            if chosen is not None:
+                return chosen, plan.person(ref)
+        known = sorted({m.ref for m in members})
+        hint = difflib.get_close_matches(ref, known, n=1)
+        suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+        raise EngineError(f"'{ref}' is not a contact or a person paged in this drill{suggestion}")
