@@ -48,6 +48,11 @@ def check_template(source: str) -> None:
         raise TemplateProblem(
             f"template syntax error on its line {exc.lineno}: {exc.message}"
         ) from None
+    except SyntaxError as exc:  # Jinja's lexer hands some numbers (０e０) to Python's parser
+        raise TemplateProblem(
+            f"template syntax error: {exc.msg}; write numbers with ASCII digits inside "
+            "{{ }}, or leave them out of the placeholders"
+        ) from None
     unknown = sorted(meta.find_undeclared_variables(parsed) - PLACEHOLDERS.keys())
     if unknown:
         allowed = ", ".join("{{ " + name + " }}" for name in PLACEHOLDERS)
@@ -62,7 +67,7 @@ def compile_template(source: str) -> Template:
     about a millisecond; a large drill renders thousands of pages)."""
     try:
         return _ENV.from_string(source)
-    except TemplateSyntaxError as exc:
+    except (TemplateSyntaxError, SyntaxError) as exc:
         raise TemplateProblem(f"cannot render message: {exc}") from None
 
 

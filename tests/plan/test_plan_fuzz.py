@@ -6,11 +6,13 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from drill.plan import PlanError, load_plan
+from drill.plan.templates import TemplateProblem, check_template
 
 MINIMAL = Path(__file__).parent / "fixtures" / "minimal"
 FILES = sorted(str(p.relative_to(MINIMAL)) for p in MINIMAL.rglob("*.yaml"))
@@ -141,3 +143,10 @@ def test_fuzz_ran_the_cases_it_claims() -> None:
     # Runs after the two properties in file order; documents how many cases ran.
     print(f"fuzzed plans: {RAN['random']} random documents, {RAN['mutated']} mutated files")
     assert RAN["random"] >= 100 and RAN["mutated"] >= 200
+
+
+def test_a_full_width_number_in_a_placeholder_is_a_clear_error() -> None:
+    """Found by the fuzzer: Jinja hands `０e０` to Python's own parser, whose SyntaxError
+    must become a plan error, not a traceback."""
+    with pytest.raises(TemplateProblem, match="syntax error"):
+        check_template("【訓練】{{ ０e０ }}")
