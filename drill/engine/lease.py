@@ -256,16 +256,8 @@ class MemoryLeases:
 class _MemoryLease:
     def __init__(self, leases: MemoryLeases, drill_id: str, owner: LeaseOwner) -> None:
         self._leases = leases
-        self._drill_id = drill_id
-        self._owner = owner
-
-    @property
-    def drill_id(self) -> str:
-        return self._drill_id
-
-    @property
-    def owner(self) -> LeaseOwner:
-        return self._owner
+        self.drill_id = drill_id
+        self.owner = owner
 
     @property
     def ttl(self) -> float:
@@ -274,38 +266,38 @@ class _MemoryLease:
     async def acquire(self) -> Lease:
         store = self._leases
         outcome = claim(
-            store.holder(self._drill_id), self._drill_id, self._owner, store.clock(), self.ttl
+            store.holder(self.drill_id), self.drill_id, self.owner, store.clock(), self.ttl
         )
         if outcome.won:
-            store._leases[self._drill_id] = outcome.lease
+            store._leases[self.drill_id] = outcome.lease
         if outcome.action in (ClaimAction.ACQUIRED, ClaimAction.TAKEN_OVER):
             store.history.append(
-                (outcome.action, self._drill_id, self._owner.id, outcome.lease.taken_over_from)
+                (outcome.action, self.drill_id, self.owner.id, outcome.lease.taken_over_from)
             )
         return outcome.lease
 
     async def renew(self) -> Lease | None:
         store = self._leases
-        current = store.holder(self._drill_id)
-        if current is None or current.owner.id != self._owner.id or current.released_at is not None:
+        current = store.holder(self.drill_id)
+        if current is None or current.owner.id != self.owner.id or current.released_at is not None:
             return current
         now = store.clock()
         renewed = dataclasses.replace(
             current, heartbeat_at=now, expires_at=now + dt.timedelta(seconds=self.ttl)
         )
-        store._leases[self._drill_id] = renewed
+        store._leases[self.drill_id] = renewed
         return renewed
 
     async def release(self) -> None:
         store = self._leases
-        current = store.holder(self._drill_id)
-        if current is None or current.owner.id != self._owner.id or current.released_at is not None:
+        current = store.holder(self.drill_id)
+        if current is None or current.owner.id != self.owner.id or current.released_at is not None:
             return
         now = store.clock()
-        store._leases[self._drill_id] = dataclasses.replace(
+        store._leases[self.drill_id] = dataclasses.replace(
             current, released_at=now, expires_at=now
         )
-        store.history.append(("released", self._drill_id, self._owner.id, None))
+        store.history.append(("released", self.drill_id, self.owner.id, None))
 
 
 # == refusals =============================================================================

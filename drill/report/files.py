@@ -17,8 +17,9 @@ from drill.report.csv_report import render_contacts_csv, render_events_csv, writ
 from drill.report.html_report import render_html
 from drill.report.json_report import render_json
 from drill.report.markdown_report import render_markdown
-from drill.report.model import Integrity, Report, build
+from drill.report.model import build
 from drill.report.pdf import ReportError
+from drill.report.types import Integrity, Report
 from drill.store import EventStore
 
 __all__ = ["FORMATS", "load_report", "render_report", "report_language", "write_report"]

@@ -8,8 +8,7 @@ acknowledgements or decides what was satisfied; nothing reads a clock, a file or
 store, so a drill recorded years ago re-renders exactly as it did on the day.
 
 The sections live in modules of their own (`summary`, `contacts`, `findings`,
-`evidence`, `history`, `timeline`); the records they fill are in `drill.report.types`,
-re-exported here.
+`evidence`, `history`, `timeline`); the records they fill are in `drill.report.types`.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from drill.engine.events import DrillAborted, StepTiming
 from drill.engine.runner import plan_digest
 from drill.engine.state import ContactStatus, StepStatus
 from drill.plan.models import Plan
-from drill.report.contacts import contact_rows, mask_address
+from drill.report.contacts import contact_rows
 from drill.report.evidence import checklist
 from drill.report.findings import findings
 from drill.report.history import history as year_on_year
@@ -28,61 +27,19 @@ from drill.report.source import Input, Source, fold
 from drill.report.summary import curve, summary
 from drill.report.timeline import timeline
 from drill.report.types import (
-    NAGASAKI_ALL_SITES_MINUTES,
-    NAGASAKI_WHOLE_MINUTES,
-    SHARES,
-    Attempt,
-    ChecklistEvidence,
-    ContactRow,
-    Curve,
     DrillInfo,
-    Evidence,
-    Finding,
-    History,
-    HistoryRow,
     Integrity,
     Label,
     LevelTiming,
-    Milestone,
     PlaybookReport,
     Report,
     SiteTiming,
     StepRow,
-    Summary,
-    TargetResult,
-    TimelineEntry,
     TreeTiming,
     same,
 )
 
-__all__ = [
-    "NAGASAKI_ALL_SITES_MINUTES",
-    "NAGASAKI_WHOLE_MINUTES",
-    "SHARES",
-    "Attempt",
-    "ChecklistEvidence",
-    "ContactRow",
-    "Curve",
-    "DrillInfo",
-    "Evidence",
-    "Finding",
-    "History",
-    "HistoryRow",
-    "Integrity",
-    "Label",
-    "LevelTiming",
-    "Milestone",
-    "PlaybookReport",
-    "Report",
-    "SiteTiming",
-    "StepRow",
-    "Summary",
-    "TargetResult",
-    "TimelineEntry",
-    "TreeTiming",
-    "build",
-    "mask_address",
-]
+__all__ = ["build"]
 
 
 def build(

@@ -161,21 +161,9 @@ class StoreLease:
         """Use `EventStore.lease`. `write` runs a function in a write transaction's
         connection (the store's writer)."""
         self._write = write
-        self._drill_id = drill_id
-        self._owner = owner
-        self._ttl = ttl
-
-    @property
-    def drill_id(self) -> str:
-        return self._drill_id
-
-    @property
-    def owner(self) -> LeaseOwner:
-        return self._owner
-
-    @property
-    def ttl(self) -> float:
-        return self._ttl
+        self.drill_id = drill_id
+        self.owner = owner
+        self.ttl = ttl
 
     async def acquire(self) -> Lease:
         return await self._write(self._acquire)
@@ -190,18 +178,18 @@ class StoreLease:
         for attempt in range(1, _RACE_RETRIES + 1):
             try:
                 with conn.begin():
-                    current = _current(conn, self._drill_id)
+                    current = _current(conn, self.drill_id)
                     now = wall_now()  # read under the lock: the decision is made at this time
-                    outcome = claim(current, self._drill_id, self._owner, now, self._ttl)
+                    outcome = claim(current, self.drill_id, self.owner, now, self.ttl)
                     if not outcome.won:
                         return outcome.lease
                     values = _columns(outcome.lease)
                     if current is None:
-                        conn.execute(insert(drill_leases), {"drill_id": self._drill_id, **values})
+                        conn.execute(insert(drill_leases), {"drill_id": self.drill_id, **values})
                     else:
                         conn.execute(
                             update(drill_leases)
-                            .where(drill_leases.c.drill_id == self._drill_id)
+                            .where(drill_leases.c.drill_id == self.drill_id)
                             .values(**values)
                         )
                     if outcome.action is not ClaimAction.KEPT:
@@ -211,43 +199,43 @@ class StoreLease:
                 if attempt == _RACE_RETRIES:
                     raise
                 log.debug(
-                    "lease of %s: lost a race to create it (attempt %d)", self._drill_id, attempt
+                    "lease of %s: lost a race to create it (attempt %d)", self.drill_id, attempt
                 )
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _renew(self, conn: Connection) -> Lease | None:
         with conn.begin():
-            current = _current(conn, self._drill_id)
+            current = _current(conn, self.drill_id)
             if (
                 current is None
-                or current.owner.id != self._owner.id
+                or current.owner.id != self.owner.id
                 or current.released_at is not None
             ):
                 return current
             now = wall_now()
             renewed = dataclasses.replace(
-                current, heartbeat_at=now, expires_at=now + dt.timedelta(seconds=self._ttl)
+                current, heartbeat_at=now, expires_at=now + dt.timedelta(seconds=self.ttl)
             )
             conn.execute(
                 update(drill_leases)
-                .where(drill_leases.c.drill_id == self._drill_id)
+                .where(drill_leases.c.drill_id == self.drill_id)
                 .values(heartbeat_at=renewed.heartbeat_at, expires_at=renewed.expires_at)
             )
             return renewed
 
     def _release(self, conn: Connection) -> None:
         with conn.begin():
-            current = _current(conn, self._drill_id)
+            current = _current(conn, self.drill_id)
             if (
                 current is None
-                or current.owner.id != self._owner.id
+                or current.owner.id != self.owner.id
                 or current.released_at is not None
             ):
                 return
             now = wall_now()
             conn.execute(
                 update(drill_leases)
-                .where(drill_leases.c.drill_id == self._drill_id)
+                .where(drill_leases.c.drill_id == self.drill_id)
                 .values(released_at=now, expires_at=now)
             )
             _log(conn, current, "released", now)

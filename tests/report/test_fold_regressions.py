@@ -27,7 +27,7 @@ from drill.report import (
     render_json,
     render_markdown,
 )
-from drill.report.model import Report
+from drill.report.types import Report
 
 _SILENT = {"sms": {"ignore": 1}, "voice": {"no_answer": 1}, "email": {"ignore": 1}}
 
