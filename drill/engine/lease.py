@@ -294,9 +294,7 @@ class _MemoryLease:
         if current is None or current.owner.id != self.owner.id or current.released_at is not None:
             return
         now = store.clock()
-        store._leases[self.drill_id] = dataclasses.replace(
-            current, released_at=now, expires_at=now
-        )
+        store._leases[self.drill_id] = dataclasses.replace(current, released_at=now, expires_at=now)
         store.history.append(("released", self.drill_id, self.owner.id, None))
 
 
