@@ -167,6 +167,7 @@ class EscalationReason(StrEnum):
     LADDER_EXHAUSTED = "ladder_exhausted"  # every channel and retry went unanswered
     NO_CONTACT_POINT = "no_contact_point"  # no way to reach them on the level's channels
     NO_CANDIDATES = "no_candidates"  # the role is vacant and has no deputies
+    UNAVAILABLE = "unavailable"  # marked away (休暇, 出張, 異動) for the moment of paging
 
 
 class CancelReason(StrEnum):
@@ -525,6 +526,8 @@ class Escalated(Event):
     candidate_index: int
     """The index of `to_person`: 1 for the first deputy, …"""
     reason: EscalationReason
+    absence: str | None = None
+    """Why `from_person` was away, for `reason` unavailable (休暇, 出張 …; the plan's word)."""
 
 
 @event

@@ -11,6 +11,9 @@
 - An acknowledgement the fold counts (in time, of any page of the member, from any
   source, even after escalation) stops exactly that member's paging; a late one (after
   the member's paging ended) is recorded and changes nothing here.
+- A candidate marked away at the moment their turn comes (`Person.unavailable`: 休暇,
+  出張, 異動) is passed over to the next one (`Escalated`, reason unavailable, with the
+  plan's word for why), unless nobody is left after them.
 - `PagingCancelled` stops a member's paging when its level is satisfied or the drill
   ends.
 """
@@ -156,6 +159,26 @@ class Paging:
                 )
                 return
             person = candidates[member.cand]
+            if member.cursor is None and member.cand + 1 < len(candidates):
+                # Someone marked away is not paged while another candidate is left; the
+                # last one is paged all the same (better a call on leave than nobody).
+                stamp = drill._stamp()
+                absence = person.absence_at(stamp["at"], drill.plan.info.zone)
+                if absence is not None:
+                    await drill._emit(
+                        Escalated(
+                            **stamp,
+                            tree=tree_id,
+                            level=level_id,
+                            member=member.ref,
+                            from_person=person.id,
+                            to_person=candidates[member.cand + 1].id,
+                            candidate_index=member.cand + 1,
+                            reason=EscalationReason.UNAVAILABLE,
+                            absence=absence.reason,
+                        )
+                    )
+                    continue
             rung = next_rung(level.level, person, member.cursor, self._bad_points)
             if rung is not None:
                 await self._send(member, person, rung)

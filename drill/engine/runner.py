@@ -199,7 +199,7 @@ class DrillRunner:
             Escalated: paging.on_escalated,
             MemberUnreached: paging.on_unreached,
             PagingCancelled: paging.on_cancelled,
-            LevelStarted: lambda e: levels.set_level(e.tree, e.level, LiveStatus.RUNNING),
+            LevelStarted: levels.on_level_started,
             LevelCompleted: lambda e: levels.set_level(e.tree, e.level, LiveStatus.DONE),
             TreeStarted: lambda e: levels.set_tree(e.tree, LiveStatus.RUNNING),
             TreeCompleted: lambda e: levels.set_tree(e.tree, LiveStatus.DONE),

@@ -55,6 +55,7 @@ from drill.engine.events import (
     DrillResumed,
     DrillStarted,
     Escalated,
+    EscalationReason,
     Event,
     InjectFired,
     LevelCompleted,
@@ -218,6 +219,8 @@ class ContactState:
     escalations: list[tuple[str, str]] = dataclasses.field(default_factory=list)
     """(from person, to person), in order."""
     escalation_events: list[tuple[int | None, Escalated]] = dataclasses.field(default_factory=list)
+    passed_over: list[tuple[int | None, Escalated]] = dataclasses.field(default_factory=list)
+    """Candidates not paged because they were marked away (休暇, 出張 …), in order."""
     ack: Acknowledged | None = None
     """The first acknowledgement of this contact (in time or late)."""
     ack_seq: int | None = None
@@ -987,6 +990,8 @@ class DrillState:
         contact = self._contact(e.tree, e.level, e.member)
         contact.escalations.append((e.from_person, e.to_person))
         contact.escalation_events.append((self._seq, e))
+        if e.reason is EscalationReason.UNAVAILABLE:
+            contact.passed_over.append((self._seq, e))
         if contact.finished:
             return
         contact.candidate_index = e.candidate_index

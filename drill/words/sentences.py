@@ -519,11 +519,14 @@ def _acknowledged(s: _Speaker, e: Acknowledged) -> Sentence:
 
 
 def _escalated(s: _Speaker, e: Escalated) -> Sentence:
+    reason = s.term(ESCALATION, e.reason.value)
+    if e.absence:
+        reason = f"{reason}: {e.absence}"  # the plan's own word (休暇, 出張 …)
     text = s.say(
         e,
         from_name=s.names.person(e.from_person),
         to_name=s.names.person(e.to_person),
-        reason=s.term(ESCALATION, e.reason.value),
+        reason=reason,
     )
     return Sentence(text, "warn")
 
