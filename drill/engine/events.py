@@ -45,6 +45,8 @@ __all__ = [
     "PageQueued",
     "PageSent",
     "PagingCancelled",
+    "RepeatScheduled",
+    "RoundStarted",
     "StepCompleted",
     "StepDue",
     "StepTiming",
@@ -540,6 +542,32 @@ class MemberUnreached(Event):
     member: str
     reason: EscalationReason
     people_tried: tuple[str, ...]
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RepeatScheduled(Event):
+    """Everyone of a contact was tried without an answer, and the level repeats: the
+    next round starts from the holder after `wait_seconds` (of active drill time)."""
+
+    tree: str
+    level: str
+    member: str
+    round: int
+    """The round that will start: 2 for the first repeat, …"""
+    wait_seconds: float
+    people_tried: tuple[str, ...]
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RoundStarted(Event):
+    """A repeated round of a contact starts: the holder is paged again, then deputies."""
+
+    tree: str
+    level: str
+    member: str
+    round: int
 
 
 @event

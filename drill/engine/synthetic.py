@@ -151,6 +151,8 @@ class PlanBuilder:
         timeout: float = 5,
         retries: int = 0,
         channels: Sequence[str] = ("voice", "sms", "email"),
+        repeat: int = 0,
+        repeat_after_minutes: float = 10,
     ) -> str:
         """Add a level to `tree` (created on first use); members are refs or mappings."""
         self._trees.setdefault(tree, []).append(
@@ -164,6 +166,8 @@ class PlanBuilder:
                     "retries": retries,
                     "channels": [ChannelKind(c) for c in channels],
                     "members": list(members),
+                    "repeat": repeat,
+                    "repeat_after_minutes": repeat_after_minutes,
                 }
             )
         )

@@ -400,6 +400,12 @@ class Level(BaseModel):
     every point of a kind before the next kind."""
     members: tuple[Member, ...] = Field(min_length=1)
     """Roles or people of this level."""
+    repeat: int = Field(default=0, ge=0, le=10)
+    """How many more times a member is paged from the start (holder, then deputies) when
+    everyone has been tried without an answer, before the member counts as unreached and
+    the tree moves on (an escalation policy's repeat)."""
+    repeat_after_minutes: float = Field(default=10, gt=0, le=24 * 60)
+    """How long to wait after a round with no answer before the next one starts."""
 
     @field_validator("channels")
     @classmethod

@@ -37,6 +37,8 @@ from drill.engine.events import (
     PageQueued,
     PageSent,
     PagingCancelled,
+    RepeatScheduled,
+    RoundStarted,
     StepCompleted,
     StepDue,
     TreeCompleted,
@@ -188,6 +190,15 @@ SENTENCES: dict[str, dict[str, Pair]] = {
         ),
     },
     "MemberUnreached": {"": ("{status}: {name}（{reason}）", "{status}: {name} ({reason})")},
+    "RepeatScheduled": {
+        "": (
+            "全員に連絡つかず: {name}（{minutes}分後に{round}巡目を呼び出し）",
+            "Nobody answered: {name} (round {round} in {minutes} min)",
+        )
+    },
+    "RoundStarted": {
+        "": ("再呼び出し: {name}（{round}巡目）", "Paging again: {name} (round {round})")
+    },
     "PagingCancelled": {
         "": ("呼び出し終了: {name}（{reason}）", "Paging stopped: {name} ({reason})")
     },
@@ -531,6 +542,17 @@ def _escalated(s: _Speaker, e: Escalated) -> Sentence:
     return Sentence(text, "warn")
 
 
+def _repeat_scheduled(s: _Speaker, e: RepeatScheduled) -> Sentence:
+    name = s.member(e.tree, e.level, e.member)
+    minutes = f"{e.wait_seconds / 60:g}"
+    return Sentence(s.say(e, name=name, minutes=minutes, round=e.round), "warn")
+
+
+def _round_started(s: _Speaker, e: RoundStarted) -> Sentence:
+    name = s.member(e.tree, e.level, e.member)
+    return Sentence(s.say(e, name=name, round=e.round), "warn")
+
+
 def _unreached(s: _Speaker, e: MemberUnreached) -> Sentence:
     status = s.term(CONTACT_STATUS, "unreached")
     name = s.member(e.tree, e.level, e.member)
@@ -575,6 +597,8 @@ _HANDLERS: dict[type[Event], Callable[[_Speaker, Any], Sentence]] = {
     AttemptTimedOut: _timed_out,
     Acknowledged: _acknowledged,
     Escalated: _escalated,
+    RepeatScheduled: _repeat_scheduled,
+    RoundStarted: _round_started,
     MemberUnreached: _unreached,
     PagingCancelled: _cancelled,
     StepDue: _step_due,

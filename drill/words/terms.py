@@ -39,6 +39,7 @@ CONTACT_STATUS: dict[str, Pair] = {
     "no_answer": ("応答なし", "no answer"),
     "failed": ("送信失敗", "send failed"),
     "escalated": ("代理者へ", "escalated"),
+    "resting": ("再呼び出し待ち", "waiting to page again"),
     "acknowledged": ("応答あり", "acknowledged"),
     "late": ("遅れて応答", "acknowledged late"),
     "unreached": ("連絡つかず", "not reached"),
