@@ -73,8 +73,11 @@ def scenario_reach(plan: Plan, scenario: Scenario) -> tuple[Reach, ...]:
     """The scenario's trees, in its order, each with the stages it pages."""
     out: list[Reach] = []
     for tree_id in scenario.trees:
+        if not plan.has("tree", tree_id):
+            continue  # a plan that no longer has it (the loader reports it)
         tree = plan.tree(tree_id)
-        notices = [n for n in scenario.notify if n.tree == tree_id]
+        levels = {level.id for level in tree.levels}
+        notices = [n for n in scenario.notify if n.tree == tree_id and n.level in levels]
         if notices:
             stages = tuple(_stage(plan, scenario, tree, n) for n in notices)
         else:
