@@ -86,6 +86,7 @@ def render_html(report: Report, lang: str | None = None) -> str:
                 "trees": p.trees_completed(),
             },
             nagasaki=p.nagasaki(),
+            benchmark_heading=p.benchmark_heading(),
             summary_table=p.summary_table(),
             targets=targets,
             target_rows=list(zip(targets.rows, (t.met for t in s.targets), strict=True)),

@@ -42,7 +42,8 @@ def render_markdown(report: Report, lang: str | None = None) -> str:
 
     out += [f"## {w('summary')}", ""]
     out += _table(p.summary_table(), header=False)
-    out += ["", f"**{w('nagasaki')}**: {p.nagasaki()}", ""]
+    colon = "：" if w.lang == "ja" else ": "
+    out += ["", f"**{p.benchmark_heading()}**{colon}{p.nagasaki()}", ""]
     if report.summary.targets:
         out += [f"### {w('targets')}", ""]
         out += _table(p.targets_table())

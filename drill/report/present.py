@@ -53,13 +53,14 @@ class Presenter:
         return self.w(key)
 
     def mode(self) -> str:
+        """訓練 or 実対応, and a rehearsal (予行) said as such: simulated people or the
+        local sandbox are never a drill of the real tree."""
         d = self.report.drill
         text = self.w(d.mode)
-        return (
-            f"{text}（{self.w('simulated')}）"
-            if d.simulated and self.lang == "ja"
-            else (f"{text} ({self.w('simulated').lower()})" if d.simulated else text)
-        )
+        if not d.rehearsal:
+            return text
+        key = "rehearsal_sandbox" if d.channels == "sandbox" else "rehearsal_simulated"
+        return f"{text}・{self.w(key)}" if self.lang == "ja" else f"{text}, {self.w(key)}"
 
     def outcome(self) -> str:
         d = self.report.drill
@@ -148,8 +149,27 @@ class Presenter:
             rows.append((w("seed"), str(d.seed)))
         return Table(("", ""), tuple(rows))
 
+    def benchmark_heading(self) -> str:
+        """What the drill is compared with: Nagasaki (roll call) or its own playbook."""
+        kind = self.report.benchmark.kind
+        return self.w("benchmark_playbook" if kind == "playbook" else "nagasaki")
+
     def nagasaki(self) -> str:
-        """The one line a manager compares with Nagasaki City's drill."""
+        """The one line a manager compares the drill with: Nagasaki City's drill for the
+        roll call, the playbook's own target times for an incident scenario."""
+        b = self.report.benchmark
+        if b.kind == "playbook":
+            if not b.steps:
+                return self.w("benchmark_no_steps")
+            last = self.w.minutes(b.last_target_minutes) if b.last_target_minutes else "—"
+            return self.w(
+                "benchmark_playbook_line",
+                steps=b.steps,
+                on_time=b.on_time,
+                late=b.late,
+                not_done=b.not_done,
+                last=last,
+            )
         d, s, w = self.report.drill, self.report.summary, self.w
         whole = w.duration(d.duration_seconds)
         sites = (
@@ -161,8 +181,8 @@ class Presenter:
         ref_sites = w("about", m=f"{s.nagasaki_all_sites_minutes:g}")
         if self.lang == "ja":
             return (
-                f"この訓練: 全体 {whole}・全支所 {sites} ／ "
-                f"長崎市の訓練: 全体 {ref_whole}・全地域センター {ref_sites}"
+                f"この訓練：全体 {whole}・全支所 {sites}　／　"
+                f"長崎市の訓練：全体 {ref_whole}・全地域センター {ref_sites}"
             )
         return (
             f"This drill: whole drill {whole}, every regional centre {sites} / "

@@ -20,6 +20,7 @@ __all__ = [
     "NAGASAKI_WHOLE_MINUTES",
     "SHARES",
     "Attempt",
+    "Benchmark",
     "ChecklistEvidence",
     "ContactRow",
     "Curve",
@@ -99,6 +100,15 @@ class DrillInfo:
     """Why the drill was aborted."""
     paused_seconds: float
     interruptions: int
+    channels: str | None = None
+    """Where the pages went: real, sandbox or simulated (None: recorded before it was)."""
+    scenario_kind: str | None = None
+    """drill (the annual roll call) or incident, from the plan (None without it)."""
+
+    @property
+    def rehearsal(self) -> bool:
+        """A rehearsal (予行): simulated people or the local sandbox, no real channel."""
+        return self.channels != "real" if self.channels is not None else self.simulated
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,9 +351,16 @@ class ChecklistEvidence:
     """"scenario", or "step:<id>"."""
     evidence: tuple[Evidence, ...]
     score: int | None
-    """3 運用している when the drill exercised it successfully; 2 when it did not."""
+    """3 運用している only when a drill with real channels (or a real incident)
+    exercised it, as the cited events show; 2 整備している when the plan defines it but
+    this run did not exercise it, or only rehearsed it; 1 整備していない when the plan
+    lacks it (`drill.report.evidence`)."""
     score_label: Label | None
     reason: Label
+    rehearsal: bool = False
+    """This run was a rehearsal (予行: simulated people or the local sandbox)."""
+    defined: bool = True
+    """The plan defines the item (a tree of its scope, a playbook step carrying it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -397,6 +414,27 @@ class Integrity:
 
 
 @dataclass(frozen=True, slots=True)
+class Benchmark:
+    """What this kind of scenario is compared with, in one line of the summary.
+
+    The annual roll call (a scenario of kind drill) against Nagasaki City's drill (about
+    50 minutes whole, about 10 to every regional centre: seed 002); an incident scenario
+    against its own playbook's target times, never against Nagasaki's roll call.
+    """
+
+    kind: str
+    """nagasaki (the roll call) or playbook (an incident's own step targets)."""
+    steps: int = 0
+    """Playbook steps with a target time."""
+    on_time: int = 0
+    late: int = 0
+    not_done: int = 0
+    """Past their target and never done, or not done when the drill ended."""
+    last_target_minutes: float | None = None
+    """The latest target of the playbook: when the whole response should be done."""
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     drill: DrillInfo
     summary: Summary
@@ -413,6 +451,8 @@ class Report:
     integrity: Integrity
     plan_available: bool
     notes: tuple[Label, ...] = field(default=())
+    benchmark: Benchmark = field(default=Benchmark("nagasaki"))
+    """What the summary compares this drill with (`drill.report.benchmark`)."""
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

@@ -192,6 +192,25 @@ LABELS: dict[str, tuple[str, str]] = {
         "not reached (a level lacked acknowledgements)",
     ),
     "late_count": ("遅れて応答 {n}", "{n} late"),
+    # Rehearsals and benchmarks (issue 15): a simulated run is a rehearsal, never proof.
+    "rehearsal": ("予行", "rehearsal"),
+    "rehearsal_simulated": ("予行（模擬の応答者）", "rehearsal (simulated people)"),
+    "rehearsal_sandbox": ("予行（ローカルの模擬環境）", "rehearsal (local sandbox)"),
+    "real_channels": ("実際の連絡手段", "real channels"),
+    "benchmark_playbook": (
+        "対応手順の目標時間との比較",
+        "Compared with the playbook's target times",
+    ),
+    "benchmark_playbook_line": (
+        "目標時間のある手順 {steps}件のうち、期限内 {on_time}件・遅れ {late}件・"
+        "未完了 {not_done}件（最後の手順の目標 {last}）",
+        "Of {steps} steps with a target time: {on_time} on time, {late} late, "
+        "{not_done} not done (the last step is due at {last})",
+    ),
+    "benchmark_no_steps": (
+        "この対応手順には目標時間のある手順がありません。",
+        "This playbook has no step with a target time.",
+    ),
     # Terms of the drill's vocabulary that the report also uses as labels: one spelling.
     "drill": _capital(MODE["drill"]),
     "incident": _capital(MODE["incident"]),
