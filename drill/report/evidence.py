@@ -26,6 +26,7 @@ from drill.report.types import (
     Label,
     PlaybookReport,
     TreeTiming,
+    actor,
     same,
 )
 
@@ -85,8 +86,8 @@ def _evidence(
                     step.seq,
                     "StepCompleted",
                     Label(
-                        f"手順「{step.title.ja}」完了（{step.by}）",
-                        f"Step '{step.title.get('en')}' completed by {step.by}",
+                        f"手順「{step.title.ja}」完了（{actor(step.by).ja}）",
+                        f"Step '{step.title.get('en')}' completed by {actor(step.by).get('en')}",
                     ),
                 )
             )

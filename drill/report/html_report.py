@@ -80,13 +80,23 @@ def render_html(report: Report, lang: str | None = None) -> str:
             key={
                 "duration": w.duration(report.drill.duration_seconds),
                 "acknowledged": w.percent(s.share_acknowledged),
-                "all_sites": w.duration(s.all_sites_seconds)
-                if s.all_sites_seconds is not None
-                else w("not_reached"),
+                "all_sites": "—"
+                if s.sites_total < s.centres_in_plan
+                else (
+                    w.duration(s.all_sites_seconds)
+                    if s.all_sites_seconds is not None
+                    else w("not_reached")
+                ),
                 "trees": p.trees_completed(),
             },
             nagasaki=p.nagasaki(),
             benchmark_heading=p.benchmark_heading(),
+            signoff=p.signoff_table(),
+            signoff_note=w("signoff_note", command=f"drillkit verify {report.drill.drill_id}"),
+            colon=p.colon,
+            gap=p.gap,
+            open="（" if w.lang == "ja" else "(",
+            close="）" if w.lang == "ja" else ")",
             summary_table=p.summary_table(),
             targets=targets,
             target_rows=list(zip(targets.rows, (t.met for t in s.targets), strict=True)),

@@ -162,7 +162,7 @@ def _levels(source: Source) -> tuple[LevelTiming, ...]:
             late_en = f", {level.late} late (not counted)" if level.late else ""
             reason = Label(
                 f"期限内の応答 {level.acknowledged}（必要 {level.required}）{late_ja}"
-                + (f"、連絡つかず: {unreached}" if unreached else ""),
+                + (f"、連絡つかず：{unreached}" if unreached else ""),
                 f"{level.acknowledged} acknowledged in time of {level.required} required"
                 f"{late_en}" + (f"; not reached: {unreached_en}" if unreached_en else ""),
             )

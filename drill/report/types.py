@@ -41,6 +41,7 @@ __all__ = [
     "TargetResult",
     "TimelineEntry",
     "TreeTiming",
+    "actor",
     "same",
 ]
 
@@ -61,6 +62,17 @@ class Label:
 
     def get(self, lang: str) -> str:
         return self.en if lang == "en" and self.en else self.ja
+
+
+SIMULATED_OPERATOR = "simulated operator"
+"""The name the simulated duty officer records (`drill.engine.simulation.SimulatedOperator`)."""
+
+
+def actor(by: str | None) -> Label:
+    """Who did something, as recorded; the simulated duty officer in the reader's words."""
+    if by == SIMULATED_OPERATOR:
+        return Label("模擬の担当者", "simulated operator")
+    return same(by or "")
 
 
 def same(text: str) -> Label:
@@ -208,6 +220,9 @@ class Summary:
     targets: tuple[TargetResult, ...]
     duplicates: int
     second_acknowledgements: int
+    centres_in_plan: int = 0
+    """Regional centres the plan has: an incident that pages fewer (a theft tells the
+    one centre it happened at) is not measured against "every regional centre"."""
 
 
 @dataclass(frozen=True, slots=True)
