@@ -51,7 +51,7 @@ def summary(source: Source) -> Summary:
         targets=targets(source),
         duplicates=state.duplicates,
         second_acknowledgements=s.second_acknowledgements,
-        centres_in_plan=len(source.regional) if source.plan is not None else len(centres),
+        centres_in_plan=len(source.regional or ()) if source.plan is not None else len(centres),
     )
 
 
