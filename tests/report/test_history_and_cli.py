@@ -163,6 +163,22 @@ def test_report_command_writes_each_format(
     assert "<svg" in written.read_text(encoding="utf-8")
 
 
+def test_report_command_prints_a_pdf_to_sign_or_says_what_font_to_install(
+    stored: tuple[str, dict[str, list[StoredEvent]]], chromium: str, tmp_path: Path
+) -> None:
+    target = tmp_path / "y2026.pdf"
+    result = CliRunner().invoke(
+        cli, ["report", "y2026", "--format", "pdf", "--out", str(target), "--db", stored[0]]
+    )
+    if not japanese_fonts():
+        assert result.exit_code != 0 and "fonts-noto-cjk" in result.output
+        assert "Traceback" not in result.output and not target.exists()
+        return
+    assert result.exit_code == 0, result.output
+    data = target.read_bytes()
+    assert data.startswith(b"%PDF") and b"/Count " in data
+
+
 def test_report_command_names_an_unknown_drill(tmp_path: Path) -> None:
     db = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
     result = CliRunner().invoke(cli, ["report", "nope", "--db", db])
