@@ -8,17 +8,24 @@ paged in which level and when, who is never paged, which members must each ackno
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from types import SimpleNamespace
 
 import pytest
 
+from drill.engine.clock import VirtualClock
 from drill.engine.events import (
     CancelReason,
+    Event,
+    InjectFired,
     LevelCompleted,
     LevelStarted,
     PageQueued,
     PagingCancelled,
 )
+from drill.engine.runner import DrillRunner
+from drill.engine.simulation import SimulatedNotifier, SimulatedOperator
+from drill.engine.sink import Appended, MemorySink, StoredEvent
 from drill.engine.state import ContactStatus, LevelStatus
 from drill.plan import load_plan, sample_plan_dir
 from drill.plan.audience import scenario_reach
@@ -296,3 +303,64 @@ async def test_any_one_agency_answering_makes_the_others_unneeded(
     assert state.contact("police", EXTERNAL).cancelled is CancelReason.LEVEL_SATISFIED
     level = state.levels[(EXTERNAL, "authorities")]
     assert level.satisfied_elapsed == state.contact("ministry", EXTERNAL).acknowledged_elapsed
+
+
+# == a resumed drill keeps who is told when ===============================================
+
+
+class _Crash(Exception):
+    """The process died here."""
+
+
+class _CrashingSink:
+    """Stores `survive` events, then fails every append: what a kill -9 leaves behind."""
+
+    def __init__(self, survive: int) -> None:
+        self.inner = MemorySink()
+        self.left = survive
+
+    async def append(self, drill_id: str, event: Event, key: str | None = None) -> Appended:
+        if self.left <= 0:
+            raise _Crash(event.type_name)
+        self.left -= 1
+        return await self.inner.append(drill_id, event, key)
+
+    async def read(self, drill_id: str) -> Sequence[StoredEvent]:
+        return await self.inner.read(drill_id)
+
+
+async def test_a_drill_resumed_around_the_leak_inject_tells_the_regulator_once(
+    kit: SimpleNamespace, plan: Plan
+) -> None:
+    """A crash just before, at or after the inject a level waits for: the resumed drill
+    records exactly what the uninterrupted one did (the regulator paged once, after it)."""
+    whole = kit.Harness(plan, scenario="unauthorized-access", seed=7, operator=True)
+    await whole.runner.run()
+    expected = kit.records(await whole.events())
+    (leak,) = [
+        n
+        for n, e in enumerate(await whole.events())
+        if isinstance(e, InjectFired) and e.at_minutes == 75
+    ]
+    for survive in (leak - 1, leak, leak + 1, leak + 2):
+        sink = _CrashingSink(survive)
+        crashed = kit.Harness(
+            plan, scenario="unauthorized-access", seed=7, operator=True, sink=sink
+        )
+        with pytest.raises(_Crash):
+            await crashed.runner.run()
+        runner = await DrillRunner.resume(
+            "d1",
+            plan,
+            sink=sink.inner,
+            notifiers=[SimulatedNotifier(crashed.model)],
+            clock=VirtualClock(),
+            simulated_operator=SimulatedOperator(7),
+            by="duty officer",
+        )
+        await runner.run()
+        stored = [s.event for s in await sink.inner.read("d1") if not s.duplicate]
+        got = kit.records(stored, skip=("DrillInterrupted", "DrillRecovered"))
+        assert got == expected, f"diverged after a crash following event {survive}"
+        regulator = [e for e in stored if isinstance(e, PageQueued) and e.member == "regulator"]
+        assert regulator and all(e.elapsed >= 75 * 60.0 for e in regulator)
