@@ -16,7 +16,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from drill.plan.models import Audience, ContactTree, Level, Member, Notice, Plan, Scenario
+from drill.plan.models import (
+    Agency,
+    Audience,
+    ContactTree,
+    Level,
+    Member,
+    Notice,
+    Plan,
+    Scenario,
+)
 
 __all__ = ["Reach", "Stage", "audience_of", "scenario_reach"]
 
@@ -71,6 +80,8 @@ def audience_of(plan: Plan, tree: ContactTree, member: Member) -> Audience:
 
 def scenario_reach(plan: Plan, scenario: Scenario) -> tuple[Reach, ...]:
     """The scenario's trees, in its order, each with the stages it pages."""
+    # One look-up table for the whole scenario: a nationwide tree has 17,000 members.
+    agency_of = {role.id: role.agency for role in plan.roles}
     out: list[Reach] = []
     for tree_id in scenario.trees:
         if not plan.has("tree", tree_id):
@@ -78,18 +89,16 @@ def scenario_reach(plan: Plan, scenario: Scenario) -> tuple[Reach, ...]:
         tree = plan.tree(tree_id)
         levels = {level.id for level in tree.levels}
         notices = [n for n in scenario.notify if n.tree == tree_id and n.level in levels]
-        if notices:
-            stages = tuple(_stage(plan, scenario, tree, n) for n in notices)
-        else:
-            stages = tuple(
-                _stage(plan, scenario, tree, Notice(tree=tree_id, level=lv.id))
-                for lv in tree.levels
-            )
+        if not notices:
+            notices = [Notice(tree=tree_id, level=level.id) for level in tree.levels]
+        stages = tuple(_stage(scenario, tree, n, agency_of) for n in notices)
         out.append(Reach(tree, stages))
     return tuple(out)
 
 
-def _stage(plan: Plan, scenario: Scenario, tree: ContactTree, notice: Notice) -> Stage:
+def _stage(
+    scenario: Scenario, tree: ContactTree, notice: Notice, agency_of: dict[str, Agency | None]
+) -> Stage:
     level = next(lv for lv in tree.levels if lv.id == notice.level)
     members = level.members
     if notice.members:
@@ -101,14 +110,18 @@ def _stage(plan: Plan, scenario: Scenario, tree: ContactTree, notice: Notice) ->
     if isinstance(required, int):
         required = min(required, len(members))
     resolved = level.model_copy(update={"members": members, "required": required})
-    agencies = set(scenario.required_agencies)
-    each = tuple(
-        m.ref
-        for m in members
-        if required == "all" or (plan.is_role(m.ref) and plan.role(m.ref).agency in agencies)
-    )
-    audiences = {
-        m.ref: notice.audience if notice.audience is not None else audience_of(plan, tree, m)
-        for m in members
-    }
+    needed = set(scenario.required_agencies)
+    if required == "all":
+        each = tuple(m.ref for m in members)
+    else:
+        each = tuple(m.ref for m in members if agency_of.get(m.ref) in needed)
+    external = tree.scope == "external"
+    audiences: dict[str, Audience] = {}
+    for m in members:
+        if notice.audience is not None:
+            audiences[m.ref] = notice.audience
+        elif external or agency_of.get(m.ref) is not None:
+            audiences[m.ref] = Audience.AGENCY
+        else:
+            audiences[m.ref] = Audience.STAFF
     return Stage(tree, resolved, each, audiences, notice.at_inject, notice.after_step)
