@@ -398,6 +398,10 @@ class LevelStarted(Event):
     ack_timeout_minutes: float
     retries: int
     channels: tuple[ChannelKind, ...]
+    each: tuple[str, ...] = ()
+    """Members that must each acknowledge, whatever `required` says: every one of them
+    (e.g. each outside agency a theft must be reported to). Empty in drills recorded
+    before this field existed, whose levels count `required` alone."""
 
 
 @event

@@ -325,7 +325,12 @@ class Paging:
         renderer = drill._renderer
         assert renderer is not None
         message = renderer.render(
-            language=language, person=person.name, role=role, site=site, deadline=page.deadline_at
+            language=language,
+            person=person.name,
+            role=role,
+            site=site,
+            deadline=page.deadline_at,
+            audience=member.audience,
         )
         return Page(
             page_id=page.page_id,

@@ -17,7 +17,8 @@ from enum import Enum
 
 from drill.engine.events import PageQueued
 from drill.errors import EngineError
-from drill.plan.models import ContactTree, Level, Member, Person, Plan
+from drill.plan.audience import Reach, Stage
+from drill.plan.models import Audience, Level, Member, Person, Plan
 
 __all__ = ["LiveLevel", "LiveMember", "LivePage", "LiveStatus", "LiveTree", "PageOutcome"]
 
@@ -80,6 +81,7 @@ class LiveMember:
     """A member of a level: its candidates (holder, deputies) and where its paging is."""
 
     __slots__ = (
+        "audience",
         "cand",
         "candidates",
         "current",
@@ -94,9 +96,11 @@ class LiveMember:
         "status",
     )
 
-    def __init__(self, level: LiveLevel, member: Member, plan: Plan) -> None:
+    def __init__(self, level: LiveLevel, member: Member, plan: Plan, audience: Audience) -> None:
         self.level = level
         self.member = member
+        self.audience = audience
+        """Which message this member gets (staff instructions or an agency notification)."""
         self.ref = member.ref
         self.role_id = member.ref if plan.is_role(member.ref) else None
         self.site = plan.site_of(member)
@@ -125,15 +129,31 @@ class LiveMember:
 
 
 class LiveLevel:
-    """A level of a tree: its members and how many acknowledgements it requires."""
+    """A level of a tree as the scenario pages it (a `Stage`): its members, how many
+    acknowledgements it requires, who must each acknowledge, and what it waits for."""
 
-    __slots__ = ("count", "index", "level", "members", "required", "status", "tree")
+    __slots__ = (
+        "count",
+        "each",
+        "index",
+        "level",
+        "members",
+        "required",
+        "stage",
+        "status",
+        "tree",
+    )
 
-    def __init__(self, tree: LiveTree, index: int, level: Level, plan: Plan) -> None:
+    def __init__(self, tree: LiveTree, index: int, stage: Stage, plan: Plan) -> None:
         self.tree = tree
         self.index = index
+        self.stage = stage
+        level: Level = stage.level
         self.level = level
-        self.members = [LiveMember(self, member, plan) for member in level.members]
+        self.each = stage.each
+        self.members = [
+            LiveMember(self, member, plan, stage.audiences[member.ref]) for member in level.members
+        ]
         refs = [m.ref for m in self.members]
         if len(set(refs)) != len(refs):
             raise EngineError(
@@ -158,12 +178,12 @@ class LiveLevel:
 
 
 class LiveTree:
-    """A contact tree of the scenario, in the scenario's order."""
+    """A contact tree of the scenario, in the scenario's order, with the stages it pages."""
 
     __slots__ = ("index", "levels", "status", "tree")
 
-    def __init__(self, index: int, tree: ContactTree, plan: Plan) -> None:
+    def __init__(self, index: int, reach: Reach, plan: Plan) -> None:
         self.index = index
-        self.tree = tree
+        self.tree = reach.tree
         self.status = LiveStatus.WAITING
-        self.levels = [LiveLevel(self, i, level, plan) for i, level in enumerate(tree.levels)]
+        self.levels = [LiveLevel(self, i, stage, plan) for i, stage in enumerate(reach.stages)]

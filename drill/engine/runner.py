@@ -635,6 +635,7 @@ class DrillRunner:
             await payload()
         elif rank == INJECT:
             await self._script.fire_inject(payload, overdue=overdue)
+            await self._levels.settle_all()  # a level may have waited for this inject
             await self._check_complete()
         elif rank == STEP_DUE:
             await self._script.step_due(payload, overdue=overdue)

@@ -15,7 +15,9 @@ The rules, written once (docs/outcome.md says the same in words):
   if they acknowledge anyway (the call was already ringing) they are acknowledged; their
   level, already satisfied, does not change.
 - A level is satisfied when `required` counted acknowledgements arrived while it was
-  open; a tree is satisfied only when every one of its levels is. These are computed here,
+  open **and** every member it must hear from each (`LevelStarted.each`: every one of
+  them, as opposed to any one of them) is among them; a tree is satisfied only when
+  every one of its levels is. These are computed here,
   never taken from the runner's `LevelCompleted.satisfied` / `TreeCompleted.satisfied`.
 - A target over a tree is met only when the tree is satisfied in time; "every regional
   centre reached" counts a centre reached when one of its contacts acknowledged in time.
@@ -290,9 +292,13 @@ class LevelState:
     mode: str
     required: int
     members: tuple[str, ...]
+    each: tuple[str, ...] = ()
+    """Members that must each acknowledge (every one of them), whatever `required` says."""
     status: LevelStatus = LevelStatus.RUNNING
     acknowledged: int = 0
     """Counted acknowledgements: recorded while the contact and the level were open."""
+    counted: set[str] = dataclasses.field(default_factory=set)
+    """The members whose acknowledgement was counted."""
     late: int = 0
     started_elapsed: float | None = None
     started_seq: int | None = None
@@ -302,6 +308,17 @@ class LevelState:
     """When the quorum was met (the counted acknowledgement that met it)."""
     unreached: tuple[str, ...] = ()
     """Members whose paging ran out of people or channels."""
+
+    @property
+    def met(self) -> bool:
+        """Its quorum is met: `required` counted acknowledgements, every one of `each`
+        among them."""
+        return self.acknowledged >= self.required and all(m in self.counted for m in self.each)
+
+    @property
+    def waiting_for(self) -> tuple[str, ...]:
+        """Members it must each hear from that have not acknowledged in time (yet)."""
+        return tuple(m for m in self.each if m not in self.counted)
 
     @property
     def satisfied(self) -> bool | None:
@@ -832,7 +849,9 @@ class DrillState:
         tree.completed_elapsed, tree.completed_seq = e.elapsed, self._seq
 
     def _level_started(self, e: LevelStarted) -> None:
-        level = LevelState(e.tree, e.level, e.name_ja, e.name_en, e.mode, e.required, e.members)
+        level = LevelState(
+            e.tree, e.level, e.name_ja, e.name_en, e.mode, e.required, e.members, e.each
+        )
         level.started_elapsed, level.started_seq = e.elapsed, self._seq
         self.levels[(e.tree, e.level)] = level
         for member, site in zip(e.members, e.member_sites, strict=True):
@@ -845,7 +864,7 @@ class DrillState:
         level = self.levels.get((e.tree, e.level))
         if level is None:
             return
-        met = level.acknowledged >= level.required
+        met = level.met
         level.status = LevelStatus.SATISFIED if met else LevelStatus.EXHAUSTED
         level.completed_elapsed, level.completed_seq = e.elapsed, self._seq
         level.unreached = tuple(
@@ -990,7 +1009,8 @@ class DrillState:
 
     def _count(self, level: LevelState, contact: ContactState) -> None:
         level.acknowledged += 1
-        if level.satisfied_elapsed is None and level.acknowledged >= level.required:
+        level.counted.add(contact.member)
+        if level.satisfied_elapsed is None and level.met:
             level.satisfied_elapsed = contact.acknowledged_elapsed
 
     def _escalated(self, e: Escalated) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 from drill.plan.contact import display_number, is_mobile
 from drill.plan.findings import Finding, Severity
+from drill.plan.lint_audience import AUDIENCE_RULES
 from drill.plan.locator import Locator
 from drill.plan.models import Agency, ChannelKind, Level, Metric, Plan, Target
 from drill.plan.templates import TemplateProblem, render_template
@@ -26,6 +27,7 @@ _SAMPLE_VALUES = {
         "organisation": "サンプル市",
         "deadline": "10:35",
         "started": "10:30",
+        "callback": "システム管理者　渡辺 健二（095-000-1234）",
     },
     "en": {
         "person": "Taro Yamada",
@@ -35,6 +37,7 @@ _SAMPLE_VALUES = {
         "organisation": "Sample City",
         "deadline": "10:35",
         "started": "10:30",
+        "callback": "System administrator Kenji Watanabe (095-000-1234)",
     },
 }
 # What the SMS channel adds to the template's text (`drill.channels.sms.sms_body`): the
@@ -59,6 +62,7 @@ def lint_plan(plan: Plan, locator: Locator) -> list[Finding]:
         _targets,
         _people_without_roles,
         _sms_segments,
+        *AUDIENCE_RULES,
     )
     findings: list[Finding] = []
     for rule in rules:

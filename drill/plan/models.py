@@ -32,6 +32,7 @@ from drill.plan.templates import TemplateProblem, check_template
 __all__ = [
     "Absence",
     "Agency",
+    "Audience",
     "ChannelKind",
     "ContactPoint",
     "ContactTree",
@@ -43,6 +44,7 @@ __all__ = [
     "Member",
     "Messages",
     "Metric",
+    "Notice",
     "Person",
     "Plan",
     "PlanFile",
@@ -87,6 +89,14 @@ class Agency(StrEnum):
     VENDOR = "vendor"  # 保守業者
     POLICE = "police"  # 警察
     REGULATOR = "regulator"  # 個人情報保護委員会
+
+
+class Audience(StrEnum):
+    """Whom a message is written for: staff get instructions; an outside agency gets a
+    formal notification (who we are, what happened, what we ask, whom to call back)."""
+
+    STAFF = "staff"  # 庁内の職員
+    AGENCY = "agency"  # 庁外の関係機関
 
 
 class Metric(StrEnum):
@@ -527,10 +537,52 @@ class Inject(BaseModel):
 
     model_config = _MODEL
 
+    id: Id | None = None
+    """A name for it, so that a notice can be given when it happens (`at_inject`)."""
     at_minutes: float = Field(ge=0)
     """Minutes from the start."""
     text: Text
     """What the duty officer is told."""
+
+
+NoticeQuorum = Literal["every", "all", "any"] | Annotated[int, Field(ge=1)]
+
+
+class Notice(BaseModel):
+    """Who is told at one point of a scenario: one level of a tree (all its members, or
+    some of them), when, how many must acknowledge, and which message they get.
+
+    A scenario's notices of one tree run in the order listed, each when the one before it
+    has finished and its inject has happened or its step is completed.
+    """
+
+    model_config = _MODEL
+
+    tree: Id
+    """The tree whose level is paged (one of the scenario's `trees`)."""
+    level: Id
+    """The level of that tree: its channels, timeouts and retries are used."""
+    members: tuple[Id, ...] = ()
+    """Only these members of the level (roles or people); all of them when empty."""
+    required: NoticeQuorum | None = None
+    """every: every one of them must acknowledge, none is "not needed" when others answer;
+    any: the first acknowledgement is enough; or a number. The level's own when empty."""
+    at_inject: Id | None = None
+    """Page them only once this inject (its `id`) has happened (e.g. a leak suspected)."""
+    after_step: Id | None = None
+    """Page them only once this playbook step is completed."""
+    audience: Audience | None = None
+    """Which message they get: staff (instructions) or agency (a formal notification).
+    By default an outside agency's role (`agency:`) or an external tree gets the agency
+    message, everyone else the staff message."""
+
+    @model_validator(mode="after")
+    def _one_trigger(self) -> Notice:
+        if self.at_inject is not None and self.after_step is not None:
+            raise PydanticCustomError(
+                "notice", "give at_inject or after_step, not both (a notice waits for one)"
+            )
+        return self
 
 
 class Scenario(BaseModel):
@@ -552,7 +604,16 @@ class Scenario(BaseModel):
     """sequential: a tree starts when the one before it has finished; parallel: all trees
     start together (e.g. J-LIS and the prefecture are told while the centres are paged)."""
     messages: ScenarioMessages
-    """What is sent to the people paged."""
+    """What is sent to the people paged (to staff: instructions)."""
+    agency_messages: ScenarioMessages | None = None
+    """What is sent to outside agencies: a formal notification (who we are, what
+    happened, what we ask of them, whom to call back). `messages` when empty."""
+    callback: Id | None = None
+    """The role (or person) outside agencies call back: `{{ callback }}` in a message
+    gives its name and first telephone number."""
+    notify: tuple[Notice, ...] = ()
+    """Who is told, when, with which message (see `Notice`). A tree of `trees` that no
+    notice names is paged whole, every level in order, as when `notify` is empty."""
     injects: tuple[Inject, ...] = ()
     """Timed injects (状況付与)."""
     playbook: Id | None = None
@@ -562,7 +623,9 @@ class Scenario(BaseModel):
     checklist: tuple[str, ...] = ()
     """Self-inspection items this scenario gives evidence for (5-2, 16-3, …)."""
     required_agencies: tuple[Agency, ...] = ()
-    """Outside agencies its trees must reach (for lint DK-W006)."""
+    """Outside agencies it must reach, each one of them: a level's quorum is not met
+    while one of these agencies in it has not acknowledged (and lint DK-W006 checks that
+    the scenario pages them)."""
 
 
 class Step(BaseModel):

@@ -13,6 +13,7 @@ import functools
 
 from drill.engine.events import CancelReason, DrillAborted
 from drill.engine.state import ContactState, ContactStatus, PageRecord
+from drill.plan.audience import scenario_reach
 from drill.plan.contact import mask_number
 from drill.report.source import Source
 from drill.report.types import Attempt, ContactRow, PassedOver
@@ -49,18 +50,23 @@ def contact_rows(source: Source) -> tuple[ContactRow, ...]:
     state = source.state
     rows = [_row(source, contact) for contact in state.contacts.values()]
     plan = source.plan
-    if plan is not None:
+    scenario = source.scenario
+    if plan is not None and scenario is not None:
         known = set(state.contacts)
+        paged = {reach.tree.id: reach for reach in scenario_reach(plan, scenario)}
         for tree in source.started.trees:
-            if not plan.has("tree", tree):
+            if tree not in paged:
                 continue
-            for level, member in plan.members(tree):
-                key = (tree, level.id, member.ref)
-                if key in known:
-                    continue
-                known.add(key)
-                site = plan.site_of(member)
-                rows.append(_unstarted(source, key, site))
+            # Who the scenario pages (its notices), not everyone of the tree.
+            for stage in paged[tree].stages:
+                level = stage.level
+                for member in level.members:
+                    key = (tree, level.id, member.ref)
+                    if key in known:
+                        continue
+                    known.add(key)
+                    site = plan.site_of(member)
+                    rows.append(_unstarted(source, key, site))
     return tuple(rows)
 
 

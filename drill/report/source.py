@@ -116,6 +116,16 @@ class Source:
                     return Label(item.name.ja, item.name.en)
         return same(level)
 
+    def step_title(self, step: str) -> Label:
+        """A playbook step's title (never its id inside a sentence); the id without a plan."""
+        plan, scenario = self.plan, self.scenario
+        book = scenario.playbook if scenario is not None else None
+        if plan is not None and book is not None and plan.has("playbook", book):
+            for item in plan.playbook(book).steps:
+                if item.id == step:
+                    return Label(item.title.ja, item.title.en)
+        return same(step)
+
     def tree_name(self, tree: str) -> Label:
         found = self.state.trees.get(tree)
         if found is not None and found.name_ja is not None:

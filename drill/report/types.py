@@ -20,6 +20,7 @@ __all__ = [
     "NAGASAKI_WHOLE_MINUTES",
     "SHARES",
     "Attempt",
+    "Benchmark",
     "ChecklistEvidence",
     "ContactRow",
     "Curve",
@@ -41,6 +42,7 @@ __all__ = [
     "TargetResult",
     "TimelineEntry",
     "TreeTiming",
+    "actor",
     "same",
 ]
 
@@ -61,6 +63,17 @@ class Label:
 
     def get(self, lang: str) -> str:
         return self.en if lang == "en" and self.en else self.ja
+
+
+SIMULATED_OPERATOR = "simulated operator"
+"""The name the simulated duty officer records (`drill.engine.simulation.SimulatedOperator`)."""
+
+
+def actor(by: str | None) -> Label:
+    """Who did something, as recorded; the simulated duty officer in the reader's words."""
+    if by == SIMULATED_OPERATOR:
+        return Label("模擬の担当者", "simulated operator")
+    return same(by or "")
 
 
 def same(text: str) -> Label:
@@ -100,6 +113,15 @@ class DrillInfo:
     """Why the drill was aborted."""
     paused_seconds: float
     interruptions: int
+    channels: str | None = None
+    """Where the pages went: real, sandbox or simulated (None: recorded before it was)."""
+    scenario_kind: str | None = None
+    """drill (the annual roll call) or incident, from the plan (None without it)."""
+
+    @property
+    def rehearsal(self) -> bool:
+        """A rehearsal (予行): simulated people or the local sandbox, no real channel."""
+        return self.channels != "real" if self.channels is not None else self.simulated
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +221,9 @@ class Summary:
     targets: tuple[TargetResult, ...]
     duplicates: int
     second_acknowledgements: int
+    centres_in_plan: int = 0
+    """Regional centres the plan has: an incident that pages fewer (a theft tells the
+    one centre it happened at) is not measured against "every regional centre"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,9 +380,16 @@ class ChecklistEvidence:
     """"scenario", or "step:<id>"."""
     evidence: tuple[Evidence, ...]
     score: int | None
-    """3 運用している when the drill exercised it successfully; 2 when it did not."""
+    """3 運用している only when a drill with real channels (or a real incident)
+    exercised it, as the cited events show; 2 整備している when the plan defines it but
+    this run did not exercise it, or only rehearsed it; 1 整備していない when the plan
+    lacks it (`drill.report.evidence`)."""
     score_label: Label | None
     reason: Label
+    rehearsal: bool = False
+    """This run was a rehearsal (予行: simulated people or the local sandbox)."""
+    defined: bool = True
+    """The plan defines the item (a tree of its scope, a playbook step carrying it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,6 +443,27 @@ class Integrity:
 
 
 @dataclass(frozen=True, slots=True)
+class Benchmark:
+    """What this kind of scenario is compared with, in one line of the summary.
+
+    The annual roll call (a scenario of kind drill) against Nagasaki City's drill (about
+    50 minutes whole, about 10 to every regional centre: seed 002); an incident scenario
+    against its own playbook's target times, never against Nagasaki's roll call.
+    """
+
+    kind: str
+    """nagasaki (the roll call) or playbook (an incident's own step targets)."""
+    steps: int = 0
+    """Playbook steps with a target time."""
+    on_time: int = 0
+    late: int = 0
+    not_done: int = 0
+    """Past their target and never done, or not done when the drill ended."""
+    last_target_minutes: float | None = None
+    """The latest target of the playbook: when the whole response should be done."""
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     drill: DrillInfo
     summary: Summary
@@ -427,6 +480,8 @@ class Report:
     integrity: Integrity
     plan_available: bool
     notes: tuple[Label, ...] = field(default=())
+    benchmark: Benchmark = field(default=Benchmark("nagasaki"))
+    """What the summary compares this drill with (`drill.report.benchmark`)."""
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

@@ -33,7 +33,7 @@ CONTACT_STATUS: dict[str, Pair] = {
     "queued": ("送信待ち", "queued"),
     "calling": ("発信中", "calling"),
     "sent": ("送信済", "sent"),
-    "ringing": ("着信中", "ringing"),
+    "ringing": ("呼出中", "ringing"),
     "delivered": ("配信済", "delivered"),
     "opened": ("開封", "opened"),
     "no_answer": ("応答なし", "no answer"),
@@ -104,7 +104,7 @@ CHANNEL: dict[str, Pair] = {
 DELIVERY: dict[str, Pair] = {
     # DeliveryStatus: progress of an accepted page, as the provider reports it.
     "queued": ("送信待ち", "queued"),
-    "ringing": ("着信中", "ringing"),
+    "ringing": ("呼出中", "ringing"),
     "in_progress": ("通話中", "in progress"),
     "delivered": ("配信済", "delivered"),
     "opened": ("開封", "opened"),
