@@ -28,6 +28,7 @@ import importlib
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable, Iterator
+from typing import Any
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
@@ -181,7 +182,10 @@ class AckServer:
         if self._runner is not None:
             return self.url
         runner = web.AppRunner(
-            self.app, access_log_class=_RedactingAccessLogger, handle_signals=False
+            self.app,
+            access_log_class=_RedactingAccessLogger,
+            handle_signals=False,
+            logger=_ServerLog(logging.getLogger("aiohttp.server"), {}),
         )
         await runner.setup()
         site = web.TCPSite(runner, self._host, self._port, reuse_address=True)
@@ -301,7 +305,14 @@ async def read_form(request: web.Request) -> MultiDictProxy[str]:
         form = await request.post()
     except web.HTTPException:
         raise  # already a 4xx answer (413: body too large)
-    except (UnicodeError, LookupError, ValueError, AssertionError, HttpProcessingError) as exc:
+    except (
+        UnicodeError,
+        LookupError,
+        ValueError,
+        AssertionError,
+        HttpProcessingError,
+        web.RequestPayloadError,  # a Content-Encoding that does not decode
+    ) as exc:
         # aiohttp raises these while parsing a body it was sent; none of them is our fault.
         log.info("unreadable form body on %s: %s", redact_path(request.path), type(exc).__name__)
         raise _bad_request() from None
@@ -328,6 +339,27 @@ async def _answer_every_request(
     except HttpProcessingError as exc:
         log.info("malformed request on %s: %s", redact_path(request.path), exc.message)
         return _page(400, _BAD_REQUEST)
+    except web.RequestPayloadError:
+        log.info("undecodable request body on %s", redact_path(request.path))
+        return _page(400, _BAD_REQUEST)
+
+
+class _ServerLog(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """aiohttp's server log, where a request it could not even parse (a bad header, a
+    line too long, broken chunks, a body that does not decode) is one line, not a traceback: it answers those with 400
+    itself, and they are the sender's fault. Anything else keeps its traceback."""
+
+    def exception(self, msg: object, *args: object, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info")
+        if isinstance(exc, HttpProcessingError | web.RequestPayloadError):
+            # RequestPayloadError: a body whose Content-Encoding does not decode, found
+            # while aiohttp drains what a handler left unread.
+            text = exc.message if isinstance(exc, HttpProcessingError) else str(exc)
+            first = (text or "").strip().splitlines()[-1:]
+            self.logger.info("malformed request refused with 400: %s", first[0] if first else "")
+            return
+        kwargs.setdefault("exc_info", True)
+        self.logger.error(msg, *args, **kwargs)
 
 
 # --- pages ------------------------------------------------------------------------------

@@ -17,9 +17,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from drill.ack.server import AckServer, DrillRegistry
+from drill.ack.twilio_hooks import twilio_routes
 from drill.channels.links import Links
 from drill.config import AckSettings
 from drill.engine.clock import RealClock
+from drill.engine.events import Event, PageSent
 from drill.engine.notifier import Inbox, Page, SendResult
 from drill.engine.runner import DrillRunner
 from drill.engine.synthetic import PlanBuilder
@@ -27,7 +29,7 @@ from drill.plan.models import ChannelKind
 from drill.store.eventstore import EventStore
 from drill.store.records import EventRecord
 
-__all__ = ["DRILL", "LiveDrill", "live_drill", "raw_request"]
+__all__ = ["DRILL", "PUBLIC_URL", "LiveDrill", "live_drill", "raw_request"]
 
 DRILL = "hostile-2026-12-06"
 
@@ -40,14 +42,12 @@ class RecordingNotifier:
 
     def __init__(self) -> None:
         self.pages: list[Page] = []
-        self.paged = asyncio.Event()
 
     async def start(self, inbox: Inbox) -> None:
         return None
 
     async def send(self, page: Page) -> SendResult:
         self.pages.append(page)
-        self.paged.set()
         return SendResult.ok(f"msg-{page.page_id}")
 
     async def close(self) -> None:
@@ -79,8 +79,16 @@ class LiveDrill:
         return sum(1 for c in self.runner.state.contacts.values() if c.ack is not None)
 
 
-async def live_drill(tmp: Path) -> AsyncIterator[LiveDrill]:
-    """Start the drill, wait for its first page, serve; finish and close afterwards."""
+PUBLIC_URL = "http://127.0.0.1:1"
+"""What Twilio signatures are computed over in these tests."""
+
+
+async def live_drill(tmp: Path, *, twilio_token: str | None = None) -> AsyncIterator[LiveDrill]:
+    """Start the drill, wait for its first page, serve; finish and close afterwards.
+
+    `twilio_token`: the auth token the Twilio webhooks check signatures with (None: the
+    one configured, i.e. none in the tests, so every webhook is refused with 403).
+    """
     b = PlanBuilder()
     b.person("alice", voice=0, sms=0, email=1)
     b.person("bob", voice=0, sms=0, email=1)
@@ -100,35 +108,43 @@ async def live_drill(tmp: Path) -> AsyncIterator[LiveDrill]:
         clock=RealClock(),
         drill_id=DRILL,
     )
+    sent = asyncio.Event()
+
+    async def on_event(drill_id: str, event: Event) -> None:
+        if isinstance(event, PageSent):
+            sent.set()
+
+    runner.handlers.subscribe(on_event)
     task = asyncio.create_task(runner.run())
-    links = Links(public_url="http://127.0.0.1:1", key="hostile-link-key-0123", ttl_seconds=3600)
+    links = Links(public_url=PUBLIC_URL, key="hostile-link-key-0123", ttl_seconds=3600)
     registry = DrillRegistry()
     registry.register(DRILL, runner)
-    server = AckServer(AckSettings(listen_port=0), registry, links=links, route_hooks=None)
+    hooks = (
+        [twilio_routes(public_url=PUBLIC_URL, auth_token=twilio_token)] if twilio_token else None
+    )
+    server = AckServer(AckSettings(listen_port=0), registry, links=links, route_hooks=hooks)
     try:
         async with asyncio.timeout(10):
-            await notifier.paged.wait()
-            # The page's PageSent follows the send: wait for it, so that nothing the
-            # drill writes by itself lands in the middle of a test's before/after.
-            while not any(r.type == "PageSent" for r in await store.records(DRILL)):
-                await asyncio.sleep(0.01)
+            # The page's PageSent is stored after the send: wait for it, so that nothing
+            # the drill writes by itself lands in the middle of a test's before/after.
+            await sent.wait()
         await server.start()
         yield LiveDrill(runner, store, server, links, notifier.pages[0])
     finally:
         await server.stop()
-        if not task.done():
+        if not runner.over:
             await runner.finish(by="test")
         await task
         await store.close()
 
 
-async def raw_request(port: int, data: bytes, *, timeout: float = 5.0) -> tuple[int, bytes]:
+async def raw_request(port: int, data: bytes, *, seconds: float = 5.0) -> tuple[int, bytes]:
     """Send bytes as they are (no client fixing them up); the status and the whole answer."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         writer.write(data)
         await writer.drain()
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(seconds):
             answer = await reader.read()
     finally:
         writer.close()
