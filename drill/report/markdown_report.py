@@ -113,6 +113,8 @@ def _integrity(p: Presenter) -> list[str]:
     lines = [
         f"- {w('head_hash')}: `{i.head_hash or '—'}`",
         f"- {w('event_count')}: {w.count(i.event_count)}",
+        f"- {w('head_signature')}: "
+        + (f"`{i.signature}` (Ed25519, key {i.key_id})" if i.signature else w("head_unsigned")),
     ]
     if p.report.summary.duplicates:
         lines.append(f"- {w('duplicates')}: {w.count(p.report.summary.duplicates)}")

@@ -671,6 +671,18 @@ class EventStore:
         ]
         return verify_rows(drill_id, chain)
 
+    async def hash_at(self, drill_id: str, seq: int) -> str | None:
+        """The stored hash of event `seq` of the drill (None when there is no such event):
+        what `drill.store.anchor.check_anchor` compares with a report's head."""
+        rows = await self._fetch(
+            "verify",
+            sql_text(
+                "SELECT hash FROM events WHERE drill_id = :drill_id AND seq = :seq"
+            ).bindparams(drill_id=drill_id, seq=seq),
+        )
+        value = rows[0].hash if rows else None
+        return value if isinstance(value, str) else None
+
     async def settings(self) -> dict[str, Any]:
         """The connection settings that make appends durable (SQLite PRAGMAs)."""
         self._check_open()
