@@ -29,7 +29,7 @@ from click.testing import CliRunner
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
-from drill.cli import main as cli
+from drill.cli import cli
 from drill.engine.events import NoteAdded
 from drill.store import EventStore
 from drill.store.chain import event_hash
