@@ -134,9 +134,7 @@ def test_verify_names_the_first_bad_event_and_exits_non_zero(
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_verify_of_a_drill_that_is_not_there_is_a_clear_error(
-    backend: str, tmp_path: Path
-) -> None:
+def test_verify_of_a_drill_that_is_not_there_is_a_clear_error(backend: str, tmp_path: Path) -> None:
     j = asyncio.run(journal(backend, tmp_path))
     code, output = invoke("verify", "no-such-drill", "--db", j.url)
     assert code != 0
