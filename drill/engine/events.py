@@ -432,12 +432,17 @@ class PageQueued(Event):
     person_name: str
     channel: ChannelKind
     address: str
+    """Where the page goes, as it may be kept: a phone number masked (`095-***-**24`),
+    an e-mail address as is. Drills recorded before `point` existed hold the full number."""
     attempt: int
     """1 for the first page of this person on this channel, then 2, 3, …"""
     candidate_index: int
     """0 for the holder (or the person named), 1… for deputies."""
     timeout_seconds: float
     """How long the engine waits for an acknowledgement once the page is accepted."""
+    point: int | None = None
+    """The contact method paged: its index in the person's `channels` in the plan (the
+    reference the engine resolves the full number from; the journal never holds it)."""
 
 
 @event
