@@ -9,13 +9,15 @@ import re
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from drill.engine.clock import VirtualClock
 from drill.engine.events import PageQueued
 from drill.engine.notifier import Inbox, Page, SendResult
 from drill.engine.runner import DrillRunner
 from drill.engine.simulation import ResponseModel, SimulatedNotifier
 from drill.engine.synthetic import PlanBuilder
-from drill.plan.contact import mask_number
+from drill.plan.contact import mask_number, normalise_number
 from drill.plan.models import ChannelKind, Plan
 from drill.report.markdown_report import render_markdown
 from drill.report.model import build
@@ -121,3 +123,18 @@ async def test_no_full_number_is_stored_and_a_resumed_drill_dials_the_plans_numb
     # The report still shows every page, masked.
     report = render_markdown(build(stored, plan), "ja")
     assert mask_number(alice.channels[0].address) in report
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        ("090-1234-567", "090-****-*67"),  # one digit short: still almost someone's number
+        ("095-829-11245", "095-***-***45"),
+        ("０９０－１２３４－５６７", "０９０－****－*６７"),  # full-width digits
+    ],
+)
+def test_a_number_in_a_validation_error_is_masked(written: str, shown: str) -> None:
+    with pytest.raises(ValueError) as raised:
+        normalise_number(written)
+    echoed = str(raised.value).split("'")[1]  # the message quotes what was written
+    assert echoed == shown
