@@ -48,6 +48,7 @@ __all__ = [
     "AnchorCheck",
     "anchor_from_report",
     "check_anchor",
+    "configured_public_key",
     "key_id",
     "new_anchor_key",
     "sign_anchor",
@@ -222,6 +223,15 @@ def _configured_public_key() -> str | None:
     stored = secret("anchor_key")
     key = _private(stored.get_secret_value()) if stored is not None else None
     return _public_text(key) if key is not None else None
+
+
+def configured_public_key() -> tuple[bool, str | None]:
+    """(whether an anchor key is configured, its public key when it is a usable one)."""
+    stored = secret("anchor_key")
+    if stored is None:
+        return False, None
+    key = _private(stored.get_secret_value())
+    return True, (_public_text(key) if key is not None else None)
 
 
 def _private(text: str) -> Ed25519PrivateKey | None:

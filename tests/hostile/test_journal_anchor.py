@@ -199,3 +199,26 @@ def test_a_bad_anchor_key_is_named_without_showing_it(
     code, output = invoke("report", j.drill_id, "--format", "json", "--db", j.url)
     assert code != 0
     assert "DRILLKIT_ANCHOR_KEY" in output and "SECRET-VALUE" not in output
+
+
+def test_a_new_anchor_key_goes_to_a_file_never_to_the_screen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DRILLKIT_ANCHOR_KEY", raising=False)
+    code, output = invoke("config", "anchor-key")
+    assert code == 1 and "no anchor key is configured" in output
+
+    key_file = tmp_path / "anchor.env"
+    code, output = invoke("config", "anchor-key", "--new", str(key_file))
+    assert code == 0
+    line = key_file.read_text(encoding="utf-8").strip()
+    name, _, private = line.partition("=")
+    assert name == "DRILLKIT_ANCHOR_KEY" and private and private not in output
+    assert key_file.stat().st_mode & 0o077 == 0
+    public = output.split("public key ")[1].split()[0]
+
+    monkeypatch.setenv("DRILLKIT_ANCHOR_KEY", private)
+    code, output = invoke("config", "anchor-key")
+    assert code == 0 and public in output and private not in output
+    code, output = invoke("config", "anchor-key", "--new", str(key_file))
+    assert code != 0 and "never overwritten" in output
