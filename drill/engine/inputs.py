@@ -15,7 +15,9 @@
 - Repeats of an acknowledgement already recorded (same key) are stored as duplicates only
   `KEPT_REPEATS` times per key; beyond that they are counted and the count recorded by a
   `DuplicatesCounted` event at most once a minute of drill time and when the drill ends,
-  so a replay storm of 1,000 POSTs adds a handful of rows, not 999.
+  so a replay storm of 1,000 POSTs adds a handful of rows, not 999. The counter lives in
+  the engine: a resumed drill counts afresh, and repeats counted in the last minute before
+  a crash are lost (they are no-ops; the acknowledgement itself is never lost).
 """
 
 from __future__ import annotations
