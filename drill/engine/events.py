@@ -46,6 +46,8 @@ __all__ = [
     "PageQueued",
     "PageSent",
     "PagingCancelled",
+    "RepeatScheduled",
+    "RoundStarted",
     "StepCompleted",
     "StepDue",
     "StepTiming",
@@ -168,6 +170,7 @@ class EscalationReason(StrEnum):
     LADDER_EXHAUSTED = "ladder_exhausted"  # every channel and retry went unanswered
     NO_CONTACT_POINT = "no_contact_point"  # no way to reach them on the level's channels
     NO_CANDIDATES = "no_candidates"  # the role is vacant and has no deputies
+    UNAVAILABLE = "unavailable"  # marked away (休暇, 出張, 異動) for the moment of paging
 
 
 class CancelReason(StrEnum):
@@ -549,6 +552,8 @@ class Escalated(Event):
     candidate_index: int
     """The index of `to_person`: 1 for the first deputy, …"""
     reason: EscalationReason
+    absence: str | None = None
+    """Why `from_person` was away, for `reason` unavailable (休暇, 出張 …; the plan's word)."""
 
 
 @event
@@ -561,6 +566,32 @@ class MemberUnreached(Event):
     member: str
     reason: EscalationReason
     people_tried: tuple[str, ...]
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RepeatScheduled(Event):
+    """Everyone of a contact was tried without an answer, and the level repeats: the
+    next round starts from the holder after `wait_seconds` (of active drill time)."""
+
+    tree: str
+    level: str
+    member: str
+    round: int
+    """The round that will start: 2 for the first repeat, …"""
+    wait_seconds: float
+    people_tried: tuple[str, ...]
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RoundStarted(Event):
+    """A repeated round of a contact starts: the holder is paged again, then deputies."""
+
+    tree: str
+    level: str
+    member: str
+    round: int
 
 
 @event

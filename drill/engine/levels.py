@@ -11,6 +11,8 @@
   (`PagingCancelled`). Whether it is met is the fold's count (`drill.engine.state`):
   acknowledgements that arrived while the level was open, late ones never.
 - A tree is reported satisfied when every one of its levels is.
+- A role's holder is resolved when its level starts: for a rotating duty role (当番),
+  the person on duty at `LevelStarted.at`.
 
 Everything here is decided from the state alone, so the same code settles a drill after
 its start, after a resume and after a pause.
@@ -60,6 +62,15 @@ class Levels:
 
     def set_level(self, tree: str, level: str, status: LiveStatus) -> None:
         self.level(tree, level).status = status
+
+    def on_level_started(self, e: LevelStarted) -> None:
+        """A level starts: its members' candidates are who holds each role at that moment
+        (a rotating duty role's person on duty then), the same on resume."""
+        level = self.level(e.tree, e.level)
+        level.status = LiveStatus.RUNNING
+        plan = self._drill.plan
+        for member in level.members:
+            member.candidates = plan.candidates(member.ref, e.at)
 
     def set_tree(self, tree: str, status: LiveStatus) -> None:
         self.tree(tree).status = status

@@ -141,7 +141,9 @@ class LiveMember:
         "level",
         "member",
         "ref",
+        "resting",
         "role_id",
+        "round",
         "site",
         "status",
     )
@@ -157,6 +159,10 @@ class LiveMember:
         self.cand = 0
         self.cursor: tuple[int, int] | None = None
         self.current: LivePage | None = None
+        self.round = 1
+        """Which round of the level's repeats this member is in (1: the first)."""
+        self.resting: tuple[int, float] | None = None
+        """Between rounds: (the next round, when it starts in active time)."""
 
     def set(self, status: LiveStatus) -> None:
         count = self.level.count
@@ -167,7 +173,7 @@ class LiveMember:
     @property
     def needs_page(self) -> bool:
         """Being paged, and the last page is over (failed, timed out) or there is none."""
-        if self.status is not LiveStatus.PAGING:
+        if self.status is not LiveStatus.PAGING or self.resting is not None:
             return False
         return self.current is None or self.current.outcome is not None
 

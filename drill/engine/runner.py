@@ -76,6 +76,8 @@ from drill.engine.events import (
     PageQueued,
     PageSent,
     PagingCancelled,
+    RepeatScheduled,
+    RoundStarted,
     StepCompleted,
     StepDue,
     StepTiming,
@@ -100,7 +102,16 @@ from drill.engine.script import Script
 from drill.engine.simulation import SimulatedNotifier, SimulatedOperator
 from drill.engine.sink import EventSink, Handler, HandlerSet
 from drill.engine.state import DrillState
-from drill.engine.timers import CALLBACK, EPS, INJECT, OPERATOR, STEP_DUE, TIMEOUT, Timers
+from drill.engine.timers import (
+    CALLBACK,
+    EPS,
+    INJECT,
+    OPERATOR,
+    REPEAT,
+    STEP_DUE,
+    TIMEOUT,
+    Timers,
+)
 from drill.errors import EngineError
 from drill.plan.models import ChannelKind, Plan, Scenario
 
@@ -199,7 +210,9 @@ class DrillRunner:
             Escalated: paging.on_escalated,
             MemberUnreached: paging.on_unreached,
             PagingCancelled: paging.on_cancelled,
-            LevelStarted: lambda e: levels.set_level(e.tree, e.level, LiveStatus.RUNNING),
+            RepeatScheduled: paging.on_repeat_scheduled,
+            RoundStarted: paging.on_round_started,
+            LevelStarted: levels.on_level_started,
             LevelCompleted: lambda e: levels.set_level(e.tree, e.level, LiveStatus.DONE),
             TreeStarted: lambda e: levels.set_tree(e.tree, LiveStatus.RUNNING),
             TreeCompleted: lambda e: levels.set_tree(e.tree, LiveStatus.DONE),
@@ -603,6 +616,8 @@ class DrillRunner:
         if rank == TIMEOUT:
             page: LivePage = payload
             return Paging.waiting(page)
+        if rank == REPEAT:
+            return Paging.resting(payload)
         return self._script.is_live(rank, payload)
 
     async def _fire_next(self) -> None:
@@ -613,6 +628,9 @@ class DrillRunner:
                 AttemptTimedOut(**self._stamp(), page_id=page.page_id, overdue=overdue)
             )
             await self._levels.member_changed(page.member)
+        elif rank == REPEAT:
+            await self._paging.start_round(payload)
+            await self._levels.member_changed(payload)
         elif rank == CALLBACK:
             await payload()
         elif rank == INJECT:

@@ -56,6 +56,7 @@ from drill.engine.events import (
     DrillStarted,
     DuplicatesCounted,
     Escalated,
+    EscalationReason,
     Event,
     InjectFired,
     LevelCompleted,
@@ -65,6 +66,8 @@ from drill.engine.events import (
     PageQueued,
     PageSent,
     PagingCancelled,
+    RepeatScheduled,
+    RoundStarted,
     StepCompleted,
     StepDue,
     StepTiming,
@@ -137,6 +140,7 @@ class ContactStatus(StrEnum):
     NO_ANSWER = "no_answer"  # rang out, busy, or timed out; the next page follows
     FAILED = "failed"  # the page failed (see `failure`); the next page follows
     ESCALATED = "escalated"  # moved to a deputy, whose first page follows
+    RESTING = "resting"  # everyone tried; the level repeats: the next round follows
     ACKNOWLEDGED = "acknowledged"  # in time: counted
     LATE = "late"  # acknowledged after its paging ended: shown, counted by nothing
     UNREACHED = "unreached"  # every person and channel tried, no acknowledgement
@@ -219,6 +223,10 @@ class ContactState:
     escalations: list[tuple[str, str]] = dataclasses.field(default_factory=list)
     """(from person, to person), in order."""
     escalation_events: list[tuple[int | None, Escalated]] = dataclasses.field(default_factory=list)
+    passed_over: list[tuple[int | None, Escalated]] = dataclasses.field(default_factory=list)
+    round: int = 1
+    """Which round of its level's repeats the contact is in (1: the first)."""
+    """Candidates not paged because they were marked away (休暇, 出張 …), in order."""
     ack: Acknowledged | None = None
     """The first acknowledgement of this contact (in time or late)."""
     ack_seq: int | None = None
@@ -510,6 +518,8 @@ class DrillState:
             Acknowledged: self._acknowledged,
             Escalated: self._escalated,
             MemberUnreached: self._unreached,
+            RepeatScheduled: self._repeat_scheduled,
+            RoundStarted: self._round_started,
             PagingCancelled: self._cancelled,
             InjectFired: self._inject,
             StepDue: self._step_due,
@@ -993,12 +1003,29 @@ class DrillState:
         contact = self._contact(e.tree, e.level, e.member)
         contact.escalations.append((e.from_person, e.to_person))
         contact.escalation_events.append((self._seq, e))
+        if e.reason is EscalationReason.UNAVAILABLE:
+            contact.passed_over.append((self._seq, e))
         if contact.finished:
             return
         contact.candidate_index = e.candidate_index
         contact.person_id, contact.person_name = e.to_person, None
         contact.channel = contact.address = None
         contact.status = ContactStatus.ESCALATED
+
+    def _repeat_scheduled(self, e: RepeatScheduled) -> None:
+        contact = self._contact(e.tree, e.level, e.member)
+        if not contact.finished:
+            contact.status = ContactStatus.RESTING
+
+    def _round_started(self, e: RoundStarted) -> None:
+        contact = self._contact(e.tree, e.level, e.member)
+        contact.round = e.round
+        if contact.finished:
+            return
+        contact.candidate_index = 0
+        contact.person_id = contact.person_name = None
+        contact.channel = contact.address = None
+        contact.status = ContactStatus.WAITING
 
     def _unreached(self, e: MemberUnreached) -> None:
         contact = self._contact(e.tree, e.level, e.member)

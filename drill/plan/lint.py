@@ -92,7 +92,7 @@ def _sms_with_link(text: str, language: str) -> str:
 
 def _deputies(plan: Plan, loc: Locator) -> Iterator[Finding]:
     for role in plan.roles:
-        if role.holder is None:
+        if role.holder is None and role.rotation is None:
             yield loc.finding(
                 "DK-W011",
                 _W,

@@ -370,6 +370,17 @@ class _CrossCheck:
                 self.ref(
                     ("person", "role"), deputy, "person or role", "role", role.id, "deputies", i
                 )
+            if role.rotation is not None:
+                rotation = role.rotation
+                for i, person_id in enumerate(rotation.people):
+                    self.ref(
+                        ("person",), person_id, "person", "role", role.id, "rotation", "people", i
+                    )
+                for i, override in enumerate(rotation.overrides):
+                    self.ref(
+                        ("person",), override.person, "person", "role", role.id,
+                        "rotation", "overrides", i, "person",
+                    )  # fmt: skip
             if role.site is not None:
                 self.ref(("site",), role.site, "site", "role", role.id, "site")
         for person in plan.people:

@@ -30,6 +30,7 @@ from drill.plan.contact import normalise_address, normalise_number
 from drill.plan.templates import TemplateProblem, check_template
 
 __all__ = [
+    "Absence",
     "Agency",
     "ChannelKind",
     "ContactPoint",
@@ -48,12 +49,15 @@ __all__ = [
     "PlanInfo",
     "Playbook",
     "Role",
+    "Rotation",
+    "RotationOverride",
     "Scenario",
     "ScenarioMessages",
     "Site",
     "Step",
     "Target",
     "Text",
+    "moment",
 ]
 
 _MODEL = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
@@ -198,6 +202,51 @@ class ContactPoint(BaseModel):
         return value
 
 
+When = dt.date | dt.datetime
+"""A day (the whole day, in the plan's time zone) or a moment (naive: the plan's zone)."""
+
+
+def moment(value: When, zone: dt.tzinfo, *, end: bool) -> dt.datetime:
+    """`value` as an aware moment; a day's end is the start of the next day."""
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=zone)
+    day = value + dt.timedelta(days=1) if end else value
+    return dt.datetime.combine(day, dt.time(), tzinfo=zone)
+
+
+class _Period(BaseModel):
+    """A period from `from` to `to`, both included when they are days."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, use_attribute_docstrings=True, populate_by_name=True
+    )
+
+    start: When = Field(alias="from")
+    """The first day (2026-12-24) or moment (2026-12-24T18:00) of the period."""
+    end: When = Field(alias="to")
+    """The last day, included (2026-12-28), or the moment it ends (2026-12-28T09:00)."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> _Period:
+        utc = dt.UTC
+        if moment(self.end, utc, end=True) <= moment(self.start, utc, end=False):
+            raise PydanticCustomError(
+                "period", "the period ends before it starts; `to` must come after `from`"
+            )
+        return self
+
+    def covers(self, when: dt.datetime, zone: dt.tzinfo) -> bool:
+        """Whether the aware moment `when` falls in the period."""
+        return moment(self.start, zone, end=False) <= when < moment(self.end, zone, end=True)
+
+
+class Absence(_Period):
+    """A period when a person cannot be paged (休暇, 出張, 異動): their deputy is paged instead."""
+
+    reason: str = Field(min_length=1, max_length=40)
+    """Why (休暇, 出張, 異動, 研修 …); shown on the board and in the report."""
+
+
 class Person(BaseModel):
     """A person who may be paged: staff, or a desk at an outside agency."""
 
@@ -217,9 +266,54 @@ class Person(BaseModel):
     """Where they usually work (a site id)."""
     note: str | None = None
     """Anything the duty officer should know (e.g. 夜間は携帯のみ)."""
+    unavailable: tuple[Absence, ...] = ()
+    """Periods when they cannot be paged (休暇, 出張, 異動): a role they hold or deputise
+    is paged on to the next candidate, and the report says why."""
 
     def points(self, kind: ChannelKind) -> tuple[ContactPoint, ...]:
         return tuple(point for point in self.channels if point.kind is kind)
+
+    def absence_at(self, when: dt.datetime, zone: dt.tzinfo) -> Absence | None:
+        """The absence that covers the aware moment `when`, if any."""
+        return next((a for a in self.unavailable if a.covers(when, zone)), None)
+
+
+class RotationOverride(_Period):
+    """A one-off change to a rotation: someone else holds the role for a period."""
+
+    person: Id
+    """Who holds the role during the period."""
+
+
+class Rotation(BaseModel):
+    """Who holds a duty role (当番) when: people in turn, by day or by week, with overrides."""
+
+    model_config = _MODEL
+
+    people: tuple[Id, ...] = Field(min_length=1)
+    """The people who take turns, in order."""
+    every: Literal["day", "week"] = "week"
+    """How long each turn lasts."""
+    start: dt.date
+    """The first day of the first person's first turn."""
+    handover: dt.time = dt.time(8, 30)
+    """The time of day a turn passes to the next person (the plan's time zone)."""
+    overrides: tuple[RotationOverride, ...] = ()
+    """One-off changes (a swap, a holiday cover); the last one that covers a moment wins."""
+
+    def turn_at(self, when: dt.datetime, zone: dt.tzinfo) -> tuple[str, dt.datetime]:
+        """Who holds the role at the aware moment `when`, and when their turn ends."""
+        for override in reversed(self.overrides):
+            if override.covers(when, zone):
+                return override.person, moment(override.end, zone, end=True)
+        origin = dt.datetime.combine(self.start, self.handover, tzinfo=zone)
+        length = dt.timedelta(days=7 if self.every == "week" else 1)
+        # Whole turns since the origin, counted on the wall clock of the plan's zone (a turn
+        # is "a week" even across a daylight-saving change).
+        local = when.astimezone(zone).replace(tzinfo=None)
+        turns = (local - origin.replace(tzinfo=None)) // length
+        ends = (origin.replace(tzinfo=None) + (turns + 1) * length).replace(tzinfo=zone)
+        return self.people[turns % len(self.people)], ends
 
 
 class Role(BaseModel):
@@ -232,7 +326,9 @@ class Role(BaseModel):
     name: Text
     """The role's title (システム管理者)."""
     holder: Id | None = None
-    """The person (or role) who holds it; empty when the post is vacant."""
+    """The person (or role) who holds it; empty when the post is vacant or rotates."""
+    rotation: Rotation | None = None
+    """For a duty role (当番): who holds it when. Takes the place of `holder`."""
     deputies: tuple[Id, ...] = ()
     """People (or roles) paged, in order, when the holder does not acknowledge."""
     site: Id | None = None
@@ -243,6 +339,23 @@ class Role(BaseModel):
     """Whether an incident cannot proceed without this role (for lint DK-W005)."""
     note: str | None = None
     """Anything the duty officer should know."""
+
+    @model_validator(mode="after")
+    def _one_holder(self) -> Role:
+        if self.rotation is not None and self.holder is not None:
+            raise PydanticCustomError(
+                "holder", "a role has a `holder` or a `rotation`, not both; keep one"
+            )
+        return self
+
+    def holders(self, at: dt.datetime | None, zone: dt.tzinfo) -> tuple[str, ...]:
+        """Who holds the role at `at`: its holder, or the rotation's person on duty then;
+        every person of the rotation when `at` is None (a plan read with no moment)."""
+        if self.rotation is None:
+            return (self.holder,) if self.holder is not None else ()
+        if at is None:
+            return self.rotation.people
+        return (self.rotation.turn_at(at, zone)[0],)
 
 
 Quorum = Literal["all", "any"] | Annotated[int, Field(ge=1)]
@@ -287,6 +400,12 @@ class Level(BaseModel):
     every point of a kind before the next kind."""
     members: tuple[Member, ...] = Field(min_length=1)
     """Roles or people of this level."""
+    repeat: int = Field(default=0, ge=0, le=10)
+    """How many more times a member is paged from the start (holder, then deputies) when
+    everyone has been tried without an answer, before the member counts as unreached and
+    the tree moves on (an escalation policy's repeat)."""
+    repeat_after_minutes: float = Field(default=10, gt=0, le=24 * 60)
+    """How long to wait after a round with no answer before the next one starts."""
 
     @field_validator("channels")
     @classmethod
@@ -631,11 +750,12 @@ class Plan(BaseModel):
             return self.role(member.ref).site
         return self.person(member.ref).site
 
-    def candidates(self, ref: str) -> tuple[Person, ...]:
+    def candidates(self, ref: str, at: dt.datetime | None = None) -> tuple[Person, ...]:
         """Who is paged for `ref`, in order: a person; or a role's holder then deputies.
 
         A role named as holder or deputy expands to its own candidates; each person
-        appears once, at their first place.
+        appears once, at their first place. A rotating role's holder is the person on
+        duty at the aware moment `at`, or every person of the rotation when `at` is None.
         """
         out: list[Person] = []
         seen_roles: set[str] = set()
@@ -648,9 +768,8 @@ class Plan(BaseModel):
                 return
             seen_roles.add(item)
             role = self.role(item)
-            for name in (role.holder, *role.deputies):
-                if name is not None:
-                    yield from expand(name)
+            for name in (*role.holders(at, self.info.zone), *role.deputies):
+                yield from expand(name)
 
         for person in expand(ref):
             if person not in out:

@@ -15,7 +15,7 @@ from drill.engine.events import CancelReason, DrillAborted
 from drill.engine.state import ContactState, ContactStatus, PageRecord
 from drill.plan.contact import mask_number
 from drill.report.source import Source
-from drill.report.types import Attempt, ContactRow
+from drill.report.types import Attempt, ContactRow, PassedOver
 
 __all__ = ["contact_rows", "mask_address", "row_status"]
 
@@ -138,6 +138,10 @@ def _row(source: Source, c: ContactState) -> ContactRow:
         unreached_reason=c.unreached_reason if status == "unreached" else None,
         attempts=tuple(_attempt(source, page) for page in c.attempts),
         ack_seq=c.ack_seq if answered else None,
+        passed_over=tuple(
+            PassedOver(source.person_name(e.from_person), e.absence or "", seq)
+            for seq, e in c.passed_over
+        ),
     )
 
 

@@ -83,6 +83,7 @@ def findings(
     )
     out.extend(_bad_numbers(source))
     out.extend(_deputy(source, row) for row in contacts if _deputy_answered(row))
+    out.extend(_passed_over(row) for row in contacts if row.passed_over)
     out.extend(_step(step) for step in playbook.steps if step.status in ("late", "missed"))
     after_stop = [
         row for row in contacts if row.status == "late" and row.given_up_reason not in _UNREACHED
@@ -418,6 +419,27 @@ def _bad_numbers(source: Source) -> list[Finding]:
             )
         )
     return out
+
+
+def _passed_over(row: ContactRow) -> Finding:
+    """Someone marked away was not paged: worth knowing, not a fault of the tree."""
+    ja = "、".join(f"{p.person}（{p.absence}）" for p in row.passed_over)
+    en = ", ".join(f"{p.person} ({p.absence})" for p in row.passed_over)
+    return Finding(
+        "passed_over",
+        "low",
+        row.name,
+        Label(
+            f"{row.name.ja}: {ja}は不在のため呼び出さず、次の候補から呼び出しました。",
+            f"{row.name.get('en')}: {en} away, so the next candidate was paged instead.",
+        ),
+        Label(
+            "不在の期間が正しいか、長く不在になる人の代わりに役割を持つ人を決めておくか確認してください。",
+            "Check the periods away are right, and whether a long absence needs someone "
+            "to hold the role meanwhile.",
+        ),
+        _seqs(p.seq for p in row.passed_over),
+    )
 
 
 def _deputy_answered(row: ContactRow) -> bool:

@@ -92,6 +92,13 @@ class Source:
                 return same(plan.person(ref).name)
         return same(ref)
 
+    def person_name(self, person_id: str) -> str:
+        """The person's name as the plan writes it (the id, without a plan)."""
+        plan = self.plan
+        if plan is not None and plan.has("person", person_id):
+            return plan.person(person_id).name
+        return person_id
+
     def site_name(self, site: str) -> Label:
         if self.plan is not None and self.plan.has("site", site):
             name = self.plan.site(site).name

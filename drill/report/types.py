@@ -32,6 +32,7 @@ __all__ = [
     "Label",
     "LevelTiming",
     "Milestone",
+    "PassedOver",
     "PlaybookReport",
     "Report",
     "SiteTiming",
@@ -285,6 +286,19 @@ class ContactRow:
     """For an unreached contact: why every person and channel ran out."""
     attempts: tuple[Attempt, ...]
     ack_seq: int | None
+    passed_over: tuple[PassedOver, ...] = ()
+    """Candidates not paged because they were away (休暇, 出張 …), in order."""
+
+
+@dataclass(frozen=True, slots=True)
+class PassedOver:
+    """A candidate the drill did not page because the plan marks them away then."""
+
+    person: str
+    """Their name."""
+    absence: str
+    """The plan's word for why (休暇, 出張, 異動 …)."""
+    seq: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,7 +329,7 @@ class PlaybookReport:
 class Finding:
     code: str
     """drill_failed, provider_error, aborted, target_missed, level_not_satisfied,
-    unreached, acknowledged_late, bad_number, deputy_answered, step_late, step_missed,
+    unreached, acknowledged_late, bad_number, deputy_answered, passed_over, step_late, step_missed,
     acknowledged_after_stop, acknowledged_after_timeout."""
     severity: str
     """high, medium or low."""

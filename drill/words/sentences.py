@@ -38,6 +38,8 @@ from drill.engine.events import (
     PageQueued,
     PageSent,
     PagingCancelled,
+    RepeatScheduled,
+    RoundStarted,
     StepCompleted,
     StepDue,
     TreeCompleted,
@@ -195,6 +197,15 @@ SENTENCES: dict[str, dict[str, Pair]] = {
         ),
     },
     "MemberUnreached": {"": ("{status}: {name}（{reason}）", "{status}: {name} ({reason})")},
+    "RepeatScheduled": {
+        "": (
+            "全員に連絡つかず: {name}（{minutes}分後に{round}巡目を呼び出し）",
+            "Nobody answered: {name} (round {round} in {minutes} min)",
+        )
+    },
+    "RoundStarted": {
+        "": ("再呼び出し: {name}（{round}巡目）", "Paging again: {name} (round {round})")
+    },
     "PagingCancelled": {
         "": ("呼び出し終了: {name}（{reason}）", "Paging stopped: {name} ({reason})")
     },
@@ -531,13 +542,27 @@ def _acknowledged(s: _Speaker, e: Acknowledged) -> Sentence:
 
 
 def _escalated(s: _Speaker, e: Escalated) -> Sentence:
+    reason = s.term(ESCALATION, e.reason.value)
+    if e.absence:
+        reason = f"{reason}: {e.absence}"  # the plan's own word (休暇, 出張 …)
     text = s.say(
         e,
         from_name=s.names.person(e.from_person),
         to_name=s.names.person(e.to_person),
-        reason=s.term(ESCALATION, e.reason.value),
+        reason=reason,
     )
     return Sentence(text, "warn")
+
+
+def _repeat_scheduled(s: _Speaker, e: RepeatScheduled) -> Sentence:
+    name = s.member(e.tree, e.level, e.member)
+    minutes = f"{e.wait_seconds / 60:g}"
+    return Sentence(s.say(e, name=name, minutes=minutes, round=e.round), "warn")
+
+
+def _round_started(s: _Speaker, e: RoundStarted) -> Sentence:
+    name = s.member(e.tree, e.level, e.member)
+    return Sentence(s.say(e, name=name, round=e.round), "warn")
 
 
 def _unreached(s: _Speaker, e: MemberUnreached) -> Sentence:
@@ -585,6 +610,8 @@ _HANDLERS: dict[type[Event], Callable[[_Speaker, Any], Sentence]] = {
     AttemptTimedOut: _timed_out,
     Acknowledged: _acknowledged,
     Escalated: _escalated,
+    RepeatScheduled: _repeat_scheduled,
+    RoundStarted: _round_started,
     MemberUnreached: _unreached,
     PagingCancelled: _cancelled,
     StepDue: _step_due,
