@@ -34,6 +34,7 @@ __all__ = [
     "DrillRecovered",
     "DrillResumed",
     "DrillStarted",
+    "DuplicatesCounted",
     "Escalated",
     "EscalationReason",
     "Event",
@@ -438,12 +439,17 @@ class PageQueued(Event):
     person_name: str
     channel: ChannelKind
     address: str
+    """Where the page goes, as it may be kept: a phone number masked (`095-***-**24`),
+    an e-mail address as is. Drills recorded before `point` existed hold the full number."""
     attempt: int
     """1 for the first page of this person on this channel, then 2, 3, …"""
     candidate_index: int
     """0 for the holder (or the person named), 1… for deputies."""
     timeout_seconds: float
     """How long the engine waits for an acknowledgement once the page is accepted."""
+    point: int | None = None
+    """The contact method paged: its index in the person's `channels` in the plan (the
+    reference the engine resolves the full number from; the journal never holds it)."""
 
 
 @event
@@ -517,6 +523,24 @@ class Acknowledged(Event):
     site: str | None = None
     """The contact's site, so that a contact acknowledged before its level began counts
     for its site (None in drills recorded before this field existed)."""
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DuplicatesCounted(Event):
+    """Repeats of an acknowledgement already recorded (the same idempotency key: a double
+    press, a replayed POST, a provider's retry), counted rather than stored one by one.
+
+    The first few repeats of a key are stored as they come (duplicates of the original);
+    beyond them the engine counts, and records the count since the last such event at
+    most once a minute and when the drill ends: a replay storm cannot grow the journal
+    without bound. Never an acknowledgement: the fold only adds `count` to its duplicates.
+    """
+
+    page_id: str
+    key: str
+    count: int
+    """Repeats since the previous `DuplicatesCounted` of this key."""
 
 
 @event

@@ -43,7 +43,7 @@ from drill.engine.events import (
     RoundStarted,
 )
 from drill.engine.notifier import FailureReason, Page, SendResult
-from drill.engine.roster import LiveMember, LivePage, LiveStatus, PageOutcome
+from drill.engine.roster import LiveMember, LivePage, LiveStatus, PageOutcome, kept_address
 from drill.engine.timers import REPEAT, TIMEOUT
 from drill.plan.models import ChannelKind, Person
 
@@ -279,10 +279,11 @@ class Paging:
             person_id=person.id,
             person_name=person.name,
             channel=rung.channel,
-            address=rung.point.address,
+            address=kept_address(rung.channel, rung.point.address),
             attempt=rung.attempt,
             candidate_index=member.cand,
             timeout_seconds=timeout,
+            point=person.channels.index(rung.point),
         )
         await drill._emit(queued)
         page = self.pages[queued.page_id]

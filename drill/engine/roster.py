@@ -13,14 +13,68 @@ level is satisfied, is the fold's (`drill.engine.state`).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from enum import Enum
 
 from drill.engine.events import PageQueued
 from drill.errors import EngineError
 from drill.plan.audience import Reach, Stage
-from drill.plan.models import Audience, Level, Member, Person, Plan
+from drill.plan.contact import mask_number
+from drill.plan.models import Audience, ChannelKind, Level, Member, Person, Plan
 
-__all__ = ["LiveLevel", "LiveMember", "LivePage", "LiveStatus", "LiveTree", "PageOutcome"]
+__all__ = [
+    "LiveLevel",
+    "LiveMember",
+    "LivePage",
+    "LiveStatus",
+    "LiveTree",
+    "PageOutcome",
+    "kept_address",
+    "resolve_address",
+]
+
+log = logging.getLogger(__name__)
+
+
+def kept_address(channel: ChannelKind, address: str) -> str:
+    """What a `PageQueued` keeps of an address: numbers masked, e-mail addresses as is.
+
+    The journal is copied into reports, CSV exports and backups; a full phone number has
+    no business there. The engine finds the number again from the plan (`point`)."""
+    return address if channel is ChannelKind.EMAIL else mask_number(address)
+
+
+def resolve_address(person: Person, e: PageQueued) -> str:
+    """The full address of a queued page: the person's contact method `e.point` in the
+    plan, checked against what the event kept of it.
+
+    Drills recorded before `point` existed kept the full address: it is used as it is. A
+    plan edited since (the method moved or its number changed) is found by kind and
+    masked form; failing that, the kept (masked) form is returned and a warning logged,
+    so a resend fails as an invalid number instead of reaching someone else.
+    """
+    if e.point is None:
+        return e.address
+    points = person.channels
+    if 0 <= e.point < len(points):
+        point = points[e.point]
+        if point.kind is e.channel and kept_address(e.channel, point.address) == e.address:
+            return point.address
+    same = [
+        p.address
+        for p in points
+        if p.kind is e.channel and kept_address(e.channel, p.address) == e.address
+    ]
+    if len(same) == 1:
+        return same[0]
+    log.warning(
+        "page %s: contact method %s of %s is no longer in the plan as recorded (%s)",
+        e.page_id,
+        e.point,
+        person.id,
+        e.address,
+    )
+    return e.address
 
 
 class LiveStatus(Enum):
@@ -66,7 +120,7 @@ class LivePage:
         self.person = person
         self.candidate = e.candidate_index
         self.channel = e.channel
-        self.address = e.address
+        self.address = resolve_address(person, e)
         self.attempt = e.attempt
         self.kind_index = member.level.level.channels.index(e.channel)
         self.timeout = e.timeout_seconds

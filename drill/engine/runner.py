@@ -740,6 +740,8 @@ class DrillRunner:
     async def _end(self, event: DrillCompleted | DrillAborted) -> None:
         if self._over:
             raise EngineError(f"drill '{self.drill_id}' has already ended")
+        for counted in self._inputs.uncounted_repeats(event.at, event.elapsed):
+            await self._emit(counted)  # repeats counted since the last checkpoint
         await self._emit(event)
         why = (
             CancelReason.DRILL_ABORTED

@@ -56,6 +56,7 @@ from drill.engine.events import (
     DrillRecovered,
     DrillResumed,
     DrillStarted,
+    DuplicatesCounted,
     Escalated,
     EscalationReason,
     Event,
@@ -513,7 +514,8 @@ class DrillState:
         self.interruptions = 0
         self.events = 0
         self.duplicates = 0
-        """Stored events the store marked duplicates (kept, never applied)."""
+        """Repeated acknowledgements: stored events the store marked duplicates (kept,
+        never applied), plus the repeats counted by `DuplicatesCounted`."""
         self.recovering = False
         """An interruption was found and recovery has not finished."""
         self._seq: int | None = None
@@ -527,6 +529,7 @@ class DrillState:
             PageQueued: self._page_queued,
             PageSent: self._page_sent,
             DeliveryUpdated: self._delivery_updated,
+            DuplicatesCounted: self._duplicates_counted,
             DeliveryFailed: self._delivery_failed,
             AttemptTimedOut: self._timed_out,
             Acknowledged: self._acknowledged,
@@ -934,6 +937,9 @@ class DrillState:
         else:
             contact.status = ContactStatus.FAILED
             contact.failure, contact.failure_detail = e.failure, e.detail
+
+    def _duplicates_counted(self, e: DuplicatesCounted) -> None:
+        self.duplicates += e.count
 
     def _delivery_updated(self, e: DeliveryUpdated) -> None:
         record = self.page_records.get(e.page_id)

@@ -21,6 +21,7 @@ __all__ = [
     "is_fictional_address",
     "is_fictional_number",
     "is_mobile",
+    "mask_digits",
     "mask_number",
     "normalise_address",
     "normalise_number",
@@ -44,15 +45,17 @@ def normalise_number(text: str, *, allow_fictional: bool = False) -> str:
             candidate = ""
         if _FICTIONAL_MOBILE.match(candidate) or _FICTIONAL_FIXED.match(candidate):
             return candidate
+    # The messages show the number masked: validation errors end up in terminals, logs
+    # and tickets, and a number one digit off is still someone's number.
     try:
         number = phonenumbers.parse(raw, "JP")
     except phonenumbers.NumberParseException as exc:
         raise ValueError(
-            f"'{raw}' is not a phone number ({exc._msg}); write it like 095-829-1124"
+            f"'{mask_digits(raw)}' is not a phone number ({exc._msg}); write it like 095-829-1124"
         ) from None
     if not phonenumbers.is_valid_number(number):
         raise ValueError(
-            f"'{raw}' is not a valid phone number; check the digits "
+            f"'{mask_digits(raw)}' is not a valid phone number; check the digits "
             "(e.g. 095-829-1124, 090-1234-5678, +81 95 829 1124)"
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
@@ -75,20 +78,24 @@ def display_number(e164: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
-def mask_number(e164: str) -> str:
-    """Masked for logs and circulated reports: `095-829-1124` -> `095-***-**24`."""
-    shown = display_number(e164)
-    digits_seen = sum(ch.isdigit() for ch in shown)
+def mask_digits(text: str) -> str:
+    """Any text with its digits masked but the first three and the last two, as
+    `mask_number` does; for numbers that did not parse (`090-1234-567` -> `090-****-*67`)."""
+    total = sum(ch.isdigit() for ch in text)
     out: list[str] = []
     seen = 0
-    for ch in shown:
+    for ch in text:
         if ch.isdigit():
             seen += 1
-            keep = seen <= 3 or seen > digits_seen - 2
-            out.append(ch if keep else "*")
+            out.append(ch if seen <= 3 or seen > total - 2 else "*")
         else:
             out.append(ch)
     return "".join(out)
+
+
+def mask_number(e164: str) -> str:
+    """Masked for logs and circulated reports: `095-829-1124` -> `095-***-**24`."""
+    return mask_digits(display_number(e164))
 
 
 def is_mobile(e164: str) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from drill.plan.contact import display_number, is_mobile
+from drill.plan.contact import is_mobile, mask_number
 from drill.plan.findings import Finding, Severity
 from drill.plan.lint_audience import AUDIENCE_RULES
 from drill.plan.locator import Locator
@@ -139,7 +139,7 @@ def _shared_numbers(plan: Plan, loc: Locator) -> Iterator[Finding]:
     for address, holders in owners.items():
         if len(holders) > 1:
             names = ", ".join(person_id for person_id, _ in holders)
-            shown = address if "@" in address else display_number(address)
+            shown = address if "@" in address else mask_number(address)
             for person_id, i in holders[1:]:
                 yield loc.finding(
                     "DK-W003",
@@ -344,7 +344,7 @@ def _sms_segments(plan: Plan, loc: Locator) -> Iterator[Finding]:
                 yield loc.finding(
                     "DK-W009",
                     _W,
-                    f"{display_number(point.address)} is not a mobile number",
+                    f"{mask_number(point.address)} is not a mobile number",
                     "person",
                     person.id,
                     "channels",

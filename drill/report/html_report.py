@@ -115,6 +115,9 @@ def render_html(report: Report, lang: str | None = None) -> str:
             trend=[p.text(t) for t in report.history.trend],
             timeline=p.timeline_table(),
             head_hash=i.head_hash or "—",
+            head_signature=(
+                f"{i.signature} (Ed25519, key {i.key_id})" if i.signature else w("signoff_unsigned")
+            ),
             event_count=w.count(i.event_count),
             duplicates=w.count(s.duplicates) if s.duplicates else "",
             not_verified=i.verified is None,

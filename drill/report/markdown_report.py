@@ -119,7 +119,12 @@ def _signoff(p: Presenter) -> list[str]:
     lines += [
         "",
         f"- {w('signoff_head')}{c}`{p.head_hash()}`",
-        f"- {w('signoff_signature')}{c}{w('signoff_unsigned')}",
+        f"- {w('signoff_signature')}{c}"
+        + (
+            f"`{p.report.integrity.signature}` (Ed25519)"
+            if p.report.integrity.signature
+            else w("signoff_unsigned")
+        ),
         "",
         w("signoff_note", command=f"`drillkit verify {p.report.drill.drill_id}`"),
         "",
@@ -133,6 +138,8 @@ def _integrity(p: Presenter) -> list[str]:
     lines = [
         f"- {w('head_hash')}{c}`{i.head_hash or '—'}`",
         f"- {w('event_count')}{c}{w.count(i.event_count)}",
+        f"- {w('head_signature')}{c}"
+        + (f"`{i.signature}` (Ed25519, key {i.key_id})" if i.signature else w("head_unsigned")),
     ]
     if p.report.summary.duplicates:
         lines.append(f"- {w('duplicates')}{c}{w.count(p.report.summary.duplicates)}")

@@ -436,6 +436,12 @@ class Integrity:
     event_count: int
     verified: bool | None = None
     problem: str | None = None
+    signature: str | None = None
+    """Ed25519 signature of the head (see `drill.store.anchor`); None when unsigned."""
+    public_key: str | None = None
+    """The public key that checks `signature`."""
+    key_id: str | None = None
+    """A short fingerprint of `public_key`, for people."""
 
     @property
     def command(self) -> str:

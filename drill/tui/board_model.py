@@ -25,6 +25,7 @@ from drill.engine.events import (
     DeliveryUpdated,
     DrillAborted,
     DrillCompleted,
+    DuplicatesCounted,
     Event,
     InjectFired,
     LevelCompleted,
@@ -122,7 +123,7 @@ _DONE = frozenset(
     }
 )
 _ANSWERED = frozenset({ContactStatus.ACKNOWLEDGED, ContactStatus.LATE})
-_SILENT = (DeliveryUpdated, PagingCancelled)
+_SILENT = (DeliveryUpdated, DuplicatesCounted, PagingCancelled)
 """Events the log leaves out: the row shows them, and there are many."""
 
 

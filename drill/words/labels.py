@@ -112,6 +112,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "integrity": ("記録の完全性", "Integrity"),
     "head_hash": ("イベント連鎖の末尾ハッシュ", "Hash at the head of the event chain"),
     "event_count": ("イベント数", "Events"),
+    "head_signature": ("末尾ハッシュの署名", "Signature of the head"),
+    "head_unsigned": (
+        "署名なし（署名鍵が設定されていません）",
+        "not signed (no anchor key is configured)",
+    ),
     "verify_how": (
         "次のコマンドで記録が改ざん・欠落していないことを確認できます。表示される末尾ハッシュが"
         "この報告書のものと一致すれば、報告書作成後に記録は変更されていません。",

@@ -27,6 +27,7 @@ from drill.engine.events import (
     DrillRecovered,
     DrillResumed,
     DrillStarted,
+    DuplicatesCounted,
     Escalated,
     Event,
     InjectFired,
@@ -166,6 +167,12 @@ SENTENCES: dict[str, dict[str, Pair]] = {
     },
     "DeliveryUpdated": {
         "": ("{status}: {name}（{channel}）", "{status}: {name} ({channel})"),
+    },
+    "DuplicatesCounted": {
+        "": (
+            "重複した応答: {name}（{channel}、{count}件、記録のみ）",
+            "Repeated acknowledgements: {name} ({channel}, {count}, counted only)",
+        ),
     },
     "DeliveryFailed": {"": ("不達: {name}（{reason}）", "Not delivered: {name} ({reason})")},
     "AttemptTimedOut": {
@@ -494,6 +501,11 @@ def _delivery(s: _Speaker, e: DeliveryUpdated) -> Sentence:
     return Sentence(s.say(e, status=status, name=name, channel=channel), "quiet")
 
 
+def _duplicates(s: _Speaker, e: DuplicatesCounted) -> Sentence:
+    _, name, channel = s.page(e.page_id)
+    return Sentence(s.say(e, name=name, channel=channel, count=e.count), "quiet")
+
+
 def _delivery_failed(s: _Speaker, e: DeliveryFailed) -> Sentence:
     _, name, _ = s.page(e.page_id)
     return Sentence(s.say(e, name=name, reason=s.term(REASON, e.reason.value)), "warn")
@@ -594,6 +606,7 @@ _HANDLERS: dict[type[Event], Callable[[_Speaker, Any], Sentence]] = {
     PageSent: _sent,
     DeliveryUpdated: _delivery,
     DeliveryFailed: _delivery_failed,
+    DuplicatesCounted: _duplicates,
     AttemptTimedOut: _timed_out,
     Acknowledged: _acknowledged,
     Escalated: _escalated,
