@@ -620,9 +620,18 @@ class Plan(BaseModel):
     def is_role(self, ref: str) -> bool:
         return ref in self._index["role"]
 
+    @cached_property
+    def _held(self) -> dict[str, tuple[Role, ...]]:
+        """Roles by holder, in plan order: one pass, so `roles_of` is a look-up."""
+        held: dict[str, list[Role]] = {}
+        for role in self.roles:
+            if role.holder is not None:
+                held.setdefault(role.holder, []).append(role)
+        return {holder: tuple(roles) for holder, roles in held.items()}
+
     def roles_of(self, person_id: str) -> tuple[Role, ...]:
         """Roles this person holds (not those where they are only a deputy)."""
-        return tuple(role for role in self.roles if role.holder == person_id)
+        return self._held.get(person_id, ())
 
     def site_of(self, member: Member) -> str | None:
         if member.site is not None:
@@ -637,7 +646,11 @@ class Plan(BaseModel):
         A role named as holder or deputy expands to its own candidates; each person
         appears once, at their first place.
         """
+        cached = self._candidates.get(ref)
+        if cached is not None:
+            return cached
         out: list[Person] = []
+        seen_people: set[str] = set()
         seen_roles: set[str] = set()
 
         def expand(item: str) -> Iterator[Person]:
@@ -653,9 +666,16 @@ class Plan(BaseModel):
                     yield from expand(name)
 
         for person in expand(ref):
-            if person not in out:
+            if person.id not in seen_people:
+                seen_people.add(person.id)
                 out.append(person)
-        return tuple(out)
+        found = self._candidates[ref] = tuple(out)
+        return found
+
+    @cached_property
+    def _candidates(self) -> dict[str, tuple[Person, ...]]:
+        """`candidates` already expanded: the plan is frozen, so each ref expands once."""
+        return {}
 
     def members(self, tree_id: str) -> Iterator[tuple[Level, Member]]:
         for level in self.tree(tree_id).levels:
