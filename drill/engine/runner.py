@@ -6,8 +6,9 @@ reports, operator actions). Inputs are handled first; a timer fires when it is d
 a `VirtualClock` time jumps to the next timer only when the loop is idle, so awaiting
 the event store, even real I/O in a thread, never lets virtual time move. Every change
 runs one at a time, under one lock, and starts by recording an event: appended to the
-sink and awaited, then applied to the runner's state, then told to the handlers. The
-same appliers rebuild that state on resume.
+sink and awaited, then applied to the runner's state, then told to the handlers (a drill
+of simulated people only keeps its events back and commits them in batches: see
+`DrillRunner._emit`). The same appliers rebuild that state on resume.
 
 The rules of a drill live with the part that applies them:
 
