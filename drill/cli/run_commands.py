@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import math
 import sys
 import zoneinfo
@@ -132,10 +133,14 @@ class ConsoleProgress:
 
     def prime(self, stored: Iterable[Event | StoredEvent]) -> None:
         """Fold what was recorded before this process took the drill over (resume)."""
+        if self.quiet:
+            return
         for item in stored:
             self.state.take(item)
 
     def __call__(self, _drill_id: str, event: Event) -> None:
+        if self.quiet:
+            return  # nothing to show, so nothing to follow (a second fold of every event)
         self.state.apply(event)
         line = self.describe(event)
         if line is not None and not self.quiet:
@@ -324,6 +329,10 @@ def run(
             title="Invalid option",
         )
     loaded, scenario_id = locate_scenario(scenario, plan_dir)
+    # The plan and the modules loaded so far live until this command ends: keep Python's
+    # cycle collector from walking them again each time the drill has made garbage (a
+    # nationwide plan is a million objects; otherwise a third of a simulated run).
+    gc.freeze()
     start = _start_at(start_at, loaded.plan.info.zone) if start_at is not None else None
     mode = "drill"
     if incident:

@@ -178,9 +178,12 @@ class Inputs:
 
     async def _record_batch(self, batch: Sequence[tuple[Work, Entry]]) -> None:
         drill = self._drill
+        await drill._flush()  # what a simulated drill kept back goes first, in order
         recorded = [(entry, entry.event) for _, entry in batch if entry.event is not None]
         items = [(event, entry.key) for entry, event in recorded]
         appended = await append_all(drill.sink, drill.drill_id, items) if items else []
+        if appended:
+            drill._last_seq = appended[-1].seq
         for (entry, event), stored in zip(recorded, appended, strict=True):
             if entry.key is not None:
                 drill._seen_keys.add(entry.key)

@@ -9,9 +9,11 @@ YAML files. Every error found is collected, with its file, line and key, before 
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import types
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -83,7 +85,23 @@ def load_plan(directory: Path | str, *, lint: bool = True) -> LoadedPlan:
             ],
             root,
         )
-    return _Loader(root).load(lint=lint)
+    with _cycle_collection_paused():
+        return _Loader(root).load(lint=lint)
+
+
+@contextlib.contextmanager
+def _cycle_collection_paused() -> Iterator[None]:
+    """Reading a plan allocates hundreds of thousands of objects that all stay alive, and
+    each allocation burst makes Python's cycle collector rescan everything so far: about
+    a third of the load of a large plan. Nothing here makes garbage cycles worth chasing."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 class _Loader:

@@ -802,9 +802,18 @@ class Plan(BaseModel):
     def is_role(self, ref: str) -> bool:
         return ref in self._index["role"]
 
+    @cached_property
+    def _held(self) -> dict[str, tuple[Role, ...]]:
+        """Roles by holder, in plan order: one pass, so `roles_of` is a look-up."""
+        held: dict[str, list[Role]] = {}
+        for role in self.roles:
+            if role.holder is not None:
+                held.setdefault(role.holder, []).append(role)
+        return {holder: tuple(roles) for holder, roles in held.items()}
+
     def roles_of(self, person_id: str) -> tuple[Role, ...]:
         """Roles this person holds (not those where they are only a deputy)."""
-        return tuple(role for role in self.roles if role.holder == person_id)
+        return self._held.get(person_id, ())
 
     def site_of(self, member: Member) -> str | None:
         if member.site is not None:
@@ -820,7 +829,13 @@ class Plan(BaseModel):
         appears once, at their first place. A rotating role's holder is the person on
         duty at the aware moment `at`, or every person of the rotation when `at` is None.
         """
+        if at is not None and not self._rotates:
+            at = None  # no rota: the moment changes nothing, and the cache holds
+        cached = self._candidates.get(ref) if at is None else None
+        if cached is not None:
+            return cached
         out: list[Person] = []
+        seen_people: set[str] = set()
         seen_roles: set[str] = set()
 
         def expand(item: str) -> Iterator[Person]:
@@ -835,9 +850,23 @@ class Plan(BaseModel):
                 yield from expand(name)
 
         for person in expand(ref):
-            if person not in out:
+            if person.id not in seen_people:
+                seen_people.add(person.id)
                 out.append(person)
-        return tuple(out)
+        found = tuple(out)
+        if at is None:
+            self._candidates[ref] = found
+        return found
+
+    @cached_property
+    def _rotates(self) -> bool:
+        """Some role is a rota: who holds it depends on the moment."""
+        return any(role.rotation is not None for role in self.roles)
+
+    @cached_property
+    def _candidates(self) -> dict[str, tuple[Person, ...]]:
+        """`candidates` already expanded: the plan is frozen, so each ref expands once."""
+        return {}
 
     def members(self, tree_id: str) -> Iterator[tuple[Level, Member]]:
         for level in self.tree(tree_id).levels:

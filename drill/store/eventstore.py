@@ -426,8 +426,11 @@ class EventStore:
             text = canonical_json(payload)
         except (TypeError, ValueError) as exc:
             raise StoreError(f"A {type_name} event cannot be stored as JSON: {exc}") from exc
-        # Hash what verify will read back, not the object we were given.
-        return _Prepared(type_name, text, json.loads(text), key)
+        # The hash covers the payload as verify reads it back (`json.loads(text)`). That
+        # is `payload` itself: `to_record` makes plain JSON values (str, int, float, bool,
+        # None, lists, str-keyed dicts), and canonical JSON reads back to the same text,
+        # so reading it back here would cost a parse per event for the same hash.
+        return _Prepared(type_name, text, payload, key)
 
     def _insert(
         self,
