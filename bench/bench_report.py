@@ -79,10 +79,6 @@ def main() -> None:
     print(f"contacts: {report.summary.contacts:,}, acknowledged {report.summary.acknowledged:,}")
     print(f"{'step':<10} {'wall s':>8} {'CPU s':>8} {'peak MiB':>9} {'output':>10}")
     print(f"{'build':<10} {seconds:>8.2f} {cpu:>8.2f} {peak:>9.1f} {'':>10}")
-    # matplotlib is imported on first use; import it first so HTML is timed warm, as in a
-    # process that writes several reports (the cold import adds about 1 s).
-    import matplotlib.figure  # noqa: F401
-
     renderers: list[tuple[str, Callable[[], str]]] = [
         ("html", lambda: render_html(report)),
         ("md", lambda: render_markdown(report)),
