@@ -21,6 +21,7 @@ from drill.report.model import build
 from drill.report.pdf import ReportError
 from drill.report.types import Integrity, Report
 from drill.store import EventStore
+from drill.store.records import EventRecord
 
 __all__ = ["FORMATS", "load_report", "render_report", "report_language", "write_report"]
 
@@ -53,11 +54,21 @@ async def load_report(
     """Build the report of `drill_id` ("latest" works) from the store.
 
     The plan is `plan` (the run that just ended has it loaded: reading it again cost a
-    third of a small report), else `plan_dir`, else the directory the drill ran with, else (for a drill of
-    the bundled sample) the sample plan; the report still builds without one.
+    third of a small report), else `plan_dir`, else the directory the drill ran with,
+    else (for a drill of the bundled sample) the sample plan; the report still builds
+    without one.
     """
+    report, plan, drill_id, _ = await _load(store, drill_id, plan_dir, plan)
+    return report, plan, drill_id
+
+
+async def _load(
+    store: EventStore, drill_id: str, plan_dir: Path | None, plan: Plan | None
+) -> tuple[Report, Plan | None, str, Sequence[EventRecord]]:
+    """`load_report`, and the drill's stored rows (events.csv writes them): one read."""
     drill_id = await _resolve(store, drill_id)
-    stored = await store.read(drill_id)
+    records = await store.records(drill_id)
+    stored = store.rebuild(records)
     if not stored or not isinstance(stored[0].event, DrillStarted):
         raise ReportError(
             f"There is no drill {drill_id!r} in {store.where}. `drillkit drills` lists them."
@@ -78,7 +89,7 @@ async def load_report(
         problem=verified.problem,
     )
     report = build(stored, plan, history=history, integrity=integrity)
-    return report, plan, drill_id
+    return report, plan, drill_id, records
 
 
 async def _history(store: EventStore, started: DrillStarted) -> list[list[StoredEvent]]:
@@ -120,7 +131,7 @@ async def write_report(
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ReportError(f"unknown report format(s): {', '.join(unknown)}; use {FORMATS}")
-    report, plan, drill_id = await load_report(store, drill_id, plan_dir, plan)
+    report, plan, drill_id, records = await _load(store, drill_id, plan_dir, plan)
     language = report_language(lang, plan)
     folder = out_dir if out_dir is not None else data_dir() / "reports" / drill_id
     folder.mkdir(parents=True, exist_ok=True)
@@ -130,7 +141,6 @@ async def write_report(
             written.append(
                 write_csv(folder / "contacts.csv", render_contacts_csv(report, language))
             )
-            records = await store.records(drill_id)
             events = render_events_csv(records, report.drill.timezone)
             written.append(write_csv(folder / "events.csv", events))
             continue
