@@ -314,7 +314,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--seconds", type=float, default=3, help="seconds at the steady rate")
     parser.add_argument("--warmup", type=int, default=100, help="acks before measuring")
     parser.add_argument("--mails", type=int, default=1000, help="mails of the e-mail figure")
-    parser.add_argument("--timeout", type=float, default=180, help="seconds to page everyone")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds to page everyone")
     parser.add_argument("--only", choices=["ack", "mail"], help="one part only")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)  # per-page log lines would be measured too
