@@ -241,8 +241,8 @@ def main(argv: list[str]) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=__doc__.split("\n\n", 1)[1],
     )
-    parser.add_argument("--pages", type=int, default=2000, help="pages per fan-out run")
-    parser.add_argument("--rounds", type=int, default=5, help="bare/ours rounds per channel")
+    parser.add_argument("--pages", type=int, default=1000, help="pages per fan-out run")
+    parser.add_argument("--rounds", type=int, default=3, help="bare/ours rounds per channel")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore", DeprecationWarning)  # the bare client's BasicAuth warning
     logging.basicConfig(level=logging.ERROR)  # per-page log lines would be measured too
