@@ -88,7 +88,13 @@ def record(
         f for f in saved.get("figures", []) if (f["bench"], f["name"]) != (bench, name)
     ]
     saved["figures"].append(
-        {**asdict(figure), "ratio": figure.ratio, "passed": figure.passed, "at": _now()}
+        {
+            **asdict(figure),
+            "ratio": figure.ratio,
+            "passed": figure.passed,
+            "at": _now(),
+            "load": round(os.getloadavg()[0], 1),
+        }
     )
     saved["machine"] = _machine()
     results.write_text(json.dumps(saved, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -137,15 +143,20 @@ def table(results: Path = RESULTS) -> str:
             Figure(**{k: f[k] for k in Figure.__dataclass_fields__}).target_text,  # type: ignore[arg-type]
             f"{float(f['ratio']):.2f}",
             "pass" if f["passed"] else "FAIL",
+            f"{f.get('load', '?')}",
         )
         for f in figures
         if isinstance(f, dict)
     ]
-    heads = ("figure", "measured", "target", "ratio", "result")
+    heads = ("figure", "measured", "target", "ratio", "result", "load")
     widths = [
         max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(heads)
     ]
-    lines = [f"bench results on {header()}", ""]
+    lines = [
+        f"bench results on {header()}",
+        "(load: the 1-minute load average when the figure was taken; wall times grow with it)",
+        "",
+    ]
     lines.append("  ".join(h.ljust(widths[i]) for i, h in enumerate(heads)))
     lines.append("  ".join("-" * w for w in widths))
     for row in rows:
