@@ -1,6 +1,7 @@
 # drillkit: two commands on a fresh machine with Python 3.11+.
 #   make demo   set up .venv if needed and run the main job on the bundled sample plan
 #   make test   set up .venv if needed and run ruff, mypy and pytest
+#   make bench  run every benchmark; one table of figures against targets
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -32,8 +33,11 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/python -m pytest
 
+# Every bench, then one table (figure, target, ratio, pass/fail) from bench/results.json.
 bench: $(STAMP)
+	@$(BIN)/python bench/record.py --clear
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@echo; $(BIN)/python bench/record.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

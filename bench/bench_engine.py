@@ -1,5 +1,11 @@
 """Benchmark of the drill engine in virtual time (prints figures; asserts nothing).
 
+The engine alone, in memory: a floor under what `drillkit run --simulate` costs all in
+(bench_cli.py measures that, as a user runs it). Each figure is held to the product
+target it is a part of (2,000 contacts: 2 s; 17,000 contacts: 10 s and 600 MiB;
+acknowledgements: >= 2,000/s, p99 < 20 ms at a steady rate), printed with its ratio and
+kept in bench/results.json.
+
 - the annual roll-call drill of the bundled sample plan, simulated: wall time;
 - synthetic trees of about 2,000 contacts (a prefecture and its municipalities) and
   17,000 contacts (1,741 municipalities × 10, under 47 prefecture desks): wall time and
@@ -49,6 +55,10 @@ from drill.engine.synthetic import PlanBuilder, synthetic_plan
 from drill.plan import ChannelKind, Plan, load_plan, sample_plan_dir
 from drill.store import EventStore
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from record import record
+
+BENCH = "engine"
 SEED = 2026
 
 
@@ -80,13 +90,16 @@ def sample() -> None:
     plan = load_plan(sample_plan_dir()).plan
     wall, cpu, _, line = asyncio.run(simulate(plan, "annual-roll-call"))
     print(f"sample annual roll-call: {wall * 1000:.0f} ms wall, {cpu * 1000:.0f} ms CPU  ({line})")
+    record(BENCH, "sample drill in memory", wall, "s", 0.1, note="engine only, no store")
 
 
 def max_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def synthetic(municipalities: int, label: str, target_s: float, trace: bool) -> None:
+def synthetic(
+    municipalities: int, label: str, target_s: float, trace: bool, rss_target: float | None
+) -> None:
     gc.collect()
     build_started = time.perf_counter()
     plan = synthetic_plan(municipalities)
@@ -94,13 +107,16 @@ def synthetic(municipalities: int, label: str, target_s: float, trace: bool) -> 
     rss_plan = max_rss_mib()
     wall, cpu, events, line = asyncio.run(simulate(plan, "nationwide"))
     rss = max_rss_mib()
-    verdict = "ok" if wall < target_s and rss < 1024 else "MISSED"
     print(
         f"{label}: {wall:.2f} s wall, {cpu:.2f} s CPU for the drill "
         f"({events / wall:,.0f} events/s); "
         f"plan built in {build:.2f} s; max RSS {rss:.0f} MiB ({rss_plan:.0f} MiB with the plan "
-        f"alone); target < {target_s:.0f} s and < 1 GiB: {verdict}\n    ({line})"
+        f"alone)\n    ({line})"
     )
+    contacts = line.split(" contacts")[0].split(", ")[-1]
+    record(BENCH, f"{contacts} contacts in memory", wall, "s", target_s, note="engine only")
+    if rss_target is not None:
+        record(BENCH, f"{contacts} contacts in memory: max RSS", rss, "MiB", rss_target)
     if trace:
         # tracemalloc slows Python several times over, so it gets a run of its own.
         gc.collect()
@@ -111,10 +127,7 @@ def synthetic(municipalities: int, label: str, target_s: float, trace: bool) -> 
         print(f"    peak traced Python memory of the drill: {peak / 2**20:.0f} MiB")
 
 
-ACKS = 1000
 ACK_PAGES = 50
-STEADY_RATE = 100
-STEADY_SECONDS = 3
 
 
 class AcceptEverything:
@@ -173,7 +186,7 @@ def ack_plan() -> Plan:
     return b.build()
 
 
-async def bench_ack() -> None:
+async def bench_ack(acks: int, steady_rate: float, steady_seconds: float) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         async with EventStore.open(Path(tmp) / "events.db") as store:
             sink = CountingStore(store)
@@ -205,30 +218,29 @@ async def bench_ack() -> None:
             calls_before = sink.calls
             cpu_started = time.process_time()
             started = time.perf_counter()
-            latencies = await asyncio.gather(*(ack() for _ in range(ACKS)))
+            latencies = await asyncio.gather(*(ack() for _ in range(acks)))
             wall = time.perf_counter() - started
             cpu = time.process_time() - cpu_started
             commits = sink.calls - calls_before
             ms = [value * 1000 for value in latencies]
             print(
-                f"runner -> store, {ACKS:,} acknowledge() at once: {ACKS / wall:,.0f} "
-                f"acknowledgements/s ({wall:.2f} s wall, {cpu / ACKS * 1000:.2f} ms CPU each, "
+                f"runner -> store, {acks:,} acknowledge() at once: {acks / wall:,.0f} "
+                f"acknowledgements/s ({wall:.2f} s wall, {cpu / acks * 1000:.2f} ms CPU each, "
                 f"{commits:,} appends to the store); p50 {statistics.median(ms):.0f} ms, "
-                f"p99 {percentile(ms, 0.99):.0f} ms (target >= 500/s)"
+                f"p99 {percentile(ms, 0.99):.0f} ms"
             )
+            record(BENCH, f"runner -> store acks/s, {acks:,} at once", acks / wall, "/s", 2000.0,
+                   higher_is_better=True, note="no HTTP")  # fmt: skip
             tasks = []
             begin = time.perf_counter()
-            for n in range(STEADY_RATE * STEADY_SECONDS):
-                delay = begin + n / STEADY_RATE - time.perf_counter()
+            for n in range(int(steady_rate * steady_seconds)):
+                delay = begin + n / steady_rate - time.perf_counter()
                 if delay > 0:
                     await asyncio.sleep(delay)
                 tasks.append(asyncio.ensure_future(ack()))
             ms = [value * 1000 for value in await asyncio.gather(*tasks)]
-            print(
-                f"  at a steady {STEADY_RATE}/s for {STEADY_SECONDS} s: p50 "
-                f"{statistics.median(ms):.1f} ms, p99 {percentile(ms, 0.99):.1f} ms, max "
-                f"{max(ms):.1f} ms (target p99 < 50 ms)"
-            )
+            record(BENCH, f"runner -> store ack p99 at {steady_rate:g}/s", percentile(ms, 0.99),
+                   "ms", 20.0, note=f"p50 {statistics.median(ms):.1f} ms, no HTTP")  # fmt: skip
             driving.cancel()
             await asyncio.gather(driving, return_exceptions=True)
             await runner.close()
@@ -252,17 +264,22 @@ def main(argv: list[str]) -> None:
     parser.add_argument(
         "--trace-memory", action="store_true", help="also measure peak Python memory (slow)"
     )
+    parser.add_argument("--small", type=int, default=200, help="municipalities, smaller drill")
+    parser.add_argument("--large", type=int, default=1741, help="municipalities, larger drill")
+    parser.add_argument("--acks", type=int, default=1000, help="acknowledge() calls at once")
+    parser.add_argument("--rate", type=float, default=500, help="steady acknowledgements/s")
+    parser.add_argument("--seconds", type=float, default=3, help="seconds at the steady rate")
     args = parser.parse_args(argv)
     only, trace = args.only, args.trace_memory
     if only in (None, "sample"):
         sample()
     # Smallest first: max RSS only grows, so each figure is that run's own peak.
     if only in (None, "2000"):
-        synthetic(200, "~2,000 contacts (200 municipalities × 10 + 47 desks)", 5, trace)
+        synthetic(args.small, f"{args.small} municipalities × 10 + 47 desks", 2, trace, None)
     if only in (None, "17000"):
-        synthetic(1741, "~17,000 contacts (1,741 municipalities × 10 + 47 desks)", 60, trace)
+        synthetic(args.large, f"{args.large} municipalities × 10 + 47 desks", 10, trace, 600)
     if only in (None, "ack"):
-        asyncio.run(bench_ack())
+        asyncio.run(bench_ack(args.acks, args.rate, args.seconds))
 
 
 if __name__ == "__main__":

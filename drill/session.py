@@ -404,4 +404,6 @@ async def _report(
         return []
     from drill.report.files import write_report
 
-    return await write_report(store, drill_id, loaded.plan.root, lang=options.lang)
+    return await write_report(
+        store, drill_id, loaded.plan.root, lang=options.lang, plan=loaded.plan
+    )

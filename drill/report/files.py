@@ -23,6 +23,7 @@ from drill.report.types import Integrity, Report
 from drill.store import EventStore
 from drill.store.anchor import sign_anchor
 from drill.store.chain import VerifyResult
+from drill.store.records import EventRecord
 
 __all__ = [
     "FORMATS",
@@ -57,21 +58,33 @@ async def _resolve(store: EventStore, drill_id: str) -> str:
 
 
 async def load_report(
-    store: EventStore, drill_id: str, plan_dir: Path | None = None
+    store: EventStore, drill_id: str, plan_dir: Path | None = None, plan: Plan | None = None
 ) -> tuple[Report, Plan | None, str]:
     """Build the report of `drill_id` ("latest" works) from the store.
 
-    The plan is `plan_dir`, else the directory the drill ran with, else (for a drill of
-    the bundled sample) the sample plan; the report still builds without one.
+    The plan is `plan` (the run that just ended has it loaded: reading it again cost a
+    third of a small report), else `plan_dir`, else the directory the drill ran with,
+    else (for a drill of the bundled sample) the sample plan; the report still builds
+    without one.
     """
+    report, plan, drill_id, _ = await _load(store, drill_id, plan_dir, plan)
+    return report, plan, drill_id
+
+
+async def _load(
+    store: EventStore, drill_id: str, plan_dir: Path | None, plan: Plan | None
+) -> tuple[Report, Plan | None, str, Sequence[EventRecord]]:
+    """`load_report`, and the drill's stored rows (events.csv writes them): one read."""
     drill_id = await _resolve(store, drill_id)
-    stored = await store.read(drill_id)
+    records = await store.records(drill_id)
+    stored = store.rebuild(records)
     if not stored or not isinstance(stored[0].event, DrillStarted):
         raise ReportError(
             f"There is no drill {drill_id!r} in {store.where}. `drillkit drills` lists them."
         )
     started = stored[0].event
-    plan = _plan(plan_dir) if plan_dir is not None else _plan(started.plan_root)
+    if plan is None:
+        plan = _plan(plan_dir) if plan_dir is not None else _plan(started.plan_root)
     if plan is None and plan_dir is None:
         sample = _plan(sample_plan_dir())
         if sample is not None and sample.info.organisation.ja == started.organisation:
@@ -79,7 +92,7 @@ async def load_report(
     history = await _history(store, started)
     integrity = integrity_of(drill_id, await store.verify(drill_id))
     report = build(stored, plan, history=history, integrity=integrity)
-    return report, plan, drill_id
+    return report, plan, drill_id, records
 
 
 def integrity_of(drill_id: str, verified: VerifyResult) -> Integrity:
@@ -126,6 +139,7 @@ async def write_report(
     formats: Sequence[str] = ("html", "md", "json"),
     out_dir: Path | None = None,
     lang: str | None = None,
+    plan: Plan | None = None,
 ) -> list[Path]:
     """Write the report of `drill_id` in each of `formats`; returns the files written.
 
@@ -135,7 +149,7 @@ async def write_report(
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ReportError(f"unknown report format(s): {', '.join(unknown)}; use {FORMATS}")
-    report, plan, drill_id = await load_report(store, drill_id, plan_dir)
+    report, plan, drill_id, records = await _load(store, drill_id, plan_dir, plan)
     language = report_language(lang, plan)
     folder = out_dir if out_dir is not None else data_dir() / "reports" / drill_id
     folder.mkdir(parents=True, exist_ok=True)
@@ -145,7 +159,6 @@ async def write_report(
             written.append(
                 write_csv(folder / "contacts.csv", render_contacts_csv(report, language))
             )
-            records = await store.records(drill_id)
             events = render_events_csv(records, report.drill.timezone)
             written.append(write_csv(folder / "events.csv", events))
             continue

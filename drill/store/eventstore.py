@@ -552,10 +552,11 @@ class EventStore:
         Events this version cannot rebuild come back as `UnknownEvent` (logged once per
         type): a drill recorded by another version still reads, and nothing is dropped.
         """
-        return [
-            StoredEvent(r.seq, self._rebuild(r), r.key, r.duplicate)
-            for r in await self.records(drill_id)
-        ]
+        return self.rebuild(await self.records(drill_id))
+
+    def rebuild(self, records: Sequence[EventRecord]) -> list[StoredEvent]:
+        """`read` from rows already fetched with `records` (a report needs both: one query)."""
+        return [StoredEvent(r.seq, self._rebuild(r), r.key, r.duplicate) for r in records]
 
     async def records(self, drill_id: str) -> list[EventRecord]:
         """The drill's stored rows in seq order (for verify, reports and CSV export)."""

@@ -1,5 +1,8 @@
 """Bring a database to the schema this version of drillkit expects (Alembic, on open).
 
+Opening a store that is already at head costs one query: Alembic (0.3 s to import) is loaded
+only when a migration is due or the database is not one this version knows.
+
 Run inside the store's write transaction, holding the database's migration lock (SQLite:
 `BEGIN IMMEDIATE`; see `dialect.lock_for_migration`), so a second process opening the same
 fresh database waits and then finds the schema already at head.
@@ -8,26 +11,31 @@ fresh database waits and then finds the schema already at head.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
-from sqlalchemy import inspect
+from sqlalchemy import column, inspect, select, table
 from sqlalchemy.engine import Connection
 
 from drill.errors import StoreError
 from drill.store.dialect import lock_for_migration
 
-__all__ = ["VERSION_TABLE", "current_revision", "head_revision", "upgrade"]
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+__all__ = ["SHIPPED_HEAD", "VERSION_TABLE", "current_revision", "head_revision", "upgrade"]
 
 VERSION_TABLE = "drillkit_schema_version"
 """Not Alembic's default name: a shared PostgreSQL database may hold other apps' tables."""
+SHIPPED_HEAD = "0003"
+"""The newest revision in migrations/versions, so an up-to-date database is recognised
+without loading Alembic. Stale only costs time (Alembic then decides); a test checks it."""
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_VERSIONS = table(VERSION_TABLE, column("version_num"))
 
 
 def _config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     if connection is not None:
@@ -37,6 +45,8 @@ def _config(connection: Connection | None = None) -> Config:
 
 def head_revision() -> str:
     """The schema revision this version of drillkit writes."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(_config()).get_current_head()
     assert head is not None, "the event store ships at least one migration"
     return head
@@ -44,12 +54,20 @@ def head_revision() -> str:
 
 def current_revision(connection: Connection) -> str | None:
     """The revision the database is at; None for an empty database."""
+    from alembic.runtime.migration import MigrationContext
+
     context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
     return context.get_current_revision()
 
 
 def upgrade(connection: Connection, where: str) -> None:
     """Upgrade to head, refusing databases that are newer or not drillkit's at all."""
+    if _at_shipped_head(connection):
+        return
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
     lock_for_migration(connection)
     config = _config(connection)
     script = ScriptDirectory.from_config(config)
@@ -75,3 +93,14 @@ def upgrade(connection: Connection, where: str) -> None:
             )
     if current != script.get_current_head():
         command.upgrade(config, "head")
+
+
+def _at_shipped_head(connection: Connection) -> bool:
+    """True when the version table records exactly the shipped head: nothing to do.
+
+    Checks the table exists first, so no failed statement aborts a PostgreSQL transaction.
+    """
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return False
+    recorded = connection.execute(select(_VERSIONS.c.version_num)).scalars().all()
+    return recorded == [SHIPPED_HEAD]

@@ -225,3 +225,20 @@ def test_tree_command_prints_a_pdf(chromium: str, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     data = target.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 10_000
+
+
+async def test_the_plan_a_run_hands_over_writes_the_same_files(
+    stored: tuple[str, dict[str, list[StoredEvent]]], plan: Plan, tmp_path: Path
+) -> None:
+    # The end of a run passes its loaded plan instead of reading the plan files again.
+    db = stored[0]
+    formats = ("html", "md", "json", "csv")
+    async with EventStore.open(db) as store:
+        read = await write_report(store, "y2025", formats=formats, out_dir=tmp_path / "read")
+        given = await write_report(
+            store, "y2025", formats=formats, out_dir=tmp_path / "given", plan=plan
+        )
+    assert [p.name for p in read] == [p.name for p in given]
+    for a, b in zip(read, given, strict=True):
+        assert a.read_bytes() == b.read_bytes()
+    assert "サンプル市" in (tmp_path / "given" / "report.md").read_text(encoding="utf-8")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -18,7 +20,7 @@ from sqlalchemy.engine import Connection
 
 from drill.errors import StoreError
 from drill.store import EventStore
-from drill.store.migrate import VERSION_TABLE, head_revision
+from drill.store.migrate import SHIPPED_HEAD, VERSION_TABLE, head_revision
 from drill.store.schema import metadata
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "drill/store/migrations/alembic.ini"
@@ -144,3 +146,44 @@ async def test_a_store_written_before_leases_gets_them_and_keeps_its_drills(
         assert await store.schema_revision() == head_revision()
         assert [d.drill_id for d in await store.drills()] == ["old-drill"]
         assert await store.leases() == {}
+
+
+def test_the_shipped_head_is_alembic_s_head() -> None:
+    # Opening recognises an up-to-date store by SHIPPED_HEAD without loading Alembic.
+    assert head_revision() == SHIPPED_HEAD
+
+
+_OPEN_AND_LIST = """
+import asyncio, sys
+from drill.store import EventStore
+
+async def main() -> None:
+    async with EventStore.open(sys.argv[1]) as store:
+        print(len(await store.drills()))
+
+before = "alembic" in sys.modules
+asyncio.run(main())
+print(before, "alembic" in sys.modules)
+"""
+
+
+def _open_in_a_fresh_interpreter(path: Path) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", _OPEN_AND_LIST, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout.split()
+
+
+async def test_alembic_is_loaded_only_when_a_migration_is_due(db_path: Path) -> None:
+    # The first open creates the schema (Alembic runs); the next one finds it at head.
+    first = await asyncio.to_thread(_open_in_a_fresh_interpreter, db_path)
+    again = await asyncio.to_thread(_open_in_a_fresh_interpreter, db_path)
+
+    assert first == ["0", "False", "True"]
+    assert again == ["0", "False", "False"]
+    async with EventStore.open(db_path) as store:
+        assert await store.schema_revision() == head_revision()

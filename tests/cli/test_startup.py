@@ -1,0 +1,71 @@
+"""`drillkit --help` starts fast: it lists every command without importing any of them.
+
+Run in a fresh interpreter, because the test session has long since imported everything.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import click
+import pytest
+
+from drill.cli import _COMMANDS, _SUMMARIES, cli
+
+HEAVY = ("sqlalchemy", "alembic", "aiohttp", "twilio", "textual", "matplotlib", "jinja2")
+
+_PROBE = """
+import json, sys
+from drill.cli import main
+sys.argv = ["drillkit", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+sys.stdout.flush()
+print("\\n@@" + json.dumps(sorted(sys.modules)))
+"""
+
+
+def _modules_after(*argv: str) -> tuple[str, set[str]]:
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, *argv],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+        check=True,
+    )
+    text, _, modules = done.stdout.rpartition("\n@@")
+    return text, set(json.loads(modules))
+
+
+def _top_level(modules: set[str]) -> set[str]:
+    return {name.partition(".")[0] for name in modules}
+
+
+def test_help_lists_every_command_and_imports_no_command_module() -> None:
+    text, modules = _modules_after("--help")
+    for name in _COMMANDS:
+        assert f"  {name} " in text
+    assert not _top_level(modules) & set(HEAVY)
+    command_modules = {target.partition(":")[0] for target in _COMMANDS.values()}
+    assert not modules & command_modules
+
+
+def test_the_probe_sees_a_heavy_import_when_one_happens() -> None:
+    # The same probe on `report --help` must see what the report command imports, or the
+    # test above would pass for the wrong reason.
+    _, modules = _modules_after("report", "--help")
+    assert "drill.cli.report_commands" in modules
+
+
+@pytest.mark.parametrize("name", sorted(_COMMANDS))
+def test_each_listed_summary_is_the_command_s_own(name: str) -> None:
+    command = cli.get_command(click.Context(cli), name)
+    assert command is not None
+    for limit in (45, 60, 10_000):
+        listed = click.Command(name, help=_SUMMARIES[name]).get_short_help_str(limit)
+        assert listed == command.get_short_help_str(limit)
