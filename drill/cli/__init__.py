@@ -64,6 +64,22 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
+        except Exception as exc:
+            _unexpected(exc)
+
+
+def _unexpected(exc: Exception) -> None:
+    """Click's own exits and usage errors pass; anything else is logged, one line, exit 70
+    (`drill.cli.crash`)."""
+    if isinstance(exc, click.exceptions.ClickException | click.exceptions.Exit):
+        raise exc
+    if isinstance(exc, click.exceptions.Abort):
+        raise exc
+    if isinstance(exc, DrillError):
+        fail(exc)
+    from drill.cli.crash import report_crash
+
+    report_crash(exc)
 
 
 @click.group(
@@ -89,4 +105,7 @@ def cli(ctx: click.Context) -> None:
 
 
 def main() -> None:
-    cli(prog_name="drillkit")
+    try:
+        cli(prog_name="drillkit")
+    except Exception as exc:  # outside a command (loading one, a broken terminal, …)
+        _unexpected(exc)
