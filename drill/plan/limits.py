@@ -21,6 +21,7 @@ _DEFAULT_PEOPLE = 100_000  # nearly three times a nationwide plan
 # What aliases (`*a`, `<<: *a`) may add beyond the values written out: a plan repeats a
 # few channels or defaults, never hundreds of thousands of values.
 MAX_ALIASED_VALUES = 100_000
+_MOST = 1_000_000  # the largest override read: a million megabytes, a million people
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,8 @@ class PlanLimits:
                 value = int(raw)
             except ValueError:
                 value = 0
-            if value < 1:
-                problems.append(f"{name}={raw!r} is not a positive whole number")
+            if not 1 <= value <= _MOST:
+                problems.append(f"{name}={raw!r} is not a whole number from 1 to {_MOST:,}")
                 return default
             return value
 

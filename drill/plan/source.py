@@ -224,9 +224,9 @@ def read_regular_file(file: Path, limits: PlanLimits) -> tuple[bytes | None, Fin
         return None, too_large(file, info.st_size, limits)
     try:
         with file.open("rb") as handle:
-            # Read at most one byte past the limit: a file that grows while read is still
-            # bounded.
-            raw = handle.read(limits.max_bytes + 1)
+            # Read at most one byte past its size (and the limit): a file that grows
+            # while it is read is still bounded.
+            raw = handle.read(min(limits.max_bytes, info.st_size) + 1)
     except OSError as exc:
         return None, _file_problem(file, exc)
     if len(raw) > limits.max_bytes:
@@ -396,6 +396,7 @@ class _Walker:
                     raise _Refused(dataclasses.replace(finding, line=node.start_mark.line + 1))
                 return [self.value(item, (*path, i)) for i, item in enumerate(node.value)]
             assert isinstance(node, yaml.MappingNode)
+            written = {id(key_node) for key_node, _ in node.value}
             try:
                 self.loader.flatten_mapping(node)
             except yaml.constructor.ConstructorError as exc:
@@ -408,6 +409,9 @@ class _Walker:
                 )
                 return None
             out: dict[Any, Any] = {}
+            merged: set[str] = (
+                set()
+            )  # keys that came from `<<: *x`, which keys written here override
             for key_node, value_node in node.value:
                 key = self.value(key_node, (*path, "<key>"))
                 if not isinstance(key, str | int | bool) or key is None:
@@ -421,7 +425,12 @@ class _Walker:
                     continue
                 key_text = str(key)
                 child = (*path, key_text)
-                if key_text in out:
+                if id(key_node) not in written:
+                    merged.add(key_text)
+                elif key_text in merged:
+                    merged.discard(key_text)
+                    del out[key_text]
+                if key_text in out and key_text not in merged:
                     self._problem(
                         "DK-E006",
                         f"key '{key_text}' appears twice",
