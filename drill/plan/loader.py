@@ -202,7 +202,7 @@ class _Loader:
             self.findings.append(dataclasses.replace(finding, line=line))
             raise PlanError(self.findings, self.root)
 
-    def _files(self, folder: str) -> list[Path]:
+    def _files(self, folder: str, *, quiet: bool = False) -> list[Path]:
         """The YAML files of `folder`; anything there that cannot be read (a symlink loop,
         a FIFO, a directory named x.yaml, no permission) is an error naming its path,
         never silently skipped."""
@@ -212,6 +212,8 @@ class _Loader:
         try:
             entries = list(directory.iterdir())
         except OSError as exc:
+            if quiet:
+                return []
             self.findings.append(
                 Finding(
                     "DK-E001",
@@ -233,7 +235,7 @@ class _Loader:
         """Stop at once when the plan's files together are over the size limit: a 50 MB
         plan answers in milliseconds instead of parsing for minutes."""
         total = 0
-        for file in (self.root / PLAN_FILE, *(f for d in _FOLDERS for f in self._files(d))):
+        for file in (self.root / PLAN_FILE, *(f for d in _FOLDERS for f in self._files(d, quiet=True))):
             try:
                 info = file.stat()
             except OSError:

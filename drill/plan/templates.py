@@ -123,9 +123,12 @@ def check_template(source: str) -> None:
         raise TemplateProblem(
             f"unknown placeholder {', '.join(unknown)}; the placeholders are {allowed}"
         )
-    trial = render_template(source, dict.fromkeys(PLACEHOLDERS, "長" * _TRIAL_VALUE_CHARACTERS))
-    if len(trial) > MAX_OUTPUT_CHARACTERS:  # pragma: no cover - bounded by the two checks
-        raise TemplateProblem(f"the message could exceed {MAX_OUTPUT_CHARACTERS:,} characters")
+    trial = _render(source, dict.fromkeys(PLACEHOLDERS, "長" * _TRIAL_VALUE_CHARACTERS))
+    if len(trial) > MAX_OUTPUT_CHARACTERS:
+        raise TemplateProblem(
+            f"with long names the message would exceed {MAX_OUTPUT_CHARACTERS:,} characters "
+            f"({len(trial):,}); use fewer placeholders"
+        )
 
 
 def _check_bounded(parsed: nodes.Template) -> None:
@@ -165,16 +168,20 @@ def compile_template(source: str) -> Template:
 
 def render_template(source: str, values: Mapping[str, str]) -> str:
     """Render with the sandbox; TemplateProblem on anything a user could get wrong."""
+    text = _render(source, values)
+    if len(text) > MAX_OUTPUT_CHARACTERS:
+        raise TemplateProblem(
+            f"the message has {len(text):,} characters; at most {MAX_OUTPUT_CHARACTERS:,}"
+        )
+    return text
+
+
+def _render(source: str, values: Mapping[str, str]) -> str:
     try:
-        text = compile_template(source).render(**values)
+        return compile_template(source).render(**values)
     except (UndefinedError, SecurityError, TemplateSyntaxError) as exc:
         raise TemplateProblem(f"cannot render message: {exc}") from None
     except (ArithmeticError, TypeError, ValueError, MemoryError) as exc:
         # Unreachable for a template `check_template` accepted; kept so a template that
         # skipped validation still fails as a message problem, not a traceback.
         raise TemplateProblem(f"cannot render message: {type(exc).__name__}: {exc}") from None
-    if len(text) > MAX_OUTPUT_CHARACTERS:
-        raise TemplateProblem(
-            f"the message has {len(text):,} characters; at most {MAX_OUTPUT_CHARACTERS:,}"
-        )
-    return text

@@ -93,6 +93,11 @@ def test_a_huge_template_is_refused_by_its_size() -> None:
         check_template("{{ person }}" * 3_000)
 
 
+def test_a_template_whose_output_could_be_huge_is_refused() -> None:
+    with pytest.raises(TemplateProblem, match="would exceed 50,000 characters"):
+        check_template("{{ person }}" * 1_000)  # 12,000 characters, 200,000 rendered
+
+
 def test_a_rendered_message_is_bounded_even_when_validation_was_skipped() -> None:
     with pytest.raises(TemplateProblem, match="at most"):
         render_template("{{ person }}", {"person": "x" * (MAX_OUTPUT_CHARACTERS + 1)})
