@@ -235,7 +235,10 @@ class _Loader:
         """Stop at once when the plan's files together are over the size limit: a 50 MB
         plan answers in milliseconds instead of parsing for minutes."""
         total = 0
-        for file in (self.root / PLAN_FILE, *(f for d in _FOLDERS for f in self._files(d, quiet=True))):
+        for file in (
+            self.root / PLAN_FILE,
+            *(f for d in _FOLDERS for f in self._files(d, quiet=True)),
+        ):
             try:
                 info = file.stat()
             except OSError:
