@@ -18,8 +18,9 @@ ENV_MAX_PEOPLE = "DRILLKIT_MAX_PEOPLE"
 
 _DEFAULT_PLAN_MB = 32  # a 35,000-person plan is 5-10 MB of YAML
 _DEFAULT_PEOPLE = 100_000  # nearly three times a nationwide plan
-# What aliases (`*a`, `<<: *a`) may add beyond the values written out: a plan repeats a
-# few channels or defaults, never hundreds of thousands of values.
+# What aliases (`*a`, `<<: *a`) may add beyond the values written out, before the
+# allowance that grows with the file (`drill.plan.source`): a bomb multiplies, honest
+# reuse adds a few values per entry.
 MAX_ALIASED_VALUES = 100_000
 _MOST = 1_000_000  # the largest override read: a million megabytes, a million people
 

@@ -112,7 +112,7 @@ def load_document(
             node = loader.get_single_node()
             if node is None:
                 return doc, []
-            walker = _Walker(loader, doc, limits)
+            walker = _Walker(loader, doc, limits, len(text))
             doc.data = walker.value(node, ())
         finally:
             loader.dispose()
@@ -287,7 +287,11 @@ def _file_kind(mode: int) -> str:
 
 class _Walker:
     def __init__(
-        self, loader: yaml.SafeLoader | yaml.CSafeLoader, doc: Document, limits: PlanLimits
+        self,
+        loader: yaml.SafeLoader | yaml.CSafeLoader,
+        doc: Document,
+        limits: PlanLimits,
+        characters: int,
     ) -> None:
         self.loader = loader
         self.doc = doc
@@ -298,6 +302,10 @@ class _Walker:
         # measured by what aliases add, never by the file's honest size.
         self.aliased = 0
         self.in_alias = 0
+        # Honest reuse (`<<: *defaults` in every person) grows with the file; a bomb grows
+        # exponentially. So the allowance grows with the file too: about one value per 20
+        # characters written, which bounds even a 32 MB file's expansion to a few hundred MB.
+        self.max_aliased = limits.max_aliased_values + characters // 20
         self.problems: list[Finding] = []
 
     def _finding(self, code: str, message: str, node: yaml.Node, path: Path_, fix: str) -> Finding:
@@ -362,11 +370,11 @@ class _Walker:
     def _value(self, node: yaml.Node, path: Path_) -> Any:
         if self.in_alias:
             self.aliased += 1
-            if self.aliased > self.limits.max_aliased_values:
+            if self.aliased > self.max_aliased:
                 self._refuse(
                     "DK-E002",
                     f"aliases (*name, <<: *name) add more than "
-                    f"{self.limits.max_aliased_values:,} values (an alias bomb?)",
+                    f"{self.max_aliased:,} values (an alias bomb?)",
                     node,
                     path,
                     "write repeated values out, or reuse fewer aliases inside aliases",

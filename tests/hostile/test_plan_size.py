@@ -5,6 +5,7 @@ people without an alias refused as an alias bomb; a 50 MB plan hung for minutes)
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -59,7 +60,9 @@ def test_an_alias_bomb_is_still_refused(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "contacts/bomb.yaml" in result.stderr
-    assert "aliases (*name, <<: *name) add more than 100,000 values" in result.stderr
+    assert re.search(
+        r"aliases \(\*name, <<: \*name\) add more than 100,\d{3} values", result.stderr
+    )
 
 
 def test_a_fifty_megabyte_plan_is_refused_with_the_limit_and_how_to_raise_it(
@@ -113,3 +116,17 @@ def test_the_size_limit_error_comes_from_the_api_too(
     with pytest.raises(PlanError) as raised:
         load_plan(plan)
     assert [f.code for f in raised.value.findings] == ["DK-E017"]
+
+
+def test_honest_merge_keys_in_every_person_of_a_large_file_load(tmp_path: Path) -> None:
+    """Merging shared defaults into 40,000 people adds 160,000 values through aliases:
+    honest reuse that grows with the file, not a bomb."""
+    plan = _plan(tmp_path)
+    with (plan / "contacts" / "merged.yaml").open("w", encoding="utf-8") as out:
+        out.write("people:\n  - &defaults {id: d0, name: 既定}\n")
+        for i in range(1, 40_000):
+            out.write(
+                f"  - {{<<: *defaults, id: d{i}, channels: [{{email: d{i}@town.example}}]}}\n"
+            )
+    loaded = load_plan(plan, lint=False)
+    assert len(loaded.plan.people) == 40_000 + 6
