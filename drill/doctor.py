@@ -8,7 +8,15 @@ returns one `Check` per question a duty officer would ask before a drill:
 - is the SMTP server reachable, is its TLS certificate valid, is the login accepted?
   (EHLO, STARTTLS, AUTH, NOOP, QUIT; no mail is sent)
 - can the reply mailbox be opened? (IMAP login and SELECT; nothing is flagged)
-- does the public URL answer `/healthz` as the ack server, and is it HTTPS?
+- does the public URL answer `/healthz` as the ack server, and is it HTTPS? Before a
+  `run` (which starts its own ack server) nothing answers yet, so doctor starts the same
+  server on `[ack] listen_host:listen_port` for the check, and stops it; `--for run` also
+  fails when that port is taken (a running `drillkit serve` would stop `run` from
+  listening).
+- is any channel configured at all? (a real run with none cannot page anyone)
+
+Every failure is one line that says what is wrong in words (never a library's exception
+name) and one line of what to do.
 
 `config_text(config)` is what `drillkit config show` prints: the configuration as TOML,
 with every secret shown only as set / not set.
@@ -18,17 +26,21 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import errno
 import json
+import secrets
+import socket
+import ssl
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import aiohttp
 import aiosmtplib
 
 from drill.ack.replies import PollError, build_reply_poller
-from drill.ack.server import DrillRegistry
+from drill.ack.server import AckServer, DrillRegistry
 from drill.channels.email import (
     SmtpFailure,
     classify_smtp_error,
@@ -36,10 +48,14 @@ from drill.channels.email import (
     open_smtp,
     tls_context,
 )
+from drill.channels.links import Links
 from drill.config import SECRET_ENV, Config, config_path, secret
 from drill.errors import DrillError
 
-__all__ = ["Check", "config_text", "run_doctor"]
+__all__ = ["Check", "Purpose", "config_text", "network_problem", "run_doctor"]
+
+Purpose = Literal["run", "serve"]
+"""The command the checks are for: what it will need is what is checked."""
 
 _TWILIO_API = "https://api.twilio.com"
 
@@ -56,17 +72,20 @@ class Check:
     """True when the thing is not configured (not an error: that channel is just off)."""
 
 
-async def run_doctor(config: Config, *, seconds: float = 10.0) -> list[Check]:
-    """Check everything `config` describes (each within `seconds`); never pages anyone and
-    never shows a secret."""
+async def run_doctor(
+    config: Config, *, seconds: float = 10.0, purpose: Purpose | None = None
+) -> list[Check]:
+    """Check everything `config` describes (each within `seconds`), for `purpose` when
+    given; never pages anyone and never shows a secret."""
     checks: list[Callable[[], Awaitable[Check]]] = [
+        lambda: _channels(config),
         lambda: _secrets(config),
         lambda: _twilio(config, seconds),
         lambda: _smtp(config, seconds),
         lambda: _imap(config, seconds),
-        lambda: _public_url(config, seconds),
+        lambda: _public_url(config, seconds, purpose),
     ]
-    names = ["secrets", "twilio", "smtp", "imap", "public url"]
+    names = ["channels", "secrets", "twilio", "smtp", "imap", "public url"]
 
     async def guarded(name: str, check: Callable[[], Awaitable[Check]]) -> Check:
         try:
@@ -77,7 +96,7 @@ async def run_doctor(config: Config, *, seconds: float = 10.0) -> list[Check]:
         except DrillError as exc:
             return Check(name, False, exc.message)
         except Exception as exc:  # a check must never take the others down
-            return Check(name, False, f"unexpected error: {type(exc).__name__}: {exc}")
+            return Check(name, False, network_problem(exc))
 
     results = await asyncio.gather(
         *(guarded(name, check) for name, check in zip(names, checks, strict=True))
@@ -86,6 +105,51 @@ async def run_doctor(config: Config, *, seconds: float = 10.0) -> list[Check]:
 
 
 # --- checks -----------------------------------------------------------------------------
+
+
+async def _channels(config: Config) -> Check:
+    if config.twilio.account_sid or config.smtp.host:
+        kinds = [
+            k
+            for k, on in (("voice/SMS", config.twilio.account_sid), ("e-mail", config.smtp.host))
+            if on
+        ]
+        return Check("channels", True, f"configured: {', '.join(kinds)}")
+    return Check(
+        "channels",
+        False,
+        "no channel is configured: a real run could not page anyone",
+        f"configure [twilio] or [smtp] in {config_path()} (`drillkit demo` and "
+        "`drillkit run --simulate` need none)",
+    )
+
+
+def network_problem(exc: BaseException, where: str = "") -> str:
+    """One line, in words, for a failed network request (never a library's class name)."""
+    at = f" {where}" if where else ""
+    if isinstance(exc, TimeoutError | asyncio.TimeoutError):
+        return f"no answer{at} in time"
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return f"the TLS certificate{at} is not trusted ({exc.certificate_error})"
+    if isinstance(exc, aiohttp.ClientSSLError | ssl.SSLError):
+        return f"the TLS handshake{at} failed"
+    if isinstance(exc, aiohttp.ClientConnectorDNSError | socket.gaierror):
+        return f"the host name{at} does not resolve (check the spelling and DNS)"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        reason = exc.os_error.strerror or "cannot connect"
+        if exc.os_error.errno == errno.ECONNREFUSED:
+            reason = "connection refused: nothing listens there"
+        return f"cannot connect{at}: {reason.lower()}"
+    if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError):
+        return f"the server{at} closed the connection without a full answer"
+    if isinstance(exc, aiohttp.InvalidURL):
+        return f"not a valid URL{at}"
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return f"the server{at} answered {exc.status}"
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"cannot connect{at}: {exc.strerror.lower()}"
+    text = " ".join(str(exc).split())[:120]
+    return f"unexpected error{at}: {text}" if text else f"unexpected error{at}"
 
 
 async def _secrets(config: Config) -> Check:
@@ -135,7 +199,7 @@ async def _twilio(config: Config, seconds: float) -> Check:
         return Check(
             "twilio",
             False,
-            f"cannot reach {base}: {type(exc).__name__} {exc}".rstrip(),
+            f"cannot reach Twilio: {network_problem(exc, f'at {base}')}",
             "check the network, a proxy, or [twilio] api_base_url",
         )
     where = "the sandbox" if settings.api_base_url else "Twilio"
@@ -253,26 +317,46 @@ async def _imap(config: Config, seconds: float) -> Check:
     return Check("imap", True, detail)
 
 
-async def _public_url(config: Config, seconds: float) -> Check:
+async def _public_url(config: Config, seconds: float, purpose: Purpose | None = None) -> Check:
     url = config.ack.public_url.rstrip("/")
     parts = urlsplit(url)
     host = parts.hostname or ""
     local = is_loopback_host(host)
     listen = f"{config.ack.listen_host}:{config.ack.listen_port}"
-    try:
-        async with (
-            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=seconds)) as http,
-            http.get(f"{url}/healthz", allow_redirects=False) as response,
-        ):
-            status = response.status
-            body = await response.text()
-    except (aiohttp.ClientError, TimeoutError) as exc:
+    port_free = _port_is_free(config.ack.listen_host, config.ack.listen_port)
+    status, body, problem = await _healthz(url, seconds)
+    temporary = False
+    if problem is not None and port_free:
+        # Nothing answers yet: `run` and `serve` start the ack server themselves, so
+        # check the way they will serve it, with the same server on the same address.
+        try:
+            # A throw-away key: this server only answers /healthz, and the secrets check
+            # already reports a missing link key.
+            links = Links(
+                public_url=config.ack.public_url, key=secrets.token_bytes(32), ttl_seconds=60
+            )
+            async with AckServer(config.ack, links=links):
+                status, body, problem = await _healthz(url, seconds)
+            temporary = True
+        except OSError:
+            port_free = False
+    if problem is not None:
+        if not port_free:
+            return Check(
+                "public url",
+                False,
+                f"{url}/healthz does not answer ({problem}), and {listen} is taken by "
+                "another program",
+                f"stop what listens on {listen} or change [ack] listen_port, then start "
+                f"`drillkit serve` (or `drillkit run`) and forward {url} to it",
+            )
         return Check(
             "public url",
             False,
-            f"{url}/healthz does not answer: {type(exc).__name__} {exc}".rstrip(),
-            f"start `drillkit serve` (it listens on {listen}) and make the reverse proxy "
-            f"forward {url} to it",
+            f"{url}/healthz does not answer ({problem}), even with the ack server "
+            f"listening on {listen}",
+            f"make the reverse proxy forward {url} to {listen}, where `drillkit run` and "
+            "`drillkit serve` listen (or set [ack] public_url to that address)",
         )
     try:
         service = json.loads(body).get("service") if status == 200 else None
@@ -294,8 +378,47 @@ async def _public_url(config: Config, seconds: float) -> Check:
             "put the ack server behind a reverse proxy with TLS and set [ack] public_url "
             "to its https:// address",
         )
+    if purpose == "run" and not temporary and not port_free and config.ack.listen_port:
+        return Check(
+            "public url",
+            False,
+            f"{url} answers, but from a server already listening on {listen}: `drillkit "
+            "run` starts its own ack server there and could not",
+            "stop `drillkit serve` before a run (or schedule the drill, which `serve` runs)",
+        )
     note = " (loopback: reachable from this machine only)" if local else ""
-    return Check("public url", True, f"{url} answers as the drillkit ack server{note}")
+    how = (
+        f" when the ack server listens on {listen} (checked with a temporary one)"
+        if temporary
+        else ""
+    )
+    return Check("public url", True, f"{url} answers as the drillkit ack server{how}{note}")
+
+
+async def _healthz(url: str, seconds: float) -> tuple[int, str, str | None]:
+    """GET `<url>/healthz`: status, body, or a one-line problem."""
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=seconds)) as http,
+            http.get(f"{url}/healthz", allow_redirects=False) as response,
+        ):
+            return response.status, await response.text(), None
+    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        return 0, "", network_problem(exc)
+
+
+def _port_is_free(host: str, port: int) -> bool:
+    """Whether the ack server could listen on host:port now (port 0 always can)."""
+    if port == 0:
+        return True
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as aiohttp binds
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 # --- config show ------------------------------------------------------------------------

@@ -58,8 +58,9 @@ _SUMMARIES: dict[str, str] = {
     "serve": "Run scheduled drills, reminders and the acknowledgement server until stopped.",
     "tui": "Open the console: plan, contact trees, scenarios, the live board, history.",
     "config": "The configuration file: providers, sender ids, public URL, rate limits.",
-    "doctor": "Check the configuration without paging anyone: Twilio credentials, SMTP "
-    "reachable with valid TLS, IMAP, the public URL answering, the link-signing key.",
+    "doctor": "Check the configuration without paging anyone: a channel configured, Twilio "
+    "credentials, SMTP reachable with valid TLS, IMAP, the public URL answering (with a "
+    "temporary ack server when none runs yet), the link-signing key.",
     "oncall": "Who is on duty (当番) now and next, and who is away (不在).",
 }
 
@@ -107,6 +108,22 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
+        except Exception as exc:
+            _unexpected(exc)
+
+
+def _unexpected(exc: Exception) -> None:
+    """Click's own exits and usage errors pass; anything else is logged, one line, exit 70
+    (`drill.cli.crash`)."""
+    if isinstance(exc, click.exceptions.ClickException | click.exceptions.Exit):
+        raise exc
+    if isinstance(exc, click.exceptions.Abort):
+        raise exc
+    if isinstance(exc, DrillError):
+        fail(exc)
+    from drill.cli.crash import report_crash
+
+    report_crash(exc)
 
 
 @click.group(
@@ -132,4 +149,7 @@ def cli(ctx: click.Context) -> None:
 
 
 def main() -> None:
-    cli(prog_name="drillkit")
+    try:
+        cli(prog_name="drillkit")
+    except Exception as exc:  # outside a command (loading one, a broken terminal, …)
+        _unexpected(exc)

@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from drill.cli.console import out, print_json
 from drill.config import config_path, load_config
-from drill.doctor import config_text, run_doctor
+from drill.doctor import Purpose, config_text, run_doctor
 
 __all__ = ["COMMANDS"]
 
@@ -106,12 +106,22 @@ def anchor_key(new_file: Path | None) -> None:
 @click.option(
     "--seconds", type=float, default=10.0, show_default=True, help="Time allowed for each check."
 )
+@click.option(
+    "--for",
+    "purpose",
+    type=click.Choice(["run", "serve"]),
+    default=None,
+    help="Check what this next command needs (run: its own ack server's port is free).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-def doctor(config_file: Path | None, seconds: float, as_json: bool) -> None:
-    """Check the configuration without paging anyone: Twilio credentials, SMTP reachable
-    with valid TLS, IMAP, the public URL answering, the link-signing key. Exit 1 on a failure."""
+def doctor(
+    config_file: Path | None, seconds: float, purpose: Purpose | None, as_json: bool
+) -> None:
+    """Check the configuration without paging anyone: a channel configured, Twilio
+    credentials, SMTP reachable with valid TLS, IMAP, the public URL answering (with a
+    temporary ack server when none runs yet), the link-signing key. Exit 1 on a failure."""
     config = load_config(config_file)
-    checks = asyncio.run(run_doctor(config, seconds=seconds))
+    checks = asyncio.run(run_doctor(config, seconds=seconds, purpose=purpose))
     failed = [c for c in checks if not c.ok and not c.skipped]
     if as_json:
         print_json(

@@ -9,6 +9,7 @@ from typing import Any, NoReturn
 import click
 from rich.console import Console
 from rich.panel import Panel
+from rich.text import Text
 
 from drill.errors import DrillError
 
@@ -20,7 +21,9 @@ err = Console(stderr=True, highlight=False)
 
 def fail(exc: DrillError) -> NoReturn:
     """Print a DrillError in a panel on stderr and exit with its code."""
-    err.print(Panel(exc.message, title=exc.title, border_style="red", expand=False))
+    # Text, not a markup string: "[twilio]" or "[smtp]" in a message is what the user must
+    # see (and write in the config), never a Rich style.
+    err.print(Panel(Text(exc.message), title=Text(exc.title), border_style="red", expand=False))
     sys.exit(exc.exit_code)
 
 

@@ -388,7 +388,7 @@ def _confirm_incident(organisation: str, confirmation: str | None, simulate: boo
     if simulate:
         return  # nobody is paged; the incident playbook is rehearsed with simulated people
     if confirmation is None and sys.stdin.isatty():
-        err.print(f"[bold red]{warning}[/]")
+        err.print(f"[bold red]{escape(warning)}[/]")  # "[DRILL]" is text, not a style
         confirmation = click.prompt(
             f"Type the organisation name ({organisation}) to confirm",
             default="",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
+
+from drill.errors import DrillError
 
 __all__ = ["COMMANDS", "tui"]
 
@@ -21,6 +24,14 @@ def tui(path: Path | None, lang: str | None, db: str | None) -> None:
     Without PLAN_DIR the bundled sample plan (サンプル市) is opened. Japanese by default;
     `--lang en`, DRILLKIT_LANG=en or the `l` key switch to English.
     """
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # Textual would wait forever for keys from a pipe or /dev/null.
+        raise DrillError(
+            "drillkit tui needs a terminal (its input and output are not one). Run it in a "
+            "terminal window, or use the commands that print: `drillkit validate`, "
+            "`drillkit run`, `drillkit report`.",
+            title="No terminal",
+        )
     # Textual is imported only when the console opens: the other commands stay quick.
     from drill.tui.app import DrillApp
     from drill.tui.settings import initial_language

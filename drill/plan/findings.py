@@ -207,6 +207,13 @@ CODES: dict[str, _Code] = {
         "The directory has no plan.yaml.",
         "Create plan.yaml at the root of the plan directory (see README).",
     ),
+    "DK-E017": _Code(
+        "Plan too large",
+        "The plan's files together, or its people, exceed drillkit's limits (32 MB and "
+        "100,000 people by default: about three times a nationwide plan). The limits stop "
+        "a mistaken or hostile file before it costs minutes and gigabytes.",
+        "Split the plan, or raise the limits with DRILLKIT_MAX_PLAN_MB and DRILLKIT_MAX_PEOPLE.",
+    ),
     # Warnings: the plan works, but a reviewer or an auditor would object.
     "DK-W001": _Code(
         "Role without a deputy",

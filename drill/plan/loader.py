@@ -5,12 +5,20 @@ YAML files. Every error found is collected, with its file, line and key, before 
 `PlanError` is raised: a user fixes them all in one pass. Lint warnings come from
 `drill.plan.lint` and are returned beside the plan; both name places through the
 `drill.plan.locator.Locator` the loader fills while reading.
+
+A file or an entry with errors does not hide the errors of the others: the entries that
+are valid are kept and checked across files, and a reference to an entry that has errors
+of its own is not reported a second time (`_Broken`). Limits (`drill.plan.limits`) stop
+an oversized plan before it is parsed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import datetime as dt
 import gc
+import stat
 import types
 import typing
 from collections.abc import Iterable, Iterator, Sequence
@@ -23,17 +31,32 @@ from pydantic import BaseModel, ValidationError
 from drill.plan.checklist import CHECKLIST
 from drill.plan.contact import is_fictional_address, is_fictional_number
 from drill.plan.findings import Finding, PlanError, Severity, did_you_mean, format_path
+from drill.plan.limits import PlanLimits
 from drill.plan.lint import lint_plan
 from drill.plan.locator import Locator
 from drill.plan.models import (
     ContactsFile,
     ContactTree,
+    Contents,
+    Person,
     Plan,
     PlanFile,
+    PlanInfo,
     Playbook,
+    Role,
     Scenario,
+    Site,
+    Target,
+    Text,
 )
-from drill.plan.source import Document, environment_for, load_document, substitute_env
+from drill.plan.source import (
+    Document,
+    environment_for,
+    load_document,
+    people_limit,
+    substitute_env,
+    too_large,
+)
 
 __all__ = ["LoadedPlan", "load_plan", "sample_plan_dir"]
 
@@ -67,11 +90,24 @@ def sample_plan_dir() -> Path:
 
 def load_plan(directory: Path | str, *, lint: bool = True) -> LoadedPlan:
     """Load and check a plan directory; raise PlanError with every error found."""
-    root = Path(directory).expanduser().resolve()
+    try:
+        root = Path(directory).expanduser().resolve()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Python 3.11)
+        raise PlanError(
+            [
+                Finding(
+                    "DK-E016",
+                    Severity.ERROR,
+                    f"cannot open the plan directory: {exc}",
+                    Path(directory),
+                    fix="point drillkit at a plan directory that exists",
+                )
+            ]
+        ) from None
     if root.is_file() and root.name in (PLAN_FILE, "plan.yml"):
         root = root.parent
     plan_file = root / PLAN_FILE
-    if not plan_file.is_file():
+    if not _present(plan_file):
         raise PlanError(
             [
                 Finding(
@@ -109,8 +145,15 @@ class _Loader:
         self.root = root
         self.findings: list[Finding] = []
         self.locator = Locator()
+        self.limits = PlanLimits.from_env()
+        self.broken = _Broken()
+        self.people_count = 0
         self.env, env_findings = environment_for(root)
         self.findings.extend(env_findings)
+        for problem in self.limits.problems:
+            self.findings.append(
+                Finding("DK-E006", Severity.ERROR, problem, fix="unset it or write a number")
+            )
 
     def error(
         self,
@@ -128,10 +171,13 @@ class _Loader:
     # -- reading files ------------------------------------------------------------------
 
     def _document(self, file: Path) -> Document | None:
-        document, problems = load_document(file)
+        document, problems = load_document(file, self.limits)
         self.findings.extend(problems)
+        if any(f.code == "DK-E017" for f in problems):
+            raise PlanError(self.findings, self.root)  # over a limit: stop at once
         if document is None:
             return None
+        self._count_people(document)
         self.findings.extend(substitute_env(document, self.env))
         self.locator.documents[file] = document
         return document
@@ -162,40 +208,96 @@ class _Loader:
             self.findings.extend(_findings_from(exc, model, document))
             return None
 
-    def _files(self, folder: str) -> list[Path]:
+    def _count_people(self, document: Document) -> None:
+        data = document.data
+        people = data.get("people") if isinstance(data, dict) else None
+        if not isinstance(people, list):
+            return
+        self.people_count += len(people)
+        if self.people_count > self.limits.max_people:
+            finding = people_limit(document.file, self.people_count, self.limits)
+            line = document.line_of(("people",))
+            self.findings.append(dataclasses.replace(finding, line=line))
+            raise PlanError(self.findings, self.root)
+
+    def _files(self, folder: str, *, quiet: bool = False) -> list[Path]:
+        """The YAML files of `folder`; anything there that cannot be read (a symlink loop,
+        a FIFO, a directory named x.yaml, no permission) is an error naming its path,
+        never silently skipped."""
         directory = self.root / folder
-        if not directory.is_dir():
+        if not _present(directory):
+            return []
+        try:
+            entries = list(directory.iterdir())
+        except OSError as exc:
+            if quiet:
+                return []
+            self.findings.append(
+                Finding(
+                    "DK-E001",
+                    Severity.ERROR,
+                    f"cannot list the folder {folder}/: {exc.strerror or exc}",
+                    directory,
+                    fix=f"make {folder}/ a readable directory of YAML files",
+                )
+            )
+            self.broken.unreadable(folder)
             return []
         return sorted(
             p
-            for p in directory.iterdir()
-            if p.suffix in (".yaml", ".yml") and p.is_file() and not p.name.startswith(".")
+            for p in entries
+            if p.suffix in (".yaml", ".yml") and not p.name.startswith(".") and _present(p)
         )
+
+    def _check_size(self) -> None:
+        """Stop at once when the plan's files together are over the size limit: a 50 MB
+        plan answers in milliseconds instead of parsing for minutes."""
+        total = 0
+        for file in (
+            self.root / PLAN_FILE,
+            *(f for d in _FOLDERS for f in self._files(d, quiet=True)),
+        ):
+            try:
+                info = file.stat()
+            except OSError:
+                continue  # reported with its path when it is read
+            if stat.S_ISREG(info.st_mode):
+                total += info.st_size
+        if total > self.limits.max_bytes:
+            self.findings.append(too_large(self.root, total, self.limits))
+            raise PlanError(self.findings, self.root)
 
     # -- the whole plan -----------------------------------------------------------------
 
     def load(self, *, lint: bool) -> LoadedPlan:
+        self._check_size()
         plan_doc = self._document(self.root / PLAN_FILE)
         sample = False
         if plan_doc is not None and isinstance(plan_doc.data, dict):
             info = plan_doc.data.get("plan")
             sample = isinstance(info, dict) and info.get("sample") is True
         plan_file = self._validate(PlanFile, plan_doc, sample, {}) if plan_doc else None
+        if plan_file is None and plan_doc is not None:
+            plan_file = _salvage_plan_file(plan_doc.data, sample, self.broken)
 
         contacts: list[tuple[Document, ContactsFile]] = []
         for file in self._files("contacts"):
             document = self._document(file)
-            if document is not None:
-                parsed = self._validate(ContactsFile, document, sample, {})
-                if parsed is not None:
-                    contacts.append((document, parsed))
+            if document is None:
+                self.broken.unreadable("contacts")
+                continue
+            parsed = self._validate(ContactsFile, document, sample, {})
+            if parsed is None:
+                parsed = _salvage_contacts(document.data, sample, self.broken)
+            contacts.append((document, parsed))
         scenarios = self._load_each("scenarios", Scenario, sample)
         playbooks = self._load_each("playbooks", Playbook, sample)
 
-        if plan_file is None or _has_errors(self.findings):
+        if plan_file is None or plan_doc is None:
             raise PlanError(self.findings, self.root)
 
-        assert plan_doc is not None
+        # Checked across files even when some entries have errors, so that one pass shows
+        # every error; the entries with errors are left out (see `_Broken`).
         plan = self._assemble(plan_doc, plan_file, contacts, scenarios, playbooks)
         if plan is not None:
             _CrossCheck(plan, self).run()
@@ -208,13 +310,18 @@ class _Loader:
 
     def _load_each(self, folder: str, model: type[_SP], sample: bool) -> list[tuple[Document, _SP]]:
         out: list[tuple[Document, _SP]] = []
+        kind = folder.removesuffix("s")
         for file in self._files(folder):
             document = self._document(file)
             if document is None:
+                self.broken.unreadable(folder)
                 continue
             parsed = self._validate(model, document, sample, {"id": file.stem})
             if parsed is not None:
                 out.append((document, parsed))
+            else:
+                data = document.data if isinstance(document.data, dict) else {}
+                self.broken.add(kind, data.get("id", file.stem))
         return out
 
     def _assemble(
@@ -295,8 +402,6 @@ class _Loader:
         kept_playbooks = self._select(
             "playbook", kept_playbooks, contents.playbooks, plan_doc, "playbooks"
         )
-        if _has_errors(self.findings):
-            return None
         return Plan(
             info=plan_file.plan,
             sites=plan_file.sites,
@@ -322,6 +427,9 @@ class _Loader:
         by_id = {getattr(item, "id"): item for item in items}  # noqa: B009  (all have .id)
         for i, item_id in enumerate(listed):
             if item_id not in by_id:
+                if self.broken.has((kind,), item_id):
+                    continue  # its own file has errors, reported there
+                self.broken.add(kind, item_id)  # reported here; not again where it is used
                 hint = did_you_mean(item_id, by_id)
                 path = ("contents", key, i)
                 self.findings.append(
@@ -350,6 +458,104 @@ class _Loader:
         return [by_id[item_id] for item_id in listed if item_id in by_id]
 
 
+class _Broken:
+    """Entries left out because they have errors of their own (and whole kinds left out
+    because a file could not be read): a reference to one of them is not reported again,
+    since the error that matters is already in the list."""
+
+    _KINDS_OF_FOLDER: typing.ClassVar[dict[str, tuple[str, ...]]] = {
+        "contacts": ("person", "role", "tree"),
+        "scenarios": ("scenario",),
+        "playbooks": ("playbook",),
+        "plan": ("site", "target", "tree", "scenario", "playbook"),
+    }
+
+    def __init__(self) -> None:
+        self.ids: set[tuple[str, str]] = set()
+        self.kinds: set[str] = set()
+
+    def add(self, kind: str, item_id: object) -> None:
+        if isinstance(item_id, str):
+            self.ids.add((kind, item_id))
+
+    def unreadable(self, folder: str) -> None:
+        self.kinds.update(self._KINDS_OF_FOLDER[folder])
+
+    def has(self, kinds: Iterable[str], ref: str) -> bool:
+        return any(kind in self.kinds or (kind, ref) in self.ids for kind in kinds)
+
+
+def _salvage(model: type[_M], raw: Any, sample: bool, broken: _Broken, kind: str) -> tuple[_M, ...]:
+    """The entries of a list that are valid on their own; the others are noted broken
+    (their errors were reported with the whole file)."""
+    if not isinstance(raw, list):
+        if raw is not None:
+            broken.kinds.add(kind)
+        return ()
+    kept: list[_M] = []
+    for item in raw:
+        try:
+            kept.append(model.model_validate(item, context={"sample": sample}))
+        except ValidationError:
+            broken.add(kind, item.get("id") if isinstance(item, dict) else None)
+            if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+                broken.kinds.add(kind)  # an entry without a usable id could be anyone
+    return tuple(kept)
+
+
+def _salvage_contacts(data: Any, sample: bool, broken: _Broken) -> ContactsFile:
+    """The valid people, roles and trees of a contacts file that has errors."""
+    if not isinstance(data, dict):
+        broken.unreadable("contacts")
+        data = {}
+    return ContactsFile.model_construct(
+        people=_salvage(Person, data.get("people"), sample, broken, "person"),
+        roles=_salvage(Role, data.get("roles"), sample, broken, "role"),
+        trees=_salvage(ContactTree, data.get("trees"), sample, broken, "tree"),
+    )
+
+
+def _salvage_plan_file(data: Any, sample: bool, broken: _Broken) -> PlanFile:
+    """The valid sites, targets and contents of a plan.yaml that has errors; a stand-in
+    for the plan's own details when they are the part with errors."""
+    if not isinstance(data, dict):
+        broken.unreadable("plan")
+        data = {}
+    try:
+        info = PlanInfo.model_validate(data.get("plan"), context={"sample": sample})
+    except ValidationError:
+        info = PlanInfo.model_construct(
+            organisation=Text(ja="?"),
+            title=Text(ja="?"),
+            version="?",
+            approved_on=dt.date(2000, 1, 1),
+            sample=sample,
+        )
+    try:
+        contents = Contents.model_validate(data.get("contents") or {})
+    except ValidationError:
+        contents = Contents()
+        broken.unreadable("plan")
+    return PlanFile.model_construct(
+        plan=info,
+        sites=_salvage(Site, data.get("sites"), sample, broken, "site"),
+        targets=_salvage(Target, data.get("targets"), sample, broken, "target"),
+        contents=contents,
+    )
+
+
+def _present(path: Path) -> bool:
+    """Whether anything is at `path` (a broken link or a loop counts: it is an error to
+    report, not a file to skip)."""
+    try:
+        path.lstat()
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError:
+        return True
+    return True
+
+
 class _CrossCheck:
     """Checks that span files: references, cycles, vacancies, sample safety."""
 
@@ -363,6 +569,8 @@ class _CrossCheck:
         kinds = tuple(kinds)
         if any(self.plan.has(k, ref) for k in kinds):
             return True
+        if self.loader.broken.has(kinds, ref):
+            return False  # it has errors of its own, already reported
         choices: list[str] = []
         for k in kinds:
             choices.extend(self.plan._index[k])
@@ -453,7 +661,7 @@ class _CrossCheck:
                     known = self.ref(
                         ("role", "person"), member.ref, "role or person", "tree", tree.id, *sub
                     )
-                    if known and not plan.candidates(member.ref):
+                    if known and not self._anyone_for(member.ref):
                         self.loader.error(
                             "DK-E014",
                             f"role '{member.ref}' has no holder and no deputy",
@@ -498,7 +706,7 @@ class _CrossCheck:
                 seen_steps.add(step.id)
                 if self.ref(
                     ("role",), step.owner, "role", "playbook", playbook.id, "steps", j, "owner"
-                ) and not plan.candidates(step.owner):
+                ) and not self._anyone_for(step.owner):
                     self.loader.error(
                         "DK-E014",
                         f"owner role '{step.owner}' is held by nobody",
@@ -558,6 +766,8 @@ class _CrossCheck:
         for i, notice in enumerate(scenario.notify):
             where = ("scenario", sid, "notify", i)
             if notice.tree not in scenario.trees:
+                if any(not plan.has("tree", t) for t in scenario.trees):
+                    continue  # the scenario's own `trees` has an error, reported there
                 self.loader.error(
                     "DK-E007",
                     f"tree '{notice.tree}' is not one of the scenario's trees",
@@ -627,6 +837,28 @@ class _CrossCheck:
                     "after_step",
                     fix=did_you_mean(notice.after_step, steps) or f"use one of {steps}",
                 )
+
+    def _anyone_for(self, ref: str) -> bool:
+        """Whether someone can be paged for `ref`, giving the benefit of the doubt to a
+        chain that runs through an entry with errors of its own."""
+        if self.plan.candidates(ref):
+            return True
+        if not self.loader.broken.ids and not self.loader.broken.kinds:
+            return False
+        seen: set[str] = set()
+        todo = [ref]
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            if self.loader.broken.has(("person", "role"), name):
+                return True
+            if self.plan.is_role(name):
+                role = self.plan.role(name)
+                holders = role.holders(None, self.plan.info.zone)
+                todo.extend((*holders, *role.deputies))
+        return False
 
     def _checklist(self, items: Sequence[str], kind: str, item_id: str, *sub: str | int) -> None:
         for i, number in enumerate(items):
@@ -783,6 +1015,11 @@ def _fix_for(kind: str, error: Any) -> str | None:
     ctx = error.get("ctx") or {}
     if kind == "literal_error" and "expected" in ctx:
         return f"write one of {ctx['expected']}"
+    if kind == "finite_number":
+        return "write a finite number (not .inf or .nan)"
+    if kind in ("less_than_equal", "less_than"):
+        bound = ctx.get("le", ctx.get("lt"))
+        return f"write a number up to {bound:g}" if isinstance(bound, float) else None
     if kind.startswith(("int_", "float_")):
         return "write a number"
     if kind == "string_pattern_mismatch":

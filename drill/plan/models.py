@@ -30,6 +30,7 @@ from drill.plan.contact import normalise_address, normalise_number
 from drill.plan.templates import TemplateProblem, check_template
 
 __all__ = [
+    "MAX_MINUTES",
     "Absence",
     "Agency",
     "Audience",
@@ -70,6 +71,10 @@ Id = Annotated[
     Field(description="An id: lower-case letters, digits, '-' and '_' (e.g. sysadmin-north)."),
 ]
 Language = Literal["ja", "en"]
+
+# A drill or an incident's timeline is hours, never more than a week: a larger number (or
+# .inf / .nan) is a typo, and would overflow the clock arithmetic of a run.
+MAX_MINUTES = 7 * 24 * 60
 
 
 class ChannelKind(StrEnum):
@@ -400,7 +405,7 @@ class Level(BaseModel):
     """Page all members at once, or one after the other in the order listed."""
     required: Quorum = "all"
     """How many members must acknowledge: all, any, or a number."""
-    ack_timeout_minutes: float = Field(default=5, gt=0, le=24 * 60)
+    ack_timeout_minutes: float = Field(default=5, gt=0, le=24 * 60, allow_inf_nan=False)
     """How long to wait for an acknowledgement after each page before trying again."""
     retries: int = Field(default=1, ge=0, le=10)
     """How many more rounds each channel gets: a round pages every number or address of
@@ -465,13 +470,13 @@ class Target(BaseModel):
     """How people say it (全支所への連絡 10分以内)."""
     metric: Metric
     """What is measured."""
-    within_minutes: float = Field(gt=0)
+    within_minutes: float = Field(gt=0, le=MAX_MINUTES, allow_inf_nan=False)
     """The time allowed, from the start of the run."""
     tree: Id | None = None
     """The tree measured (all trees of the scenario when empty)."""
     level: Id | None = None
     """The level measured, for level_completed."""
-    share: float | None = Field(default=None, gt=0, le=1)
+    share: float | None = Field(default=None, gt=0, le=1, allow_inf_nan=False)
     """The share of contacts that must acknowledge, for share_acknowledged (0.9 = 90 %)."""
 
     @model_validator(mode="after")
@@ -539,7 +544,7 @@ class Inject(BaseModel):
 
     id: Id | None = None
     """A name for it, so that a notice can be given when it happens (`at_inject`)."""
-    at_minutes: float = Field(ge=0)
+    at_minutes: float = Field(ge=0, le=MAX_MINUTES, allow_inf_nan=False)
     """Minutes from the start."""
     text: Text
     """What the duty officer is told."""
@@ -639,7 +644,7 @@ class Step(BaseModel):
     """What to do (操作者識別カードの失効手続き)."""
     owner: Id
     """The role that does it."""
-    target_minutes: float | None = Field(default=None, gt=0)
+    target_minutes: float | None = Field(default=None, gt=0, le=MAX_MINUTES, allow_inf_nan=False)
     """Due this many minutes after the start (on time / late / missed in the report)."""
     depends_on: tuple[Id, ...] = ()
     """Steps that must be completed first."""

@@ -4,12 +4,17 @@ PyYAML's safe loader is used only to compose nodes and to construct plain scalar
 node tree is then walked by hand so that every value keeps the line it came from. Tags
 other than YAML's own (e.g. `!!python/object`) are refused, duplicate keys are errors
 (plain YAML silently keeps the last one), and alias cycles cannot recurse forever.
+What aliases may add, how large a file may be and what kind of file it is are checked
+against `drill.plan.limits` before anything is built.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import errno
 import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +23,17 @@ from typing import Any
 import yaml
 
 from drill.plan.findings import Finding, Severity, format_path
+from drill.plan.limits import ENV_MAX_PEOPLE, ENV_MAX_PLAN_MB, PlanLimits
 
-__all__ = ["Document", "load_document", "read_dotenv", "substitute_env"]
+__all__ = [
+    "Document",
+    "load_document",
+    "people_limit",
+    "read_dotenv",
+    "read_regular_file",
+    "substitute_env",
+    "too_large",
+]
 
 Path_ = tuple[str | int, ...]
 
@@ -37,7 +51,9 @@ _STANDARD_TAGS = {
 # libyaml's parser is about ten times faster and gives the same marks; it is a build option
 # of PyYAML, so fall back to the pure-Python parser where it is missing.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_MAX_NODES = 200_000  # a plan is thousands of values; this stops alias "billion laughs"
+# Files larger than this have their people counted before the full parse (see
+# `_too_many_people`); a nationwide plan's contacts are several megabytes.
+_PRESCAN_CHARACTERS = 1_000_000
 
 
 @dataclass
@@ -65,10 +81,17 @@ class _Refused(Exception):
         self.finding = finding
 
 
-def load_document(file: Path) -> tuple[Document | None, list[Finding]]:
-    """Parse one YAML file. Returns the document, or None with the errors found."""
+def load_document(
+    file: Path, limits: PlanLimits | None = None
+) -> tuple[Document | None, list[Finding]]:
+    """Parse one YAML file. Returns the document, or None with every error found in it."""
+    limits = limits or PlanLimits()
+    raw, problem = read_regular_file(file, limits)
+    if problem is not None:
+        return None, [problem]
+    assert raw is not None
     try:
-        text = file.read_bytes().decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return None, [
             Finding(
@@ -79,36 +102,42 @@ def load_document(file: Path) -> tuple[Document | None, list[Finding]]:
                 fix="save the file as UTF-8",
             )
         ]
-    except OSError as exc:
-        return None, [Finding("DK-E001", Severity.ERROR, f"cannot read: {exc.strerror}", file)]
+    doc = Document(file, None)
+    walker: _Walker | None = None
+    if len(text) > _PRESCAN_CHARACTERS:
+        people = _too_many_people(text, limits.max_people)
+        if people is not None:
+            return None, [people_limit(file, people, limits)]
     plain = _read_plain(file, text)
     if plain is not None:
         return plain, []
-    doc = Document(file, None)
     try:
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
             if node is None:
                 return doc, []
-            doc.data = _Walker(loader, doc).value(node, ())
+            walker = _Walker(loader, doc, limits, len(text))
+            doc.data = walker.value(node, ())
         finally:
             loader.dispose()
     except _Refused as refused:
-        return None, [refused.finding]
+        return None, [*(walker.problems if walker else []), refused.finding]
     except yaml.MarkedYAMLError as exc:
         # Report where the unfinished construct was opened (an unclosed bracket or quote)
         # when YAML knows it: the problem line is often the one after the mistake.
         mark = exc.context_mark or exc.problem_mark
         line = mark.line + 1 if mark else None
-        problem = exc.problem or exc.context or "invalid YAML"
+        problem_text = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem_mark and exc.context_mark:
-            problem += f" ({exc.context} opened here, noticed on line {exc.problem_mark.line + 1})"
+            problem_text += (
+                f" ({exc.context} opened here, noticed on line {exc.problem_mark.line + 1})"
+            )
         return None, [
             Finding(
                 "DK-E002",
                 Severity.ERROR,
-                f"YAML syntax: {problem}",
+                f"YAML syntax: {problem_text}",
                 file,
                 line,
                 fix="check the indentation and quoting on this line and the one before",
@@ -118,6 +147,9 @@ def load_document(file: Path) -> tuple[Document | None, list[Finding]]:
         return None, [Finding("DK-E002", Severity.ERROR, f"YAML: {exc}", file)]
     except RecursionError:
         return None, [Finding("DK-E002", Severity.ERROR, "nesting is too deep", file)]
+    if walker.problems:
+        # Every problem of the file at once; its values are not used until they are fixed.
+        return None, walker.problems
     return doc, []
 
 
@@ -169,12 +201,10 @@ def _build_plain(
     if check(yaml.StreamEndEvent):
         return doc
     get()  # the document start
-    nodes = 0
     while True:
         event: Any = get()
         kind = type(event)
         if kind is scalar_event:
-            nodes += 1
             if event.tag is not None or event.anchor is not None:
                 raise _NotPlain
             raw = event.value
@@ -202,9 +232,6 @@ def _build_plain(
                 lines[(*path, len(parent))] = line
                 parent.append(value)
         elif kind is mapping_start or kind is sequence_start:
-            nodes += 1
-            if nodes > _MAX_NODES:
-                raise _NotPlain  # too many values: the careful reader refuses the file
             if (event.tag is not None and not event.implicit) or event.anchor is not None:
                 raise _NotPlain
             new: Any = {} if kind is mapping_start else []
@@ -233,8 +260,6 @@ def _build_plain(
             break
         else:
             raise _NotPlain  # an alias
-    if nodes > _MAX_NODES:
-        raise _NotPlain  # too many values: the careful reader refuses the file
     if not check(yaml.StreamEndEvent):
         raise _NotPlain  # a second document: the careful reader says so
     return doc
@@ -254,45 +279,206 @@ def _plain_value(loader: yaml.SafeLoader | yaml.CSafeLoader, event: Any, tag: st
     return value
 
 
+def _too_many_people(text: str, limit: int) -> int | None:
+    """How many people a large file lists, when that is over `limit` (else None).
+
+    Counted on YAML's event stream, which is several times faster than building the node
+    tree, and stopped as soon as the count passes the limit: a 250,000-person file is
+    refused in seconds instead of being parsed for minutes.
+    """
+    loader = _Loader(text)
+    depth = 0
+    in_people = False
+    expect_key = False
+    last_key: str | None = None
+    count = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.CollectionStartEvent):
+                if in_people and depth == 2:
+                    count += 1
+                if depth == 1 and expect_key is False:
+                    in_people = last_key == "people" and isinstance(event, yaml.SequenceStartEvent)
+                depth += 1
+                expect_key = isinstance(event, yaml.MappingStartEvent) and depth == 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+                if depth == 1:
+                    in_people = False
+                    expect_key = True
+            elif isinstance(event, yaml.ScalarEvent | yaml.AliasEvent):
+                if in_people and depth == 2:
+                    count += 1
+                if depth == 1:
+                    if expect_key:
+                        last_key = event.value if isinstance(event, yaml.ScalarEvent) else None
+                    expect_key = not expect_key
+            if count > limit:
+                return count
+    except yaml.YAMLError:
+        return None  # the full parse reports it, with its line
+    finally:
+        loader.dispose()
+    return None
+
+
+def people_limit(file: Path, count: int, limits: PlanLimits) -> Finding:
+    """The error for a file (or a plan) with more people than the limit."""
+    return Finding(
+        "DK-E017",
+        Severity.ERROR,
+        f"more than {limits.max_people:,} people ({count:,} counted)",
+        file,
+        key="people",
+        fix=f"split the plan, or raise the limit with {ENV_MAX_PEOPLE}=<number>",
+    )
+
+
+def read_regular_file(file: Path, limits: PlanLimits) -> tuple[bytes | None, Finding | None]:
+    """The bytes of `file`, or the reason it cannot be a plan file: missing, unreadable, a
+    symlink loop, not a regular file (a FIFO would block, /dev/zero never ends), or larger
+    than the plan limit."""
+    try:
+        info = file.stat()
+    except OSError as exc:
+        return None, _file_problem(file, exc)
+    if not stat.S_ISREG(info.st_mode):
+        return None, Finding(
+            "DK-E001",
+            Severity.ERROR,
+            f"not a regular file but {_file_kind(info.st_mode)}",
+            file,
+            fix="replace it with an ordinary file, or remove it",
+        )
+    if info.st_size > limits.max_bytes:
+        return None, too_large(file, info.st_size, limits)
+    try:
+        with file.open("rb") as handle:
+            # Read at most one byte past its size (and the limit): a file that grows
+            # while it is read is still bounded.
+            raw = handle.read(min(limits.max_bytes, info.st_size) + 1)
+    except OSError as exc:
+        return None, _file_problem(file, exc)
+    if len(raw) > limits.max_bytes:
+        return None, too_large(file, len(raw), limits)
+    return raw, None
+
+
+def too_large(file: Path, size: int, limits: PlanLimits) -> Finding:
+    """The error for a plan (or a file of it) over the size limit."""
+    return Finding(
+        "DK-E017",
+        Severity.ERROR,
+        f"the plan is {size / (1024 * 1024):.1f} MB; the limit is {limits.max_megabytes:g} MB",
+        file,
+        fix=f"split the plan, or raise the limit with {ENV_MAX_PLAN_MB}=<megabytes>",
+    )
+
+
+def _file_problem(file: Path, exc: OSError) -> Finding:
+    if exc.errno == errno.ELOOP:
+        return Finding(
+            "DK-E001",
+            Severity.ERROR,
+            "a symbolic link that points to itself (a loop)",
+            file,
+            fix="point the link at a real file, or remove it",
+        )
+    if exc.errno == errno.ENOENT and file.is_symlink():
+        return Finding(
+            "DK-E001",
+            Severity.ERROR,
+            f"a symbolic link to a missing file ({file.readlink()})",
+            file,
+            fix="point the link at a real file, or remove it",
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return Finding(
+            "DK-E001",
+            Severity.ERROR,
+            "cannot read: permission denied",
+            file,
+            fix="give the user running drillkit read access to it",
+        )
+    return Finding("DK-E001", Severity.ERROR, f"cannot read: {exc.strerror or exc}", file)
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
+
+
 class _Walker:
-    def __init__(self, loader: yaml.SafeLoader | yaml.CSafeLoader, doc: Document) -> None:
+    def __init__(
+        self,
+        loader: yaml.SafeLoader | yaml.CSafeLoader,
+        doc: Document,
+        limits: PlanLimits,
+        characters: int,
+    ) -> None:
         self.loader = loader
         self.doc = doc
+        self.limits = limits
         self.active: set[int] = set()
-        self.count = 0
+        self.seen: set[int] = set()
+        # Values produced by aliases, beyond what the file writes out: an alias bomb is
+        # measured by what aliases add, never by the file's honest size.
+        self.aliased = 0
+        self.in_alias = 0
+        # Honest reuse (`<<: *defaults` in every person) grows with the file; a bomb grows
+        # exponentially. So the allowance grows with the file too: about one value per 20
+        # characters written, which bounds even a 32 MB file's expansion to a few hundred MB.
+        self.max_aliased = limits.max_aliased_values + characters // 20
+        self.problems: list[Finding] = []
+
+    def _finding(self, code: str, message: str, node: yaml.Node, path: Path_, fix: str) -> Finding:
+        return Finding(
+            code,
+            Severity.ERROR,
+            message,
+            self.doc.file,
+            node.start_mark.line + 1,
+            format_path(path) or None,
+            fix,
+        )
 
     def _refuse(self, code: str, message: str, node: yaml.Node, path: Path_, fix: str) -> None:
-        raise _Refused(
-            Finding(
-                code,
-                Severity.ERROR,
-                message,
-                self.doc.file,
-                node.start_mark.line + 1,
-                format_path(path) or None,
-                fix,
-            )
-        )
+        """Stop reading the file (the problem makes the rest meaningless or unbounded)."""
+        raise _Refused(self._finding(code, message, node, path, fix))
+
+    def _problem(self, code: str, message: str, node: yaml.Node, path: Path_, fix: str) -> None:
+        """Note a problem and keep reading, so one pass reports all of them."""
+        self.problems.append(self._finding(code, message, node, path, fix))
 
     def _scalar(self, node: yaml.ScalarNode, path: Path_) -> Any:
         try:
             value = self.loader.construct_object(node, deep=True)
         except (yaml.constructor.ConstructorError, ValueError, OverflowError) as exc:
             if node.tag.endswith(":timestamp"):
-                self._refuse(
+                self._problem(
                     "DK-E006",
                     f"cannot read this value as a date: {exc}",
                     node,
                     path,
                     "write a real date as YYYY-MM-DD",
                 )
-            self._refuse(
-                "DK-E006",
-                f"cannot read this value: {exc}",
-                node,
-                path,
-                "quote the value if it is meant as text",
-            )
+            else:
+                self._problem(
+                    "DK-E006",
+                    f"cannot read this value: {exc}",
+                    node,
+                    path,
+                    "quote the value if it is meant as text",
+                )
+            return None
         # 0958291124 or +81958291124 would become an integer and lose its leading 0 or +:
         # digits written that way are always meant as text (phone numbers).
         # A plain scalar's style is None in PyYAML's Python composer and "" in libyaml's.
@@ -303,66 +489,96 @@ class _Walker:
         return value
 
     def value(self, node: yaml.Node, path: Path_) -> Any:
-        self.count += 1
-        if self.count > _MAX_NODES:
-            self._refuse(
-                "DK-E002",
-                "the file expands to too many values (alias bomb?)",
-                node,
-                path,
-                "remove the repeated aliases",
-            )
+        again = id(node) in self.seen
+        self.seen.add(id(node))
+        if again:
+            self.in_alias += 1
+        try:
+            return self._value(node, path)
+        finally:
+            if again:
+                self.in_alias -= 1
+
+    def _value(self, node: yaml.Node, path: Path_) -> Any:
+        if self.in_alias:
+            self.aliased += 1
+            if self.aliased > self.max_aliased:
+                self._refuse(
+                    "DK-E002",
+                    f"aliases (*name, <<: *name) add more than "
+                    f"{self.max_aliased:,} values (an alias bomb?)",
+                    node,
+                    path,
+                    "write repeated values out, or reuse fewer aliases inside aliases",
+                )
         if node.tag not in _STANDARD_TAGS:
-            self._refuse(
+            self._problem(
                 "DK-E003",
                 f"tag {node.tag!r} is not allowed",
                 node,
                 path,
                 "write plain YAML values without tags",
             )
+            return None
         self.doc.lines.setdefault(path, node.start_mark.line + 1)
         if id(node) in self.active:
-            self._refuse(
+            self._problem(
                 "DK-E002", "an alias refers to itself", node, path, "remove the recursive alias"
             )
+            return None
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, path)
         self.active.add(id(node))
         try:
             if isinstance(node, yaml.SequenceNode):
+                if path == ("people",) and len(node.value) > self.limits.max_people:
+                    finding = people_limit(self.doc.file, len(node.value), self.limits)
+                    raise _Refused(dataclasses.replace(finding, line=node.start_mark.line + 1))
                 return [self.value(item, (*path, i)) for i, item in enumerate(node.value)]
             assert isinstance(node, yaml.MappingNode)
+            written = {id(key_node) for key_node, _ in node.value}
             try:
                 self.loader.flatten_mapping(node)
             except yaml.constructor.ConstructorError as exc:
-                self._refuse(
+                self._problem(
                     "DK-E002",
                     f"bad merge key: {exc.problem}",
                     node,
                     path,
                     "merge only mappings with <<",
                 )
+                return None
             out: dict[Any, Any] = {}
+            merged: set[str] = (
+                set()
+            )  # keys that came from `<<: *x`, which keys written here override
             for key_node, value_node in node.value:
                 key = self.value(key_node, (*path, "<key>"))
                 if not isinstance(key, str | int | bool) or key is None:
-                    self._refuse(
+                    self._problem(
                         "DK-E006",
                         "keys must be plain words",
                         key_node,
                         path,
                         "write the key as text",
                     )
+                    continue
                 key_text = str(key)
                 child = (*path, key_text)
-                if key_text in out:
-                    self._refuse(
+                if id(key_node) not in written:
+                    merged.add(key_text)
+                elif key_text in merged:
+                    merged.discard(key_text)
+                    del out[key_text]
+                if key_text in out and key_text not in merged:
+                    self._problem(
                         "DK-E006",
                         f"key '{key_text}' appears twice",
                         key_node,
                         child,
                         "keep one of them",
                     )
+                    continue
                 self.doc.lines[child] = key_node.start_mark.line + 1
                 out[key_text] = self.value(value_node, child)
             return out
@@ -378,12 +594,28 @@ def read_dotenv(file: Path) -> tuple[dict[str, str], list[Finding]]:
     """`NAME=value` lines; `#` comments; optional quotes. Missing file: empty."""
     values: dict[str, str] = {}
     findings: list[Finding] = []
-    if not file.is_file():
-        return values, findings
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        return values, [Finding("DK-E001", Severity.ERROR, f"cannot read: {exc}", file)]
+        file.lstat()
+    except (FileNotFoundError, NotADirectoryError):
+        return values, findings  # no .env: the environment alone
+    except OSError:
+        pass  # unreadable: read_regular_file says why, with the path
+    content, problem = read_regular_file(file, PlanLimits())
+    if problem is not None:
+        return values, [problem]
+    assert content is not None
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return values, [
+            Finding(
+                "DK-E001",
+                Severity.ERROR,
+                f"not UTF-8 (byte {exc.start})",
+                file,
+                fix="save the file as UTF-8",
+            )
+        ]
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):

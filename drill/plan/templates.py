@@ -4,6 +4,14 @@ Scenario messages are written by users, so they are Jinja templates rendered by 
 `SandboxedEnvironment` with `StrictUndefined`: `{{ person }}` works, attribute tricks that
 could reach Python internals do not, and an unknown placeholder is an error both at
 validation time and at render time.
+
+A message is text with placeholders, so a template is also bounded: it may hold
+placeholders, `{% if %}`, `~`, comparisons, slices and a few text filters, but no loops,
+calls, arithmetic or assignments (`range(999999999)` or `'x' * 999999999` would take
+minutes and gigabytes; the sandbox alone bounds neither). Without those, rendering takes
+time and space in proportion to the template and its values, and `check_template` renders
+each template once with the longest values a plan allows to prove its output fits
+`MAX_OUTPUT_CHARACTERS`. All of this happens at validation, before anyone is paged.
 """
 
 from __future__ import annotations
@@ -11,11 +19,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 
-from jinja2 import StrictUndefined, Template, TemplateSyntaxError, meta
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, meta, nodes
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
 __all__ = [
+    "MAX_OUTPUT_CHARACTERS",
+    "MAX_TEMPLATE_CHARACTERS",
     "PLACEHOLDERS",
     "TemplateProblem",
     "check_template",
@@ -35,6 +45,51 @@ PLACEHOLDERS: dict[str, str] = {
     "holder and number (システム管理者 渡辺 健二 095-000-1234)",
 }
 
+# Far above any real message (an e-mail body is a few hundred characters), far below what
+# could hurt: the trial render's output is at most this, so checking stays instant.
+MAX_TEMPLATE_CHARACTERS = 20_000
+MAX_OUTPUT_CHARACTERS = 50_000
+_TRIAL_VALUE_CHARACTERS = 200  # a long name, role or title, for the trial render
+
+# The constructs a message needs; each renders in time proportional to its size.
+_ALLOWED_NODES: tuple[type[nodes.Node], ...] = (
+    nodes.Output,
+    nodes.TemplateData,
+    nodes.Name,
+    nodes.Const,
+    nodes.If,
+    nodes.CondExpr,
+    nodes.Concat,
+    nodes.Compare,
+    nodes.Operand,
+    nodes.And,
+    nodes.Or,
+    nodes.Not,
+    nodes.Test,
+    nodes.Filter,
+    nodes.Getitem,
+    nodes.Slice,
+)
+_ALLOWED_FILTERS = frozenset(
+    {"upper", "lower", "title", "capitalize", "trim", "default", "d", "truncate", "string"}
+)
+_ALLOWED_TESTS = frozenset({"defined", "undefined", "none", "string"})
+_REFUSED: dict[type[nodes.Node], str] = {
+    nodes.For: "loops ({% for %})",
+    nodes.Call: "function calls such as range() or lipsum()",
+    nodes.Getattr: "attributes (x.y)",
+    nodes.Assign: "assignments ({% set %})",
+    nodes.AssignBlock: "assignments ({% set %})",
+    nodes.Macro: "macros",
+    nodes.CallBlock: "macros",
+    nodes.BinExpr: "arithmetic (+, -, *, /, %, **)",
+    nodes.UnaryExpr: "arithmetic (+, -, *, /, %, **)",
+    nodes.Include: "includes",
+    nodes.Import: "imports",
+    nodes.FromImport: "imports",
+    nodes.Extends: "extends",
+}
+
 _ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
 
 
@@ -43,7 +98,13 @@ class TemplateProblem(ValueError):
 
 
 def check_template(source: str) -> None:
-    """Raise TemplateProblem for a syntax error or an unknown placeholder."""
+    """Raise TemplateProblem for a syntax error, an unknown placeholder, a construct a
+    message may not use, or an output that could exceed `MAX_OUTPUT_CHARACTERS`."""
+    if len(source) > MAX_TEMPLATE_CHARACTERS:
+        raise TemplateProblem(
+            f"the template has {len(source):,} characters; a message may have at most "
+            f"{MAX_TEMPLATE_CHARACTERS:,}: shorten it"
+        )
     try:
         parsed = _ENV.parse(source)
     except TemplateSyntaxError as exc:
@@ -55,11 +116,45 @@ def check_template(source: str) -> None:
             f"template syntax error: {exc.msg}; write numbers with ASCII digits inside "
             "{{ }}, or leave them out of the placeholders"
         ) from None
+    # Before anything compiles it: Jinja folds constants at compile time, so even finding
+    # the placeholders of `'x' * 999999999` would build the string.
+    _check_bounded(parsed)
     unknown = sorted(meta.find_undeclared_variables(parsed) - PLACEHOLDERS.keys())
     if unknown:
         allowed = ", ".join("{{ " + name + " }}" for name in PLACEHOLDERS)
         raise TemplateProblem(
             f"unknown placeholder {', '.join(unknown)}; the placeholders are {allowed}"
+        )
+    trial = _render(source, dict.fromkeys(PLACEHOLDERS, "長" * _TRIAL_VALUE_CHARACTERS))
+    if len(trial) > MAX_OUTPUT_CHARACTERS:
+        raise TemplateProblem(
+            f"with long names the message would exceed {MAX_OUTPUT_CHARACTERS:,} characters "
+            f"({len(trial):,}); use fewer placeholders"
+        )
+
+
+def _check_bounded(parsed: nodes.Template) -> None:
+    """Refuse every construct whose cost is not bounded by the template's own size."""
+    for node in parsed.find_all(nodes.Node):
+        if isinstance(node, _ALLOWED_NODES):
+            if isinstance(node, nodes.Filter) and node.name not in _ALLOWED_FILTERS:
+                raise TemplateProblem(
+                    f"the filter '{node.name}' is not allowed in a message (line {node.lineno}); "
+                    f"use one of {', '.join(sorted(_ALLOWED_FILTERS))}"
+                )
+            if isinstance(node, nodes.Test) and node.name not in _ALLOWED_TESTS:
+                raise TemplateProblem(
+                    f"the test '{node.name}' is not allowed in a message (line {node.lineno}); "
+                    f"use one of {', '.join(sorted(_ALLOWED_TESTS))}"
+                )
+            continue
+        what = next(
+            (text for kind, text in _REFUSED.items() if isinstance(node, kind)),
+            f"'{type(node).__name__}'",
+        )
+        raise TemplateProblem(
+            f"{what} are not allowed in a message (line {node.lineno}); a message is text "
+            "with placeholders, {% if %} and simple filters"
         )
 
 
@@ -75,7 +170,20 @@ def compile_template(source: str) -> Template:
 
 def render_template(source: str, values: Mapping[str, str]) -> str:
     """Render with the sandbox; TemplateProblem on anything a user could get wrong."""
+    text = _render(source, values)
+    if len(text) > MAX_OUTPUT_CHARACTERS:
+        raise TemplateProblem(
+            f"the message has {len(text):,} characters; at most {MAX_OUTPUT_CHARACTERS:,}"
+        )
+    return text
+
+
+def _render(source: str, values: Mapping[str, str]) -> str:
     try:
         return compile_template(source).render(**values)
     except (UndefinedError, SecurityError, TemplateSyntaxError) as exc:
         raise TemplateProblem(f"cannot render message: {exc}") from None
+    except (ArithmeticError, TypeError, ValueError, MemoryError) as exc:
+        # Unreachable for a template `check_template` accepted; kept so a template that
+        # skipped validation still fails as a message problem, not a traceback.
+        raise TemplateProblem(f"cannot render message: {type(exc).__name__}: {exc}") from None

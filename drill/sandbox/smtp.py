@@ -333,7 +333,7 @@ class SmtpSandbox:
     def _make_certificate(self) -> None:
         try:
             import trustme
-        except ImportError:  # pragma: no cover - trustme is a dev dependency
+        except ImportError:  # pragma: no cover - trustme is a runtime dependency
             raise RuntimeError(
                 "TLS in the mail sandbox needs trustme (pip install trustme)"
             ) from None

@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
+import types
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
-from drill.cli import cli
+from drill.cli import cli, tui_commands
 from drill.tui.app import DrillApp
 from tests.tui.conftest import REPO
 
 
 @pytest.fixture
 def opened(monkeypatch: pytest.MonkeyPatch) -> list[DrillApp]:
-    """Console apps that would have been run (not run: no terminal in tests)."""
+    """Console apps that would have been run (not run: no terminal in tests). `tui` itself
+    refuses to start without a terminal, so it is shown one."""
     apps: list[DrillApp] = []
 
     def run(self: DrillApp, *args: Any, **kwargs: Any) -> None:
         apps.append(self)
 
     monkeypatch.setattr(DrillApp, "run", run)
+    terminal = types.SimpleNamespace(isatty=lambda: True)
+    monkeypatch.setattr(tui_commands, "sys", types.SimpleNamespace(stdin=terminal, stdout=terminal))
     return apps
 
 
@@ -48,7 +52,6 @@ def test_drillkit_alone_opens_the_console_on_a_terminal(
     opened: list[DrillApp], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import sys
-    import types
 
     import drill.cli
 
