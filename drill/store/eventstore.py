@@ -437,9 +437,11 @@ class EventStore:
         keys = {p.key for p in prepared if p.key is not None}
         # The usual keyed append (one callback) looks its key up in the same round trip.
         single_key = next(iter(keys)) if len(keys) == 1 else None
-        # One round trip for the drill and its chain's head. On PostgreSQL the row lock
-        # queues concurrent writers of one drill; SQLite leaves FOR UPDATE out and already
-        # holds the database's write lock (BEGIN IMMEDIATE).
+        # One round trip for the drill and its chain's head, after queueing behind other
+        # writers of the drill: on PostgreSQL a per-drill advisory lock taken first, so the
+        # head is read from a snapshot newer than their commits; SQLite already holds the
+        # database's write lock (BEGIN IMMEDIATE).
+        dialect.lock_drill(conn, drill_id)
         if single_key is None:
             found = conn.execute(_HEAD, {"drill_id": drill_id}).first()
         else:

@@ -21,6 +21,9 @@ from drill.store import EventStore
 from drill.store.migrate import VERSION_TABLE, head_revision
 from drill.store.schema import metadata
 
+# About SQLite itself (its file, PRAGMAs, writer thread); PostgreSQL: test_postgres.py.
+pytestmark = pytest.mark.sqlite_only
+
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "drill/store/migrations/alembic.ini"
 
 
