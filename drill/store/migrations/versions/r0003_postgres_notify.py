@@ -1,7 +1,8 @@
-"""PostgreSQL: a notification per committed batch of events, and record tables that the
-owning role itself may not change (privileges, beside the triggers of 0001).
+"""PostgreSQL only: a notification per batch of new events; record tables closed by privilege.
 
-Nothing changes on SQLite (its consoles poll; a file has no roles).
+A NOTIFY on `drillkit_events` when events are committed (live consoles), and DELETE and
+TRUNCATE of the record tables (UPDATE of the lease history) revoked even from the owning
+role, beside the triggers of 0001. Nothing changes on SQLite (its consoles poll; a file has no roles).
 
 Revision ID: 0003
 Revises: 0002
@@ -46,10 +47,13 @@ def upgrade() -> None:
         "REFERENCING NEW TABLE AS new_events "
         "FOR EACH STATEMENT EXECUTE FUNCTION drillkit_notify_events()"
     )
-    # The owner keeps INSERT and SELECT; UPDATE, DELETE and TRUNCATE are taken from it and
-    # from everyone (a superuser still passes privilege checks: `drillkit doctor` says so).
+    # DELETE and TRUNCATE are taken from the owner and from everyone (a superuser still
+    # passes privilege checks: `drillkit doctor` says so). The owner keeps UPDATE on the
+    # tables other rows refer to: PostgreSQL checks a foreign key with `FOR KEY SHARE` as
+    # the referenced table's owner, which needs it; the triggers refuse the UPDATE itself.
     for table in _RECORD_TABLES:
-        op.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM PUBLIC, CURRENT_USER")
+        op.execute(f"REVOKE DELETE, TRUNCATE ON {table} FROM PUBLIC, CURRENT_USER")
+    op.execute("REVOKE UPDATE ON drill_lease_log FROM PUBLIC, CURRENT_USER")
 
 
 def downgrade() -> None:
