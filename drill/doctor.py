@@ -9,6 +9,9 @@ returns one `Check` per question a duty officer would ask before a drill:
   (EHLO, STARTTLS, AUTH, NOOP, QUIT; no mail is sent)
 - can the reply mailbox be opened? (IMAP login and SELECT; nothing is flagged)
 - does the public URL answer `/healthz` as the ack server, and is it HTTPS?
+- does the event store open at the schema this version writes, durably? On PostgreSQL:
+  which server, and may the role append but not change the record (privileges beside
+  the triggers)?
 
 `config_text(config)` is what `drillkit config show` prints: the configuration as TOML,
 with every secret shown only as set / not set.
@@ -56,17 +59,21 @@ class Check:
     """True when the thing is not configured (not an error: that channel is just off)."""
 
 
-async def run_doctor(config: Config, *, seconds: float = 10.0) -> list[Check]:
-    """Check everything `config` describes (each within `seconds`); never pages anyone and
-    never shows a secret."""
+async def run_doctor(
+    config: Config, *, seconds: float = 10.0, db: str | None = None
+) -> list[Check]:
+    """Check everything `config` describes (each within `seconds`) and the event store
+    (`db`, else DRILLKIT_DB, else the default file); never pages anyone and never shows a
+    secret."""
     checks: list[Callable[[], Awaitable[Check]]] = [
         lambda: _secrets(config),
         lambda: _twilio(config, seconds),
         lambda: _smtp(config, seconds),
         lambda: _imap(config, seconds),
         lambda: _public_url(config, seconds),
+        lambda: _store(db),
     ]
-    names = ["secrets", "twilio", "smtp", "imap", "public url"]
+    names = ["secrets", "twilio", "smtp", "imap", "public url", "store"]
 
     async def guarded(name: str, check: Callable[[], Awaitable[Check]]) -> Check:
         try:
@@ -86,6 +93,44 @@ async def run_doctor(config: Config, *, seconds: float = 10.0) -> list[Check]:
 
 
 # --- checks -----------------------------------------------------------------------------
+
+
+async def _store(db: str | None) -> Check:
+    from drill.store import EventStore, postgres
+    from drill.store.migrate import head_revision
+
+    async with EventStore.open(db) as store:
+        revision = await store.schema_revision()
+        schema = f"schema {revision}" + (" (current)" if revision == head_revision() else "")
+        async with store.engine.connect() as conn:
+            if conn.dialect.name != "postgresql":
+                settings = await store.settings()
+                durable = settings.get("journal_mode") == "wal" and settings.get("synchronous") == 2
+                detail = f"SQLite {store.where}: {schema}; " + (
+                    "WAL, synchronous=FULL" if durable else f"settings {settings}"
+                )
+                return Check("store", durable, detail, None if durable else "see the log")
+            rights = await postgres.privileges(conn)
+    detail = f"PostgreSQL {rights.server_version} at {store.where}: {schema}; role {rights.role}"
+    if not rights.can_write:
+        return Check(
+            "store",
+            False,
+            detail + " may not append events or keep drill leases",
+            "GRANT SELECT, INSERT ON drills, events, drill_lease_log, drillkit_schema_version; "
+            "GRANT SELECT, INSERT, UPDATE ON drill_leases; GRANT USAGE ON SEQUENCE "
+            "drill_lease_log_id_seq (to this role, as the tables' owner)",
+        )
+    if rights.superuser or rights.owner:
+        who = "a superuser" if rights.superuser else "the tables' owner"
+        detail += (
+            f" is {who}: the triggers refuse changes to the record, but this role could "
+            "disable them; run engines and ack servers as a role granted only SELECT and "
+            "INSERT (UPDATE on drill_leases)"
+        )
+    else:
+        detail += " may append but not change the record (triggers and privileges)"
+    return Check("store", True, detail)
 
 
 async def _secrets(config: Config) -> Check:

@@ -52,11 +52,15 @@ def path() -> None:
     "--seconds", type=float, default=10.0, show_default=True, help="Time allowed for each check."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-def doctor(config_file: Path | None, seconds: float, as_json: bool) -> None:
+@click.option(
+    "--db", default=None, help="Event store URL or SQLite path (default: DRILLKIT_DB or data dir)."
+)
+def doctor(config_file: Path | None, seconds: float, as_json: bool, db: str | None) -> None:
     """Check the configuration without paging anyone: Twilio credentials, SMTP reachable
-    with valid TLS, IMAP, the public URL answering, the link-signing key. Exit 1 on a failure."""
+    with valid TLS, IMAP, the public URL answering, the link-signing key, the event store
+    (schema; on PostgreSQL the server and the role's privileges). Exit 1 on a failure."""
     config = load_config(config_file)
-    checks = asyncio.run(run_doctor(config, seconds=seconds))
+    checks = asyncio.run(run_doctor(config, seconds=seconds, db=db))
     failed = [c for c in checks if not c.ok and not c.skipped]
     if as_json:
         print_json(

@@ -125,25 +125,19 @@ _HEAD_COLUMNS = (
     _head(events.c.seq).label("seq"),
     _head(events.c.hash).label("hash"),
 )
-_HEAD = (
-    select(*_HEAD_COLUMNS)
-    .where(drills.c.drill_id == bindparam("drill_id"))
-)
+_HEAD = select(*_HEAD_COLUMNS).where(drills.c.drill_id == bindparam("drill_id"))
 """The drill (None if new) and its chain's head (seq and hash None if it has no events)."""
-_HEAD_AND_KEY = (
-    select(
-        *_HEAD_COLUMNS,
-        select(events.c.seq)
-        .where(
-            events.c.drill_id == bindparam("drill_id"),
-            events.c.key == bindparam("key"),
-            events.c.duplicate_of.is_(None),
-        )
-        .scalar_subquery()
-        .label("original"),
+_HEAD_AND_KEY = select(
+    *_HEAD_COLUMNS,
+    select(events.c.seq)
+    .where(
+        events.c.drill_id == bindparam("drill_id"),
+        events.c.key == bindparam("key"),
+        events.c.duplicate_of.is_(None),
     )
-    .where(drills.c.drill_id == bindparam("drill_id"))
-)
+    .scalar_subquery()
+    .label("original"),
+).where(drills.c.drill_id == bindparam("drill_id"))
 """`_HEAD` and the seq of the original event with `key`, if any."""
 _ORIGINALS = select(events.c.key, events.c.seq).where(
     events.c.drill_id == bindparam("drill_id"),

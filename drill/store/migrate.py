@@ -7,6 +7,7 @@ fresh database waits and then finds the schema already at head.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -25,6 +26,10 @@ __all__ = ["VERSION_TABLE", "current_revision", "head_revision", "upgrade"]
 VERSION_TABLE = "drillkit_schema_version"
 """Not Alembic's default name: a shared PostgreSQL database may hold other apps' tables."""
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_ALEMBIC = threading.Lock()
+"""Alembic's `context` (what env.py configures) is one per process: two stores migrating
+at once on two threads (each with its own event loop) would run on each other's
+connection."""
 
 
 def _config(connection: Connection | None = None) -> Config:
@@ -74,4 +79,5 @@ def upgrade(connection: Connection, where: str) -> None:
                 title="Event store is newer than drillkit",
             )
     if current != script.get_current_head():
-        command.upgrade(config, "head")
+        with _ALEMBIC:
+            command.upgrade(config, "head")

@@ -54,18 +54,16 @@ def prepare(engine: Engine, *, busy_timeout: float) -> None:
     """Per-connection settings of a PostgreSQL engine."""
     lock_ms = max(1, int(busy_timeout * 1000))
 
-    def on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
-        cursor = dbapi_connection.cursor()
-        try:
-            cursor.execute(f"SET lock_timeout = {lock_ms}")
-            cursor.execute("SET application_name = 'drillkit'")
-        finally:
-            cursor.close()
-        # asyncpg starts each session in a transaction through SQLAlchemy's adapter: end it
-        # so the settings are the session's, not one transaction's.
-        dbapi_connection.commit()
+    def on_do_connect(
+        _dialect: Any, _record: ConnectionPoolEntry, _args: Any, params: dict[str, Any]
+    ) -> None:
+        # Session settings sent with the connection request itself (asyncpg's
+        # server_settings): no extra round trip, no transaction left open.
+        settings = params.setdefault("server_settings", {})
+        settings.setdefault("lock_timeout", str(lock_ms))
+        settings.setdefault("application_name", "drillkit")
 
-    event.listen(engine, "connect", on_connect)
+    event.listen(engine, "do_connect", on_do_connect)
 
 
 _LOCK_DRILL = text(f"SELECT pg_advisory_xact_lock({_DRILL_LOCKS}, hashtext(:drill_id))")

@@ -32,9 +32,7 @@ async def test_a_fresh_database_is_migrated_to_head_with_its_guards(postgres_url
         async with store.engine.connect() as conn:
             triggers = set(
                 (
-                    await conn.execute(
-                        text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
-                    )
+                    await conn.execute(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"))
                 ).scalars()
             )
 
@@ -184,3 +182,49 @@ async def test_wait_for_events_on_sqlite_polls(db_path: object, kinds: SimpleNam
         began = time.monotonic()
         await asyncio.wait_for(store.wait_for_events("d", 1, timeout=60), 5)  # one poll
         assert time.monotonic() - began > 0
+
+
+async def test_a_writer_stuck_behind_another_is_a_store_error_after_the_lock_timeout(
+    postgres_url: str, kinds: SimpleNamespace
+) -> None:
+    async with EventStore.open(postgres_url, lock_timeout=0.5) as store:
+        await store.append("d", kinds.paged(1))
+        async with store.engine.connect() as conn:
+            assert (await conn.execute(text("SHOW lock_timeout"))).scalar_one() == "500ms"
+        blocker = create_async_engine(store.url)
+        try:
+            async with blocker.begin() as conn:
+                # Another process in the middle of an append to the same drill.
+                await conn.execute(text("SELECT pg_advisory_xact_lock(7243012, hashtext('d'))"))
+                with pytest.raises(StoreError, match="stayed locked"):
+                    await store.append("d", kinds.paged(2))
+        finally:
+            await blocker.dispose()
+        assert len(await store.records("d")) == 1
+
+
+async def test_doctor_names_the_server_the_schema_and_the_roles_rights(
+    postgres_server: LocalPostgres,
+) -> None:
+    from drill.config import Config
+    from drill.doctor import run_doctor
+
+    owner, clerk, database = _roles(postgres_server)
+    url = postgres_server.url(database, user=owner)
+    (check,) = [c for c in await run_doctor(Config(), seconds=5, db=url) if c.name == "store"]
+    assert check.ok
+    assert "PostgreSQL 15" in check.detail and f"schema {head_revision()} (current)" in check.detail
+    assert f"role {owner} is the tables' owner" in check.detail
+
+    clerk_url = postgres_server.url(database, user=clerk)  # granted nothing yet
+    (check,) = [c for c in await run_doctor(Config(), seconds=5, db=clerk_url) if c.name == "store"]
+    assert not check.ok and "permission denied" in check.detail
+
+    postgres_server.execute(
+        f"SET ROLE {owner}",
+        f"GRANT SELECT ON drills, events, drill_leases, {VERSION_TABLE} TO {clerk}",
+        database=database,
+    )  # can read, cannot append
+    (check,) = [c for c in await run_doctor(Config(), seconds=5, db=clerk_url) if c.name == "store"]
+    assert not check.ok and "may not append events" in check.detail
+    assert check.fix is not None and "GRANT SELECT, INSERT" in check.fix

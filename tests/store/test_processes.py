@@ -90,10 +90,7 @@ async def test_kill_9_at_random_points_loses_nothing_confirmed_and_no_half_batch
     rounds = 10
     batch = 7
     procs = await asyncio.gather(
-        *(
-            _spawn(db, "d", 1_000_000, f"round{i}", "--batch", str(batch))
-            for i in range(rounds)
-        )
+        *(_spawn(db, "d", 1_000_000, f"round{i}", "--batch", str(batch)) for i in range(rounds))
     )
     confirmed: set[int] = set()
     for proc in procs:
