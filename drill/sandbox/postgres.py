@@ -15,7 +15,6 @@ that user through `runuser`.
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import shutil
 import socket
@@ -46,9 +45,9 @@ def find_server_binaries() -> Path | None:
     initdb = shutil.which("initdb")
     if initdb is not None and shutil.which("pg_ctl") is not None:
         return Path(initdb).resolve().parent
-    for folder in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
-        if (Path(folder) / "initdb").exists() and (Path(folder) / "pg_ctl").exists():
-            return Path(folder)
+    for folder in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (folder / "initdb").exists() and (folder / "pg_ctl").exists():
+            return folder
     return None
 
 

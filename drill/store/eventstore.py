@@ -541,7 +541,9 @@ class EventStore:
 
     # --- live updates -----------------------------------------------------------------
 
-    async def wait_for_events(self, drill_id: str, after_seq: int, timeout: float) -> None:
+    # `timeout` is the name the consoles call it by (not asyncio.timeout: the wait is the
+    # whole point, and it ends quietly).
+    async def wait_for_events(self, drill_id: str, after_seq: int, timeout: float) -> None:  # noqa: ASYNC109
         """Return when the drill may have events after `after_seq`, or after `timeout` s.
 
         For consoles following a drill that another process runs: read, then wait here,

@@ -139,10 +139,10 @@ async def privileges(conn: AsyncConnection) -> Privileges:
 class Listener:
     """Waits for the `drillkit_events` notifications of one store (one connection).
 
-    `wait(drill_id, newer, timeout)` returns when events of `drill_id` were committed
+    `wait(drill_id, newer, seconds)` returns when events of `drill_id` were committed
     after it started listening, when `newer()` (the caller's own look at the store, run
     once listening has begun, so nothing committed in between is missed) says there are
-    some already, or on timeout.
+    some already, or after `seconds`.
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -152,7 +152,7 @@ class Listener:
         self._waiters: dict[str, set[asyncio.Event]] = {}
 
     async def wait(
-        self, drill_id: str, newer: Callable[[], Awaitable[bool]], timeout: float
+        self, drill_id: str, newer: Callable[[], Awaitable[bool]], seconds: float
     ) -> None:
         await self._listen()
         woken = asyncio.Event()
@@ -161,7 +161,7 @@ class Listener:
             if await newer():
                 return
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(woken.wait(), timeout)
+                await asyncio.wait_for(woken.wait(), seconds)
         finally:
             waiting = self._waiters.get(drill_id)
             if waiting is not None:

@@ -69,7 +69,7 @@ async def test_someone_elses_database_is_refused(
 ) -> None:
     database = postgres_url.rsplit("/", 1)[1]
     postgres_server.execute("CREATE TABLE invoices (id int)", database=database)
-    with pytest.raises(StoreError, match="not a drillkit event store.*invoices"):
+    with pytest.raises(StoreError, match=r"not a drillkit event store.*invoices"):
         await EventStore.open(postgres_url)
 
 
@@ -140,7 +140,7 @@ async def test_a_role_granted_only_select_and_insert_runs_drills(
             rights = await pg.privileges(conn)
         assert (rights.owner, rights.can_change, rights.can_write) == (False, (), True)
         for statement in ("ALTER TABLE events DISABLE TRIGGER USER", "DELETE FROM events"):
-            with pytest.raises(DBAPIError, match="must be owner|permission denied"):
+            with pytest.raises(DBAPIError, match=r"must be owner|permission denied"):
                 async with store.engine.begin() as conn:
                     await conn.execute(text(statement))
 
