@@ -13,6 +13,9 @@ returns one `Check` per question a duty officer would ask before a drill:
   server on `[ack] listen_host:listen_port` for the check, and stops it; `--for run` also
   fails when that port is taken (a running `drillkit serve` would stop `run` from
   listening).
+- does the event store open at the schema this version writes, durably? On PostgreSQL:
+  which server, and may the role append but not change the record (privileges beside
+  the triggers)?
 - is any channel configured at all? (a real run with none cannot page anyone)
 
 Every failure is one line that says what is wrong in words (never a library's exception
@@ -73,10 +76,15 @@ class Check:
 
 
 async def run_doctor(
-    config: Config, *, seconds: float = 10.0, purpose: Purpose | None = None
+    config: Config,
+    *,
+    seconds: float = 10.0,
+    purpose: Purpose | None = None,
+    db: str | None = None,
 ) -> list[Check]:
     """Check everything `config` describes (each within `seconds`), for `purpose` when
-    given; never pages anyone and never shows a secret."""
+    given, and the event store (`db`, else DRILLKIT_DB, else the default file); never pages
+    anyone and never shows a secret."""
     checks: list[Callable[[], Awaitable[Check]]] = [
         lambda: _channels(config),
         lambda: _secrets(config),
@@ -84,8 +92,9 @@ async def run_doctor(
         lambda: _smtp(config, seconds),
         lambda: _imap(config, seconds),
         lambda: _public_url(config, seconds, purpose),
+        lambda: _store(db),
     ]
-    names = ["channels", "secrets", "twilio", "smtp", "imap", "public url"]
+    names = ["channels", "secrets", "twilio", "smtp", "imap", "public url", "store"]
 
     async def guarded(name: str, check: Callable[[], Awaitable[Check]]) -> Check:
         try:
@@ -150,6 +159,44 @@ def network_problem(exc: BaseException, where: str = "") -> str:
         return f"cannot connect{at}: {exc.strerror.lower()}"
     text = " ".join(str(exc).split())[:120]
     return f"unexpected error{at}: {text}" if text else f"unexpected error{at}"
+
+
+async def _store(db: str | None) -> Check:
+    from drill.store import EventStore, postgres
+    from drill.store.migrate import head_revision
+
+    async with EventStore.open(db) as store:
+        revision = await store.schema_revision()
+        schema = f"schema {revision}" + (" (current)" if revision == head_revision() else "")
+        async with store.engine.connect() as conn:
+            if conn.dialect.name != "postgresql":
+                settings = await store.settings()
+                durable = settings.get("journal_mode") == "wal" and settings.get("synchronous") == 2
+                detail = f"SQLite {store.where}: {schema}; " + (
+                    "WAL, synchronous=FULL" if durable else f"settings {settings}"
+                )
+                return Check("store", durable, detail, None if durable else "see the log")
+            rights = await postgres.privileges(conn)
+    detail = f"PostgreSQL {rights.server_version} at {store.where}: {schema}; role {rights.role}"
+    if not rights.can_write:
+        return Check(
+            "store",
+            False,
+            detail + " may not append events or keep drill leases",
+            "GRANT SELECT, INSERT ON drills, events, drill_lease_log, drillkit_schema_version; "
+            "GRANT SELECT, INSERT, UPDATE ON drill_leases; GRANT USAGE ON SEQUENCE "
+            "drill_lease_log_id_seq (to this role, as the tables' owner)",
+        )
+    if rights.superuser or rights.owner:
+        who = "a superuser" if rights.superuser else "the tables' owner"
+        detail += (
+            f" is {who}: the triggers refuse changes to the record, but this role could "
+            "disable them; run engines and ack servers as a role granted only SELECT and "
+            "INSERT (UPDATE on drill_leases)"
+        )
+    else:
+        detail += " may append but not change the record (triggers and privileges)"
+    return Check("store", True, detail)
 
 
 async def _secrets(config: Config) -> Check:

@@ -60,7 +60,8 @@ _SUMMARIES: dict[str, str] = {
     "config": "The configuration file: providers, sender ids, public URL, rate limits.",
     "doctor": "Check the configuration without paging anyone: a channel configured, Twilio "
     "credentials, SMTP reachable with valid TLS, IMAP, the public URL answering (with a "
-    "temporary ack server when none runs yet), the link-signing key.",
+    "temporary ack server when none runs yet), the link-signing key, the event store "
+    "(schema; on PostgreSQL the server and the role's privileges).",
     "oncall": "Who is on duty (当番) now and next, and who is away (不在).",
 }
 

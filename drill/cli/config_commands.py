@@ -114,14 +114,18 @@ def anchor_key(new_file: Path | None) -> None:
     help="Check what this next command needs (run: its own ack server's port is free).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.option(
+    "--db", default=None, help="Event store URL or SQLite path (default: DRILLKIT_DB or data dir)."
+)
 def doctor(
-    config_file: Path | None, seconds: float, purpose: Purpose | None, as_json: bool
+    config_file: Path | None, seconds: float, purpose: Purpose | None, as_json: bool, db: str | None
 ) -> None:
     """Check the configuration without paging anyone: a channel configured, Twilio
     credentials, SMTP reachable with valid TLS, IMAP, the public URL answering (with a
-    temporary ack server when none runs yet), the link-signing key. Exit 1 on a failure."""
+    temporary ack server when none runs yet), the link-signing key, the event store
+    (schema; on PostgreSQL the server and the role's privileges). Exit 1 on a failure."""
     config = load_config(config_file)
-    checks = asyncio.run(run_doctor(config, seconds=seconds, purpose=purpose))
+    checks = asyncio.run(run_doctor(config, seconds=seconds, purpose=purpose, db=db))
     failed = [c for c in checks if not c.ok and not c.skipped]
     if as_json:
         print_json(

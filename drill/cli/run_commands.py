@@ -14,7 +14,7 @@ import gc
 import math
 import sys
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -44,9 +44,9 @@ from drill.engine.events import (
     StepDue,
     TreeCompleted,
 )
-from drill.engine.lease import Lease, wall_now
+from drill.engine.lease import Lease, LeaseHeld, wall_now
 from drill.engine.sink import StoredEvent
-from drill.errors import DrillError
+from drill.errors import DrillError, EngineError
 from drill.plan import load_plan
 from drill.plan.models import Plan
 from drill.session import (
@@ -419,6 +419,12 @@ def _confirm_incident(organisation: str, confirmation: str | None, simulate: boo
     help="Resume even though the plan changed since the drill started.",
 )
 @click.option("--operator", default=None, help="Who resumes it (default: login name).")
+@click.option(
+    "--standby",
+    is_flag=True,
+    help="Failover: while another engine runs the drill, wait; take it over when that "
+    "engine stops renewing its lease (on a shared PostgreSQL store, from another machine).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Only the summary.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary (or the list) as JSON.")
 @db_option
@@ -428,6 +434,7 @@ def resume(
     list_only: bool,
     allow_plan_change: bool,
     operator: str | None,
+    standby: bool,
     quiet: bool,
     as_json: bool,
     db: str | None,
@@ -451,11 +458,75 @@ def resume(
             plan_dir = root
     options = RunOptions(operator=operator, db=db)
     language = progress_language()
-    progress = ConsoleProgress(quiet=quiet or as_json, lang=language)
-    result = asyncio.run(
-        _resume(drill_id, options, progress, plan_dir=plan_dir, allow_plan_change=allow_plan_change)
-    )
+    if standby:
+        result = asyncio.run(
+            _stand_by(
+                drill_id,
+                options,
+                lambda: ConsoleProgress(quiet=quiet or as_json, lang=language),
+                plan_dir=plan_dir,
+                allow_plan_change=allow_plan_change,
+            )
+        )
+        if result is None:
+            err.print(
+                f"訓練 {drill_id} は別のエンジンが最後まで実行しました。引き継ぐものはありません。"
+                f" / Drill {drill_id} was run to its end by another engine: nothing to take over."
+            )
+            return
+    else:
+        progress = ConsoleProgress(quiet=quiet or as_json, lang=language)
+        result = asyncio.run(
+            _resume(
+                drill_id, options, progress, plan_dir=plan_dir, allow_plan_change=allow_plan_change
+            )
+        )
     print_result(result, as_json, language)
+
+
+async def _stand_by(
+    drill_id: str,
+    options: RunOptions,
+    progress: Callable[[], ConsoleProgress],
+    *,
+    plan_dir: Path | None,
+    allow_plan_change: bool,
+) -> RunResult | None:
+    """Resume `drill_id` as soon as no other engine holds it; None if it ended meanwhile.
+
+    The holder renews its lease every fifth of its time to live; this engine tries again
+    each time the lease it was refused would have expired. Taking it over records the
+    gap (`DrillInterrupted`, and `taken_over` in the lease history), and the runner
+    re-arms from the stored events, so nobody is paged twice and no acknowledgement is
+    lost.
+    """
+    while True:
+        if await _ended(drill_id, options.db):
+            return None
+        try:
+            return await _resume(
+                drill_id,
+                options,
+                progress(),
+                plan_dir=plan_dir,
+                allow_plan_change=allow_plan_change,
+            )
+        except LeaseHeld as held:
+            left = (held.lease.expires_at - wall_now()).total_seconds()
+            await asyncio.sleep(max(0.05, left + 0.05))
+        except EngineError:
+            if await _ended(drill_id, options.db):  # it ended just before the takeover
+                return None
+            raise
+
+
+async def _ended(drill_id: str, db: str | None) -> bool:
+    async with EventStore.open(db) as store:
+        state = DrillState()
+        for item in await store.read(drill_id):
+            if not item.duplicate:
+                state.apply(item.event, item.seq)
+        return state.started is not None and not state.is_open
 
 
 async def _resume(

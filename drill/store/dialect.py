@@ -1,9 +1,8 @@
 """The dialect-specific corner of the event store. Everything SQLite-only lives here.
 
-The rest of the store is portable SQLAlchemy Core; PostgreSQL (asyncpg) needs nothing
-from this module: its default transactions already behave, and a drill's chain is
-serialised there by locking the drill's row (`SELECT … FOR UPDATE`, which SQLAlchemy
-leaves out on SQLite).
+The rest of the store is portable SQLAlchemy Core; PostgreSQL (asyncpg) has its own
+module, `drill.store.postgres` (connection settings, the per-drill lock of appends,
+privileges, notifications), which this one calls where the two differ.
 
 SQLite writes run on a dedicated synchronous engine (`write_engine`: the standard `sqlite3`
 driver, one connection, used by one thread), so a whole write transaction is one hand-off
@@ -38,11 +37,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from drill.store import postgres
 from drill.store.location import sqlite_path
 
 __all__ = [
     "WRITE",
     "is_locked",
+    "lock_drill",
     "lock_for_migration",
     "prepare_engine",
     "sqlite_settings",
@@ -59,6 +60,9 @@ def prepare_engine(engine: AsyncEngine | Engine, *, busy_timeout: float) -> None
     """Install the per-connection settings and transaction handling for this dialect."""
     if isinstance(engine, AsyncEngine):
         engine = engine.sync_engine
+    if engine.dialect.name == "postgresql":
+        postgres.prepare(engine, busy_timeout=busy_timeout)
+        return
     if engine.dialect.name != "sqlite":
         return
     busy_ms = max(0, int(busy_timeout * 1000))
@@ -156,10 +160,17 @@ def lock_for_migration(connection: Connection) -> None:
     """Make two processes opening a fresh database take turns to migrate it.
 
     SQLite: the write transaction is already `BEGIN IMMEDIATE`. PostgreSQL: a
-    transaction-scoped advisory lock (not exercised by the tests: no server in CI).
+    transaction-scoped advisory lock.
     """
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7243011)")  # any fixed id
+
+
+def lock_drill(connection: Connection, drill_id: str) -> None:
+    """Before reading a drill's chain head in a write transaction: queue behind any other
+    writer of that drill. SQLite already holds the database's write lock (IMMEDIATE)."""
+    if connection.dialect.name == "postgresql":
+        postgres.lock_drill(connection, drill_id)
 
 
 def is_locked(exc: BaseException) -> bool:

@@ -15,8 +15,8 @@ TUI, and the ack server can answer a webhook, knowing the event survives a crash
   awaited append close to the cost of the disk flush itself.
 - Across processes (the ack server beside the runner) each append is one write
   transaction that reads the chain's head and inserts after it; SQLite's
-  `BEGIN IMMEDIATE` (see `dialect`) or, on PostgreSQL, a lock on the drill's row makes
-  the second writer wait. A lost race that still slips through (two writers creating
+  `BEGIN IMMEDIATE` (see `dialect`) or, on PostgreSQL, a per-drill advisory lock (no
+  row lock: that would need UPDATE on the record) makes the second writer wait. A lost race that still slips through (two writers creating
   the same drill, the same key) hits a primary or unique key and is retried.
 - An event whose idempotency key is already recorded for the drill is stored anyway, as
   a duplicate pointing at the original, and reported as such: the record shows that
@@ -50,7 +50,7 @@ from drill.engine.events import EVENT_TYPES, Event, from_record, to_record
 from drill.engine.lease import Lease, LeaseOwner
 from drill.engine.sink import Appended, StoredEvent
 from drill.errors import StoreError
-from drill.store import dialect, migrate
+from drill.store import dialect, migrate, postgres
 from drill.store.chain import (
     GENESIS,
     ChainRow,
@@ -78,6 +78,8 @@ _RACE_RETRIES = 5
 """Attempts when a concurrent writer took the same seq or key first (see module doc)."""
 _MAX_ID = 200
 """Longest drill id: the width of the `drill_id` columns."""
+_POLL_INTERVAL = 0.25
+"""Seconds `wait_for_events` waits on a database without notifications (SQLite)."""
 _KEY_CHUNK = 500
 """Keys looked up per query: well under every database's bound-parameter limit."""
 
@@ -124,27 +126,19 @@ _HEAD_COLUMNS = (
     _head(events.c.seq).label("seq"),
     _head(events.c.hash).label("hash"),
 )
-_HEAD = (
-    select(*_HEAD_COLUMNS)
-    .where(drills.c.drill_id == bindparam("drill_id"))
-    .with_for_update(of=drills)
-)
+_HEAD = select(*_HEAD_COLUMNS).where(drills.c.drill_id == bindparam("drill_id"))
 """The drill (None if new) and its chain's head (seq and hash None if it has no events)."""
-_HEAD_AND_KEY = (
-    select(
-        *_HEAD_COLUMNS,
-        select(events.c.seq)
-        .where(
-            events.c.drill_id == bindparam("drill_id"),
-            events.c.key == bindparam("key"),
-            events.c.duplicate_of.is_(None),
-        )
-        .scalar_subquery()
-        .label("original"),
+_HEAD_AND_KEY = select(
+    *_HEAD_COLUMNS,
+    select(events.c.seq)
+    .where(
+        events.c.drill_id == bindparam("drill_id"),
+        events.c.key == bindparam("key"),
+        events.c.duplicate_of.is_(None),
     )
-    .where(drills.c.drill_id == bindparam("drill_id"))
-    .with_for_update(of=drills)
-)
+    .scalar_subquery()
+    .label("original"),
+).where(drills.c.drill_id == bindparam("drill_id"))
 """`_HEAD` and the seq of the original event with `key`, if any."""
 _ORIGINALS = select(events.c.key, events.c.seq).where(
     events.c.drill_id == bindparam("drill_id"),
@@ -198,6 +192,7 @@ class EventStore:
         self._writing: asyncio.Task[None] | None = None
         self._closed = False
         self._warned_types: set[str] = set()
+        self._listener: postgres.Listener | None = None
 
     # --- opening and closing ----------------------------------------------------------
 
@@ -273,6 +268,8 @@ class EventStore:
         self._closed = True
         if self._writing is not None:
             await asyncio.wait([self._writing])
+        if self._listener is not None:
+            await self._listener.close()
         await self._release()
 
     async def _release(self) -> None:
@@ -441,9 +438,11 @@ class EventStore:
         keys = {p.key for p in prepared if p.key is not None}
         # The usual keyed append (one callback) looks its key up in the same round trip.
         single_key = next(iter(keys)) if len(keys) == 1 else None
-        # One round trip for the drill and its chain's head. On PostgreSQL the row lock
-        # queues concurrent writers of one drill; SQLite leaves FOR UPDATE out and already
-        # holds the database's write lock (BEGIN IMMEDIATE).
+        # One round trip for the drill and its chain's head, after queueing behind other
+        # writers of the drill: on PostgreSQL a per-drill advisory lock taken first, so the
+        # head is read from a snapshot newer than their commits; SQLite already holds the
+        # database's write lock (BEGIN IMMEDIATE).
+        dialect.lock_drill(conn, drill_id)
         if single_key is None:
             found = conn.execute(_HEAD, {"drill_id": drill_id}).first()
         else:
@@ -543,6 +542,38 @@ class EventStore:
             return await self._in_writer(work)
         except SQLAlchemyError as exc:
             raise self._failure("update a drill lease in", exc) from exc
+
+    # --- live updates -----------------------------------------------------------------
+
+    # `timeout` is the name the consoles call it by (not asyncio.timeout: the wait is the
+    # whole point, and it ends quietly).
+    async def wait_for_events(self, drill_id: str, after_seq: int, timeout: float) -> None:  # noqa: ASYNC109
+        """Return when the drill may have events after `after_seq`, or after `timeout` s.
+
+        For consoles following a drill that another process runs: read, then wait here,
+        then read again. PostgreSQL wakes it with a notification from the commit (see
+        `drill.store.postgres`); SQLite has none, so it returns after a short poll
+        interval. Either way it returns at once if such events are already stored.
+        """
+        self._check_open()
+
+        async def newer() -> bool:
+            head = await self._fetch(
+                "read",
+                select(func.max(events.c.seq)).where(events.c.drill_id == drill_id),
+            )
+            return (head[0][0] or 0) > after_seq
+
+        if self._engine.dialect.name != "postgresql":
+            if not await newer():
+                await asyncio.sleep(min(timeout, _POLL_INTERVAL))
+            return
+        if self._listener is None:
+            self._listener = postgres.Listener(self._engine)
+        try:
+            await self._listener.wait(drill_id, newer, timeout)
+        except SQLAlchemyError as exc:
+            raise self._failure("listen to", exc) from exc
 
     # --- reading ----------------------------------------------------------------------
 

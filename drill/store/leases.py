@@ -5,8 +5,10 @@ Each acquire, renew and release is one write transaction on the store's writing
 connection: on SQLite `BEGIN IMMEDIATE` holds the database's write lock from the first
 read of the lease row to the commit, so two processes acquiring at once take turns and
 the second sees the first one's lease; on PostgreSQL `SELECT … FOR UPDATE` locks the
-row, and two first claims of a new drill collide on its primary key and are retried.
-(A PostgreSQL advisory lock can replace the row there later, behind the same protocol.)
+row, and two first claims of a new drill collide on its primary key and are retried. A
+row with a heartbeat rather than a session-held advisory lock: the lease outlives a
+dropped connection for its time to live (a network blip does not hand the drill over),
+and `drillkit drills` and `LeaseHeld` can name the holder from the row.
 
 Lease times are the real wall clock of the process (UTC), whatever clock the drill runs
 on. Every acquisition, takeover and release is also appended to `drill_lease_log`, so a

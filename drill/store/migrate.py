@@ -10,6 +10,7 @@ fresh database waits and then finds the schema already at head.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,11 +27,15 @@ __all__ = ["SHIPPED_HEAD", "VERSION_TABLE", "current_revision", "head_revision",
 
 VERSION_TABLE = "drillkit_schema_version"
 """Not Alembic's default name: a shared PostgreSQL database may hold other apps' tables."""
-SHIPPED_HEAD = "0003"
+SHIPPED_HEAD = "0004"
 """The newest revision in migrations/versions, so an up-to-date database is recognised
 without loading Alembic. Stale only costs time (Alembic then decides); a test checks it."""
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _VERSIONS = table(VERSION_TABLE, column("version_num"))
+_ALEMBIC = threading.Lock()
+"""Alembic's `context` (what env.py configures) is one per process: two stores migrating
+at once on two threads (each with its own event loop) would run on each other's
+connection."""
 
 
 def _config(connection: Connection | None = None) -> Config:
@@ -92,7 +97,8 @@ def upgrade(connection: Connection, where: str) -> None:
                 title="Event store is newer than drillkit",
             )
     if current != script.get_current_head():
-        command.upgrade(config, "head")
+        with _ALEMBIC:
+            command.upgrade(config, "head")
 
 
 def _at_shipped_head(connection: Connection) -> bool:

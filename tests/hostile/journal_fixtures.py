@@ -1,9 +1,9 @@
 """Journals to attack, on each back-end the tests can reach, and the attacker's tools.
 
-`BACKENDS` is SQLite (a file per test) and, when `DRILLKIT_TEST_POSTGRES_URL` names a
-PostgreSQL database (`postgresql+asyncpg://…`), PostgreSQL too: the journal tests are
-parametrized by it, so the same cases run on both. Each test uses its own drill id, so a
-shared PostgreSQL database is fine.
+`BACKENDS` is SQLite (a file per test) and PostgreSQL (a fresh database on the session's
+throwaway server, `tests/conftest.py`; `tests/hostile/conftest.py` puts its URL in
+`DRILLKIT_TEST_POSTGRES_URL` for the tests parametrized with it): the journal tests are
+parametrized by it, so the same cases run on both.
 
 The attacker has the database itself: `tamper` lifts the append-only guards (drops the
 SQLite triggers; disables user triggers on PostgreSQL, and enables them again), then
@@ -36,6 +36,7 @@ from drill.store.chain import event_hash
 
 __all__ = [
     "BACKENDS",
+    "POSTGRES_URL",
     "Journal",
     "invoke",
     "journal",
@@ -43,11 +44,11 @@ __all__ = [
     "tamper",
 ]
 
-_PG = os.environ.get("DRILLKIT_TEST_POSTGRES_URL")
-BACKENDS = [pytest.param("sqlite", id="sqlite")] + (
-    [pytest.param("postgresql", id="postgresql")] if _PG else []
-)
+BACKENDS = [pytest.param("sqlite", id="sqlite"), pytest.param("postgresql", id="postgresql")]
 """Parametrize journal tests with these (`@pytest.mark.parametrize("backend", BACKENDS)`)."""
+
+POSTGRES_URL = "DRILLKIT_TEST_POSTGRES_URL"
+"""Where a test parametrized with the PostgreSQL back-end finds its database."""
 
 T0 = dt.datetime(2026, 12, 6, 1, 0, tzinfo=dt.UTC)
 _GUARDED = ("events", "drills", "drill_lease_log")
@@ -70,8 +71,7 @@ def note(n: int) -> NoteAdded:
 
 async def journal(backend: str, tmp: Path, *, events: int = 5) -> Journal:
     """A store on `backend` with one drill of `events` notes (event 2 keyed "k")."""
-    url = str(tmp / "events.db") if backend == "sqlite" else _PG
-    assert url is not None
+    url = str(tmp / "events.db") if backend == "sqlite" else os.environ[POSTGRES_URL]
     drill_id = f"hostile-{uuid.uuid4().hex[:10]}"
     async with EventStore.open(url) as store:
         for n in range(1, events + 1):

@@ -71,15 +71,23 @@ CASES: dict[str, tuple[str | None, str | None]] = {
 }
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("case", list(CASES))
+# Each case on each back-end whose SQL has it (SQLite has no TRUNCATE; PostgreSQL no
+# INSERT OR REPLACE).
+_APPLICABLE = [
+    pytest.param(backend, case, id=f"{backend}-{case}")
+    for backend, index in (("sqlite", 0), ("postgresql", 1))
+    for case, statements in CASES.items()
+    if statements[index] is not None
+]
+
+
+@pytest.mark.parametrize(("backend", "case"), _APPLICABLE)
 async def test_a_write_that_is_not_a_plain_append_is_refused(
     backend: str, case: str, tmp_path: Path
 ) -> None:
     j = await journal(backend, tmp_path)
     sql = CASES[case][0 if j.dialect == "sqlite" else 1]
-    if sql is None:
-        pytest.skip(f"{j.dialect} has no {case}")
+    assert sql is not None
     before = await j.rows()
 
     engine = create_async_engine(j.url)
@@ -145,7 +153,7 @@ def test_the_postgresql_ddl_guards_every_table_against_replace_upsert_update_del
     # The conflict check covers the primary key and an event's original idempotency key.
     revision = _revision("r0003_refuse_replace")
     events_check = revision.refuse_replace_sql("postgresql")[0]  # type: ignore[attr-defined]
-    assert "old.seq = NEW.seq" in events_check and 'old."key" = NEW."key"' in events_check
+    assert "prior.seq = NEW.seq" in events_check and 'prior."key" = NEW."key"' in events_check
     assert "RETURN NEW" in events_check
 
 

@@ -107,15 +107,21 @@ CASES: dict[str, tuple[str, tuple[str, ...], int, str]] = {
 }
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("case", list(CASES))
+# Each damage on each back-end that can hold it (PostgreSQL's typed columns refuse some).
+_APPLICABLE = [
+    pytest.param(backend, case, id=f"{backend}-{case}")
+    for case, (_, dialects, _, _) in CASES.items()
+    for backend in dialects
+]
+
+
+@pytest.mark.parametrize(("backend", "case"), _APPLICABLE)
 def test_verify_names_the_first_bad_event_and_exits_non_zero(
     backend: str, case: str, tmp_path: Path
 ) -> None:
     j = asyncio.run(journal(backend, tmp_path))
     sql, dialects, first_bad, words = CASES[case]
-    if j.dialect not in dialects:
-        pytest.skip(f"{j.dialect} cannot hold this damage")
+    assert j.dialect in dialects
     code, output = invoke("verify", j.drill_id, "--db", j.url)
     assert code == 0 and "chain intact" in output
 

@@ -1,13 +1,20 @@
-"""Fixtures of the event store tests: small test-only events and stores on real files."""
+"""Fixtures of the event store tests: small test-only events and stores on real databases.
+
+Every test that opens a store through `db` or `store` runs twice: on a SQLite file and on
+a fresh database of the session's PostgreSQL server (`backend` is "sqlite" or
+"postgresql"). A module or test about SQLite itself is marked `sqlite_only`.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -55,16 +62,69 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "store" / "events.db"
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: a store test about SQLite itself")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        only = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        metafunc.parametrize("backend", BACKENDS[:1] if only else BACKENDS)
+
+
 @pytest.fixture
-async def store(db_path: Path) -> AsyncIterator[EventStore]:
-    async with EventStore.open(db_path) as opened:
+def db(backend: str, db_path: Path, request: pytest.FixtureRequest) -> Path | str:
+    """Where a test's store lives: a SQLite file, or a fresh PostgreSQL database's URL."""
+    if backend == "sqlite":
+        return db_path
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+async def store(db: Path | str) -> AsyncIterator[EventStore]:
+    async with EventStore.open(db) as opened:
         yield opened
 
 
+class PostgresTamperer:
+    """What `raw` is on PostgreSQL: the superuser on the store's database, taking the
+    same statements as the sqlite3 connection (`?` parameters; dropping a guard trigger
+    disables the table's own triggers)."""
+
+    IntegrityError: type[Exception]
+
+    def __init__(self, server: Any, url: str) -> None:
+        import asyncpg
+
+        self.IntegrityError = asyncpg.IntegrityConstraintViolationError
+        self._server = server
+        self._database = url.rsplit("/", 1)[1]
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> None:
+        dropped = re.fullmatch(r"DROP TRIGGER (\w+?)_no_\w+", sql.strip())
+        if dropped:
+            sql = f"ALTER TABLE {dropped.group(1)} DISABLE TRIGGER USER"
+        for value in params:
+            literal = str(value).replace("'", "''")
+            sql = sql.replace("?", f"'{literal}'", 1)
+        self._server.execute(sql, database=self._database)
+
+
 @pytest.fixture
-def raw(store: EventStore, db_path: Path) -> Iterator[sqlite3.Connection]:
-    """A plain sqlite3 connection to the open store's file: how someone would tamper with it."""
-    connection = sqlite3.connect(db_path, isolation_level=None)
+def raw(
+    store: EventStore, backend: str, db: Path | str, request: pytest.FixtureRequest
+) -> Iterator[Any]:
+    """A plain connection to the open store's database, bypassing drillkit: how someone
+    would tamper with it (sqlite3 on the file; the superuser on PostgreSQL).
+    `raw.IntegrityError` is what it raises when the schema refuses a row."""
+    if backend == "postgresql":
+        yield PostgresTamperer(request.getfixturevalue("postgres_server"), str(db))
+        return
+    connection = sqlite3.connect(db, isolation_level=None)
     try:
         yield connection
     finally:

@@ -96,12 +96,12 @@ async def test_a_batch_that_cannot_be_stored_stores_nothing(
     assert await store.read("d") == []
 
 
-async def test_events_survive_reopening(db_path: Path, kinds: SimpleNamespace) -> None:
-    async with EventStore.open(db_path) as first:
+async def test_events_survive_reopening(db: Path | str, kinds: SimpleNamespace) -> None:
+    async with EventStore.open(db) as first:
         await first.append("d", kinds.paged(1), key="cb-1")
         head = (await first.verify("d")).head_hash
 
-    store = await EventStore.open(db_path)
+    store = await EventStore.open(db)
     try:
         again = await store.append("d", kinds.paged(2), key="cb-1")
         assert again == Appended(2, True)
@@ -111,8 +111,8 @@ async def test_events_survive_reopening(db_path: Path, kinds: SimpleNamespace) -
         await store.close()
 
 
-async def test_closed_store_refuses_work(db_path: Path, kinds: SimpleNamespace) -> None:
-    store = await EventStore.open(db_path)
+async def test_closed_store_refuses_work(db: Path | str, kinds: SimpleNamespace) -> None:
+    store = await EventStore.open(db)
     await store.close()
     await store.close()
 

@@ -10,8 +10,13 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
+
 from drill.errors import StoreError
 from drill.store import EventStore
+
+# About SQLite itself (its file, PRAGMAs, writer thread); PostgreSQL: test_postgres.py.
+pytestmark = pytest.mark.sqlite_only
 
 
 async def test_every_connection_is_wal_with_full_sync(store: EventStore) -> None:

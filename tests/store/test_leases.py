@@ -41,9 +41,9 @@ def notifiers() -> list[SimulatedNotifier]:
     return [SimulatedNotifier(ResponseModel(seed=7))]
 
 
-async def test_two_engines_on_one_drill_exactly_one_runs_it(db_path: Path) -> None:
+async def test_two_engines_on_one_drill_exactly_one_runs_it(db: Path | str) -> None:
     plan = load_plan(sample_plan_dir(), lint=False).plan
-    async with EventStore.open(db_path) as mine, EventStore.open(db_path) as theirs:
+    async with EventStore.open(db) as mine, EventStore.open(db) as theirs:
         first = DrillRunner(
             plan,
             SCENARIO,
@@ -101,11 +101,11 @@ async def test_two_engines_on_one_drill_exactly_one_runs_it(db_path: Path) -> No
     ]
 
 
-async def test_acquiring_at_once_from_several_connections_gives_one_holder(db_path: Path) -> None:
+async def test_acquiring_at_once_from_several_connections_gives_one_holder(db: Path | str) -> None:
     async with (
-        EventStore.open(db_path) as a,
-        EventStore.open(db_path) as b,
-        EventStore.open(db_path) as c,
+        EventStore.open(db) as a,
+        EventStore.open(db) as b,
+        EventStore.open(db) as c,
     ):
         people = {"a": a, "b": b, "c": c}
         leases = await asyncio.gather(
@@ -117,8 +117,8 @@ async def test_acquiring_at_once_from_several_connections_gives_one_holder(db_pa
     assert [(e.action, e.owner) for e in history] == [("acquired", winner)]
 
 
-async def test_a_lease_without_heartbeats_is_taken_over_after_it_expires(db_path: Path) -> None:
-    async with EventStore.open(db_path, lease_ttl=0.5) as store:
+async def test_a_lease_without_heartbeats_is_taken_over_after_it_expires(db: Path | str) -> None:
+    async with EventStore.open(db, lease_ttl=0.5) as store:
         crashed = await store.lease("d", owner("crashed")).acquire()
         successor = store.lease("d", owner("successor"))
         refused = await successor.acquire()
@@ -142,9 +142,9 @@ async def test_a_lease_without_heartbeats_is_taken_over_after_it_expires(db_path
 
 
 async def test_a_heartbeat_keeps_the_lease_and_a_replaced_keeper_refuses_to_write(
-    db_path: Path, kinds: SimpleNamespace
+    db: Path | str, kinds: SimpleNamespace
 ) -> None:
-    async with EventStore.open(db_path, lease_ttl=0.4) as store:
+    async with EventStore.open(db, lease_ttl=0.4) as store:
         keeper = LeaseKeeper(store.lease("d", owner("alive")))
         first = await keeper.acquire()
         other = store.lease("d", owner("other"))
@@ -178,11 +178,11 @@ async def test_a_heartbeat_keeps_the_lease_and_a_replaced_keeper_refuses_to_writ
 
 
 async def test_a_bad_lease_setting_is_refused_clearly(
-    db_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: Path | str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DRILLKIT_LEASE_TTL", "soon")
     with pytest.raises(StoreError, match="DRILLKIT_LEASE_TTL='soon' is not a number of seconds"):
-        await EventStore.open(db_path)
+        await EventStore.open(db)
     monkeypatch.setenv("DRILLKIT_LEASE_TTL", "2.5")
-    async with EventStore.open(db_path) as store:
+    async with EventStore.open(db) as store:
         assert store.lease_ttl == 2.5

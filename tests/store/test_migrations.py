@@ -23,6 +23,9 @@ from drill.store import EventStore
 from drill.store.migrate import SHIPPED_HEAD, VERSION_TABLE, head_revision
 from drill.store.schema import metadata
 
+# About SQLite itself (its file, PRAGMAs, writer thread); PostgreSQL: test_postgres.py.
+pytestmark = pytest.mark.sqlite_only
+
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "drill/store/migrations/alembic.ini"
 
 
@@ -35,7 +38,7 @@ async def test_fresh_database_is_at_head(db_path: Path) -> None:
     assert not db_path.parent.exists()
 
     async with EventStore.open(db_path) as store:
-        assert await store.schema_revision() == head_revision() == "0003"
+        assert await store.schema_revision() == head_revision() == "0004"
 
     names = {name for _, name, _ in _schema(db_path)}
     assert {"drills", "events", VERSION_TABLE, "events_no_update", "events_no_delete"} <= names
@@ -62,6 +65,7 @@ async def test_opening_again_is_a_no_op(
         "Running upgrade  -> 0001, The first event store: drills, hash-chained events, append-only triggers.",
         "Running upgrade 0001 -> 0002, Drill leases: one engine per drill, and the history of who held each drill.",
         "Running upgrade 0002 -> 0003, Only plain appends: the journal also refuses INSERT OR REPLACE and UPSERT.",
+        "Running upgrade 0003 -> 0004, PostgreSQL only: a notification per batch of new events; record tables closed by privilege.",
     ]
     assert not [r for r in caplog.records if "Running upgrade" in r.getMessage()]
     assert _schema(db_path) == before

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 
 
 async def _spawn(
-    db: Path, drill: str, count: int, label: str, *flags: str
+    db: Path | str, drill: str, count: int, label: str, *flags: str
 ) -> asyncio.subprocess.Process:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -45,11 +45,11 @@ async def _spawn(
 
 
 async def test_two_processes_appending_keep_one_gapless_chain(
-    db_path: Path, kinds: SimpleNamespace
+    db: Path | str, kinds: SimpleNamespace
 ) -> None:
     count = 150
-    async with EventStore.open(db_path) as store:
-        proc = await _spawn(db_path, "d", count, "other-process", "--keys")
+    async with EventStore.open(db) as store:
+        proc = await _spawn(db, "d", count, "other-process", "--keys")
         assert proc.stdin is not None
         proc.stdin.write(b"go\n")
         await proc.stdin.drain()
@@ -81,7 +81,7 @@ async def test_two_processes_appending_keep_one_gapless_chain(
 
 
 async def test_kill_9_at_random_points_loses_nothing_confirmed_and_no_half_batch(
-    db_path: Path,
+    db: Path | str,
 ) -> None:
     # Writers in turn on one drill (as a drill resumed after each crash), each killed at a
     # seeded random moment, often in the middle of a transaction. They start together
@@ -90,10 +90,7 @@ async def test_kill_9_at_random_points_loses_nothing_confirmed_and_no_half_batch
     rounds = 10
     batch = 7
     procs = await asyncio.gather(
-        *(
-            _spawn(db_path, "d", 1_000_000, f"round{i}", "--batch", str(batch))
-            for i in range(rounds)
-        )
+        *(_spawn(db, "d", 1_000_000, f"round{i}", "--batch", str(batch)) for i in range(rounds))
     )
     confirmed: set[int] = set()
     for proc in procs:
@@ -107,7 +104,7 @@ async def test_kill_9_at_random_points_loses_nothing_confirmed_and_no_half_batch
         proc.send_signal(signal.SIGKILL)
         await proc.wait()
 
-    async with EventStore.open(db_path) as store:
+    async with EventStore.open(db) as store:
         records = await store.records("d")
         result = await store.verify("d")
 

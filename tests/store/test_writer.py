@@ -17,6 +17,9 @@ from sqlalchemy import event
 from drill.engine.sink import Appended
 from drill.store import EventStore
 
+# About SQLite itself (its file, PRAGMAs, writer thread); PostgreSQL: test_postgres.py.
+pytestmark = pytest.mark.sqlite_only
+
 
 def _writer_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith("drillkit-store-writer")]

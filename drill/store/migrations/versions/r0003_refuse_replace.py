@@ -32,13 +32,13 @@ depends_on: str | Sequence[str] | None = None
 # For each append-only table, the condition under which a new row would meet an old one.
 _CONFLICTS: dict[str, str] = {
     "events": (
-        "EXISTS (SELECT 1 FROM events AS old WHERE old.drill_id = NEW.drill_id "
-        'AND old.seq = NEW.seq) OR (NEW."key" IS NOT NULL AND NEW.duplicate_of IS NULL '
-        "AND EXISTS (SELECT 1 FROM events AS old WHERE old.drill_id = NEW.drill_id "
-        'AND old."key" = NEW."key" AND old.duplicate_of IS NULL))'
+        "EXISTS (SELECT 1 FROM events AS prior WHERE prior.drill_id = NEW.drill_id "
+        'AND prior.seq = NEW.seq) OR (NEW."key" IS NOT NULL AND NEW.duplicate_of IS NULL '
+        "AND EXISTS (SELECT 1 FROM events AS prior WHERE prior.drill_id = NEW.drill_id "
+        'AND prior."key" = NEW."key" AND prior.duplicate_of IS NULL))'
     ),
-    "drills": "EXISTS (SELECT 1 FROM drills AS old WHERE old.drill_id = NEW.drill_id)",
-    "drill_lease_log": ("EXISTS (SELECT 1 FROM drill_lease_log AS old WHERE old.id = NEW.id)"),
+    "drills": "EXISTS (SELECT 1 FROM drills AS prior WHERE prior.drill_id = NEW.drill_id)",
+    "drill_lease_log": ("EXISTS (SELECT 1 FROM drill_lease_log AS prior WHERE prior.id = NEW.id)"),
 }
 
 
