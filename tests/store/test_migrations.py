@@ -33,11 +33,13 @@ async def test_fresh_database_is_at_head(db_path: Path) -> None:
     assert not db_path.parent.exists()
 
     async with EventStore.open(db_path) as store:
-        assert await store.schema_revision() == head_revision() == "0002"
+        assert await store.schema_revision() == head_revision() == "0003_consoles"
 
     names = {name for _, name, _ in _schema(db_path)}
     assert {"drills", "events", VERSION_TABLE, "events_no_update", "events_no_delete"} <= names
     assert {"drill_leases", "drill_lease_log", "drill_lease_log_no_update"} <= names
+    assert {"console_watchers", "operator_requests", "operator_requests_no_update"} <= names
+    assert {"operator_answers", "operator_answers_no_delete"} <= names
 
 
 async def test_opening_again_is_a_no_op(
@@ -58,6 +60,7 @@ async def test_opening_again_is_a_no_op(
     assert ran_first == [
         "Running upgrade  -> 0001, The first event store: drills, hash-chained events, append-only triggers.",
         "Running upgrade 0001 -> 0002, Drill leases: one engine per drill, and the history of who held each drill.",
+        "Running upgrade 0002 -> 0003_consoles, Consoles: who watches each drill, and operator requests from consoles that do not run it.",
     ]
     assert not [r for r in caplog.records if "Running upgrade" in r.getMessage()]
     assert _schema(db_path) == before
