@@ -336,6 +336,7 @@ class OperatorDesk:
         self.store = store
         self.runner = runner
         self.answered: list[RequestAnswer] = []
+        self._stopping = asyncio.Event()
 
     async def take_pending(self) -> list[RequestAnswer]:
         """Apply and answer every pending request of the drill, oldest first."""
@@ -348,17 +349,35 @@ class OperatorDesk:
         return answers
 
     async def serve(self) -> None:
-        """Take requests until cancelled (or the drill is over)."""
-        while not self.runner.over:
+        """Take requests until the drill is over (then refuse what is left, saying why)
+        or `stop()`. A request being applied is always answered before it returns."""
+        while not self.runner.over and not self._stopping.is_set():
             try:
                 await self.take_pending()
             except LeaseLost:  # another engine took the drill over: its desk answers now
                 return
             except DrillError as exc:  # the store busy for a moment: try again
                 log.warning("operator requests of %s: %s", self.runner.drill_id, exc)
-            await asyncio.sleep(_DESK_POLL)
-        with contextlib.suppress(DrillError):  # LeaseLost included: nothing more to do
-            await self.take_pending()  # refuse what came in as it ended, with a reason
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), _DESK_POLL)
+        if self.runner.over:
+            with contextlib.suppress(DrillError):  # LeaseLost included: nothing more to do
+                await self.take_pending()  # refuse what came in as it ended, with a reason
+
+    def stop(self) -> None:
+        """Finish the request in hand (and answer it), then stop taking requests."""
+        self._stopping.set()
+
+    async def close(self, serving: asyncio.Task[None]) -> None:
+        """Stop `serving` (this desk's `serve`) once the request in hand is answered: the
+        abort that ended the drill still gets its answer."""
+        self.stop()
+        try:
+            await asyncio.wait_for(asyncio.shield(serving), _ANSWER_WAIT)
+        except TimeoutError:
+            serving.cancel()
+        except Exception:
+            log.exception("serving the operator requests of %s failed", self.runner.drill_id)
 
     async def _handle(self, request: OperatorRequest) -> RequestAnswer:
         drill_id = self.runner.drill_id
@@ -438,6 +457,4 @@ async def operator_desk(store: object, runner: Operations) -> AsyncIterator[Oper
     try:
         yield desk
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+        await desk.close(task)

@@ -192,6 +192,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "not reached (a level lacked acknowledgements)",
     ),
     "late_count": ("遅れて応答 {n}", "{n} late"),
+    # The live board (the console and `drillkit watch`): who runs the drill, who watches.
+    "run_by": ("実行: {who}", "Run by {who}"),
+    "run_by_nobody": ("実行中のエンジンなし", "No engine is running it"),
+    "watching": ("監視: {who}", "Watching: {who}"),
     # Terms of the drill's vocabulary that the report also uses as labels: one spelling.
     "drill": _capital(MODE["drill"]),
     "incident": _capital(MODE["incident"]),

@@ -40,7 +40,7 @@ from drill.tui.cells import clock_text
 from drill.tui.dialogs import AbortDialog, AckEntry, ManualAckDialog, NoteDialog, StepDialog
 from drill.tui.i18n import language, pick, t
 from drill.tui.screens.base import DrillScreen, NavBar
-from drill.tui.session import LiveRun
+from drill.tui.session import Run
 from drill.words import words
 
 __all__ = ["BoardScreen"]
@@ -74,7 +74,7 @@ class BoardScreen(DrillScreen):
     def __init__(self) -> None:
         super().__init__()
         self.wide = False
-        self._run: LiveRun | None = None
+        self._run: Run | None = None
         self._model: BoardModel | None = None
         self._last_clock = ""
         self._last_second = -1
@@ -89,7 +89,7 @@ class BoardScreen(DrillScreen):
     # -- layout ----------------------------------------------------------------------
 
     @property
-    def live(self) -> LiveRun | None:
+    def live(self) -> Run | None:
         return self.drill_app.live_run
 
     def _wide_enough(self) -> bool:
@@ -223,7 +223,7 @@ class BoardScreen(DrillScreen):
             self._frozen_at = now
             gc.freeze()
 
-    def _show_status(self, run: LiveRun, elapsed: float) -> None:
+    def _show_status(self, run: Run, elapsed: float) -> None:
         clock = clock_text(elapsed)
         if clock != self._last_clock:
             self._last_clock = clock
@@ -245,6 +245,10 @@ class BoardScreen(DrillScreen):
             "completed": "bold green",
         }.get(status, "bold")
         out.append(f"  {words(language()).outcome(status)}", style)
+        presence = run.presence
+        if presence is not None:  # on a shared store: who runs it, who else watches
+            said = words(language()).presence(presence.owner_name, presence.watcher_names)
+            out.append(f"  {said}", "dim")
         out.append(f"\n{pick(run.scenario.title)}", "bold")
         if self._model is not None:
             out.append("\n" + self._model.counts_text(elapsed))
@@ -261,7 +265,7 @@ class BoardScreen(DrillScreen):
         if ended:
             summary_pane.show(self._report_text(run))
 
-    def _report_text(self, run: LiveRun) -> str:
+    def _report_text(self, run: Run) -> str:
         if run.report_path:
             return t("board.report_at", path=run.report_path)
         if run.report_error:
@@ -270,7 +274,7 @@ class BoardScreen(DrillScreen):
 
     # -- actions ---------------------------------------------------------------------
 
-    def _open_run(self) -> LiveRun | None:
+    def _open_run(self) -> Run | None:
         run = self.live
         if run is None or not run.active:
             self.notify(t("board.idle"), severity="warning")
