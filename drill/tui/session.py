@@ -21,6 +21,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import logging
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
@@ -594,7 +595,10 @@ Run: TypeAlias = LiveRun | AttachedRun
 
 
 def _event_store(sink: EventSink) -> EventStore | None:
-    """The event store behind `sink`, if it is one (a memory sink has no other consoles)."""
-    from drill.store import EventStore
+    """The event store behind `sink`, if it is one (a memory sink has no other consoles).
 
-    return sink if isinstance(sink, EventStore) else None
+    Without importing the store (and SQLAlchemy) for a run kept in memory: if its module
+    was never loaded, `sink` cannot be an event store."""
+    module = sys.modules.get("drill.store.eventstore")
+    store_class: type[EventStore] | None = getattr(module, "EventStore", None)
+    return sink if store_class is not None and isinstance(sink, store_class) else None
