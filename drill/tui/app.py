@@ -508,50 +508,79 @@ class DrillApp(App[None]):
     @work(exclusive=True, group="start", exit_on_error=False)
     async def resume_run(self, drill_id: str) -> None:
         """Continue an interrupted run from its stored events."""
-        from drill.tui.session import LiveRun
 
         if self.loaded is None or (self.live_run is not None and self.live_run.active):
             return
-        plan = self.loaded.plan
         try:
-            store = await self.records.open()
-            if store is None:
-                raise self.records.error or EngineError(t("error.store"))
-
-            async def notifiers(started: DrillStarted) -> list[Notifier] | None:
-                # A run goes on through the kind of channels it used: a sandbox run is
-                # never continued through real providers, nor a real one into the sandbox.
-                sandbox = started.channels == "sandbox"
-                if started.channels in ("sandbox", "real") and sandbox != self.real_channels_local:
-                    raise EngineError(
-                        t(f"resume.channels_{started.channels}", drill=started.drill_id)
-                    )
-                return await self._notifiers(started.simulated, started.mode)
-
+            await self._resume(drill_id)
+        except LeaseHeld as held:
+            # Another engine runs it: follow it instead; never take it over.
+            self.notify(held.message, title=held.title, timeout=15)
             try:
-                run = await LiveRun.resume(
-                    drill_id,
-                    plan,
-                    sink=store,
-                    notifiers=notifiers,
-                    clock=self._clock(),
-                    operator=self.operator,
-                    on_end=self._run_ended,
-                    on_error=self.show_error,
-                )
-            except LeaseHeld as held:
-                # Another engine runs it: follow it instead; never take it over.
-                self.notify(held.message, title=held.title, timeout=15)
                 await self._follow_drill(drill_id)
-                return
-            self.records.forget(drill_id)
-            self.live_run = run
-            run.console = self.console_identity
-            self._route_acks(run)
-            await self.switch_mode("board")
-            await run.begin()
+            except Exception as exc:
+                self.show_error(exc)
         except Exception as exc:
             self.show_error(exc)
+
+    @work(exclusive=True, group="start", exit_on_error=False)
+    async def take_over(self) -> None:
+        """Run the followed drill here once no engine holds it (a hand-over); while its
+        lease is held, say who holds it and keep following."""
+        following = self.live_run
+        if following is None or not following.attached or not following.active:
+            return
+        try:
+            await self._resume(following.drill_id, following=following)
+        except LeaseHeld as held:
+            self.notify(held.message, title=held.title, severity="warning", timeout=15)
+        except Exception as exc:
+            self.show_error(exc)
+
+    async def _resume(self, drill_id: str, *, following: Run | None = None) -> None:
+        """Resume `drill_id` here (`LeaseHeld` while another engine runs it); a drill
+        this console was `following` is left for the run."""
+        from drill.tui.session import LiveRun
+
+        assert self.loaded is not None
+        plan = self.loaded.plan
+        store = await self.records.open()
+        if store is None:
+            raise self.records.error or EngineError(t("error.store"))
+
+        async def notifiers(started: DrillStarted) -> list[Notifier] | None:
+            # A run goes on through the kind of channels it used: a sandbox run is
+            # never continued through real providers, nor a real one into the sandbox.
+            sandbox = started.channels == "sandbox"
+            if started.channels in ("sandbox", "real") and sandbox != self.real_channels_local:
+                raise EngineError(t(f"resume.channels_{started.channels}", drill=started.drill_id))
+            return await self._notifiers(started.simulated, started.mode)
+
+        run = await LiveRun.resume(
+            drill_id,
+            plan,
+            sink=store,
+            notifiers=notifiers,
+            clock=self._clock(),
+            operator=self.operator,
+            on_end=self._run_ended,
+            on_error=self.show_error,
+        )
+        if following is not None:
+            await following.leave()
+        self.records.forget(drill_id)
+        self.live_run = run
+        run.console = self.console_identity
+        self._route_acks(run)
+        await self._show_board()
+        await run.begin()
+
+    async def _show_board(self) -> None:
+        """The board of the current run: shown again (so built again) if it was showing
+        the drill followed until now."""
+        if self.current_mode == "board":
+            await self.switch_mode("plan")
+        await self.switch_mode("board")
 
     @work(exclusive=True, group="start", exit_on_error=False)
     async def attach_run(self, drill_id: str) -> None:

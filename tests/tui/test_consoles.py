@@ -4,7 +4,9 @@ The first console runs the drill (its engine holds the lease); the second attach
 it and follows it from the store. Each sees the other's acknowledgement; the second's
 goes to the first's engine as a request and is recorded there with who entered it and
 from which console; a third console asking to resume the drill is not given it (the
-lease is held) and follows it instead, saying who runs it.
+lease is held) and follows it instead, saying who runs it. Taking the drill over is
+refused while the first console's engine holds it; once the first console leaves it, the
+second takes it over (a hand-over, on record as an interruption).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from drill.engine.state import ContactStatus
 from drill.store import EventStore
 from drill.tui.app import DrillApp
 from drill.tui.board import ContactTable
-from drill.tui.dialogs import ManualAckDialog, ResumeDialog
+from drill.tui.dialogs import ManualAckDialog, QuitDialog, ResumeDialog
 from drill.tui.session import AttachedRun, LiveRun
 from tests.tui.conftest import ready, sample_loaded, start_drill, text_of, wait_for
 
@@ -157,3 +159,34 @@ async def test_two_consoles_see_each_others_acknowledgements(tmp_path: Path) -> 
                 assert still is not None and still.owner.id == mine.runner.lease_holder
                 assert [h.action for h in history] == ["acquired"]
                 await third.press("q")
+
+            # Taking it over while its engine holds it: refused, the board goes on following.
+            await other.press("r")
+            await other.pause(0.5)
+            assert isinstance(other_app.live_run, AttachedRun) and other_app.live_run.active
+            async with EventStore.open(db) as store:
+                assert [h.action for h in await store.lease_history(drill_id)] == ["acquired"]
+
+            # The hand-over: the first console leaves the drill to be resumed; the second,
+            # which follows it, sees nobody runs it and takes it over.
+            await owner.press("q")
+            await wait_for(owner, lambda: isinstance(owner_app.screen, QuitDialog), WAIT)
+            await owner.click("#leave")
+            await wait_for(owner, lambda: not owner_app.is_running, WAIT)
+            await wait_for(other, lambda: theirs.status == "interrupted", WAIT)
+            await other.press("r")
+            await wait_for(other, lambda: isinstance(other_app.live_run, LiveRun), WAIT)
+            taken = other_app.live_run
+            assert isinstance(taken, LiveRun) and taken.active and taken.drill_id == drill_id
+            await other.pause(0.5)
+            assert not other_app.errors, other_app.errors
+            await wait_for(
+                other, lambda: f"実行: 副当直 花子@{host}" in status_line(other_app), WAIT
+            )
+            async with EventStore.open(db) as store:
+                lease = await store.lease_of(drill_id)
+                actions = [h.action for h in await store.lease_history(drill_id)]
+            assert lease is not None and lease.owner.operator == "副当直 花子"
+            assert actions == ["acquired", "released", "acquired"]
+            assert taken.state.interruptions == 1  # the hand-over is on record
+            assert not other_app.errors

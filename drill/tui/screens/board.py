@@ -69,6 +69,7 @@ class BoardScreen(DrillScreen):
         Binding("x", "abort", "key.abort"),
         Binding("f", "filter", "key.filter"),
         Binding("v", "next_pane", "key.focus"),
+        Binding("r", "take_over", "key.take_over"),
     ]
 
     def __init__(self) -> None:
@@ -280,6 +281,17 @@ class BoardScreen(DrillScreen):
             self.notify(t("board.idle"), severity="warning")
             return None
         return run
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Taking a drill over is offered only on a drill followed from another engine.
+        if action == "take_over":
+            run = self.live
+            return run is not None and run.attached and run.active
+        return True
+
+    def action_take_over(self) -> None:
+        """Run the followed drill here, once its engine has let it go (a hand-over)."""
+        self.drill_app.take_over()
 
     def action_filter(self) -> None:
         model = self._model
