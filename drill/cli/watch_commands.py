@@ -74,18 +74,24 @@ async def _watch(drill_id: str, db: str | None, lang: str, operator: str) -> Non
         started = follower.started
         title = w.pick(started.scenario_title_ja, started.scenario_title_en) if started else ""
         out.print(f"[bold]{escape(drill_id)}[/] {escape(title)}", soft_wrap=True)
-        _print(progress, first)
         shown = [""]
 
-        def changed(new: Sequence[StoredEvent]) -> None:
-            if new:
-                _print(progress, new)
-                return
+        def show_presence() -> None:
             presence = follower.presence
             line = w.presence(presence.owner_name, presence.watcher_names)
             if line != shown[0]:
                 shown[0] = line
                 out.print(f"[dim]{escape(line)}[/]", soft_wrap=True)
+
+        await follower.refresh_presence()
+        show_presence()
+        _print(progress, first)
+
+        def changed(new: Sequence[StoredEvent]) -> None:
+            if new:
+                _print(progress, new)
+            else:  # the presence was read again
+                show_presence()
 
         follower.listeners.append(changed)
         try:

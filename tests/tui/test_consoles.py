@@ -65,12 +65,26 @@ async def acknowledge_waiting_row(pilot: Pilot[None], app: DrillApp) -> tuple[st
     await wait_for(pilot, lambda: isinstance(app.screen, ManualAckDialog))
     dialog = app.screen
     assert dialog.query_one("#ack-by", Input).value == app.operator
-    await pilot.click("#save")
+    await press_button(pilot, app, "#save")
     return key
 
 
+async def press_button(pilot: Pilot[None], app: DrillApp, button: str) -> None:
+    """Click `button` of the dialog on top once it is laid out; wait until it is gone
+    (on a busy machine a dialog can be pushed before its buttons have a place)."""
+    dialog = app.screen
+    await wait_for(pilot, lambda: bool(dialog.query(button)), WAIT)
+    await wait_for(pilot, lambda: dialog.query_one(button).region.area > 0, WAIT)
+    await pilot.pause()
+    await pilot.click(button)
+    await wait_for(pilot, lambda: app.screen is not dialog or bool(app.errors), WAIT)
+    assert not app.errors, app.errors
+
+
 def status_line(app: DrillApp) -> str:
-    return text_of(app.screen.query_one("#board-status"))
+    """The board's status line ("" while the board is still being put up)."""
+    found = app.screen.query("#board-status")
+    return text_of(found.first()) if found else ""
 
 
 async def test_two_consoles_see_each_others_acknowledgements(tmp_path: Path) -> None:
@@ -146,7 +160,7 @@ async def test_two_consoles_see_each_others_acknowledgements(tmp_path: Path) -> 
                 dialog = third_app.screen
                 assert isinstance(dialog, ResumeDialog)
                 assert f"実行: 当直 太郎@{host}" in dialog.runs[0][0]
-                await third.click("#go")
+                await press_button(third, third_app, "#go")
                 await wait_for(third, lambda: isinstance(third_app.live_run, AttachedRun), WAIT)
                 await wait_for(third, lambda: third_app.current_mode == "board", WAIT)
                 await wait_for(
@@ -171,7 +185,7 @@ async def test_two_consoles_see_each_others_acknowledgements(tmp_path: Path) -> 
             # which follows it, sees nobody runs it and takes it over.
             await owner.press("q")
             await wait_for(owner, lambda: isinstance(owner_app.screen, QuitDialog), WAIT)
-            await owner.click("#leave")
+            await press_button(owner, owner_app, "#leave")
             await wait_for(owner, lambda: not owner_app.is_running, WAIT)
             await wait_for(other, lambda: theirs.status == "interrupted", WAIT)
             await other.press("r")

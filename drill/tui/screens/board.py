@@ -85,6 +85,7 @@ class BoardScreen(DrillScreen):
         self._progress_due = False
         self._progress_at = 0.0
         self._frozen_at = 0.0
+        self._filled = False
         self.flushes = 0
 
     # -- layout ----------------------------------------------------------------------
@@ -155,8 +156,10 @@ class BoardScreen(DrillScreen):
     def fill(self) -> None:
         """Fill every pane from the state (the feed's backlog is already in it)."""
         run = self._run
-        if run is None or self._model is None:
+        if run is None or self._model is None or not self._composed():
+            self._filled = False  # the next repaint fills it, once it is all there
             return
+        self._filled = True
         if self.wide:
             self.query_one("#pane-contacts").border_title = t("board.contacts")
             self.query_one("#pane-log").border_title = t("board.log")
@@ -178,12 +181,20 @@ class BoardScreen(DrillScreen):
         self._frozen_at = time.monotonic()
         self.query_one("#contact-table", ContactTable).focus()
 
+    def _composed(self) -> bool:
+        """False until the whole body is mounted (a board shown as its run begins, or
+        composed again for another run, can be mounted before its last panes are)."""
+        return bool(self.query("#board-status")) and bool(self.query("#event-log"))
+
     # -- repainting ------------------------------------------------------------------
 
     def flush(self, force: bool = False) -> None:
         """Apply what changed since the last call: rows on screen, panes, log, clock."""
         run, model = self._run, self._model
-        if run is None or model is None or not self.is_attached:
+        if run is None or model is None or not self.is_attached or not self._composed():
+            return
+        if not self._filled:
+            self.fill()
             return
         self.flushes += 1
         dirty, sections, events = run.feed.take()
