@@ -38,6 +38,7 @@ SECRET_ENV: dict[str, str] = {
     "smtp_password": "DRILLKIT_SMTP_PASSWORD",
     "imap_password": "DRILLKIT_IMAP_PASSWORD",
     "link_key": "DRILLKIT_LINK_KEY",
+    "anchor_key": "DRILLKIT_ANCHOR_KEY",  # signs the chain head in reports (drill.store.anchor)
 }
 
 

@@ -855,7 +855,12 @@ def check_fold(ran: Ran, want: Expected, out: Findings) -> None:
         (
             r.queued.person_id,
             r.queued.channel.value,
-            addresses[(r.queued.person_id, r.queued.channel.value)].index(r.queued.address),
+            # The event keeps a masked number and the contact method's index in the plan.
+            addresses[(r.queued.person_id, r.queued.channel.value)].index(
+                plan.person(r.queued.person_id).channels[r.queued.point].address
+                if r.queued.point is not None
+                else r.queued.address
+            ),
             r.queued.attempt,
             r.queued.elapsed,
             bool(r.accepted),

@@ -43,6 +43,7 @@ from drill.channels.links import LINK_PATH, ExpiredLink, LinkClaim, LinkError, L
 from drill.config import Config, ImapSettings, secret
 from drill.engine.notifier import AckOutcome, FailureReason, Inbox
 from drill.errors import ChannelError, ConfigError
+from drill.plan.models import ChannelKind
 
 __all__ = [
     "Match",
@@ -161,13 +162,19 @@ def _first_claim(
             continue
         seen.add(token)
         try:
-            return links.verify(token, drills), None, False
+            claim = links.verify(token, drills)
         except ExpiredLink:
             expired = expired or token
+            continue
         except UnknownDrill:
             other = True
+            continue
         except LinkError:
             continue
+        if claim.channel is ChannelKind.EMAIL:
+            return claim, None, False
+        # A token of another channel's page quoted in a mail: not an e-mail's reply.
+        log.info("reply poll: a %s page's token in a reply ignored", claim.channel.value)
     return None, expired, other
 
 

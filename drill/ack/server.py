@@ -10,7 +10,14 @@ against the registered drills; one that matches none gets the "ended" page (410)
 Link routes (`/a/<token>`): GET shows a small confirmation page and records only that the
 link was opened — mail scanners and link previewers open links, so GET must never
 acknowledge. Only the POST of that page's form acknowledges, and the thank-you page is
-sent only after the engine's inbox has recorded the acknowledgement durably.
+sent only after the engine's inbox has recorded the acknowledgement durably. A link
+acknowledges only for the channels that send links (SMS and e-mail): a token of another
+channel (a voice page's) is refused here, so it can never be recorded as an e-mail
+acknowledgement.
+
+Hostile or broken requests get a 4xx and a short page, never a 500: a form body that is
+not UTF-8, names an unknown charset or is malformed multipart is a 400 (`read_form`); a
+method the server does not serve (CONNECT, PROPFIND, …) is a 405 with `Allow`.
 """
 
 from __future__ import annotations
@@ -20,10 +27,13 @@ import html
 import importlib
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from typing import Any
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
+from aiohttp.http_exceptions import HttpProcessingError
+from multidict import MultiDict, MultiDictProxy
 
 from drill.channels.links import LINK_PATH, ExpiredLink, LinkClaim, LinkError, Links, UnknownDrill
 from drill.config import AckSettings
@@ -38,6 +48,7 @@ __all__ = [
     "DrillRegistry",
     "RouteHook",
     "build_app",
+    "read_form",
     "redact_path",
 ]
 
@@ -103,7 +114,7 @@ def build_app(
     `route_hooks` add more routes; when it is None, the Twilio webhooks from
     `drill.ack.twilio_hooks` are mounted if that module is present.
     """
-    app = web.Application(client_max_size=64 * 1024)
+    app = web.Application(client_max_size=64 * 1024, middlewares=[_answer_every_request])
     app[REGISTRY_KEY] = registry
     app[SETTINGS_KEY] = settings
     app[LINKS_KEY] = links or Links.from_settings(settings)
@@ -171,7 +182,10 @@ class AckServer:
         if self._runner is not None:
             return self.url
         runner = web.AppRunner(
-            self.app, access_log_class=_RedactingAccessLogger, handle_signals=False
+            self.app,
+            access_log_class=_RedactingAccessLogger,
+            handle_signals=False,
+            logger=_ServerLog(logging.getLogger("aiohttp.server"), {}),
         )
         await runner.setup()
         site = web.TCPSite(runner, self._host, self._port, reuse_address=True)
@@ -232,7 +246,7 @@ async def _confirm_link(request: web.Request) -> web.Response:
     if problem is not None:
         return problem
     assert claim is not None and inbox is not None
-    form = await request.post()
+    form = await read_form(request)
     if form.get("confirm") != "yes":
         return _page(400, _NOT_CONFIRMED, form=True)
     source = "sms" if claim.channel is ChannelKind.SMS else "email"
@@ -263,10 +277,89 @@ def _resolve(
         return None, None, _page(410, _ENDED)
     except LinkError:
         return None, None, _page(400, _INVALID)
+    if claim.channel not in _LINK_CHANNELS:
+        # A voice page's token is never sent as a link; accepting it here would record a
+        # keypress-only page as an e-mail acknowledgement.
+        log.warning("link %s of a %s page refused on the link path", claim.token_id, claim.channel)
+        return None, None, _page(400, _INVALID)
     inbox = registry.get(claim.drill_id)
     if inbox is None:
         return claim, None, _page(410, _ENDED)
     return claim, inbox, None
+
+
+_LINK_CHANNELS = frozenset({ChannelKind.SMS, ChannelKind.EMAIL})
+"""The channels whose pages carry a link: only their tokens acknowledge on `/a/`."""
+
+
+# --- hostile requests -------------------------------------------------------------------
+
+_SERVED_METHODS = frozenset({"GET", "HEAD", "POST"})
+_ALLOW = "GET, HEAD, POST"
+
+
+async def read_form(request: web.Request) -> MultiDictProxy[str]:
+    """The request's form fields (text only); `HTTPBadRequest` with a short page when the
+    body cannot be read as a form (not UTF-8, an unknown charset, broken multipart)."""
+    try:
+        form = await request.post()
+    except web.HTTPException:
+        raise  # already a 4xx answer (413: body too large)
+    except (
+        UnicodeError,
+        LookupError,
+        ValueError,
+        AssertionError,
+        HttpProcessingError,
+        web.RequestPayloadError,  # a Content-Encoding that does not decode
+    ) as exc:
+        # aiohttp raises these while parsing a body it was sent; none of them is our fault.
+        log.info("unreadable form body on %s: %s", redact_path(request.path), type(exc).__name__)
+        raise _bad_request() from None
+    fields: MultiDict[str] = MultiDict()
+    for name, value in form.items():
+        if isinstance(value, str):  # uploaded files are never part of a form we serve
+            fields.add(name, value)
+    return MultiDictProxy(fields)
+
+
+def _bad_request() -> web.HTTPBadRequest:
+    return web.HTTPBadRequest(text=_document(_BAD_REQUEST, form=False), content_type="text/html")
+
+
+@web.middleware
+async def _answer_every_request(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Odd methods get 405 with Allow; a body aiohttp cannot frame gets 400, not 500."""
+    if request.method not in _SERVED_METHODS:
+        return _page(405, _NOT_ALLOWED, headers={"Allow": _ALLOW})
+    try:
+        return await handler(request)
+    except HttpProcessingError as exc:
+        log.info("malformed request on %s: %s", redact_path(request.path), exc.message)
+        return _page(400, _BAD_REQUEST)
+    except web.RequestPayloadError:
+        log.info("undecodable request body on %s", redact_path(request.path))
+        return _page(400, _BAD_REQUEST)
+
+
+class _ServerLog(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """aiohttp's server log, where a request it could not even parse (a bad header, a
+    line too long, broken chunks, a body that does not decode) is one line, not a traceback: it answers those with 400
+    itself, and they are the sender's fault. Anything else keeps its traceback."""
+
+    def exception(self, msg: object, *args: object, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info")
+        if isinstance(exc, HttpProcessingError | web.RequestPayloadError):
+            # RequestPayloadError: a body whose Content-Encoding does not decode, found
+            # while aiohttp drains what a handler left unread.
+            text = exc.message if isinstance(exc, HttpProcessingError) else str(exc)
+            first = (text or "").strip().splitlines()[-1:]
+            self.logger.info("malformed request refused with 400: %s", first[0] if first else "")
+            return
+        kwargs.setdefault("exc_info", True)
+        self.logger.error(msg, *args, **kwargs)
 
 
 # --- pages ------------------------------------------------------------------------------
@@ -335,6 +428,19 @@ _NOT_RECORDED: _Text = (
     "A temporary problem prevented recording. Please wait a moment and press the button again.",
 )
 
+_BAD_REQUEST: _Text = (
+    "読み取れない送信内容",
+    "Bad request",
+    "送信された内容を読み取れませんでした。何も記録していません。受信したメッセージのリンクをそのまま開いてください。",
+    "The request could not be read. Nothing was recorded; open the link exactly as received.",
+)
+_NOT_ALLOWED: _Text = (
+    "この操作はできません",
+    "Method not allowed",
+    "このアドレスでは、この操作を受け付けていません。何も記録していません。",
+    "This address does not accept that method. Nothing was recorded.",
+)
+
 _OUTCOME_PAGES: dict[AckOutcome, tuple[int, _Text]] = {
     AckOutcome.ACCEPTED: (200, _THANKS),
     AckOutcome.ALREADY_ACKNOWLEDGED: (200, _ALREADY),
@@ -351,7 +457,19 @@ _STYLE = (
 )
 
 
-def _page(status: int, text: _Text, *, form: bool = False) -> web.Response:
+def _page(
+    status: int, text: _Text, *, form: bool = False, headers: dict[str, str] | None = None
+) -> web.Response:
+    return web.Response(
+        status=status,
+        text=_document(text, form=form),
+        content_type="text/html",
+        charset="utf-8",
+        headers=headers,
+    )
+
+
+def _document(text: _Text, *, form: bool) -> str:
     title_ja, title_en, body_ja, body_en = (html.escape(part) for part in text)
     button = (
         '<form method="post"><input type="hidden" name="confirm" value="yes">'
@@ -367,7 +485,7 @@ def _page(status: int, text: _Text, *, form: bool = False) -> web.Response:
         f'<h1>{title_ja}</h1><p class="en" lang="en">{title_en}</p>'
         f'<p>{body_ja}</p><p class="en" lang="en">{body_en}</p>{button}</body></html>'
     )
-    return web.Response(status=status, text=document, content_type="text/html", charset="utf-8")
+    return document
 
 
 async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:

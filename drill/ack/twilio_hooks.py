@@ -5,7 +5,7 @@ token over the URL it was told to call and the form parameters. That URL is rebu
 the **configured public URL** plus the path and query the request arrived with — never
 from the Host the request arrived on, which behind a reverse proxy or tunnel is
 127.0.0.1 and would make every genuine callback fail. A missing or wrong signature gets
-403 and changes nothing.
+403 and changes nothing; a body that is not a readable form (not UTF-8, say) gets 400.
 
 Routes (all POST, query `drill`, `page`, `lang`, and `round` for the keypress):
 
@@ -27,13 +27,13 @@ from __future__ import annotations
 import collections
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 from aiohttp import web
-from multidict import MultiDict, MultiDictProxy
+from multidict import MultiDictProxy
 from twilio.request_validator import RequestValidator
 
-from drill.ack.server import REGISTRY_KEY, SETTINGS_KEY, RouteHook
+from drill.ack.server import REGISTRY_KEY, SETTINGS_KEY, RouteHook, read_form
 from drill.channels.sms import MESSAGE_STATUS_PATH
 from drill.channels.twilio_http import describe_code
 from drill.channels.voice import (
@@ -134,7 +134,7 @@ class TwilioHooks:
 
     async def _verified_form(self, request: web.Request) -> Form | None:
         """The form parameters when the signature is valid; None otherwise."""
-        form = await request.post()
+        fields = await read_form(request)  # 400 for a body that is not a readable form
         signature = request.headers.get(SIGNATURE_HEADER)
         if not signature:
             log.warning("Twilio webhook %s without a signature: refused", request.path)
@@ -147,7 +147,6 @@ class TwilioHooks:
                 request.path,
             )
             return None
-        fields = MultiDictProxy(_text_fields(form))
         if not validator.validate(self.signed_url(request), fields, signature):
             log.warning(
                 "Twilio webhook %s with an invalid signature: refused (is [ack] public_url "
@@ -329,14 +328,6 @@ def twilio_routes(
         add_twilio_routes(app, public_url=public_url, auth_token=auth_token, scripts=scripts)
 
     return hook
-
-
-def _text_fields(form: MultiDictProxy[Any]) -> MultiDict[str]:
-    fields: MultiDict[str] = MultiDict()
-    for name, value in form.items():
-        if isinstance(value, str):
-            fields.add(name, value)
-    return fields
 
 
 def _int(value: str | None) -> int | None:

@@ -38,6 +38,7 @@ _COMMANDS: dict[str, str] = {
     "watch": "drill.cli.watch_commands:watch",
     "config": "drill.cli.config_commands:config_group",
     "doctor": "drill.cli.config_commands:doctor",
+    "oncall": "drill.cli.oncall_commands:oncall",
 }
 
 

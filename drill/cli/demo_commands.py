@@ -15,6 +15,7 @@ import sys
 import click
 
 from drill.cli.console import out
+from drill.cli.oncall_commands import print_duty
 from drill.cli.run_commands import ConsoleProgress, db_option, print_result, progress_language
 from drill.engine import HandlerSet
 from drill.errors import DrillError
@@ -41,6 +42,7 @@ async def run_demo(
     handlers.subscribe(ConsoleProgress(quiet=quiet, lang=language, plan=loaded.plan))
     async with LocalWorld(loaded.plan, speed=speed, seed=seed) as world:
         if not quiet:
+            print_duty(loaded.plan, language)
             assert world.ack is not None
             out.print(
                 f"sandbox: Twilio API {world.twilio.base_url} · SMTP 127.0.0.1:{world.smtp.port} "

@@ -34,6 +34,7 @@ from drill.report.files import (
     report_language,
     write_report,
 )
+from drill.report.pdf import NO_JAPANESE_FONT, japanese_fonts
 from drill.store import EventStore
 
 __all__ = ["COMMANDS", "load_report", "write_paper_tree", "write_report"]
@@ -44,10 +45,11 @@ __all__ = ["COMMANDS", "load_report", "write_paper_tree", "write_report"]
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=click.Choice((*FORMATS, "pdf")),
     default="html",
     show_default=True,
-    help="html (one printable file with charts), md (wiki, ticket), json, csv.",
+    help="html (one printable file with charts), pdf (the same, printed for signing; needs a "
+    "Japanese font and Chromium), md (wiki, ticket), json, csv.",
 )
 @click.option("--lang", type=click.Choice(["ja", "en"]), default=None, help="Report language.")
 @click.option(
@@ -88,6 +90,8 @@ async def _report(
     db: str | None,
     plan_dir: Path | None,
 ) -> None:
+    if fmt == "pdf" and not japanese_fonts():
+        raise ReportError(NO_JAPANESE_FONT)  # before anything is read or written
     async with EventStore.open(db) as store:
         report, plan, drill_id = await load_report(store, drill_id, plan_dir)
         language = report_language(lang, plan)
@@ -103,6 +107,11 @@ async def _report(
             for path in (write_csv(target, contacts), write_csv(second, events)):
                 out.print(str(path), soft_wrap=True)
             return
+    if fmt == "pdf":
+        pdf = target or data_dir() / "reports" / drill_id / "report.pdf"
+        written = html_to_pdf(render_report(report, "html", language), pdf)
+        out.print(str(written), soft_wrap=True)
+        return
     text = render_report(report, fmt, language)
     if target is None and fmt != "html":
         sys.stdout.write(text)

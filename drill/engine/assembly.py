@@ -183,6 +183,9 @@ async def assemble(spec: DrillSpec) -> DrillRunner:
         operator=spec.operator,
         simulated=spec.simulated,
         simulated_operator=_duty_officer(spec, notifiers, seed),
+        # The engine's own simulated people: nothing outside sees a page before it is
+        # stored, so the events are committed in batches (a simulation is not disk-bound).
+        commit_in_batches=spec.notifiers is None,
     )
 
 
@@ -211,6 +214,7 @@ async def _resumed(spec: DrillSpec, drill_id: str) -> DrillRunner:
         simulated_operator=_duty_officer(spec, notifiers, started.seed),
         by=spec.operator,
         allow_plan_change=spec.allow_plan_change,
+        commit_in_batches=spec.notifiers is None,
     )
 
 

@@ -34,6 +34,7 @@ __all__ = [
     "DrillRecovered",
     "DrillResumed",
     "DrillStarted",
+    "DuplicatesCounted",
     "Escalated",
     "EscalationReason",
     "Event",
@@ -45,6 +46,8 @@ __all__ = [
     "PageQueued",
     "PageSent",
     "PagingCancelled",
+    "RepeatScheduled",
+    "RoundStarted",
     "StepCompleted",
     "StepDue",
     "StepTiming",
@@ -84,10 +87,20 @@ def event(cls: _E) -> _E:
 
 def to_record(item: Event) -> tuple[str, dict[str, Any]]:
     """(type name, JSON-friendly payload)."""
+    names = _FIELD_NAMES.get(type(item))
+    if names is None:
+        names = _FIELD_NAMES[type(item)] = tuple(f.name for f in dataclasses.fields(item))
     payload: dict[str, Any] = {}
-    for field in dataclasses.fields(item):
-        payload[field.name] = _dump(getattr(item, field.name))
+    for name in names:
+        value = getattr(item, name)
+        payload[name] = value if type(value) in _PLAIN else _dump(value)
     return item.type_name, payload
+
+
+_FIELD_NAMES: dict[type[Event], tuple[str, ...]] = {}
+"""Each event class's field names: `dataclasses.fields` is slow for 10^5 events a drill."""
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+"""Values that are JSON as they are (exact types: a subclass, like an enum, goes to `_dump`)."""
 
 
 def from_record(type_name: str, payload: dict[str, Any]) -> Event:
@@ -167,6 +180,7 @@ class EscalationReason(StrEnum):
     LADDER_EXHAUSTED = "ladder_exhausted"  # every channel and retry went unanswered
     NO_CONTACT_POINT = "no_contact_point"  # no way to reach them on the level's channels
     NO_CANDIDATES = "no_candidates"  # the role is vacant and has no deputies
+    UNAVAILABLE = "unavailable"  # marked away (休暇, 出張, 異動) for the moment of paging
 
 
 class CancelReason(StrEnum):
@@ -407,6 +421,10 @@ class LevelStarted(Event):
     ack_timeout_minutes: float
     retries: int
     channels: tuple[ChannelKind, ...]
+    each: tuple[str, ...] = ()
+    """Members that must each acknowledge, whatever `required` says: every one of them
+    (e.g. each outside agency a theft must be reported to). Empty in drills recorded
+    before this field existed, whose levels count `required` alone."""
 
 
 @event
@@ -443,12 +461,17 @@ class PageQueued(Event):
     person_name: str
     channel: ChannelKind
     address: str
+    """Where the page goes, as it may be kept: a phone number masked (`095-***-**24`),
+    an e-mail address as is. Drills recorded before `point` existed hold the full number."""
     attempt: int
     """1 for the first page of this person on this channel, then 2, 3, …"""
     candidate_index: int
     """0 for the holder (or the person named), 1… for deputies."""
     timeout_seconds: float
     """How long the engine waits for an acknowledgement once the page is accepted."""
+    point: int | None = None
+    """The contact method paged: its index in the person's `channels` in the plan (the
+    reference the engine resolves the full number from; the journal never holds it)."""
 
 
 @event
@@ -529,6 +552,24 @@ class Acknowledged(Event):
 
 @event
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class DuplicatesCounted(Event):
+    """Repeats of an acknowledgement already recorded (the same idempotency key: a double
+    press, a replayed POST, a provider's retry), counted rather than stored one by one.
+
+    The first few repeats of a key are stored as they come (duplicates of the original);
+    beyond them the engine counts, and records the count since the last such event at
+    most once a minute and when the drill ends: a replay storm cannot grow the journal
+    without bound. Never an acknowledgement: the fold only adds `count` to its duplicates.
+    """
+
+    page_id: str
+    key: str
+    count: int
+    """Repeats since the previous `DuplicatesCounted` of this key."""
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Escalated(Event):
     """Paging moved from one person to the next candidate (a deputy, 代理者)."""
 
@@ -540,6 +581,8 @@ class Escalated(Event):
     candidate_index: int
     """The index of `to_person`: 1 for the first deputy, …"""
     reason: EscalationReason
+    absence: str | None = None
+    """Why `from_person` was away, for `reason` unavailable (休暇, 出張 …; the plan's word)."""
 
 
 @event
@@ -552,6 +595,32 @@ class MemberUnreached(Event):
     member: str
     reason: EscalationReason
     people_tried: tuple[str, ...]
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RepeatScheduled(Event):
+    """Everyone of a contact was tried without an answer, and the level repeats: the
+    next round starts from the holder after `wait_seconds` (of active drill time)."""
+
+    tree: str
+    level: str
+    member: str
+    round: int
+    """The round that will start: 2 for the first repeat, …"""
+    wait_seconds: float
+    people_tried: tuple[str, ...]
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RoundStarted(Event):
+    """A repeated round of a contact starts: the holder is paged again, then deputies."""
+
+    tree: str
+    level: str
+    member: str
+    round: int
 
 
 @event

@@ -12,6 +12,12 @@
   taken together: their first events are built in arrival order and stored by one
   `append_many`, one commit, before any of them is applied; what follows from them
   comes after all of them (see `Inputs.run_batch`).
+- Repeats of an acknowledgement already recorded (same key) are stored as duplicates only
+  `KEPT_REPEATS` times per key; beyond that they are counted and the count recorded by a
+  `DuplicatesCounted` event at most once a minute of drill time and when the drill ends,
+  so a replay storm of 1,000 POSTs adds a handful of rows, not 999. The counter lives in
+  the engine: a resumed drill counts afresh, and repeats counted in the last minute before
+  a crash are lost (they are no-ops; the acknowledgement itself is never lost).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from drill.engine.events import (
     AckSource,
     DeliveryFailed,
     DeliveryUpdated,
+    DuplicatesCounted,
     Event,
 )
 from drill.engine.notifier import AckOutcome, DeliveryStatus, FailureReason
@@ -41,12 +48,29 @@ from drill.plan.models import Person
 if TYPE_CHECKING:
     from drill.engine.runner import DrillRunner
 
-__all__ = ["BATCH", "Entry", "Inputs", "Work", "fail"]
+__all__ = ["BATCH", "KEPT_REPEATS", "REPEAT_CHECKPOINT_SECONDS", "Entry", "Inputs", "Work", "fail"]
 
 log = logging.getLogger("drill.engine.runner")  # the runner's log, as before the split
 
 BATCH = 256
 """Most inputs whose first events are stored by one `append_many` (one commit)."""
+
+KEPT_REPEATS = 3
+"""Repeats of one acknowledgement key stored row by row (as duplicates) before counting."""
+REPEAT_CHECKPOINT_SECONDS = 60.0
+"""How often (drill clock) the count of further repeats of a key is recorded."""
+
+
+@dataclasses.dataclass(slots=True)
+class _Repeats:
+    """What this engine saw of one acknowledgement key after its original was stored."""
+
+    page_id: str
+    seen: int = 0
+    pending: int = 0
+    """Counted since the last `DuplicatesCounted` (not yet recorded)."""
+    checkpoint: float | None = None
+    """Drill-clock seconds of the last `DuplicatesCounted` of this key."""
 
 
 @dataclasses.dataclass(slots=True)
@@ -102,6 +126,7 @@ class Inputs:
 
     def __init__(self, drill: DrillRunner) -> None:
         self._drill = drill
+        self._repeats: dict[str, _Repeats] = {}
 
     # == batching ======================================================================
 
@@ -153,9 +178,12 @@ class Inputs:
 
     async def _record_batch(self, batch: Sequence[tuple[Work, Entry]]) -> None:
         drill = self._drill
+        await drill._flush()  # what a simulated drill kept back goes first, in order
         recorded = [(entry, entry.event) for _, entry in batch if entry.event is not None]
         items = [(event, entry.key) for entry, event in recorded]
         appended = await append_all(drill.sink, drill.drill_id, items) if items else []
+        if appended:
+            drill._last_seq = appended[-1].seq
         for (entry, event), stored in zip(recorded, appended, strict=True):
             if entry.key is not None:
                 drill._seen_keys.add(entry.key)
@@ -196,6 +224,11 @@ class Inputs:
         page = drill._paging.pages.get(page_id)
         if page is None:
             return Entry(None, answer=AckOutcome.UNKNOWN_PAGE)
+        if key is not None and key in drill._seen_keys:
+            repeats = self._repeats.setdefault(key, _Repeats(page_id))
+            repeats.seen += 1
+            if repeats.seen > KEPT_REPEATS:
+                return self._count_repeat(key, repeats)
         return self._ack_entry(
             page.member, page.person, page, source, key, received_at, entered_by, None
         )
@@ -252,6 +285,35 @@ class Inputs:
             return AckOutcome.ACCEPTED if first else AckOutcome.ALREADY_ACKNOWLEDGED
 
         return Entry(event, key, then, reads=member, writes=member if first else None)
+
+    def _count_repeat(self, key: str, repeats: _Repeats) -> Entry:
+        """A repeat beyond the kept ones: counted; the count recorded when a checkpoint is due."""
+        repeats.pending += 1
+        stamp = self._drill._stamp()
+        due = (
+            repeats.checkpoint is None
+            or stamp["elapsed"] - repeats.checkpoint >= REPEAT_CHECKPOINT_SECONDS
+        )
+        if not due:
+            return Entry(None, answer=AckOutcome.DUPLICATE)
+        event = DuplicatesCounted(**stamp, page_id=repeats.page_id, key=key, count=repeats.pending)
+        repeats.pending, repeats.checkpoint = 0, stamp["elapsed"]
+
+        async def then(applied: bool) -> AckOutcome:
+            return AckOutcome.DUPLICATE
+
+        return Entry(event, None, then)
+
+    def uncounted_repeats(self, at: dt.datetime, elapsed: float) -> list[DuplicatesCounted]:
+        """The repeats counted but not yet recorded (the drill is ending), as events."""
+        found = [
+            DuplicatesCounted(at=at, elapsed=elapsed, page_id=r.page_id, key=key, count=r.pending)
+            for key, r in self._repeats.items()
+            if r.pending
+        ]
+        for r in self._repeats.values():
+            r.pending = 0
+        return found
 
     def delivery_failed(
         self, page_id: str, reason: FailureReason, detail: str | None, key: str | None

@@ -11,6 +11,13 @@
   (`PagingCancelled`). Whether it is met is the fold's count (`drill.engine.state`):
   acknowledgements that arrived while the level was open, late ones never.
 - A tree is reported satisfied when every one of its levels is.
+- A role's holder is resolved when its level starts: for a rotating duty role (当番),
+  the person on duty at `LevelStarted.at`.
+- The scenario says who of each tree is paged (`drill.plan.audience`): its levels run
+  in the scenario's order, some with only some members, some waiting for an inject or a
+  playbook step as well as for the level before them. Members that must each
+  acknowledge (every one of them) are recorded with the level (`LevelStarted.each`); the
+  fold counts them.
 
 Everything here is decided from the state alone, so the same code settles a drill after
 its start, after a resume and after a pause.
@@ -28,6 +35,7 @@ from drill.engine.events import (
     TreeStarted,
 )
 from drill.engine.roster import LiveLevel, LiveMember, LiveStatus, LiveTree
+from drill.plan.audience import scenario_reach
 from drill.plan.models import Plan, Scenario
 
 if TYPE_CHECKING:
@@ -41,7 +49,9 @@ class Levels:
 
     def __init__(self, drill: DrillRunner, plan: Plan, scenario: Scenario) -> None:
         self._drill = drill
-        self.trees = [LiveTree(i, plan.tree(t), plan) for i, t in enumerate(scenario.trees)]
+        self.trees = [
+            LiveTree(i, reach, plan) for i, reach in enumerate(scenario_reach(plan, scenario))
+        ]
         self.parallel = scenario.activation == "parallel"
         """All trees start at T+0; else each when the one before it has finished. What
         `DrillStarted` recorded wins on resume."""
@@ -60,6 +70,15 @@ class Levels:
 
     def set_level(self, tree: str, level: str, status: LiveStatus) -> None:
         self.level(tree, level).status = status
+
+    def on_level_started(self, e: LevelStarted) -> None:
+        """A level starts: its members' candidates are who holds each role at that moment
+        (a rotating duty role's person on duty then), the same on resume."""
+        level = self.level(e.tree, e.level)
+        level.status = LiveStatus.RUNNING
+        plan = self._drill.plan
+        for member in level.members:
+            member.candidates = plan.candidates(member.ref, e.at)
 
     def set_tree(self, tree: str, status: LiveStatus) -> None:
         self.tree(tree).status = status
@@ -89,6 +108,8 @@ class Levels:
                 if level.status is LiveStatus.DONE:
                     continue
                 if level.status is LiveStatus.WAITING:
+                    if not self.may_start(level):
+                        break  # it waits for its inject or step; the tree waits with it
                     await self._start_level(level)
                 for member in level.members:
                     if member.needs_page:
@@ -128,6 +149,8 @@ class Levels:
         tree = level.tree
         if level.index + 1 < len(tree.levels):
             following = tree.levels[level.index + 1]
+            if not self.may_start(following):
+                return None  # settle_all starts it once its inject or step has come
             await self._start_level(following)
             return following
         await self._complete_tree(tree)
@@ -135,16 +158,26 @@ class Levels:
             next_tree = self.trees[tree.index + 1]
             await self._start_tree(next_tree)
             first = next_tree.levels[0]
+            if not self.may_start(first):
+                return None
             await self._start_level(first)
             return first
         return None
+
+    def may_start(self, level: LiveLevel) -> bool:
+        """Whether what `level` waits for besides the level before it has happened."""
+        stage = level.stage
+        script = self._drill._script
+        if stage.at_inject is not None and not script.inject_fired(stage.at_inject):
+            return False
+        return stage.after_step is None or stage.after_step in script.completed_steps
 
     async def _settle_level(self, level: LiveLevel) -> None:
         drill = self._drill
         paging = drill._paging
         tree_id, level_id = level.tree.tree.id, level.level.id
         counted = drill.state.levels[(tree_id, level_id)].acknowledged
-        if counted >= level.required:
+        if drill.state.levels[(tree_id, level_id)].met:
             for member in level.members:
                 if member.status is LiveStatus.PAGING:
                     await paging.cancel(member, CancelReason.LEVEL_SATISFIED)
@@ -234,6 +267,7 @@ class Levels:
                 ack_timeout_minutes=lv.ack_timeout_minutes,
                 retries=lv.retries,
                 channels=lv.channels,
+                each=level.each,
             )
         )
 

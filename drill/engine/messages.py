@@ -1,5 +1,9 @@
 """The scenario's messages rendered for one page: person, role, site, deadline, start time.
 
+Staff get the scenario's `messages` (instructions); an outside agency gets its
+`agency_messages` (a formal notification: who we are, what happened, what we ask, whom to
+call back), or `messages` where the scenario has none (lint DK-W014 says so).
+
 Templates are compiled once per process and rendered per page: a nationwide tree sends
 tens of thousands of pages, and compiling a Jinja template costs milliseconds while
 rendering one costs microseconds. Rendering uses the plan's own sandbox, so what
@@ -16,10 +20,11 @@ from jinja2 import Template
 from jinja2.exceptions import SecurityError, UndefinedError
 
 from drill.engine.notifier import RenderedMessage
-from drill.plan.models import Messages, Plan, Scenario
+from drill.plan.contact import display_number
+from drill.plan.models import Audience, ChannelKind, Messages, Plan, Scenario
 from drill.plan.templates import TemplateProblem, compile_template
 
-__all__ = ["MessageRenderer", "clock_time"]
+__all__ = ["MessageRenderer", "callback_text", "clock_time"]
 
 
 def clock_time(moment: dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
@@ -49,6 +54,7 @@ class MessageRenderer:
         self._organisation = plan.info.organisation
         self._started = clock_time(started, self._zone)
         self._times: dict[int, str] = {}
+        self._callback = {lang: callback_text(plan, scenario, lang) for lang in ("ja", "en")}
 
     def render(
         self,
@@ -58,8 +64,13 @@ class MessageRenderer:
         role: str,
         site: str,
         deadline: dt.datetime,
+        audience: Audience = Audience.STAFF,
     ) -> RenderedMessage:
-        messages: Messages = self._scenario.messages.get(language)
+        scenario = self._scenario
+        chosen = scenario.messages
+        if audience is Audience.AGENCY and scenario.agency_messages is not None:
+            chosen = scenario.agency_messages
+        messages: Messages = chosen.get(language)
         template = _compile(
             messages.voice, messages.sms, messages.email_subject, messages.email_body
         )
@@ -71,6 +82,7 @@ class MessageRenderer:
             "organisation": self._organisation.get(language),
             "deadline": self._clock_time(deadline),
             "started": self._started,
+            "callback": self._callback["en" if language == "en" else "ja"],
         }
         try:
             text = template.render(**values)
@@ -89,3 +101,23 @@ class MessageRenderer:
         if found is None:
             found = self._times[minute] = clock_time(moment, self._zone)
         return found
+
+
+def callback_text(plan: Plan, scenario: Scenario, language: str) -> str:
+    """Whom an outside agency calls back: the scenario's `callback` role (or person), the
+    person holding it and their first telephone number, written the Japanese way."""
+    ref = scenario.callback
+    if ref is None:
+        return plan.info.organisation.get(language)
+    people = plan.candidates(ref)
+    title = plan.role(ref).name.get(language) if plan.is_role(ref) else ""
+    if not people:
+        return title or ref
+    person = people[0]
+    numbers = person.points(ChannelKind.VOICE)
+    number = display_number(numbers[0].address) if numbers else ""
+    sep = " " if language == "en" else "　"
+    text = sep.join(part for part in (title, person.name) if part)
+    if number:
+        text += f" ({number})" if language == "en" else f"（{number}）"
+    return text

@@ -11,6 +11,12 @@
 - An acknowledgement the fold counts (in time, of any page of the member, from any
   source, even after escalation) stops exactly that member's paging; a late one (after
   the member's paging ended) is recorded and changes nothing here.
+- A candidate marked away at the moment their turn comes (`Person.unavailable`: 休暇,
+  出張, 異動) is passed over to the next one (`Escalated`, reason unavailable, with the
+  plan's word for why), unless nobody is left after them.
+- A level with `repeat` pages a member again from the holder `repeat_after_minutes`
+  after everyone was tried without an answer (`RepeatScheduled`, then `RoundStarted`),
+  up to `repeat` more rounds, before the member counts as unreached.
 - `PagingCancelled` stops a member's paging when its level is satisfied or the drill
   ends.
 """
@@ -33,10 +39,12 @@ from drill.engine.events import (
     PageQueued,
     PageSent,
     PagingCancelled,
+    RepeatScheduled,
+    RoundStarted,
 )
 from drill.engine.notifier import FailureReason, Page, SendResult
-from drill.engine.roster import LiveMember, LivePage, LiveStatus, PageOutcome
-from drill.engine.timers import TIMEOUT
+from drill.engine.roster import LiveMember, LivePage, LiveStatus, PageOutcome, kept_address
+from drill.engine.timers import REPEAT, TIMEOUT
 from drill.plan.models import ChannelKind, Person
 
 if TYPE_CHECKING:
@@ -109,6 +117,36 @@ class Paging:
         if member.status is not LiveStatus.ACKED:
             member.set(LiveStatus.UNREACHED)
 
+    def on_repeat_scheduled(self, e: RepeatScheduled) -> None:
+        member = self._members[(e.tree, e.level, e.member)]
+        due = self._drill._timers.active(e.elapsed) + e.wait_seconds
+        member.resting = (e.round, due)
+        self._drill._timers.arm(due, REPEAT, e.round, member)
+
+    def on_round_started(self, e: RoundStarted) -> None:
+        member = self._members[(e.tree, e.level, e.member)]
+        member.round, member.resting = e.round, None
+        member.cand, member.cursor, member.current = 0, None, None
+
+    @staticmethod
+    def resting(member: LiveMember) -> bool:
+        """Whether `member` still waits for its next round (its timer is live)."""
+        return member.resting is not None and member.status is LiveStatus.PAGING
+
+    async def start_round(self, member: LiveMember) -> None:
+        """The wait between rounds is over: page the member again from the holder."""
+        assert member.resting is not None
+        level = member.level
+        await self._drill._emit(
+            RoundStarted(
+                **self._drill._stamp(),
+                tree=level.tree.tree.id,
+                level=level.level.id,
+                member=member.ref,
+                round=member.resting[0],
+            )
+        )
+
     def on_cancelled(self, e: PagingCancelled) -> None:
         member = self._members[(e.tree, e.level, e.member)]
         if member.status is LiveStatus.PAGING:
@@ -156,6 +194,26 @@ class Paging:
                 )
                 return
             person = candidates[member.cand]
+            if member.cursor is None and member.cand + 1 < len(candidates):
+                # Someone marked away is not paged while another candidate is left; the
+                # last one is paged all the same (better a call on leave than nobody).
+                stamp = drill._stamp()
+                absence = person.absence_at(stamp["at"], drill.plan.info.zone)
+                if absence is not None:
+                    await drill._emit(
+                        Escalated(
+                            **stamp,
+                            tree=tree_id,
+                            level=level_id,
+                            member=member.ref,
+                            from_person=person.id,
+                            to_person=candidates[member.cand + 1].id,
+                            candidate_index=member.cand + 1,
+                            reason=EscalationReason.UNAVAILABLE,
+                            absence=absence.reason,
+                        )
+                    )
+                    continue
             rung = next_rung(level.level, person, member.cursor, self._bad_points)
             if rung is not None:
                 await self._send(member, person, rung)
@@ -179,6 +237,19 @@ class Paging:
                     )
                 )
                 continue
+            if reason is EscalationReason.LADDER_EXHAUSTED and member.round <= level.level.repeat:
+                await drill._emit(
+                    RepeatScheduled(
+                        **drill._stamp(),
+                        tree=tree_id,
+                        level=level_id,
+                        member=member.ref,
+                        round=member.round + 1,
+                        wait_seconds=level.level.repeat_after_minutes * 60.0,
+                        people_tried=tuple(p.id for p in candidates),
+                    )
+                )
+                return
             await drill._emit(
                 MemberUnreached(
                     **drill._stamp(),
@@ -208,10 +279,11 @@ class Paging:
             person_id=person.id,
             person_name=person.name,
             channel=rung.channel,
-            address=rung.point.address,
+            address=kept_address(rung.channel, rung.point.address),
             attempt=rung.attempt,
             candidate_index=member.cand,
             timeout_seconds=timeout,
+            point=person.channels.index(rung.point),
         )
         await drill._emit(queued)
         page = self.pages[queued.page_id]
@@ -254,7 +326,12 @@ class Paging:
         renderer = drill._renderer
         assert renderer is not None
         message = renderer.render(
-            language=language, person=person.name, role=role, site=site, deadline=page.deadline_at
+            language=language,
+            person=person.name,
+            role=role,
+            site=site,
+            deadline=page.deadline_at,
+            audience=member.audience,
         )
         return Page(
             page_id=page.page_id,

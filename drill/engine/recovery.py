@@ -44,6 +44,7 @@ __all__ = ["recover"]
 async def recover(drill: DrillRunner, stored: Sequence[StoredEvent], by: str | None) -> None:
     """Rebuild `drill` from `stored` (read under its lease), restore its clock, re-arm."""
     for item in stored:
+        drill._last_seq = item.seq
         if item.key is not None:
             drill._seen_keys.add(item.key)
         if item.duplicate:
@@ -136,3 +137,4 @@ async def _rearm(
         )
     )
     await drill._levels.settle_all()
+    await drill._flush()

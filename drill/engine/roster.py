@@ -13,13 +13,68 @@ level is satisfied, is the fold's (`drill.engine.state`).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from enum import Enum
 
 from drill.engine.events import PageQueued
 from drill.errors import EngineError
-from drill.plan.models import ContactTree, Level, Member, Person, Plan
+from drill.plan.audience import Reach, Stage
+from drill.plan.contact import mask_number
+from drill.plan.models import Audience, ChannelKind, Level, Member, Person, Plan
 
-__all__ = ["LiveLevel", "LiveMember", "LivePage", "LiveStatus", "LiveTree", "PageOutcome"]
+__all__ = [
+    "LiveLevel",
+    "LiveMember",
+    "LivePage",
+    "LiveStatus",
+    "LiveTree",
+    "PageOutcome",
+    "kept_address",
+    "resolve_address",
+]
+
+log = logging.getLogger(__name__)
+
+
+def kept_address(channel: ChannelKind, address: str) -> str:
+    """What a `PageQueued` keeps of an address: numbers masked, e-mail addresses as is.
+
+    The journal is copied into reports, CSV exports and backups; a full phone number has
+    no business there. The engine finds the number again from the plan (`point`)."""
+    return address if channel is ChannelKind.EMAIL else mask_number(address)
+
+
+def resolve_address(person: Person, e: PageQueued) -> str:
+    """The full address of a queued page: the person's contact method `e.point` in the
+    plan, checked against what the event kept of it.
+
+    Drills recorded before `point` existed kept the full address: it is used as it is. A
+    plan edited since (the method moved or its number changed) is found by kind and
+    masked form; failing that, the kept (masked) form is returned and a warning logged,
+    so a resend fails as an invalid number instead of reaching someone else.
+    """
+    if e.point is None:
+        return e.address
+    points = person.channels
+    if 0 <= e.point < len(points):
+        point = points[e.point]
+        if point.kind is e.channel and kept_address(e.channel, point.address) == e.address:
+            return point.address
+    same = [
+        p.address
+        for p in points
+        if p.kind is e.channel and kept_address(e.channel, p.address) == e.address
+    ]
+    if len(same) == 1:
+        return same[0]
+    log.warning(
+        "page %s: contact method %s of %s is no longer in the plan as recorded (%s)",
+        e.page_id,
+        e.point,
+        person.id,
+        e.address,
+    )
+    return e.address
 
 
 class LiveStatus(Enum):
@@ -65,7 +120,7 @@ class LivePage:
         self.person = person
         self.candidate = e.candidate_index
         self.channel = e.channel
-        self.address = e.address
+        self.address = resolve_address(person, e)
         self.attempt = e.attempt
         self.kind_index = member.level.level.channels.index(e.channel)
         self.timeout = e.timeout_seconds
@@ -80,6 +135,7 @@ class LiveMember:
     """A member of a level: its candidates (holder, deputies) and where its paging is."""
 
     __slots__ = (
+        "audience",
         "cand",
         "candidates",
         "current",
@@ -87,14 +143,18 @@ class LiveMember:
         "level",
         "member",
         "ref",
+        "resting",
         "role_id",
+        "round",
         "site",
         "status",
     )
 
-    def __init__(self, level: LiveLevel, member: Member, plan: Plan) -> None:
+    def __init__(self, level: LiveLevel, member: Member, plan: Plan, audience: Audience) -> None:
         self.level = level
         self.member = member
+        self.audience = audience
+        """Which message this member gets (staff instructions or an agency notification)."""
         self.ref = member.ref
         self.role_id = member.ref if plan.is_role(member.ref) else None
         self.site = plan.site_of(member)
@@ -103,6 +163,10 @@ class LiveMember:
         self.cand = 0
         self.cursor: tuple[int, int] | None = None
         self.current: LivePage | None = None
+        self.round = 1
+        """Which round of the level's repeats this member is in (1: the first)."""
+        self.resting: tuple[int, float] | None = None
+        """Between rounds: (the next round, when it starts in active time)."""
 
     def set(self, status: LiveStatus) -> None:
         count = self.level.count
@@ -113,21 +177,37 @@ class LiveMember:
     @property
     def needs_page(self) -> bool:
         """Being paged, and the last page is over (failed, timed out) or there is none."""
-        if self.status is not LiveStatus.PAGING:
+        if self.status is not LiveStatus.PAGING or self.resting is not None:
             return False
         return self.current is None or self.current.outcome is not None
 
 
 class LiveLevel:
-    """A level of a tree: its members and how many acknowledgements it requires."""
+    """A level of a tree as the scenario pages it (a `Stage`): its members, how many
+    acknowledgements it requires, who must each acknowledge, and what it waits for."""
 
-    __slots__ = ("count", "index", "level", "members", "required", "status", "tree")
+    __slots__ = (
+        "count",
+        "each",
+        "index",
+        "level",
+        "members",
+        "required",
+        "stage",
+        "status",
+        "tree",
+    )
 
-    def __init__(self, tree: LiveTree, index: int, level: Level, plan: Plan) -> None:
+    def __init__(self, tree: LiveTree, index: int, stage: Stage, plan: Plan) -> None:
         self.tree = tree
         self.index = index
+        self.stage = stage
+        level: Level = stage.level
         self.level = level
-        self.members = [LiveMember(self, member, plan) for member in level.members]
+        self.each = stage.each
+        self.members = [
+            LiveMember(self, member, plan, stage.audiences[member.ref]) for member in level.members
+        ]
         refs = [m.ref for m in self.members]
         if len(set(refs)) != len(refs):
             raise EngineError(
@@ -152,12 +232,12 @@ class LiveLevel:
 
 
 class LiveTree:
-    """A contact tree of the scenario, in the scenario's order."""
+    """A contact tree of the scenario, in the scenario's order, with the stages it pages."""
 
     __slots__ = ("index", "levels", "status", "tree")
 
-    def __init__(self, index: int, tree: ContactTree, plan: Plan) -> None:
+    def __init__(self, index: int, reach: Reach, plan: Plan) -> None:
         self.index = index
-        self.tree = tree
+        self.tree = reach.tree
         self.status = LiveStatus.WAITING
-        self.levels = [LiveLevel(self, i, level, plan) for i, level in enumerate(tree.levels)]
+        self.levels = [LiveLevel(self, i, stage, plan) for i, stage in enumerate(reach.stages)]

@@ -6,8 +6,9 @@ reports, operator actions). Inputs are handled first; a timer fires when it is d
 a `VirtualClock` time jumps to the next timer only when the loop is idle, so awaiting
 the event store, even real I/O in a thread, never lets virtual time move. Every change
 runs one at a time, under one lock, and starts by recording an event: appended to the
-sink and awaited, then applied to the runner's state, then told to the handlers. The
-same appliers rebuild that state on resume.
+sink and awaited, then applied to the runner's state, then told to the handlers (a drill
+of simulated people only keeps its events back and commits them in batches: see
+`DrillRunner._emit`). The same appliers rebuild that state on resume.
 
 The rules of a drill live with the part that applies them:
 
@@ -76,6 +77,8 @@ from drill.engine.events import (
     PageQueued,
     PageSent,
     PagingCancelled,
+    RepeatScheduled,
+    RoundStarted,
     StepCompleted,
     StepDue,
     StepTiming,
@@ -98,9 +101,18 @@ from drill.engine.recovery import recover
 from drill.engine.roster import LivePage, LiveStatus
 from drill.engine.script import Script
 from drill.engine.simulation import SimulatedNotifier, SimulatedOperator
-from drill.engine.sink import EventSink, Handler, HandlerSet
+from drill.engine.sink import Appended, EventSink, Handler, HandlerSet, append_all
 from drill.engine.state import DrillState
-from drill.engine.timers import CALLBACK, EPS, INJECT, OPERATOR, STEP_DUE, TIMEOUT, Timers
+from drill.engine.timers import (
+    CALLBACK,
+    EPS,
+    INJECT,
+    OPERATOR,
+    REPEAT,
+    STEP_DUE,
+    TIMEOUT,
+    Timers,
+)
 from drill.errors import EngineError
 from drill.plan.models import ChannelKind, Plan, Scenario
 
@@ -109,6 +121,9 @@ __all__ = ["DrillRunner", "new_drill_id", "plan_digest"]
 log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
+
+_KEPT_BACK_MAX = 4096
+"""Most events a simulated drill keeps back before committing them (see `_emit`)."""
 
 
 def new_drill_id(now: dt.datetime, zone: dt.tzinfo | None = None) -> str:
@@ -145,10 +160,12 @@ class DrillRunner:
         simulated: bool | None = None,
         simulated_operator: SimulatedOperator | None = None,
         leases: DrillLeases | None = None,
+        commit_in_batches: bool = False,
     ) -> None:
         """`leases`: where the drill's lease is held while this runner drives it (one
         engine per drill; see `drill.engine.lease`); by default the sink's own, if it
-        keeps leases (the event store does), else none."""
+        keeps leases (the event store does), else none. `commit_in_batches`: for a
+        drill of simulated people only, store events in batches (see `_emit`)."""
         self.plan = plan
         self.scenario = plan.scenario(scenario) if isinstance(scenario, str) else scenario
         self.sink = sink
@@ -171,6 +188,13 @@ class DrillRunner:
             simulated if simulated is not None else bool(sims) and len(sims) == len(notifier_list)
         )
         self.seed = seed if seed is not None else (sims[0].seed if sims else None)
+        # Simulated people only: nothing outside this process sees a page, so events may
+        # be committed in batches (see `_emit`). Any other channel: one by one, durable
+        # before anything follows (a `PageQueued` before its provider call).
+        self._batched = commit_in_batches and bool(sims) and len(sims) == len(notifier_list)
+        self._kept_back: list[tuple[Event, str | None, Appended]] = []
+        self._flushing = False
+        self._last_seq: int | None = None
 
         # The parts of a running drill, each owning its piece of the state; they record
         # events through this runner and reach one another through it.
@@ -199,7 +223,9 @@ class DrillRunner:
             Escalated: paging.on_escalated,
             MemberUnreached: paging.on_unreached,
             PagingCancelled: paging.on_cancelled,
-            LevelStarted: lambda e: levels.set_level(e.tree, e.level, LiveStatus.RUNNING),
+            RepeatScheduled: paging.on_repeat_scheduled,
+            RoundStarted: paging.on_round_started,
+            LevelStarted: levels.on_level_started,
             LevelCompleted: lambda e: levels.set_level(e.tree, e.level, LiveStatus.DONE),
             TreeStarted: lambda e: levels.set_tree(e.tree, LiveStatus.RUNNING),
             TreeCompleted: lambda e: levels.set_tree(e.tree, LiveStatus.DONE),
@@ -263,6 +289,7 @@ class DrillRunner:
                 self._origin = self.clock.monotonic()
                 await self._emit(self._drill_started())
                 await self._levels.settle_all()
+                await self._flush()
 
             await self._locked(begin)
         except BaseException:
@@ -465,6 +492,7 @@ class DrillRunner:
         by: str | None = None,
         allow_plan_change: bool = False,
         leases: DrillLeases | None = None,
+        commit_in_batches: bool = False,
     ) -> DrillRunner:
         """Rebuild an interrupted drill from its stored events; then `await runner.run()`.
 
@@ -507,6 +535,7 @@ class DrillRunner:
             simulated=started.simulated,
             simulated_operator=simulated_operator,
             leases=leases,
+            commit_in_batches=commit_in_batches,
         )
         await runner._take_over(by)
         return runner
@@ -547,7 +576,7 @@ class DrillRunner:
         if task is not None and task is self._owner:
             return await work()
         if self._driver is None:
-            return await self._locked(work)
+            return await self._locked(lambda: self._durably(work))
         done: asyncio.Future[_T] = asyncio.get_running_loop().create_future()
         self._queue.append(Work(work, done, prepare))
         self._wakeup.set()
@@ -563,6 +592,12 @@ class DrillRunner:
             return await entry.follow(await self._emit(entry.event, entry.key))
 
         return await self._submit(run, prepare)
+
+    async def _durably(self, work: Callable[[], Awaitable[_T]]) -> _T:
+        """`work`, then commit what it kept back: its caller's answer means durable."""
+        result = await work()
+        await self._flush()
+        return result
 
     async def _locked(self, work: Callable[[], Awaitable[_T]]) -> _T:
         async with self._lock:
@@ -599,6 +634,8 @@ class DrillRunner:
                         return
                     self.clock.advance_to(self._origin + horizon)
                     continue
+                if self._kept_back:
+                    await self._locked(self._flush)  # before waiting on the real clock
                 self._wakeup.clear()
                 timeout = None if horizon is None else max(0.0, horizon - now) / self.clock.speed
                 with contextlib.suppress(TimeoutError):
@@ -612,6 +649,8 @@ class DrillRunner:
             # failed or was cancelled (or answering them fails), every input still
             # waiting gets that instead: none is left hanging.
             try:
+                if failed is None:
+                    await self._locked(self._flush)
                 while self._queue and failed is None:
                     await self._run_queued()
             except BaseException as exc:
@@ -627,7 +666,7 @@ class DrillRunner:
             return
         work = self._queue.popleft()
         try:
-            result = await self._locked(work.run)
+            result = await self._locked(lambda: self._durably(work.run))
         except BaseException as exc:
             fail(work.done, exc)
             if not isinstance(exc, EngineError):
@@ -641,6 +680,8 @@ class DrillRunner:
         if rank == TIMEOUT:
             page: LivePage = payload
             return Paging.waiting(page)
+        if rank == REPEAT:
+            return Paging.resting(payload)
         return self._script.is_live(rank, payload)
 
     async def _fire_next(self) -> None:
@@ -651,10 +692,14 @@ class DrillRunner:
                 AttemptTimedOut(**self._stamp(), page_id=page.page_id, overdue=overdue)
             )
             await self._levels.member_changed(page.member)
+        elif rank == REPEAT:
+            await self._paging.start_round(payload)
+            await self._levels.member_changed(payload)
         elif rank == CALLBACK:
             await payload()
         elif rank == INJECT:
             await self._script.fire_inject(payload, overdue=overdue)
+            await self._levels.settle_all()  # a level may have waited for this inject
             await self._check_complete()
         elif rank == STEP_DUE:
             await self._script.step_due(payload, overdue=overdue)
@@ -671,8 +716,21 @@ class DrillRunner:
         return {"at": at, "elapsed": self.elapsed()}
 
     async def _emit(self, event: Event, key: str | None = None) -> bool:
-        """Append durably, then apply, then tell the handlers; False for a duplicate."""
+        """Append durably, then apply, then tell the handlers; False for a duplicate.
+
+        A drill of simulated people only keeps its events back instead, applied at once
+        and committed in batches (`_flush`): one commit per event would make the disk
+        the whole cost of a simulation. The handlers still hear of an event only once
+        it is committed; a batch is committed before the loop waits on a real clock,
+        before the drill ends, before `run`/`run_until` return and before a caller from
+        outside (the operator, a webhook) gets its answer. Batches grow with the drill
+        (a quarter of what is stored, up to `_KEPT_BACK_MAX`), so a crash early on loses
+        little, and a crash at any point leaves a prefix of the events to resume from.
+        """
+        if self._batched and self._last_seq is not None:
+            return await self._keep_back(event, key)
         appended = await self.sink.append(self.drill_id, event, key)
+        self._last_seq = appended.seq
         if key is not None:
             self._seen_keys.add(key)
         if appended.duplicate:
@@ -681,6 +739,49 @@ class DrillRunner:
         self._apply(event)
         await self.handlers.publish(self.drill_id, event)
         return True
+
+    async def _keep_back(self, event: Event, key: str | None) -> bool:
+        """`_emit` for a simulated drill: numbered and applied now, committed by `_flush`.
+
+        This runner is the drill's only writer (it holds the lease), so it knows the
+        seq the store will give and which keys it has seen; `_flush` checks both.
+        """
+        assert self._last_seq is not None
+        self._last_seq += 1
+        duplicate = key is not None and key in self._seen_keys
+        self._kept_back.append((event, key, Appended(self._last_seq, duplicate)))
+        if key is not None:
+            self._seen_keys.add(key)
+        if not duplicate:
+            self.state.apply(event, self._last_seq)
+            self._apply(event)
+        limit = min(_KEPT_BACK_MAX, max(1, self._last_seq // 4))
+        if len(self._kept_back) >= limit and not self._flushing:
+            await self._flush()
+        return not duplicate
+
+    async def _flush(self) -> None:
+        """Commit the events kept back (one `append_many`), then tell the handlers."""
+        if self._flushing:
+            return  # a handler's change during a flush: the flush under way takes it
+        self._flushing = True
+        try:
+            while self._kept_back:
+                batch, self._kept_back = self._kept_back, []
+                items = [(event, key) for event, key, _ in batch]
+                stored = await append_all(self.sink, self.drill_id, items)
+                for (event, _, expected), got in zip(batch, stored, strict=True):
+                    if (got.seq, got.duplicate) != (expected.seq, expected.duplicate):
+                        raise EngineError(
+                            f"the event store recorded {event.type_name} of drill "
+                            f"'{self.drill_id}' as event {got.seq}, not {expected.seq}: "
+                            "another engine is writing to this drill"
+                        )
+                for event, _, expected in batch:
+                    if not expected.duplicate:
+                        await self.handlers.publish(self.drill_id, event)
+        finally:
+            self._flushing = False
 
     def _apply(self, e: Event) -> None:
         """Change the runner's state for one event: the same live and on resume."""
@@ -759,6 +860,9 @@ class DrillRunner:
     async def _end(self, event: DrillCompleted | DrillAborted, key: str | None = None) -> None:
         if self._over:
             raise EngineError(f"drill '{self.drill_id}' has already ended")
+        for counted in self._inputs.uncounted_repeats(event.at, event.elapsed):
+            await self._emit(counted)  # repeats counted since the last checkpoint
+        await self._flush()  # what led to the end is stored apart from the end itself
         await self._emit(event, key)
         why = (
             CancelReason.DRILL_ABORTED

@@ -62,6 +62,14 @@ class Script:
                 i = self._step_index[step.id]
                 timers.arm(at, OPERATOR, i, i)
 
+    def inject_fired(self, inject_id: str) -> bool:
+        """Whether the inject with this id has happened."""
+        return any(
+            self._scenario.injects[i].id == inject_id
+            for i in self.fired_injects
+            if i < len(self._scenario.injects)
+        )
+
     def on_inject_fired(self, e: InjectFired) -> None:
         self.fired_injects.add(e.index)
 
@@ -184,5 +192,6 @@ class Script:
             ),
             key,
         )
+        await drill._levels.settle_all()  # a level may have waited for this step
         await drill._check_complete()
         return timing

@@ -15,7 +15,9 @@ The rules, written once (docs/outcome.md says the same in words):
   if they acknowledge anyway (the call was already ringing) they are acknowledged; their
   level, already satisfied, does not change.
 - A level is satisfied when `required` counted acknowledgements arrived while it was
-  open; a tree is satisfied only when every one of its levels is. These are computed here,
+  open **and** every member it must hear from each (`LevelStarted.each`: every one of
+  them, as opposed to any one of them) is among them; a tree is satisfied only when
+  every one of its levels is. These are computed here,
   never taken from the runner's `LevelCompleted.satisfied` / `TreeCompleted.satisfied`.
 - A target over a tree is met only when the tree is satisfied in time; "every regional
   centre reached" counts a centre reached when one of its contacts acknowledged in time.
@@ -54,7 +56,9 @@ from drill.engine.events import (
     DrillRecovered,
     DrillResumed,
     DrillStarted,
+    DuplicatesCounted,
     Escalated,
+    EscalationReason,
     Event,
     InjectFired,
     LevelCompleted,
@@ -64,6 +68,8 @@ from drill.engine.events import (
     PageQueued,
     PageSent,
     PagingCancelled,
+    RepeatScheduled,
+    RoundStarted,
     StepCompleted,
     StepDue,
     StepTiming,
@@ -136,6 +142,7 @@ class ContactStatus(StrEnum):
     NO_ANSWER = "no_answer"  # rang out, busy, or timed out; the next page follows
     FAILED = "failed"  # the page failed (see `failure`); the next page follows
     ESCALATED = "escalated"  # moved to a deputy, whose first page follows
+    RESTING = "resting"  # everyone tried; the level repeats: the next round follows
     ACKNOWLEDGED = "acknowledged"  # in time: counted
     LATE = "late"  # acknowledged after its paging ended: shown, counted by nothing
     UNREACHED = "unreached"  # every person and channel tried, no acknowledgement
@@ -218,6 +225,10 @@ class ContactState:
     escalations: list[tuple[str, str]] = dataclasses.field(default_factory=list)
     """(from person, to person), in order."""
     escalation_events: list[tuple[int | None, Escalated]] = dataclasses.field(default_factory=list)
+    passed_over: list[tuple[int | None, Escalated]] = dataclasses.field(default_factory=list)
+    round: int = 1
+    """Which round of its level's repeats the contact is in (1: the first)."""
+    """Candidates not paged because they were marked away (休暇, 出張 …), in order."""
     ack: Acknowledged | None = None
     """The first acknowledgement of this contact (in time or late)."""
     ack_seq: int | None = None
@@ -282,9 +293,13 @@ class LevelState:
     mode: str
     required: int
     members: tuple[str, ...]
+    each: tuple[str, ...] = ()
+    """Members that must each acknowledge (every one of them), whatever `required` says."""
     status: LevelStatus = LevelStatus.RUNNING
     acknowledged: int = 0
     """Counted acknowledgements: recorded while the contact and the level were open."""
+    counted: set[str] = dataclasses.field(default_factory=set)
+    """The members whose acknowledgement was counted."""
     late: int = 0
     started_elapsed: float | None = None
     started_seq: int | None = None
@@ -294,6 +309,17 @@ class LevelState:
     """When the quorum was met (the counted acknowledgement that met it)."""
     unreached: tuple[str, ...] = ()
     """Members whose paging ran out of people or channels."""
+
+    @property
+    def met(self) -> bool:
+        """Its quorum is met: `required` counted acknowledgements, every one of `each`
+        among them."""
+        return self.acknowledged >= self.required and all(m in self.counted for m in self.each)
+
+    @property
+    def waiting_for(self) -> tuple[str, ...]:
+        """Members it must each hear from that have not acknowledged in time (yet)."""
+        return tuple(m for m in self.each if m not in self.counted)
 
     @property
     def satisfied(self) -> bool | None:
@@ -488,7 +514,8 @@ class DrillState:
         self.interruptions = 0
         self.events = 0
         self.duplicates = 0
-        """Stored events the store marked duplicates (kept, never applied)."""
+        """Repeated acknowledgements: stored events the store marked duplicates (kept,
+        never applied), plus the repeats counted by `DuplicatesCounted`."""
         self.recovering = False
         """An interruption was found and recovery has not finished."""
         self._seq: int | None = None
@@ -502,11 +529,14 @@ class DrillState:
             PageQueued: self._page_queued,
             PageSent: self._page_sent,
             DeliveryUpdated: self._delivery_updated,
+            DuplicatesCounted: self._duplicates_counted,
             DeliveryFailed: self._delivery_failed,
             AttemptTimedOut: self._timed_out,
             Acknowledged: self._acknowledged,
             Escalated: self._escalated,
             MemberUnreached: self._unreached,
+            RepeatScheduled: self._repeat_scheduled,
+            RoundStarted: self._round_started,
             PagingCancelled: self._cancelled,
             InjectFired: self._inject,
             StepDue: self._step_due,
@@ -822,7 +852,9 @@ class DrillState:
         tree.completed_elapsed, tree.completed_seq = e.elapsed, self._seq
 
     def _level_started(self, e: LevelStarted) -> None:
-        level = LevelState(e.tree, e.level, e.name_ja, e.name_en, e.mode, e.required, e.members)
+        level = LevelState(
+            e.tree, e.level, e.name_ja, e.name_en, e.mode, e.required, e.members, e.each
+        )
         level.started_elapsed, level.started_seq = e.elapsed, self._seq
         self.levels[(e.tree, e.level)] = level
         for member, site in zip(e.members, e.member_sites, strict=True):
@@ -835,7 +867,7 @@ class DrillState:
         level = self.levels.get((e.tree, e.level))
         if level is None:
             return
-        met = level.acknowledged >= level.required
+        met = level.met
         level.status = LevelStatus.SATISFIED if met else LevelStatus.EXHAUSTED
         level.completed_elapsed, level.completed_seq = e.elapsed, self._seq
         level.unreached = tuple(
@@ -905,6 +937,9 @@ class DrillState:
         else:
             contact.status = ContactStatus.FAILED
             contact.failure, contact.failure_detail = e.failure, e.detail
+
+    def _duplicates_counted(self, e: DuplicatesCounted) -> None:
+        self.duplicates += e.count
 
     def _delivery_updated(self, e: DeliveryUpdated) -> None:
         record = self.page_records.get(e.page_id)
@@ -980,19 +1015,37 @@ class DrillState:
 
     def _count(self, level: LevelState, contact: ContactState) -> None:
         level.acknowledged += 1
-        if level.satisfied_elapsed is None and level.acknowledged >= level.required:
+        level.counted.add(contact.member)
+        if level.satisfied_elapsed is None and level.met:
             level.satisfied_elapsed = contact.acknowledged_elapsed
 
     def _escalated(self, e: Escalated) -> None:
         contact = self._contact(e.tree, e.level, e.member)
         contact.escalations.append((e.from_person, e.to_person))
         contact.escalation_events.append((self._seq, e))
+        if e.reason is EscalationReason.UNAVAILABLE:
+            contact.passed_over.append((self._seq, e))
         if contact.finished:
             return
         contact.candidate_index = e.candidate_index
         contact.person_id, contact.person_name = e.to_person, None
         contact.channel = contact.address = None
         contact.status = ContactStatus.ESCALATED
+
+    def _repeat_scheduled(self, e: RepeatScheduled) -> None:
+        contact = self._contact(e.tree, e.level, e.member)
+        if not contact.finished:
+            contact.status = ContactStatus.RESTING
+
+    def _round_started(self, e: RoundStarted) -> None:
+        contact = self._contact(e.tree, e.level, e.member)
+        contact.round = e.round
+        if contact.finished:
+            return
+        contact.candidate_index = 0
+        contact.person_id = contact.person_name = None
+        contact.channel = contact.address = None
+        contact.status = ContactStatus.WAITING
 
     def _unreached(self, e: MemberUnreached) -> None:
         contact = self._contact(e.tree, e.level, e.member)

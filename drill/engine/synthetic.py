@@ -9,7 +9,7 @@ plan: it can never reach a real provider. `synthetic_plan` builds the nationwide
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from drill.plan.models import (
@@ -87,8 +87,10 @@ class PlanBuilder:
         site: str | None = None,
         language: Literal["ja", "en"] = "ja",
         name: str | None = None,
+        unavailable: Sequence[Mapping[str, Any]] = (),
     ) -> str:
-        """A person with `voice` phone numbers, `sms` mobiles and `email` addresses."""
+        """A person with `voice` phone numbers, `sms` mobiles and `email` addresses, away
+        for the `unavailable` periods ({"from": …, "to": …, "reason": …})."""
         points: list[ContactPoint] = []
         for i in range(voice):
             points.append(self._point(voice=self._mobile(), label=f"voice {i + 1}"))
@@ -105,6 +107,7 @@ class PlanBuilder:
                     "language": language,
                     "site": site,
                     "channels": points,
+                    "unavailable": list(unavailable),
                 },
                 context=_SAMPLE,
             )
@@ -119,14 +122,20 @@ class PlanBuilder:
         *,
         site: str | None = None,
         name: str | None = None,
+        rotation: Mapping[str, Any] | None = None,
     ) -> str:
+        """A role held by `holder`, or by the people of a `rotation` (a mapping as a plan
+        file writes it) in turn."""
         self._roles.append(
-            Role(
-                id=role_id,
-                name=Text(ja=name or role_id, en=name or role_id),
-                holder=holder,
-                deputies=tuple(deputies),
-                site=site,
+            Role.model_validate(
+                {
+                    "id": role_id,
+                    "name": {"ja": name or role_id, "en": name or role_id},
+                    "holder": holder,
+                    "deputies": tuple(deputies),
+                    "site": site,
+                    "rotation": rotation,
+                }
             )
         )
         return role_id
@@ -142,6 +151,8 @@ class PlanBuilder:
         timeout: float = 5,
         retries: int = 0,
         channels: Sequence[str] = ("voice", "sms", "email"),
+        repeat: int = 0,
+        repeat_after_minutes: float = 10,
     ) -> str:
         """Add a level to `tree` (created on first use); members are refs or mappings."""
         self._trees.setdefault(tree, []).append(
@@ -155,6 +166,8 @@ class PlanBuilder:
                     "retries": retries,
                     "channels": [ChannelKind(c) for c in channels],
                     "members": list(members),
+                    "repeat": repeat,
+                    "repeat_after_minutes": repeat_after_minutes,
                 }
             )
         )

@@ -31,6 +31,7 @@ __all__ = [
     "EPS",
     "INJECT",
     "OPERATOR",
+    "REPEAT",
     "STEP_DUE",
     "TIMEOUT",
     "Timer",
@@ -40,8 +41,9 @@ __all__ = [
 EPS = 1e-6  # seconds; absorbs float rounding between elapsed and active time
 
 # Timer ranks: at one instant, injects first, then step targets, the operator, people's
-# answers, and acknowledgement timeouts last (an answer exactly at the deadline counts).
-INJECT, STEP_DUE, OPERATOR, CALLBACK, TIMEOUT = range(5)
+# answers, and acknowledgement timeouts (an answer exactly at the deadline counts), and
+# repeated rounds of a level last.
+INJECT, STEP_DUE, OPERATOR, CALLBACK, TIMEOUT, REPEAT = range(6)
 
 Timer = tuple[float, int, int, str, Any]
 """(due, rank, n, key, payload): due in active time (engine) or elapsed time (people)."""

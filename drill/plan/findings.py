@@ -275,4 +275,20 @@ CODES: dict[str, _Code] = {
         "plan.yaml lists the contents explicitly and leaves it out.",
         "Add it to the lists in plan.yaml, or delete the file.",
     ),
+    "DK-W013": _Code(
+        "Incident pages everyone",
+        "An incident scenario pages every member of every level of its trees from the "
+        "start: in a theft the regional centres, the vendor and the Ministry are called "
+        "at once, and the police hear of a centre outage.",
+        "Say who is told at which point with `notify:` (tree, level, members, at_inject "
+        "or after_step), as the source documents do.",
+    ),
+    "DK-W014": _Code(
+        "Agency told as staff",
+        "An outside agency (prefecture, J-LIS, police, …) would get the message meant for "
+        "the city's own staff, with internal instructions, instead of a formal "
+        "notification: who we are, what happened, what we ask of them, whom to call back.",
+        "Add `agency_messages:` to the scenario (with {{ callback }}), and do not give "
+        "agencies `audience: staff`.",
+    ),
 }

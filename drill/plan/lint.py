@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from drill.plan.contact import display_number, is_mobile
+from drill.plan.contact import is_mobile, mask_number
 from drill.plan.findings import Finding, Severity
+from drill.plan.lint_audience import AUDIENCE_RULES
 from drill.plan.locator import Locator
 from drill.plan.models import Agency, ChannelKind, Level, Metric, Plan, Target
 from drill.plan.templates import TemplateProblem, render_template
@@ -26,6 +27,7 @@ _SAMPLE_VALUES = {
         "organisation": "サンプル市",
         "deadline": "10:35",
         "started": "10:30",
+        "callback": "システム管理者　渡辺 健二（095-000-1234）",
     },
     "en": {
         "person": "Taro Yamada",
@@ -35,6 +37,7 @@ _SAMPLE_VALUES = {
         "organisation": "Sample City",
         "deadline": "10:35",
         "started": "10:30",
+        "callback": "System administrator Kenji Watanabe (095-000-1234)",
     },
 }
 # What the SMS channel adds to the template's text (`drill.channels.sms.sms_body`): the
@@ -59,6 +62,7 @@ def lint_plan(plan: Plan, locator: Locator) -> list[Finding]:
         _targets,
         _people_without_roles,
         _sms_segments,
+        *AUDIENCE_RULES,
     )
     findings: list[Finding] = []
     for rule in rules:
@@ -92,7 +96,7 @@ def _sms_with_link(text: str, language: str) -> str:
 
 def _deputies(plan: Plan, loc: Locator) -> Iterator[Finding]:
     for role in plan.roles:
-        if role.holder is None:
+        if role.holder is None and role.rotation is None:
             yield loc.finding(
                 "DK-W011",
                 _W,
@@ -135,7 +139,7 @@ def _shared_numbers(plan: Plan, loc: Locator) -> Iterator[Finding]:
     for address, holders in owners.items():
         if len(holders) > 1:
             names = ", ".join(person_id for person_id, _ in holders)
-            shown = address if "@" in address else display_number(address)
+            shown = address if "@" in address else mask_number(address)
             for person_id, i in holders[1:]:
                 yield loc.finding(
                     "DK-W003",
@@ -340,7 +344,7 @@ def _sms_segments(plan: Plan, loc: Locator) -> Iterator[Finding]:
                 yield loc.finding(
                     "DK-W009",
                     _W,
-                    f"{display_number(point.address)} is not a mobile number",
+                    f"{mask_number(point.address)} is not a mobile number",
                     "person",
                     person.id,
                     "channels",

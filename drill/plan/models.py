@@ -30,7 +30,9 @@ from drill.plan.contact import normalise_address, normalise_number
 from drill.plan.templates import TemplateProblem, check_template
 
 __all__ = [
+    "Absence",
     "Agency",
+    "Audience",
     "ChannelKind",
     "ContactPoint",
     "ContactTree",
@@ -42,18 +44,22 @@ __all__ = [
     "Member",
     "Messages",
     "Metric",
+    "Notice",
     "Person",
     "Plan",
     "PlanFile",
     "PlanInfo",
     "Playbook",
     "Role",
+    "Rotation",
+    "RotationOverride",
     "Scenario",
     "ScenarioMessages",
     "Site",
     "Step",
     "Target",
     "Text",
+    "moment",
 ]
 
 _MODEL = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
@@ -83,6 +89,14 @@ class Agency(StrEnum):
     VENDOR = "vendor"  # 保守業者
     POLICE = "police"  # 警察
     REGULATOR = "regulator"  # 個人情報保護委員会
+
+
+class Audience(StrEnum):
+    """Whom a message is written for: staff get instructions; an outside agency gets a
+    formal notification (who we are, what happened, what we ask, whom to call back)."""
+
+    STAFF = "staff"  # 庁内の職員
+    AGENCY = "agency"  # 庁外の関係機関
 
 
 class Metric(StrEnum):
@@ -198,6 +212,51 @@ class ContactPoint(BaseModel):
         return value
 
 
+When = dt.date | dt.datetime
+"""A day (the whole day, in the plan's time zone) or a moment (naive: the plan's zone)."""
+
+
+def moment(value: When, zone: dt.tzinfo, *, end: bool) -> dt.datetime:
+    """`value` as an aware moment; a day's end is the start of the next day."""
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=zone)
+    day = value + dt.timedelta(days=1) if end else value
+    return dt.datetime.combine(day, dt.time(), tzinfo=zone)
+
+
+class _Period(BaseModel):
+    """A period from `from` to `to`, both included when they are days."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, use_attribute_docstrings=True, populate_by_name=True
+    )
+
+    start: When = Field(alias="from")
+    """The first day (2026-12-24) or moment (2026-12-24T18:00) of the period."""
+    end: When = Field(alias="to")
+    """The last day, included (2026-12-28), or the moment it ends (2026-12-28T09:00)."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> _Period:
+        utc = dt.UTC
+        if moment(self.end, utc, end=True) <= moment(self.start, utc, end=False):
+            raise PydanticCustomError(
+                "period", "the period ends before it starts; `to` must come after `from`"
+            )
+        return self
+
+    def covers(self, when: dt.datetime, zone: dt.tzinfo) -> bool:
+        """Whether the aware moment `when` falls in the period."""
+        return moment(self.start, zone, end=False) <= when < moment(self.end, zone, end=True)
+
+
+class Absence(_Period):
+    """A period when a person cannot be paged (休暇, 出張, 異動): their deputy is paged instead."""
+
+    reason: str = Field(min_length=1, max_length=40)
+    """Why (休暇, 出張, 異動, 研修 …); shown on the board and in the report."""
+
+
 class Person(BaseModel):
     """A person who may be paged: staff, or a desk at an outside agency."""
 
@@ -217,9 +276,54 @@ class Person(BaseModel):
     """Where they usually work (a site id)."""
     note: str | None = None
     """Anything the duty officer should know (e.g. 夜間は携帯のみ)."""
+    unavailable: tuple[Absence, ...] = ()
+    """Periods when they cannot be paged (休暇, 出張, 異動): a role they hold or deputise
+    is paged on to the next candidate, and the report says why."""
 
     def points(self, kind: ChannelKind) -> tuple[ContactPoint, ...]:
         return tuple(point for point in self.channels if point.kind is kind)
+
+    def absence_at(self, when: dt.datetime, zone: dt.tzinfo) -> Absence | None:
+        """The absence that covers the aware moment `when`, if any."""
+        return next((a for a in self.unavailable if a.covers(when, zone)), None)
+
+
+class RotationOverride(_Period):
+    """A one-off change to a rotation: someone else holds the role for a period."""
+
+    person: Id
+    """Who holds the role during the period."""
+
+
+class Rotation(BaseModel):
+    """Who holds a duty role (当番) when: people in turn, by day or by week, with overrides."""
+
+    model_config = _MODEL
+
+    people: tuple[Id, ...] = Field(min_length=1)
+    """The people who take turns, in order."""
+    every: Literal["day", "week"] = "week"
+    """How long each turn lasts."""
+    start: dt.date
+    """The first day of the first person's first turn."""
+    handover: dt.time = dt.time(8, 30)
+    """The time of day a turn passes to the next person (the plan's time zone)."""
+    overrides: tuple[RotationOverride, ...] = ()
+    """One-off changes (a swap, a holiday cover); the last one that covers a moment wins."""
+
+    def turn_at(self, when: dt.datetime, zone: dt.tzinfo) -> tuple[str, dt.datetime]:
+        """Who holds the role at the aware moment `when`, and when their turn ends."""
+        for override in reversed(self.overrides):
+            if override.covers(when, zone):
+                return override.person, moment(override.end, zone, end=True)
+        origin = dt.datetime.combine(self.start, self.handover, tzinfo=zone)
+        length = dt.timedelta(days=7 if self.every == "week" else 1)
+        # Whole turns since the origin, counted on the wall clock of the plan's zone (a turn
+        # is "a week" even across a daylight-saving change).
+        local = when.astimezone(zone).replace(tzinfo=None)
+        turns = (local - origin.replace(tzinfo=None)) // length
+        ends = (origin.replace(tzinfo=None) + (turns + 1) * length).replace(tzinfo=zone)
+        return self.people[turns % len(self.people)], ends
 
 
 class Role(BaseModel):
@@ -232,7 +336,9 @@ class Role(BaseModel):
     name: Text
     """The role's title (システム管理者)."""
     holder: Id | None = None
-    """The person (or role) who holds it; empty when the post is vacant."""
+    """The person (or role) who holds it; empty when the post is vacant or rotates."""
+    rotation: Rotation | None = None
+    """For a duty role (当番): who holds it when. Takes the place of `holder`."""
     deputies: tuple[Id, ...] = ()
     """People (or roles) paged, in order, when the holder does not acknowledge."""
     site: Id | None = None
@@ -243,6 +349,23 @@ class Role(BaseModel):
     """Whether an incident cannot proceed without this role (for lint DK-W005)."""
     note: str | None = None
     """Anything the duty officer should know."""
+
+    @model_validator(mode="after")
+    def _one_holder(self) -> Role:
+        if self.rotation is not None and self.holder is not None:
+            raise PydanticCustomError(
+                "holder", "a role has a `holder` or a `rotation`, not both; keep one"
+            )
+        return self
+
+    def holders(self, at: dt.datetime | None, zone: dt.tzinfo) -> tuple[str, ...]:
+        """Who holds the role at `at`: its holder, or the rotation's person on duty then;
+        every person of the rotation when `at` is None (a plan read with no moment)."""
+        if self.rotation is None:
+            return (self.holder,) if self.holder is not None else ()
+        if at is None:
+            return self.rotation.people
+        return (self.rotation.turn_at(at, zone)[0],)
 
 
 Quorum = Literal["all", "any"] | Annotated[int, Field(ge=1)]
@@ -287,6 +410,12 @@ class Level(BaseModel):
     every point of a kind before the next kind."""
     members: tuple[Member, ...] = Field(min_length=1)
     """Roles or people of this level."""
+    repeat: int = Field(default=0, ge=0, le=10)
+    """How many more times a member is paged from the start (holder, then deputies) when
+    everyone has been tried without an answer, before the member counts as unreached and
+    the tree moves on (an escalation policy's repeat)."""
+    repeat_after_minutes: float = Field(default=10, gt=0, le=24 * 60)
+    """How long to wait after a round with no answer before the next one starts."""
 
     @field_validator("channels")
     @classmethod
@@ -408,10 +537,52 @@ class Inject(BaseModel):
 
     model_config = _MODEL
 
+    id: Id | None = None
+    """A name for it, so that a notice can be given when it happens (`at_inject`)."""
     at_minutes: float = Field(ge=0)
     """Minutes from the start."""
     text: Text
     """What the duty officer is told."""
+
+
+NoticeQuorum = Literal["every", "all", "any"] | Annotated[int, Field(ge=1)]
+
+
+class Notice(BaseModel):
+    """Who is told at one point of a scenario: one level of a tree (all its members, or
+    some of them), when, how many must acknowledge, and which message they get.
+
+    A scenario's notices of one tree run in the order listed, each when the one before it
+    has finished and its inject has happened or its step is completed.
+    """
+
+    model_config = _MODEL
+
+    tree: Id
+    """The tree whose level is paged (one of the scenario's `trees`)."""
+    level: Id
+    """The level of that tree: its channels, timeouts and retries are used."""
+    members: tuple[Id, ...] = ()
+    """Only these members of the level (roles or people); all of them when empty."""
+    required: NoticeQuorum | None = None
+    """every: every one of them must acknowledge, none is "not needed" when others answer;
+    any: the first acknowledgement is enough; or a number. The level's own when empty."""
+    at_inject: Id | None = None
+    """Page them only once this inject (its `id`) has happened (e.g. a leak suspected)."""
+    after_step: Id | None = None
+    """Page them only once this playbook step is completed."""
+    audience: Audience | None = None
+    """Which message they get: staff (instructions) or agency (a formal notification).
+    By default an outside agency's role (`agency:`) or an external tree gets the agency
+    message, everyone else the staff message."""
+
+    @model_validator(mode="after")
+    def _one_trigger(self) -> Notice:
+        if self.at_inject is not None and self.after_step is not None:
+            raise PydanticCustomError(
+                "notice", "give at_inject or after_step, not both (a notice waits for one)"
+            )
+        return self
 
 
 class Scenario(BaseModel):
@@ -433,7 +604,16 @@ class Scenario(BaseModel):
     """sequential: a tree starts when the one before it has finished; parallel: all trees
     start together (e.g. J-LIS and the prefecture are told while the centres are paged)."""
     messages: ScenarioMessages
-    """What is sent to the people paged."""
+    """What is sent to the people paged (to staff: instructions)."""
+    agency_messages: ScenarioMessages | None = None
+    """What is sent to outside agencies: a formal notification (who we are, what
+    happened, what we ask of them, whom to call back). `messages` when empty."""
+    callback: Id | None = None
+    """The role (or person) outside agencies call back: `{{ callback }}` in a message
+    gives its name and first telephone number."""
+    notify: tuple[Notice, ...] = ()
+    """Who is told, when, with which message (see `Notice`). A tree of `trees` that no
+    notice names is paged whole, every level in order, as when `notify` is empty."""
     injects: tuple[Inject, ...] = ()
     """Timed injects (状況付与)."""
     playbook: Id | None = None
@@ -443,7 +623,9 @@ class Scenario(BaseModel):
     checklist: tuple[str, ...] = ()
     """Self-inspection items this scenario gives evidence for (5-2, 16-3, …)."""
     required_agencies: tuple[Agency, ...] = ()
-    """Outside agencies its trees must reach (for lint DK-W006)."""
+    """Outside agencies it must reach, each one of them: a level's quorum is not met
+    while one of these agencies in it has not acknowledged (and lint DK-W006 checks that
+    the scenario pages them)."""
 
 
 class Step(BaseModel):
@@ -620,9 +802,18 @@ class Plan(BaseModel):
     def is_role(self, ref: str) -> bool:
         return ref in self._index["role"]
 
+    @cached_property
+    def _held(self) -> dict[str, tuple[Role, ...]]:
+        """Roles by holder, in plan order: one pass, so `roles_of` is a look-up."""
+        held: dict[str, list[Role]] = {}
+        for role in self.roles:
+            if role.holder is not None:
+                held.setdefault(role.holder, []).append(role)
+        return {holder: tuple(roles) for holder, roles in held.items()}
+
     def roles_of(self, person_id: str) -> tuple[Role, ...]:
         """Roles this person holds (not those where they are only a deputy)."""
-        return tuple(role for role in self.roles if role.holder == person_id)
+        return self._held.get(person_id, ())
 
     def site_of(self, member: Member) -> str | None:
         if member.site is not None:
@@ -631,13 +822,20 @@ class Plan(BaseModel):
             return self.role(member.ref).site
         return self.person(member.ref).site
 
-    def candidates(self, ref: str) -> tuple[Person, ...]:
+    def candidates(self, ref: str, at: dt.datetime | None = None) -> tuple[Person, ...]:
         """Who is paged for `ref`, in order: a person; or a role's holder then deputies.
 
         A role named as holder or deputy expands to its own candidates; each person
-        appears once, at their first place.
+        appears once, at their first place. A rotating role's holder is the person on
+        duty at the aware moment `at`, or every person of the rotation when `at` is None.
         """
+        if at is not None and not self._rotates:
+            at = None  # no rota: the moment changes nothing, and the cache holds
+        cached = self._candidates.get(ref) if at is None else None
+        if cached is not None:
+            return cached
         out: list[Person] = []
+        seen_people: set[str] = set()
         seen_roles: set[str] = set()
 
         def expand(item: str) -> Iterator[Person]:
@@ -648,14 +846,27 @@ class Plan(BaseModel):
                 return
             seen_roles.add(item)
             role = self.role(item)
-            for name in (role.holder, *role.deputies):
-                if name is not None:
-                    yield from expand(name)
+            for name in (*role.holders(at, self.info.zone), *role.deputies):
+                yield from expand(name)
 
         for person in expand(ref):
-            if person not in out:
+            if person.id not in seen_people:
+                seen_people.add(person.id)
                 out.append(person)
-        return tuple(out)
+        found = tuple(out)
+        if at is None:
+            self._candidates[ref] = found
+        return found
+
+    @cached_property
+    def _rotates(self) -> bool:
+        """Some role is a rota: who holds it depends on the moment."""
+        return any(role.rotation is not None for role in self.roles)
+
+    @cached_property
+    def _candidates(self) -> dict[str, tuple[Person, ...]]:
+        """`candidates` already expanded: the plan is frozen, so each ref expands once."""
+        return {}
 
     def members(self, tree_id: str) -> Iterator[tuple[Level, Member]]:
         for level in self.tree(tree_id).levels:

@@ -47,6 +47,8 @@ class Document:
     file: Path
     data: Any
     lines: dict[Path_, int] = field(default_factory=dict)
+    variables: bool = True
+    """False when the file has no `$` at all, so `substitute_env` has nothing to do."""
 
     def line_of(self, path: Path_) -> int | None:
         """The line of `path`, or of its nearest ancestor that has one."""
@@ -79,6 +81,9 @@ def load_document(file: Path) -> tuple[Document | None, list[Finding]]:
         ]
     except OSError as exc:
         return None, [Finding("DK-E001", Severity.ERROR, f"cannot read: {exc.strerror}", file)]
+    plain = _read_plain(file, text)
+    if plain is not None:
+        return plain, []
     doc = Document(file, None)
     try:
         loader = _Loader(text)
@@ -114,6 +119,139 @@ def load_document(file: Path) -> tuple[Document | None, list[Finding]]:
     except RecursionError:
         return None, [Finding("DK-E002", Severity.ERROR, "nesting is too deep", file)]
     return doc, []
+
+
+_STR = "tag:yaml.org,2002:str"
+# First characters after which a plain scalar may be something other than text (YAML 1.1
+# ints, floats, bools, nulls, dates, merge keys): only those go through the resolver.
+_NOT_ALWAYS_TEXT = frozenset(ch for ch in _Loader.yaml_implicit_resolvers if ch)
+
+
+def _read_plain(file: Path, text: str) -> Document | None:
+    """The document built straight from the parser's events, or None to take the slow path.
+
+    Composing nodes and resolving every scalar in Python costs about four times the parse;
+    a plan file is almost always plain data (no tags, anchors, aliases, merge keys or
+    duplicate keys), and this reads such a file in one pass over the events, with the same
+    values and the same lines as `_Walker`. Anything else, an error included, returns None
+    and `load_document` reads the file again the careful way, which explains the problem.
+    """
+    doc = Document(file, None, variables="$" in text)
+    lines = doc.lines
+    loader = _Loader(text)
+    try:
+        return _build_plain(loader, doc, lines)
+    except (yaml.YAMLError, ValueError, OverflowError, _NotPlain):
+        return None
+    finally:
+        loader.dispose()
+
+
+class _NotPlain(Exception):
+    """The file needs the careful reader (`_Walker`)."""
+
+
+def _build_plain(
+    loader: yaml.SafeLoader | yaml.CSafeLoader, doc: Document, lines: dict[Path_, int]
+) -> Document:
+    scalar_event, end_events = yaml.ScalarEvent, (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    mapping_start, sequence_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
+    containers: list[Any] = []  # the open mappings and sequences
+    paths: list[Path_] = []
+    keys: list[str | None] = []  # per open mapping: the key waiting for its value
+    parent: Any = None
+    path: Path_ = ()
+    key: str | None = None
+    resolved: dict[str, str] = {}
+    check, get = loader.check_event, loader.get_event
+    resolve: Any = loader.resolve  # untyped in PyYAML's stubs
+    get()  # the stream start
+    if check(yaml.StreamEndEvent):
+        return doc
+    get()  # the document start
+    nodes = 0
+    while True:
+        event: Any = get()
+        kind = type(event)
+        if kind is scalar_event:
+            nodes += 1
+            if event.tag is not None or event.anchor is not None:
+                raise _NotPlain
+            raw = event.value
+            value: Any = raw
+            if event.implicit[0] and (not raw or raw[0] in _NOT_ALWAYS_TEXT):
+                tag = resolved.get(raw) or resolved.setdefault(
+                    raw, resolve(yaml.ScalarNode, raw, (True, False))
+                )
+                if tag != _STR:
+                    value = _plain_value(loader, event, tag)
+            line = event.start_mark.line + 1
+            if parent is None:
+                lines[()] = line
+                doc.data = value
+            elif key is not None:
+                parent[key] = value
+                key = None
+            elif type(parent) is dict:
+                if type(value) is not str or value in parent:
+                    raise _NotPlain  # keys the careful reader converts or refuses
+                lines.setdefault((*path, "<key>"), line)
+                lines[(*path, value)] = line
+                key = value
+            else:
+                lines[(*path, len(parent))] = line
+                parent.append(value)
+        elif kind is mapping_start or kind is sequence_start:
+            nodes += 1
+            if nodes > _MAX_NODES:
+                raise _NotPlain  # too many values: the careful reader refuses the file
+            if (event.tag is not None and not event.implicit) or event.anchor is not None:
+                raise _NotPlain
+            new: Any = {} if kind is mapping_start else []
+            line = event.start_mark.line + 1
+            if parent is None:
+                child: Path_ = ()
+                lines[()] = line
+                doc.data = new
+            elif key is not None:
+                child = (*path, key)
+                parent[key] = new
+                key = None
+            elif type(parent) is dict:
+                raise _NotPlain  # a mapping or list as a key
+            else:
+                child = (*path, len(parent))
+                lines[child] = line
+                parent.append(new)
+            containers.append(parent)
+            paths.append(path)
+            keys.append(key)
+            parent, path, key = new, child, None
+        elif kind in end_events:
+            parent, path, key = containers.pop(), paths.pop(), keys.pop()
+        elif kind is yaml.DocumentEndEvent:
+            break
+        else:
+            raise _NotPlain  # an alias
+    if nodes > _MAX_NODES:
+        raise _NotPlain  # too many values: the careful reader refuses the file
+    if not check(yaml.StreamEndEvent):
+        raise _NotPlain  # a second document: the careful reader says so
+    return doc
+
+
+def _plain_value(loader: yaml.SafeLoader | yaml.CSafeLoader, event: Any, tag: str) -> Any:
+    """A plain scalar that YAML reads as something other than text (a number, a date…)."""
+    if tag not in _STANDARD_TAGS or tag.endswith(":merge"):
+        raise _NotPlain
+    raw = event.value
+    value = loader.construct_object(
+        yaml.ScalarNode(tag, raw, event.start_mark, event.end_mark), deep=True
+    )
+    # As `_Walker._scalar`: digits written with a leading 0 or + are text (phone numbers).
+    if isinstance(value, int) and not isinstance(value, bool) and len(raw) > 1 and raw[0] in "0+":
+        return raw
+    return value
 
 
 class _Walker:
@@ -157,7 +295,8 @@ class _Walker:
             )
         # 0958291124 or +81958291124 would become an integer and lose its leading 0 or +:
         # digits written that way are always meant as text (phone numbers).
-        if isinstance(value, int) and not isinstance(value, bool) and node.style is None:
+        # A plain scalar's style is None in PyYAML's Python composer and "" in libyaml's.
+        if isinstance(value, int) and not isinstance(value, bool) and not node.style:
             text = str(node.value)
             if len(text) > 1 and text[0] in "0+":
                 return text
@@ -274,6 +413,8 @@ def read_dotenv(file: Path) -> tuple[dict[str, str], list[Finding]]:
 def substitute_env(doc: Document, env: Mapping[str, str]) -> list[Finding]:
     """Replace `${NAME}` in every string of `doc` (in place); `$${` writes a literal `${`."""
     findings: list[Finding] = []
+    if not doc.variables:
+        return findings
 
     def replace(text: str, path: Path_) -> str:
         def one(match: re.Match[str]) -> str:

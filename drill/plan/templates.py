@@ -31,6 +31,8 @@ PLACEHOLDERS: dict[str, str] = {
     "organisation": "the organisation (サンプル市)",
     "deadline": "the time by which to acknowledge (10:35)",
     "started": "when the drill or incident started (10:30)",
+    "callback": "whom an outside agency calls back: the scenario's `callback` role, its "
+    "holder and number (システム管理者 渡辺 健二 095-000-1234)",
 }
 
 _ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)

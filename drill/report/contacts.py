@@ -13,9 +13,10 @@ import functools
 
 from drill.engine.events import CancelReason, DrillAborted
 from drill.engine.state import ContactState, ContactStatus, PageRecord
+from drill.plan.audience import scenario_reach
 from drill.plan.contact import mask_number
 from drill.report.source import Source
-from drill.report.types import Attempt, ContactRow
+from drill.report.types import Attempt, ContactRow, PassedOver
 
 __all__ = ["contact_rows", "mask_address", "row_status"]
 
@@ -36,7 +37,12 @@ def row_status(status: ContactStatus) -> str:
 
 @functools.lru_cache(maxsize=65536)
 def mask_address(address: str) -> str:
-    """A phone number or e-mail address, partly hidden for reports that circulate."""
+    """A phone number or e-mail address, partly hidden for reports that circulate.
+
+    Numbers come from the journal masked already (`drill.engine.roster.kept_address`);
+    those are kept as they are."""
+    if "*" in address:
+        return address
     if "@" in address:
         local, _, domain = address.partition("@")
         return f"{local[:1]}***@{domain}"
@@ -49,18 +55,23 @@ def contact_rows(source: Source) -> tuple[ContactRow, ...]:
     state = source.state
     rows = [_row(source, contact) for contact in state.contacts.values()]
     plan = source.plan
-    if plan is not None:
+    scenario = source.scenario
+    if plan is not None and scenario is not None:
         known = set(state.contacts)
+        paged = {reach.tree.id: reach for reach in scenario_reach(plan, scenario)}
         for tree in source.started.trees:
-            if not plan.has("tree", tree):
+            if tree not in paged:
                 continue
-            for level, member in plan.members(tree):
-                key = (tree, level.id, member.ref)
-                if key in known:
-                    continue
-                known.add(key)
-                site = plan.site_of(member)
-                rows.append(_unstarted(source, key, site))
+            # Who the scenario pages (its notices), not everyone of the tree.
+            for stage in paged[tree].stages:
+                level = stage.level
+                for member in level.members:
+                    key = (tree, level.id, member.ref)
+                    if key in known:
+                        continue
+                    known.add(key)
+                    site = plan.site_of(member)
+                    rows.append(_unstarted(source, key, site))
     return tuple(rows)
 
 
@@ -133,6 +144,10 @@ def _row(source: Source, c: ContactState) -> ContactRow:
         unreached_reason=c.unreached_reason if status == "unreached" else None,
         attempts=tuple(_attempt(source, page) for page in c.attempts),
         ack_seq=c.ack_seq if answered else None,
+        passed_over=tuple(
+            PassedOver(source.person_name(e.from_person), e.absence or "", seq)
+            for seq, e in c.passed_over
+        ),
     )
 
 

@@ -2,9 +2,15 @@
 
 For each item the scenario or its playbook cites, the events that show it (steps
 completed, trees satisfied — as the fold decides —, the drill run to its end) are listed
-by seq, with the score they suggest: 3 運用している when the drill exercised the item
-successfully, 2 整備している when the plan has it but this drill did not show it working.
-A drill never suggests 1.
+by seq, with the score they suggest, honestly:
+
+- **3 運用している** only when a drill with real channels (or a real incident) exercised
+  the item and the events that prove it are cited;
+- **2 整備している** when the plan defines the item but this run did not exercise it, or
+  exercised it only as a rehearsal (予行): simulated people or the local sandbox show the
+  procedure works on paper, not that staff and agencies answer;
+- **1 整備していない** when the plan lacks it: no contact tree of that scope, no playbook
+  step that carries the item.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from drill.report.types import (
     Label,
     PlaybookReport,
     TreeTiming,
+    actor,
     same,
 )
 
@@ -79,8 +86,8 @@ def _evidence(
                     step.seq,
                     "StepCompleted",
                     Label(
-                        f"手順「{step.title.ja}」完了（{step.by}）",
-                        f"Step '{step.title.get('en')}' completed by {step.by}",
+                        f"手順「{step.title.ja}」完了（{actor(step.by).ja}）",
+                        f"Step '{step.title.get('en')}' completed by {actor(step.by).get('en')}",
                     ),
                 )
             )
@@ -109,7 +116,7 @@ def _evidence(
                         tree_state.completed_seq,
                         "TreeCompleted",
                         Label(
-                            f"{tree.name.ja}: 全段が必要な応答数に達して完了（応答 {tree.acknowledged}/{tree.contacts}）",
+                            f"{tree.name.ja}：全段が必要な応答数に達して完了（応答 {tree.acknowledged}/{tree.contacts}）",
                             f"{tree.name.get('en')}: every level got its acknowledgements "
                             f"({tree.acknowledged} of {tree.contacts})",
                         ),
@@ -157,19 +164,36 @@ def _evidence(
                     "シナリオが最後まで実施されていない", "the scenario did not run to the end"
                 )
             )
-    if problems:
+    rehearsal = start.channels != "real"
+    defined = _defined(source, number)
+    if not defined:
+        score = 1
+        reason = Label(
+            "計画に定めがない（この項目を扱う連絡網・手順が計画にない）",
+            "Not in the plan: no contact tree or playbook step covers it",
+        )
+    elif problems:
         score = 2
         reason = Label(
-            "計画には定めがあるが、この訓練では確認できなかった: "
-            + "、".join(p.ja for p in problems),
+            "計画には定めがあるが、この訓練では確認できなかった（"
+            + "、".join(p.ja for p in problems)
+            + "）",
             "In the plan, but this drill did not show it working: "
             + "; ".join(p.get("en") for p in problems),
+        )
+    elif evidence and rehearsal:
+        score = 2
+        reason = Label(
+            "予行（模擬の連絡）で手順を確認した。実際の連絡網による訓練ではないため、"
+            "運用している根拠にはならない",
+            "Rehearsed with simulated contacts: the procedure works on paper, but a "
+            "rehearsal is no evidence that it is operated",
         )
     elif evidence:
         score = 3
         reason = Label(
-            "この訓練で実際に行われ、記録で確認できる",
-            "Exercised successfully in this drill, as the events show",
+            "実際の連絡網による訓練で行われ、記録で確認できる",
+            "Exercised with real channels in this drill, as the events show",
         )
     else:
         score = 2
@@ -183,4 +207,29 @@ def _evidence(
         score=score,
         score_label=Label(ja, en),
         reason=reason,
+        rehearsal=rehearsal,
+        defined=defined,
     )
+
+
+def _defined(source: Source, number: str) -> bool:
+    """Whether the plan defines the item: the plan itself (5-1), a contact tree of that
+    scope (5-2, 5-3: one with an outside agency), or a playbook step that carries it."""
+    plan = source.plan
+    if plan is None:
+        return True  # the plan could not be read: the scenario cited it, so assume so
+    if number == "5-1":
+        return True  # the emergency response plan is the plan itself
+    if number == "5-2":
+        return any(tree.scope == "internal" for tree in plan.trees)
+    if number == "5-3":
+        return any(
+            tree.scope == "external"
+            and any(
+                plan.is_role(m.ref) and plan.role(m.ref).agency is not None
+                for level in tree.levels
+                for m in level.members
+            )
+            for tree in plan.trees
+        )
+    return any(number in step.checklist for pb in plan.playbooks for step in pb.steps)

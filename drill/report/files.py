@@ -21,8 +21,17 @@ from drill.report.model import build
 from drill.report.pdf import ReportError
 from drill.report.types import Integrity, Report
 from drill.store import EventStore
+from drill.store.anchor import sign_anchor
+from drill.store.chain import VerifyResult
 
-__all__ = ["FORMATS", "load_report", "render_report", "report_language", "write_report"]
+__all__ = [
+    "FORMATS",
+    "integrity_of",
+    "load_report",
+    "render_report",
+    "report_language",
+    "write_report",
+]
 
 FORMATS = ("html", "md", "json", "csv")
 _HISTORY_LIMIT = 10
@@ -68,15 +77,24 @@ async def load_report(
         if sample is not None and sample.info.organisation.ja == started.organisation:
             plan = sample
     history = await _history(store, started)
-    verified = await store.verify(drill_id)
-    integrity = Integrity(
+    integrity = integrity_of(drill_id, await store.verify(drill_id))
+    report = build(stored, plan, history=history, integrity=integrity)
+    return report, plan, drill_id
+
+
+def integrity_of(drill_id: str, verified: VerifyResult) -> Integrity:
+    """What `EventStore.verify` found, with the chain's head signed when an anchor key is
+    configured (`drill.store.anchor`): the report prints both."""
+    anchor = sign_anchor(drill_id, verified)
+    return Integrity(
         head_hash=verified.head_hash,
         event_count=verified.count,
         verified=verified.ok,
         problem=verified.problem,
+        signature=anchor.signature if anchor is not None else None,
+        public_key=anchor.public_key if anchor is not None else None,
+        key_id=anchor.key_id if anchor is not None else None,
     )
-    report = build(stored, plan, history=history, integrity=integrity)
-    return report, plan, drill_id
 
 
 async def _history(store: EventStore, started: DrillStarted) -> list[list[StoredEvent]]:

@@ -60,7 +60,7 @@ def findings(
                 "high",
                 same(source.started.drill_id),
                 Label(
-                    f"訓練は {end.by} により中止されました（理由: {end.reason}）。",
+                    f"訓練は {end.by} により中止されました（理由：{end.reason}）。",
                     f"The drill was aborted by {end.by} ({end.reason}).",
                 ),
                 Label(
@@ -83,6 +83,7 @@ def findings(
     )
     out.extend(_bad_numbers(source))
     out.extend(_deputy(source, row) for row in contacts if _deputy_answered(row))
+    out.extend(_passed_over(row) for row in contacts if row.passed_over)
     out.extend(_step(step) for step in playbook.steps if step.status in ("late", "missed"))
     after_stop = [
         row for row in contacts if row.status == "late" and row.given_up_reason not in _UNREACHED
@@ -119,8 +120,8 @@ def _where(row: ContactRow) -> tuple[str, str]:
 
 
 _DOCTOR = Label(
-    "事業者の設定（drillkit の設定ファイル、認証情報、送信元番号）を確認してください: "
-    "drillkit doctor。直してから同じシナリオで訓練をやり直してください。",
+    "事業者の設定（drillkit の設定ファイル、認証情報、送信元番号）を確認してください"
+    "（`drillkit doctor`）。直してから同じシナリオで訓練をやり直してください。",
     "Check the provider configuration (drillkit's config file, credentials, sender "
     "number): drillkit doctor. Then run the scenario again.",
 )
@@ -173,8 +174,8 @@ def _provider_errors(source: Source) -> list[Finding]:
                 _DOCTOR
                 if failed
                 else Label(
-                    "事業者の設定（drillkit の設定ファイル）と契約の送信上限を確認してください: "
-                    "drillkit doctor。",
+                    "事業者の設定（drillkit の設定ファイル）と契約の送信上限を確認してください"
+                    "（`drillkit doctor`）。",
                     "Check the provider configuration (drillkit's config file) and the "
                     "account's sending limits: drillkit doctor.",
                 ),
@@ -221,7 +222,7 @@ def _target(target: TargetResult) -> Finding:
         "high",
         target.name,
         Label(
-            f"目標「{target.name.ja}」（{target.within_minutes:g}分以内）を達成できませんでした: "
+            f"目標「{target.name.ja}」（{target.within_minutes:g}分以内）を達成できませんでした："
             f"{what_ja}。{why_ja}",
             f"Target '{target.name.get('en')}' (within {target.within_minutes:g} min) was "
             f"missed: {what_en}.{why_en}",
@@ -241,7 +242,7 @@ def _level(source: Source, level: LevelTiming, contacts: Sequence[ContactRow]) -
         if row.tree == level.tree and row.level == level.level and row.status == "late"
     ]
     late_ja = (
-        f"。ほかに {level.late} 件が呼び出し終了後に応答しました（遅れて応答: "
+        f"。ほかに {level.late} 件が呼び出し終了後に応答しました（遅れて応答："
         f"{_names(late, 'ja')}）が、数えていません"
         if level.late
         else ""
@@ -266,7 +267,7 @@ def _level(source: Source, level: LevelTiming, contacts: Sequence[ContactRow]) -
         ),
         Label(
             "連絡のつかなかった役割に代理者を追加し、連絡先を確認してください。"
-            "必要な応答数（required）が実情に合っているかも見直してください。",
+            "必要な応答数（`required`）が実情に合っているかも見直してください。",
             "Add deputies to the roles that were not reached and check their "
             "numbers; check that the level's `required` matches what is needed.",
         ),
@@ -307,7 +308,7 @@ def _reach_fix(source: Source, row: ContactRow) -> Label:
         )
     if row.failures and all(reason in _PROVIDER_SIDE for reason in row.failures):
         return Label(
-            "呼び出しは事業者側の理由で失敗しました。事業者の設定を確認してください: drillkit doctor。",
+            "呼び出しは事業者側の理由で失敗しました。事業者の設定を確認してください（`drillkit doctor`）。",
             "The pages failed at the provider: check the provider configuration with "
             "drillkit doctor.",
         )
@@ -338,8 +339,8 @@ def _unreached(source: Source, row: ContactRow) -> Finding:
         "high",
         row.name,
         Label(
-            f"{where_ja}に連絡がつきませんでした。呼び出した人: {'、'.join(people) or 'なし'}。"
-            f"理由: {reasons_ja or '不明'}。",
+            f"{where_ja}に連絡がつきませんでした。呼び出した人：{'、'.join(people) or 'なし'}。"
+            f"理由：{reasons_ja or '不明'}。",
             f"{where_en} was not reached. Paged: {', '.join(people) or 'nobody'}. "
             f"Why: {reasons_en or 'unknown'}.",
         ),
@@ -410,7 +411,7 @@ def _bad_numbers(source: Source) -> list[Finding]:
                     f"{q.person_name}'s {q.channel.value} {masked} failed ({en_reason}).",
                 ),
                 Label(
-                    f"本人に正しい連絡先を確認し、連絡先一覧（contacts/、{q.person_id}）を更新してください。",
+                    f"本人に正しい連絡先を確認し、連絡先一覧（`contacts/` の `{q.person_id}`）を更新してください。",
                     f"Ask them for the right number or address and update the contact list "
                     f"(contacts/, {q.person_id}).",
                 ),
@@ -418,6 +419,27 @@ def _bad_numbers(source: Source) -> list[Finding]:
             )
         )
     return out
+
+
+def _passed_over(row: ContactRow) -> Finding:
+    """Someone marked away was not paged: worth knowing, not a fault of the tree."""
+    ja = "、".join(f"{p.person}（{p.absence}）" for p in row.passed_over)
+    en = ", ".join(f"{p.person} ({p.absence})" for p in row.passed_over)
+    return Finding(
+        "passed_over",
+        "low",
+        row.name,
+        Label(
+            f"{row.name.ja}: {ja}は不在のため呼び出さず、次の候補から呼び出しました。",
+            f"{row.name.get('en')}: {en} away, so the next candidate was paged instead.",
+        ),
+        Label(
+            "不在の期間が正しいか、長く不在になる人の代わりに役割を持つ人を決めておくか確認してください。",
+            "Check the periods away are right, and whether a long absence needs someone "
+            "to hold the role meanwhile.",
+        ),
+        _seqs(p.seq for p in row.passed_over),
+    )
 
 
 def _deputy_answered(row: ContactRow) -> bool:
@@ -468,16 +490,17 @@ def _step(step: StepRow) -> Finding:
     owner_en = step.owner_name.get("en") if step.owner_name else (step.owner or "")
     target = f"{step.target_minutes:g}" if step.target_minutes is not None else "—"
     if step.status == "late":
-        late = round(step.late_by_seconds or 0.0)
+        late = step.late_by_seconds or 0.0
         text = Label(
-            f"手順「{step.title.ja}」（担当: {owner_ja}）は目標 {target}分を {late}秒過ぎて完了しました。",
-            f"Step '{step.title.get('en')}' (owner: {owner_en}) was done {late} s after its "
-            f"{target}-minute target.",
+            f"手順「{step.title.ja}」（担当：{owner_ja}）は目標 {target}分を "
+            f"{words('ja').duration(late)}過ぎて完了しました。",
+            f"Step '{step.title.get('en')}' (owner: {owner_en}) was done "
+            f"{words('en').duration(late)} after its {target}-minute target.",
         )
         severity = "medium"
     else:
         text = Label(
-            f"手順「{step.title.ja}」（担当: {owner_ja}）は目標 {target}分までに完了しませんでした。",
+            f"手順「{step.title.ja}」（担当：{owner_ja}）は目標 {target}分までに完了しませんでした。",
             f"Step '{step.title.get('en')}' (owner: {owner_en}) was not done by its "
             f"{target}-minute target.",
         )
@@ -519,7 +542,7 @@ def _after_stop(rows: Sequence[ContactRow]) -> Finding:
         same(str(len(rows))),
         Label(
             f"{len(rows)} 件の応答が呼び出し終了後に届きました（{why_ja}ため、遅れて応答として"
-            f"記録し数えていません: {_names(rows, 'ja')}）。",
+            f"記録し数えていません：{_names(rows, 'ja')}）。",
             f"{len(rows)} acknowledgement(s) came after paging had stopped ({why_en}); "
             f"recorded as late and not counted: {_names(rows, 'en')}.",
         ),
@@ -538,7 +561,7 @@ def _after_timeout(rows: Sequence[ContactRow]) -> Finding:
         same(str(len(rows))),
         Label(
             f"{len(rows)} 件の応答が応答待ち時間を過ぎてから届きました（呼び出し中だったため"
-            f"数えています: {_names(rows, 'ja')}）。",
+            f"数えています：{_names(rows, 'ja')}）。",
             f"{len(rows)} acknowledgement(s) came after the page's timeout, while paging "
             f"went on, and count: {_names(rows, 'en')}.",
         ),

@@ -92,7 +92,7 @@ def _trend(rows: Sequence[HistoryRow]) -> tuple[Label, ...]:
             continue
         diff = b - a
         if abs(diff) < 1:
-            out.append(Label(f"{name_ja}: 前回と同じ", f"{name_en}: as last time"))
+            out.append(Label(f"{name_ja}：前回と同じ", f"{name_en}: as last time"))
             continue
         minutes, seconds = divmod(round(abs(diff)), 60)
         amount_ja = f"{minutes}分{seconds:02d}秒" if minutes else f"{seconds}秒"
@@ -100,27 +100,27 @@ def _trend(rows: Sequence[HistoryRow]) -> tuple[Label, ...]:
         if diff < 0:
             out.append(
                 Label(
-                    f"{name_ja}: 前回より {amount_ja} 短縮（改善）",
+                    f"{name_ja}：前回より {amount_ja} 短縮（改善）",
                     f"{name_en}: {amount_en} faster than last time (better)",
                 )
             )
         else:
             out.append(
                 Label(
-                    f"{name_ja}: 前回より {amount_ja} 延長（悪化）",
+                    f"{name_ja}：前回より {amount_ja} 延長（悪化）",
                     f"{name_en}: {amount_en} slower than last time (worse)",
                 )
             )
     if now.share_acknowledged is not None and before.share_acknowledged is not None:
         diff = (now.share_acknowledged - before.share_acknowledged) * 100
         if abs(diff) < 0.05:
-            out.append(Label("応答率: 前回と同じ", "Share acknowledged: as last time"))
+            out.append(Label("応答率：前回と同じ", "Share acknowledged: as last time"))
         else:
             word_ja = "上昇" if diff > 0 else "低下"
             word_en = "up" if diff > 0 else "down"
             out.append(
                 Label(
-                    f"応答率: 前回より {abs(diff):.1f} ポイント{word_ja}",
+                    f"応答率：前回より {abs(diff):.1f} ポイント{word_ja}",
                     f"Share acknowledged: {word_en} {abs(diff):.1f} points on last time",
                 )
             )

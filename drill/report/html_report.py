@@ -80,13 +80,25 @@ def render_html(report: Report, lang: str | None = None) -> str:
             key={
                 "duration": w.duration(report.drill.duration_seconds),
                 "acknowledged": w.percent(s.share_acknowledged),
-                "all_sites": w.duration(s.all_sites_seconds)
-                if s.all_sites_seconds is not None
-                else w("not_reached"),
+                "all_sites": "—"
+                if s.sites_total < s.centres_in_plan
+                else (
+                    w.duration(s.all_sites_seconds)
+                    if s.all_sites_seconds is not None
+                    else w("not_reached")
+                ),
                 "trees": p.trees_completed(),
             },
             nagasaki=p.nagasaki(),
+            benchmark_heading=p.benchmark_heading(),
+            signoff=p.signoff_table(),
+            signoff_note=w("signoff_note", command=f"drillkit verify {report.drill.drill_id}"),
+            colon=p.colon,
+            gap=p.gap,
+            open="（" if w.lang == "ja" else "(",
+            close="）" if w.lang == "ja" else ")",
             summary_table=p.summary_table(),
+            summary_pairs=_pairs(p.summary_table().rows),
             targets=targets,
             target_rows=list(zip(targets.rows, (t.met for t in s.targets), strict=True)),
             findings=findings,
@@ -103,6 +115,9 @@ def render_html(report: Report, lang: str | None = None) -> str:
             trend=[p.text(t) for t in report.history.trend],
             timeline=p.timeline_table(),
             head_hash=i.head_hash or "—",
+            head_signature=(
+                f"{i.signature} (Ed25519, key {i.key_id})" if i.signature else w("signoff_unsigned")
+            ),
             event_count=w.count(i.event_count),
             duplicates=w.count(s.duplicates) if s.duplicates else "",
             not_verified=i.verified is None,
@@ -111,3 +126,10 @@ def render_html(report: Report, lang: str | None = None) -> str:
             **{f"w_{key}": w(key) for key, pair in LABELS.items() if "{" not in pair[0]},
         )
     )
+
+
+def _pairs(rows: tuple[tuple[str, ...], ...]) -> list[tuple[tuple[str, ...], ...]]:
+    """The summary's rows side by side, two to a line, so that the summary, the targets
+    and the sign-off block fit on the first page."""
+    half = (len(rows) + 1) // 2
+    return [(rows[i], rows[i + half]) if i + half < len(rows) else (rows[i],) for i in range(half)]

@@ -30,11 +30,12 @@ def render_markdown(report: Report, lang: str | None = None) -> str:
     p = Presenter(report, check_lang(lang))
     w = p.w
     d = report.drill
+    c = p.colon
     out: list[str] = [
         f"# {p.title} — {p.text(d.organisation)}",
         "",
-        f"**{w('scenario')}**: {p.text(d.scenario_title)} · **{w('mode')}**: {p.mode()} · "
-        f"**{w('drill_id')}**: `{d.drill_id}`",
+        f"**{w('scenario')}**{c}{p.text(d.scenario_title)}{p.gap}**{w('mode')}**{c}{p.mode()}"
+        f"{p.gap}**{w('drill_id')}**{c}`{d.drill_id}`",
         "",
     ]
     for note in p.notes():
@@ -42,30 +43,31 @@ def render_markdown(report: Report, lang: str | None = None) -> str:
 
     out += [f"## {w('summary')}", ""]
     out += _table(p.summary_table(), header=False)
-    out += ["", f"**{w('nagasaki')}**: {p.nagasaki()}", ""]
+    out += ["", f"**{p.benchmark_heading()}**{c}{p.nagasaki()}", ""]
     if report.summary.targets:
         out += [f"### {w('targets')}", ""]
         out += _table(p.targets_table())
         out.append("")
+    out += _signoff(p)
 
     out += [f"## {w('findings')}", ""]
     if report.findings:
         for number, finding in enumerate(report.findings, start=1):
             severity, text, fix, seqs = p.finding(finding)
             ref = (
-                f"（{w('events_ref')}: {seqs}）"
+                f"（{w('events_ref')}{c}{seqs}）"
                 if seqs and w.lang == "ja"
                 else (f" ({w('events_ref')}: {seqs})" if seqs else "")
             )
             out.append(f"{number}. **[{severity}]** {text}{ref}")
-            out.append(f"   - {w('fix')}: {fix}")
+            out.append(f"   - {w('fix')}{c}{fix}")
     else:
         out.append(w("no_findings"))
     out.append("")
 
     out += [f"## {w('curve')}", ""]
     out += _table(p.milestones_table())
-    out += ["", f"{w('distribution')}: {p.distribution_line()}", ""]
+    out += ["", f"{w('distribution')}{c}{p.distribution_line()}", ""]
 
     out += [f"## {w('levels')}", ""]
     out += _table(p.levels_table())
@@ -75,7 +77,7 @@ def render_markdown(report: Report, lang: str | None = None) -> str:
 
     if report.playbook.steps:
         title = p.text(report.playbook.title) or (report.playbook.id or "")
-        out += [f"## {w('playbook')}: {title}", ""]
+        out += [f"## {w('playbook')}{c}{title}", ""]
         out += _table(p.playbook_table())
         out.append("")
 
@@ -98,7 +100,8 @@ def render_markdown(report: Report, lang: str | None = None) -> str:
         out += _table(p.timeline_table())
         out.append("")
 
-    out += [f"## {w('per_contact')}", "", w("masked_note") + " " + w("pages_note"), ""]
+    notes = w("masked_note") + ("" if w.lang == "ja" else " ") + w("pages_note")
+    out += [f"## {w('per_contact')}", "", notes, ""]
     out += _table(p.contacts_table())
     out.append("")
 
@@ -107,17 +110,41 @@ def render_markdown(report: Report, lang: str | None = None) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def _signoff(p: Presenter) -> list[str]:
+    """The sign-off block of the summary: who conducted, reviewed and approved, and the
+    head hash of the records a signature is made over."""
+    w, c = p.w, p.colon
+    lines = [f"### {w('signoff')}", ""]
+    lines += _table(p.signoff_table())
+    lines += [
+        "",
+        f"- {w('signoff_head')}{c}`{p.head_hash()}`",
+        f"- {w('signoff_signature')}{c}"
+        + (
+            f"`{p.report.integrity.signature}` (Ed25519)"
+            if p.report.integrity.signature
+            else w("signoff_unsigned")
+        ),
+        "",
+        w("signoff_note", command=f"`drillkit verify {p.report.drill.drill_id}`"),
+        "",
+    ]
+    return lines
+
+
 def _integrity(p: Presenter) -> list[str]:
-    w = p.w
+    w, c = p.w, p.colon
     i = p.report.integrity
     lines = [
-        f"- {w('head_hash')}: `{i.head_hash or '—'}`",
-        f"- {w('event_count')}: {w.count(i.event_count)}",
+        f"- {w('head_hash')}{c}`{i.head_hash or '—'}`",
+        f"- {w('event_count')}{c}{w.count(i.event_count)}",
+        f"- {w('head_signature')}{c}"
+        + (f"`{i.signature}` (Ed25519, key {i.key_id})" if i.signature else w("head_unsigned")),
     ]
     if p.report.summary.duplicates:
-        lines.append(f"- {w('duplicates')}: {w.count(p.report.summary.duplicates)}")
+        lines.append(f"- {w('duplicates')}{c}{w.count(p.report.summary.duplicates)}")
     if i.verified is False:
-        lines.append(f"- **{w('verify_failed')}**: {i.problem or ''}")
+        lines.append(f"- **{w('verify_failed')}**{c}{i.problem or ''}")
     elif i.verified is None:
         lines.append(f"- {w('not_verified')}")
     lines += [

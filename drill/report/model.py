@@ -19,6 +19,7 @@ from drill.engine.events import DrillAborted, StepTiming
 from drill.engine.runner import plan_digest
 from drill.engine.state import ContactStatus, StepStatus
 from drill.plan.models import Plan
+from drill.report.benchmark import benchmark
 from drill.report.contacts import contact_rows
 from drill.report.evidence import checklist
 from drill.report.findings import findings
@@ -80,6 +81,7 @@ def build(
         integrity=integrity or Integrity(head_hash=None, event_count=source.state.events),
         plan_available=plan is not None,
         notes=tuple(_notes(source)),
+        benchmark=benchmark(source, playbook),
     )
 
 
@@ -144,6 +146,8 @@ def _info(source: Source) -> DrillInfo:
         outcome_reason=end.reason if isinstance(end, DrillAborted) else None,
         paused_seconds=state.paused_seconds,
         interruptions=state.interruptions,
+        channels=start.channels,
+        scenario_kind=source.scenario.kind if source.scenario is not None else None,
     )
 
 
@@ -158,7 +162,7 @@ def _levels(source: Source) -> tuple[LevelTiming, ...]:
             late_en = f", {level.late} late (not counted)" if level.late else ""
             reason = Label(
                 f"期限内の応答 {level.acknowledged}（必要 {level.required}）{late_ja}"
-                + (f"、連絡つかず: {unreached}" if unreached else ""),
+                + (f"、連絡つかず：{unreached}" if unreached else ""),
                 f"{level.acknowledged} acknowledged in time of {level.required} required"
                 f"{late_en}" + (f"; not reached: {unreached_en}" if unreached_en else ""),
             )

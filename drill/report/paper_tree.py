@@ -37,7 +37,7 @@ _TEXT: dict[str, tuple[str, str]] = {
         "the right-hand column when someone is reached.",
     ),
     "handling": (
-        "取扱注意（個人情報）: 施錠できる場所に保管し、計画を改訂したら印刷し直して旧版は"
+        "取扱注意（個人情報）：施錠できる場所に保管し、計画を改訂したら印刷し直して旧版は"
         "シュレッダーで廃棄してください。",
         "Confidential (personal data): keep it locked away; reprint it whenever the plan "
         "changes and shred the old copy.",

@@ -19,6 +19,7 @@ from drill.report.types import (
     LevelTiming,
     Report,
     StepRow,
+    actor,
 )
 from drill.words import Lang, Words, words
 
@@ -45,6 +46,36 @@ class Presenter:
     def text(self, label: Label | None) -> str:
         return "" if label is None else label.get(self.lang)
 
+    @property
+    def colon(self) -> str:
+        """A label's colon: 全角 in Japanese, "： " never."""
+        return "：" if self.lang == "ja" else ": "
+
+    @property
+    def gap(self) -> str:
+        """Between two labelled items on one line."""
+        return "　" if self.lang == "ja" else " · "
+
+    def labelled(self, key: str, value: str) -> str:
+        return f"{self.w(key)}{self.colon}{value}"
+
+    # --- sign-off ----------------------------------------------------------------------
+
+    def signoff_table(self) -> Table:
+        """実施者・確認者・承認: a name, a date and a seal or signature for each."""
+        w, d = self.w, self.report.drill
+        blank = w("signoff_date_blank")
+        rows = (
+            (w("signoff_operator"), d.operator or "", blank, ""),
+            (w("signoff_reviewer"), "", blank, ""),
+            (w("signoff_approver"), "", blank, ""),
+        )
+        header = (w("signoff_role"), w("signoff_name"), w("signoff_date"), w("signoff_seal"))
+        return Table(header, rows)
+
+    def head_hash(self) -> str:
+        return self.report.integrity.head_hash or "—"
+
     # --- heading and summary ---------------------------------------------------------
 
     @property
@@ -53,13 +84,14 @@ class Presenter:
         return self.w(key)
 
     def mode(self) -> str:
+        """訓練 or 実対応, and a rehearsal (予行) said as such: simulated people or the
+        local sandbox are never a drill of the real tree."""
         d = self.report.drill
         text = self.w(d.mode)
-        return (
-            f"{text}（{self.w('simulated')}）"
-            if d.simulated and self.lang == "ja"
-            else (f"{text} ({self.w('simulated').lower()})" if d.simulated else text)
-        )
+        if not d.rehearsal:
+            return text
+        key = "rehearsal_sandbox" if d.channels == "sandbox" else "rehearsal_simulated"
+        return f"{text}・{self.w(key)}" if self.lang == "ja" else f"{text}, {self.w(key)}"
 
     def outcome(self) -> str:
         d = self.report.drill
@@ -99,6 +131,8 @@ class Presenter:
         s = self.report.summary
         if s.sites_total == 0:
             return "—"
+        if s.sites_total < s.centres_in_plan:
+            return self.w("centres_some", n=s.sites_total)
         count = self.w("sites_count", reached=s.sites_reached, total=s.sites_total)
         if s.all_sites_seconds is None:
             return (
@@ -125,7 +159,8 @@ class Presenter:
         d, w = self.report.drill, self.w
         rows: list[tuple[str, str]] = [
             (w("organisation"), self.text(d.organisation)),
-            (w("scenario"), f"{self.text(d.scenario_title)} ({d.scenario_id})"),
+            (w("scenario"), self.text(d.scenario_title)),
+            (w("scenario_id"), d.scenario_id),
             (w("mode"), self.mode()),
             (w("drill_id"), d.drill_id),
             (w("plan_version"), d.plan_version),
@@ -148,8 +183,27 @@ class Presenter:
             rows.append((w("seed"), str(d.seed)))
         return Table(("", ""), tuple(rows))
 
+    def benchmark_heading(self) -> str:
+        """What the drill is compared with: Nagasaki (roll call) or its own playbook."""
+        kind = self.report.benchmark.kind
+        return self.w("benchmark_playbook" if kind == "playbook" else "nagasaki")
+
     def nagasaki(self) -> str:
-        """The one line a manager compares with Nagasaki City's drill."""
+        """The one line a manager compares the drill with: Nagasaki City's drill for the
+        roll call, the playbook's own target times for an incident scenario."""
+        b = self.report.benchmark
+        if b.kind == "playbook":
+            if not b.steps:
+                return self.w("benchmark_no_steps")
+            last = self.w.minutes(b.last_target_minutes) if b.last_target_minutes else "—"
+            return self.w(
+                "benchmark_playbook_line",
+                steps=b.steps,
+                on_time=b.on_time,
+                late=b.late,
+                not_done=b.not_done,
+                last=last,
+            )
         d, s, w = self.report.drill, self.report.summary, self.w
         whole = w.duration(d.duration_seconds)
         sites = (
@@ -161,8 +215,8 @@ class Presenter:
         ref_sites = w("about", m=f"{s.nagasaki_all_sites_minutes:g}")
         if self.lang == "ja":
             return (
-                f"この訓練: 全体 {whole}・全支所 {sites} ／ "
-                f"長崎市の訓練: 全体 {ref_whole}・全地域センター {ref_sites}"
+                f"この訓練は全体 {whole}・全支所 {sites}、"
+                f"長崎市の訓練は全体 {ref_whole}・全地域センター {ref_sites}"
             )
         return (
             f"This drill: whole drill {whole}, every regional centre {sites} / "
@@ -196,9 +250,10 @@ class Presenter:
 
     def finding(self, f: Finding) -> tuple[str, str, str, str]:
         """(severity, text, fix, evidence seqs)."""
-        seqs = ", ".join(f"#{s}" for s in f.evidence[:12])
+        comma = "、" if self.lang == "ja" else ", "
+        seqs = comma.join(f"#{s}" for s in f.evidence[:12])
         if len(f.evidence) > 12:
-            seqs += ", …"
+            seqs += f"{comma}…"
         return (self.w(f.severity), self.text(f.text), self.text(f.fix), seqs)
 
     # --- curve -----------------------------------------------------------------------
@@ -314,7 +369,7 @@ class Presenter:
             result = w.reason(contact.given_up_reason)
         else:
             result = w.attempt(a.outcome)
-        who = "" if a.person_name == holder else f"{a.person_name}: "
+        who = "" if a.person_name == holder else f"{a.person_name}{self.colon}"
         return f"{who}{w.channel(a.channel)} {a.address} {w.clock(a.queued_at)} {result}"
 
     def contact_cells(self, c: ContactRow) -> tuple[str, ...]:
@@ -332,7 +387,7 @@ class Presenter:
             via = w.channel(c.ack_source)
             if c.entered_by:
                 via += (
-                    f"（{w('manual_by')}: {c.entered_by}）"
+                    f"（{w('manual_by')}{self.colon}{c.entered_by}）"
                     if self.lang == "ja"
                     else (f" ({w('manual_by')} {c.entered_by})")
                 )
@@ -403,7 +458,7 @@ class Presenter:
                 if s.completed_seconds is not None
                 else "—"
             ),
-            s.by or "",
+            self.text(actor(s.by)) if s.by else "",
             status,
         )
 
@@ -428,13 +483,16 @@ class Presenter:
         sep = "; " if self.lang == "en" else "；"
         evidence = sep.join(f"#{e.seq} {self.text(e.what)}" for e in c.evidence) or "—"
         score = f"{c.score} {self.text(c.score_label)}" if c.score is not None else "—"
-        cited = ", ".join(
-            (
-                self.w("scenario")
-                if cite == "scenario"
-                else f"{self.w('step')} {cite.removeprefix('step:')}"
+        titles = {s.step: self.text(s.title) for s in self.report.playbook.steps}
+
+        def step(cite: str) -> str:
+            name = titles.get(cite.removeprefix("step:"), cite.removeprefix("step:"))
+            return (
+                f"{self.w('step')}「{name}」" if self.lang == "ja" else f"{self.w('step')} '{name}'"
             )
-            for cite in c.cited_by
+
+        cited = ("、" if self.lang == "ja" else ", ").join(
+            self.w("scenario") if cite == "scenario" else step(cite) for cite in c.cited_by
         )
         return (c.number, self.text(c.item), cited, evidence, score, self.text(c.reason))
 

@@ -92,6 +92,13 @@ class Source:
                 return same(plan.person(ref).name)
         return same(ref)
 
+    def person_name(self, person_id: str) -> str:
+        """The person's name as the plan writes it (the id, without a plan)."""
+        plan = self.plan
+        if plan is not None and plan.has("person", person_id):
+            return plan.person(person_id).name
+        return person_id
+
     def site_name(self, site: str) -> Label:
         if self.plan is not None and self.plan.has("site", site):
             name = self.plan.site(site).name
@@ -108,6 +115,16 @@ class Source:
                 if item.id == level:
                     return Label(item.name.ja, item.name.en)
         return same(level)
+
+    def step_title(self, step: str) -> Label:
+        """A playbook step's title (never its id inside a sentence); the id without a plan."""
+        plan, scenario = self.plan, self.scenario
+        book = scenario.playbook if scenario is not None else None
+        if plan is not None and book is not None and plan.has("playbook", book):
+            for item in plan.playbook(book).steps:
+                if item.id == step:
+                    return Label(item.title.ja, item.title.en)
+        return same(step)
 
     def tree_name(self, tree: str) -> Label:
         found = self.state.trees.get(tree)

@@ -51,6 +51,7 @@ def summary(source: Source) -> Summary:
         targets=targets(source),
         duplicates=state.duplicates,
         second_acknowledgements=s.second_acknowledgements,
+        centres_in_plan=len(source.regional or ()) if source.plan is not None else len(centres),
     )
 
 
@@ -89,7 +90,7 @@ def _detail(source: Source, outcome: TargetOutcome) -> Label | None:
             return None
         names = [source.site_name(site) for site in outcome.missing_sites]
         return Label(
-            "連絡がつかなかった拠点: " + "、".join(n.ja for n in names),
+            "連絡がつかなかった拠点：" + "、".join(n.ja for n in names),
             "Sites not reached: " + ", ".join(n.get("en") for n in names),
         )
     if target.metric is Metric.SHARE_ACKNOWLEDGED:
@@ -121,7 +122,7 @@ def _detail(source: Source, outcome: TargetOutcome) -> Label | None:
     if short:
         names = [Label(level.name_ja, level.name_en) for level in short]
         return Label(
-            "必要な応答数に達しなかった段: " + "、".join(f"「{n.ja}」" for n in names),
+            "必要な応答数に達しなかった段：" + "、".join(f"「{n.ja}」" for n in names),
             "Levels without the acknowledgements they need: "
             + ", ".join(f"'{n.get('en')}'" for n in names),
         )

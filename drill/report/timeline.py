@@ -25,7 +25,7 @@ from drill.engine.events import (
     TreeCompleted,
 )
 from drill.report.source import Source
-from drill.report.types import Label, TimelineEntry
+from drill.report.types import Label, TimelineEntry, actor
 
 __all__ = ["timeline"]
 
@@ -45,9 +45,9 @@ def _text(source: Source, e: Event) -> tuple[str, Label] | None:
     if isinstance(e, DrillStarted):
         return "started", Label("開始", "Started")
     if isinstance(e, InjectFired):
-        return "inject", Label(f"状況付与: {e.text_ja}", f"Inject: {e.text_en or e.text_ja}")
+        return "inject", Label(f"状況付与：{e.text_ja}", f"Inject: {e.text_en or e.text_ja}")
     if isinstance(e, NoteAdded):
-        return "note", Label(f"メモ（{e.by}）: {e.text}", f"Note ({e.by}): {e.text}")
+        return "note", Label(f"メモ（{e.by}）：{e.text}", f"Note ({e.by}): {e.text}")
     if isinstance(e, DrillPaused):
         why = f": {e.reason}" if e.reason else ""
         return "paused", Label(f"一時停止（{e.by}）{why}", f"Paused by {e.by}{why}")
@@ -67,7 +67,7 @@ def _text(source: Source, e: Event) -> tuple[str, Label] | None:
             f"State rebuilt from the events; {e.acknowledged} acknowledgement(s) kept",
         )
     if isinstance(e, DrillAborted):
-        return "aborted", Label(f"中止（{e.by}）: {e.reason}", f"Aborted by {e.by}: {e.reason}")
+        return "aborted", Label(f"中止（{e.by}）：{e.reason}", f"Aborted by {e.by}: {e.reason}")
     if isinstance(e, DrillCompleted):
         return "completed", Label("終了", "Ended")
     if isinstance(e, TreeCompleted):
@@ -76,14 +76,16 @@ def _text(source: Source, e: Event) -> tuple[str, Label] | None:
         return "level_completed", _level(source, e)
     if isinstance(e, StepCompleted):
         timing = "期限内" if e.timing is StepTiming.ON_TIME else "遅延"
+        title, by = source.step_title(e.step), actor(e.by)
         return "step_completed", Label(
-            f"手順 {e.step} 完了（{timing}、{e.by}）",
-            f"Step {e.step} done ({e.timing.value.replace('_', ' ')}, {e.by})",
+            f"手順「{title.ja}」完了（{timing}、{by.ja}）",
+            f"Step '{title.get('en')}' done ({e.timing.value.replace('_', ' ')}, {by.get('en')})",
         )
     if isinstance(e, StepDue):
+        title = source.step_title(e.step)
         return "step_due", Label(
-            f"手順 {e.step} の目標時間（{e.target_minutes:g}分）を過ぎた",
-            f"Step {e.step} passed its {e.target_minutes:g}-minute target",
+            f"手順「{title.ja}」の目標時間（{e.target_minutes:g}分）を過ぎた",
+            f"Step '{title.get('en')}' passed its {e.target_minutes:g}-minute target",
         )
     return None
 

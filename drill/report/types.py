@@ -20,6 +20,7 @@ __all__ = [
     "NAGASAKI_WHOLE_MINUTES",
     "SHARES",
     "Attempt",
+    "Benchmark",
     "ChecklistEvidence",
     "ContactRow",
     "Curve",
@@ -32,6 +33,7 @@ __all__ = [
     "Label",
     "LevelTiming",
     "Milestone",
+    "PassedOver",
     "PlaybookReport",
     "Report",
     "SiteTiming",
@@ -40,6 +42,7 @@ __all__ = [
     "TargetResult",
     "TimelineEntry",
     "TreeTiming",
+    "actor",
     "same",
 ]
 
@@ -60,6 +63,17 @@ class Label:
 
     def get(self, lang: str) -> str:
         return self.en if lang == "en" and self.en else self.ja
+
+
+SIMULATED_OPERATOR = "simulated operator"
+"""The name the simulated duty officer records (`drill.engine.simulation.SimulatedOperator`)."""
+
+
+def actor(by: str | None) -> Label:
+    """Who did something, as recorded; the simulated duty officer in the reader's words."""
+    if by == SIMULATED_OPERATOR:
+        return Label("模擬の担当者", "simulated operator")
+    return same(by or "")
 
 
 def same(text: str) -> Label:
@@ -99,6 +113,15 @@ class DrillInfo:
     """Why the drill was aborted."""
     paused_seconds: float
     interruptions: int
+    channels: str | None = None
+    """Where the pages went: real, sandbox or simulated (None: recorded before it was)."""
+    scenario_kind: str | None = None
+    """drill (the annual roll call) or incident, from the plan (None without it)."""
+
+    @property
+    def rehearsal(self) -> bool:
+        """A rehearsal (予行): simulated people or the local sandbox, no real channel."""
+        return self.channels != "real" if self.channels is not None else self.simulated
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +221,9 @@ class Summary:
     targets: tuple[TargetResult, ...]
     duplicates: int
     second_acknowledgements: int
+    centres_in_plan: int = 0
+    """Regional centres the plan has: an incident that pages fewer (a theft tells the
+    one centre it happened at) is not measured against "every regional centre"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,6 +311,19 @@ class ContactRow:
     """For an unreached contact: why every person and channel ran out."""
     attempts: tuple[Attempt, ...]
     ack_seq: int | None
+    passed_over: tuple[PassedOver, ...] = ()
+    """Candidates not paged because they were away (休暇, 出張 …), in order."""
+
+
+@dataclass(frozen=True, slots=True)
+class PassedOver:
+    """A candidate the drill did not page because the plan marks them away then."""
+
+    person: str
+    """Their name."""
+    absence: str
+    """The plan's word for why (休暇, 出張, 異動 …)."""
+    seq: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,7 +354,7 @@ class PlaybookReport:
 class Finding:
     code: str
     """drill_failed, provider_error, aborted, target_missed, level_not_satisfied,
-    unreached, acknowledged_late, bad_number, deputy_answered, step_late, step_missed,
+    unreached, acknowledged_late, bad_number, deputy_answered, passed_over, step_late, step_missed,
     acknowledged_after_stop, acknowledged_after_timeout."""
     severity: str
     """high, medium or low."""
@@ -341,9 +380,16 @@ class ChecklistEvidence:
     """"scenario", or "step:<id>"."""
     evidence: tuple[Evidence, ...]
     score: int | None
-    """3 運用している when the drill exercised it successfully; 2 when it did not."""
+    """3 運用している only when a drill with real channels (or a real incident)
+    exercised it, as the cited events show; 2 整備している when the plan defines it but
+    this run did not exercise it, or only rehearsed it; 1 整備していない when the plan
+    lacks it (`drill.report.evidence`)."""
     score_label: Label | None
     reason: Label
+    rehearsal: bool = False
+    """This run was a rehearsal (予行: simulated people or the local sandbox)."""
+    defined: bool = True
+    """The plan defines the item (a tree of its scope, a playbook step carrying it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,10 +436,37 @@ class Integrity:
     event_count: int
     verified: bool | None = None
     problem: str | None = None
+    signature: str | None = None
+    """Ed25519 signature of the head (see `drill.store.anchor`); None when unsigned."""
+    public_key: str | None = None
+    """The public key that checks `signature`."""
+    key_id: str | None = None
+    """A short fingerprint of `public_key`, for people."""
 
     @property
     def command(self) -> str:
         return "drillkit verify {drill_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Benchmark:
+    """What this kind of scenario is compared with, in one line of the summary.
+
+    The annual roll call (a scenario of kind drill) against Nagasaki City's drill (about
+    50 minutes whole, about 10 to every regional centre: seed 002); an incident scenario
+    against its own playbook's target times, never against Nagasaki's roll call.
+    """
+
+    kind: str
+    """nagasaki (the roll call) or playbook (an incident's own step targets)."""
+    steps: int = 0
+    """Playbook steps with a target time."""
+    on_time: int = 0
+    late: int = 0
+    not_done: int = 0
+    """Past their target and never done, or not done when the drill ended."""
+    last_target_minutes: float | None = None
+    """The latest target of the playbook: when the whole response should be done."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,6 +486,8 @@ class Report:
     integrity: Integrity
     plan_available: bool
     notes: tuple[Label, ...] = field(default=())
+    benchmark: Benchmark = field(default=Benchmark("nagasaki"))
+    """What the summary compares this drill with (`drill.report.benchmark`)."""
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

@@ -72,16 +72,21 @@ def event_hash(
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ChainRow:
-    """An event row as read for verification: payload still the stored text."""
+    """An event row as the database holds it, read for verification.
 
-    seq: int
-    type: str
-    recorded_at: dt.datetime
-    payload_text: str
-    key: str | None
-    duplicate_of: int | None
-    prev_hash: str
-    hash: str
+    The fields are typed as they should be, but `verify_rows` trusts none of them: a
+    tampered database can hold text in `seq`, a date that does not parse, bytes in
+    `payload_text`. `recorded_at` is a datetime (PostgreSQL) or SQLite's text.
+    """
+
+    seq: Any
+    type: Any
+    recorded_at: Any
+    payload_text: Any
+    key: Any
+    duplicate_of: Any
+    prev_hash: Any
+    hash: Any
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -101,9 +106,14 @@ class VerifyResult:
 
 
 def verify_rows(drill_id: str, rows: Sequence[ChainRow]) -> VerifyResult:
-    """Recompute the chain of `rows` (in seq order) and report the first broken event."""
+    """Recompute the chain of `rows` (in seq order) and report the first broken event.
+
+    Never raises for what a row holds: a value of the wrong kind, a date that does not
+    parse or a payload that is not JSON is named as that event's problem.
+    """
     count = len(rows)
-    head = rows[-1].hash if rows else None
+    last = rows[-1].hash if rows else None
+    head = last if isinstance(last, str) else None
     if not rows:
         return VerifyResult(False, 0, None, 1, "the drill has no events: event 1 is missing")
 
@@ -114,6 +124,10 @@ def verify_rows(drill_id: str, rows: Sequence[ChainRow]) -> VerifyResult:
     originals: dict[str, int] = {}
     expected = 1
     for row in rows:
+        malformed = _malformed(row)
+        if malformed is not None:
+            where = row.seq if _is_int(row.seq) else expected
+            return bad(where, f"event {where} {malformed}")
         if row.seq != expected:
             if row.seq > expected:
                 missing = (
@@ -123,9 +137,16 @@ def verify_rows(drill_id: str, rows: Sequence[ChainRow]) -> VerifyResult:
                 )
                 return bad(expected, f"{missing} (the next stored event is {row.seq})")
             return bad(row.seq, f"event {row.seq} appears out of order after {expected - 1}")
+        recorded_at = _recorded_at(row.recorded_at)
+        if recorded_at is None:
+            return bad(
+                row.seq,
+                f"event {row.seq} ({row.type}) has a recorded_at that is not a time: "
+                f"{str(row.recorded_at)[:60]!r}",
+            )
         try:
             payload = json.loads(row.payload_text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep
             return bad(
                 row.seq, f"event {row.seq} ({row.type}) has a payload that is not JSON: {exc}"
             )
@@ -140,16 +161,19 @@ def verify_rows(drill_id: str, rows: Sequence[ChainRow]) -> VerifyResult:
                 "its prev_hash differs from that event's hash (an earlier event was "
                 "changed, removed or inserted)",
             )
-        recomputed = event_hash(
-            drill_id=drill_id,
-            seq=row.seq,
-            type_name=row.type,
-            recorded_at=row.recorded_at,
-            payload=payload,
-            key=row.key,
-            duplicate_of=row.duplicate_of,
-            prev_hash=row.prev_hash,
-        )
+        try:
+            recomputed = event_hash(
+                drill_id=drill_id,
+                seq=row.seq,
+                type_name=row.type,
+                recorded_at=recorded_at,
+                payload=payload,
+                key=row.key,
+                duplicate_of=row.duplicate_of,
+                prev_hash=row.prev_hash,
+            )
+        except (ValueError, RecursionError) as exc:  # NaN, infinity: never written by drillkit
+            return bad(row.seq, f"event {row.seq} ({row.type}) cannot be hashed: {exc}")
         if recomputed != row.hash:
             return bad(
                 row.seq,
@@ -170,3 +194,42 @@ def verify_rows(drill_id: str, rows: Sequence[ChainRow]) -> VerifyResult:
         prev_hash = row.hash
         expected += 1
     return VerifyResult(True, count, head, None, None)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _malformed(row: ChainRow) -> str | None:
+    """What is of the wrong kind in `row`, in words; None when every value has its kind."""
+    if not _is_int(row.seq):
+        return f"has a seq that is not a number: {str(row.seq)[:40]!r}"
+    checks: tuple[tuple[str, object, bool], ...] = (
+        ("type", row.type, isinstance(row.type, str)),
+        ("payload", row.payload_text, isinstance(row.payload_text, str)),
+        ("key", row.key, row.key is None or isinstance(row.key, str)),
+        ("duplicate_of", row.duplicate_of, row.duplicate_of is None or _is_int(row.duplicate_of)),
+        ("prev_hash", row.prev_hash, isinstance(row.prev_hash, str)),
+        ("hash", row.hash, isinstance(row.hash, str)),
+    )
+    for name, value, good in checks:
+        if not good:
+            return f"has a {name} of the wrong kind ({type(value).__name__}: {str(value)[:40]!r})"
+    return None
+
+
+def _recorded_at(value: object) -> dt.datetime | None:
+    """recorded_at as stored (a datetime, or SQLite's text) as UTC; None if it is not one."""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if not isinstance(value, dt.datetime):
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:  # year 1 with an eastern offset, say
+        return None

@@ -41,6 +41,7 @@ from types import TracebackType
 from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import Row, and_, bindparam, func, insert, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -428,8 +429,11 @@ class EventStore:
             text = canonical_json(payload)
         except (TypeError, ValueError) as exc:
             raise StoreError(f"A {type_name} event cannot be stored as JSON: {exc}") from exc
-        # Hash what verify will read back, not the object we were given.
-        return _Prepared(type_name, text, json.loads(text), key)
+        # The hash covers the payload as verify reads it back (`json.loads(text)`). That
+        # is `payload` itself: `to_record` makes plain JSON values (str, int, float, bool,
+        # None, lists, str-keyed dicts), and canonical JSON reads back to the same text,
+        # so reading it back here would cost a parse per event for the same hash.
+        return _Prepared(type_name, text, payload, key)
 
     def _insert(
         self,
@@ -644,21 +648,15 @@ class EventStore:
         return rows[0].drill_id if rows else None
 
     async def verify(self, drill_id: str) -> VerifyResult:
-        """Recompute the drill's hash chain; name the first missing or altered event."""
+        """Recompute the drill's hash chain; name the first missing, altered or malformed
+        event. Never raises for what is stored: rows are read as the database holds them
+        (no type conversion that could fail) and `verify_rows` judges each value."""
         rows = await self._fetch(
             "verify",
-            select(
-                events.c.seq,
-                events.c.type,
-                events.c.recorded_at,
-                events.c.payload,
-                events.c.key,
-                events.c.duplicate_of,
-                events.c.prev_hash,
-                events.c.hash,
-            )
-            .where(events.c.drill_id == drill_id)
-            .order_by(events.c.seq),
+            sql_text(
+                'SELECT seq, type, recorded_at, payload, "key", duplicate_of, prev_hash, hash '
+                "FROM events WHERE drill_id = :drill_id ORDER BY seq"
+            ).bindparams(drill_id=drill_id),
         )
         if not rows:
             known = await self._fetch(
@@ -680,6 +678,18 @@ class EventStore:
             for row in rows
         ]
         return verify_rows(drill_id, chain)
+
+    async def hash_at(self, drill_id: str, seq: int) -> str | None:
+        """The stored hash of event `seq` of the drill (None when there is no such event):
+        what `drill.store.anchor.check_anchor` compares with a report's head."""
+        rows = await self._fetch(
+            "verify",
+            sql_text(
+                "SELECT hash FROM events WHERE drill_id = :drill_id AND seq = :seq"
+            ).bindparams(drill_id=drill_id, seq=seq),
+        )
+        value = rows[0].hash if rows else None
+        return value if isinstance(value, str) else None
 
     async def settings(self) -> dict[str, Any]:
         """The connection settings that make appends durable (SQLite PRAGMAs)."""

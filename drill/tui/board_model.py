@@ -25,6 +25,7 @@ from drill.engine.events import (
     DeliveryUpdated,
     DrillAborted,
     DrillCompleted,
+    DuplicatesCounted,
     Event,
     InjectFired,
     LevelCompleted,
@@ -45,6 +46,7 @@ from drill.engine.state import (
     StepStatus,
     regional_centres,
 )
+from drill.plan.audience import scenario_reach
 from drill.plan.models import Plan, Scenario
 from drill.tui.cells import clock_text, minutes_text
 from drill.tui.i18n import language, pick, t
@@ -93,6 +95,7 @@ _STYLE = {
     ContactStatus.NO_ANSWER: "yellow",
     ContactStatus.FAILED: "bold yellow",
     ContactStatus.ESCALATED: "bold magenta",
+    ContactStatus.RESTING: "magenta",
     ContactStatus.ACKNOWLEDGED: "bold green",
     ContactStatus.LATE: "bold yellow",
     ContactStatus.UNREACHED: "bold red",
@@ -104,6 +107,7 @@ _PROBLEMS = frozenset(
         ContactStatus.NO_ANSWER,
         ContactStatus.FAILED,
         ContactStatus.ESCALATED,
+        ContactStatus.RESTING,
         ContactStatus.LATE,
         ContactStatus.UNREACHED,
         ContactStatus.ABORTED,
@@ -119,7 +123,7 @@ _DONE = frozenset(
     }
 )
 _ANSWERED = frozenset({ContactStatus.ACKNOWLEDGED, ContactStatus.LATE})
-_SILENT = (DeliveryUpdated, PagingCancelled)
+_SILENT = (DeliveryUpdated, DuplicatesCounted, PagingCancelled)
 """Events the log leaves out: the row shows them, and there are many."""
 
 
@@ -284,11 +288,11 @@ class BoardModel:
         plan, scenario = self.plan, self.scenario
         if plan is None or scenario is None:
             return
-        for tree_index, tree_id in enumerate(scenario.trees):
-            if not plan.has("tree", tree_id):
-                continue
-            tree = plan.tree(tree_id)
-            for level_index, level in enumerate(tree.levels):
+        # Who the scenario pages (its notices), not everyone of its trees.
+        for tree_index, reach in enumerate(scenario_reach(plan, scenario)):
+            tree = reach.tree
+            for level_index, stage in enumerate(reach.stages):
+                level = stage.level
                 self._level_numbers[(tree.id, level.id)] = f"{tree_index + 1}-{level_index + 1}"
                 self._level_names[(tree.id, level.id)] = (level.name.ja, level.name.en)
                 for member in level.members:

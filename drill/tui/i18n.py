@@ -172,6 +172,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "contacts.required_n": ("{count}人の応答", "{count} must answer"),
     "contacts.timeout": ("{minutes}分で次へ", "next after {minutes} min"),
     "contacts.holder": ("担当", "holder"),
+    "contacts.rota": ("輪番", "rota"),
     "contacts.deputy": ("代理{number}", "deputy {number}"),
     "contacts.vacant": ("空席", "vacant"),
     "contacts.agency": ("関係機関", "agency"),

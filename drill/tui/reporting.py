@@ -67,7 +67,7 @@ async def render_report(
     integrity: Integrity | None = None
     store = records.store
     if store is not None:
-        from drill.report import Integrity
+        from drill.report.files import integrity_of
 
         for run in reversed(await records.runs(with_status=0)):
             if (
@@ -78,13 +78,7 @@ async def render_report(
             ):
                 history.append(await records.events(run.drill_id))
         history = history[-_HISTORY_LIMIT:]
-        verified = await store.verify(drill_id)
-        integrity = Integrity(
-            head_hash=verified.head_hash,
-            event_count=verified.count,
-            verified=verified.ok,
-            problem=verified.problem,
-        )
+        integrity = integrity_of(drill_id, await store.verify(drill_id))
     return await asyncio.to_thread(
         _write, drill_id, list(events), plan, history, integrity, language
     )

@@ -42,7 +42,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "margin": ("差", "Margin"),
     "nagasaki": ("長崎市の訓練との比較", "Compared with Nagasaki City's drill"),
     "nagasaki_ref": (
-        "参考: 長崎市の訓練は全体で約50分、全地域センターへの連絡は約10分",
+        "参考：長崎市の訓練は全体で約50分、全地域センターへの連絡は約10分",
         "For reference, Nagasaki City's drill took about 50 minutes and reached every "
         "regional centre in about 10",
     ),
@@ -112,6 +112,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "integrity": ("記録の完全性", "Integrity"),
     "head_hash": ("イベント連鎖の末尾ハッシュ", "Hash at the head of the event chain"),
     "event_count": ("イベント数", "Events"),
+    "head_signature": ("末尾ハッシュの署名", "Signature of the head"),
+    "head_unsigned": (
+        "署名なし（署名鍵が設定されていません）",
+        "not signed (no anchor key is configured)",
+    ),
     "verify_how": (
         "次のコマンドで記録が改ざん・欠落していないことを確認できます。表示される末尾ハッシュが"
         "この報告書のものと一致すれば、報告書作成後に記録は変更されていません。",
@@ -170,7 +175,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "no_events": ("記録なし", "no events"),
     "charts_note": ("グラフ", "Chart"),
     "pages_note": (
-        "呼び出しの経過: 手段・時刻・結果。代理者への呼び出しは氏名を付けて示します。",
+        "呼び出しの経過：手段・時刻・結果。代理者への呼び出しは氏名を付けて示します。",
         "Pages: channel, time and outcome; pages to a deputy carry their name.",
     ),
     "curve_fig": (
@@ -196,6 +201,47 @@ LABELS: dict[str, tuple[str, str]] = {
     "run_by": ("実行: {who}", "Run by {who}"),
     "run_by_nobody": ("実行中のエンジンなし", "No engine is running it"),
     "watching": ("監視: {who}", "Watching: {who}"),
+    # The sign-off block (issue 15): who conducted, reviewed and approved the report.
+    "scenario_id": ("シナリオID", "Scenario id"),
+    "signoff": ("実施・確認・承認", "Sign-off"),
+    "signoff_role": ("区分", "Role"),
+    "signoff_name": ("氏名", "Name"),
+    "signoff_date": ("日付", "Date"),
+    "signoff_seal": ("印", "Signature"),
+    "signoff_operator": ("実施者", "Conducted by"),
+    "signoff_reviewer": ("確認者", "Reviewed by"),
+    "signoff_approver": ("承認", "Approved by"),
+    "signoff_date_blank": ("令和　　年　　月　　日", "____-__-__"),
+    "signoff_head": ("記録の末尾ハッシュ", "Head hash of the records"),
+    "signoff_signature": ("末尾ハッシュへの電子署名", "Signature over the head hash"),
+    "signoff_unsigned": ("（未署名）", "(not signed)"),
+    "signoff_note": (
+        "署名の前に、{command} が示す末尾ハッシュがこの欄のものと一致することを確認してください。",
+        "Before signing, check that {command} prints the same head hash.",
+    ),
+    # Rehearsals and benchmarks (issue 15): a simulated run is a rehearsal, never proof.
+    "rehearsal": ("予行", "rehearsal"),
+    "rehearsal_simulated": ("予行（模擬の応答者）", "rehearsal (simulated people)"),
+    "rehearsal_sandbox": ("予行（ローカルの模擬環境）", "rehearsal (local sandbox)"),
+    "real_channels": ("実際の連絡手段", "real channels"),
+    "benchmark_playbook": (
+        "対応手順の目標時間との比較",
+        "Compared with the playbook's target times",
+    ),
+    "benchmark_playbook_line": (
+        "目標時間のある手順 {steps}件のうち、期限内 {on_time}件・遅れ {late}件・"
+        "未完了 {not_done}件（最後の手順の目標 {last}）",
+        "Of {steps} steps with a target time: {on_time} on time, {late} late, "
+        "{not_done} not done (the last step is due at {last})",
+    ),
+    "centres_some": (
+        "対象外（このシナリオで連絡する支所は {n} か所）",
+        "not measured (this scenario pages {n} of the centres)",
+    ),
+    "benchmark_no_steps": (
+        "この対応手順には目標時間のある手順がありません。",
+        "This playbook has no step with a target time.",
+    ),
     # Terms of the drill's vocabulary that the report also uses as labels: one spelling.
     "drill": _capital(MODE["drill"]),
     "incident": _capital(MODE["incident"]),

@@ -27,6 +27,7 @@ from drill.engine.events import (
     DrillRecovered,
     DrillResumed,
     DrillStarted,
+    DuplicatesCounted,
     Escalated,
     Event,
     InjectFired,
@@ -37,6 +38,8 @@ from drill.engine.events import (
     PageQueued,
     PageSent,
     PagingCancelled,
+    RepeatScheduled,
+    RoundStarted,
     StepCompleted,
     StepDue,
     TreeCompleted,
@@ -165,6 +168,12 @@ SENTENCES: dict[str, dict[str, Pair]] = {
     "DeliveryUpdated": {
         "": ("{status}: {name}（{channel}）", "{status}: {name} ({channel})"),
     },
+    "DuplicatesCounted": {
+        "": (
+            "重複した応答: {name}（{channel}、{count}件、記録のみ）",
+            "Repeated acknowledgements: {name} ({channel}, {count}, counted only)",
+        ),
+    },
     "DeliveryFailed": {"": ("不達: {name}（{reason}）", "Not delivered: {name} ({reason})")},
     "AttemptTimedOut": {
         "": ("時間切れ: {name}（{channel}、{reason}）", "Timed out: {name} ({channel}, {reason})"),
@@ -188,6 +197,15 @@ SENTENCES: dict[str, dict[str, Pair]] = {
         ),
     },
     "MemberUnreached": {"": ("{status}: {name}（{reason}）", "{status}: {name} ({reason})")},
+    "RepeatScheduled": {
+        "": (
+            "全員に連絡つかず: {name}（{minutes}分後に{round}巡目を呼び出し）",
+            "Nobody answered: {name} (round {round} in {minutes} min)",
+        )
+    },
+    "RoundStarted": {
+        "": ("再呼び出し: {name}（{round}巡目）", "Paging again: {name} (round {round})")
+    },
     "PagingCancelled": {
         "": ("呼び出し終了: {name}（{reason}）", "Paging stopped: {name} ({reason})")
     },
@@ -483,6 +501,11 @@ def _delivery(s: _Speaker, e: DeliveryUpdated) -> Sentence:
     return Sentence(s.say(e, status=status, name=name, channel=channel), "quiet")
 
 
+def _duplicates(s: _Speaker, e: DuplicatesCounted) -> Sentence:
+    _, name, channel = s.page(e.page_id)
+    return Sentence(s.say(e, name=name, channel=channel, count=e.count), "quiet")
+
+
 def _delivery_failed(s: _Speaker, e: DeliveryFailed) -> Sentence:
     _, name, _ = s.page(e.page_id)
     return Sentence(s.say(e, name=name, reason=s.term(REASON, e.reason.value)), "warn")
@@ -519,13 +542,27 @@ def _acknowledged(s: _Speaker, e: Acknowledged) -> Sentence:
 
 
 def _escalated(s: _Speaker, e: Escalated) -> Sentence:
+    reason = s.term(ESCALATION, e.reason.value)
+    if e.absence:
+        reason = f"{reason}: {e.absence}"  # the plan's own word (休暇, 出張 …)
     text = s.say(
         e,
         from_name=s.names.person(e.from_person),
         to_name=s.names.person(e.to_person),
-        reason=s.term(ESCALATION, e.reason.value),
+        reason=reason,
     )
     return Sentence(text, "warn")
+
+
+def _repeat_scheduled(s: _Speaker, e: RepeatScheduled) -> Sentence:
+    name = s.member(e.tree, e.level, e.member)
+    minutes = f"{e.wait_seconds / 60:g}"
+    return Sentence(s.say(e, name=name, minutes=minutes, round=e.round), "warn")
+
+
+def _round_started(s: _Speaker, e: RoundStarted) -> Sentence:
+    name = s.member(e.tree, e.level, e.member)
+    return Sentence(s.say(e, name=name, round=e.round), "warn")
 
 
 def _unreached(s: _Speaker, e: MemberUnreached) -> Sentence:
@@ -569,9 +606,12 @@ _HANDLERS: dict[type[Event], Callable[[_Speaker, Any], Sentence]] = {
     PageSent: _sent,
     DeliveryUpdated: _delivery,
     DeliveryFailed: _delivery_failed,
+    DuplicatesCounted: _duplicates,
     AttemptTimedOut: _timed_out,
     Acknowledged: _acknowledged,
     Escalated: _escalated,
+    RepeatScheduled: _repeat_scheduled,
+    RoundStarted: _round_started,
     MemberUnreached: _unreached,
     PagingCancelled: _cancelled,
     StepDue: _step_due,

@@ -33,12 +33,13 @@ CONTACT_STATUS: dict[str, Pair] = {
     "queued": ("送信待ち", "queued"),
     "calling": ("発信中", "calling"),
     "sent": ("送信済", "sent"),
-    "ringing": ("着信中", "ringing"),
+    "ringing": ("呼出中", "ringing"),
     "delivered": ("配信済", "delivered"),
     "opened": ("開封", "opened"),
     "no_answer": ("応答なし", "no answer"),
     "failed": ("送信失敗", "send failed"),
     "escalated": ("代理者へ", "escalated"),
+    "resting": ("再呼び出し待ち", "waiting to page again"),
     "acknowledged": ("応答あり", "acknowledged"),
     "late": ("遅れて応答", "acknowledged late"),
     "unreached": ("連絡つかず", "not reached"),
@@ -76,6 +77,7 @@ REASON: dict[str, Pair] = {
     "ladder_exhausted": ("全手段・全候補で応答なし", "no one answered on any channel"),
     "no_contact_point": ("この段の手段で連絡先がない", "no contact point on the level's channels"),
     "no_candidates": ("担当者・代理者がいない", "no holder or deputy"),
+    "unavailable": ("不在", "away"),
     # CancelReason: why the paging of a contact stopped.
     "level_satisfied": ("段の必要数に達した", "level already satisfied"),
     "drill_aborted": ("訓練の中止", "drill aborted"),
@@ -84,6 +86,7 @@ REASON: dict[str, Pair] = {
 
 ESCALATION: dict[str, Pair] = {
     # EscalationReason, when paging moves from one person to the next (not given up yet).
+    "unavailable": ("不在", "away"),
     "ladder_exhausted": ("全手段で応答なし", "no answer on any channel"),
     "no_contact_point": ("この段の手段で連絡先がない", "no contact point on the level's channels"),
     "no_candidates": ("担当者・代理者がいない", "no holder or deputy"),
@@ -101,7 +104,7 @@ CHANNEL: dict[str, Pair] = {
 DELIVERY: dict[str, Pair] = {
     # DeliveryStatus: progress of an accepted page, as the provider reports it.
     "queued": ("送信待ち", "queued"),
-    "ringing": ("着信中", "ringing"),
+    "ringing": ("呼出中", "ringing"),
     "in_progress": ("通話中", "in progress"),
     "delivered": ("配信済", "delivered"),
     "opened": ("開封", "opened"),

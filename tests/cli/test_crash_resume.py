@@ -28,7 +28,8 @@ from drill.engine.lease import wall_now
 from drill.store import EventStore
 
 SEED = 11
-SCENARIO = "scenarios/stolen-terminal.yaml"
+SCENARIO = "scenarios/unauthorized-access.yaml"
+"""Its regulator is paged only after an inject: kills around it must not page it early."""
 MARKERS = {"DrillInterrupted", "DrillRecovered"}
 SIMULATED = ("--simulate", "--seed", str(SEED), "--start-at", "2026-01-31 10:00")
 """Seeded, and dated: a simulated drill is dated now unless told, and page deadlines are
@@ -101,7 +102,7 @@ def test_kill_9_at_random_points_then_resume_matches_an_uninterrupted_run(tmp_pa
     assert done.returncode == 0, done.stderr
     (baseline,) = events_of(baseline_db).values()
     acknowledged = sum(1 for kind, _ in baseline if kind == "Acknowledged")
-    assert len(baseline) > 60 and acknowledged > 10
+    assert len(baseline) > 60 and acknowledged >= 8  # the nine the scenario tells
 
     points = sorted(random.Random(SEED).sample(range(2, len(baseline) - 2), 20))
 

@@ -30,6 +30,7 @@ from drill.engine.events import (
 )
 from drill.engine.lease import wall_now
 from drill.plan import load_plan, sample_plan_dir
+from drill.report import SCHEMA_VERSION
 from drill.sandbox.world import LocalWorld
 from drill.session import RunOptions, run_scenario
 from drill.store import EventStore
@@ -86,7 +87,7 @@ async def test_run_demo_writes_the_report(
     assert result.state.status.value == "completed"
     report = next(p for p in result.report_files if p.suffix == ".json")
     data = json.loads(report.read_text(encoding="utf-8"))
-    assert data["schema_version"] == "2.0"
+    assert data["schema_version"] == SCHEMA_VERSION
 
 
 async def test_sandbox_channels_give_the_console_real_notifiers_on_loopback() -> None:

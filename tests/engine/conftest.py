@@ -61,6 +61,7 @@ class Harness:
         drill_id: str = "d1",
         operator: bool = False,
         mode: str = "drill",
+        batched: bool = False,
     ) -> None:
         self.plan = plan
         self.sink = sink if sink is not None else MemorySink()
@@ -84,6 +85,7 @@ class Harness:
             drill_id=drill_id,
             mode=mode,
             simulated_operator=SimulatedOperator(seed) if operator else None,
+            commit_in_batches=batched,
         )
 
     async def events(self) -> list[Event]:

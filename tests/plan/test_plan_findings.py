@@ -123,6 +123,47 @@ ERRORS = [
     ),
     Case(
         "DK-E007",
+        "scenarios/theft.yaml",
+        "    level: centres\n",
+        "    level: centers\n",
+        "level: centers",
+        "did you mean 'centres'",
+    ),
+    Case(
+        "DK-E007",
+        "scenarios/theft.yaml",
+        "    level: first\n",
+        "    level: first\n    members: [sysadmn]\n",
+        "members: [sysadmn]",
+        "did you mean 'sysadmin'",
+    ),
+    Case(
+        "DK-E007",
+        "scenarios/theft.yaml",
+        "    level: centres\n",
+        "    level: centres\n    at_inject: found\n",
+        "at_inject: found",
+        "no inject with id 'found'",
+    ),
+    Case(
+        "DK-E007",
+        "scenarios/theft.yaml",
+        "    level: centres\n",
+        "    level: centres\n    after_step: reprot\n",
+        "after_step: reprot",
+        "did you mean 'report'",
+    ),
+    Case(
+        "DK-E008",
+        "scenarios/theft.yaml",
+        "  - tree: internal\n    level: centres\n",
+        "  - tree: internal\n    level: centres\n  - tree: internal\n    level: first\n",
+        "level: first",
+        "named by two notices",
+        nth=1,
+    ),
+    Case(
+        "DK-E007",
         "playbooks/theft.yaml",
         "    depends_on: [report]",
         "    depends_on: [reprot]",
@@ -332,6 +373,23 @@ WARNINGS = [
         "DK-W011", "contacts/roles.yaml", "    holder: police-desk\n", "", "id: police", "no holder"
     ),
     Case(
+        "DK-W013",
+        "scenarios/theft.yaml",
+        "notify:\n  - tree: internal\n    level: first\n  - tree: internal\n    level: centres\n"
+        "  - tree: external\n    level: police\n    required: every\n",
+        "",
+        "trees: [internal, external]",
+        "pages all 4 contacts",
+    ),
+    Case(
+        "DK-W014",
+        "scenarios/theft.yaml",
+        "    level: police\n    required: every\n",
+        "    level: police\n    required: every\n    audience: staff\n",
+        "notify:",
+        "outside agencies (police)",
+    ),
+    Case(
         "DK-W012",
         "plan.yaml",
         "targets:",
@@ -506,3 +564,37 @@ def test_a_second_number_of_a_kind_lengthens_the_worst_case(tmp_path: Path) -> N
     missed = [f for f in load_plan(root).findings if f.code == "DK-W007"]
     assert len(missed) == 1 and "police-15" in missed[0].message
     assert "after 23 min" in missed[0].message  # internal tree 3 min + police ladder 20 min
+
+
+def test_a_notice_that_leaves_out_a_required_agency_is_found(tmp_path: Path) -> None:
+    root = make_plan(
+        tmp_path,
+        "contacts/trees.yaml",
+        "        members: [police]\n",
+        "        members: [police]\n      - id: desk\n        name: 窓口\n"
+        "        channels: [voice]\n        members: [sysadmin]\n",
+    )
+    scenario = root / "scenarios/theft.yaml"
+    text = scenario.read_text(encoding="utf-8")
+    scenario.write_text(
+        text.replace("    level: police\n    required: every\n", "    level: desk\n"),
+        encoding="utf-8",
+    )
+    (found,) = [f for f in load_plan(root).findings if f.code == "DK-W006"]
+    assert "its notices do not page it" in found.message
+    assert found.line == line_of(root, "scenarios/theft.yaml", "required_agencies")
+
+
+def test_a_target_over_a_level_paged_only_at_a_later_inject_is_out_of_reach(
+    tmp_path: Path,
+) -> None:
+    root = make_plan(tmp_path)
+    scenario = root / "scenarios/theft.yaml"
+    text = scenario.read_text(encoding="utf-8")
+    text = text.replace(
+        "injects:\n", "injects:\n  - at_minutes: 20\n    id: later\n    text: 後で\n"
+    ).replace("    level: centres\n", "    level: centres\n    at_inject: later\n")
+    scenario.write_text(text, encoding="utf-8")
+    found = [f for f in load_plan(root).findings if f.code == "DK-W007"]
+    assert len(found) == 1 and "inject of minute 20" in found[0].message
+    assert found[0].line == line_of(root, "scenarios/theft.yaml", "targets: [centres-10]")

@@ -27,6 +27,7 @@ from drill.report import (
     render_json,
     render_markdown,
 )
+from drill.report.json_report import SCHEMA_VERSION
 from drill.report.types import Report
 
 _SILENT = {"sms": {"ignore": 1}, "voice": {"no_answer": 1}, "email": {"ignore": 1}}
@@ -216,7 +217,7 @@ async def test_a_late_acknowledgement_is_late_everywhere_and_counted_nowhere() -
     )
     assert data["summary"]["late"] == 1 and data["summary"]["acknowledged"] == 2
     assert data["summary"]["all_sites_seconds"] is None
-    assert data["schema_version"] == "2.0"
+    assert data["schema_version"] == SCHEMA_VERSION
 
     ja, en = render_markdown(report, "ja"), render_markdown(report, "en")
     line = next(x for x in ja.splitlines() if "| 北部支所責任者 |" in x)

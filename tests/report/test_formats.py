@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import os
@@ -12,7 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from drill.engine.events import from_record, to_record
+from drill.engine.events import DrillStarted, from_record, to_record
 from drill.engine.sink import StoredEvent
 from drill.plan import Plan
 from drill.report import (
@@ -46,6 +47,36 @@ async def test_markdown_matches_the_golden_file(
     report = build(await troubled_drill(kit, plan), plan)
     text = render_markdown(report, lang)
     golden = GOLDEN / f"annual-roll-call-seed11.{lang}.md"
+    if UPDATE:
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
+
+
+async def theft_in_the_sandbox(kit: SimpleNamespace, plan: Plan) -> list[StoredEvent]:
+    """The stolen-terminal scenario as `drillkit demo` records it: pages through the local
+    sandbox (a rehearsal), J-LIS's desk silent so its deputy answers."""
+    people = {kit.holder_of(plan, "jlis"): kit.ABSENT}
+    events: list[StoredEvent] = await kit.simulate(
+        plan, seed=4, scenario="stolen-terminal", people=people
+    )
+    out = []
+    for item in events:
+        if isinstance(item.event, DrillStarted):
+            item = dataclasses.replace(
+                item, event=dataclasses.replace(item.event, channels="sandbox", simulated=False)
+            )
+        out.append(item)
+    return out
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+async def test_an_incident_rehearsed_in_the_sandbox_matches_its_golden_file(
+    kit: SimpleNamespace, plan: Plan, lang: str
+) -> None:
+    """Set DRILLKIT_UPDATE_GOLDEN=1 to rewrite the golden files after a deliberate change."""
+    report = build(await theft_in_the_sandbox(kit, plan), plan)
+    text = render_markdown(report, lang)
+    golden = GOLDEN / f"stolen-terminal-sandbox-seed4.{lang}.md"
     if UPDATE:
         golden.write_text(text, encoding="utf-8")
     assert text == golden.read_text(encoding="utf-8")

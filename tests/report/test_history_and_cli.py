@@ -24,6 +24,7 @@ from drill.engine.events import (
 )
 from drill.engine.sink import StoredEvent
 from drill.plan import Plan
+from drill.report.pdf import japanese_fonts
 from drill.store import EventStore
 
 YEARS = ((2024, 3, "y2024"), (2025, 5, "y2025"), (2026, 7, "y2026"))
@@ -162,6 +163,22 @@ def test_report_command_writes_each_format(
     assert "<svg" in written.read_text(encoding="utf-8")
 
 
+def test_report_command_prints_a_pdf_to_sign_or_says_what_font_to_install(
+    stored: tuple[str, dict[str, list[StoredEvent]]], chromium: str, tmp_path: Path
+) -> None:
+    target = tmp_path / "y2026.pdf"
+    result = CliRunner().invoke(
+        cli, ["report", "y2026", "--format", "pdf", "--out", str(target), "--db", stored[0]]
+    )
+    if not japanese_fonts():
+        assert result.exit_code != 0 and "fonts-noto-cjk" in result.output
+        assert "Traceback" not in result.output and not target.exists()
+        return
+    assert result.exit_code == 0, result.output
+    data = target.read_bytes()
+    assert data.startswith(b"%PDF") and b"/Count " in data
+
+
 def test_report_command_names_an_unknown_drill(tmp_path: Path) -> None:
     db = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
     result = CliRunner().invoke(cli, ["report", "nope", "--db", db])
@@ -201,6 +218,10 @@ def test_tree_command_writes_the_paper_tree(tmp_path: Path) -> None:
 def test_tree_command_prints_a_pdf(chromium: str, tmp_path: Path) -> None:
     target = tmp_path / "renrakumou.pdf"
     result = CliRunner().invoke(cli, ["tree", "--format", "pdf", "--out", str(target)])
+    if not japanese_fonts():  # refused, saying what to install (tests/report/test_pdf_fonts.py)
+        assert result.exit_code != 0 and "fonts-noto-cjk" in result.output
+        assert not target.exists()
+        return
     assert result.exit_code == 0, result.output
     data = target.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 10_000

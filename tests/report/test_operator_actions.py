@@ -53,8 +53,8 @@ async def test_manual_acknowledgement_note_pause_and_abort(
     assert {"note", "paused", "resumed", "aborted", "inject"} <= set(kinds)
     assert report.findings[0].code == "aborted"
     text = render_markdown(report)
-    assert "手入力: 佐々木（当番）" in text
-    assert "メモ（佐々木（当番））: 統括責任者には庁内放送で連絡がついた" in text
+    assert "手入力：佐々木（当番）" in text
+    assert "メモ（佐々木（当番））：統括責任者には庁内放送で連絡がついた" in text
     assert "中止（本番の障害が発生したため） — 佐々木（当番）" in text
     # Contacts never paged because the drill stopped are listed, not dropped.
     assert len(report.contacts) == report.summary.contacts == 24

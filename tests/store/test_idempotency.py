@@ -74,7 +74,7 @@ async def test_schema_refuses_a_second_original_for_a_key(
     columns = "drill_id, seq, type, recorded_at, payload, key, duplicate_of, prev_hash, hash"
 
     # A writer that skipped the lookup (or raced) cannot store the same key twice as original.
-    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+    with pytest.raises(sqlite3.IntegrityError, match=r"UNIQUE|append-only"):
         raw.execute(
             f"INSERT INTO events ({columns}) VALUES ('d', 2, 'X', '2026-01-01', '{{}}', 'k', NULL, '', '')"
         )

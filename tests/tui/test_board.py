@@ -27,7 +27,7 @@ async def test_rows_change_live_escalate_and_take_a_manual_acknowledgement() -> 
         assert run is not None and run.simulated and not run.incident
         first = _rendered(app)
         assert "前段待ち" in first  # later levels wait for the first
-        assert "発信中" in first or "着信中" in first  # the first level is being paged
+        assert "発信中" in first or "呼出中" in first  # the first level is being paged
 
         # A relayed call for a centre's security officer, still waiting: who, by whom, when.
         table = app.screen.query_one("#contact-table", ContactTable)
@@ -58,7 +58,7 @@ async def test_rows_change_live_escalate_and_take_a_manual_acknowledgement() -> 
 
         # Virtual time: rows ring, then acknowledge with time and channel.
         await advance(pilot, 0.5)
-        assert "着信中" in _rendered(app)
+        assert "呼出中" in _rendered(app)
 
         # A board handler that fails shows one error; the engine and the record go on.
         def broken() -> None:

@@ -76,7 +76,9 @@ async def test_contacts_tree_masking_search_and_a_persons_detail() -> None:
         labels = _labels(tree.root)
         assert "担当 山田 太郎 (やまだ たろう)" in labels
         assert "代理1 佐藤 花子 (さとう はなこ)" in labels
-        assert "代理2 Kevin Lee (ケビン リー)" in labels
+        # システム管理者 is a weekly rota (渡辺, 中村), then one deputy.
+        assert "輪番 中村 彩 (なかむら あや)" in labels
+        assert "代理1 Kevin Lee (ケビン リー)" in labels
         assert "サンプル警察署 [関係機関]" in labels
 
         # Numbers are masked until `n`, and masked again by a second `n`.
@@ -148,5 +150,5 @@ async def test_scenarios_list_kind_injects_playbook_and_targets() -> None:
         text = _text(app, "#scenario-text")
         assert "統合端末の盗難" in text and "[実対応]" in text
         assert "T+" in text and "操作者識別カードの失効手続き" in text
-        assert "全支所への連絡 10分以内" in text
+        assert "庁外関係機関への連絡完了 30分以内" in text
         assert "16-4" in text

@@ -206,19 +206,22 @@ class ContactsScreen(DrillScreen):
         label = RichText(pick(role.name), "bold")
         if role.agency is not None:
             label.append(f" [{t('contacts.agency')}]", "magenta")
-        if role.holder is None:
+        if role.holder is None and role.rotation is None:
             label.append(f" ({t('contacts.vacant')})", "red")
         if not role.deputies:
             label.append(" ⚠", "red")
         role_node = parent.add(label, data=("role", role.id))
-        for index, person in enumerate(people):
+        holders = role.holders(None, plan.info.zone)  # a rota's people all hold it in turn
+        deputy = 0
+        for person in people:
+            if person.id in holders:
+                tag = t("contacts.rota") if role.rotation is not None else t("contacts.holder")
+            else:
+                deputy += 1
+                tag = t("contacts.deputy", number=deputy)
             if person not in shown:
                 continue
             found.add(person.id)
-            is_holder = index == 0 and role.holder is not None
-            tag = t("contacts.holder") if is_holder else t("contacts.deputy", number=index)
-            if role.holder is None:
-                tag = t("contacts.deputy", number=index + 1)
             self._add_person(role_node, person, tag)
         role_node.expand()
         return True

@@ -1,7 +1,7 @@
 """Consoles: who watches each drill, and operator requests from consoles that do not run it.
 
-Revision ID: 0003_consoles
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Created: 2026-12-06
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_consoles"
-down_revision: str | None = "0002"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -73,8 +73,10 @@ def downgrade() -> None:
 
 
 def _refuse_changes(table: str) -> None:
-    """Requests and answers are records, append-only like the events (see revision 0001)."""
+    """Requests and answers are records, append-only like the events (revisions 0001 and
+    0003: no UPDATE, no DELETE, no insert that would replace a stored row)."""
     dialect = op.get_context().dialect.name
+    replaces = f"EXISTS (SELECT 1 FROM {table} AS old WHERE old.request_id = NEW.request_id)"
     if dialect == "sqlite":
         for action in ("UPDATE", "DELETE"):
             op.execute(
@@ -82,6 +84,11 @@ def _refuse_changes(table: str) -> None:
                 f"BEGIN SELECT RAISE(ABORT, 'drillkit {table} are append-only: "
                 f"{action} refused'); END"
             )
+        op.execute(
+            f"CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} WHEN {replaces} "
+            f"BEGIN SELECT RAISE(ABORT, 'drillkit {table} are append-only: "
+            "an insert that would replace a stored row refused'); END"
+        )
     elif dialect == "postgresql":
         # drillkit_refuse_change() was created by revision 0001.
         op.execute(
@@ -91,6 +98,26 @@ def _refuse_changes(table: str) -> None:
         op.execute(
             f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
             "FOR EACH STATEMENT EXECUTE FUNCTION drillkit_refuse_change()"
+        )
+        function = f"drillkit_refuse_replace_{table}"
+        op.execute(
+            f"""
+            CREATE OR REPLACE FUNCTION {function}() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN
+                IF {replaces} THEN
+                    RAISE EXCEPTION
+                        'drillkit {table} are append-only: an insert that would replace a stored row refused'
+                        USING ERRCODE = 'integrity_constraint_violation';
+                END IF;
+                RETURN NEW;
+            END
+            $$
+            """
+        )
+        op.execute(
+            f"CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {function}()"
         )
     else:
         raise NotImplementedError(

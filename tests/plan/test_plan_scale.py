@@ -1,0 +1,103 @@
+"""Large plans: a generated nationwide plan loads clean, and the shortcuts that make it fast
+(reading plain YAML straight from the parser's events, checking each e-mail domain once)
+give the same values, lines and errors as the careful way."""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import shutil
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from email_validator import EmailNotValidError, validate_email
+
+from drill.plan import PlanError, load_plan
+from drill.plan.contact import normalise_address
+
+ROOT = Path(__file__).resolve().parents[2]
+MINIMAL = Path(__file__).parent / "fixtures" / "minimal"
+
+
+def generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("gen_plan", ROOT / "bench" / "gen_plan.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["gen_plan"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_generated_nationwide_plan_loads_without_a_finding(tmp_path: Path) -> None:
+    written = generator().write_plan(1_200, tmp_path)
+    loaded = load_plan(tmp_path)
+    assert loaded.findings == ()
+    assert len(loaded.plan.people) == written["people"] == 1_200
+    assert len(loaded.plan.roles) == written["contacts"] == 600
+    chief = next(role for role in loaded.plan.roles if role.id.endswith("-chief"))
+    assert chief.holder is not None
+    assert loaded.plan.roles_of(chief.holder) == (chief,)
+    assert [p.id for p in loaded.plan.candidates(chief.id)] == [chief.holder, *chief.deputies]
+
+
+def test_an_error_deep_in_a_large_file_names_its_own_line(tmp_path: Path) -> None:
+    generator().write_plan(1_200, tmp_path)
+    file = sorted((tmp_path / "contacts").glob("*kanto-south*.yaml"))[0]
+    lines = file.read_text(encoding="utf-8").splitlines()
+    emails = [n for n, line in enumerate(lines) if line.startswith("      - email: ")]
+    target = emails[len(emails) // 2]
+    lines[target] = "      - email: not-an-address"
+    file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(PlanError) as raised:
+        load_plan(tmp_path)
+    (finding,) = raised.value.findings
+    assert finding.code == "DK-E012"
+    assert finding.file == file and finding.line == target + 1
+
+
+@pytest.mark.parametrize("alias", [False, True], ids=["plain file", "file with an alias"])
+def test_a_number_written_with_a_plus_stays_a_phone_number(tmp_path: Path, alias: bool) -> None:
+    # An anchor and alias send the file down the careful reader; both read +81… as text.
+    root = tmp_path / "plan"
+    shutil.copytree(MINIMAL, root)
+    people = root / "contacts" / "people.yaml"
+    text = people.read_text(encoding="utf-8")
+    new = "      - voice: +81950000002"
+    if alias:
+        new = "      - voice: &desk +81950000002\n      - sms: 090-0000-0009\n        label: *desk"
+    people.write_text(text.replace("      - voice: 095-000-0002", new, 1), encoding="utf-8")
+    person = load_plan(root).plan.person("suzuki")
+    assert person.channels[0].address == "+81950000002"
+
+
+LOCALS = ["a", "Abc", "a.b", "a..b", ".a", "a.", "a+b", "o'neil", "a b", '"a b"', "ñ", "a" * 65]
+DOMAINS = [
+    "example.com",
+    "Example.COM",
+    "town.example",
+    "localhost",
+    "a.test",
+    "a.123",
+    "b..c",
+    "-a.example",
+    "münchen.example",
+    "xn--mnchen-3ya.example",
+    "a" * 64 + ".example",
+    ("b" * 60 + ".") * 4 + "example",
+    "[127.0.0.1]",
+]
+
+
+@pytest.mark.parametrize(
+    "address", [f"{local}@{domain}" for local, domain in itertools.product(LOCALS, DOMAINS)]
+)
+def test_addresses_are_normalised_exactly_as_email_validator_does(address: str) -> None:
+    try:
+        expected = validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError:
+        with pytest.raises(ValueError, match="is not a valid e-mail address"):
+            normalise_address(address)
+        return
+    assert normalise_address(address) == expected
