@@ -183,8 +183,10 @@ async def _store(db: str | None) -> Check:
             "store",
             False,
             detail + " may not append events or keep drill leases",
-            "GRANT SELECT, INSERT ON drills, events, drill_lease_log, drillkit_schema_version; "
-            "GRANT SELECT, INSERT, UPDATE ON drill_leases; GRANT USAGE ON SEQUENCE "
+            "GRANT SELECT, INSERT ON drills, events, drill_lease_log, drillkit_schema_version, "
+            "operator_requests, operator_answers; "
+            "GRANT SELECT, INSERT, UPDATE ON drill_leases, console_watchers; "
+            "GRANT USAGE ON SEQUENCE "
             "drill_lease_log_id_seq (to this role, as the tables' owner)",
         )
     if rights.superuser or rights.owner:

@@ -50,6 +50,7 @@ from drill.engine.events import DrillAborted, DrillCompleted, DrillStarted
 from drill.errors import ConfigError, EngineError
 from drill.plan import LoadedPlan, Plan, PlanError, load_plan
 from drill.store import EventStore
+from drill.store.follow import operator_desk
 
 if TYPE_CHECKING:  # the real channels load only for a run that uses them
     from drill.ack.server import DrillRegistry
@@ -207,7 +208,8 @@ async def run_scenario(
                 drill_id=options.drill_id,
             )
         )
-        state = await run_to_end(runner, registry)
+        async with operator_desk(active, runner):  # actions from the other consoles
+            state = await run_to_end(runner, registry)
         files = await _report(active, runner.drill_id, loaded, options)
         return RunResult(runner.drill_id, state, tuple(files), active.where)
     finally:
@@ -309,7 +311,8 @@ async def resume_drill(
                     allow_plan_change=allow_plan_change,
                 )
             )
-            state = await run_to_end(runner, reach)
+            async with operator_desk(store, runner):
+                state = await run_to_end(runner, reach)
         files = await _report(store, drill_id, loaded, effective)
         return RunResult(drill_id, state, tuple(files), store.where)
 

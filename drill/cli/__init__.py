@@ -35,6 +35,7 @@ _COMMANDS: dict[str, str] = {
     "schedule": "drill.cli.schedule_commands:schedule",
     "serve": "drill.cli.schedule_commands:serve",
     "tui": "drill.cli.tui_commands:tui",
+    "watch": "drill.cli.watch_commands:watch",
     "config": "drill.cli.config_commands:config_group",
     "doctor": "drill.cli.config_commands:doctor",
     "oncall": "drill.cli.oncall_commands:oncall",

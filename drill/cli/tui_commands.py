@@ -18,7 +18,14 @@ __all__ = ["COMMANDS", "tui"]
 )
 @click.option("--lang", type=click.Choice(["ja", "en"]), default=None, help="Console language.")
 @click.option("--db", default=None, help="Event store URL or file (default: DRILLKIT_DB).")
-def tui(path: Path | None, lang: str | None, db: str | None) -> None:
+@click.option(
+    "--attach",
+    "attach",
+    default=None,
+    metavar="DRILL_ID",
+    help="Open the live board of a drill another console or machine runs on this store.",
+)
+def tui(path: Path | None, lang: str | None, db: str | None, attach: str | None) -> None:
     """Open the console: plan, contact trees, scenarios, the live board, history.
 
     Without PLAN_DIR the bundled sample plan (サンプル市) is opened. Japanese by default;
@@ -36,7 +43,7 @@ def tui(path: Path | None, lang: str | None, db: str | None) -> None:
     from drill.tui.app import DrillApp
     from drill.tui.settings import initial_language
 
-    DrillApp(path, language=initial_language(lang), store_url=db).run()
+    DrillApp(path, language=initial_language(lang), store_url=db, attach=attach).run()
 
 
 COMMANDS = [tui]

@@ -285,6 +285,9 @@ class NoteAdded(Event):
 
     by: str
     text: str
+    origin: str | None = None
+    """The console it was entered at, when that console did not run the drill and asked
+    the engine that did (`host:pid:random`); None when entered where the engine runs."""
 
 
 @event
@@ -294,6 +297,9 @@ class DrillPaused(Event):
 
     by: str
     reason: str | None
+    origin: str | None = None
+    """The console it was entered at, when that console did not run the drill and asked
+    the engine that did (`host:pid:random`); None when entered where the engine runs."""
 
 
 @event
@@ -303,6 +309,9 @@ class DrillResumed(Event):
 
     by: str
     paused_seconds: float
+    origin: str | None = None
+    """The console it was entered at, when that console did not run the drill and asked
+    the engine that did (`host:pid:random`); None when entered where the engine runs."""
 
 
 @event
@@ -356,6 +365,9 @@ class DrillAborted(Event):
 
     by: str
     reason: str
+    origin: str | None = None
+    """The console it was entered at, when that console did not run the drill and asked
+    the engine that did (`host:pid:random`); None when entered where the engine runs."""
 
 
 @event
@@ -540,6 +552,9 @@ class Acknowledged(Event):
     site: str | None = None
     """The contact's site, so that a contact acknowledged before its level began counts
     for its site (None in drills recorded before this field existed)."""
+    origin: str | None = None
+    """The console it was entered at, when that console did not run the drill and asked
+    the engine that did (`host:pid:random`); None when entered where the engine runs."""
 
 
 @event
@@ -653,3 +668,6 @@ class StepCompleted(Event):
     timing: StepTiming
     target_minutes: float | None
     note: str | None
+    origin: str | None = None
+    """The console it was entered at, when that console did not run the drill and asked
+    the engine that did (`host:pid:random`); None when entered where the engine runs."""

@@ -243,6 +243,7 @@ class Inputs:
         received_at: dt.datetime | None,
         entered_by: str | None,
         note: str | None,
+        origin: str | None = None,
     ) -> Entry:
         drill = self._drill
         stamp = drill._stamp()
@@ -273,6 +274,7 @@ class Inputs:
             first=first,
             note=note,
             site=member.site,
+            origin=origin,
         )
 
         async def then(applied: bool) -> AckOutcome:
@@ -345,16 +347,18 @@ class Inputs:
         note: str | None,
         tree: str | None,
         level: str | None,
+        key: str | None = None,
+        origin: str | None = None,
     ) -> AckOutcome:
         drill = self._drill
         if drill.over:
             raise EngineError(f"drill '{drill.drill_id}' has already ended")
         member, person = self._find_contact(ref, tree, level)
         entry = self._ack_entry(
-            member, person, None, AckSource.MANUAL.value, None, reached_at, entered_by, note
+            member, person, None, AckSource.MANUAL.value, key, reached_at, entered_by, note, origin
         )
         assert entry.event is not None
-        outcome: AckOutcome = await entry.follow(await drill._emit(entry.event))
+        outcome: AckOutcome = await entry.follow(await drill._emit(entry.event, key))
         return outcome
 
     def _find_contact(

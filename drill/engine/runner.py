@@ -262,6 +262,11 @@ class DrillRunner:
     def paused(self) -> bool:
         return self._timers.paused
 
+    @property
+    def lease_holder(self) -> str | None:
+        """The owner id of this engine's lease on its drill, while it holds one."""
+        return self._lease.owner.id if self._lease is not None else None
+
     def elapsed(self) -> float:
         """Seconds since the drill started, on the drill's clock (paused time included)."""
         return self.clock.monotonic() - self._origin
@@ -395,44 +400,77 @@ class DrillRunner:
         note: str | None = None,
         tree: str | None = None,
         level: str | None = None,
+        key: str | None = None,
+        origin: str | None = None,
     ) -> AckOutcome:
         """Record that a contact was reached another way ("reached by phone at 10:12").
 
         `ref` is a member (role or person id of a level) or a person being paged;
         `tree`/`level` choose among several matches. A relayed call counts.
+
+        Every operator action takes `key` and `origin`: an action asked for at another
+        console is recorded with that request's key (so it is applied once, even by an
+        engine that took the drill over) and the console it came from.
         """
         if reached_at is not None and reached_at.tzinfo is None:
             raise EngineError("give the time the contact was reached with its time zone")
         return await self._submit(
             lambda: self._inputs.acknowledge_manually(
-                ref, entered_by, reached_at, note, tree, level
+                ref, entered_by, reached_at, note, tree, level, key, origin
             )
         )
 
-    async def complete_step(self, step_id: str, *, by: str, note: str | None = None) -> StepTiming:
+    async def complete_step(
+        self,
+        step_id: str,
+        *,
+        by: str,
+        note: str | None = None,
+        key: str | None = None,
+        origin: str | None = None,
+    ) -> StepTiming:
         """Mark a playbook step done; returns whether it was on time."""
-        return await self._submit(lambda: self._script.complete_step(step_id, by, note))
+        return await self._submit(
+            lambda: self._script.complete_step(step_id, by, note, key, origin)
+        )
 
-    async def add_note(self, text: str, *, by: str) -> None:
+    async def add_note(
+        self, text: str, *, by: str, key: str | None = None, origin: str | None = None
+    ) -> None:
         if not text.strip():
             raise EngineError("the note is empty")
         await self._submit(
-            lambda: self._operator_event(NoteAdded(**self._stamp(), by=by, text=text))
+            lambda: self._operator_event(
+                NoteAdded(**self._stamp(), by=by, text=text, origin=origin), key
+            )
         )
 
-    async def pause(self, *, by: str, reason: str | None = None) -> None:
+    async def pause(
+        self,
+        *,
+        by: str,
+        reason: str | None = None,
+        key: str | None = None,
+        origin: str | None = None,
+    ) -> None:
         """Stop all timers: no page goes out and no timeout runs until `unpause`."""
-        await self._submit(lambda: self._pause(by, reason))
+        await self._submit(lambda: self._pause(by, reason, key, origin))
 
-    async def unpause(self, *, by: str) -> None:
+    async def unpause(self, *, by: str, key: str | None = None, origin: str | None = None) -> None:
         """Let the timers run again, shifted by the time spent paused (`DrillResumed`)."""
-        await self._submit(lambda: self._unpause(by))
+        await self._submit(lambda: self._unpause(by, key, origin))
 
-    async def abort(self, *, by: str, reason: str) -> None:
+    async def abort(
+        self, *, by: str, reason: str, key: str | None = None, origin: str | None = None
+    ) -> None:
         """Stop the drill now; paging still running is cancelled."""
         if not reason.strip():
             raise EngineError("say why the drill is aborted")
-        await self._submit(lambda: self._end(DrillAborted(**self._stamp(), by=by, reason=reason)))
+        await self._submit(
+            lambda: self._end(
+                DrillAborted(**self._stamp(), by=by, reason=reason, origin=origin), key
+            )
+        )
 
     async def finish(self, *, by: str | None = None) -> None:
         """End the drill now as completed; paging still running is cancelled."""
@@ -819,13 +857,13 @@ class DrillRunner:
             return
         await self._end(self._completed("completed", None))
 
-    async def _end(self, event: DrillCompleted | DrillAborted) -> None:
+    async def _end(self, event: DrillCompleted | DrillAborted, key: str | None = None) -> None:
         if self._over:
             raise EngineError(f"drill '{self.drill_id}' has already ended")
         for counted in self._inputs.uncounted_repeats(event.at, event.elapsed):
             await self._emit(counted)  # repeats counted since the last checkpoint
         await self._flush()  # what led to the end is stored apart from the end itself
-        await self._emit(event)
+        await self._emit(event, key)
         why = (
             CancelReason.DRILL_ABORTED
             if isinstance(event, DrillAborted)
@@ -838,23 +876,29 @@ class DrillRunner:
 
     # == the operator's changes ========================================================
 
-    async def _operator_event(self, event: Event) -> None:
+    async def _operator_event(self, event: Event, key: str | None = None) -> None:
         if self._over:
             raise EngineError(f"drill '{self.drill_id}' has already ended")
-        await self._emit(event)
+        await self._emit(event, key)
 
-    async def _pause(self, by: str, reason: str | None) -> None:
+    async def _pause(
+        self, by: str, reason: str | None, key: str | None, origin: str | None
+    ) -> None:
         if self.paused:
             raise EngineError("the drill is already paused")
-        await self._operator_event(DrillPaused(**self._stamp(), by=by, reason=reason))
+        await self._operator_event(
+            DrillPaused(**self._stamp(), by=by, reason=reason, origin=origin), key
+        )
 
-    async def _unpause(self, by: str) -> None:
+    async def _unpause(self, by: str, key: str | None, origin: str | None) -> None:
         paused_at = self._timers.paused_at
         if paused_at is None:
             raise EngineError("the drill is not paused")
         stamp = self._stamp()
         paused = stamp["elapsed"] - paused_at
-        await self._operator_event(DrillResumed(**stamp, by=by, paused_seconds=paused))
+        await self._operator_event(
+            DrillResumed(**stamp, by=by, paused_seconds=paused, origin=origin), key
+        )
         self._wakeup.set()
         await self._levels.settle_all()
 

@@ -154,7 +154,14 @@ class Script:
         assert self._operator is not None
         await self.complete_step(step.id, self._operator.name, None)
 
-    async def complete_step(self, step_id: str, by: str, note: str | None) -> StepTiming:
+    async def complete_step(
+        self,
+        step_id: str,
+        by: str,
+        note: str | None,
+        key: str | None = None,
+        origin: str | None = None,
+    ) -> StepTiming:
         drill = self._drill
         if drill.over:
             raise EngineError(f"drill '{drill.drill_id}' has already ended")
@@ -181,7 +188,9 @@ class Script:
                 timing=timing,
                 target_minutes=step.target_minutes,
                 note=note,
-            )
+                origin=origin,
+            ),
+            key,
         )
         await drill._levels.settle_all()  # a level may have waited for this step
         await drill._check_complete()

@@ -34,6 +34,7 @@ from drill.engine.notifier import Notifier
 from drill.engine.sink import EventSink
 from drill.plan import Plan, load_plan
 from drill.schedule.errors import ScheduleError
+from drill.store.follow import operator_desk
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +134,8 @@ class RunnerLauncher:
             runner = await when_holder_is_gone(lambda: assemble(spec))
         else:
             runner = await assemble(spec)
-        await run_to_end(runner, self.registry)
+        async with operator_desk(self.sink, runner):  # actions from the consoles
+            await run_to_end(runner, self.registry)
         await self._write_report(request)
         state = runner.state
         ended = state.ended

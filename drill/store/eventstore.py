@@ -47,10 +47,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from drill.engine.events import EVENT_TYPES, Event, from_record, to_record
-from drill.engine.lease import Lease, LeaseOwner
+from drill.engine.lease import Lease, LeaseOwner, wall_now
 from drill.engine.sink import Appended, StoredEvent
 from drill.errors import StoreError
-from drill.store import dialect, migrate, postgres
+from drill.store import consoles, dialect, migrate, postgres
 from drill.store.chain import (
     GENESIS,
     ChainRow,
@@ -59,6 +59,7 @@ from drill.store.chain import (
     event_hash,
     verify_rows,
 )
+from drill.store.consoles import ConsoleIdentity, OperatorRequest, RequestAnswer, Watcher
 from drill.store.leases import (
     LeaseEntry,
     StoreLease,
@@ -70,7 +71,7 @@ from drill.store.location import describe, resolve_url, sqlite_path
 from drill.store.records import DrillSummary, EventRecord, UnknownEvent
 from drill.store.schema import drill_lease_log, drill_leases, drills, events
 
-__all__ = ["EventStore", "StoreOpening"]
+__all__ = ["POLL_INTERVAL", "EventStore", "StoreOpening"]
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +79,9 @@ _RACE_RETRIES = 5
 """Attempts when a concurrent writer took the same seq or key first (see module doc)."""
 _MAX_ID = 200
 """Longest drill id: the width of the `drill_id` columns."""
-_POLL_INTERVAL = 0.25
-"""Seconds `wait_for_events` waits on a database without notifications (SQLite)."""
+POLL_INTERVAL = 0.2
+"""Seconds `wait_for_events` waits on a database without notifications (SQLite): a
+follower sees another process's events within about this plus one read."""
 _KEY_CHUNK = 500
 """Keys looked up per query: well under every database's bound-parameter limit."""
 
@@ -566,7 +568,7 @@ class EventStore:
 
         if self._engine.dialect.name != "postgresql":
             if not await newer():
-                await asyncio.sleep(min(timeout, _POLL_INTERVAL))
+                await asyncio.sleep(min(timeout, POLL_INTERVAL))
             return
         if self._listener is None:
             self._listener = postgres.Listener(self._engine)
@@ -577,24 +579,26 @@ class EventStore:
 
     # --- reading ----------------------------------------------------------------------
 
-    async def read(self, drill_id: str) -> list[StoredEvent]:
-        """Every event of the drill in seq order, duplicates included, as event objects.
+    async def read(self, drill_id: str, *, after_seq: int = 0) -> list[StoredEvent]:
+        """Every event of the drill in seq order, duplicates included, as event objects
+        (only those after `after_seq`: what a console following the drill has not seen).
 
         Events this version cannot rebuild come back as `UnknownEvent` (logged once per
         type): a drill recorded by another version still reads, and nothing is dropped.
         """
-        return self.rebuild(await self.records(drill_id))
+        return self.rebuild(await self.records(drill_id, after_seq=after_seq))
 
     def rebuild(self, records: Sequence[EventRecord]) -> list[StoredEvent]:
         """`read` from rows already fetched with `records` (a report needs both: one query)."""
         return [StoredEvent(r.seq, self._rebuild(r), r.key, r.duplicate) for r in records]
 
-    async def records(self, drill_id: str) -> list[EventRecord]:
-        """The drill's stored rows in seq order (for verify, reports and CSV export)."""
-        rows = await self._fetch(
-            "read",
-            select(events).where(events.c.drill_id == drill_id).order_by(events.c.seq),
-        )
+    async def records(self, drill_id: str, *, after_seq: int = 0) -> list[EventRecord]:
+        """The drill's stored rows in seq order (for verify, reports and CSV export);
+        `after_seq` skips those already read (one range scan of the primary key)."""
+        query = select(events).where(events.c.drill_id == drill_id)
+        if after_seq:
+            query = query.where(events.c.seq > after_seq)
+        rows = await self._fetch("read", query.order_by(events.c.seq))
         records: list[EventRecord] = []
         for row in rows:
             try:
@@ -736,6 +740,73 @@ class EventStore:
         except SQLAlchemyError as exc:
             raise self._failure("read", exc) from exc
 
+    # --- consoles: following a drill, watchers, operator requests ----------------------
+
+    async def lease_of(self, drill_id: str) -> Lease | None:
+        """The drill's lease as it stands (held, expired or released), if any."""
+        rows = await self._fetch(
+            "read the drill leases in",
+            select(drill_leases).where(drill_leases.c.drill_id == drill_id),
+        )
+        return lease_from_row(rows[0]) if rows else None
+
+    async def seq_of_key(self, drill_id: str, key: str) -> int | None:
+        """The seq of the drill's original event recorded with `key`, if any."""
+        rows = await self._fetch(
+            "read",
+            select(events.c.seq).where(
+                events.c.drill_id == drill_id,
+                events.c.key == key,
+                events.c.duplicate_of.is_(None),
+            ),
+        )
+        return int(rows[0].seq) if rows else None
+
+    async def watch(self, drill_id: str, console: ConsoleIdentity) -> None:
+        """Say (again) that `console` is following `drill_id`: its heartbeat."""
+        await self._write_console(
+            "record a console in", consoles.beat, drill_id, console, wall_now()
+        )
+
+    async def unwatch(self, console: ConsoleIdentity) -> None:
+        """Say that `console` stopped following its drill."""
+        await self._write_console("record a console in", consoles.leave, console, wall_now())
+
+    async def watchers(self, drill_id: str, *, since: dt.datetime) -> list[Watcher]:
+        """The consoles following `drill_id` whose last heartbeat was at `since` or later."""
+        rows = await self._fetch("read the consoles in", consoles.watchers_query(drill_id, since))
+        return [consoles.watcher_from_row(row) for row in rows]
+
+    async def ask(self, request: OperatorRequest) -> None:
+        """Record an operator request for the drill's owning engine (durable on return)."""
+        if request.kind not in consoles.REQUEST_KINDS:
+            raise StoreError(f"Unknown operator request {request.kind!r}.")
+        await self._write_console("record an operator request in", consoles.insert_request, request)
+
+    async def pending(self, drill_id: str) -> list[OperatorRequest]:
+        """The drill's operator requests not answered yet, oldest first."""
+        rows = await self._fetch("read the operator requests in", consoles.pending_query(drill_id))
+        return [consoles.request_from_row(row) for row in rows]
+
+    async def answer(self, answer: RequestAnswer) -> RequestAnswer:
+        """Record the owning engine's answer to a request; the first answer stands."""
+        result: RequestAnswer = await self._write_console(
+            "record an operator request in", consoles.insert_answer, answer
+        )
+        return result
+
+    async def answer_of(self, request_id: str) -> RequestAnswer | None:
+        """The answer to a request, once the owning engine gave it."""
+        rows = await self._fetch("read the operator requests in", consoles.answer_query(request_id))
+        return consoles.answer_from_row(rows[0]) if rows else None
+
+    async def _write_console(self, action: str, work: Callable[..., _T], *args: Any) -> _T:
+        self._check_open()
+        try:
+            return await self._in_writer(functools.partial(_call_with_conn, work, args))
+        except SQLAlchemyError as exc:
+            raise self._failure(action, exc) from exc
+
     # --- helpers ----------------------------------------------------------------------
 
     async def _fetch(self, action: str, query: Any) -> Sequence[Row[Any]]:
@@ -800,6 +871,11 @@ def _on_connection(engine: Engine, work: Callable[[Connection], _T]) -> _T:
     """On the writer thread: `work` with a connection of the store's write engine."""
     with engine.connect() as conn:
         return work(conn)
+
+
+def _call_with_conn(work: Callable[..., _T], args: tuple[Any, ...], conn: Connection) -> _T:
+    """`work(conn, *args)`: a console's write, run by the store's writer."""
+    return work(conn, *args)
 
 
 def _migrate(conn: Connection, where: str) -> None:

@@ -14,6 +14,13 @@ create it. A test compares the two, so they cannot drift apart.
   taken before its first event creates the `drills` row.
 - `drill_lease_log`: append-only history of those leases (acquired, taken over after
   expiry, released), so a takeover after a crash stays on record.
+- `console_watchers`: the consoles (and `drillkit watch` boards) following each drill,
+  with a heartbeat, so the board can say who is watching. Coordination, like the lease:
+  heartbeats renew the row.
+- `operator_requests` and `operator_answers`: an operator action entered at a console
+  that does not run the drill (acknowledgement, step done, note, pause, abort), and the
+  owning engine's answer (applied, with the seq of the event it recorded, or refused and
+  why). Both append-only: the request says who asked and from which console.
 """
 
 from __future__ import annotations
@@ -38,7 +45,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["UTCDateTime", "drill_lease_log", "drill_leases", "drills", "events", "metadata"]
+__all__ = [
+    "UTCDateTime",
+    "console_watchers",
+    "drill_lease_log",
+    "drill_leases",
+    "drills",
+    "events",
+    "metadata",
+    "operator_answers",
+    "operator_requests",
+]
 
 # Named constraints, so future migrations (and SQLite batch rebuilds) can refer to them.
 metadata = MetaData(
@@ -148,5 +165,52 @@ drill_lease_log = Table(
     Column("pid", Integer, nullable=False),
     Column("operator", String(200), nullable=True),
     Column("previous_holder", String(300), nullable=True),
+    Index(None, "drill_id"),
+)
+
+console_watchers = Table(
+    "console_watchers",
+    metadata,
+    Column("console_id", String(300), primary_key=True),
+    Column("drill_id", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("operator", String(200), nullable=True),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("heartbeat_at", UTCDateTime(), nullable=False),
+    Column("left_at", UTCDateTime(), nullable=True),
+    Index(None, "drill_id"),
+)
+
+operator_requests = Table(
+    "operator_requests",
+    metadata,
+    Column("request_id", String(64), primary_key=True),
+    Column("drill_id", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("operator", String(200), nullable=False),
+    Column("console_id", String(300), nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("requested_at", UTCDateTime(), nullable=False),
+    Index(None, "drill_id"),
+)
+
+operator_answers = Table(
+    "operator_answers",
+    metadata,
+    Column(
+        "request_id",
+        String(64),
+        ForeignKey("operator_requests.request_id"),
+        primary_key=True,
+    ),
+    Column("drill_id", String(200), nullable=False),
+    Column("answered_at", UTCDateTime(), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("seq", Integer, nullable=True),
+    Column("message", Text, nullable=True),
+    Column("holder", String(300), nullable=False),
     Index(None, "drill_id"),
 )

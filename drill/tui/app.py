@@ -22,6 +22,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Static
 
+from drill.engine.lease import LeaseHeld
 from drill.errors import DrillError, EngineError
 from drill.tui import i18n
 from drill.tui.dialogs import (
@@ -37,6 +38,7 @@ from drill.tui.i18n import pick, t
 from drill.tui.screens.base import DrillScreen
 from drill.tui.screens.help import HelpScreen
 from drill.tui.settings import default_operator, save_language
+from drill.words import words
 
 if TYPE_CHECKING:
     from drill.engine.assembly import ClockRequest
@@ -44,9 +46,10 @@ if TYPE_CHECKING:
     from drill.engine.notifier import Notifier
     from drill.engine.sink import EventSink
     from drill.plan import LoadedPlan, PlanError
+    from drill.store.consoles import ConsoleIdentity
     from drill.tui.channels import RealChannels
     from drill.tui.records import Records, RunRecord
-    from drill.tui.session import ClockKind, LiveRun, RunRequest
+    from drill.tui.session import ClockKind, LiveRun, Run, RunRequest
 
 __all__ = ["DrillApp"]
 
@@ -122,6 +125,7 @@ class DrillApp(App[None]):
         drill_ids: Callable[[], str] | None = None,
         offer_resume: bool = True,
         reports: bool = True,
+        attach: str | None = None,
     ) -> None:
         super().__init__()
         if language is not None:
@@ -144,7 +148,10 @@ class DrillApp(App[None]):
         self.offer_resume = offer_resume
         self.reports = reports
         """Write each run's report when it ends."""
-        self.live_run: LiveRun | None = None
+        self.attach_to = attach
+        """A drill to follow once the store is open (`drillkit tui --attach`)."""
+        self._console_identity: ConsoleIdentity | None = None
+        self.live_run: Run | None = None
         self.report_pending = False
         self.errors: list[BaseException] = []
         """Every error shown to the user (tests assert on it)."""
@@ -185,7 +192,9 @@ class DrillApp(App[None]):
         self.ready.set()
         await self.records.open()
         self.store_ready.set()
-        if self.offer_resume and self.loaded is not None:
+        if self.attach_to is not None:
+            self.attach_run(self.attach_to)
+        elif self.offer_resume and self.loaded is not None:
             await self._offer_resume()
 
     @property
@@ -196,6 +205,15 @@ class DrillApp(App[None]):
 
             self._records = Records(self.store_url)
         return self._records
+
+    @property
+    def console_identity(self) -> ConsoleIdentity:
+        """This console as the other consoles and the owning engine see it."""
+        if self._console_identity is None:
+            from drill.store.consoles import ConsoleIdentity
+
+            self._console_identity = ConsoleIdentity.here(self.operator or None)
+        return self._console_identity
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -444,6 +462,7 @@ class DrillApp(App[None]):
                 on_error=self.show_error,
             )
             self.live_run = run
+            run.console = self.console_identity
             self._route_acks(run)
             await self.switch_mode("board")
             await run.begin()
@@ -471,13 +490,16 @@ class DrillApp(App[None]):
 
     def _resume_label(self, run: RunRecord) -> str:
         mode = t("board.mode.incident") if run.mode == "incident" else t("board.mode.drill")
-        return t(
+        line = t(
             "resume.line",
             started=run.started_at.astimezone(self.zone).strftime("%Y-%m-%d %H:%M"),
             scenario=run.title(i18n.language()),
             mode=mode,
             events=run.events,
         )
+        if run.held_by is not None:  # chosen, it is followed, not resumed
+            return f"{line}  {words(i18n.language()).presence(run.held_by, ())}"
+        return line
 
     def _resume_chosen(self, drill_id: str | None) -> None:
         if drill_id is not None:
@@ -486,53 +508,119 @@ class DrillApp(App[None]):
     @work(exclusive=True, group="start", exit_on_error=False)
     async def resume_run(self, drill_id: str) -> None:
         """Continue an interrupted run from its stored events."""
-        from drill.tui.session import LiveRun
 
         if self.loaded is None or (self.live_run is not None and self.live_run.active):
             return
-        plan = self.loaded.plan
         try:
-            store = await self.records.open()
-            if store is None:
-                raise self.records.error or EngineError(t("error.store"))
-
-            async def notifiers(started: DrillStarted) -> list[Notifier] | None:
-                # A run goes on through the kind of channels it used: a sandbox run is
-                # never continued through real providers, nor a real one into the sandbox.
-                sandbox = started.channels == "sandbox"
-                if started.channels in ("sandbox", "real") and sandbox != self.real_channels_local:
-                    raise EngineError(
-                        t(f"resume.channels_{started.channels}", drill=started.drill_id)
-                    )
-                return await self._notifiers(started.simulated, started.mode)
-
-            run = await LiveRun.resume(
-                drill_id,
-                plan,
-                sink=store,
-                notifiers=notifiers,
-                clock=self._clock(),
-                operator=self.operator,
-                on_end=self._run_ended,
-                on_error=self.show_error,
-            )
-            self.records.forget(drill_id)
-            self.live_run = run
-            self._route_acks(run)
-            await self.switch_mode("board")
-            await run.begin()
+            await self._resume(drill_id)
+        except LeaseHeld as held:
+            # Another engine runs it: follow it instead; never take it over.
+            self.notify(held.message, title=held.title, timeout=15)
+            try:
+                await self._follow_drill(drill_id)
+            except Exception as exc:
+                self.show_error(exc)
         except Exception as exc:
             self.show_error(exc)
 
-    def _run_ended(self, run: LiveRun) -> None:
+    @work(exclusive=True, group="start", exit_on_error=False)
+    async def take_over(self) -> None:
+        """Run the followed drill here once no engine holds it (a hand-over); while its
+        lease is held, say who holds it and keep following."""
+        following = self.live_run
+        if following is None or not following.attached or not following.active:
+            return
+        try:
+            await self._resume(following.drill_id, following=following)
+        except LeaseHeld as held:
+            self.notify(held.message, title=held.title, severity="warning", timeout=15)
+        except Exception as exc:
+            self.show_error(exc)
+
+    async def _resume(self, drill_id: str, *, following: Run | None = None) -> None:
+        """Resume `drill_id` here (`LeaseHeld` while another engine runs it); a drill
+        this console was `following` is left for the run."""
+        from drill.tui.session import LiveRun
+
+        assert self.loaded is not None
+        plan = self.loaded.plan
+        store = await self.records.open()
+        if store is None:
+            raise self.records.error or EngineError(t("error.store"))
+
+        async def notifiers(started: DrillStarted) -> list[Notifier] | None:
+            # A run goes on through the kind of channels it used: a sandbox run is
+            # never continued through real providers, nor a real one into the sandbox.
+            sandbox = started.channels == "sandbox"
+            if started.channels in ("sandbox", "real") and sandbox != self.real_channels_local:
+                raise EngineError(t(f"resume.channels_{started.channels}", drill=started.drill_id))
+            return await self._notifiers(started.simulated, started.mode)
+
+        run = await LiveRun.resume(
+            drill_id,
+            plan,
+            sink=store,
+            notifiers=notifiers,
+            clock=self._clock(),
+            operator=self.operator,
+            on_end=self._run_ended,
+            on_error=self.show_error,
+        )
+        if following is not None:
+            await following.leave()
+        self.records.forget(drill_id)
+        self.live_run = run
+        run.console = self.console_identity
+        self._route_acks(run)
+        await self._show_board()
+        await run.begin()
+
+    async def _show_board(self) -> None:
+        """The board of the current run: shown again (so built again) if it was showing
+        the drill followed until now."""
+        if self.current_mode == "board":
+            await self.switch_mode("plan")
+        await self.switch_mode("board")
+
+    @work(exclusive=True, group="start", exit_on_error=False)
+    async def attach_run(self, drill_id: str) -> None:
+        """Follow a drill another engine runs (or ran): the board, live, from the store."""
+        try:
+            await self._follow_drill(drill_id)
+        except Exception as exc:
+            self.show_error(exc)
+
+    async def _follow_drill(self, drill_id: str) -> None:
+        from drill.tui.session import AttachedRun
+
+        if self.loaded is None or (self.live_run is not None and self.live_run.active):
+            return
+        store = await self.records.open()
+        if store is None:
+            raise self.records.error or EngineError(t("error.store"))
+        run = await AttachedRun.attach(
+            store,
+            drill_id,
+            self.loaded.plan,
+            console=self.console_identity,
+            on_end=self._run_ended,
+            on_error=self.show_error,
+        )
+        self.live_run = run
+        await self.switch_mode("board")
+        await run.begin()
+
+    def _run_ended(self, run: Run) -> None:
         self.records.forget(run.drill_id)
+        if run.attached:
+            return  # its own engine's console or command writes its report
         if self.real_channels is not None:
             self.real_channels.detach(run.drill_id)
         if self.reports and run.report_path is None and not self.report_pending:
             self.write_report(run.drill_id, run)
 
     @work(group="report", exit_on_error=False)
-    async def write_report(self, drill_id: str, run: LiveRun | None = None) -> None:
+    async def write_report(self, drill_id: str, run: Run | None = None) -> None:
         """Render the report of `drill_id` (a worker: it may take a while)."""
         from drill.tui.reporting import render_report
 
@@ -576,7 +664,7 @@ class DrillApp(App[None]):
 
     async def action_quit(self) -> None:
         run = self.live_run
-        if run is not None and run.active:
+        if run is not None and run.active and not run.attached:
             self.push_screen(QuitDialog(), self._quit_chosen)
             return
         await self._close_and_exit()

@@ -57,8 +57,11 @@ class RunRecord:
     plan_digest: str | None
     events: int
     status: str | None
-    """The fold's outcome (completed, finished, idle, failed, aborted) or interrupted;
-    None until its events have been read."""
+    """The fold's outcome (completed, finished, idle, failed, aborted), running (an
+    engine holds its lease: another console or machine runs it) or interrupted; None
+    until its events have been read."""
+    held_by: str | None = None
+    """Who runs it (`operator@host`), while it is running elsewhere."""
 
     def title(self, language: str) -> str:
         return self.title_en if language == "en" and self.title_en else self.title_ja
@@ -105,7 +108,7 @@ class PersonAck:
         )
 
 
-def _record(summary: Any, status: str | None) -> RunRecord | None:
+def _record(summary: Any, status: str | None, held_by: str | None = None) -> RunRecord | None:
     payload = summary.first_payload or {}
     if summary.first_type != "DrillStarted":
         return None
@@ -126,6 +129,7 @@ def _record(summary: Any, status: str | None) -> RunRecord | None:
         plan_digest=payload.get("plan_digest"),
         events=summary.event_count,
         status=status,
+        held_by=held_by,
     )
 
 
@@ -194,21 +198,35 @@ class Records:
         if store is None:
             return []
         out: list[RunRecord] = []
+        now = dt.datetime.now(dt.UTC)
+        held = {d: lease for d, lease in (await store.leases()).items() if lease.live(now)}
         for index, summary in enumerate(reversed(await store.drills())):
             status = self._status.get(summary.drill_id)
             if status is None and index < with_status:
                 status = run_status(await self.events(summary.drill_id))
                 if status in _FINISHED:  # an ended run's outcome never changes
                     self._status[summary.drill_id] = status
-            record = _record(summary, status)
+            lease = held.get(summary.drill_id)
+            holder = None
+            if lease is not None and status == "interrupted":
+                # Not stopped: an engine elsewhere holds it and runs it now.
+                status = "running"
+                owner = lease.owner
+                holder = f"{owner.operator}@{owner.host}" if owner.operator else owner.host
+            record = _record(summary, status, holder)
             if record is not None:
                 out.append(record)
         return out
 
     async def unfinished(self, *, look_back: int = 10, plan: Plan | None = None) -> list[RunRecord]:
-        """Recent runs that stopped without completing or being aborted; with `plan`, only
-        its own (`drill.session.of_plan`: same folder or same content)."""
-        runs = [r for r in await self.runs(with_status=look_back) if r.status == "interrupted"]
+        """Recent runs that stopped without completing or being aborted, and those another
+        engine is running (to follow); with `plan`, only its own (`drill.session.of_plan`:
+        same folder or same content)."""
+        runs = [
+            r
+            for r in await self.runs(with_status=look_back)
+            if r.status in ("interrupted", "running")
+        ]
         if plan is None:
             return runs
         from drill.session import of_plan

@@ -178,6 +178,15 @@ class Words:
         """The text in this language, Japanese where there is no English."""
         return en if self.lang == "en" and en else ja
 
+    def presence(self, owner: str | None, watching: tuple[str, ...] | list[str]) -> str:
+        """Who runs a drill and who watches it (`実行: 佐藤@庁舎1　監視: 鈴木@庁舎2`)."""
+        run_by = self("run_by", who=owner) if owner is not None else self("run_by_nobody")
+        if not watching:
+            return run_by
+        sep = "、" if self.lang == "ja" else ", "
+        gap = "　" if self.lang == "ja" else "  ·  "
+        return f"{run_by}{gap}{self('watching', who=sep.join(watching))}"
+
     # --- numbers --------------------------------------------------------------------
 
     def count(self, value: int) -> str:

@@ -197,6 +197,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "not reached (a level lacked acknowledgements)",
     ),
     "late_count": ("遅れて応答 {n}", "{n} late"),
+    # The live board (the console and `drillkit watch`): who runs the drill, who watches.
+    "run_by": ("実行: {who}", "Run by {who}"),
+    "run_by_nobody": ("実行中のエンジンなし", "No engine is running it"),
+    "watching": ("監視: {who}", "Watching: {who}"),
     # The sign-off block (issue 15): who conducted, reviewed and approved the report.
     "scenario_id": ("シナリオID", "Scenario id"),
     "signoff": ("実施・確認・承認", "Sign-off"),

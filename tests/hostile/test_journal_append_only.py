@@ -149,7 +149,11 @@ def test_the_postgresql_ddl_guards_every_table_against_replace_upsert_update_del
         assert f"CREATE OR REPLACE FUNCTION drillkit_refuse_replace_{table}()" in sql
         assert f"CREATE TRIGGER {table}_no_update_delete BEFORE UPDATE OR DELETE ON {table}" in sql
         assert f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}" in sql
-    assert sql.count("append-only: an insert that would replace a stored row refused") == 3
+    # ... and the consoles' operator requests and answers (revision 0004) too.
+    for table in ("operator_requests", "operator_answers"):
+        assert f"CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table}" in sql
+        assert f"CREATE TRIGGER {table}_no_update_delete BEFORE UPDATE OR DELETE ON {table}" in sql
+    assert sql.count("append-only: an insert that would replace a stored row refused") == 5
     # The conflict check covers the primary key and an event's original idempotency key.
     revision = _revision("r0003_refuse_replace")
     events_check = revision.refuse_replace_sql("postgresql")[0]  # type: ignore[attr-defined]

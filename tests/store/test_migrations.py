@@ -38,12 +38,15 @@ async def test_fresh_database_is_at_head(db_path: Path) -> None:
     assert not db_path.parent.exists()
 
     async with EventStore.open(db_path) as store:
-        assert await store.schema_revision() == head_revision() == "0004"
+        assert await store.schema_revision() == head_revision() == "0005"
 
     names = {name for _, name, _ in _schema(db_path)}
     assert {"drills", "events", VERSION_TABLE, "events_no_update", "events_no_delete"} <= names
     assert {"drill_leases", "drill_lease_log", "drill_lease_log_no_update"} <= names
     assert {"events_no_replace", "drills_no_replace", "drill_lease_log_no_replace"} <= names
+    assert {"console_watchers", "operator_requests", "operator_requests_no_update"} <= names
+    assert {"operator_answers", "operator_answers_no_delete"} <= names
+    assert {"operator_requests_no_replace", "operator_answers_no_replace"} <= names
 
 
 async def test_opening_again_is_a_no_op(
@@ -66,6 +69,7 @@ async def test_opening_again_is_a_no_op(
         "Running upgrade 0001 -> 0002, Drill leases: one engine per drill, and the history of who held each drill.",
         "Running upgrade 0002 -> 0003, Only plain appends: the journal also refuses INSERT OR REPLACE and UPSERT.",
         "Running upgrade 0003 -> 0004, PostgreSQL only: a notification per batch of new events; record tables closed by privilege.",
+        "Running upgrade 0004 -> 0005, Consoles: who watches each drill, and operator requests from consoles that do not run it.",
     ]
     assert not [r for r in caplog.records if "Running upgrade" in r.getMessage()]
     assert _schema(db_path) == before

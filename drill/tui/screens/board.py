@@ -40,7 +40,7 @@ from drill.tui.cells import clock_text
 from drill.tui.dialogs import AbortDialog, AckEntry, ManualAckDialog, NoteDialog, StepDialog
 from drill.tui.i18n import language, pick, t
 from drill.tui.screens.base import DrillScreen, NavBar
-from drill.tui.session import LiveRun
+from drill.tui.session import Run
 from drill.words import words
 
 __all__ = ["BoardScreen"]
@@ -69,12 +69,13 @@ class BoardScreen(DrillScreen):
         Binding("x", "abort", "key.abort"),
         Binding("f", "filter", "key.filter"),
         Binding("v", "next_pane", "key.focus"),
+        Binding("r", "take_over", "key.take_over"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.wide = False
-        self._run: LiveRun | None = None
+        self._run: Run | None = None
         self._model: BoardModel | None = None
         self._last_clock = ""
         self._last_second = -1
@@ -84,12 +85,13 @@ class BoardScreen(DrillScreen):
         self._progress_due = False
         self._progress_at = 0.0
         self._frozen_at = 0.0
+        self._filled = False
         self.flushes = 0
 
     # -- layout ----------------------------------------------------------------------
 
     @property
-    def live(self) -> LiveRun | None:
+    def live(self) -> Run | None:
         return self.drill_app.live_run
 
     def _wide_enough(self) -> bool:
@@ -154,8 +156,10 @@ class BoardScreen(DrillScreen):
     def fill(self) -> None:
         """Fill every pane from the state (the feed's backlog is already in it)."""
         run = self._run
-        if run is None or self._model is None:
+        if run is None or self._model is None or not self._composed():
+            self._filled = False  # the next repaint fills it, once it is all there
             return
+        self._filled = True
         if self.wide:
             self.query_one("#pane-contacts").border_title = t("board.contacts")
             self.query_one("#pane-log").border_title = t("board.log")
@@ -177,12 +181,20 @@ class BoardScreen(DrillScreen):
         self._frozen_at = time.monotonic()
         self.query_one("#contact-table", ContactTable).focus()
 
+    def _composed(self) -> bool:
+        """False until the whole body is mounted (a board shown as its run begins, or
+        composed again for another run, can be mounted before its last panes are)."""
+        return bool(self.query("#board-status")) and bool(self.query("#event-log"))
+
     # -- repainting ------------------------------------------------------------------
 
     def flush(self, force: bool = False) -> None:
         """Apply what changed since the last call: rows on screen, panes, log, clock."""
         run, model = self._run, self._model
-        if run is None or model is None or not self.is_attached:
+        if run is None or model is None or not self.is_attached or not self._composed():
+            return
+        if not self._filled:
+            self.fill()
             return
         self.flushes += 1
         dirty, sections, events = run.feed.take()
@@ -223,7 +235,7 @@ class BoardScreen(DrillScreen):
             self._frozen_at = now
             gc.freeze()
 
-    def _show_status(self, run: LiveRun, elapsed: float) -> None:
+    def _show_status(self, run: Run, elapsed: float) -> None:
         clock = clock_text(elapsed)
         if clock != self._last_clock:
             self._last_clock = clock
@@ -245,6 +257,10 @@ class BoardScreen(DrillScreen):
             "completed": "bold green",
         }.get(status, "bold")
         out.append(f"  {words(language()).outcome(status)}", style)
+        presence = run.presence
+        if presence is not None:  # on a shared store: who runs it, who else watches
+            said = words(language()).presence(presence.owner_name, presence.watcher_names)
+            out.append(f"  {said}", "dim")
         out.append(f"\n{pick(run.scenario.title)}", "bold")
         if self._model is not None:
             out.append("\n" + self._model.counts_text(elapsed))
@@ -261,7 +277,7 @@ class BoardScreen(DrillScreen):
         if ended:
             summary_pane.show(self._report_text(run))
 
-    def _report_text(self, run: LiveRun) -> str:
+    def _report_text(self, run: Run) -> str:
         if run.report_path:
             return t("board.report_at", path=run.report_path)
         if run.report_error:
@@ -270,12 +286,23 @@ class BoardScreen(DrillScreen):
 
     # -- actions ---------------------------------------------------------------------
 
-    def _open_run(self) -> LiveRun | None:
+    def _open_run(self) -> Run | None:
         run = self.live
         if run is None or not run.active:
             self.notify(t("board.idle"), severity="warning")
             return None
         return run
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Taking a drill over is offered only on a drill followed from another engine.
+        if action == "take_over":
+            run = self.live
+            return run is not None and run.attached and run.active
+        return True
+
+    def action_take_over(self) -> None:
+        """Run the followed drill here, once its engine has let it go (a hand-over)."""
+        self.drill_app.take_over()
 
     def action_filter(self) -> None:
         model = self._model

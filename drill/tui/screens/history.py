@@ -153,8 +153,9 @@ class HistoryScreen(DrillScreen):
         record = next((r for r in self.runs if r.drill_id == drill_id), None)
         live = self.drill_app.live_run
         status = None
+        elsewhere = record is not None and record.status == "running"  # another engine's
         if state.ended is None and not (live is not None and live.drill_id == drill_id):
-            status = "interrupted"
+            status = "running" if elsewhere else "interrupted"
         elif record is not None and record.status:
             status = record.status
         self.query_one("#history-summary", Prose).update(summary_text(model, status=status))
