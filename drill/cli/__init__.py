@@ -64,6 +64,7 @@ _SUMMARIES: dict[str, str] = {
     "temporary ack server when none runs yet), the link-signing key, the event store "
     "(schema; on PostgreSQL the server and the role's privileges).",
     "oncall": "Who is on duty (当番) now and next, and who is away (不在).",
+    "watch": "Follow DRILL_ID live from the event store: a line per event, as it happens.",
 }
 
 

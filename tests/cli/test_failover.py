@@ -92,7 +92,9 @@ def test_kill_9_the_owner_at_10_points_and_the_standby_finishes_the_drill(
     code, err = finish(done)
     assert code == 0, err
     (baseline,) = events_of(baseline_url).values()  # type: ignore[arg-type]
-    assert sum(1 for kind, _ in baseline if kind == "Acknowledged") > 10
+    # Enough acknowledgements that one lost or doubled would show (the scenario tells only
+    # whom the procedure names: nine people answer).
+    assert sum(1 for kind, _ in baseline if kind == "Acknowledged") >= 5
 
     points = sorted(random.Random(SEED).sample(range(2, len(baseline) - 2), POINTS))
 
