@@ -13,6 +13,7 @@ import logging
 import sys
 
 import click
+from rich.markup import escape
 
 from drill.cli.console import out
 from drill.cli.run_commands import ConsoleProgress, db_option, print_result, progress_language
@@ -21,6 +22,7 @@ from drill.errors import DrillError
 from drill.plan import load_plan, sample_plan_dir
 from drill.sandbox.world import LocalWorld
 from drill.session import RunOptions, RunResult, run_scenario
+from drill.words import words
 
 __all__ = ["COMMANDS", "run_demo"]
 
@@ -42,10 +44,14 @@ async def run_demo(
     async with LocalWorld(loaded.plan, speed=speed, seed=seed) as world:
         if not quiet:
             assert world.ack is not None
-            out.print(
-                f"sandbox: Twilio API {world.twilio.base_url} · SMTP 127.0.0.1:{world.smtp.port} "
-                f"(STARTTLS) · ack server {world.ack.url} · {speed:g}× real time"
+            said = words(language).cli(
+                "demo.sandbox",
+                twilio=world.twilio.base_url,
+                smtp=f"127.0.0.1:{world.smtp.port}",
+                ack=world.ack.url,
+                speed=f"{speed:g}",
             )
+            out.print(escape(said), soft_wrap=True)
         options = RunOptions(
             simulate=False,
             speed=speed,
@@ -117,6 +123,10 @@ def demo(
         return
     # The channels log each page at INFO with masked numbers; the demo shows progress itself.
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # A page that could not be delivered is a progress line (不達: …) in the language
+    # spoken, and in the report with the provider's error: the channels' own English
+    # warning would say it a second time.
+    logging.getLogger("drill.channels").setLevel(logging.ERROR)
     result = asyncio.run(
         run_demo(scenario, speed=speed, seed=seed, db=db, quiet=quiet or as_json, lang=lang)
     )
