@@ -37,6 +37,7 @@ _COMMANDS: dict[str, str] = {
     "tui": "drill.cli.tui_commands:tui",
     "config": "drill.cli.config_commands:config_group",
     "doctor": "drill.cli.config_commands:doctor",
+    "init": "drill.cli.init_commands:init",
 }
 
 

@@ -76,6 +76,9 @@ def _quiet() -> Iterator[None]:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=r"Glyph .* missing from")
             warnings.filterwarnings("ignore", message=r"findfont")
+            # A small plan's chart is short; matplotlib keeps the default layout and says
+            # so on the terminal of whoever ran the drill, who can do nothing about it.
+            warnings.filterwarnings("ignore", message=r"constrained_layout not applied")
             yield
     finally:
         logger.setLevel(level)

@@ -52,6 +52,65 @@ CLI: dict[str, tuple[str, str]] = {
         "電話番号は一部を伏せています。--show-numbers で全桁を表示します。",
         "Numbers are masked; --show-numbers shows them in full.",
     ),
+    # `drillkit init`
+    "init.wrote": ("作成: {path}", "Wrote {path}"),
+    "init.read": (
+        "読み取り: {people} 人、役割 {roles}、所属 {sites}（空行 {blank} 行は読み飛ばしました）",
+        "Read {people} people, {roles} roles, {sites} sites ({blank} blank rows skipped)",
+    ),
+    "init.problems": (
+        "読み取れなかった箇所が {count} 件あります。表を直して作り直すか、`contacts/contacts.yaml` を直接直してください:",
+        "{count} cells could not be read; fix the list and run again, or edit the YAML:",
+    ),
+    "init.problem": ("{row}行目「{column}」: {why}", "row {row}, column '{column}': {why}"),
+    "init.problem.unknown_column": (
+        "知らない列のため読み飛ばしました",
+        "not a column drillkit knows; skipped",
+    ),
+    "init.problem.duplicate_column": (
+        "同じ意味の列が前にあるため読み飛ばしました",
+        "a column meaning the same comes earlier; skipped",
+    ),
+    "init.problem.no_name": (
+        "氏名がないため、この行を読み飛ばしました（{value}）",
+        "no name, so the row was skipped ({value})",
+    ),
+    "init.problem.bad_phone": (
+        "「{value}」は電話番号として読めません。桁を確かめてください（例: 095-829-1124）",
+        "'{value}' is not a phone number; check the digits (e.g. 095-829-1124)",
+    ),
+    "init.problem.not_mobile": (
+        "「{value}」は携帯電話の番号ではないため、SMS は送りません（電話はかけます）",
+        "'{value}' is not a mobile number: no SMS to it (it is still called)",
+    ),
+    "init.problem.bad_email": (
+        "「{value}」はメールアドレスとして読めません",
+        "'{value}' is not an e-mail address",
+    ),
+    "init.problem.no_channel": (
+        "{value} さんには使える連絡手段がありません（電話・携帯・メールを書いてください）",
+        "{value} has no usable channel (add a phone, mobile or e-mail)",
+    ),
+    "init.problem.unknown_deputy": (
+        "代理者「{value}」が表の中に見つかりません（氏名の書き方を揃えてください）",
+        "deputy '{value}' is not in the list (write the name as in the name column)",
+    ),
+    "init.cannot_read": ("連絡先の表を読めません", "Cannot read the contact list"),
+    "init.empty": ("{path} は空です。", "{path} is empty."),
+    "init.no_name_column": (
+        "{path} の見出しの行に氏名の列がありません。最初の行に「{names}」のいずれかの見出しを付けてください。",
+        "{path} has no name column: give the first row a heading such as {names}.",
+    ),
+    "init.nobody": (
+        "{path} に読み取れる人がいません。",
+        "No person could be read from {path}.",
+    ),
+    "init.next": (
+        "次に: `drillkit validate {dir}` → `drillkit tree {dir} --format html`"
+        " → `drillkit run {dir}/scenarios/roll-call.yaml --simulate`",
+        "Next: `drillkit validate {dir}` → `drillkit tree {dir} --format html`"
+        " → `drillkit run {dir}/scenarios/roll-call.yaml --simulate`",
+    ),
 }
 
 WHO: dict[str, tuple[str, str]] = {
