@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 import click
 from rich.markup import escape
@@ -35,9 +36,11 @@ async def run_demo(
     db: str | None,
     quiet: bool,
     lang: str | None = None,
+    plan_dir: Path | None = None,
 ) -> RunResult:
-    """Run `scenario` of the sample plan through the real channels against the sandbox."""
-    loaded = load_plan(sample_plan_dir())
+    """Run `scenario` of the plan (the sample plan by default) through the real channels
+    against the sandbox: nobody is paged, whatever numbers the plan holds."""
+    loaded = load_plan(plan_dir or sample_plan_dir())
     handlers = HandlerSet()
     language = progress_language(lang)
     handlers.subscribe(ConsoleProgress(quiet=quiet, lang=language, plan=loaded.plan))
@@ -89,6 +92,14 @@ async def run_demo(
 @click.option("--quiet", "-q", is_flag=True, help="Only the summary.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--headless", is_flag=True, help="Never open the console, even on a terminal.")
+@click.option(
+    "--plan",
+    "plan_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="Your own plan directory instead of the sample (e.g. one `drillkit init` wrote); "
+    "its people are played by the sandbox, nobody is paged.",
+)
 @db_option
 def demo(
     scenario: str,
@@ -98,6 +109,7 @@ def demo(
     quiet: bool,
     as_json: bool,
     headless: bool,
+    plan_dir: Path | None,
     db: str | None,
 ) -> None:
     """Run a drill of the sample plan through the real channels against the local sandbox.
@@ -115,7 +127,7 @@ def demo(
         from drill.tui.settings import initial_language
 
         DrillApp(
-            sample_plan_dir(),
+            plan_dir or sample_plan_dir(),
             language=initial_language(lang),
             store_url=db,
             real_channels=SandboxChannels(speed=60.0, seed=seed),
@@ -128,7 +140,15 @@ def demo(
     # warning would say it a second time.
     logging.getLogger("drill.channels").setLevel(logging.ERROR)
     result = asyncio.run(
-        run_demo(scenario, speed=speed, seed=seed, db=db, quiet=quiet or as_json, lang=lang)
+        run_demo(
+            scenario,
+            speed=speed,
+            seed=seed,
+            db=db,
+            quiet=quiet or as_json,
+            lang=lang,
+            plan_dir=plan_dir,
+        )
     )
     print_result(result, as_json, progress_language(lang))
     if result.state.status.value != "completed":

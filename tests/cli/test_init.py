@@ -130,3 +130,24 @@ def test_the_sample_list_is_kept_as_shift_jis() -> None:
     with pytest.raises(UnicodeDecodeError):
         data.decode("utf-8")
     assert b"\r\n" in data
+
+
+def test_the_converted_plan_runs_in_the_sandbox(tmp_path: Path) -> None:
+    # The step between a simulated drill and a real one: the real channel code against
+    # the loopback sandbox, whose simulated people answer for the plan's own numbers.
+    plan_dir = tmp_path / "city"
+    assert invoke("init", str(plan_dir), "--from", str(SAMPLE_CSV))[0] == 0
+    code, out, err = invoke(
+        "demo",
+        "--headless",
+        "--plan",
+        str(plan_dir),
+        "--scenario",
+        "roll-call",
+        "--speed",
+        "900",
+        "--json",
+    )
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["status"] == "completed" and summary["contacts"] == 4
