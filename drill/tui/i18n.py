@@ -228,15 +228,39 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "start.speed_real": ("実時間", "real time"),
     "start.speed_fast": ("60倍速（模擬・サンドボックスのみ）", "60× (simulated or sandbox only)"),
     "start.real_clock_only": (
-        "実際の連絡手段は実時間でしか使えません。60倍速では、実在の人への呼び出しや代理への"
+        "実際の連絡手段は実時間でしか使えません。速く進めると、実在の人への呼び出しや代理への"
         "切り替えが計画より早く行われ、記録される時刻も実際と違ってしまいます。"
         "「実時間」を選ぶか、速く試すなら「模擬」を選んでください。",
-        "Real channels run on the real clock only: at 60× real people would be paged and "
+        "Real channels run on the real clock only: faster, real people would be paged and "
         "escalated sooner than the plan says, and the record would show invented times. "
         "Choose real time, or simulated people to rehearse faster.",
     ),
     "start.go": ("開始", "Start"),
     "start.cancel": ("やめる", "Cancel"),
+    "start.mode": ("実施の方法", "How to run it"),
+    "start.sandbox": (
+        "サンドボックス（この機械の中だけで送受信）",
+        "Sandbox (sent and answered on this machine only)",
+    ),
+    "start.speed_10": ("10倍速", "10×"),
+    "start.speed_60": ("60倍速", "60×"),
+    "start.speed_120": ("120倍速", "120×"),
+    "start.speed_max": ("最速（模擬のみ）", "fastest (simulated only)"),
+    "start.choose": (
+        "実施の方法と時間の進み方を、それぞれ選んでください。",
+        "Choose how to run it and how fast the clock goes.",
+    ),
+    "start.fastest_simulated_only": (
+        "「最速」は模擬でだけ使えます。サンドボックスでは10倍速・60倍速・120倍速を選んでください。",
+        "'Fastest' is for simulated people only; the sandbox goes 10×, 60× or 120×.",
+    ),
+    "start.confirm_real": (
+        "実際の連絡手段で、連絡網の人に本当に電話・SMS・メールを送ります（【訓練】と明記）。"
+        "よろしければ「実際に連絡して開始」を押してください。",
+        "Real people on the contact tree will be called, texted and e-mailed (marked "
+        "[DRILL]). Press 'Page real people' to start.",
+    ),
+    "start.go_real": ("実際に連絡して開始", "Page real people"),
     "incident.title": (
         "実対応の開始 — 本当に連絡します",
         "Start a REAL incident — real people will be called",

@@ -142,6 +142,9 @@ async def start_drill(pilot: Pilot[None], scenario_row: int = 1) -> DrillApp:
         await pilot.press("down")
     await pilot.press("d")
     await pilot.pause()
+    # Nothing is chosen beforehand: how to run it and how fast, explicitly.
+    await pilot.click("#start-simulated")
+    await pilot.click("#speed-1")
     await pilot.click("#go")
     await wait_for(pilot, lambda: app.live_run is not None and app.live_run.begun.is_set())
     return app
