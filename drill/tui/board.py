@@ -344,14 +344,14 @@ class EventLog(ScrollView, can_focus=True):
         line = self.lines[index]
         segments = [
             Segment(line.clock, base + self._style("dim")),
-            Segment(f" +{line.elapsed:>5} ", base + self._style("dim cyan")),
+            Segment(f" {t('time.elapsed', time=line.elapsed)} ", base + self._style("dim cyan")),
             Segment(line.text, base + self._style(line.style)),
         ]
         return Strip(segments).crop_extend(0, width, base)
 
 
 def _log_plain(line: LogLine) -> str:
-    return f"{line.clock} +{line.elapsed:>5} {line.text}"
+    return f"{line.clock} {t('time.elapsed', time=line.elapsed)} {line.text}"
 
 
 _LEVEL_STYLE = {
@@ -421,7 +421,8 @@ class ProgressPane(_Pane):
             if target.status == "met":
                 out.append("✔ ", "bold green")
                 out.append(name)
-                out.append(f" {target.word} {clock_text(target.at_seconds or 0)}", "green")
+                at = t("time.elapsed", time=clock_text(target.at_seconds or 0))
+                out.append(f" {target.word} {at}", "green")
             elif target.status == "missed":
                 out.append("✘ ", "bold red")
                 out.append(name)
@@ -429,7 +430,8 @@ class ProgressPane(_Pane):
             else:
                 out.append("… ", "yellow")
                 out.append(name)
-                out.append(f" -{clock_text(target.remaining_seconds or 0)}", "yellow")
+                left = t("time.remaining", time=clock_text(target.remaining_seconds or 0))
+                out.append(f" {left}", "yellow")
         out.append(f"\n\n{t('board.progress')}  ", "bold underline")
         w = words(language())
         legend = t(

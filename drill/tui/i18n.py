@@ -323,9 +323,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "board.step.pending": ("未了", "to do"),
     "board.step.done": ("完了", "done"),
     "board.step.late": ("遅れ", "late"),
-    "board.step.due_in": ("あと{minutes}", "due in {minutes}"),
+    "board.step.due_in": ("残り {minutes}", "{minutes} left"),
     "board.step.overdue": ("{minutes}超過", "{minutes} over"),
-    "board.step.done_at": ("{time}に完了", "done at {time}"),
+    "board.step.done_at": ("経過 {time}で完了", "done at elapsed {time}"),
+    # Times within a run: always said whether they count up or down (never "+05:12").
+    "time.elapsed": ("経過 {time}", "elapsed {time}"),
+    "time.elapsed_label": ("経過", "elapsed"),
+    "time.remaining": ("残り {time}", "{time} left"),
+    "time.response": ("応答まで {time}", "answered after {time}"),
+    "time.at_minute": ("開始{minutes}分", "at {minutes} min"),
     "board.inject.pending": ("予定", "planned"),
     "board.summary": ("結果", "Summary"),
     "board.summary_line": (

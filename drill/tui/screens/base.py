@@ -98,7 +98,7 @@ class NavBar(Horizontal):
         if run is not None:
             mode = t("board.mode.incident") if run.incident else t("board.mode.drill")
             state = "" if run.status == "running" else f" {words(language()).outcome(run.status)}"
-            text = f"● {mode}{state} {clock_text(run.elapsed())}"
+            text = f"● {mode}{state} {t('time.elapsed', time=clock_text(run.elapsed()))}"
             classes = "-incident" if run.incident else "-drill"
         if (text, classes) != self._shown:
             self._shown = (text, classes)
