@@ -54,12 +54,14 @@ def columns(width: int) -> list[tuple[str, int]]:
     """(field, cells) of each column for a table `width` cells wide."""
     state, name, level = _state_width(language()), 14, 4
     if width < 96:
-        rest = max(10, width - state - name - level - 3)
+        # Each column is followed by one space: five of them, or the last cell's "…" is
+        # cropped off at the edge.
+        rest = max(10, width - state - name - level - 5)
         role = rest // 2
         return [("state", state), ("name", name), ("level", level), ("role", role),
                 ("detail", rest - role)]  # fmt: skip
     site = 12 if width < 120 else 16
-    rest = max(20, width - state - name - level - site - 5)
+    rest = max(20, width - state - name - level - site - 6)
     role = min(30, rest * 2 // 5)
     return [
         ("state", state),
@@ -342,10 +344,13 @@ class EventLog(ScrollView, can_focus=True):
         if not 0 <= index < len(self.lines):
             return Strip.blank(width, base)
         line = self.lines[index]
+        elapsed = f" {t('time.elapsed', time=line.elapsed)} "
+        room = width - cell_len(line.clock) - cell_len(elapsed)
+        text = line.text if cell_len(line.text) <= room else fit(line.text, max(1, room))
         segments = [
             Segment(line.clock, base + self._style("dim")),
-            Segment(f" {t('time.elapsed', time=line.elapsed)} ", base + self._style("dim cyan")),
-            Segment(line.text, base + self._style(line.style)),
+            Segment(elapsed, base + self._style("dim cyan")),
+            Segment(text, base + self._style(line.style)),  # a cut line ends in "…"
         ]
         return Strip(segments).crop_extend(0, width, base)
 

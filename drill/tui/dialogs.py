@@ -150,23 +150,21 @@ class StartDrillDialog(LocalisedModal[StartChoice | None]):
     def compose(self) -> ComposeResult:
         sandbox = self.real_available and self.real_is_local
         real = self.real_available and not self.real_is_local
-        with Vertical(classes="dialog"):
+        # Labels as Text: "[DRILL]" is words, not console markup.
+        with Vertical(classes="dialog", id="start-dialog"):
             yield Label(t("start.title"), classes="dialog-title")
             yield Prose(f"{t('start.scenario')}: {self.scenario_title}", classes="dialog-text")
-            with Horizontal(classes="dialog-row"):
-                with Vertical():
-                    yield Label(t("start.mode"), classes="dialog-label")
-                    with RadioSet(id="start-channels"):
-                        yield RadioButton(t("start.simulated"), id="start-simulated")
-                        yield RadioButton(
-                            t("start.sandbox"), id="start-sandbox", disabled=not sandbox
-                        )
-                        yield RadioButton(t("start.real"), id="start-real", disabled=not real)
-                with Vertical():
-                    yield Label(t("start.speed"), classes="dialog-label")
-                    with RadioSet(id="start-speed"):
-                        for widget_id, _, key in _SPEEDS:
-                            yield RadioButton(t(key), id=widget_id)
+            yield Label(t("start.mode"), classes="dialog-label")
+            with RadioSet(id="start-channels"):
+                yield RadioButton(RichText(t("start.simulated")), id="start-simulated")
+                yield RadioButton(
+                    RichText(t("start.sandbox")), id="start-sandbox", disabled=not sandbox
+                )
+                yield RadioButton(RichText(t("start.real")), id="start-real", disabled=not real)
+            yield Label(t("start.speed"), classes="dialog-label")
+            with RadioSet(id="start-speed"):  # one line: 実時間 10× 60× 120× 最速
+                for widget_id, _, key in _SPEEDS:
+                    yield RadioButton(RichText(t(key)), id=widget_id)
             if not self.real_available:
                 yield Prose(t("start.real_unavailable"), classes="dialog-hint")
             yield Prose("", id="start-error", classes="dialog-error")

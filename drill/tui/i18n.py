@@ -142,9 +142,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "plan.no_findings": ("指摘はありません。", "No findings."),
     "plan.errors_head": (
         "計画にエラーが {count} 件あります。直すまで訓練は開始できません。",
-        "The plan has {count} error(s). No drill can start until they are fixed.",
+        "The plan has {count} errors. No drill can start until they are fixed.",
     ),
-    "plan.warnings_head": ("注意 {count} 件", "{count} warning(s)"),
+    "plan.errors_head.one": (
+        "計画にエラーが 1 件あります。直すまで訓練は開始できません。",
+        "The plan has 1 error. No drill can start until it is fixed.",
+    ),
+    "plan.warnings_head": ("注意 {count} 件", "{count} warnings"),
+    "plan.warnings_head.one": ("注意 1 件", "1 warning"),
     "plan.fix": ("直し方", "Fix"),
     "plan.where": ("場所", "Where"),
     "plan.col.severity": ("種別", "Severity"),
@@ -157,7 +162,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # -- contacts screen ---------------------------------------------------------------
     "contacts.title": ("連絡網", "Contact trees"),
     "contacts.search": ("氏名・かな・役割・拠点で検索", "Search name, kana, role or site"),
-    "contacts.results": ("{count} 件", "{count} match(es)"),
+    "contacts.results": ("{count} 件", "{count} matches"),
+    "contacts.results.one": ("1 件", "1 match"),
     "contacts.no_results": ("該当なし", "No match"),
     "contacts.masked": ("番号は伏せ字です (n で表示)", "Numbers are masked (n shows them)"),
     "contacts.revealed": ("番号を表示中 (n で伏せ字)", "Numbers shown (n masks them)"),
@@ -245,13 +251,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "start.speed_10": ("10倍速", "10×"),
     "start.speed_60": ("60倍速", "60×"),
     "start.speed_120": ("120倍速", "120×"),
-    "start.speed_max": ("最速（模擬のみ）", "fastest (simulated only)"),
+    "start.speed_max": ("最速", "fastest"),
     "start.choose": (
         "実施の方法と時間の進み方を、それぞれ選んでください。",
         "Choose how to run it and how fast the clock goes.",
     ),
     "start.fastest_simulated_only": (
-        "「最速」は模擬でだけ使えます。サンドボックスでは10倍速・60倍速・120倍速を選んでください。",
+        "「最速」は模擬でだけ使えます。サンドボックスでは10倍速・60倍速・120倍速から選んでください。",
         "'Fastest' is for simulated people only; the sandbox goes 10×, 60× or 120×.",
     ),
     "start.confirm_real": (
@@ -473,7 +479,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "error.more": (
         "ほかに {count} 件のエラーがありました（記録は続いています）。",
-        "{count} more error(s) since (the record carries on).",
+        "{count} more errors since (the record carries on).",
+    ),
+    "error.more.one": (
+        "ほかに 1 件のエラーがありました（記録は続いています）。",
+        "1 more error since (the record carries on).",
     ),
     "error.store": (
         "記録（イベントストア）を開けません。履歴と再開は使えませんが、模擬訓練はメモリ上で実行できます。",
@@ -559,7 +569,12 @@ def language() -> Language:
 
 
 def t(key: str, **values: object) -> str:
-    """The string `key` in the current language, with `{names}` filled from `values`."""
+    """The string `key` in the current language, with `{names}` filled from `values`.
+
+    With `count=1`, the entry `key.one` when there is one: "1 match", not "1 match(es)".
+    """
+    if values.get("count") == 1 and f"{key}.one" in CATALOGUE:
+        key = f"{key}.one"
     try:
         ja, en = CATALOGUE[key]
     except KeyError:

@@ -115,6 +115,10 @@ class LocalisedModal(ModalScreen[_R]):
         return localise_bindings(super().active_bindings)
 
 
+_ALWAYS_SHOWN = ("help", "quit")
+"""The app's actions the footer shows before a screen's own keys."""
+
+
 class DrillScreen(Screen[None]):
     """A top-level console screen (one per mode): navigation bar, body, footer."""
 
@@ -130,13 +134,18 @@ class DrillScreen(Screen[None]):
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
-        return localise_bindings(super().active_bindings)
+        bindings = localise_bindings(super().active_bindings)
+        # Help and quit first: on 80 columns the footer is cut at the right, and a
+        # newcomer must always see `?` and `q` (the screen's own keys come after them).
+        first = {k: v for k, v in bindings.items() if v.binding.action in _ALWAYS_SHOWN}
+        return {**first, **{k: v for k, v in bindings.items() if k not in first}}
 
     def compose(self) -> ComposeResult:
         self._language = language()
         yield NavBar(self.MODE)
         yield from self.compose_body()
-        yield Footer()
+        # Ctrl+P still opens the command palette; its footer entry took the room of `q`.
+        yield Footer(show_command_palette=False)
 
     def compose_body(self) -> Iterable[Widget]:
         return ()
