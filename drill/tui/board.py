@@ -345,7 +345,9 @@ class EventLog(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         line = self.lines[index]
         elapsed = f" {t('time.elapsed', time=line.elapsed)} "
-        room = width - cell_len(line.clock) - cell_len(elapsed)
+        # What shows: the region less the scrollbar's gutter.
+        shown = min(width, self.scrollable_content_region.width or width)
+        room = shown - cell_len(line.clock) - cell_len(elapsed)
         text = line.text if cell_len(line.text) <= room else fit(line.text, max(1, room))
         segments = [
             Segment(line.clock, base + self._style("dim")),
