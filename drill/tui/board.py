@@ -214,7 +214,11 @@ class ContactTable(ScrollView, can_focus=True):
         if cached is not None and cached[0] == width and cached[1] == selected:
             return cached[2]
         self.lines_rendered += 1
-        strip = self._strip(self.model.cells(key), width, selected, base)
+        # The columns fit what shows, left of the scrollbar: a cut detail ends in "…".
+        shown = min(width, self.scrollable_content_region.width or width)
+        strip = self._strip(self.model.cells(key), shown, selected, base)
+        if shown < width:
+            strip = strip.extend_cell_length(width, base)
         self._cache[key] = (width, selected, strip)
         return strip
 
