@@ -428,21 +428,19 @@ class ProgressPane(_Pane):
             out.append(f"\n{t('common.none')}", "dim")
         for target in targets:
             out.append("\n")
-            name = fit(target.name, max(10, width - 18))
+            # The name gives way to the verdict and its time, so a line never wraps.
             if target.status == "met":
-                out.append("✔ ", "bold green")
-                out.append(name)
                 at = t("time.elapsed", time=clock_text(target.at_seconds or 0))
-                out.append(f" {target.word} {at}", "green")
+                mark, suffix, style = "✔ ", f" {target.word} {at}", "green"
             elif target.status == "missed":
-                out.append("✘ ", "bold red")
-                out.append(name)
-                out.append(f" {target.word}", "bold red")
+                mark, suffix, style = "✘ ", f" {target.word}", "bold red"
             else:
-                out.append("… ", "yellow")
-                out.append(name)
                 left = t("time.remaining", time=clock_text(target.remaining_seconds or 0))
-                out.append(f" {left}", "yellow")
+                mark, suffix, style = "… ", f" {left}", "yellow"
+            name = fit(target.name, max(10, width - 2 - cell_len(suffix)))
+            out.append(mark, {"green": "bold green", "yellow": "yellow"}.get(style, style))
+            out.append(name.rstrip())
+            out.append(suffix, style)
         out.append(f"\n\n{t('board.progress')}  ", "bold underline")
         w = words(language())
         legend = t(

@@ -26,6 +26,7 @@ from drill.tui.screens.help import HelpScreen
 from tests.tui.conftest import (
     FakeChannels,
     advance,
+    log_followed,
     make_app,
     ready,
     start_drill,
@@ -126,6 +127,7 @@ def test_live_board(snap_compare: Snap, lang: str, size: tuple[int, int]) -> Non
         await advance(pilot, 6)
         # The top line's clock repaints once a real second: show the drill's time now.
         pilot.app.screen.query_one(NavBar).update_run()
+        await log_followed(pilot)
         await _settled(pilot)
 
     assert snap_compare(make_app(language=lang), terminal_size=size, run_before=run)
