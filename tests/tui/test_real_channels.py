@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import RadioButton, RadioSet
+from textual.widgets import Button, RadioButton, RadioSet
 
 from drill.engine.events import DrillMode
 from drill.engine.notifier import Inbox, Notifier
@@ -61,7 +61,11 @@ async def test_a_drill_on_real_channels_is_acknowledged_through_the_ack_server()
             await pilot.click("#start-real")
             await pilot.click("#speed-1")
             await pilot.click("#go")
-            await pilot.click("#go")  # the second press confirms: real people are paged
+            # The second press confirms (a button ignores a press while it still shows
+            # the first one: wait for that, as a person's second click would).
+            go = app.screen.query_one("#go", Button)
+            await wait_for(pilot, lambda: not go.has_class("-active"))
+            await pilot.click("#go")
             await wait_for(pilot, lambda: app.live_run is not None)
             run = app.live_run
             assert run is not None and not run.simulated
@@ -114,6 +118,8 @@ async def test_real_channels_at_60x_are_refused_in_the_start_dialog() -> None:
         assert app.screen is dialog and app.live_run is None
         assert "本当に" in text_of(dialog.query_one("#start-error"))
         assert app.focused is dialog.query_one("#cancel")  # a bare Enter now cancels
+        go = dialog.query_one("#go", Button)
+        await wait_for(pilot, lambda: not go.has_class("-active"))
         await pilot.click("#go")
         await wait_for(pilot, lambda: app.live_run is not None)
         assert app.live_run is not None and not app.live_run.simulated
