@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench clean venv
+.PHONY: demo test lint typecheck pytest bench clean venv screenshots
 
 venv: $(STAMP)
 
@@ -38,6 +38,10 @@ bench: $(STAMP)
 	@$(BIN)/python bench/record.py --clear
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 	@echo; $(BIN)/python bench/record.py
+
+# docs/screenshots/: the console (SVG) and a report (HTML, and PNG with a headless Chromium)
+screenshots: $(STAMP)
+	$(BIN)/python tools/screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

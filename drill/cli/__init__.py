@@ -39,6 +39,7 @@ _COMMANDS: dict[str, str] = {
     "config": "drill.cli.config_commands:config_group",
     "doctor": "drill.cli.config_commands:doctor",
     "oncall": "drill.cli.oncall_commands:oncall",
+    "init": "drill.cli.init_commands:init",
 }
 
 # Each command's one-line help, so `drillkit --help` lists the commands without importing
@@ -65,6 +66,9 @@ _SUMMARIES: dict[str, str] = {
     "(schema; on PostgreSQL the server and the role's privileges).",
     "oncall": "Who is on duty (当番) now and next, and who is away (不在).",
     "watch": "Follow DRILL_ID live from the event store: a line per event, as it happens.",
+    "init": "Write a plan directory to start from: a commented skeleton that validates as it "
+    "is, or, with --from, your contact list (氏名, 所属, 役割, 電話, 携帯, メール, 代理 …) as "
+    "contacts YAML, with a report of every cell it could not read.",
 }
 
 

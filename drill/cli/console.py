@@ -7,16 +7,41 @@ import sys
 from typing import Any, NoReturn
 
 import click
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.panel import Panel
 from rich.text import Text
 
 from drill.errors import DrillError
 
-__all__ = ["err", "fail", "out", "print_json"]
+__all__ = ["PIPE_WIDTH", "err", "fail", "out", "print_json"]
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+PIPE_WIDTH = 100_000
+"""The width Rich lays out for when the output is no terminal: wide enough that no line
+of a table, tree or message is wrapped or cut in a pipe or a file."""
+
+
+class _Console(Console):
+    """A Rich console that asks the terminal for its width only when it writes to one.
+
+    Rich takes the size of *any* standard stream that is a terminal (or `COLUMNS`), so
+    `drillkit drills > f` typed at an 80-column terminal was cut at 80 columns, and
+    `| cat` too. In a pipe or a file nothing is wrapped or cut: tables grow as wide as
+    their content.
+    """
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        if self.is_terminal:
+            return super().size
+        return ConsoleDimensions(PIPE_WIDTH, 25)
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        self._width, self._height = new_size
+
+
+out = _Console(highlight=False)
+err = _Console(stderr=True, highlight=False)
 
 
 def fail(exc: DrillError) -> NoReturn:

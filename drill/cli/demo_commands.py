@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from drill.cli.console import out
 from drill.cli.oncall_commands import print_duty
@@ -22,6 +24,7 @@ from drill.errors import DrillError
 from drill.plan import load_plan, sample_plan_dir
 from drill.sandbox.world import LocalWorld
 from drill.session import RunOptions, RunResult, run_scenario
+from drill.words import words
 
 __all__ = ["COMMANDS", "run_demo"]
 
@@ -34,9 +37,11 @@ async def run_demo(
     db: str | None,
     quiet: bool,
     lang: str | None = None,
+    plan_dir: Path | None = None,
 ) -> RunResult:
-    """Run `scenario` of the sample plan through the real channels against the sandbox."""
-    loaded = load_plan(sample_plan_dir())
+    """Run `scenario` of the plan (the sample plan by default) through the real channels
+    against the sandbox: nobody is paged, whatever numbers the plan holds."""
+    loaded = load_plan(plan_dir or sample_plan_dir())
     handlers = HandlerSet()
     language = progress_language(lang)
     handlers.subscribe(ConsoleProgress(quiet=quiet, lang=language, plan=loaded.plan))
@@ -44,10 +49,14 @@ async def run_demo(
         if not quiet:
             print_duty(loaded.plan, language)
             assert world.ack is not None
-            out.print(
-                f"sandbox: Twilio API {world.twilio.base_url} · SMTP 127.0.0.1:{world.smtp.port} "
-                f"(STARTTLS) · ack server {world.ack.url} · {speed:g}× real time"
+            said = words(language).cli(
+                "demo.sandbox",
+                twilio=world.twilio.base_url,
+                smtp=f"127.0.0.1:{world.smtp.port}",
+                ack=world.ack.url,
+                speed=f"{speed:g}",
             )
+            out.print(escape(said), soft_wrap=True)
         options = RunOptions(
             simulate=False,
             speed=speed,
@@ -85,6 +94,14 @@ async def run_demo(
 @click.option("--quiet", "-q", is_flag=True, help="Only the summary.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--headless", is_flag=True, help="Never open the console, even on a terminal.")
+@click.option(
+    "--plan",
+    "plan_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="Your own plan directory instead of the sample (e.g. one `drillkit init` wrote); "
+    "its people are played by the sandbox, nobody is paged.",
+)
 @db_option
 def demo(
     scenario: str,
@@ -94,6 +111,7 @@ def demo(
     quiet: bool,
     as_json: bool,
     headless: bool,
+    plan_dir: Path | None,
     db: str | None,
 ) -> None:
     """Run a drill of the sample plan through the real channels against the local sandbox.
@@ -111,7 +129,7 @@ def demo(
         from drill.tui.settings import initial_language
 
         DrillApp(
-            sample_plan_dir(),
+            plan_dir or sample_plan_dir(),
             language=initial_language(lang),
             store_url=db,
             real_channels=SandboxChannels(speed=60.0, seed=seed),
@@ -119,8 +137,20 @@ def demo(
         return
     # The channels log each page at INFO with masked numbers; the demo shows progress itself.
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # A page that could not be delivered is a progress line (不達: …) in the language
+    # spoken, and in the report with the provider's error: the channels' own English
+    # warning would say it a second time.
+    logging.getLogger("drill.channels").setLevel(logging.ERROR)
     result = asyncio.run(
-        run_demo(scenario, speed=speed, seed=seed, db=db, quiet=quiet or as_json, lang=lang)
+        run_demo(
+            scenario,
+            speed=speed,
+            seed=seed,
+            db=db,
+            quiet=quiet or as_json,
+            lang=lang,
+            plan_dir=plan_dir,
+        )
     )
     print_result(result, as_json, progress_language(lang))
     if result.state.status.value != "completed":

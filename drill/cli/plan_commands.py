@@ -15,6 +15,7 @@ from drill.cli.console import err, out, print_json
 from drill.plan import CODES, LoadedPlan, Plan, PlanError, Severity, load_plan, sample_plan_dir
 from drill.plan.contact import display_number, mask_number
 from drill.plan.models import ContactsFile, ContactTree, PlanFile, Playbook, Scenario
+from drill.words import words
 
 __all__ = ["COMMANDS", "plan_argument", "resolve_plan_dir"]
 
@@ -72,8 +73,8 @@ def validate(path: Path | None, strict: bool, as_json: bool) -> None:
                 _print_finding(finding.render(exc.root), finding.severity)
             errors = sum(1 for f in exc.findings if f.severity is Severity.ERROR)
             err.print(
-                f"[bold red]{errors} error(s)[/] — the plan cannot be used until they are fixed. "
-                "`drillkit explain CODE` says more about each code."
+                f"[bold red]{_plural(errors, 'error')}[/] — the plan cannot be used until "
+                "they are fixed. `drillkit explain CODE` says more about each code."
             )
         sys.exit(2)
     warnings = loaded.warnings
@@ -104,9 +105,16 @@ def validate(path: Path | None, strict: bool, as_json: bool) -> None:
             out.print("  sample plan: it can never be sent through a real provider")
         for finding in warnings:
             _print_finding(finding.render(root_dir), finding.severity)
-        out.print(f"  {len(warnings)} warning(s)")
+        out.print(f"  {_plural(len(warnings), 'warning')}")
     if strict and warnings:
         sys.exit(1)
+
+
+def _plural(count: int, noun: str) -> str:
+    """`1 warning`, `2 warnings`, `no warnings`: never "1 warning(s)"."""
+    if count == 0:
+        return f"no {noun}s"
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _print_finding(text: str, severity: Severity) -> None:
@@ -168,7 +176,7 @@ def tree(
     for contact_tree in trees:
         out.print(_tree_widget(plan, contact_tree, show_numbers, language))
     if not show_numbers:
-        out.print("[dim]numbers are masked; --show-numbers shows them in full[/]")
+        out.print(f"[dim]{escape(words(language).cli('tree.masked'))}[/]")
 
 
 def _point_text(address: str, show: bool) -> str:
@@ -216,15 +224,31 @@ def _tree_json(plan: Plan, contact_tree: ContactTree, show: bool) -> dict[str, A
 
 
 def _tree_widget(plan: Plan, contact_tree: ContactTree, show: bool, language: str) -> Tree:
-    scope = "庁内" if contact_tree.scope == "internal" else "庁外"
-    root = Tree(f"[bold]{escape(contact_tree.name.get(language))}[/] ({scope}, {contact_tree.id})")
+    w = words(language)
+    scope = w.cli(f"tree.{contact_tree.scope}")
+    sep = "、" if w.lang == "ja" else ", "
+    name = escape(contact_tree.name.get(language))
+    root = Tree(
+        f"[bold]{name}[/]（{scope}{sep}{contact_tree.id}）"
+        if w.lang == "ja"
+        else f"[bold]{name}[/] ({scope}{sep}{contact_tree.id})"
+    )
     for number, level in enumerate(contact_tree.levels, start=1):
-        required = {"all": "全員", "any": "誰か1人"}.get(str(level.required), f"{level.required}人")
-        mode = "同時" if level.mode == "parallel" else "順番"
+        if str(level.required) in ("all", "any"):
+            required = w.cli(f"tree.required_{level.required}")
+        else:
+            required = w.cli("tree.required_n", n=level.required)
+        about = w.cli(
+            "tree.level",
+            mode=w.cli(f"tree.{level.mode}"),
+            required=required,
+            wait=w.minutes(level.ack_timeout_minutes),
+            retries=level.retries,
+            channels=" → ".join(w.channel(c) for c in level.channels),
+        )
+        about = f"（{about}）" if w.lang == "ja" else f" ({about})"
         branch = root.add(
-            f"[bold cyan]{number}. {escape(level.name.get(language))}[/] "
-            f"[dim]({mode}, 応答 {required}, 待ち {level.ack_timeout_minutes:g}分, "
-            f"再試行 {level.retries}, {' → '.join(level.channels)})[/]"
+            f"[bold cyan]{number}. {escape(level.name.get(language))}[/][dim]{escape(about)}[/]"
         )
         for member in level.members:
             site = plan.site_of(member)
@@ -237,11 +261,14 @@ def _tree_widget(plan: Plan, contact_tree: ContactTree, show: bool, language: st
             else:
                 node = branch.add(f"{escape(plan.person(member.ref).name)}{site_text}")
             for index, person in enumerate(plan.candidates(member.ref)):
-                label = "正" if index == 0 else f"代理{index}"
-                points = ", ".join(
-                    f"{p.kind.value} {_point_text(p.address, show)}" for p in person.channels
+                label = w.cli("tree.holder") if index == 0 else w.cli("tree.deputy", n=index)
+                points = sep.join(
+                    f"{w.channel(p.kind.value)} {_point_text(p.address, show)}"
+                    for p in person.channels
                 )
-                node.add(f"[green]{label}[/] {escape(person.name)} [dim]{escape(points)}[/]")
+                node.add(
+                    f"[green]{escape(label)}[/] {escape(person.name)} [dim]{escape(points)}[/]"
+                )
     return root
 
 

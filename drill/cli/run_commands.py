@@ -28,6 +28,7 @@ from drill.engine import DrillState, Event, HandlerSet
 from drill.engine.clock import RealClockRequired
 from drill.engine.events import (
     Acknowledged,
+    DeliveryFailed,
     DrillAborted,
     DrillCompleted,
     DrillInterrupted,
@@ -40,6 +41,7 @@ from drill.engine.events import (
     LevelCompleted,
     LevelStarted,
     MemberUnreached,
+    PageSent,
     StepCompleted,
     StepDue,
     TreeCompleted,
@@ -83,6 +85,8 @@ _SHOWN = (
     LevelCompleted,
     Acknowledged,
     Escalated,
+    PageSent,
+    DeliveryFailed,
     MemberUnreached,
     StepCompleted,
     StepDue,
@@ -94,6 +98,13 @@ _SHOWN = (
     DrillCompleted,
 )
 """The events a person running a drill at a terminal cares about."""
+
+_WORTH_SAYING = frozenset(
+    {"invalid_number", "wrong_number", "landline", "blocked", "bounced", "refused"}
+    | {"provider_error", "config"}
+)
+"""Failures of a page the progress says (a number or address to fix, a provider that
+refused): busy lines and unanswered calls are the ladder's ordinary steps."""
 
 
 def progress_language(option: str | None = None) -> Lang:
@@ -150,6 +161,12 @@ class ConsoleProgress:
         """The catalogue's sentence for `event`, as console markup (None: not shown)."""
         if not isinstance(event, _SHOWN):
             return None
+        if isinstance(event, PageSent) and (event.accepted or event.failure is None):
+            return None
+        if isinstance(event, PageSent | DeliveryFailed):
+            failure = event.failure if isinstance(event, PageSent) else event.reason
+            if failure is None or failure.value not in _WORTH_SAYING:
+                return None
         if isinstance(event, Acknowledged):
             contact = self.state.contacts.get((event.tree, event.level, event.member))
             if contact is not None and contact.ack is not None and contact.ack != event:
@@ -213,9 +230,9 @@ def print_result(result: RunResult, as_json: bool, lang: str | None = None) -> N
         f"{escape(sep.join(parts))}",
         soft_wrap=True,
     )
-    out.print(f"events: {escape(result.store)}")
+    out.print(escape(w.cli("result.events", where=result.store)), soft_wrap=True)
     for path in result.report_files:
-        out.print(f"report: {escape(str(path))}", soft_wrap=True)
+        out.print(escape(w.cli("result.report", path=path)), soft_wrap=True)
     exit_if_failed(result)
 
 
@@ -694,8 +711,14 @@ async def _drill_rows(db: str | None) -> tuple[list[dict[str, Any]], str]:
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.option(
+    "--lang",
+    type=click.Choice(["ja", "en"]),
+    default=None,
+    help="Language of the table (default: Japanese; DRILLKIT_LANG).",
+)
 @db_option
-def drills(as_json: bool, db: str | None) -> None:
+def drills(as_json: bool, lang: str | None, db: str | None) -> None:
     """List past drills: id, scenario, mode, outcome, start, duration, % acknowledged.
 
     The outcome is the report's (completed, failed, aborted, interrupted, …); the share
@@ -706,22 +729,28 @@ def drills(as_json: bool, db: str | None) -> None:
     if as_json:
         print_json(rows)
         return
+    w = words(progress_language(lang))
     if not rows:
-        out.print(f"no drills yet in {escape(where)}; `drillkit run SCENARIO --simulate` runs one")
+        out.print(escape(w.cli("drills.none", where=where)), soft_wrap=True)
         return
-    table = Table(title=f"drills ({escape(where)})", title_justify="left")
-    table.add_column("drill", no_wrap=True)  # ids are copied into `resume`/`report`
-    for column in ("scenario", "mode", "outcome", "started", "min", "ack %"):
-        table.add_column(column, justify="right" if column in ("min", "ack %") else "left")
+    table = Table(title=escape(w.cli("drills.title", where=where)), title_justify="left")
+    table.add_column(w.cli("drills.id"), no_wrap=True)  # ids are copied into `resume`/`report`
+    for key in ("scenario", "mode", "outcome", "started"):
+        table.add_column(w.cli(f"drills.{key}"))
+    for key in ("minutes", "percent"):
+        table.add_column(w.cli(f"drills.{key}"), justify="right")
     for row in rows:
-        mode = row["mode"] or "?"
+        mode = w.mode(row["mode"]) if row["mode"] else "?"
         if row["simulated"]:
-            mode += " (sim)"
+            mode += f"（{w.mode('simulated')}）" if w.lang == "ja" else f" ({w.mode('simulated')})"
+        outcome = w.outcome(row["outcome"])
+        if row["held_by"]:
+            outcome = w.cli("drills.held_by", outcome=outcome, holder=row["held_by"]["holder"])
         table.add_row(
             row["drill_id"],
             escape(row["title"] or row["scenario"] or "?"),
             mode,
-            row["outcome"] + (f" ({escape(row['held_by']['holder'])})" if row["held_by"] else ""),
+            escape(outcome),
             row["started"],
             f"{row['duration_minutes']:.1f}",
             f"{row['percent_acknowledged']:.0f}",

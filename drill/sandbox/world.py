@@ -13,6 +13,7 @@ divided by `speed` to match a `ScaledClock(speed)`.
 from __future__ import annotations
 
 import asyncio
+import secrets
 import socket
 from collections.abc import Awaitable, Callable
 from types import TracebackType
@@ -100,7 +101,13 @@ class LocalWorld:
             await self.smtp.start()
             port = _free_port()
             settings = AckSettings(public_url=f"http://127.0.0.1:{port}", listen_port=port)
-            self.links = Links.from_settings(settings)
+            # The sandbox's links live as long as this world: a key of its own, so the demo
+            # never warns about a link-signing key that only a real drill needs.
+            self.links = Links(
+                public_url=settings.public_url,
+                key=secrets.token_bytes(32),
+                ttl_seconds=settings.link_ttl_hours * 3600,
+            )
             self.ack = AckServer(
                 settings,
                 self.registry,

@@ -147,7 +147,10 @@ class RunnerLauncher:
                 "failed", f"no page could be delivered ({', '.join(reasons)}): drillkit doctor"
             )
         reason = getattr(ended, "reason", None)
-        return DrillOutcome("completed", f"completed ({reason})" if reason else "completed")
+        # DrillCompleted's reason is "completed" when nothing else ended it: say it once.
+        if not reason or reason == "completed":
+            return DrillOutcome("completed", "completed")
+        return DrillOutcome("completed", f"completed ({reason})")
 
     async def _write_report(self, request: DrillRequest) -> None:
         from drill.store import EventStore

@@ -54,12 +54,14 @@ def columns(width: int) -> list[tuple[str, int]]:
     """(field, cells) of each column for a table `width` cells wide."""
     state, name, level = _state_width(language()), 14, 4
     if width < 96:
-        rest = max(10, width - state - name - level - 3)
+        # Each column is followed by one space: five of them, or the last cell's "…" is
+        # cropped off at the edge.
+        rest = max(10, width - state - name - level - 5)
         role = rest // 2
         return [("state", state), ("name", name), ("level", level), ("role", role),
                 ("detail", rest - role)]  # fmt: skip
     site = 12 if width < 120 else 16
-    rest = max(20, width - state - name - level - site - 5)
+    rest = max(20, width - state - name - level - site - 6)
     role = min(30, rest * 2 // 5)
     return [
         ("state", state),
@@ -212,7 +214,11 @@ class ContactTable(ScrollView, can_focus=True):
         if cached is not None and cached[0] == width and cached[1] == selected:
             return cached[2]
         self.lines_rendered += 1
-        strip = self._strip(self.model.cells(key), width, selected, base)
+        # The columns fit what shows, left of the scrollbar: a cut detail ends in "…".
+        shown = min(width, self.scrollable_content_region.width or width)
+        strip = self._strip(self.model.cells(key), shown, selected, base)
+        if shown < width:
+            strip = strip.extend_cell_length(width, base)
         self._cache[key] = (width, selected, strip)
         return strip
 
@@ -342,16 +348,21 @@ class EventLog(ScrollView, can_focus=True):
         if not 0 <= index < len(self.lines):
             return Strip.blank(width, base)
         line = self.lines[index]
+        elapsed = f" {t('time.elapsed', time=line.elapsed)} "
+        # What shows: the region less the scrollbar's gutter.
+        shown = min(width, self.scrollable_content_region.width or width)
+        room = shown - cell_len(line.clock) - cell_len(elapsed)
+        text = line.text if cell_len(line.text) <= room else fit(line.text, max(1, room))
         segments = [
             Segment(line.clock, base + self._style("dim")),
-            Segment(f" +{line.elapsed:>5} ", base + self._style("dim cyan")),
-            Segment(line.text, base + self._style(line.style)),
+            Segment(elapsed, base + self._style("dim cyan")),
+            Segment(text, base + self._style(line.style)),  # a cut line ends in "…"
         ]
         return Strip(segments).crop_extend(0, width, base)
 
 
 def _log_plain(line: LogLine) -> str:
-    return f"{line.clock} +{line.elapsed:>5} {line.text}"
+    return f"{line.clock} {t('time.elapsed', time=line.elapsed)} {line.text}"
 
 
 _LEVEL_STYLE = {
@@ -417,19 +428,19 @@ class ProgressPane(_Pane):
             out.append(f"\n{t('common.none')}", "dim")
         for target in targets:
             out.append("\n")
-            name = fit(target.name, max(10, width - 18))
+            # The name gives way to the verdict and its time, so a line never wraps.
             if target.status == "met":
-                out.append("✔ ", "bold green")
-                out.append(name)
-                out.append(f" {target.word} {clock_text(target.at_seconds or 0)}", "green")
+                at = t("time.elapsed", time=clock_text(target.at_seconds or 0))
+                mark, suffix, style = "✔ ", f" {target.word} {at}", "green"
             elif target.status == "missed":
-                out.append("✘ ", "bold red")
-                out.append(name)
-                out.append(f" {target.word}", "bold red")
+                mark, suffix, style = "✘ ", f" {target.word}", "bold red"
             else:
-                out.append("… ", "yellow")
-                out.append(name)
-                out.append(f" -{clock_text(target.remaining_seconds or 0)}", "yellow")
+                left = t("time.remaining", time=clock_text(target.remaining_seconds or 0))
+                mark, suffix, style = "… ", f" {left}", "yellow"
+            name = fit(target.name, max(10, width - 2 - cell_len(suffix)))
+            out.append(mark, {"green": "bold green", "yellow": "yellow"}.get(style, style))
+            out.append(name.rstrip())
+            out.append(suffix, style)
         out.append(f"\n\n{t('board.progress')}  ", "bold underline")
         w = words(language())
         legend = t(

@@ -504,7 +504,7 @@ class BoardModel:
             text = f"{self.local_time(contact.acknowledged_at)} {how}"
             response = contact.response_seconds
             if response is not None:
-                text += f" +{clock_text(response)}"
+                text += " " + t("time.response", time=clock_text(response))
             if status is ContactStatus.LATE:
                 text += f" — {w.reason(contact.given_up)}" if contact.given_up else ""
             elif contact.escalations:
@@ -713,18 +713,25 @@ class BoardModel:
         scenario = self.scenario
         if scenario is None:
             for fired_inject in self.state.injects:
-                when = f"T+{minutes_text(fired_inject.at_minutes)}"
+                when = t("time.at_minute", minutes=minutes_text(fired_inject.at_minutes))
                 out.append((when, _name(fired_inject.text_ja, fired_inject.text_en), "bold"))
             return out
         marked = False
         for index, planned in enumerate(scenario.injects):
-            when = f"T+{minutes_text(planned.at_minutes)}"
+            when = t("time.at_minute", minutes=minutes_text(planned.at_minutes))
             if index in fired:
                 out.append((when, pick(planned.text), "bold"))
             elif not marked:
                 marked = True
                 left = clock_text(max(0.0, planned.at_minutes * 60.0 - elapsed))
-                out.append((f"{when} (-{left})", pick(planned.text), "yellow"))
+                left_text = t("time.remaining", time=left)
+                out.append(
+                    (
+                        f"{when}（{left_text}）" if language() == "ja" else f"{when} ({left_text})",
+                        pick(planned.text),
+                        "yellow",
+                    )
+                )
             else:
                 out.append((when, pick(planned.text), "dim"))
         return out

@@ -2,9 +2,43 @@
 
 from __future__ import annotations
 
-from rich.cells import cell_len, set_cell_size
+from collections.abc import Sequence
 
-__all__ = ["cell_len", "clock_text", "fit", "minutes_text", "prose"]
+from rich.cells import cell_len, set_cell_size
+from rich.text import Text as RichText
+
+__all__ = ["Cell", "cell_len", "clock_text", "fit", "fit_cells", "minutes_text", "prose"]
+
+Cell = str | RichText
+
+
+def _cells(cell: Cell) -> int:
+    return cell.cell_len if isinstance(cell, RichText) else cell_len(cell)
+
+
+def fit_cells(
+    headers: Sequence[str], rows: Sequence[Sequence[Cell]], available: int, flex: int
+) -> tuple[list[int], list[list[Cell]]]:
+    """Column widths for a table `available` cells wide (each column padded by one cell
+    each side, as DataTable does) and the rows fitted to them: every column as wide as
+    its widest cell, except column `flex`, which takes what is left and cuts its cells
+    with "…" rather than pushing the other columns off the edge."""
+    widths = [max([cell_len(h)] + [_cells(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    others = sum(w for i, w in enumerate(widths) if i != flex) + 2 * len(headers)
+    if available > 0 and others + widths[flex] > available:
+        widths[flex] = max(6, available - others)
+    fitted: list[list[Cell]] = []
+    for row in rows:
+        cells: list[Cell] = []
+        for i, cell in enumerate(row):
+            if isinstance(cell, RichText):
+                cell = cell.copy()
+                cell.truncate(widths[i], overflow="ellipsis")
+            elif cell_len(cell) > widths[i]:
+                cell = fit(cell, widths[i])
+            cells.append(cell)
+        fitted.append(cells)
+    return widths, fitted
 
 
 def fit(text: str, width: int) -> str:

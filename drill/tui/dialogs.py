@@ -36,6 +36,7 @@ from drill.tui.prose import Prose
 from drill.tui.screens.base import LocalisedModal
 
 __all__ = [
+    "FASTEST",
     "AbortDialog",
     "AckEntry",
     "ErrorDialog",
@@ -106,17 +107,34 @@ class ErrorDialog(LocalisedModal[None]):
 
 @dataclasses.dataclass(frozen=True)
 class StartChoice:
-    """How to start a drill: simulated people or real channels, and the clock's speed."""
+    """How to start a drill: simulated people, the sandbox or real channels, and the
+    clock's speed."""
 
     simulated: bool
     speed: float
 
 
-class StartDrillDialog(LocalisedModal[StartChoice | None]):
-    """Start a scenario as a drill: simulated (default) or real channels, marked 訓練.
+FASTEST = 1000.0
+"""最速 (simulated only): a scaled clock, so the board still shows the drill go by — a
+50-minute drill in about three seconds."""
 
-    Real channels run on the real clock: 60× with them is refused in the dialog (the
-    engine refuses it too), unless they are the local sandbox (`real_is_local`).
+_SPEEDS: tuple[tuple[str, float, str], ...] = (
+    ("speed-1", 1.0, "start.speed_real"),
+    ("speed-10", 10.0, "start.speed_10"),
+    ("speed-60", 60.0, "start.speed_60"),
+    ("speed-120", 120.0, "start.speed_120"),
+    ("speed-max", FASTEST, "start.speed_max"),
+)
+
+
+class StartDrillDialog(LocalisedModal[StartChoice | None]):
+    """Start a scenario as a drill, marked 訓練: an explicit choice of how (simulated
+    people, the local sandbox, real channels) and of the clock (実時間, 10×, 60×, 120×,
+    最速), nothing chosen beforehand, so a bare Enter never starts anything.
+
+    Real channels run on the real clock (the engine refuses anything else too) and are
+    confirmed a second time; the sandbox (`real_is_local`) may go faster but not 最速;
+    最速 is for simulated people only.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "key.close")]
@@ -126,43 +144,83 @@ class StartDrillDialog(LocalisedModal[StartChoice | None]):
         self.scenario_title = title
         self.real_available = real_available
         self.real_is_local = real_is_local
+        self.confirming = False
+        """Real channels chosen and Start pressed once: the next press pages people."""
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        sandbox = self.real_available and self.real_is_local
+        real = self.real_available and not self.real_is_local
+        # Labels as Text: "[DRILL]" is words, not console markup.
+        with Vertical(classes="dialog", id="start-dialog"):
             yield Label(t("start.title"), classes="dialog-title")
             yield Prose(f"{t('start.scenario')}: {self.scenario_title}", classes="dialog-text")
-            yield Label(t("start.channels"), classes="dialog-label")
+            yield Label(t("start.mode"), classes="dialog-label")
             with RadioSet(id="start-channels"):
-                yield RadioButton(t("start.simulated"), value=True, id="start-simulated")
+                yield RadioButton(RichText(t("start.simulated")), id="start-simulated")
                 yield RadioButton(
-                    t("start.real"), id="start-real", disabled=not self.real_available
+                    RichText(t("start.sandbox")), id="start-sandbox", disabled=not sandbox
                 )
+                yield RadioButton(RichText(t("start.real")), id="start-real", disabled=not real)
+            yield Label(t("start.speed"), classes="dialog-label")
+            with RadioSet(id="start-speed"):  # one line: 実時間 10× 60× 120× 最速
+                for widget_id, _, key in _SPEEDS:
+                    yield RadioButton(RichText(t(key)), id=widget_id)
             if not self.real_available:
                 yield Prose(t("start.real_unavailable"), classes="dialog-hint")
-            yield Label(t("start.speed"), classes="dialog-label")
-            with RadioSet(id="start-speed"):
-                yield RadioButton(t("start.speed_real"), value=True, id="speed-1")
-                yield RadioButton(t("start.speed_fast"), id="speed-60")
-            yield Static("", id="start-error", classes="dialog-error")
+            yield Prose("", id="start-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(t("start.go"), id="go", variant="success")
                 yield Button(t("start.cancel"), id="cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#go", Button).focus()
+        # Focus on the first choice, not on Start: Enter picks an option, never a drill.
+        self.query_one("#start-channels", RadioSet).focus()
+
+    def _chosen(self, set_id: str) -> str | None:
+        pressed = self.query_one(set_id, RadioSet).pressed_button
+        return pressed.id if pressed is not None else None
+
+    def _error(self, key: str) -> None:
+        self.query_one("#start-error", Prose).update(t(key))
 
     @on(Button.Pressed, "#go")
     def _go(self) -> None:
-        simulated = not self.query_one("#start-real", RadioButton).value
-        fast = self.query_one("#speed-60", RadioButton).value
-        if fast and not simulated and not self.real_is_local:
-            self.query_one("#start-error", Static).update(t("start.real_clock_only"))
+        mode, speed_id = self._chosen("#start-channels"), self._chosen("#start-speed")
+        if mode is None or speed_id is None:
+            self._error("start.choose")
             return
-        self.dismiss(StartChoice(simulated=simulated, speed=60.0 if fast else 1.0))
+        speed = next(value for widget_id, value, _ in _SPEEDS if widget_id == speed_id)
+        if mode == "start-real" and speed != 1.0:
+            self._error("start.real_clock_only")
+            return
+        if mode != "start-simulated" and speed_id == "speed-max":
+            self._error("start.fastest_simulated_only")
+            return
+        if mode == "start-real" and not self.confirming:
+            self.confirming = True
+            self._error("start.confirm_real")
+            go = self.query_one("#go", Button)
+            go.label = t("start.go_real")
+            go.variant = "error"
+            self.query_one("#cancel", Button).focus()  # Enter now cancels
+            return
+        self.dismiss(StartChoice(simulated=mode == "start-simulated", speed=speed))
 
     @on(RadioSet.Changed)
     def _changed(self) -> None:
-        self.query_one("#start-error", Static).update("")
+        self.query_one("#start-error", Prose).update("")
+        if self.confirming:
+            self.confirming = False
+            go = self.query_one("#go", Button)
+            go.label = t("start.go")
+            go.variant = "success"
+        mode = self._chosen("#start-channels")
+        # 最速 only with simulated people; with real channels, only the real clock.
+        for widget_id, value, _ in _SPEEDS:
+            button = self.query_one(f"#{widget_id}", RadioButton)
+            button.disabled = (mode == "start-real" and value != 1.0) or (
+                mode in ("start-real", "start-sandbox") and widget_id == "speed-max"
+            )
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

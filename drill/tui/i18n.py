@@ -143,9 +143,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "plan.no_findings": ("指摘はありません。", "No findings."),
     "plan.errors_head": (
         "計画にエラーが {count} 件あります。直すまで訓練は開始できません。",
-        "The plan has {count} error(s). No drill can start until they are fixed.",
+        "The plan has {count} errors. No drill can start until they are fixed.",
     ),
-    "plan.warnings_head": ("注意 {count} 件", "{count} warning(s)"),
+    "plan.errors_head.one": (
+        "計画にエラーが 1 件あります。直すまで訓練は開始できません。",
+        "The plan has 1 error. No drill can start until it is fixed.",
+    ),
+    "plan.warnings_head": ("注意 {count} 件", "{count} warnings"),
+    "plan.warnings_head.one": ("注意 1 件", "1 warning"),
     "plan.fix": ("直し方", "Fix"),
     "plan.where": ("場所", "Where"),
     "plan.col.severity": ("種別", "Severity"),
@@ -158,7 +163,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # -- contacts screen ---------------------------------------------------------------
     "contacts.title": ("連絡網", "Contact trees"),
     "contacts.search": ("氏名・かな・役割・拠点で検索", "Search name, kana, role or site"),
-    "contacts.results": ("{count} 件", "{count} match(es)"),
+    "contacts.results": ("{count} 件", "{count} matches"),
+    "contacts.results.one": ("1 件", "1 match"),
     "contacts.no_results": ("該当なし", "No match"),
     "contacts.masked": ("番号は伏せ字です (n で表示)", "Numbers are masked (n shows them)"),
     "contacts.revealed": ("番号を表示中 (n で伏せ字)", "Numbers shown (n masks them)"),
@@ -230,15 +236,39 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "start.speed_real": ("実時間", "real time"),
     "start.speed_fast": ("60倍速（模擬・サンドボックスのみ）", "60× (simulated or sandbox only)"),
     "start.real_clock_only": (
-        "実際の連絡手段は実時間でしか使えません。60倍速では、実在の人への呼び出しや代理への"
+        "実際の連絡手段は実時間でしか使えません。速く進めると、実在の人への呼び出しや代理への"
         "切り替えが計画より早く行われ、記録される時刻も実際と違ってしまいます。"
         "「実時間」を選ぶか、速く試すなら「模擬」を選んでください。",
-        "Real channels run on the real clock only: at 60× real people would be paged and "
+        "Real channels run on the real clock only: faster, real people would be paged and "
         "escalated sooner than the plan says, and the record would show invented times. "
         "Choose real time, or simulated people to rehearse faster.",
     ),
     "start.go": ("開始", "Start"),
     "start.cancel": ("やめる", "Cancel"),
+    "start.mode": ("実施の方法", "How to run it"),
+    "start.sandbox": (
+        "サンドボックス（この機械の中だけで送受信）",
+        "Sandbox (sent and answered on this machine only)",
+    ),
+    "start.speed_10": ("10倍速", "10×"),
+    "start.speed_60": ("60倍速", "60×"),
+    "start.speed_120": ("120倍速", "120×"),
+    "start.speed_max": ("最速", "fastest"),
+    "start.choose": (
+        "実施の方法と時間の進み方を、それぞれ選んでください。",
+        "Choose how to run it and how fast the clock goes.",
+    ),
+    "start.fastest_simulated_only": (
+        "「最速」は模擬でだけ使えます。サンドボックスでは10倍速・60倍速・120倍速から選んでください。",
+        "'Fastest' is for simulated people only; the sandbox goes 10×, 60× or 120×.",
+    ),
+    "start.confirm_real": (
+        "実際の連絡手段で、連絡網の人に本当に電話・SMS・メールを送ります（【訓練】と明記）。"
+        "よろしければ「実際に連絡して開始」を押してください。",
+        "Real people on the contact tree will be called, texted and e-mailed (marked "
+        "[DRILL]). Press 'Page real people' to start.",
+    ),
+    "start.go_real": ("実際に連絡して開始", "Page real people"),
     "incident.title": (
         "実対応の開始 — 本当に連絡します",
         "Start a REAL incident — real people will be called",
@@ -301,9 +331,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "board.step.pending": ("未了", "to do"),
     "board.step.done": ("完了", "done"),
     "board.step.late": ("遅れ", "late"),
-    "board.step.due_in": ("あと{minutes}", "due in {minutes}"),
+    "board.step.due_in": ("残り {minutes}", "{minutes} left"),
     "board.step.overdue": ("{minutes}超過", "{minutes} over"),
-    "board.step.done_at": ("{time}に完了", "done at {time}"),
+    "board.step.done_at": ("経過 {time}で完了", "done at elapsed {time}"),
+    # Times within a run: always said whether they count up or down (never "+05:12").
+    "time.elapsed": ("経過 {time}", "elapsed {time}"),
+    "time.elapsed_label": ("経過", "elapsed"),
+    "time.remaining": ("残り {time}", "{time} left"),
+    "time.response": ("応答まで {time}", "answered after {time}"),
+    "time.at_minute": ("開始{minutes}分", "at {minutes} min"),
     "board.inject.pending": ("予定", "planned"),
     "board.summary": ("結果", "Summary"),
     "board.summary_line": (
@@ -445,7 +481,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "error.more": (
         "ほかに {count} 件のエラーがありました（記録は続いています）。",
-        "{count} more error(s) since (the record carries on).",
+        "{count} more errors since (the record carries on).",
+    ),
+    "error.more.one": (
+        "ほかに 1 件のエラーがありました（記録は続いています）。",
+        "1 more error since (the record carries on).",
     ),
     "error.store": (
         "記録（イベントストア）を開けません。履歴と再開は使えませんが、模擬訓練はメモリ上で実行できます。",
@@ -531,7 +571,12 @@ def language() -> Language:
 
 
 def t(key: str, **values: object) -> str:
-    """The string `key` in the current language, with `{names}` filled from `values`."""
+    """The string `key` in the current language, with `{names}` filled from `values`.
+
+    With `count=1`, the entry `key.one` when there is one: "1 match", not "1 match(es)".
+    """
+    if values.get("count") == 1 and f"{key}.one" in CATALOGUE:
+        key = f"{key}.one"
     try:
         ja, en = CATALOGUE[key]
     except KeyError:

@@ -10,6 +10,8 @@ acknowledgement is 遅れて応答 on the board, in the report and on the termin
   `Names` protocol and its two implementations; imported only when a sentence is said,
   so the console's first paint does not wait for the engine).
 - `labels.py`: the report's headings and column titles.
+- `cli.py`: the command line's headings, labels and notes; who did something when it
+  was drillkit itself (the simulated operator).
 - `Words` (here): all of them for one language, with numbers, durations and dates in
   that language's conventions: `2026年1月31日（土）10:00:05` and `12分05秒` in Japanese,
   `Sat 31 Jan 2026 10:00:05` and `12 min 05 s` in English.
@@ -25,6 +27,7 @@ import math
 import os
 from typing import TYPE_CHECKING, Literal
 
+from drill.words.cli import CLI, WHO
 from drill.words.labels import LABELS
 from drill.words.terms import (
     ATTEMPT,
@@ -112,6 +115,15 @@ class Words:
     def __call__(self, key: str, **values: object) -> str:
         text = LABELS[key][self._index]
         return text.format(**values) if values else text
+
+    def cli(self, key: str, **values: object) -> str:
+        """The command line's own words (`cli.py`): headings, labels, notes."""
+        text = CLI[key][self._index]
+        return text.format(**values) if values else text
+
+    def who(self, by: str | None) -> str:
+        """Who did something: a person's name as given, drillkit's own actors translated."""
+        return self._term(WHO, by)
 
     # --- the drill's vocabulary ------------------------------------------------------
 

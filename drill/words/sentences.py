@@ -47,6 +47,7 @@ from drill.engine.events import (
 )
 from drill.engine.state import ContactState, ContactStatus, DrillOutcome, DrillState, LevelStatus
 from drill.plan.models import Plan
+from drill.words.cli import WHO
 from drill.words.terms import CHANNEL, CONTACT_STATUS, DELIVERY, ESCALATION, MODE, REASON, STEP
 
 __all__ = [
@@ -584,7 +585,8 @@ def _step_due(s: _Speaker, e: StepDue) -> Sentence:
 
 
 def _step_completed(s: _Speaker, e: StepCompleted) -> Sentence:
-    text = s.say(e, title=s.names.step(e.step), by=e.by, timing=s.term(STEP, e.timing.value))
+    by = s.term(WHO, e.by) if e.by else e.by  # the simulated operator, in the language spoken
+    text = s.say(e, title=s.names.step(e.step), by=by, timing=s.term(STEP, e.timing.value))
     return Sentence(text, "ok")
 
 

@@ -88,7 +88,8 @@ def test_a_simulated_drill_carries_todays_date_marked_simulated(tmp_path: Path) 
     started = dt.datetime.fromisoformat(str(row["started"])).date()
     assert started in (before, after)
     assert row["simulated"] is True
-    (report,) = [line[len("report: ") :] for line in out.splitlines() if line.endswith(".md")]
+    # The summary says where the report is in the language spoken (報告書: PATH).
+    (report,) = [line.split(": ", 1)[1] for line in out.splitlines() if line.endswith(".md")]
     text = Path(report).read_text(encoding="utf-8")
     assert "模擬" in text
     assert f"{started.year}年{started.month}月{started.day}日" in text

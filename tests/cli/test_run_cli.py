@@ -194,7 +194,10 @@ def test_drills_lists_the_outcome_of_failed_and_aborted_drills(tmp_path: Path) -
     outcomes = {row["drill_id"]: row["outcome"] for row in json.loads(out)}
     assert outcomes == {"no-provider": "failed", "stopped": "aborted"}
     code, out, _ = invoke("drills", "--db", url)
-    assert "failed" in out and "aborted" in out
+    assert "失敗（送信できず）" in out and "中止" in out  # the catalogue's words, not codes
+    assert "failed" not in out and "訓練ID" in out
+    code, out, _ = invoke("drills", "--db", url, "--lang", "en")
+    assert "failed (nothing delivered)" in out and "aborted" in out and "Outcome" in out
 
 
 def test_progress_lines_speak_japanese_unless_english_is_asked_for(

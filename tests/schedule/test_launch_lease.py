@@ -67,6 +67,7 @@ async def test_after_a_crash_the_calendar_waits_for_its_old_lease_then_resumes(
         events = [item.event for item in await store.read(DRILL)]
         history = await store.lease_history(DRILL)
     assert outcome.status == "completed"
+    assert outcome.detail == "completed"  # said once, never "completed (completed)"
     assert wall_now() >= dead.expires_at
     assert sum(isinstance(e, DrillRecovered) for e in events) == 1
     assert isinstance(events[-1], DrillCompleted)

@@ -142,9 +142,24 @@ async def start_drill(pilot: Pilot[None], scenario_row: int = 1) -> DrillApp:
         await pilot.press("down")
     await pilot.press("d")
     await pilot.pause()
+    # Nothing is chosen beforehand: how to run it and how fast, explicitly.
+    await pilot.click("#start-simulated")
+    await pilot.click("#speed-1")
     await pilot.click("#go")
     await wait_for(pilot, lambda: app.live_run is not None and app.live_run.begun.is_set())
     return app
+
+
+async def log_followed(pilot: Pilot[None]) -> None:
+    """Put the board's event log at its last line, where following the drill leaves it,
+    and wait until it is there: a snapshot must not catch it half-way."""
+    from drill.tui.board import EventLog
+
+    # Only the logs that show: in the narrow layout the log waits in a hidden tab.
+    logs = [log for log in pilot.app.screen.query(EventLog) if log.region.height > 0]
+    for log in logs:  # where following leaves it; asked for, so no race decides it
+        log.scroll_end(animate=False, immediate=True)
+    await wait_for(pilot, lambda: all(log.scroll_offset.y >= log.max_scroll_y for log in logs))
 
 
 async def wait_for(pilot: Pilot[None], condition: Callable[[], bool], tries: int = 1000) -> None:

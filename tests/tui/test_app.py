@@ -34,11 +34,7 @@ async def test_language_help_and_errors_as_modals() -> None:
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         await pilot.pause()
-        text = " ".join(str(b) for b in app.screen.query("MarkdownBlock"))
-        assert app.screen.query_one("#help-text") is not None
-        assert "手動で応答を記録" in text or "手動で応答を記録" in str(
-            app.screen.query_one("#help-text").source  # type: ignore[attr-defined]
-        )
+        assert "手動で応答を記録" in text_of(app.screen.query_one("#help-text"))
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, HelpScreen)

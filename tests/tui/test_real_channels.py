@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Button, RadioButton, RadioSet
 
 from drill.engine.events import DrillMode
 from drill.engine.notifier import Inbox, Notifier
@@ -58,6 +59,12 @@ async def test_a_drill_on_real_channels_is_acknowledged_through_the_ack_server()
             await pilot.press("down", "d")
             await pilot.pause()
             await pilot.click("#start-real")
+            await pilot.click("#speed-1")
+            await pilot.click("#go")
+            # The second press confirms (a button ignores a press while it still shows
+            # the first one: wait for that, as a person's second click would).
+            go = app.screen.query_one("#go", Button)
+            await wait_for(pilot, lambda: not go.has_class("-active"))
             await pilot.click("#go")
             await wait_for(pilot, lambda: app.live_run is not None)
             run = app.live_run
@@ -98,16 +105,58 @@ async def test_real_channels_at_60x_are_refused_in_the_start_dialog() -> None:
     app = make_app(real_channels=FakeChannels())
     async with app.run_test(size=(120, 40)) as pilot:
         dialog = await _start_dialog(pilot)
-        await pilot.click("#start-real")
         await pilot.click("#speed-60")
+        await pilot.click("#start-real")
+        assert dialog.query_one("#speed-60", RadioButton).disabled  # only 実時間 with them
         await pilot.click("#go")
         await pilot.pause()
         assert app.screen is dialog and app.live_run is None  # not started
         assert "実時間でしか使えません" in text_of(dialog.query_one("#start-error"))
-        await pilot.click("#speed-1")  # real time: it starts
+        await pilot.click("#speed-1")  # real time: asks once more before paging anyone
+        await pilot.click("#go")
+        await pilot.pause()
+        assert app.screen is dialog and app.live_run is None
+        assert "本当に" in text_of(dialog.query_one("#start-error"))
+        assert app.focused is dialog.query_one("#cancel")  # a bare Enter now cancels
+        go = dialog.query_one("#go", Button)
+        await wait_for(pilot, lambda: not go.has_class("-active"))
         await pilot.click("#go")
         await wait_for(pilot, lambda: app.live_run is not None)
         assert app.live_run is not None and not app.live_run.simulated
+
+
+async def test_nothing_is_chosen_beforehand_and_a_bare_enter_starts_nothing() -> None:
+    app = make_app(real_channels=FakeChannels())
+    async with app.run_test(size=(120, 40)) as pilot:
+        dialog = await _start_dialog(pilot)
+        assert dialog.query_one("#start-channels", RadioSet).pressed_button is None
+        assert dialog.query_one("#start-speed", RadioSet).pressed_button is None
+        await pilot.press("enter")  # picks the highlighted option, starts nothing
+        await pilot.pause()
+        assert app.screen is dialog and app.live_run is None
+        await pilot.click("#go")
+        await pilot.pause()
+        assert app.screen is dialog and app.live_run is None
+        assert "選んでください" in text_of(dialog.query_one("#start-error"))
+
+
+async def test_fastest_is_for_simulated_people_only() -> None:
+    class Sandbox(FakeChannels):
+        local = True
+
+    app = make_app(real_channels=Sandbox())
+    async with app.run_test(size=(120, 40)) as pilot:
+        dialog = await _start_dialog(pilot)
+        await pilot.click("#speed-max")
+        await pilot.click("#start-sandbox")
+        await pilot.click("#go")
+        await pilot.pause()
+        assert app.live_run is None
+        assert "模擬でだけ" in text_of(dialog.query_one("#start-error"))
+        await pilot.click("#start-simulated")
+        await pilot.click("#go")
+        await wait_for(pilot, lambda: app.live_run is not None)
+        assert app.live_run is not None and app.live_run.simulated
 
 
 def test_the_console_refuses_a_real_run_at_60x_whoever_asks() -> None:
@@ -126,7 +175,7 @@ async def test_the_sandbox_may_run_at_60x_with_real_channels() -> None:
     app = make_app(real_channels=Sandbox())
     async with app.run_test(size=(120, 40)) as pilot:
         await _start_dialog(pilot)
-        await pilot.click("#start-real")
+        await pilot.click("#start-sandbox")
         await pilot.click("#speed-60")
         await pilot.click("#go")
         await wait_for(pilot, lambda: app.live_run is not None)

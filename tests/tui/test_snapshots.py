@@ -22,10 +22,12 @@ from tests.tui.conftest import (
     REPO,
     FakeChannels,
     advance,
+    log_followed,
     make_app,
     own_plan,
     ready,
     start_drill,
+    text_of,
     wait_for,
 )
 from tests.tui.test_history import _seed
@@ -33,13 +35,15 @@ from tests.tui.test_history import _seed
 Snap = Callable[..., bool]
 
 
-def _then(*keys: str, pause: float = 0.3) -> Callable[[Pilot[None]], Awaitable[None]]:
+def _then(*keys: str) -> Callable[[Pilot[None]], Awaitable[None]]:
     async def run(pilot: Pilot[None]) -> None:
         await ready(pilot)
         for key in keys:
             await pilot.press(key)
             await pilot.pause()
-        await pilot.pause(pause)
+        # Settled: everything posted handled and painted (a condition, not a sleep).
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
 
     return run
 
@@ -78,7 +82,8 @@ def _board(minutes: float) -> Callable[[Pilot[None]], Awaitable[None]]:
         # The top line's clock repaints once a real second; show the drill's time now, not
         # whatever that timer last saw (00:00 when the advance took under a second).
         pilot.app.screen.query_one(NavBar).update_run()
-        await pilot.pause(0.3)
+        await log_followed(pilot)  # the log scrolled to its end, not caught half-way
+        await pilot.pause()
 
     return run
 
@@ -105,8 +110,11 @@ def test_history_screen(snap_compare: Snap, monkeypatch: pytest.MonkeyPatch) -> 
         await ready(pilot)
         await pilot.press("5")
         await wait_for(pilot, lambda: pilot.app.screen.query_one("#history-table").row_count == 1)
+        summary = pilot.app.screen.query_one("#history-summary")
+        before = text_of(summary)
         await pilot.press("enter")
-        await pilot.pause(0.5)
+        await wait_for(pilot, lambda: text_of(summary) != before)
+        await pilot.pause()
 
     app = make_app(store=True)
     assert snap_compare(app, terminal_size=(120, 30), run_before=run_before)

@@ -98,7 +98,7 @@ class NavBar(Horizontal):
         if run is not None:
             mode = t("board.mode.incident") if run.incident else t("board.mode.drill")
             state = "" if run.status == "running" else f" {words(language()).outcome(run.status)}"
-            text = f"● {mode}{state} {clock_text(run.elapsed())}"
+            text = f"● {mode}{state} {t('time.elapsed', time=clock_text(run.elapsed()))}"
             classes = "-incident" if run.incident else "-drill"
         if (text, classes) != self._shown:
             self._shown = (text, classes)
@@ -113,6 +113,10 @@ class LocalisedModal(ModalScreen[_R]):
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
         return localise_bindings(super().active_bindings)
+
+
+_ALWAYS_SHOWN = ("help", "quit")
+"""The app's actions the footer shows before a screen's own keys."""
 
 
 class DrillScreen(Screen[None]):
@@ -130,13 +134,18 @@ class DrillScreen(Screen[None]):
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
-        return localise_bindings(super().active_bindings)
+        bindings = localise_bindings(super().active_bindings)
+        # Help and quit first: on 80 columns the footer is cut at the right, and a
+        # newcomer must always see `?` and `q` (the screen's own keys come after them).
+        first = {k: v for k, v in bindings.items() if v.binding.action in _ALWAYS_SHOWN}
+        return {**first, **{k: v for k, v in bindings.items() if k not in first}}
 
     def compose(self) -> ComposeResult:
         self._language = language()
         yield NavBar(self.MODE)
         yield from self.compose_body()
-        yield Footer()
+        # Ctrl+P still opens the command palette; its footer entry took the room of `q`.
+        yield Footer(show_command_palette=False)
 
     def compose_body(self) -> Iterable[Widget]:
         return ()

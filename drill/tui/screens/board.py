@@ -78,6 +78,7 @@ class BoardScreen(DrillScreen):
         self._run: Run | None = None
         self._model: BoardModel | None = None
         self._last_clock = ""
+        self._shown_report = ""
         self._last_second = -1
         self._last_status: RichText | None = None
         self._pending_log: list[Event] = []
@@ -109,6 +110,7 @@ class BoardScreen(DrillScreen):
         model = self._model = run.model
         with Vertical(id="board-body", classes="body -wide" if self.wide else "body -narrow"):
             with Horizontal(id="board-top"):
+                yield Static(t("time.elapsed_label"), id="board-elapsed-label")
                 yield Digits("00:00", id="board-elapsed")
                 yield Static("", id="board-status")
             if self.wide:
@@ -174,6 +176,7 @@ class BoardScreen(DrillScreen):
         model = self._model
         log.add(line for line in map(model.log_line, run.state_events()) if line is not None)
         self._last_clock = ""
+        self._shown_report = ""
         self._last_second = -1
         self._last_status = None
         self.flush(force=True)
@@ -229,7 +232,7 @@ class BoardScreen(DrillScreen):
             batch = [line for line in map(model.log_line, self._pending_log) if line is not None]
             self._pending_log.clear()
             self.query_one("#event-log", EventLog).add(batch)
-        if force or tick or "status" in sections:
+        if force or tick or "status" in sections or self._summary_stale(run):
             self._show_status(run, elapsed)
         if now - self._frozen_at >= _FREEZE_EVERY:
             self._frozen_at = now
@@ -275,7 +278,13 @@ class BoardScreen(DrillScreen):
         if summary_pane.display != ended:
             summary_pane.display = ended
         if ended:
-            summary_pane.show(self._report_text(run))
+            self._shown_report = self._report_text(run)
+            summary_pane.show(self._shown_report)
+
+    def _summary_stale(self, run: Run) -> bool:
+        """The report's line changes with no event of the drill: 報告書を作成中… gives way
+        to the report's path (or its error) when the worker is done."""
+        return run.state.ended is not None and self._report_text(run) != self._shown_report
 
     def _report_text(self, run: Run) -> str:
         if run.report_path:

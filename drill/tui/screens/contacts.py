@@ -114,6 +114,13 @@ class ContactsScreen(DrillScreen):
             self._hide_channels(tree.root)
         else:
             status.update(self._mask_status())
+        if query and self._person is not None and self._person not in found:
+            self._clear_person()  # the person shown is not among the results: not stale
+
+    def _clear_person(self) -> None:
+        """Nobody under the cursor: the detail pane says so instead of the last person."""
+        self._person = None
+        self.query_one("#person-detail", Prose).update(t("contacts.pick"))
 
     def _mask_status(self) -> RichText:
         if self.reveal:

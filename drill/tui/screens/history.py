@@ -19,6 +19,7 @@ from textual.widgets import DataTable
 from drill.engine.state import DrillState
 from drill.tui.board import EventLog, summary_text
 from drill.tui.board_model import BoardModel
+from drill.tui.cells import Cell, fit_cells
 from drill.tui.i18n import language, t
 from drill.tui.prose import Prose
 from drill.tui.records import RunRecord
@@ -53,6 +54,8 @@ class HistoryScreen(DrillScreen):
         self.runs: list[RunRecord] = []
         self.opened: str | None = None
         self.model: BoardModel | None = None
+        self._rows: list[tuple[str, list[Cell]]] = []
+        self._widths: list[int] | None = None
 
     def compose_body(self) -> Iterable[Widget]:
         with Horizontal(id="history-body", classes="body"):
@@ -71,11 +74,7 @@ class HistoryScreen(DrillScreen):
         self.query_one("#history-summary").border_title = t("history.summary")
         self.query_one("#history-log").border_title = t("history.timeline")
         table = self.query_one("#history-table", DataTable)
-        table.add_column(t("history.col.started"), key="started")
-        table.add_column(t("history.col.scenario"), key="scenario")
-        table.add_column(t("history.col.mode"), key="mode")
-        table.add_column(t("history.col.status"), key="status")
-        table.add_column(t("history.col.events"), key="events")
+        self._fill_table()
         table.focus()
         self.action_reload()
 
@@ -98,15 +97,14 @@ class HistoryScreen(DrillScreen):
             status.update(RichText(t("history.empty"), "dim"))
         else:
             status.update(RichText(t("history.store", where=records.where), "dim"))
-        table = self.query_one("#history-table", DataTable)
-        table.clear()
         zone = self.drill_app.zone
+        self._rows = []
         for run in runs:
             mode = t("board.mode.incident") if run.mode == "incident" else t("board.mode.drill")
             if run.simulated:
                 mode += f" ({t('board.simulated')})"
             outcome = run.status or ""
-            table.add_row(
+            cells: list[Cell] = [
                 run.started_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
                 run.title(language()),
                 mode,
@@ -115,8 +113,35 @@ class HistoryScreen(DrillScreen):
                     _STATUS_STYLE.get(outcome, "dim"),
                 ),
                 str(run.events),
-                key=run.drill_id,
-            )
+            ]
+            self._rows.append((run.drill_id, cells))
+        self._widths = None
+        # After the next layout: fitted to the width the table has then, not before.
+        self.call_after_refresh(self._fill_table)
+
+    _COLUMNS = ("started", "scenario", "mode", "status", "events")
+
+    def _fill_table(self) -> None:
+        """The runs, fitted to the table's width: a long scenario title ends in "…"
+        rather than pushing the outcome out of sight."""
+        table = self.query_one("#history-table", DataTable)
+        headers = [t(f"history.col.{key}") for key in self._COLUMNS]
+        rows = [cells for _, cells in self._rows]
+        widths, fitted = fit_cells(headers, rows, table.scrollable_content_region.width, 1)
+        if self._widths == widths:
+            return
+        self._widths = widths
+        cursor = table.cursor_row
+        table.clear(columns=True)
+        for key, header, width in zip(self._COLUMNS, headers, widths, strict=True):
+            table.add_column(header, key=key, width=width)
+        for (drill_id, _), cells in zip(self._rows, fitted, strict=True):
+            table.add_row(*cells, key=drill_id)
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fill_table)
 
     @on(DataTable.RowSelected, "#history-table")
     def _selected(self, event: DataTable.RowSelected) -> None:

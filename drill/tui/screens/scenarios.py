@@ -18,7 +18,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from drill.plan.models import Plan, Scenario
-from drill.tui.cells import minutes_text, prose
+from drill.tui.cells import Cell, fit_cells, minutes_text, prose
 from drill.tui.i18n import pick, t
 from drill.tui.prose import Prose
 from drill.tui.screens.base import DrillScreen
@@ -85,6 +85,11 @@ class ScenariosScreen(DrillScreen):
         Binding("i", "start_incident", "key.incident"),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[tuple[str, list[Cell]]] = []
+        self._widths: list[int] | None = None
+
     def compose_body(self) -> Iterable[Widget]:
         if self.drill_app.loaded is None:
             yield Static(t("app.no_plan"), classes="body notice")
@@ -104,10 +109,7 @@ class ScenariosScreen(DrillScreen):
         plan = loaded.plan
         table = self.query_one("#scenarios-table", DataTable)
         table.border_title = t("scenarios.title")
-        table.add_column(t("scenarios.col.kind"), key="kind")
-        table.add_column(t("scenarios.col.title"), key="title")
-        table.add_column(t("scenarios.col.injects"), key="injects")
-        table.add_column(t("scenarios.col.steps"), key="steps")
+        self._rows = []
         for scenario in plan.scenarios:
             kind = t(f"scenarios.kind.{scenario.kind}")
             steps = (
@@ -115,17 +117,43 @@ class ScenariosScreen(DrillScreen):
                 if scenario.playbook is not None and plan.has("playbook", scenario.playbook)
                 else 0
             )
-            table.add_row(
+            cells: list[Cell] = [
                 RichText(kind, "yellow" if scenario.kind == "drill" else "red"),
                 pick(scenario.title),
                 str(len(scenario.injects)),
                 str(steps),
-                key=scenario.id,
-            )
+            ]
+            self._rows.append((scenario.id, cells))
+        self._fill_table()
+        self.call_after_refresh(self._fill_table)  # again, at the width it was laid out
         self.query_one("#scenario-detail").border_title = t("key.detail")
         table.focus()
         if plan.scenarios:
             self._show(plan.scenarios[0].id)
+
+    def _fill_table(self) -> None:
+        """The rows, fitted to the table's width: a long title ends in "…" instead of
+        pushing the other columns out of sight."""
+        table = self.query_one("#scenarios-table", DataTable)
+        keys = ("kind", "title", "injects", "steps")
+        headers = [t(f"scenarios.col.{key}") for key in keys]
+        rows = [cells for _, cells in self._rows]
+        widths, fitted = fit_cells(headers, rows, table.scrollable_content_region.width, 1)
+        if self._widths == widths and table.row_count:
+            return
+        self._widths = widths
+        cursor = table.cursor_row
+        table.clear(columns=True)
+        for key, header, width in zip(keys, headers, widths, strict=True):
+            table.add_column(header, key=key, width=width)
+        for (scenario_id, _), cells in zip(self._rows, fitted, strict=True):
+            table.add_row(*cells, key=scenario_id)
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
+
+    def on_resize(self) -> None:
+        if self._rows:
+            self.call_after_refresh(self._fill_table)
 
     @property
     def selected(self) -> Scenario | None:
