@@ -24,7 +24,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from drill.engine.escalation import BAD_POINT_REASONS, Rung, next_rung
 from drill.engine.events import (
@@ -200,18 +200,8 @@ class Paging:
                 stamp = drill._stamp()
                 absence = person.absence_at(stamp["at"], drill.plan.info.zone)
                 if absence is not None:
-                    await drill._emit(
-                        Escalated(
-                            **stamp,
-                            tree=tree_id,
-                            level=level_id,
-                            member=member.ref,
-                            from_person=person.id,
-                            to_person=candidates[member.cand + 1].id,
-                            candidate_index=member.cand + 1,
-                            reason=EscalationReason.UNAVAILABLE,
-                            absence=absence.reason,
-                        )
+                    await self._escalate(
+                        member, person, EscalationReason.UNAVAILABLE, stamp, absence.reason
                     )
                     continue
             rung = next_rung(level.level, person, member.cursor, self._bad_points)
@@ -224,18 +214,7 @@ class Paging:
                 else EscalationReason.NO_CONTACT_POINT
             )
             if member.cand + 1 < len(candidates):
-                await drill._emit(
-                    Escalated(
-                        **drill._stamp(),
-                        tree=tree_id,
-                        level=level_id,
-                        member=member.ref,
-                        from_person=person.id,
-                        to_person=candidates[member.cand + 1].id,
-                        candidate_index=member.cand + 1,
-                        reason=reason,
-                    )
-                )
+                await self._escalate(member, person, reason, drill._stamp())
                 continue
             if reason is EscalationReason.LADDER_EXHAUSTED and member.round <= level.level.repeat:
                 await drill._emit(
@@ -261,6 +240,30 @@ class Paging:
                 )
             )
             return
+
+    async def _escalate(
+        self,
+        member: LiveMember,
+        person: Person,
+        reason: EscalationReason,
+        stamp: dict[str, Any],
+        absence: str | None = None,
+    ) -> None:
+        """Move `member`'s paging from `person` to the next candidate, saying why."""
+        level = member.level
+        await self._drill._emit(
+            Escalated(
+                **stamp,
+                tree=level.tree.tree.id,
+                level=level.level.id,
+                member=member.ref,
+                from_person=person.id,
+                to_person=member.candidates[member.cand + 1].id,
+                candidate_index=member.cand + 1,
+                reason=reason,
+                absence=absence,
+            )
+        )
 
     async def _send(self, member: LiveMember, person: Person, rung: Rung) -> None:
         drill = self._drill

@@ -81,6 +81,20 @@ class _Refused(Exception):
         self.finding = finding
 
 
+def _decode(raw: bytes, file: Path) -> tuple[str, Finding | None]:
+    """A file's text (UTF-8, a BOM allowed), or the error that names the first bad byte."""
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        return "", Finding(
+            "DK-E001",
+            Severity.ERROR,
+            f"not UTF-8 (byte {exc.start})",
+            file,
+            fix="save the file as UTF-8",
+        )
+
+
 def load_document(
     file: Path, limits: PlanLimits | None = None
 ) -> tuple[Document | None, list[Finding]]:
@@ -90,18 +104,9 @@ def load_document(
     if problem is not None:
         return None, [problem]
     assert raw is not None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return None, [
-            Finding(
-                "DK-E001",
-                Severity.ERROR,
-                f"not UTF-8 (byte {exc.start})",
-                file,
-                fix="save the file as UTF-8",
-            )
-        ]
+    text, problem = _decode(raw, file)
+    if problem is not None:
+        return None, [problem]
     doc = Document(file, None)
     walker: _Walker | None = None
     if len(text) > _PRESCAN_CHARACTERS:
@@ -604,18 +609,9 @@ def read_dotenv(file: Path) -> tuple[dict[str, str], list[Finding]]:
     if problem is not None:
         return values, [problem]
     assert content is not None
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return values, [
-            Finding(
-                "DK-E001",
-                Severity.ERROR,
-                f"not UTF-8 (byte {exc.start})",
-                file,
-                fix="save the file as UTF-8",
-            )
-        ]
+    text, problem = _decode(content, file)
+    if problem is not None:
+        return values, [problem]
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):

@@ -7,7 +7,6 @@ holder, up to N more rounds, before the member counts as unreached.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from types import SimpleNamespace
 
 import pytest
@@ -15,7 +14,6 @@ import pytest
 from drill.engine.clock import VirtualClock
 from drill.engine.events import (
     Acknowledged,
-    Event,
     MemberUnreached,
     PageQueued,
     RepeatScheduled,
@@ -23,9 +21,9 @@ from drill.engine.events import (
 )
 from drill.engine.runner import DrillRunner
 from drill.engine.simulation import SimulatedNotifier
-from drill.engine.sink import Appended, MemorySink, StoredEvent
 from drill.engine.state import ContactStatus, DrillState
 from drill.plan.models import Plan
+from tests.engine.test_resume import Crash, CrashingSink
 
 
 def one_role_plan(kit: SimpleNamespace, **level: object) -> Plan:
@@ -73,27 +71,6 @@ async def test_an_answer_while_the_level_rests_stops_the_next_round(
     assert ack.source == "manual"
     final = DrillState.from_events(await h.sink.read(h.drill_id))
     assert final.contacts[("t", "first", "admin")].status is ContactStatus.ACKNOWLEDGED
-
-
-class Crash(Exception):
-    """The process died here."""
-
-
-class CrashingSink:
-    """Stores `survive` events, then fails every append: what a kill -9 leaves behind."""
-
-    def __init__(self, survive: int) -> None:
-        self.inner = MemorySink()
-        self.left = survive
-
-    async def append(self, drill_id: str, event: Event, key: str | None = None) -> Appended:
-        if self.left <= 0:
-            raise Crash(event.type_name)
-        self.left -= 1
-        return await self.inner.append(drill_id, event, key)
-
-    async def read(self, drill_id: str) -> Sequence[StoredEvent]:
-        return await self.inner.read(drill_id)
 
 
 async def test_a_drill_crashed_at_any_event_of_its_rounds_resumes_as_the_uninterrupted_one(
