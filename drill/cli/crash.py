@@ -60,17 +60,27 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+def _crash_line(what: str, path: Path | None, english: bool) -> str:
+    """The one line, in the catalogue's words; in plain words if the catalogue itself is
+    what broke (the line must come out whatever failed)."""
+    try:
+        from drill.words.cli import CLI
+
+        def say(key: str, **values: object) -> str:
+            return CLI[key][1 if english else 0].format(**values)
+
+        where = say("crash.logged", path=path) if path else say("crash.no_log")
+        # The program's name leads the line, as Unix tools do: not a word to translate.
+        return "drillkit: " + say("crash.line", what=what, where=where)
+    except Exception:
+        return f"drillkit: unexpected error ({what}); log: {path}"
+
+
 def report_crash(exc: BaseException) -> NoReturn:
     """Log `exc` with its traceback, print one line naming the log, exit 70."""
     path = _write_log(exc)
     english = os.environ.get("DRILLKIT_LANG", "ja").strip().lower().startswith("en")
-    what = _one_line(exc)
-    if english:
-        where = f"details in {path}" if path else "no log could be written"
-        line = f"drillkit: unexpected error ({what}); {where}"
-    else:
-        where = f"詳細は {path} に記録しました。" if path else "ログを書けませんでした。"
-        line = f"drillkit: 予期しないエラーです（{what}）。{where}"
+    line = _crash_line(_one_line(exc), path, english)
     # Plain stderr, not Rich: the line must show even if the console is what failed.
     with contextlib.suppress(OSError, ValueError):
         print(line, file=sys.stderr, flush=True)

@@ -25,6 +25,13 @@ CLI: dict[str, tuple[str, str]] = {
     "drills.minutes": ("所要（分）", "Min"),
     "drills.percent": ("応答率（%）", "Ack %"),
     "drills.held_by": ("{outcome}（実行中: {holder}）", "{outcome} (run by {holder})"),
+    # the last line of an unexpected error (`drill/cli/crash.py`)
+    "crash.line": (
+        "予期しないエラーです（{what}）。{where}",
+        "unexpected error ({what}); {where}",
+    ),
+    "crash.logged": ("詳細は {path} に記録しました。", "details in {path}"),
+    "crash.no_log": ("ログを書けませんでした。", "no log could be written"),
     # the summary after `run`, `resume`, `demo`
     "result.events": ("記録: {where}", "Events: {where}"),
     "result.report": ("報告書: {path}", "Report: {path}"),
