@@ -3,7 +3,8 @@
 Hypothesis writes small plans — levels of quorum all / any / N, paged in parallel or one
 after another, up to three levels per tree (so a middle level can fail), one to three
 trees activated one after another or together, roles with deputies, without deputies and
-vacant, people with several numbers or addresses of one kind, ladders of one to three
+vacant, some of them outside agencies' desks the scenario requires (each must answer itself,
+whatever its level's quorum), people with several numbers or addresses of one kind, ladders of one to three
 channel kinds, retries 0-1, timeouts of 1-2 minutes — and what each person does with each
 page sent to each of their numbers and addresses: answers after t seconds, rings out, is
 busy, ignores it, the number is wrong or does not exist, or the provider refuses the send
@@ -89,6 +90,9 @@ class RoleSpec:
     holder: str | None
     deputies: tuple[str, ...] = ()
     site: str | None = None
+    agency: str | None = None
+    """An outside agency's desk (`Agency` value): one the scenario requires must answer
+    itself, whatever its level's quorum."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -153,6 +157,8 @@ class Case:
     abort_at: float | None = None
     provider_down: bool = False
     """Every send is refused by the provider (a wrong auth token: 401)."""
+    required_agencies: tuple[str, ...] = ()
+    """The scenario's `required_agencies`: each of their desks must acknowledge itself."""
 
     def reply(self, person: str, kind: str, index: int, round_: int) -> Reply:
         if self.provider_down:
@@ -193,7 +199,7 @@ def build_plan(case: Case) -> Plan:
     for p in case.people:
         b.person(p.id, voice=p.voice, sms=p.sms, email=p.email, site=p.site)
     for r in case.roles:
-        b.role(r.id, r.holder, r.deputies, site=r.site)
+        b.role(r.id, r.holder, r.deputies, site=r.site, agency=r.agency)
     for tree in case.trees:
         for lv in tree.levels:
             b.level(
@@ -206,7 +212,12 @@ def build_plan(case: Case) -> Plan:
                 retries=lv.retries,
                 channels=lv.channels,
             )
-    b.scenario("drill", [t.id for t in case.trees], activation=case.activation)
+    b.scenario(
+        "drill",
+        [t.id for t in case.trees],
+        activation=case.activation,
+        required_agencies=case.required_agencies,
+    )
     built = b.build()
     targets = tuple(
         Target(
@@ -305,6 +316,20 @@ class _Level:
     def counted(self) -> int:
         return sum(1 for m in self.members if m.status == "acknowledged")
 
+    def must_each(self, case: Case) -> list[_Member]:
+        """Members that must each acknowledge, whatever the quorum: all of them under
+        `all`; else the desks of the agencies the scenario requires."""
+        if self.spec.required == "all":
+            return self.members
+        agencies = {r.id: r.agency for r in case.roles}
+        return [m for m in self.members if agencies.get(m.ref) in case.required_agencies]
+
+    def met(self, case: Case) -> bool:
+        """The quorum is met and every one it must hear from each is among them."""
+        return self.counted >= self.required and all(
+            m.status == "acknowledged" for m in self.must_each(case)
+        )
+
 
 @dataclasses.dataclass(eq=False)
 class _Tree:
@@ -372,8 +397,9 @@ class Oracle:
     after another; a member its holder, then deputies; a person every number or address
     of each ladder kind in order, `1 + retries` rounds, skipping points found bad. Each
     accepted page waits its timeout; a failure moves on at once. A level is satisfied
-    the moment `required` members acknowledged while open, and whoever else it holds is
-    not needed; it is exhausted when every member acknowledged or ran out. An
+    the moment `required` members acknowledged while open and every desk of an agency
+    the scenario requires among them did too (all members under `all`), and whoever else
+    it holds is not needed; it is exhausted when every member acknowledged or ran out. An
     acknowledgement counts unless its contact was given up (ran out): then it is late and
     counts for nothing; one not needed who acknowledges anyway is acknowledged; after the
     drill ended none is taken.
@@ -469,7 +495,7 @@ class Oracle:
             level = self.next_level(level)
 
     def settle(self, level: _Level) -> None:
-        if level.counted >= level.required:
+        if level.met(self.case):
             # Quorum met: the rest is not needed, paged or not.
             for m in level.members:
                 if m.status in ("paging", "waiting"):
@@ -1060,7 +1086,9 @@ def cases(draw: st.DrawFn) -> Case:
         holder = draw(st.sampled_from([*ids, None]))  # None: a vacant post
         others = [p for p in ids if p != holder]
         deputies = tuple(draw(st.lists(st.sampled_from(others), max_size=2, unique=True)))
-        roles.append(RoleSpec(f"r{i}", holder, deputies, draw(site_choices)))
+        # Now and then a role is an outside agency's desk (the police, the prefecture).
+        agency = draw(st.sampled_from((None, None, "police", "prefecture")))
+        roles.append(RoleSpec(f"r{i}", holder, deputies, draw(site_choices), agency))
     refs = [r.id for r in roles] + ids
     trees = []
     for t in range(draw(st.integers(1, 3))):
@@ -1137,6 +1165,9 @@ def cases(draw: st.DrawFn) -> Case:
         manual=tuple(manual),
         abort_at=draw(st.sampled_from(OPERATOR_TIMES)) if draw(st.integers(0, 5)) == 0 else None,
         provider_down=draw(st.integers(0, 24)) == 0,
+        required_agencies=tuple(
+            draw(st.lists(st.sampled_from(("police", "prefecture")), max_size=2, unique=True))
+        ),
     )
 
 
@@ -1160,6 +1191,14 @@ def test_every_view_of_a_drill_agrees_with_the_oracle(case: Case) -> None:
         if "exhausted" in middle and last == "satisfied":
             event("a tree whose earlier level failed and last level was satisfied")
     event(f"drill {want.outcome}")
+    desks = {r.id for r in case.roles if r.agency in case.required_agencies}
+    if any(
+        ref in desks and lv.required != "all" and len(lv.members) > 1
+        for tree in case.trees
+        for lv in tree.levels
+        for ref in lv.members
+    ):
+        event("a required agency on a level of another quorum")
     if want.second_acks:
         event("a second acknowledgement")
     if any(m.relayed for m in case.manual):

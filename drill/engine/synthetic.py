@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from drill.plan.models import (
+    Agency,
     ChannelKind,
     ContactPoint,
     ContactTree,
@@ -123,9 +124,10 @@ class PlanBuilder:
         site: str | None = None,
         name: str | None = None,
         rotation: Mapping[str, Any] | None = None,
+        agency: str | None = None,
     ) -> str:
         """A role held by `holder`, or by the people of a `rotation` (a mapping as a plan
-        file writes it) in turn."""
+        file writes it) in turn; an outside agency's desk when `agency` names one."""
         self._roles.append(
             Role.model_validate(
                 {
@@ -135,6 +137,7 @@ class PlanBuilder:
                     "deputies": tuple(deputies),
                     "site": site,
                     "rotation": rotation,
+                    "agency": agency,
                 }
             )
         )
@@ -205,6 +208,7 @@ class PlanBuilder:
         messages: ScenarioMessages = DEFAULT_MESSAGES,
         title: str = "連絡網訓練",
         activation: Literal["sequential", "parallel"] = "sequential",
+        required_agencies: Sequence[str] = (),
     ) -> str:
         self._scenarios.append(
             Scenario(
@@ -216,6 +220,7 @@ class PlanBuilder:
                 messages=messages,
                 injects=tuple(Inject(at_minutes=at, text=Text(ja=text)) for at, text in injects),
                 playbook=playbook,
+                required_agencies=tuple(Agency(a) for a in required_agencies),
             )
         )
         return scenario_id
