@@ -149,6 +149,7 @@ async def test_scenarios_list_kind_injects_playbook_and_targets() -> None:
         await pilot.pause()
         text = _text(app, "#scenario-text")
         assert "統合端末の盗難" in text and "[実対応]" in text
-        assert "T+" in text and "操作者識別カードの失効手続き" in text
+        assert "開始0分後" in text and "操作者識別カードの失効手続き" in text
+        assert "必要な関係機関: 警察、J-LIS、都道府県" in text
         assert "庁外関係機関への連絡完了 30分以内" in text
         assert "16-4" in text

@@ -42,9 +42,8 @@ def scenario_text(plan: Plan, scenario: Scenario) -> RichText:
     if not scenario.injects:
         out.append(f"\n  {t('scenarios.none')}", "dim")
     for inject in scenario.injects:
-        out.append(
-            "\n" + f"  T+{minutes_text(inject.at_minutes):>3} ".replace(" ", "\u00a0"), "cyan"
-        )
+        when = t("scenarios.minute", minutes=minutes_text(inject.at_minutes))
+        out.append("\n\u00a0\u00a0" + when.replace(" ", "\u00a0") + "\u00a0", "cyan")
         out.append(prose(pick(inject.text)))
     out.append(f"\n\n{t('scenarios.playbook')}", "bold underline")
     if scenario.playbook is None or not plan.has("playbook", scenario.playbook):
@@ -71,7 +70,7 @@ def scenario_text(plan: Plan, scenario: Scenario) -> RichText:
         out.append(", ".join(scenario.checklist))
     if scenario.required_agencies:
         out.append(f"\n{t('scenarios.agencies')}: ", "bold")
-        out.append(", ".join(a.value for a in scenario.required_agencies))
+        out.append(t("list.sep").join(t(f"agency.{a.value}") for a in scenario.required_agencies))
     return out
 
 
