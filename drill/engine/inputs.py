@@ -41,7 +41,7 @@ from drill.engine.events import (
 )
 from drill.engine.notifier import AckOutcome, DeliveryStatus, FailureReason
 from drill.engine.roster import LiveMember, LivePage, LiveStatus
-from drill.engine.sink import append_all
+from drill.engine.sink import StoredEvent, append_all
 from drill.errors import EngineError
 from drill.plan.models import Person
 
@@ -303,6 +303,21 @@ class Inputs:
             return AckOutcome.DUPLICATE
 
         return Entry(event, None, then)
+
+    def recall(self, item: StoredEvent) -> None:
+        """Resume: take in what the journal says of repeats (a kept duplicate, a recorded
+        count), so a resumed engine goes on counting where the last one stopped instead
+        of keeping `KEPT_REPEATS` more rows of every key. What the last engine counted
+        but had not recorded yet (less than a checkpoint's worth) died with it."""
+        event = item.event
+        if item.duplicate and item.key is not None and isinstance(event, Acknowledged):
+            if event.page_id is None:  # an operator's repeat: never counted, always kept
+                return
+            self._repeats.setdefault(item.key, _Repeats(event.page_id)).seen += 1
+        elif isinstance(event, DuplicatesCounted):
+            repeats = self._repeats.setdefault(event.key, _Repeats(event.page_id))
+            repeats.seen += event.count
+            repeats.checkpoint = event.elapsed
 
     def uncounted_repeats(self, at: dt.datetime, elapsed: float) -> list[DuplicatesCounted]:
         """The repeats counted but not yet recorded (the drill is ending), as events."""

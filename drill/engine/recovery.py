@@ -47,6 +47,7 @@ async def recover(drill: DrillRunner, stored: Sequence[StoredEvent], by: str | N
         drill._last_seq = item.seq
         if item.key is not None:
             drill._seen_keys.add(item.key)
+        drill._inputs.recall(item)
         if item.duplicate:
             continue
         drill.state.apply(item.event, item.seq)

@@ -18,17 +18,19 @@ from drill.engine.events import (
     AttemptTimedOut,
     DrillInterrupted,
     DrillRecovered,
+    DuplicatesCounted,
     Event,
     InjectFired,
     PageQueued,
     PageSent,
     StepDue,
 )
+from drill.engine.inputs import KEPT_REPEATS
 from drill.engine.notifier import Inbox, Page, SendResult
 from drill.engine.runner import DrillRunner
 from drill.engine.simulation import SimulatedNotifier, SimulatedOperator
 from drill.engine.sink import Appended, MemorySink, StoredEvent
-from drill.engine.state import DrillStatus
+from drill.engine.state import DrillState, DrillStatus
 from drill.errors import EngineError
 from drill.plan.models import ChannelKind
 
@@ -295,3 +297,31 @@ async def test_a_paused_drill_stays_paused_after_a_resume(kit: SimpleNamespace) 
 def test_markers_name_the_resume_events() -> None:
     assert ChannelKind.VOICE  # keeps the import honest for type checkers
     assert (DrillInterrupted.__name__, DrillRecovered.__name__) == MARKERS
+
+
+async def test_a_resumed_engine_goes_on_counting_repeats_where_the_last_one_stopped(
+    kit: SimpleNamespace,
+) -> None:
+    """Repeats of an acknowledgement beyond the first few are counted, not stored; a
+    resumed engine remembers what the journal says it saw, rather than keeping
+    `KEPT_REPEATS` more of every key as rows."""
+    h = kit.Harness(kit.rich_plan(), seed=4)
+    await h.runner.run_until(0)
+    page_id = next(e.page_id for e in await h.events() if isinstance(e, PageSent))
+    for _ in range(1 + KEPT_REPEATS + 2):  # the original, the kept repeats, two counted
+        await h.runner.acknowledge(page_id, source="sms", key="k-1")
+    before = await h.sink.read("d1")
+    assert sum(1 for s in before if s.duplicate) == KEPT_REPEATS
+    assert [e.count for e in (s.event for s in before) if isinstance(e, DuplicatesCounted)] == [1]
+
+    runner, _ = await resume(kit, h.sink, seed=4)
+    for _ in range(2):
+        await runner.acknowledge(page_id, source="sms", key="k-1")
+    await runner.finish(by="test")
+    after = (await h.sink.read("d1"))[len(before) :]
+    assert not [s for s in after if s.duplicate], "the resumed engine stored repeats again"
+    counted = [s.event for s in after if isinstance(s.event, DuplicatesCounted)]
+    assert [e.count for e in counted] == [2]  # recorded when the drill ended
+    # One repeat was counted but not yet recorded when the first engine stopped.
+    folded = DrillState.from_events(await h.sink.read("d1"))
+    assert folded.duplicates == KEPT_REPEATS + 1 + 2
