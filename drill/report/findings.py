@@ -254,17 +254,30 @@ def _level(source: Source, level: LevelTiming, contacts: Sequence[ContactRow]) -
         else ""
     )
     found = source.state.levels.get((level.tree, level.level))
-    return Finding(
-        "level_not_satisfied",
-        "high",
-        level.name,
-        Label(
+    if level.missing and level.acknowledged >= level.required:
+        # The count was there; who had to answer themselves was not.
+        missing_ja = "、".join(m.ja for m in level.missing)
+        missing_en = ", ".join(m.get("en") for m in level.missing)
+        what = Label(
+            f"段「{level.name.ja}」は応答数 {level.required} に達しましたが、必ず応答が必要な"
+            f"{missing_ja}から期限内の応答がありませんでした{late_ja}。",
+            f"Level '{level.name.get('en')}' got the {level.required} acknowledgement(s) it "
+            f"counts, but {missing_en}, who had to answer themselves, did not in time"
+            f"{late_en}.",
+        )
+    else:
+        what = Label(
             f"段「{level.name.ja}」は必要な応答数 {level.required} に達しませんでした"
             f"（期限内の応答 {level.acknowledged}/{level.members}）{late_ja}。",
             f"Level '{level.name.get('en')}' did not get the {level.required} "
             f"acknowledgement(s) it needs ({level.acknowledged} of {level.members} in time)"
             f"{late_en}.",
-        ),
+        )
+    return Finding(
+        "level_not_satisfied",
+        "high",
+        level.name,
+        what,
         Label(
             "連絡のつかなかった役割に代理者を追加し、連絡先を確認してください。"
             "必要な応答数（`required`）が実情に合っているかも見直してください。",

@@ -155,16 +155,24 @@ def _levels(source: Source) -> tuple[LevelTiming, ...]:
     out = []
     for level in source.state.levels.values():
         reason = None
+        strict = len(level.each) < len(level.members)  # under `all`, everyone: no news
+        must_each = tuple(source.role_name(m) for m in level.each) if strict else ()
+        missing = tuple(source.role_name(m) for m in level.waiting_for) if strict else ()
         if level.satisfied is False:
             unreached = "、".join(source.role_name(m).ja for m in level.unreached)
             unreached_en = ", ".join(source.role_name(m).get("en") for m in level.unreached)
             late_ja = f"、遅れて応答 {level.late}（数えない）" if level.late else ""
             late_en = f", {level.late} late (not counted)" if level.late else ""
+            missing_ja = "、".join(m.ja for m in missing)
+            missing_en = ", ".join(m.get("en") for m in missing)
             reason = Label(
                 f"期限内の応答 {level.acknowledged}（必要 {level.required}）{late_ja}"
+                + (f"、必ず応答が必要なのに未応答：{missing_ja}" if missing else "")
                 + (f"、連絡つかず：{unreached}" if unreached else ""),
                 f"{level.acknowledged} acknowledged in time of {level.required} required"
-                f"{late_en}" + (f"; not reached: {unreached_en}" if unreached_en else ""),
+                f"{late_en}"
+                + (f"; must answer but did not: {missing_en}" if missing else "")
+                + (f"; not reached: {unreached_en}" if unreached_en else ""),
             )
         out.append(
             LevelTiming(
@@ -181,6 +189,8 @@ def _levels(source: Source) -> tuple[LevelTiming, ...]:
                 satisfied=level.satisfied,
                 unreached=level.unreached,
                 reason=reason,
+                must_each=must_each,
+                missing=missing,
             )
         )
     return tuple(out)

@@ -293,14 +293,24 @@ class Presenter:
         w = self.w
         late = f"、{w('late_count', n=level.late)}" if level.late else ""
         if self.lang == "ja":
+            each = (
+                f"、{w('must_each')}：{'・'.join(self.text(m) for m in level.must_each)}"
+                if level.must_each
+                else ""
+            )
             return (
                 f"{w.count(level.acknowledged)} / {w.count(level.members)}"
-                f"（{w('required')} {level.required}{late}）"
+                f"（{w('required')} {level.required}{each}{late}）"
             )
         late = f", {w('late_count', n=level.late)}" if level.late else ""
+        each = (
+            f"; {w('must_each')}: {', '.join(self.text(m) for m in level.must_each)}"
+            if level.must_each
+            else ""
+        )
         return (
             f"{w.count(level.acknowledged)} of {w.count(level.members)} "
-            f"({level.required} required{late})"
+            f"({level.required} required{each}{late})"
         )
 
     def levels_table(self) -> Table:

@@ -160,6 +160,11 @@ class LevelTiming:
     """Members whose paging ran out of people or channels (late ones included)."""
     reason: Label | None
     """Why the level was not satisfied, in the fold's numbers."""
+    must_each: tuple[Label, ...] = ()
+    """Members that had to answer each, whatever the quorum (an outside agency the
+    scenario requires), named when they are not simply all of them (quorum `all`)."""
+    missing: tuple[Label, ...] = ()
+    """Of those, the ones that did not acknowledge in time (`LevelState.waiting_for`)."""
 
     @property
     def took_seconds(self) -> float | None:

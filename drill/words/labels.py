@@ -67,6 +67,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "level_completed": ("完了", "Completed"),
     "level_took": ("所要", "Took"),
     "required": ("必要な応答", "Required"),
+    "must_each": ("必ず応答", "each must answer"),
     "sites": ("拠点ごとの時間", "Sites"),
     "site": ("拠点", "Site"),
     "regional_centre": ("支所", "regional centre"),

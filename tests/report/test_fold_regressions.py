@@ -307,3 +307,40 @@ async def test_a_drill_whose_every_page_failed_has_failed_and_says_why() -> None
     assert data["drill"]["outcome"] == "failed"
     assert "| 結果 | 失敗（送信できず） |" in render_markdown(report, "ja")
     assert "| Outcome | failed (nothing delivered) |" in render_markdown(report, "en")
+
+
+# -- an outside agency that must answer itself, on a level of quorum "any" ---------------------
+
+
+def agency_plan() -> Plan:
+    b = PlanBuilder()
+    b.site("hq", "本庁", regional_centre=False)
+    b.person("alice", site="hq", name="青木 愛")
+    b.person("desk", site="hq", name="港警察署 生活安全課")
+    b.role("police", "desk", agency="police", name="警察")
+    b.level("t", "notify", ["alice", "police"], required="any", timeout=2, channels=("sms",))
+    b.scenario("theft", ["t"], required_agencies=["police"])
+    return b.build()
+
+
+async def test_a_required_agency_that_never_answered_is_named_in_the_level_and_finding() -> None:
+    """alice answers at once, which meets the level's quorum (any); the police desk, which
+    the scenario requires, never answers: the level is not satisfied, and every format
+    says who had to answer and did not (not "too few acknowledgements")."""
+    plan = agency_plan()
+    report = build(await run(plan, {"alice": answers("sms", 10), "desk": ABSENT}), plan)
+
+    (level,) = report.levels
+    assert (level.acknowledged, level.required, level.satisfied) == (1, 1, False)
+    assert [m.ja for m in level.must_each] == ["警察"]
+    assert [m.ja for m in level.missing] == ["警察"]
+    (finding,) = [f for f in report.findings if f.code == "level_not_satisfied"]
+    assert "必ず応答が必要な警察から期限内の応答がありませんでした" in finding.text.ja
+    assert "did not get the" not in finding.text.get("en")
+
+    data = json.loads(render_json(report))
+    assert data["levels"][0]["missing"] == [{"ja": "警察", "en": "警察"}]
+    ja, en = render_markdown(report, "ja"), render_markdown(report, "en")
+    assert "1 / 2（必要な応答 1、必ず応答：警察）" in ja
+    assert "(1 required; each must answer: 警察)" in en
+    assert "必ず応答：警察" in render_html(report, "ja")
