@@ -47,7 +47,15 @@ from drill.engine.notifier import (
 )
 from drill.engine.roster import LiveMember, kept_address
 from drill.errors import EngineError
-from drill.plan.models import Audience, ChannelKind, ContactPoint, Person, UpdateKind
+from drill.plan.models import (
+    Audience,
+    ChannelKind,
+    ContactPoint,
+    Person,
+    Plan,
+    Scenario,
+    UpdateKind,
+)
 from drill.plan.templates import render_template
 from drill.plan.updates import update_texts
 
@@ -55,7 +63,7 @@ if TYPE_CHECKING:
     from drill.engine.inputs import Entry
     from drill.engine.runner import DrillRunner
 
-__all__ = ["LiveUpdatePage", "Updates", "audience_of"]
+__all__ = ["LiveUpdatePage", "Updates", "audience_of", "render_update"]
 
 log = logging.getLogger("drill.engine.runner")
 
@@ -402,8 +410,11 @@ class Updates:
     def render(self, issued: UpdateIssued, person: Person, audience: Audience) -> RenderedMessage:
         """The update's text for `person` (without the drill marker: the channel adds it)."""
         drill = self._drill
+        started = drill._started.at if drill._started is not None else issued.at
         return render_update(
-            drill,
+            drill.plan,
+            drill.scenario,
+            started=started,
             number=issued.number,
             kind=issued.kind,
             text=issued.text,
@@ -473,8 +484,10 @@ class Updates:
 
 
 def render_update(
-    drill: DrillRunner,
+    plan: Plan,
+    scenario: Scenario,
     *,
+    started: dt.datetime,
     number: int,
     kind: UpdateKind,
     text: str,
@@ -482,11 +495,10 @@ def render_update(
     person: Person,
     audience: Audience,
 ) -> RenderedMessage:
-    """An update's text for one person, from the scenario's templates or drillkit's own."""
-    plan, scenario = drill.plan, drill.scenario
+    """An update's text for one person, from the scenario's templates or drillkit's own
+    (without the drill marker: the channel adds it). The console's preview uses it too."""
     language = person.language
     zone = plan.info.zone
-    started = drill._started.at if drill._started is not None else at
     values = {
         "number": str(number),
         "text": text,
