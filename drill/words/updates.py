@@ -56,6 +56,7 @@ UPDATES: dict[str, Pair] = {
     "channel": ("連絡手段", "Channel"),
     "ack_time": ("応答時刻", "Acknowledged at"),
     "after": ("送信から", "After"),
+    "text_column": ("本文（1行目）", "Text (first line)"),
     "cli_done": (
         "第{number}報（{kind}）を {count} 人に送信しました。",
         "Update {number} ({kind}) sent to {count} people.",
