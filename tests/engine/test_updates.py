@@ -52,9 +52,7 @@ class Recorder:
 
     def updates(self, number: int | None = None) -> list[Page]:
         return [
-            p
-            for p in self.sent
-            if p.update is not None and (number is None or p.update == number)
+            p for p in self.sent if p.update is not None and (number is None or p.update == number)
         ]
 
     def level_pages(self) -> list[Page]:
