@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
 
 from drill.engine.notifier import DeliveryStatus, FailureReason
-from drill.plan.models import ChannelKind
+from drill.plan.models import ChannelKind, UpdateKind
 
 __all__ = [
     "EVENT_TYPES",
@@ -54,6 +54,10 @@ __all__ = [
     "StepTiming",
     "TreeCompleted",
     "TreeStarted",
+    "UpdateAcknowledged",
+    "UpdateIssued",
+    "UpdateQueued",
+    "UpdateSent",
     "event",
     "from_record",
     "to_record",
@@ -671,3 +675,80 @@ class StepCompleted(Event):
     origin: str | None = None
     """The console it was entered at, when that console did not run the drill and asked
     the engine that did (`host:pid:random`); None when entered where the engine runs."""
+
+
+# -- status updates (第N報) ---------------------------------------------------------------
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UpdateIssued(Event):
+    """The duty officer issued a numbered status update (第N報) to the people listed.
+
+    Its acknowledgements are the update's own: they never count for a level or a tree.
+    """
+
+    number: int
+    """1 for 第1報, then 2, 3, …: given by the engine, in the order issued."""
+    kind: UpdateKind
+    text: str
+    """What the officer wrote (the templates' `{{ text }}`)."""
+    by: str
+    audience: str
+    """Whom it went to: reached (everyone who acknowledged so far), tree:<tree>,
+    level:<tree>/<level> or agency (every outside agency of the scenario)."""
+    recipients: tuple[str, ...]
+    """The people it is sent to (person ids), in the order they are sent it."""
+    origin: str | None = None
+    """The console it was entered at, when that console did not run the drill and asked
+    the engine that did (`host:pid:random`); None when entered where the engine runs."""
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UpdateQueued(Event):
+    """One person's copy of an update, written before its channel is called: never sent
+    twice. Its page id is numbered with the pages (`<drill_id>-p<n>`), so its link and
+    keypress acknowledge it the way a page is acknowledged."""
+
+    page_id: str
+    number: int
+    person_id: str
+    person_name: str
+    channel: ChannelKind
+    address: str
+    """As `PageQueued.address`: a phone number masked, an e-mail address as is."""
+    point: int | None
+    """The contact method used: its index in the person's `channels` in the plan."""
+    audience: str
+    """staff or agency: which text they were sent."""
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UpdateSent(Event):
+    """The channel's answer to the send of one copy of an update."""
+
+    page_id: str
+    number: int
+    accepted: bool
+    provider_id: str | None
+    failure: FailureReason | None = None
+    detail: str | None = None
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UpdateAcknowledged(Event):
+    """Someone confirmed they received an update (keypress, link, reply). Counted for
+    that update alone, never for a contact, level or tree."""
+
+    page_id: str
+    number: int
+    person_id: str
+    person_name: str
+    channel: ChannelKind
+    source: str
+    received_at: dt.datetime
+    first: bool
+    """True for the person's first acknowledgement of this update."""

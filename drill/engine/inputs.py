@@ -47,6 +47,7 @@ from drill.plan.models import Person
 
 if TYPE_CHECKING:
     from drill.engine.runner import DrillRunner
+    from drill.engine.updates import LiveUpdatePage
 
 __all__ = ["BATCH", "KEPT_REPEATS", "REPEAT_CHECKPOINT_SECONDS", "Entry", "Inputs", "Work", "fail"]
 
@@ -87,9 +88,9 @@ class Entry:
     key: str | None = None
     then: Callable[[bool], Awaitable[Any]] | None = None
     answer: Any = None
-    reads: LiveMember | None = None
+    reads: LiveMember | LiveUpdatePage | None = None
     """The member whose state `event` was built from (whether it is acknowledged)."""
-    writes: LiveMember | None = None
+    writes: LiveMember | LiveUpdatePage | None = None
     """The member whose state applying `event` changes (a first acknowledgement)."""
     applied: bool = False
     """Stored and not a duplicate: applied (set by `Inputs.run_batch`)."""
@@ -148,7 +149,7 @@ class Inputs:
         their level reacts.
         """
         batch: list[tuple[Work, Entry]] = []
-        written: set[LiveMember] = set()
+        written: set[LiveMember | LiveUpdatePage] = set()
         while queue and len(batch) < BATCH:
             work = queue[0]
             if work.prepare is None:
@@ -223,6 +224,9 @@ class Inputs:
             return Entry(None, answer=AckOutcome.FINISHED)
         page = drill._paging.pages.get(page_id)
         if page is None:
+            update = drill._updates.pages.get(page_id)  # a status update's copy (第N報)
+            if update is not None:
+                return drill._updates.ack_entry(update, source, key, received_at)
             return Entry(None, answer=AckOutcome.UNKNOWN_PAGE)
         if key is not None and key in drill._seen_keys:
             repeats = self._repeats.setdefault(key, _Repeats(page_id))

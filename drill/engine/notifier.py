@@ -114,6 +114,9 @@ class Page:
     """When the engine stops waiting for an acknowledgement of this page (UTC)."""
     role_id: str | None = None
     """The role paged for (None when a person is named directly); for per-role behaviour."""
+    update: int | None = None
+    """The number of the status update (第N報) this page carries; None for a page of a
+    level. Acknowledging it acknowledges that update only."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

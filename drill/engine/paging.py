@@ -128,6 +128,14 @@ class Paging:
         member.round, member.resting = e.round, None
         member.cand, member.cursor, member.current = 0, None, None
 
+    def next_number(self) -> int:
+        """The n of the next page id (`<drill_id>-p<n>`), shared with status updates."""
+        return self._page_count + 1
+
+    def claim(self, n: int) -> None:
+        """A status update's copy took page number `n` (see `drill.engine.updates`)."""
+        self._page_count = max(self._page_count, n)
+
     @staticmethod
     def resting(member: LiveMember) -> bool:
         """Whether `member` still waits for its next round (its timer is live)."""

@@ -98,7 +98,8 @@ async def _rearm(
             last_elapsed=last_elapsed,
             downtime_seconds=drill_gap / drill.clock.speed if kind == "scaled" else drill_gap,
             drill_downtime_seconds=drill_gap,
-            pages_in_flight=tuple(page.page_id for page in in_flight),
+            pages_in_flight=tuple(page.page_id for page in in_flight)
+            + tuple(page.page_id for page in drill._updates.in_flight()),
             clock=kind,
             speed=drill.clock.speed if kind == "scaled" else None,
         )
@@ -119,6 +120,8 @@ async def _rearm(
                 await paging.record_send(page, result)
             else:
                 paging.arm_timeout(page)
+    # Status updates: copies in flight are never sent again; people not yet sent theirs are.
+    await drill._updates.rearm()
     overdue = timers.overdue()
     members = drill._levels.members.values()
     await drill._emit(

@@ -84,6 +84,9 @@ from drill.engine.events import (
     StepTiming,
     TreeCompleted,
     TreeStarted,
+    UpdateIssued,
+    UpdateQueued,
+    UpdateSent,
 )
 from drill.engine.inputs import Entry, Inputs, Work, fail
 from drill.engine.lease import DrillLeases, LeaseKeeper, hold_lease, leases_of
@@ -113,8 +116,9 @@ from drill.engine.timers import (
     TIMEOUT,
     Timers,
 )
+from drill.engine.updates import Updates
 from drill.errors import EngineError
-from drill.plan.models import ChannelKind, Plan, Scenario
+from drill.plan.models import ChannelKind, Plan, Scenario, UpdateKind
 
 __all__ = ["DrillRunner", "new_drill_id", "plan_digest"]
 
@@ -203,6 +207,7 @@ class DrillRunner:
         self._script = Script(self, plan, self.scenario, simulated_operator)
         self._paging = Paging(self, self._members)
         self._inputs = Inputs(self)
+        self._updates = Updates(self)
         self._timers = Timers(self._is_live)
         self._seen_keys: set[str] = set()
         self._renderer: MessageRenderer | None = None
@@ -236,6 +241,9 @@ class DrillRunner:
             DrillResumed: lambda e: timers.resume(e.paused_seconds),
             DrillCompleted: self._on_ended,
             DrillAborted: self._on_ended,
+            UpdateIssued: self._updates.on_issued,
+            UpdateQueued: self._updates.on_queued,
+            UpdateSent: self._updates.on_sent,
         }
         self._queue: collections.deque[Work] = collections.deque()
         self._wakeup = asyncio.Event()
@@ -383,7 +391,7 @@ class DrillRunner:
         self, page_id: str, seconds: float, key: str, action: Callable[[], Awaitable[object]]
     ) -> None:
         """Run `action` `seconds` after `page_id` was queued, on the drill's clock (PageTimers)."""
-        page = self._paging.pages.get(page_id)
+        page = self._paging.pages.get(page_id) or self._updates.pages.get(page_id)
         if page is None or key in self._seen_keys:
             return
         self._timers.arm_person(page.queued_elapsed + max(0.0, seconds), page.n, key, action)
@@ -471,6 +479,26 @@ class DrillRunner:
                 DrillAborted(**self._stamp(), by=by, reason=reason, origin=origin), key
             )
         )
+
+    async def issue_update(
+        self,
+        text: str,
+        *,
+        kind: UpdateKind | str | None = None,
+        audience: str = "reached",
+        by: str,
+        key: str | None = None,
+        origin: str | None = None,
+    ) -> int | None:
+        """Send a numbered status update (第N報) and return its number (None: `key` was
+        applied before). `kind`: first, followup or final (by default the first, then
+        follow-ups); `audience`: reached (everyone who acknowledged so far),
+        tree:<tree>, level:<tree>/<level> or agency (see `drill.engine.updates`).
+        Its acknowledgements count for the update alone, never for a level or tree."""
+        number: int | None = await self._submit(
+            lambda: self._updates.issue(text, kind, audience, by, key, origin)
+        )
+        return number
 
     async def finish(self, *, by: str | None = None) -> None:
         """End the drill now as completed; paging still running is cancelled."""

@@ -28,6 +28,10 @@ The rules, written once (docs/outcome.md says the same in words):
   acknowledgement **failed**: every page failed (provider errors are kept per page).
 - Times of acknowledgement are when the person acknowledged: a relayed call entered
   later counts from when the person was reached (`Acknowledged.received_at`).
+- A status update (第N報, `UpdateIssued`) is acknowledged by each of its people on their
+  own copy (`UpdateAcknowledged`); those acknowledgements are the update's alone (who
+  acknowledged it, when, how long after it was issued, who not) and never count for a
+  contact, level, tree, site, target or curve.
 
 Nothing here asks the plan, except `target_outcome`, which is given a plan target and
 the set of regional centres (both facts of the plan, not of the drill).
@@ -75,6 +79,10 @@ from drill.engine.events import (
     StepTiming,
     TreeCompleted,
     TreeStarted,
+    UpdateAcknowledged,
+    UpdateIssued,
+    UpdateQueued,
+    UpdateSent,
 )
 from drill.engine.notifier import DeliveryStatus, FailureReason
 from drill.engine.sink import StoredEvent
@@ -97,6 +105,8 @@ __all__ = [
     "TargetOutcome",
     "TreeState",
     "TreeStatus",
+    "UpdateCopy",
+    "UpdateState",
     "regional_centres",
     "shares_needed",
 ]
@@ -468,6 +478,79 @@ class Summary:
     second_acknowledgements: int
 
 
+@dataclasses.dataclass(slots=True)
+class UpdateCopy:
+    """One person's copy of a status update: where it went and whether they acknowledged."""
+
+    person_id: str
+    person_name: str
+    page_id: str | None = None
+    channel: ChannelKind | None = None
+    address: str | None = None
+    audience: str | None = None
+    accepted: bool | None = None
+    """Whether the provider accepted the send (None: queued, no answer recorded, or not
+    queued yet)."""
+    failure: FailureReason | None = None
+    acknowledged_at: dt.datetime | None = None
+    """When they acknowledged (their first acknowledgement of this update)."""
+    acknowledged_elapsed: float | None = None
+    source: str | None = None
+    acknowledgements: int = 0
+    """How many acknowledgements of this copy were recorded (repeats included)."""
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
+
+
+@dataclasses.dataclass(slots=True)
+class UpdateState:
+    """A status update (第N報): what was said, by whom, to whom, and who acknowledged it."""
+
+    issued: UpdateIssued
+    seq: int | None
+    copies: dict[str, UpdateCopy]
+    """By person id, in the order of `UpdateIssued.recipients`."""
+
+    @property
+    def number(self) -> int:
+        return self.issued.number
+
+    @property
+    def kind(self) -> str:
+        return self.issued.kind.value
+
+    @property
+    def recipients(self) -> int:
+        return len(self.copies)
+
+    @property
+    def acknowledged_by(self) -> tuple[str, ...]:
+        """Who acknowledged it, in the order they did."""
+        done = [c for c in self.copies.values() if c.acknowledged_elapsed is not None]
+        done.sort(key=lambda c: c.acknowledged_elapsed or 0.0)
+        return tuple(c.person_id for c in done)
+
+    @property
+    def acknowledged(self) -> int:
+        return sum(1 for c in self.copies.values() if c.acknowledged)
+
+    @property
+    def not_acknowledged(self) -> tuple[str, ...]:
+        """Who has not acknowledged it (yet), in the order it was sent."""
+        return tuple(c.person_id for c in self.copies.values() if not c.acknowledged)
+
+    def seconds_to_acknowledge(self) -> list[float]:
+        """Seconds from the update to each acknowledgement (when the person acknowledged)."""
+        issued_at = self.issued.at
+        return sorted(
+            max(0.0, (c.acknowledged_at - issued_at).total_seconds())
+            for c in self.copies.values()
+            if c.acknowledged_at is not None
+        )
+
+
 def regional_centres(plan: Plan) -> frozenset[str]:
     """The sites that count for "every regional centre reached" (a plan fact)."""
     return frozenset(site.id for site in plan.sites if site.regional_centre)
@@ -518,6 +601,9 @@ class DrillState:
         never applied), plus the repeats counted by `DuplicatesCounted`."""
         self.recovering = False
         """An interruption was found and recovery has not finished."""
+        self.updates: list[UpdateState] = []
+        """The status updates (第N報) in the order issued; see `UpdateState`."""
+        self._update_pages: dict[str, UpdateCopy] = {}
         self._seq: int | None = None
         self._paused_at: float | None = None
         self._handlers: dict[type[Event], Callable[[Any], None]] = {
@@ -548,6 +634,10 @@ class DrillState:
             DrillRecovered: self._recovered,
             DrillAborted: self._ended,
             DrillCompleted: self._ended,
+            UpdateIssued: self._update_issued,
+            UpdateQueued: self._update_queued,
+            UpdateSent: self._update_sent,
+            UpdateAcknowledged: self._update_acknowledged,
         }
 
     @classmethod
@@ -1123,6 +1213,42 @@ class DrillState:
                 contact.status = ContactStatus.ABORTED
                 contact.cancelled, contact.given_up = why, why.value
 
+    # -- status updates (第N報): their own acknowledgements, never a contact's -----------
+
+    def update(self, number: int) -> UpdateState | None:
+        """The status update numbered `number` (1 for 第1報), if issued."""
+        return self.updates[number - 1] if 0 < number <= len(self.updates) else None
+
+    def _update_issued(self, e: UpdateIssued) -> None:
+        copies = {p: UpdateCopy(p, p) for p in e.recipients}
+        self.updates.append(UpdateState(e, self._seq, copies))
+
+    def _update_queued(self, e: UpdateQueued) -> None:
+        update = self.update(e.number)
+        if update is None:
+            return
+        copy = update.copies.get(e.person_id)
+        if copy is None:
+            copy = update.copies[e.person_id] = UpdateCopy(e.person_id, e.person_name)
+        copy.person_name, copy.page_id = e.person_name, e.page_id
+        copy.channel, copy.address, copy.audience = e.channel, e.address, e.audience
+        self._update_pages[e.page_id] = copy
+
+    def _update_sent(self, e: UpdateSent) -> None:
+        copy = self._update_pages.get(e.page_id)
+        if copy is not None:
+            copy.accepted, copy.failure = e.accepted, e.failure
+
+    def _update_acknowledged(self, e: UpdateAcknowledged) -> None:
+        copy = self._update_pages.get(e.page_id)
+        if copy is None:
+            return
+        copy.acknowledgements += 1
+        if copy.acknowledged_at is None:
+            copy.acknowledged_at, copy.source = e.received_at, e.source
+            behind = (e.at - e.received_at).total_seconds()
+            copy.acknowledged_elapsed = e.elapsed - behind if behind > 0 else e.elapsed
+
 
 _TIMELINE: frozenset[type[Event]] = frozenset(
     {
@@ -1139,6 +1265,7 @@ _TIMELINE: frozenset[type[Event]] = frozenset(
         StepCompleted,
         DrillAborted,
         DrillCompleted,
+        UpdateIssued,
     }
 )
 

@@ -27,7 +27,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from drill.plan.contact import normalise_address, normalise_number
-from drill.plan.templates import TemplateProblem, check_template
+from drill.plan.templates import UPDATE_PLACEHOLDERS, TemplateProblem, check_template
 
 __all__ = [
     "MAX_MINUTES",
@@ -60,6 +60,11 @@ __all__ = [
     "Step",
     "Target",
     "Text",
+    "UpdateKind",
+    "UpdateMessage",
+    "UpdateSet",
+    "UpdateTemplates",
+    "UpdateTexts",
     "moment",
 ]
 
@@ -537,6 +542,84 @@ class ScenarioMessages(BaseModel):
         return self.en if language == "en" and self.en is not None else self.ja
 
 
+class UpdateKind(StrEnum):
+    """Which status update (第N報): the first (第1報), a follow-up (続報) or the last (最終報)."""
+
+    FIRST = "first"
+    FOLLOWUP = "followup"
+    FINAL = "final"
+
+
+class UpdateMessage(BaseModel):
+    """One status update's text as templates: `{{ number }}`, `{{ text }}`, `{{ scenario }}`,
+    `{{ callback }}`, … The subject is the e-mail subject and the first line of the SMS
+    and the call; the body follows it. The drill marker is added by the channel layer."""
+
+    model_config = _MODEL
+
+    subject: str = Field(min_length=1)
+    """One line: the e-mail subject, and the first line of the SMS and of the call."""
+    body: str = Field(min_length=1)
+    """The text after it (the officer's words are `{{ text }}`)."""
+
+    @field_validator("subject", "body")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        try:
+            check_template(value, UPDATE_PLACEHOLDERS)
+        except TemplateProblem as exc:
+            raise PydanticCustomError("template", str(exc)) from None
+        return value
+
+    @field_validator("subject")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if "\n" in value.strip() or "\r" in value:
+            raise PydanticCustomError("template", "the subject must be one line")
+        return value.strip()
+
+
+class UpdateTexts(BaseModel):
+    """A status update's text in Japanese and, optionally, English."""
+
+    model_config = _MODEL
+
+    ja: UpdateMessage
+    """Japanese."""
+    en: UpdateMessage | None = None
+    """English; Japanese is sent where it is missing."""
+
+    def get(self, language: str) -> UpdateMessage:
+        return self.en if language == "en" and self.en is not None else self.ja
+
+
+class UpdateSet(BaseModel):
+    """The three kinds of status update for one audience; drillkit's own where one is missing."""
+
+    model_config = _MODEL
+
+    first: UpdateTexts | None = None
+    """第1報: the first update."""
+    followup: UpdateTexts | None = None
+    """続報: every update between the first and the last."""
+    final: UpdateTexts | None = None
+    """最終報: the last update (none can follow it)."""
+
+    def of(self, kind: UpdateKind) -> UpdateTexts | None:
+        return getattr(self, kind.value)  # type: ignore[no-any-return]
+
+
+class UpdateTemplates(BaseModel):
+    """A scenario's status updates (第N報): what staff and outside agencies are sent."""
+
+    model_config = _MODEL
+
+    staff: UpdateSet | None = None
+    """For staff (庁内の職員)."""
+    agency: UpdateSet | None = None
+    """For outside agencies (庁外の関係機関); the staff texts where missing."""
+
+
 class Inject(BaseModel):
     """A timed inject (状況付与): what happens at T+minutes in the scenario."""
 
@@ -631,6 +714,9 @@ class Scenario(BaseModel):
     """Outside agencies it must reach, each one of them: a level's quorum is not met
     while one of these agencies in it has not acknowledged (and lint DK-W006 checks that
     the scenario pages them)."""
+    updates: UpdateTemplates | None = None
+    """Templates of the status updates (第1報, 続報, 最終報) the duty officer sends during
+    the run; drillkit's own texts where the scenario has none."""
 
 
 class Step(BaseModel):

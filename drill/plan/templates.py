@@ -27,6 +27,7 @@ __all__ = [
     "MAX_OUTPUT_CHARACTERS",
     "MAX_TEMPLATE_CHARACTERS",
     "PLACEHOLDERS",
+    "UPDATE_PLACEHOLDERS",
     "TemplateProblem",
     "check_template",
     "compile_template",
@@ -44,6 +45,18 @@ PLACEHOLDERS: dict[str, str] = {
     "callback": "whom an outside agency calls back: the scenario's `callback` role, its "
     "holder and number (システム管理者 渡辺 健二 095-000-1234)",
 }
+
+UPDATE_PLACEHOLDERS: dict[str, str] = {
+    "number": "the update's number, given by the engine (2 for 第2報)",
+    "text": "what the duty officer wrote for this update",
+    "time": "when the update was issued (10:45)",
+    "person": PLACEHOLDERS["person"],
+    "scenario": PLACEHOLDERS["scenario"],
+    "organisation": PLACEHOLDERS["organisation"],
+    "started": PLACEHOLDERS["started"],
+    "callback": PLACEHOLDERS["callback"],
+}
+"""The placeholders of a status update's templates (第N報: `updates:` of a scenario)."""
 
 # Far above any real message (an e-mail body is a few hundred characters), far below what
 # could hurt: the trial render's output is at most this, so checking stays instant.
@@ -97,9 +110,10 @@ class TemplateProblem(ValueError):
     """A template that cannot be used; the message says why and how to fix it."""
 
 
-def check_template(source: str) -> None:
-    """Raise TemplateProblem for a syntax error, an unknown placeholder, a construct a
-    message may not use, or an output that could exceed `MAX_OUTPUT_CHARACTERS`."""
+def check_template(source: str, placeholders: Mapping[str, str] = PLACEHOLDERS) -> None:
+    """Raise TemplateProblem for a syntax error, an unknown placeholder (one not in
+    `placeholders`), a construct a message may not use, or an output that could exceed
+    `MAX_OUTPUT_CHARACTERS`."""
     if len(source) > MAX_TEMPLATE_CHARACTERS:
         raise TemplateProblem(
             f"the template has {len(source):,} characters; a message may have at most "
@@ -119,13 +133,13 @@ def check_template(source: str) -> None:
     # Before anything compiles it: Jinja folds constants at compile time, so even finding
     # the placeholders of `'x' * 999999999` would build the string.
     _check_bounded(parsed)
-    unknown = sorted(meta.find_undeclared_variables(parsed) - PLACEHOLDERS.keys())
+    unknown = sorted(meta.find_undeclared_variables(parsed) - placeholders.keys())
     if unknown:
-        allowed = ", ".join("{{ " + name + " }}" for name in PLACEHOLDERS)
+        allowed = ", ".join("{{ " + name + " }}" for name in placeholders)
         raise TemplateProblem(
             f"unknown placeholder {', '.join(unknown)}; the placeholders are {allowed}"
         )
-    trial = _render(source, dict.fromkeys(PLACEHOLDERS, "長" * _TRIAL_VALUE_CHARACTERS))
+    trial = _render(source, dict.fromkeys(placeholders, "長" * _TRIAL_VALUE_CHARACTERS))
     if len(trial) > MAX_OUTPUT_CHARACTERS:
         raise TemplateProblem(
             f"with long names the message would exceed {MAX_OUTPUT_CHARACTERS:,} characters "

@@ -20,6 +20,7 @@ from drill.report.markdown_report import render_markdown
 from drill.report.model import build
 from drill.report.pdf import ReportError
 from drill.report.types import Integrity, Report
+from drill.report.updates import render_updates_csv
 from drill.store import EventStore
 from drill.store.anchor import sign_anchor
 from drill.store.chain import VerifyResult
@@ -159,6 +160,9 @@ async def write_report(
             written.append(
                 write_csv(folder / "contacts.csv", render_contacts_csv(report, language))
             )
+            if report.updates:  # status updates (第N報): one row per person sent one
+                updates = render_updates_csv(report, language)
+                written.append(write_csv(folder / "updates.csv", updates))
             events = render_events_csv(records, report.drill.timezone)
             written.append(write_csv(folder / "events.csv", events))
             continue

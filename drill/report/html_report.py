@@ -15,6 +15,7 @@ from drill.report import charts
 from drill.report.layout import CSP, environment, stylesheet
 from drill.report.present import Presenter
 from drill.report.types import Report
+from drill.report.updates import copies_tables, updates_heading, updates_table
 from drill.words import LABELS, check_lang
 
 __all__ = ["render_html"]
@@ -46,6 +47,9 @@ def render_html(report: Report, lang: str | None = None) -> str:
         and (anchor != "checklist" or report.checklist)
         and (anchor != "timeline" or report.timeline)
     ]
+    if report.updates:  # status updates (第N報), after the timeline
+        at = next(i for i, (anchor, _) in enumerate(sections) if anchor == "integrity")
+        sections.insert(at, ("updates", updates_heading(w.lang)))
     rows = "\n".join(
         "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in p.contact_cells(c)) + "</tr>"
         for c in report.contacts
@@ -114,6 +118,9 @@ def render_html(report: Report, lang: str | None = None) -> str:
             history_rows=len(report.history.rows),
             trend=[p.text(t) for t in report.history.trend],
             timeline=p.timeline_table(),
+            updates=updates_table(report, w.lang) if report.updates else None,
+            updates_heading=updates_heading(w.lang),
+            update_copies=copies_tables(report, w.lang),
             head_hash=i.head_hash or "—",
             head_signature=(
                 f"{i.signature} (Ed25519, key {i.key_id})" if i.signature else w("signoff_unsigned")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from drill.report.present import Presenter, Table
 from drill.report.types import Report
+from drill.report.updates import copies_tables, updates_heading, updates_table
 from drill.words import check_lang
 
 __all__ = ["render_markdown"]
@@ -99,6 +100,15 @@ def render_markdown(report: Report, lang: str | None = None) -> str:
         out += [f"## {w('timeline')}", ""]
         out += _table(p.timeline_table())
         out.append("")
+
+    if report.updates:  # status updates (第N報) and who acknowledged each
+        out += [f"## {updates_heading(w.lang)}", ""]
+        out += _table(updates_table(report, w.lang))
+        out.append("")
+        for title, table in copies_tables(report, w.lang):
+            out += [f"### {title}", ""]
+            out += _table(table)
+            out.append("")
 
     notes = w("masked_note") + ("" if w.lang == "ja" else " ") + w("pages_note")
     out += [f"## {w('per_contact')}", "", notes, ""]

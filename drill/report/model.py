@@ -39,6 +39,7 @@ from drill.report.types import (
     TreeTiming,
     same,
 )
+from drill.report.updates import update_rows
 
 __all__ = ["build"]
 
@@ -82,6 +83,7 @@ def build(
         plan_available=plan is not None,
         notes=tuple(_notes(source)),
         benchmark=benchmark(source, playbook),
+        updates=update_rows(source),
     )
 
 

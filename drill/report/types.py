@@ -42,6 +42,8 @@ __all__ = [
     "TargetResult",
     "TimelineEntry",
     "TreeTiming",
+    "UpdateCopyRow",
+    "UpdateRow",
     "actor",
     "same",
 ]
@@ -475,6 +477,44 @@ class Benchmark:
 
 
 @dataclass(frozen=True, slots=True)
+class UpdateCopyRow:
+    """One person's copy of a status update: where it went, when they acknowledged it."""
+
+    person_id: str
+    person_name: str
+    channel: str | None
+    address: str | None
+    """Masked for a phone number, as the journal keeps it."""
+    sent: bool | None
+    """Accepted by the provider (None: no answer recorded, or never queued)."""
+    acknowledged_at: dt.datetime | None
+    seconds_to_acknowledge: float | None
+    """From the update to the person's acknowledgement."""
+    source: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateRow:
+    """A status update (第N報) and its acknowledgements, as the fold counted them."""
+
+    number: int
+    kind: str
+    """first, followup or final."""
+    text: str
+    by: str
+    origin: str | None
+    issued_at: dt.datetime
+    issued_seconds: float
+    audience: str
+    recipients: int
+    acknowledged: int
+    median_seconds: float | None
+    """Median time to acknowledge, of those who did."""
+    slowest_seconds: float | None
+    copies: tuple[UpdateCopyRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     drill: DrillInfo
     summary: Summary
@@ -493,6 +533,8 @@ class Report:
     notes: tuple[Label, ...] = field(default=())
     benchmark: Benchmark = field(default=Benchmark("nagasaki"))
     """What the summary compares this drill with (`drill.report.benchmark`)."""
+    updates: tuple[UpdateRow, ...] = field(default=())
+    """The status updates (第N報) with who acknowledged each (`drill.report.updates`)."""
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

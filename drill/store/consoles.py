@@ -47,7 +47,7 @@ __all__ = [
 
 APPLIED = "applied"
 REFUSED = "refused"
-REQUEST_KINDS = ("ack", "step", "note", "pause", "unpause", "abort")
+REQUEST_KINDS = ("ack", "step", "note", "pause", "unpause", "abort", "update")
 """What a console may ask the owning engine to do."""
 _KEY_PREFIX = "console-request:"
 
@@ -102,7 +102,9 @@ class OperatorRequest:
     payload: dict[str, Any]
     """The action's arguments (JSON): for "ack" `ref`, `tree`, `level`, `reached_at`
     (ISO), `note`; for "step" `step`, `note`; for "note" `text`; for "pause" `reason`;
-    for "abort" `reason`."""
+    for "abort" `reason`; for "update" (a status update, 第N報) `text`, `kind` (first,
+    followup, final or none) and `audience` (reached, tree:<tree>, level:<tree>/<level>,
+    agency)."""
     operator: str
     """Who asked (the name typed at the console)."""
     console_id: str

@@ -328,6 +328,17 @@ class Operations(Protocol):
         self, *, by: str, reason: str, key: str | None = None, origin: str | None = None
     ) -> None: ...
 
+    async def issue_update(
+        self,
+        text: str,
+        *,
+        kind: Any = None,
+        audience: str = "reached",
+        by: str,
+        key: str | None = None,
+        origin: str | None = None,
+    ) -> int | None: ...
+
 
 class OperatorDesk:
     """The owning engine's side of the consoles: takes requests, applies, answers."""
@@ -424,6 +435,14 @@ class OperatorDesk:
             await runner.unpause(by=by, **common)
         elif kind == "abort":
             await runner.abort(by=by, reason=str(p["reason"]), **common)
+        elif kind == "update":
+            await runner.issue_update(
+                str(p["text"]),
+                kind=p.get("kind") or None,
+                audience=str(p.get("audience") or "reached"),
+                by=by,
+                **common,
+            )
         else:
             raise EngineError(f"unknown operator request {kind!r}")
 

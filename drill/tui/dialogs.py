@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar, Literal
 
 from rich.text import Text as RichText
@@ -48,6 +48,8 @@ __all__ = [
     "StartChoice",
     "StartDrillDialog",
     "StepDialog",
+    "UpdateChoice",
+    "UpdateDialog",
     "parse_clock_time",
 ]
 
@@ -646,5 +648,101 @@ class ResumeDialog(LocalisedModal[str | None]):
         self.dismiss(self.runs[max(0, index)][1])
 
     @on(Button.Pressed, "#later")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+@dataclasses.dataclass(frozen=True)
+class UpdateChoice:
+    """A status update (第N報) as the operator wrote it."""
+
+    kind: str
+    """first, followup or final."""
+    audience: str
+    """reached, tree:<tree>, level:<tree>/<level> or agency."""
+    text: str
+    by: str
+
+
+class UpdateDialog(LocalisedModal[UpdateChoice | None]):
+    """Send a status update (第N報): its kind, to whom, its text, and a preview of the
+    message as a person receives it (the drill marker is added by the channel)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "key.close")]
+
+    def __init__(
+        self,
+        *,
+        number: int,
+        kinds: Sequence[tuple[str, str]],
+        audiences: Sequence[tuple[str, str]],
+        preview: Callable[[str, str, str], str],
+        operator: str = "",
+    ) -> None:
+        """`kinds` and `audiences`: (label, value), the default first; `preview(kind,
+        audience, text)` gives the message one recipient would be sent."""
+        super().__init__(classes="dialog-screen")
+        self.number = number
+        self.kinds = list(kinds)
+        self.audiences = list(audiences)
+        self.preview = preview
+        self.operator = operator
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(t("update.dialog_title", number=self.number), classes="dialog-title")
+            yield Label(t("update.kind"), classes="dialog-label")
+            yield Select(self.kinds, value=self.kinds[0][1], allow_blank=False, id="update-kind")
+            yield Label(t("update.audience"), classes="dialog-label")
+            yield Select(
+                self.audiences, value=self.audiences[0][1], allow_blank=False, id="update-audience"
+            )
+            yield Label(t("update.text"), classes="dialog-label")
+            yield Input(placeholder=t("update.text_placeholder"), id="update-text")
+            yield Label(t("note.by"), classes="dialog-label")
+            yield Input(self.operator, id="update-by")
+            with VerticalScroll(classes="dialog-scroll", id="update-preview-box"):
+                yield Static("", id="update-preview", classes="dialog-text")
+            yield Static("", id="update-error", classes="dialog-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(t("update.send"), id="send", variant="success")
+                yield Button(t("common.cancel"), id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#update-text", Input).focus()
+        self._show_preview()
+
+    def _value(self, widget_id: str) -> str:
+        value = self.query_one(widget_id, Select).value
+        return value if isinstance(value, str) else ""
+
+    @on(Select.Changed)
+    @on(Input.Changed, "#update-text")
+    def _show_preview(self) -> None:
+        text = self.query_one("#update-text", Input).value.strip()
+        try:
+            shown = self.preview(self._value("#update-kind"), self._value("#update-audience"), text)
+        except (DrillError, ValueError) as exc:  # a template the plan could not render
+            shown = exc.message if isinstance(exc, DrillError) else str(exc)
+        self.query_one("#update-preview", Static).update(RichText(shown))
+        self.query_one("#update-error", Static).update("")
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#send")
+    def _send(self) -> None:
+        text = self.query_one("#update-text", Input).value.strip()
+        by = self.query_one("#update-by", Input).value.strip()
+        if not text:
+            self.query_one("#update-error", Static).update(t("update.empty"))
+            self.query_one("#update-text", Input).focus()
+            return
+        if not by:
+            self.query_one("#update-error", Static).update(t("ack.need_by"))
+            self.query_one("#update-by", Input).focus()
+            return
+        kind, audience = self._value("#update-kind"), self._value("#update-audience")
+        self.dismiss(UpdateChoice(kind, audience, text, by))
+
+    @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -595,3 +595,15 @@ def t(key: str, **values: object) -> str:
 def pick(value: Text | None) -> str:
     """Plan text in the current language (Japanese where the plan has no English)."""
     return "" if value is None else value.get(_language)
+
+
+def _add_update_words() -> None:
+    """The words of status updates (第N報) live in `drill.words.updates`; the console
+    looks them up as `update.<key>`, and its key as `key.update`."""
+    from drill.words.updates import UPDATES
+
+    CATALOGUE.update({f"update.{key}": pair for key, pair in UPDATES.items()})
+    CATALOGUE.setdefault("key.update", ("状況報告", "Update"))
+
+
+_add_update_words()

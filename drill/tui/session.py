@@ -352,6 +352,10 @@ class LiveRun:
         await self.runner.pause(by=by)
         return True
 
+    async def issue_update(self, text: str, *, kind: str, audience: str, by: str) -> int | None:
+        """Send a status update (第N報); its number."""
+        return await self.runner.issue_update(text, kind=kind or None, audience=audience, by=by)
+
     async def abort(self, *, by: str, reason: str) -> None:
         await self.runner.abort(by=by, reason=reason)
         if self._task is not None:
@@ -588,6 +592,12 @@ class AttachedRun:
 
     async def abort(self, *, by: str, reason: str) -> None:
         await self._ask("abort", {"reason": reason}, by)
+
+    async def issue_update(self, text: str, *, kind: str, audience: str, by: str) -> int | None:
+        """Ask the owning engine to send a status update (第N報); its number."""
+        payload: dict[str, object] = {"text": text, "kind": kind or None, "audience": audience}
+        seq = await self._ask("update", payload, by)
+        return next((u.number for u in self.state.updates if u.seq == seq), None)
 
 
 Run: TypeAlias = LiveRun | AttachedRun

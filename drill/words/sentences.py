@@ -44,11 +44,16 @@ from drill.engine.events import (
     StepDue,
     TreeCompleted,
     TreeStarted,
+    UpdateAcknowledged,
+    UpdateIssued,
+    UpdateQueued,
+    UpdateSent,
 )
 from drill.engine.state import ContactState, ContactStatus, DrillOutcome, DrillState, LevelStatus
 from drill.plan.models import Plan
 from drill.words.cli import WHO
 from drill.words.terms import CHANNEL, CONTACT_STATUS, DELIVERY, ESCALATION, MODE, REASON, STEP
+from drill.words.updates import UPDATE_SENTENCES, update_title
 
 __all__ = [
     "SENTENCES",
@@ -619,3 +624,53 @@ _HANDLERS: dict[type[Event], Callable[[_Speaker, Any], Sentence]] = {
     StepDue: _step_due,
     StepCompleted: _step_completed,
 }
+
+
+# -- status updates (第N報): their sentences live in drill.words.updates ------------------
+
+
+def _update_issued(s: _Speaker, e: UpdateIssued) -> Sentence:
+    title = update_title(e.number, e.kind.value, s.lang)
+    by = s.term(WHO, e.by) if e.by else e.by
+    text = e.text.splitlines()[0] if e.text else ""
+    return Sentence(s.say(e, title=title, by=by, count=len(e.recipients), text=text), "info")
+
+
+def _update_queued(s: _Speaker, e: UpdateQueued) -> Sentence:
+    channel = s.term(CHANNEL, e.channel.value)
+    return Sentence(s.say(e, number=e.number, name=e.person_name, channel=channel), "quiet")
+
+
+def _update_name(s: _Speaker, number: int, page_id: str) -> str:
+    update = s.state.update(number)
+    if update is not None:
+        for copy in update.copies.values():
+            if copy.page_id == page_id:
+                return copy.person_name
+    return page_id
+
+
+def _update_sent(s: _Speaker, e: UpdateSent) -> Sentence:
+    name = _update_name(s, e.number, e.page_id)
+    if e.accepted:
+        return Sentence(s.say(e, "accepted", number=e.number, name=name), "quiet")
+    reason = s.term(REASON, e.failure.value if e.failure is not None else "provider_error")
+    return Sentence(s.say(e, "failed", number=e.number, name=name, reason=reason), "warn")
+
+
+def _update_acknowledged(s: _Speaker, e: UpdateAcknowledged) -> Sentence:
+    channel = s.term(CHANNEL, e.channel.value)
+    variant = "" if e.first else "again"
+    text = s.say(e, variant, number=e.number, name=e.person_name, channel=channel)
+    return Sentence(text, "ok" if e.first else "quiet")
+
+
+SENTENCES.update(UPDATE_SENTENCES)
+_HANDLERS.update(
+    {
+        UpdateIssued: _update_issued,
+        UpdateQueued: _update_queued,
+        UpdateSent: _update_sent,
+        UpdateAcknowledged: _update_acknowledged,
+    }
+)

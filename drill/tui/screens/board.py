@@ -37,10 +37,19 @@ from drill.tui.board import (
 )
 from drill.tui.board_model import FILTERS, BoardModel, row_id, row_key
 from drill.tui.cells import clock_text
-from drill.tui.dialogs import AbortDialog, AckEntry, ManualAckDialog, NoteDialog, StepDialog
+from drill.tui.dialogs import (
+    AbortDialog,
+    AckEntry,
+    ManualAckDialog,
+    NoteDialog,
+    StepDialog,
+    UpdateChoice,
+    UpdateDialog,
+)
 from drill.tui.i18n import language, pick, t
 from drill.tui.screens.base import DrillScreen, NavBar
 from drill.tui.session import Run
+from drill.tui.update_form import audience_choices, kind_choices, preview_text, updates_line
 from drill.words import words
 
 __all__ = ["BoardScreen"]
@@ -70,6 +79,7 @@ class BoardScreen(DrillScreen):
         Binding("f", "filter", "key.filter"),
         Binding("v", "next_pane", "key.focus"),
         Binding("r", "take_over", "key.take_over"),
+        Binding("s", "send_update", "key.update"),
     ]
 
     def __init__(self) -> None:
@@ -267,6 +277,8 @@ class BoardScreen(DrillScreen):
         out.append(f"\n{pick(run.scenario.title)}", "bold")
         if self._model is not None:
             out.append("\n" + self._model.counts_text(elapsed))
+        if state.updates:  # status updates (第N報): acknowledged k/n each
+            out.append("\n" + updates_line(run.plan, state), "cyan")
         if self._model is not None and self._model.filter != "all":
             name = t(f"board.filter.{self._model.filter}")
             out.append("  " + t("board.filter_label", name=name), "yellow")
@@ -450,6 +462,46 @@ class BoardScreen(DrillScreen):
         if choice is not None:
             self.drill_app.operator = choice[1]
             self.drill_app.abort_run(reason=choice[0], by=choice[1])
+
+    def action_send_update(self) -> None:
+        run = self._open_run()
+        if run is None:
+            return
+        state, plan, scenario = run.state, run.plan, run.scenario
+
+        def preview(kind: str, audience: str, text: str) -> str:
+            return preview_text(plan, scenario, state, kind, audience, text)
+
+        dialog = UpdateDialog(
+            number=len(state.updates) + 1,
+            kinds=kind_choices(state),
+            audiences=audience_choices(plan, scenario),
+            preview=preview,
+            operator=self.drill_app.operator,
+        )
+        self.app.push_screen(dialog, self._update_chosen)
+
+    def _update_chosen(self, choice: UpdateChoice | None) -> None:
+        if choice is not None:
+            self.drill_app.operator = choice.by
+            self._send_update(choice)
+
+    @work(group="operator", exit_on_error=False)
+    async def _send_update(self, choice: UpdateChoice) -> None:
+        run = self.live
+        if run is None:
+            return
+        try:
+            number = await run.issue_update(
+                choice.text, kind=choice.kind, audience=choice.audience, by=choice.by
+            )
+        except Exception as exc:
+            self.drill_app.show_error(exc)
+            return
+        update = run.state.update(number) if number is not None else None
+        count = update.recipients if update is not None else 0
+        self.notify(t("update.sent", number=number or "", count=count))
+        self.flush(force=True)
 
     @on(ContactTable.Highlighted)
     def _row(self, message: ContactTable.Highlighted) -> None:
