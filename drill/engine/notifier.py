@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from typing import Literal, Protocol, runtime_checkable
 
-from drill.plan.models import ChannelKind
+from drill.plan.models import ChannelKind, Question
 
 __all__ = [
     "AckOutcome",
@@ -32,6 +32,7 @@ __all__ = [
     "Notifier",
     "Page",
     "PageTimers",
+    "Questions",
     "RecoverableNotifier",
     "RenderedMessage",
     "SendResult",
@@ -79,6 +80,7 @@ class AckOutcome(StrEnum):
     ALREADY_ACKNOWLEDGED = "already_acknowledged"  # recorded, but the contact was already
     UNKNOWN_PAGE = "unknown_page"
     FINISHED = "finished"  # the drill is over; nothing recorded
+    INVALID_CHOICE = "invalid_choice"  # an answer the page's question does not offer; nothing recorded
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -114,6 +116,9 @@ class Page:
     """When the engine stops waiting for an acknowledgement of this page (UTC)."""
     role_id: str | None = None
     """The role paged for (None when a person is named directly); for per-role behaviour."""
+    question: Question | None = None
+    """The scenario's question (出社可否, 安否): the channel lists its choices and takes
+    the answer (a key per choice, a button per choice, a numbered reply)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -145,8 +150,12 @@ class Inbox(Protocol):
         key: str | None = None,
         received_at: dt.datetime | None = None,
         entered_by: str | None = None,
+        choice: str | None = None,
     ) -> AckOutcome:
-        """Record an acknowledgement durably, then return what was done with it."""
+        """Record an acknowledgement durably, then return what was done with it.
+
+        `choice`: the key of the answer chosen, when the page asked a question
+        (INVALID_CHOICE, nothing recorded, for a key the question does not offer)."""
         ...
 
     async def delivery_failed(
@@ -164,6 +173,16 @@ class Inbox(Protocol):
         self, page_id: str, status: DeliveryStatus, *, key: str | None = None
     ) -> None:
         """Progress of an accepted page (ringing, delivered, link opened, …)."""
+        ...
+
+
+@runtime_checkable
+class Questions(Protocol):
+    """An inbox that can say which question a page asked, so that the link page shows
+    one button per choice and a reply or a keypress is read as one of them."""
+
+    def question_for(self, page_id: str) -> Question | None:
+        """The question `page_id` asked; None for a plain 了解 (or an unknown page)."""
         ...
 
 

@@ -114,7 +114,7 @@ from drill.engine.timers import (
     Timers,
 )
 from drill.errors import EngineError
-from drill.plan.models import ChannelKind, Plan, Scenario
+from drill.plan.models import ChannelKind, Plan, Question, Scenario
 
 __all__ = ["DrillRunner", "new_drill_id", "plan_digest"]
 
@@ -357,12 +357,21 @@ class DrillRunner:
         key: str | None = None,
         received_at: dt.datetime | None = None,
         entered_by: str | None = None,
+        choice: str | None = None,
     ) -> AckOutcome:
         """Record an acknowledgement of `page_id` durably, then say what was done with it."""
         outcome: AckOutcome = await self._submit_entry(
-            lambda: self._inputs.acknowledge_page(page_id, source, key, received_at, entered_by)
+            lambda: self._inputs.acknowledge_page(
+                page_id, source, key, received_at, entered_by, choice
+            )
         )
         return outcome
+
+    def question_for(self, page_id: str) -> Question | None:
+        """The scenario's question, for a page of this drill (`Questions`)."""
+        if page_id not in self._paging.pages:
+            return None
+        return self.scenario.question
 
     async def delivery_failed(
         self,
@@ -402,6 +411,7 @@ class DrillRunner:
         level: str | None = None,
         key: str | None = None,
         origin: str | None = None,
+        choice: str | None = None,
     ) -> AckOutcome:
         """Record that a contact was reached another way ("reached by phone at 10:12").
 
@@ -416,7 +426,7 @@ class DrillRunner:
             raise EngineError("give the time the contact was reached with its time zone")
         return await self._submit(
             lambda: self._inputs.acknowledge_manually(
-                ref, entered_by, reached_at, note, tree, level, key, origin
+                ref, entered_by, reached_at, note, tree, level, key, origin, choice
             )
         )
 
@@ -837,6 +847,7 @@ class DrillRunner:
             playbook=script.playbook.id if script.playbook else None,
             steps=tuple(step.id for step in script.steps),
             injects=len(self.scenario.injects),
+            **_question_fields(self.scenario.question),
         )
 
     def _completed(self, reason: str, by: str | None) -> DrillCompleted:
@@ -941,3 +952,16 @@ class DrillRunner:
         self._notifiers_started = True
         for notifier in self._unique_notifiers():
             await notifier.start(self)
+
+
+def _question_fields(question: Question | None) -> dict[str, Any]:
+    """`DrillStarted`'s question fields: the fold tallies answers from these alone."""
+    if question is None:
+        return {}
+    return {
+        "question_ja": question.text.ja,
+        "question_en": question.text.en,
+        "choices": tuple(
+            (c.key, c.label.ja, c.label.en or "", c.means or "") for c in question.choices
+        ),
+    }

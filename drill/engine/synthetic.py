@@ -23,6 +23,7 @@ from drill.plan.models import (
     Plan,
     PlanInfo,
     Playbook,
+    Question,
     Role,
     Scenario,
     ScenarioMessages,
@@ -205,6 +206,7 @@ class PlanBuilder:
         messages: ScenarioMessages = DEFAULT_MESSAGES,
         title: str = "連絡網訓練",
         activation: Literal["sequential", "parallel"] = "sequential",
+        question: Question | None = None,
     ) -> str:
         self._scenarios.append(
             Scenario(
@@ -216,6 +218,7 @@ class PlanBuilder:
                 messages=messages,
                 injects=tuple(Inject(at_minutes=at, text=Text(ja=text)) for at, text in injects),
                 playbook=playbook,
+                question=question,
             )
         )
         return scenario_id
