@@ -82,7 +82,10 @@ def _can_receive_sms(address: str) -> bool:
 
 
 def sms_body(page: Page, link: str) -> str:
-    """The marked message, then the acknowledgement link on its own line."""
+    """The marked message, the question's numbered choices when the scenario asks one
+    (their buttons are on the link's page), then the acknowledgement link on its own line."""
+    if page.question is not None:
+        return f"{mark_sms(page)}\n{page.question.numbered(page.language)}\n{link}"
     return f"{mark_sms(page)}\n{link}"
 
 

@@ -31,8 +31,8 @@ __all__ = [
     "LocalNotifier",
     "Notifier",
     "Page",
+    "PageFacts",
     "PageTimers",
-    "Questions",
     "RecoverableNotifier",
     "RenderedMessage",
     "SendResult",
@@ -80,7 +80,9 @@ class AckOutcome(StrEnum):
     ALREADY_ACKNOWLEDGED = "already_acknowledged"  # recorded, but the contact was already
     UNKNOWN_PAGE = "unknown_page"
     FINISHED = "finished"  # the drill is over; nothing recorded
-    INVALID_CHOICE = "invalid_choice"  # an answer the page's question does not offer; nothing recorded
+    INVALID_CHOICE = (
+        "invalid_choice"  # an answer the page's question does not offer; nothing recorded
+    )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -177,12 +179,17 @@ class Inbox(Protocol):
 
 
 @runtime_checkable
-class Questions(Protocol):
-    """An inbox that can say which question a page asked, so that the link page shows
-    one button per choice and a reply or a keypress is read as one of them."""
+class PageFacts(Protocol):
+    """An inbox that can say what a page was: the question it asked (so that the link
+    page shows one button per choice and a reply or a keypress is read as one of them)
+    and its channel (so that a keypress is taken only for a call)."""
 
     def question_for(self, page_id: str) -> Question | None:
         """The question `page_id` asked; None for a plain 了解 (or an unknown page)."""
+        ...
+
+    def channel_of(self, page_id: str) -> ChannelKind | None:
+        """The channel `page_id` was sent on; None for a page it does not know."""
         ...
 
 

@@ -368,10 +368,15 @@ class DrillRunner:
         return outcome
 
     def question_for(self, page_id: str) -> Question | None:
-        """The scenario's question, for a page of this drill (`Questions`)."""
+        """The scenario's question, for a page of this drill (`PageFacts`)."""
         if page_id not in self._paging.pages:
             return None
         return self.scenario.question
+
+    def channel_of(self, page_id: str) -> ChannelKind | None:
+        """The channel of a page of this drill (`PageFacts`)."""
+        page = self._paging.pages.get(page_id)
+        return page.channel if page is not None else None
 
     async def delivery_failed(
         self,

@@ -48,8 +48,9 @@ __all__ = [
     "ResponseModel",
     "SimulatedNotifier",
     "SimulatedOperator",
-    "simulated_choice",
     "seeded_random",
+    "simulated_answer",
+    "simulated_choice",
 ]
 
 
@@ -69,9 +70,14 @@ def simulated_choice(seed: int | None, person_id: str, question: Question | None
     """
     if question is None:
         return None
-    rng = seeded_random(seed, "choice", person_id)
-    weights = [2.0 ** -i for i in range(len(question.choices))]
-    return rng.choices(question.keys, weights)[0]
+    return question.keys[simulated_answer(seed, person_id, len(question.choices))]
+
+
+def simulated_answer(seed: int | None, who: str, count: int) -> int:
+    """Which of `count` choices (0-based) the simulated person `who` picks: the sandbox's
+    people, who see only the buttons or hear only the keys, pick as `simulated_choice`."""
+    rng = seeded_random(seed, "choice", who)
+    return rng.choices(range(count), [2.0**-i for i in range(count)])[0]
 
 
 class OutcomeKind(StrEnum):

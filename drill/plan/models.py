@@ -8,6 +8,7 @@ complete and explain plan files.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 import zoneinfo
 from collections.abc import Iterator
@@ -668,6 +669,9 @@ class Question(BaseModel):
         found = self.by_digit(text)
         if found is not None:
             return found
+        numbered = _NUMBERED.match(text.translate(_WIDE_DIGITS))
+        if numbered is not None:  # "2 30分以内", "2." or "2：": the number decides
+            return self.by_digit(numbered.group(1))
         folded = _fold_label(text)
         if not folded:
             return None
@@ -686,6 +690,7 @@ class Question(BaseModel):
         )
 
 
+_NUMBERED = re.compile(r"^\s*([1-9])(?:[\s.．、,，:：)）]|$)")
 _WIDE_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 

@@ -48,10 +48,12 @@ def choice_label(tally: Tally, key: str, language: str) -> str:
 
 
 def tally_line(tally: Tally, language: str) -> str:
-    """"出社可能 12 / 30分以内 3 / 不可 2 / 未回答 5": each choice, then who has not
+    """ "出社可能 12 / 30分以内 3 / 不可 2 / 未回答 5": each choice, then who has not
     answered ("" when the scenario asks no question)."""
     if not tally.asked:
         return ""
-    parts = [f"{choice_label(tally, key, language)} {len(found)}" for key, found in tally.answers.items()]
+    parts = [
+        f"{choice_label(tally, key, language)} {len(found)}" for key, found in tally.answers.items()
+    ]
     parts.append(f"{choice_word('unanswered', language)} {tally.unanswered}")
     return " / ".join(parts)

@@ -166,6 +166,6 @@ async def test_simulated_people_answer_and_a_journal_without_choices_folds_uncha
     after = DrillState.from_events(old)
     assert after.summary() == before.summary()
     assert not after.tally().asked and after.tally().answered == 0
-    assert dataclasses.replace(acks[0], choice=None) == [
+    assert dataclasses.replace(acks[0], choice=None) == next(
         e for e in old if isinstance(e, Acknowledged)
-    ][0]
+    )
