@@ -19,6 +19,7 @@ from drill.engine.events import DrillAborted, StepTiming
 from drill.engine.runner import plan_digest
 from drill.engine.state import ContactStatus, StepStatus
 from drill.plan.models import Plan
+from drill.report.answers import answers
 from drill.report.benchmark import benchmark
 from drill.report.contacts import contact_rows
 from drill.report.evidence import checklist
@@ -82,6 +83,7 @@ def build(
         plan_available=plan is not None,
         notes=tuple(_notes(source)),
         benchmark=benchmark(source, playbook),
+        answers=answers(source),
     )
 
 
