@@ -15,8 +15,11 @@ import datetime as dt
 from collections.abc import Awaitable, Callable, Iterable
 
 from drill.engine.notifier import AckOutcome, DeliveryStatus, FailureReason
+from drill.plan.models import ChannelKind, Question
 
 __all__ = ["MemoryInbox", "RecordedAck"]
+
+_RECORDED = (AckOutcome.ACCEPTED, AckOutcome.ALREADY_ACKNOWLEDGED, AckOutcome.DUPLICATE)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -26,6 +29,7 @@ class RecordedAck:
     key: str | None
     received_at: dt.datetime
     entered_by: str | None = None
+    choice: str | None = None
 
 
 class MemoryInbox:
@@ -36,8 +40,14 @@ class MemoryInbox:
         pages: Iterable[str] | None = None,
         *,
         durable: Callable[[RecordedAck], Awaitable[None]] | None = None,
+        question: Question | None = None,
+        channels: dict[str, ChannelKind] | None = None,
     ) -> None:
+        self.channels = dict(channels or {})
+        """The channel of each page it knows (`channel_of`); unknown pages have none."""
         self.pages = set(pages) if pages is not None else None
+        self.question = question
+        """The question every page asked (None: a plain 了解), as the engine's scenario."""
         self.finished = False
         self.acks: list[RecordedAck] = []
         self.outcomes: list[AckOutcome] = []
@@ -57,13 +67,17 @@ class MemoryInbox:
         key: str | None = None,
         received_at: dt.datetime | None = None,
         entered_by: str | None = None,
+        choice: str | None = None,
     ) -> AckOutcome:
         outcome = self._decide(page_id, key)
+        offered = self.question is not None and self.question.choice(choice or "") is not None
+        if choice is not None and not offered and outcome in _RECORDED:
+            outcome = AckOutcome.INVALID_CHOICE
         if outcome in (AckOutcome.ACCEPTED, AckOutcome.ALREADY_ACKNOWLEDGED):
             if key is not None:
                 self._keys.add(key)
             record = RecordedAck(
-                page_id, source, key, received_at or dt.datetime.now(dt.UTC), entered_by
+                page_id, source, key, received_at or dt.datetime.now(dt.UTC), entered_by, choice
             )
             if self._durable is not None:
                 await self._durable(record)
@@ -108,6 +122,15 @@ class MemoryInbox:
             self._status_keys.add(key)
         self.statuses.append((page_id, status, key))
         self._notify()
+
+    def question_for(self, page_id: str) -> Question | None:
+        """The question `page_id` asked (`PageFacts`): the same for every page here."""
+        if self.pages is not None and page_id not in self.pages:
+            return None
+        return self.question
+
+    def channel_of(self, page_id: str) -> ChannelKind | None:
+        return self.channels.get(page_id)
 
     def acknowledged(self, page_id: str) -> bool:
         return page_id in self._acknowledged

@@ -10,6 +10,9 @@ matches each new message to a page and tells the drill's inbox:
 - `acknowledge(page_id, source="reply", key="reply:<Message-ID>")`: the idempotency key
   makes a message read twice (a restart, two pollers) count once;
 - a delivery-status report (a bounce) of a drill e-mail is `delivery_failed(BOUNCED)`;
+- when the scenario asks a question (出社可否, 安否), a reply whose first line is a
+  choice's number (1, ２ …) or label (出社可能) carries that choice; any other reply is
+  a plain 了解 (the answer missing), never refused;
 - automatic replies (out of office: `Auto-Submitted`, `X-Autoreply`, `Precedence`) never
   acknowledge — a person must have answered.
 
@@ -41,9 +44,9 @@ from pydantic import SecretStr
 
 from drill.channels.links import LINK_PATH, ExpiredLink, LinkClaim, LinkError, Links, UnknownDrill
 from drill.config import Config, ImapSettings, secret
-from drill.engine.notifier import AckOutcome, FailureReason, Inbox
+from drill.engine.notifier import AckOutcome, FailureReason, Inbox, PageFacts
 from drill.errors import ChannelError, ConfigError
-from drill.plan.models import ChannelKind
+from drill.plan.models import ChannelKind, Question
 
 __all__ = [
     "Match",
@@ -52,6 +55,7 @@ __all__ = [
     "ReplyPoller",
     "build_reply_poller",
     "match_reply",
+    "reply_choice",
 ]
 
 log = logging.getLogger(__name__)
@@ -127,6 +131,21 @@ def match_reply(raw: bytes, links: Links, drills: Iterable[str] = ()) -> Match:
     return Match(ReplyKind.UNRELATED, None, own_id)
 
 
+def reply_choice(raw: bytes, question: Question | None) -> str | None:
+    """The key of the choice a reply's first line names (its number or its label); None
+    when the page asked no question or the first line names none of its choices."""
+    if question is None:
+        return None
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    for text in _texts(message, prefer_plain=True):
+        for line in text.splitlines():
+            if line.strip():
+                found = question.match(line)
+                return found.key if found is not None else None
+        return None
+    return None
+
+
 def _reply_tokens(message: Message) -> Iterator[str]:
     """Candidate tokens, most specific first: In-Reply-To, References (newest first), body."""
     yield from _MESSAGE_ID_TOKEN.findall(str(message.get("In-Reply-To", "") or ""))
@@ -178,10 +197,11 @@ def _first_claim(
     return None, expired, other
 
 
-def _texts(message: Message) -> Iterator[str]:
-    for part in message.walk():
-        if part.get_content_maintype() != "text":
-            continue
+def _texts(message: Message, *, prefer_plain: bool = False) -> Iterator[str]:
+    parts = [p for p in message.walk() if p.get_content_maintype() == "text"]
+    if prefer_plain:  # the first line a person wrote: plain text before HTML
+        parts.sort(key=lambda p: p.get_content_subtype() != "plain")
+    for part in parts:
         try:
             content = part.get_content() if isinstance(part, EmailMessage) else None
         except (LookupError, ValueError):  # an unknown or broken charset
@@ -404,8 +424,13 @@ class ReplyPoller:
                 )
                 report.bounces += 1
             return True
+        choice = (
+            reply_choice(raw, inbox.question_for(claim.page_id))
+            if isinstance(inbox, PageFacts)
+            else None
+        )
         try:
-            outcome = await inbox.acknowledge(claim.page_id, source="reply", key=key)
+            outcome = await inbox.acknowledge(claim.page_id, source="reply", key=key, choice=choice)
         except Exception:
             report.errors += 1
             log.exception("reply poll: acknowledgement could not be recorded; will retry")

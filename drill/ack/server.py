@@ -15,6 +15,11 @@ acknowledges only for the channels that send links (SMS and e-mail): a token of 
 channel (a voice page's) is refused here, so it can never be recorded as an e-mail
 acknowledgement.
 
+When the scenario asks a question (出社可否, 安否), the page shows one button per choice
+instead of the single 了解 button, and the POST carries the choice (`choice=<key>`); a
+choice the question does not offer is a 400 and records nothing. The inbox says which
+question a page asked (`PageFacts`); an inbox that cannot say gets the plain page.
+
 Hostile or broken requests get a 4xx and a short page, never a 500: a form body that is
 not UTF-8, names an unknown charset or is malformed multipart is a 400 (`read_form`); a
 method the server does not serve (CONNECT, PROPFIND, …) is a 405 with `Allow`.
@@ -37,8 +42,8 @@ from multidict import MultiDict, MultiDictProxy
 
 from drill.channels.links import LINK_PATH, ExpiredLink, LinkClaim, LinkError, Links, UnknownDrill
 from drill.config import AckSettings
-from drill.engine.notifier import AckOutcome, DeliveryStatus, Inbox
-from drill.plan.models import ChannelKind
+from drill.engine.notifier import AckOutcome, DeliveryStatus, Inbox, PageFacts
+from drill.plan.models import ChannelKind, Question
 
 __all__ = [
     "LINKS_KEY",
@@ -237,7 +242,8 @@ async def _open_link(request: web.Request) -> web.Response:
         )
     except Exception:  # the open is informational; the page must still let them confirm
         log.exception("could not record that link %s was opened", claim.token_id)
-    return _page(200, _CONFIRM, form=True)
+    question = question_of(inbox, claim.page_id)
+    return _page(200, _CONFIRM if question is None else _ANSWER, form=True, question=question)
 
 
 async def _confirm_link(request: web.Request) -> web.Response:
@@ -247,21 +253,37 @@ async def _confirm_link(request: web.Request) -> web.Response:
         return problem
     assert claim is not None and inbox is not None
     form = await read_form(request)
+    question = question_of(inbox, claim.page_id)
     if form.get("confirm") != "yes":
-        return _page(400, _NOT_CONFIRMED, form=True)
+        return _page(400, _NOT_CONFIRMED, form=True, question=question)
+    choice = form.get("choice") or None
+    if choice is not None and (question is None or question.choice(choice) is None):
+        log.info("link %s: an answer the question does not offer; nothing recorded", claim.token_id)
+        return _page(400, _BAD_CHOICE, form=True, question=question)
     source = "sms" if claim.channel is ChannelKind.SMS else "email"
+    # Another answer through the same link is a change of answer, not a repeat.
+    key = f"link:{claim.token_id}" + (f":{choice}" if choice is not None else "")
     try:
-        outcome = await inbox.acknowledge(
-            claim.page_id, source=source, key=f"link:{claim.token_id}"
-        )
+        outcome = await inbox.acknowledge(claim.page_id, source=source, key=key, choice=choice)
     except Exception:
         log.exception("acknowledgement through link %s could not be recorded", claim.token_id)
-        response = _page(503, _NOT_RECORDED, form=True)
+        response = _page(503, _NOT_RECORDED, form=True, question=question)
         response.headers["Retry-After"] = "5"
         return response
     log.info("link %s: %s", claim.token_id, outcome.value)
     status, text = _OUTCOME_PAGES[outcome]
+    if outcome is AckOutcome.ALREADY_ACKNOWLEDGED and choice is not None:
+        text = _ANSWER_CHANGED
+    elif outcome is AckOutcome.INVALID_CHOICE:
+        return _page(status, text, form=True, question=question)
     return _page(status, text)
+
+
+def question_of(inbox: Inbox, page_id: str) -> Question | None:
+    """The question `page_id` asked, when the inbox can say (`PageFacts`); else None."""
+    if isinstance(inbox, PageFacts):
+        return inbox.question_for(page_id)
+    return None
 
 
 def _resolve(
@@ -428,6 +450,24 @@ _NOT_RECORDED: _Text = (
     "A temporary problem prevented recording. Please wait a moment and press the button again.",
 )
 
+_ANSWER: _Text = (
+    "受信確認と回答",
+    "Confirm receipt and answer",
+    "下の回答のボタンを一つ押すと、この連絡を受け取ったことと回答が記録されます。",
+    "Press one of the answers below to record that you received this message, and your answer.",
+)
+_BAD_CHOICE: _Text = (
+    "回答を選んでください",
+    "Please choose an answer",
+    "送信された回答は、この連絡の選択肢にありません。何も記録していません。下のボタンから選んでください。",
+    "That answer is not one of this message's choices. Nothing was recorded; choose one below.",
+)
+_ANSWER_CHANGED: _Text = (
+    "回答を記録しました",
+    "Answer recorded",
+    "この連絡はすでに確認されています。集計には最初の回答を使い、今回の回答は変更として記録しました。",
+    "This message had already been confirmed. The first answer is counted; this one was recorded as a change.",
+)
 _BAD_REQUEST: _Text = (
     "読み取れない送信内容",
     "Bad request",
@@ -447,6 +487,7 @@ _OUTCOME_PAGES: dict[AckOutcome, tuple[int, _Text]] = {
     AckOutcome.DUPLICATE: (409, _DUPLICATE),
     AckOutcome.UNKNOWN_PAGE: (404, _UNKNOWN_PAGE),
     AckOutcome.FINISHED: (410, _ENDED),
+    AckOutcome.INVALID_CHOICE: (400, _BAD_CHOICE),
 }
 
 _STYLE = (
@@ -458,23 +499,30 @@ _STYLE = (
 
 
 def _page(
-    status: int, text: _Text, *, form: bool = False, headers: dict[str, str] | None = None
+    status: int,
+    text: _Text,
+    *,
+    form: bool = False,
+    headers: dict[str, str] | None = None,
+    question: Question | None = None,
 ) -> web.Response:
     return web.Response(
         status=status,
-        text=_document(text, form=form),
+        text=_document(text, form=form, question=question),
         content_type="text/html",
         charset="utf-8",
         headers=headers,
     )
 
 
-def _document(text: _Text, *, form: bool) -> str:
+def _document(text: _Text, *, form: bool, question: Question | None = None) -> str:
     title_ja, title_en, body_ja, body_en = (html.escape(part) for part in text)
     button = (
         '<form method="post"><input type="hidden" name="confirm" value="yes">'
         '<p><button type="submit">確認しました / I confirm</button></p></form>'
-        if form
+        if form and question is None
+        else _choice_form(question)
+        if form and question is not None
         else ""
     )
     document = (
@@ -486,6 +534,25 @@ def _document(text: _Text, *, form: bool) -> str:
         f'<p>{body_ja}</p><p class="en" lang="en">{body_en}</p>{button}</body></html>'
     )
     return document
+
+
+def _choice_form(question: Question) -> str:
+    """The question and one button per choice (numbered as on the telephone's keypad)."""
+    asked = html.escape(question.text.ja)
+    asked_en = (
+        f'<p class="en" lang="en">{html.escape(question.text.en)}</p>' if question.text.en else ""
+    )
+    buttons = "".join(
+        f'<p><button type="submit" name="choice" value="{html.escape(c.key, quote=True)}">'
+        f"{n}. {html.escape(c.label.ja)}"
+        + (f" / {html.escape(c.label.en)}" if c.label.en else "")
+        + "</button></p>"
+        for n, c in enumerate(question.choices, start=1)
+    )
+    return (
+        f'<h2>{asked}</h2>{asked_en}<form method="post">'
+        f'<input type="hidden" name="confirm" value="yes">{buttons}</form>'
+    )
 
 
 async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:

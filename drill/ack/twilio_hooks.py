@@ -12,7 +12,10 @@ Routes (all POST, query `drill`, `page`, `lang`, and `round` for the keypress):
 - `/twilio/voice`: the call's TwiML (for calls too long for inline TwiML).
 - `/twilio/gather`: the key pressed. 1 acknowledges (`source="voice"`, idempotency key
   `gather:<CallSid>`) and the reply is sent only after `Inbox.acknowledge` returned, i.e.
-  after the acknowledgement is durable; another key repeats the message once.
+  after the acknowledgement is durable; another key repeats the message once. When the
+  scenario asks a question, keys 1… acknowledge with their choice and any other key
+  repeats. A keypress for a page that was not a call (the inbox knows its channel) is
+  refused: nothing is recorded.
 - `/twilio/status`: call progress, key `status:<CallSid>:<CallStatus>`. busy, no-answer,
   failed and canceled are delivery failures; a call completed without the key (voicemail,
   hang-up) is NOT_ACKNOWLEDGED.
@@ -48,7 +51,8 @@ from drill.channels.voice import (
     gather_reply_twiml,
 )
 from drill.config import secret
-from drill.engine.notifier import AckOutcome, DeliveryStatus, FailureReason, Inbox
+from drill.engine.notifier import AckOutcome, DeliveryStatus, FailureReason, Inbox, PageFacts
+from drill.plan.models import ChannelKind
 
 __all__ = [
     "HOOKS_KEY",
@@ -202,11 +206,20 @@ class TwilioHooks:
         if inbox is None or not script.page_id:
             log.info("keypress for unknown or finished drill (call %s): nothing recorded", call_sid)
             return _twiml(ending_twiml(script, "finished"))
-        if digits != "1":
+        if isinstance(inbox, PageFacts):
+            channel = inbox.channel_of(script.page_id)
+            if channel is not None and channel is not ChannelKind.VOICE:
+                # Only a call is acknowledged by a key: an SMS or e-mail page named here
+                # would be recorded as a keypress nobody made.
+                log.warning("keypress for a %s page refused (call %s)", channel.value, call_sid)
+                return _twiml(ending_twiml(script, "unknown"))
+            script = script.with_question(inbox.question_for(script.page_id))
+        choice = script.choice_for(digits) if script.choices else None
+        if (digits != "1" and not script.choices) or (script.choices and choice is None):
             return _twiml(gather_reply_twiml(script, self.public_url, round_))
         try:
             outcome = await inbox.acknowledge(
-                script.page_id, source="voice", key=f"gather:{call_sid}"
+                script.page_id, source="voice", key=f"gather:{call_sid}", choice=choice
             )
         except Exception:
             # Not recorded: ask again rather than thank them for something we lost.
@@ -218,6 +231,8 @@ class TwilioHooks:
             return _twiml(ending_twiml(script, "thanks"))
         if outcome is AckOutcome.FINISHED:
             return _twiml(ending_twiml(script, "finished"))
+        if outcome is AckOutcome.INVALID_CHOICE:
+            return _twiml(gather_reply_twiml(script, self.public_url, round_))
         return _twiml(ending_twiml(script, "unknown"))
 
     async def status(self, request: web.Request, form: Form) -> web.Response:

@@ -292,6 +292,32 @@ _INSTRUCTIONS = {
 }
 
 
+_ANSWERING = {
+    "ja": (
+        "回答：次のリンクを開き、回答のボタンを一つ押してください。",
+        "返信で答える場合は、1行目に回答の番号だけを書いてください。",
+    ),
+    "en": (
+        "To answer, open this link and press one of the answer buttons.",
+        "To answer by reply, write only the number of your answer on the first line.",
+    ),
+}
+
+
+def _question_lines(page: Page, can_reply: bool) -> list[str]:
+    """The question and its numbered choices, and how to answer (empty without one)."""
+    question = page.question
+    if question is None:
+        return []
+    language = "en" if page.language == "en" else "ja"
+    lines = [question.text.get(language)]
+    lines += [f"  {n}. {c.label.get(language)}" for n, c in enumerate(question.choices, 1)]
+    lines.append(_ANSWERING[language][0])
+    if can_reply:
+        lines.append(_ANSWERING[language][1])
+    return lines
+
+
 def _instructions(page: Page) -> tuple[tuple[str, str, str], tuple[str, str, str]]:
     first = "en" if page.language == "en" else "ja"
     second = "ja" if first == "en" else "en"
@@ -300,7 +326,8 @@ def _instructions(page: Page) -> tuple[tuple[str, str, str], tuple[str, str, str
 
 def _text_body(page: Page, body: str, link: str, can_reply: bool) -> str:
     first, second = _instructions(page)
-    lines = [body.rstrip(), "", "―" * 20, first[0], link]
+    asked = _question_lines(page, can_reply)
+    lines = [body.rstrip(), "", "―" * 20, *([*asked, link, ""] if asked else []), first[0], link]
     if can_reply:
         lines.append(first[1])
     lines += ["", second[0], link]
@@ -318,12 +345,16 @@ def _html_body(page: Page, subject: str, body: str, link: str, can_reply: bool) 
     )
     href = html.escape(link, quote=True)
     replies = f"<p>{html.escape(first[1])}<br>{html.escape(second[1])}</p>" if can_reply else ""
+    asked = _question_lines(page, can_reply)
+    question = (
+        "<p>" + "<br>".join(html.escape(line.strip()) for line in asked) + "</p>" if asked else ""
+    )
     lang = "en" if page.language == "en" else "ja"
     return (
         f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
         f"<title>{html.escape(subject)}</title></head>"
         '<body style="font-family:sans-serif;line-height:1.6">'
-        f"{paragraphs}<hr>"
+        f"{paragraphs}<hr>{question}"
         f"<p>{html.escape(first[0])}<br>{html.escape(second[0])}</p>"
         f'<p><a href="{href}" style="display:inline-block;padding:.6em 1.4em;'
         'background:#0b5cad;color:#fff;text-decoration:none;border-radius:.3em">'

@@ -82,7 +82,10 @@ def _can_receive_sms(address: str) -> bool:
 
 
 def sms_body(page: Page, link: str) -> str:
-    """The marked message, then the acknowledgement link on its own line."""
+    """The marked message, the question's numbered choices when the scenario asks one
+    (their buttons are on the link's page), then the acknowledgement link on its own line."""
+    if page.question is not None:
+        return f"{mark_sms(page)}\n{page.question.numbered(page.language)}\n{link}"
     return f"{mark_sms(page)}\n{link}"
 
 
@@ -154,7 +157,9 @@ class SmsNotifier:
         body = sms_body(page, link)
         count = segments(body)
         warned = (page.drill_id, page.language, count)
-        if count > 1 and warned not in self._warned:
+        # A question's choices are worth a second segment (lint DK-W010 counts the same).
+        allowed = 1 if page.question is None else 2
+        if count > allowed and warned not in self._warned:
             self._warned.add(warned)  # once per drill and language, not once per person
             log.warning(
                 "%s: the message needs %d SMS segments (%d characters, %s); shorten the "

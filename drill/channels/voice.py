@@ -7,6 +7,10 @@ press 1 (了解), repeats once, and ends politely. Pressing 1 posts to the ack s
 `/twilio/status`. A call that ends without the key — voicemail, a hang-up — is not an
 acknowledgement: the status hook reports it as NOT_ACKNOWLEDGED.
 
+When the scenario asks a question (出社可否, 安否), the prompt reads the choices instead
+("1を押すと出社可能、2を押すと30分以内、…") and the keys 1… each record their choice;
+any other key repeats the message, as a wrong key does for a plain 了解.
+
 The TwiML goes inline with the call when it fits Twilio's 4,000-character limit, else
 the call fetches it from `/twilio/voice`. Both the hook and the gather repeat need the
 message again, so the notifier leaves each call's script in a `CallScripts` book shared
@@ -34,7 +38,7 @@ from drill.channels.twilio_http import PageLabel, is_loopback_url
 from drill.config import TwilioSettings
 from drill.engine.notifier import FailureReason, Inbox, Page, SendResult
 from drill.errors import ChannelError
-from drill.plan.models import ChannelKind
+from drill.plan.models import ChannelKind, Question
 
 __all__ = [
     "GATHER_PATH",
@@ -102,6 +106,10 @@ class VoiceScript:
     """Twilio's language code (ja-JP, en-US)."""
     tts_voice: str
     """Twilio's voice (Polly.Mizuki, Polly.Joanna)."""
+    question: str = ""
+    """The scenario's question in the page's language ("" for a plain 了解)."""
+    choices: tuple[tuple[str, str], ...] = ()
+    """Its choices in key order, (key, label in the page's language): key 1 is the first."""
 
     @classmethod
     def for_page(cls, page: Page, settings: TwilioSettings) -> VoiceScript:
@@ -110,7 +118,52 @@ class VoiceScript:
             tts_language, tts_voice = "en-US", "Polly.Joanna"
         else:
             tts_language, tts_voice = settings.voice_language, settings.voice
-        return cls(page.drill_id, page.page_id, language, mark_voice(page), tts_language, tts_voice)
+        question = page.question
+        return cls(
+            page.drill_id,
+            page.page_id,
+            language,
+            mark_voice(page),
+            tts_language,
+            tts_voice,
+            question.text.get(language) if question is not None else "",
+            tuple((c.key, c.label.get(language)) for c in question.choices) if question else (),
+        )
+
+    def with_question(self, question: Question | None) -> VoiceScript:
+        """This script asking `question` (a bare script after a restart, from the inbox)."""
+        if question is None or self.choices:
+            return self
+        return dataclasses.replace(
+            self,
+            question=question.text.get(self.language),
+            choices=tuple((c.key, c.label.get(self.language)) for c in question.choices),
+        )
+
+    def choice_for(self, digits: str) -> str | None:
+        """The key of the choice a keypress stands for (None: not one of them)."""
+        if len(digits) != 1 or not digits.isdigit() or digits == "0":
+            return None
+        index = int(digits) - 1
+        return self.choices[index][0] if index < len(self.choices) else None
+
+    @property
+    def prompt(self) -> str:
+        """What the call asks for: 1 for 了解, or one key per choice."""
+        words = _WORDS[self.language]
+        if not self.choices:
+            return words["prompt"]
+        if self.language == "en":
+            keys = ", ".join(
+                f"press {n} for {label}" for n, (_, label) in enumerate(self.choices, 1)
+            )
+            asked = self.question.strip()
+            asked = asked if not asked or asked[-1] in ".?!" else asked + "."
+            return f"{asked} To answer, {keys}.".strip()
+        keys = "、".join(f"{n}を押すと{label}" for n, (_, label) in enumerate(self.choices, 1))
+        asked = self.question.strip()
+        asked = asked if not asked or asked[-1] in "。？?！!" else asked + "。"
+        return f"{asked}{keys}として受け付けます。"
 
     @classmethod
     def bare(cls, drill_id: str, page_id: str, language: str) -> VoiceScript:
@@ -158,8 +211,14 @@ def _say(target: VoiceResponse, script: VoiceScript, text: str) -> None:
     target.say(text, language=script.tts_language, voice=script.tts_voice)
 
 
-def _build_call_twiml(script: VoiceScript, first_round: int, action: Callable[[int], str]) -> str:
-    """The call's TwiML, built with twilio's builders; `action(round)` is the Gather URL."""
+def _build_call_twiml(
+    script: VoiceScript,
+    first_round: int,
+    action: Callable[[int], str],
+    prompt: str | None = None,
+) -> str:
+    """The call's TwiML, built with twilio's builders; `action(round)` is the Gather URL;
+    `prompt` stands in for the script's own (a slot of the cached template)."""
     response = VoiceResponse()
     words = _WORDS[script.language]
     for round_ in range(first_round, 3):
@@ -176,7 +235,7 @@ def _build_call_twiml(script: VoiceScript, first_round: int, action: Callable[[i
             _say(gather, script, words["repeat"])
         if script.text:
             _say(gather, script, script.text)
-        _say(gather, script, words["prompt"])
+        _say(gather, script, script.prompt if prompt is None else prompt)
     _say(response, script, words["no_key"])
     response.hangup()
     return str(response.to_xml())
@@ -217,7 +276,10 @@ def _call_template(
         tts_voice=tts_voice,
     )
     xml = _build_call_twiml(
-        shape, first_round, lambda round_: f"{public_url}{GATHER_PATH}?\ue000query{round_}\ue001"
+        shape,
+        first_round,
+        lambda round_: f"{public_url}{GATHER_PATH}?\ue000query{round_}\ue001",
+        "\ue000prompt\ue001",
     )
     return tuple(_SLOT.split(xml))
 
@@ -232,7 +294,7 @@ def call_twiml(script: VoiceScript, public_url: str, *, first_round: int = 1) ->
         first_round,
         bool(script.text),
     )
-    values = {"text": xml_escape(script.text)}
+    values = {"text": xml_escape(script.text), "prompt": xml_escape(script.prompt)}
     for round_ in range(first_round, 3):
         query = urlencode(_query(script, round=round_))
         values[f"query{round_}"] = xml_escape(query, _ATTRIBUTE)

@@ -63,6 +63,7 @@ from drill.session import (
 )
 from drill.store import EventStore
 from drill.words import Lang, words
+from drill.words.choices import choice_word, tally_line
 from drill.words.sentences import TONE_STYLE, FoldNames, Names, PlanNames
 
 __all__ = ["COMMANDS", "ConsoleProgress", "print_result", "progress_language"]
@@ -230,6 +231,9 @@ def print_result(result: RunResult, as_json: bool, lang: str | None = None) -> N
         f"{escape(sep.join(parts))}",
         soft_wrap=True,
     )
+    answers = tally_line(state.tally(), w.lang)
+    if answers:  # the scenario asked a question: what people answered
+        out.print(escape(choice_word("line", w.lang, tally=answers)), soft_wrap=True)
     out.print(escape(w.cli("result.events", where=result.store)), soft_wrap=True)
     for path in result.report_files:
         out.print(escape(w.cli("result.report", path=path)), soft_wrap=True)

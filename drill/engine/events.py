@@ -267,6 +267,13 @@ class DrillStarted(Event):
     """The playbook's step ids, in order."""
     injects: int
     """How many injects the scenario has."""
+    question_ja: str | None = None
+    """The scenario's question (出社できますか), None for a plain 了解 (and in drills
+    recorded before questions existed)."""
+    question_en: str | None = None
+    choices: tuple[tuple[str, str, str, str], ...] = ()
+    """The question's choices in order (keypad 1, 2, …): (key, Japanese label, English
+    label or "", what it means: "coming", "needs_help" or "")."""
 
 
 @event
@@ -559,6 +566,9 @@ class Acknowledged(Event):
     origin: str | None = None
     """The console it was entered at, when that console did not run the drill and asked
     the engine that did (`host:pid:random`); None when entered where the engine runs."""
+    choice: str | None = None
+    """The key of the answer chosen (出社可能, 無事 …), when the scenario asks a question;
+    None for a plain 了解 (and in drills recorded before questions existed)."""
 
 
 @event

@@ -218,6 +218,7 @@ class Inputs:
         key: str | None,
         received_at: dt.datetime | None,
         entered_by: str | None,
+        choice: str | None = None,
     ) -> Entry:
         drill = self._drill
         if drill.over:
@@ -228,14 +229,23 @@ class Inputs:
             if update is not None:
                 return drill._updates.ack_entry(update, source, key, received_at)
             return Entry(None, answer=AckOutcome.UNKNOWN_PAGE)
+        if not self._offered(choice):
+            return Entry(None, answer=AckOutcome.INVALID_CHOICE)
         if key is not None and key in drill._seen_keys:
             repeats = self._repeats.setdefault(key, _Repeats(page_id))
             repeats.seen += 1
             if repeats.seen > KEPT_REPEATS:
                 return self._count_repeat(key, repeats)
         return self._ack_entry(
-            page.member, page.person, page, source, key, received_at, entered_by, None
+            page.member, page.person, page, source, key, received_at, entered_by, None, None, choice
         )
+
+    def _offered(self, choice: str | None) -> bool:
+        """No answer (a plain 了解), or one the scenario's question offers."""
+        if choice is None:
+            return True
+        question = self._drill.scenario.question
+        return question is not None and question.choice(choice) is not None
 
     def _ack_entry(
         self,
@@ -248,6 +258,7 @@ class Inputs:
         entered_by: str | None,
         note: str | None,
         origin: str | None = None,
+        choice: str | None = None,
     ) -> Entry:
         drill = self._drill
         stamp = drill._stamp()
@@ -279,6 +290,7 @@ class Inputs:
             note=note,
             site=member.site,
             origin=origin,
+            choice=choice,
         )
 
         async def then(applied: bool) -> AckOutcome:
@@ -368,13 +380,30 @@ class Inputs:
         level: str | None,
         key: str | None = None,
         origin: str | None = None,
+        choice: str | None = None,
     ) -> AckOutcome:
         drill = self._drill
         if drill.over:
             raise EngineError(f"drill '{drill.drill_id}' has already ended")
+        if not self._offered(choice):
+            question = drill.scenario.question
+            offered = ", ".join(question.keys) if question is not None else ""
+            raise EngineError(
+                f"'{choice}' is not an answer of this scenario's question"
+                + (f" (one of: {offered})" if offered else " (it asks none)")
+            )
         member, person = self._find_contact(ref, tree, level)
         entry = self._ack_entry(
-            member, person, None, AckSource.MANUAL.value, key, reached_at, entered_by, note, origin
+            member,
+            person,
+            None,
+            AckSource.MANUAL.value,
+            key,
+            reached_at,
+            entered_by,
+            note,
+            origin,
+            choice,
         )
         assert entry.event is not None
         outcome: AckOutcome = await entry.follow(await drill._emit(entry.event, key))

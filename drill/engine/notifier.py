@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from typing import Literal, Protocol, runtime_checkable
 
-from drill.plan.models import ChannelKind
+from drill.plan.models import ChannelKind, Question
 
 __all__ = [
     "AckOutcome",
@@ -31,6 +31,7 @@ __all__ = [
     "LocalNotifier",
     "Notifier",
     "Page",
+    "PageFacts",
     "PageTimers",
     "RecoverableNotifier",
     "RenderedMessage",
@@ -79,6 +80,9 @@ class AckOutcome(StrEnum):
     ALREADY_ACKNOWLEDGED = "already_acknowledged"  # recorded, but the contact was already
     UNKNOWN_PAGE = "unknown_page"
     FINISHED = "finished"  # the drill is over; nothing recorded
+    INVALID_CHOICE = (
+        "invalid_choice"  # an answer the page's question does not offer; nothing recorded
+    )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -117,6 +121,9 @@ class Page:
     update: int | None = None
     """The number of the status update (第N報) this page carries; None for a page of a
     level. Acknowledging it acknowledges that update only."""
+    question: Question | None = None
+    """The scenario's question (出社可否, 安否): the channel lists its choices and takes
+    the answer (a key per choice, a button per choice, a numbered reply)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -148,8 +155,12 @@ class Inbox(Protocol):
         key: str | None = None,
         received_at: dt.datetime | None = None,
         entered_by: str | None = None,
+        choice: str | None = None,
     ) -> AckOutcome:
-        """Record an acknowledgement durably, then return what was done with it."""
+        """Record an acknowledgement durably, then return what was done with it.
+
+        `choice`: the key of the answer chosen, when the page asked a question
+        (INVALID_CHOICE, nothing recorded, for a key the question does not offer)."""
         ...
 
     async def delivery_failed(
@@ -167,6 +178,21 @@ class Inbox(Protocol):
         self, page_id: str, status: DeliveryStatus, *, key: str | None = None
     ) -> None:
         """Progress of an accepted page (ringing, delivered, link opened, …)."""
+        ...
+
+
+@runtime_checkable
+class PageFacts(Protocol):
+    """An inbox that can say what a page was: the question it asked (so that the link
+    page shows one button per choice and a reply or a keypress is read as one of them)
+    and its channel (so that a keypress is taken only for a call)."""
+
+    def question_for(self, page_id: str) -> Question | None:
+        """The question `page_id` asked; None for a plain 了解 (or an unknown page)."""
+        ...
+
+    def channel_of(self, page_id: str) -> ChannelKind | None:
+        """The channel `page_id` was sent on; None for a page it does not know."""
         ...
 
 

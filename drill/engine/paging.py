@@ -358,6 +358,7 @@ class Paging:
             message=message,
             deadline=page.deadline_at,
             role_id=member.role_id,
+            question=drill.scenario.question,
         )
 
     async def cancel(self, member: LiveMember, why: CancelReason) -> None:

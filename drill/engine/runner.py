@@ -118,7 +118,7 @@ from drill.engine.timers import (
 )
 from drill.engine.updates import Updates
 from drill.errors import EngineError
-from drill.plan.models import ChannelKind, Plan, Scenario, UpdateKind
+from drill.plan.models import ChannelKind, Plan, Question, Scenario, UpdateKind
 
 __all__ = ["DrillRunner", "new_drill_id", "plan_digest"]
 
@@ -365,12 +365,26 @@ class DrillRunner:
         key: str | None = None,
         received_at: dt.datetime | None = None,
         entered_by: str | None = None,
+        choice: str | None = None,
     ) -> AckOutcome:
         """Record an acknowledgement of `page_id` durably, then say what was done with it."""
         outcome: AckOutcome = await self._submit_entry(
-            lambda: self._inputs.acknowledge_page(page_id, source, key, received_at, entered_by)
+            lambda: self._inputs.acknowledge_page(
+                page_id, source, key, received_at, entered_by, choice
+            )
         )
         return outcome
+
+    def question_for(self, page_id: str) -> Question | None:
+        """The scenario's question, for a page of this drill (`PageFacts`)."""
+        if page_id not in self._paging.pages:
+            return None
+        return self.scenario.question
+
+    def channel_of(self, page_id: str) -> ChannelKind | None:
+        """The channel of a page of this drill (`PageFacts`)."""
+        page = self._paging.pages.get(page_id)
+        return page.channel if page is not None else None
 
     async def delivery_failed(
         self,
@@ -410,6 +424,7 @@ class DrillRunner:
         level: str | None = None,
         key: str | None = None,
         origin: str | None = None,
+        choice: str | None = None,
     ) -> AckOutcome:
         """Record that a contact was reached another way ("reached by phone at 10:12").
 
@@ -424,7 +439,7 @@ class DrillRunner:
             raise EngineError("give the time the contact was reached with its time zone")
         return await self._submit(
             lambda: self._inputs.acknowledge_manually(
-                ref, entered_by, reached_at, note, tree, level, key, origin
+                ref, entered_by, reached_at, note, tree, level, key, origin, choice
             )
         )
 
@@ -865,6 +880,7 @@ class DrillRunner:
             playbook=script.playbook.id if script.playbook else None,
             steps=tuple(step.id for step in script.steps),
             injects=len(self.scenario.injects),
+            **_question_fields(self.scenario.question),
         )
 
     def _completed(self, reason: str, by: str | None) -> DrillCompleted:
@@ -969,3 +985,16 @@ class DrillRunner:
         self._notifiers_started = True
         for notifier in self._unique_notifiers():
             await notifier.start(self)
+
+
+def _question_fields(question: Question | None) -> dict[str, Any]:
+    """`DrillStarted`'s question fields: the fold tallies answers from these alone."""
+    if question is None:
+        return {}
+    return {
+        "question_ja": question.text.ja,
+        "question_en": question.text.en,
+        "choices": tuple(
+            (c.key, c.label.ja, c.label.en or "", c.means or "") for c in question.choices
+        ),
+    }

@@ -38,7 +38,7 @@ from drill.engine.notifier import (
     PageTimers,
     SendResult,
 )
-from drill.plan.models import ChannelKind, Playbook, Step
+from drill.plan.models import ChannelKind, Playbook, Question, Step
 
 __all__ = [
     "DEFAULT_BEHAVIOUR",
@@ -49,6 +49,8 @@ __all__ = [
     "SimulatedNotifier",
     "SimulatedOperator",
     "seeded_random",
+    "simulated_answer",
+    "simulated_choice",
 ]
 
 
@@ -57,6 +59,25 @@ def seeded_random(seed: int | None, *parts: str) -> random.Random:
     text = "\x1f".join((str(seed), *parts))
     digest = hashlib.sha256(text.encode()).digest()
     return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+def simulated_choice(seed: int | None, person_id: str, question: Question | None) -> str | None:
+    """The answer a simulated person gives to the scenario's question (None without one).
+
+    Drawn from its own generator, seeded with (seed, person): a question added to a
+    scenario changes no other draw, and a person answers the same on every channel. The
+    first choice is the likeliest, each next one half as likely.
+    """
+    if question is None:
+        return None
+    return question.keys[simulated_answer(seed, person_id, len(question.choices))]
+
+
+def simulated_answer(seed: int | None, who: str, count: int) -> int:
+    """Which of `count` choices (0-based) the simulated person `who` picks: the sandbox's
+    people, who see only the buttons or hear only the keys, pick as `simulated_choice`."""
+    rng = seeded_random(seed, "choice", who)
+    return rng.choices(range(count), [2.0**-i for i in range(count)])[0]
 
 
 class OutcomeKind(StrEnum):
@@ -331,9 +352,11 @@ class SimulatedNotifier:
             key = f"{pid}:failed"
             return lambda: inbox.delivery_failed(pid, reason, detail=detail, key=key)
 
+        choice = simulated_choice(self.model.seed, page.person_id, page.question)
+
         def ack(source: str) -> _Action:
             key = f"{pid}:ack"
-            return lambda: inbox.acknowledge(pid, source=source, key=key)
+            return lambda: inbox.acknowledge(pid, source=source, key=key, choice=choice)
 
         first = min(2.0, after / 2)
         steps: list[tuple[float, str, _Action]] = []

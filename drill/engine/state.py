@@ -32,6 +32,14 @@ The rules, written once (docs/outcome.md says the same in words):
   own copy (`UpdateAcknowledged`); those acknowledgements are the update's alone (who
   acknowledged it, when, how long after it was issued, who not) and never count for a
   contact, level, tree, site, target or curve.
+- Answers (a scenario's question: 出社可否, 安否): a contact's **first answer counts**,
+  i.e. the first acknowledgement that carries a choice (one without a choice, a plain
+  了解 or an operator's entry without one, answers nothing). A later acknowledgement of
+  the same contact with a different choice is kept as a **change** (who, when, from
+  what to what) and moves nothing in the tally; the same choice again is nothing new.
+  An answer given late (after the contact was given up) is still tallied, marked late:
+  the tally says what people answered, it is no quorum. Answers never change whether
+  an acknowledgement counts, and an acknowledgement is counted once whatever it says.
 
 Nothing here asks the plan, except `target_outcome`, which is given a plan target and
 the set of regional centres (both facts of the plan, not of the drill).
@@ -89,6 +97,8 @@ from drill.engine.sink import StoredEvent
 from drill.plan.models import ChannelKind, Metric, Plan, Target
 
 __all__ = [
+    "Answer",
+    "ChoiceInfo",
     "ContactState",
     "ContactStatus",
     "DrillOutcome",
@@ -102,6 +112,7 @@ __all__ = [
     "StepState",
     "StepStatus",
     "Summary",
+    "Tally",
     "TargetOutcome",
     "TreeState",
     "TreeStatus",
@@ -551,6 +562,79 @@ class UpdateState:
         )
 
 
+@dataclasses.dataclass(frozen=True)
+class ChoiceInfo:
+    """One choice of the scenario's question, as `DrillStarted` recorded it."""
+
+    key: str
+    label_ja: str
+    label_en: str | None
+    means: str | None
+    """coming, needs_help or None."""
+
+    def label(self, language: str) -> str:
+        return self.label_en if language == "en" and self.label_en else self.label_ja
+
+
+@dataclasses.dataclass(frozen=True)
+class Answer:
+    """One contact's answer to the scenario's question: who, what, when."""
+
+    tree: str
+    level: str
+    member: str
+    person_id: str
+    person_name: str
+    choice: str
+    """The key of the choice."""
+    at: dt.datetime
+    """When the person answered (a relayed call: when they were reached)."""
+    elapsed: float
+    """The same, in drill seconds."""
+    source: str
+    late: bool
+    """Given after the contact was given up (still tallied; see the module's rules)."""
+    seq: int | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Tally:
+    """The answers to the scenario's question: of the whole drill, a tree or a level."""
+
+    question_ja: str | None
+    question_en: str | None
+    choices: tuple[ChoiceInfo, ...]
+    answers: dict[str, tuple[Answer, ...]]
+    """By choice key, in the order they were given (a key the question lacks too)."""
+    contacts: int
+    """Contacts in scope: those who could answer."""
+    changes: tuple[tuple[Answer, Answer], ...]
+    """(the answer counted, a later different one) of the same contact, in order."""
+
+    @property
+    def asked(self) -> bool:
+        return bool(self.choices)
+
+    @property
+    def answered(self) -> int:
+        return sum(len(found) for found in self.answers.values())
+
+    @property
+    def unanswered(self) -> int:
+        return max(0, self.contacts - self.answered)
+
+    def count(self, key: str) -> int:
+        return len(self.answers.get(key, ()))
+
+    def meaning(self, means: str) -> int:
+        """How many answered a choice that means `means` (coming, needs_help)."""
+        return sum(self.count(c.key) for c in self.choices if c.means == means)
+
+    def question(self, language: str) -> str:
+        text = self.question_en if language == "en" and self.question_en else self.question_ja
+        return text or ""
+
+
 def regional_centres(plan: Plan) -> frozenset[str]:
     """The sites that count for "every regional centre reached" (a plan fact)."""
     return frozenset(site.id for site in plan.sites if site.regional_centre)
@@ -604,6 +688,12 @@ class DrillState:
         self.updates: list[UpdateState] = []
         """The status updates (第N報) in the order issued; see `UpdateState`."""
         self._update_pages: dict[str, UpdateCopy] = {}
+        self.choices: tuple[ChoiceInfo, ...] = ()
+        """The choices of the scenario's question (empty: it asks none)."""
+        self.answers: dict[tuple[str, str, str], Answer] = {}
+        """Each contact's counted answer (its first), by (tree, level, member)."""
+        self.answer_changes: list[tuple[Answer, Answer]] = []
+        """(the answer counted, a later different one), in order."""
         self._seq: int | None = None
         self._paused_at: float | None = None
         self._handlers: dict[type[Event], Callable[[Any], None]] = {
@@ -868,6 +958,38 @@ class DrillState:
         met = actual is not None and actual <= target.within_minutes * 60.0 + _EPS
         return TargetOutcome(target, actual, met, missing)
 
+    # -- questions: answers to the scenario's question -------------------------------
+
+    def tally(self, tree: str | None = None, level: str | None = None) -> Tally:
+        """The answers of the drill, of one tree, or of one level of a tree."""
+
+        def inside(key: tuple[str, str, str]) -> bool:
+            return (tree is None or key[0] == tree) and (level is None or key[1] == level)
+
+        grouped: dict[str, list[Answer]] = {c.key: [] for c in self.choices}
+        for key, answer in self.answers.items():
+            if inside(key):
+                grouped.setdefault(answer.choice, []).append(answer)
+        if level is not None and tree is not None and (tree, level) in self.levels:
+            contacts = len(self.levels[(tree, level)].members)
+        elif level is not None:
+            contacts = sum(1 for key in self.contacts if inside(key))
+        else:
+            contacts = self.tree_size(tree)
+        question = self.started
+        return Tally(
+            question_ja=question.question_ja if question is not None else None,
+            question_en=question.question_en if question is not None else None,
+            choices=self.choices,
+            answers={k: tuple(sorted(v, key=lambda a: a.elapsed)) for k, v in grouped.items()},
+            contacts=contacts,
+            changes=tuple(
+                (counted, later)
+                for counted, later in self.answer_changes
+                if inside((counted.tree, counted.level, counted.member))
+            ),
+        )
+
     # -- questions: the whole -----------------------------------------------------------
 
     def summary(self) -> Summary:
@@ -927,6 +1049,9 @@ class DrillState:
                 sites=sites[i] if sites is not None else None,
             )
         self.steps = {step: StepState(step) for step in e.steps}
+        self.choices = tuple(
+            ChoiceInfo(key, ja, en or None, means or None) for key, ja, en, means in e.choices
+        )
 
     def _tree_started(self, e: TreeStarted) -> None:
         tree = self.trees.setdefault(e.tree, TreeState(e.tree))
@@ -1070,6 +1195,8 @@ class DrillState:
         contact = self._contact(e.tree, e.level, e.member)
         if contact.site is None:
             contact.site = e.site
+        if e.choice is not None:
+            self._answered(e, contact)
         if contact.ack is not None:
             contact.second_acks += 1
             return
@@ -1102,6 +1229,38 @@ class DrillState:
         contact.given_up = None  # not needed, yet acknowledged: nothing was given up
         if level is not None:
             self._count(level, contact)
+
+    def _answered(self, e: Acknowledged, contact: ContactState) -> None:
+        assert e.choice is not None
+        behind = (e.at - e.received_at).total_seconds()
+        answer = Answer(
+            tree=e.tree,
+            level=e.level,
+            member=e.member,
+            person_id=e.person_id,
+            person_name=e.person_name,
+            choice=e.choice,
+            at=e.received_at,
+            elapsed=e.elapsed - behind if behind > 0 else e.elapsed,
+            source=e.source,
+            late=contact.status in _GIVEN_UP or contact.status is ContactStatus.LATE,
+            seq=self._seq,
+        )
+        key = (e.tree, e.level, e.member)
+        counted = self.answers.get(key)
+        if counted is None:
+            self.answers[key] = answer
+            return
+        latest = self._last_change(key) or counted
+        if latest.choice != e.choice:  # the same answer again is nothing new
+            self.answer_changes.append((counted, answer))
+
+    def _last_change(self, key: tuple[str, str, str]) -> Answer | None:
+        """The latest change of answer of the contact `key`, if any."""
+        for counted, later in reversed(self.answer_changes):
+            if (counted.tree, counted.level, counted.member) == key:
+                return later
+        return None
 
     def _count(self, level: LevelState, contact: ContactState) -> None:
         level.acknowledged += 1

@@ -24,6 +24,7 @@ from drill.plan.models import (
     Plan,
     PlanInfo,
     Playbook,
+    Question,
     Role,
     Scenario,
     ScenarioMessages,
@@ -209,6 +210,7 @@ class PlanBuilder:
         title: str = "連絡網訓練",
         activation: Literal["sequential", "parallel"] = "sequential",
         required_agencies: Sequence[str] = (),
+        question: Question | None = None,
     ) -> str:
         self._scenarios.append(
             Scenario(
@@ -221,6 +223,7 @@ class PlanBuilder:
                 injects=tuple(Inject(at_minutes=at, text=Text(ja=text)) for at, text in injects),
                 playbook=playbook,
                 required_agencies=tuple(Agency(a) for a in required_agencies),
+                question=question,
             )
         )
         return scenario_id

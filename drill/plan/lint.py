@@ -365,8 +365,14 @@ def _sms_segments(plan: Plan, loc: Locator) -> Iterator[Finding]:
                 text = render_template(messages.sms, values)
             except TemplateProblem:
                 continue
+            # A question's numbered choices go on a line of their own: a choice answer is
+            # worth a second segment, not a third.
+            question = scenario.question
+            allowed = 1 if question is None else 2
+            if question is not None:
+                text = f"{text}\n{question.numbered(language)}"
             segments = sms_segments(_sms_with_link(text, language))
-            if segments > 1:
+            if segments > allowed:
                 yield loc.finding(
                     "DK-W010",
                     _W,

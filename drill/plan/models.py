@@ -8,6 +8,8 @@ complete and explain plan files.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 import zoneinfo
 from collections.abc import Iterator
 from enum import StrEnum
@@ -35,6 +37,7 @@ __all__ = [
     "Agency",
     "Audience",
     "ChannelKind",
+    "Choice",
     "ContactPoint",
     "ContactTree",
     "ContactsFile",
@@ -51,6 +54,7 @@ __all__ = [
     "PlanFile",
     "PlanInfo",
     "Playbook",
+    "Question",
     "Role",
     "Rotation",
     "RotationOverride",
@@ -673,6 +677,114 @@ class Notice(BaseModel):
         return self
 
 
+class Choice(BaseModel):
+    """One answer a question offers (出社可能, 30分以内, 不可; 無事, 要支援): pressed as
+    its number on the telephone, chosen by its button on the link page, or written as
+    its number or label on the first line of a reply e-mail."""
+
+    model_config = _MODEL
+
+    key: Id
+    """Its id, as recorded with the acknowledgement (e.g. now, within30, cannot)."""
+    label: Text
+    """What people see and hear (出社可能)."""
+    means: Literal["coming", "needs_help"] | None = None
+    """coming: the person can come in (counted as such in the tally); needs_help: the
+    person needs help (安否: 要支援). Nothing special when empty."""
+
+    @field_validator("label")
+    @classmethod
+    def _short_label(cls, value: Text) -> Text:
+        for text in (value.ja, value.en):
+            if text is not None and (len(text) > 20 or "\n" in text):
+                raise PydanticCustomError(
+                    "choice", "a choice's label is one short line (20 characters at most)"
+                )
+        return value
+
+
+class Question(BaseModel):
+    """A question people answer when they acknowledge (出社可否, 安否確認): 2 to 9
+    choices, numbered 1… in the order written (the telephone's keys)."""
+
+    model_config = _MODEL
+
+    text: Text
+    """The question (出社できますか)."""
+    choices: tuple[Choice, ...] = Field(min_length=2, max_length=9)
+    """The answers, in order: the first is 1 on the keypad, the second 2, …"""
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Question:
+        for what, values in (
+            ("key", [c.key for c in self.choices]),
+            ("label", [_fold_label(c.label.ja) for c in self.choices]),
+            ("English label", [_fold_label(c.label.en) for c in self.choices if c.label.en]),
+        ):
+            repeated = sorted({v for v in values if values.count(v) > 1})
+            if repeated:
+                raise PydanticCustomError(
+                    "question",
+                    "two choices share the {what} '{value}': each needs its own",
+                    {"what": what, "value": repeated[0]},
+                )
+        return self
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(c.key for c in self.choices)
+
+    def choice(self, key: str) -> Choice | None:
+        """The choice of `key`, None for a key it does not offer."""
+        return next((c for c in self.choices if c.key == key), None)
+
+    def by_digit(self, digit: str) -> Choice | None:
+        """The choice a keypress (or a written number, full-width too) stands for."""
+        text = digit.strip().translate(_WIDE_DIGITS)
+        if len(text) != 1 or not text.isdigit() or text == "0":
+            return None
+        index = int(text) - 1
+        return self.choices[index] if index < len(self.choices) else None
+
+    def match(self, text: str) -> Choice | None:
+        """The choice a line of text names: its number, its label (either language) or
+        its key; None when it names none of them (or more than one)."""
+        found = self.by_digit(text)
+        if found is not None:
+            return found
+        numbered = _NUMBERED.match(text.translate(_WIDE_DIGITS))
+        if numbered is not None:  # "2 30分以内", "2." or "2：": the number decides
+            return self.by_digit(numbered.group(1))
+        folded = _fold_label(text)
+        if not folded:
+            return None
+        for choice in self.choices:
+            names = {_fold_label(choice.label.ja), choice.key}
+            if choice.label.en:
+                names.add(_fold_label(choice.label.en))
+            if folded in names:
+                return choice
+        return None
+
+    def numbered(self, language: str, *, sep: str = " ") -> str:
+        """The choices with their numbers, e.g. "1 出社可能 / 2 30分以内 / 3 不可"."""
+        return " / ".join(
+            f"{n}{sep}{c.label.get(language)}" for n, c in enumerate(self.choices, start=1)
+        )
+
+
+_NUMBERED = re.compile(r"^\s*([1-9])(?:[\s.．、,，:：)）]|$)")
+_WIDE_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def _fold_label(text: str | None) -> str:
+    """A label as compared: full-width letters and digits folded, case and spaces ignored."""
+    if not text:
+        return ""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(folded.split()).strip("。.!！")
+
+
 class Scenario(BaseModel):
     """A scripted scenario: which trees are activated, what is said, what must be done."""
 
@@ -717,6 +829,11 @@ class Scenario(BaseModel):
     updates: UpdateTemplates | None = None
     """Templates of the status updates (第1報, 続報, 最終報) the duty officer sends during
     the run; drillkit's own texts where the scenario has none."""
+    question: Question | None = None
+    """A question the people paged answer as they acknowledge (出社可否, 安否確認): the
+    page lists its choices, the link page shows one button each, the call reads them
+    out as keys 1…, and the board and the report tally the answers. Without it an
+    acknowledgement is a plain 了解."""
 
 
 class Step(BaseModel):

@@ -28,12 +28,13 @@ _CONTACT_HEADERS = {
     "ja": (
         "訓練ID", "連絡網ID", "段ID", "段", "役割ID", "役割", "拠点", "状態", "応答者",
         "代理順位（0=正）", "応答手段", "手入力者", "応答時刻", "開始からの秒", "応答までの秒",
-        "呼び出し回数", "呼び出しの経過", "未応答の理由",
+        "呼び出し回数", "呼び出しの経過", "未応答の理由", "回答",
     ),
     "en": (
         "drill_id", "tree", "level_id", "level", "member", "role", "site", "status",
         "acknowledged_by", "candidate_index", "ack_via", "entered_by", "acknowledged_at",
         "ack_seconds", "time_to_ack_seconds", "attempts", "pages", "why_not_reached",
+        "answer",
     ),
 }  # fmt: skip
 
@@ -74,6 +75,12 @@ def render_contacts_csv(report: Report, lang: str | None = None) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(_CONTACT_HEADERS[language])
+    # The answer to the scenario's question (its counted, first one), by contact.
+    answered = {
+        (person.tree, person.level, person.member): p.text(choice.label)
+        for choice in (report.answers.choices if report.answers is not None else ())
+        for person in choice.people
+    }
     for c in report.contacts:
         cells = p.contact_cells(c)
         writer.writerow(
@@ -96,6 +103,7 @@ def render_contacts_csv(report: Report, lang: str | None = None) -> str:
                 str(len(c.attempts)),
                 cells[9],
                 cells[10],
+                answered.get((c.tree, c.level, c.member), ""),
             )
         )
     return buffer.getvalue()

@@ -17,6 +17,7 @@ from drill.report.present import Presenter
 from drill.report.types import Report
 from drill.report.updates import copies_tables, updates_heading, updates_table
 from drill.words import LABELS, check_lang
+from drill.words.choices import choice_word
 
 __all__ = ["render_html"]
 
@@ -50,6 +51,11 @@ def render_html(report: Report, lang: str | None = None) -> str:
     if report.updates:  # status updates (第N報), after the timeline
         at = next(i for i, (anchor, _) in enumerate(sections) if anchor == "integrity")
         sections.insert(at, ("updates", updates_heading(w.lang)))
+    answers = _answers(p)
+    if answers is not None:  # after the curve, where the body has it
+        sections.insert(
+            [a for a, _ in sections].index("levels"), ("answers", str(answers["title"]))
+        )
     rows = "\n".join(
         "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in p.contact_cells(c)) + "</tr>"
         for c in report.contacts
@@ -130,9 +136,25 @@ def render_html(report: Report, lang: str | None = None) -> str:
             not_verified=i.verified is None,
             contacts_header=p.contacts_header(),
             contact_rows=Markup(rows),
+            answers=answers,
             **{f"w_{key}": w(key) for key, pair in LABELS.items() if "{" not in pair[0]},
         )
     )
+
+
+def _answers(p: Presenter) -> dict[str, object] | None:
+    """The tally of answers to the scenario's question, for the template (None: none)."""
+    if p.report.answers is None:
+        return None
+    return {
+        "title": choice_word("title", p.lang),
+        "lines": p.answers_lines(),
+        "table": p.answers_table(),
+        "by_level": choice_word("by_level", p.lang),
+        "levels": p.answers_levels_table(),
+        "changes_title": choice_word("changes", p.lang),
+        "changes": p.answer_changes(),
+    }
 
 
 def _pairs(rows: tuple[tuple[str, ...], ...]) -> list[tuple[tuple[str, ...], ...]]:

@@ -6,6 +6,7 @@ from drill.report.present import Presenter, Table
 from drill.report.types import Report
 from drill.report.updates import copies_tables, updates_heading, updates_table
 from drill.words import check_lang
+from drill.words.choices import choice_word
 
 __all__ = ["render_markdown"]
 
@@ -70,6 +71,8 @@ def render_markdown(report: Report, lang: str | None = None) -> str:
     out += _table(p.milestones_table())
     out += ["", f"{w('distribution')}{c}{p.distribution_line()}", ""]
 
+    out += _answers(p)
+
     out += [f"## {w('levels')}", ""]
     out += _table(p.levels_table())
     out += ["", f"## {w('sites')}", ""]
@@ -118,6 +121,25 @@ def render_markdown(report: Report, lang: str | None = None) -> str:
     out += [f"## {w('integrity')}", ""]
     out += _integrity(p)
     return "\n".join(out).rstrip() + "\n"
+
+
+def _answers(p: Presenter) -> list[str]:
+    """The tally of answers to the scenario's question (none when it asked none)."""
+    if p.report.answers is None:
+        return []
+    lines = [f"## {choice_word('title', p.lang)}", ""]
+    lines += [f"- {line}" for line in p.answers_lines()]
+    lines.append("")
+    lines += _table(p.answers_table())
+    lines += ["", f"### {choice_word('by_level', p.lang)}", ""]
+    lines += _table(p.answers_levels_table())
+    lines.append("")
+    changes = p.answer_changes()
+    if changes:
+        lines += [f"### {choice_word('changes', p.lang)}", ""]
+        lines += [f"- {change}" for change in changes]
+        lines.append("")
+    return lines
 
 
 def _signoff(p: Presenter) -> list[str]:

@@ -19,6 +19,7 @@ from drill.engine.events import DrillAborted, StepTiming
 from drill.engine.runner import plan_digest
 from drill.engine.state import ContactStatus, StepStatus
 from drill.plan.models import Plan
+from drill.report.answers import answers
 from drill.report.benchmark import benchmark
 from drill.report.contacts import contact_rows
 from drill.report.evidence import checklist
@@ -84,6 +85,7 @@ def build(
         notes=tuple(_notes(source)),
         benchmark=benchmark(source, playbook),
         updates=update_rows(source),
+        answers=answers(source),
     )
 
 

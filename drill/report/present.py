@@ -22,6 +22,7 @@ from drill.report.types import (
     actor,
 )
 from drill.words import Lang, Words, words
+from drill.words.choices import choice_word
 
 __all__ = ["Presenter", "Table"]
 
@@ -565,3 +566,92 @@ class Presenter:
 
     def notes(self) -> Sequence[str]:
         return [self.text(n) for n in self.report.notes]
+
+    # -- answers to the scenario's question -------------------------------------------
+
+    def choice_word(self, key: str) -> str:
+        """A word of the answers' tally (`drill.words.choices`) in this language."""
+        return choice_word(key, self.lang)
+
+    def answer_label(self, key: str) -> str:
+        """The label of choice `key` in this language (the key for one the question lacks)."""
+        answers = self.report.answers
+        for choice in answers.choices if answers is not None else ():
+            if choice.key == key:
+                return self.text(choice.label)
+        return key
+
+    def answers_lines(self) -> list[str]:
+        """The question, then who can come in and who needs help (when choices mean so)."""
+        answers = self.report.answers
+        if answers is None:
+            return []
+        lines = [f"{self.choice_word('question')}{self.colon}{self.text(answers.question)}"]
+        if any(c.means == "coming" for c in answers.choices):
+            lines.append(f"{self.choice_word('coming')}{self.colon}{self.w.count(answers.coming)}")
+        if any(c.means == "needs_help" for c in answers.choices):
+            lines.append(
+                f"{self.choice_word('needs_help')}{self.colon}{self.w.count(answers.needs_help)}"
+            )
+        return lines
+
+    def answers_table(self) -> Table:
+        """Each choice: how many, and who (when); then the contacts without an answer."""
+        answers = self.report.answers
+        assert answers is not None
+        sep = "、" if self.lang == "ja" else ", "
+        open_, close = ("（", "）") if self.lang == "ja" else (" (", ")")
+        rows = [
+            (
+                f"{n}. {self.text(c.label)}",
+                self.w.count(c.count),
+                sep.join(
+                    f"{p.name}{open_}{self.w.clock(p.at)}{close}"
+                    + (self.choice_word("late") if p.late else "")
+                    for p in c.people
+                ),
+            )
+            for n, c in enumerate(answers.choices, start=1)
+        ]
+        rows.append((self.choice_word("unanswered"), self.w.count(answers.unanswered), ""))
+        return Table(
+            (self.choice_word("choice"), self.choice_word("count"), self.choice_word("who")),
+            tuple(rows),
+            frozenset({1}),
+        )
+
+    def answers_levels_table(self) -> Table:
+        """Per level: a count per choice, and those without an answer."""
+        answers = self.report.answers
+        assert answers is not None
+        header = (
+            self.choice_word("level"),
+            *(self.text(c.label) for c in answers.choices),
+            self.choice_word("unanswered"),
+        )
+        rows = tuple(
+            (
+                self.text(level.name),
+                *(self.w.count(n) for n in level.counts),
+                self.w.count(level.unanswered),
+            )
+            for level in answers.levels
+        )
+        return Table(header, rows, frozenset(range(1, len(header))))
+
+    def answer_changes(self) -> list[str]:
+        """Later, different answers (the first one is counted)."""
+        answers = self.report.answers
+        if answers is None:
+            return []
+        return [
+            choice_word(
+                "change",
+                self.lang,
+                who=c.name,
+                first=self.answer_label(c.first),
+                later=self.answer_label(c.later),
+                at=self.w.clock(c.at),
+            )
+            for c in answers.changes
+        ]

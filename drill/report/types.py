@@ -19,6 +19,11 @@ __all__ = [
     "NAGASAKI_ALL_SITES_MINUTES",
     "NAGASAKI_WHOLE_MINUTES",
     "SHARES",
+    "AnswerChange",
+    "AnswerChoice",
+    "AnswerLevel",
+    "AnswerPerson",
+    "Answers",
     "Attempt",
     "Benchmark",
     "ChecklistEvidence",
@@ -515,6 +520,74 @@ class UpdateRow:
 
 
 @dataclass(frozen=True, slots=True)
+class AnswerPerson:
+    """One contact's counted answer to the scenario's question."""
+
+    tree: str
+    level: str
+    member: str
+    name: str
+    """The person who answered."""
+    at: dt.datetime
+    answer_seconds: float
+    via: str
+    """voice, sms, email, reply or manual."""
+    late: bool
+    """Given after the contact was given up (still tallied)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerChoice:
+    """One choice and who gave it (their first answer), in the order they answered."""
+
+    key: str
+    label: Label
+    means: str | None
+    """coming, needs_help or None."""
+    count: int
+    people: tuple[AnswerPerson, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerLevel:
+    """The answers of one level: a count per choice (in the question's order)."""
+
+    tree: str
+    level: str
+    name: Label
+    counts: tuple[int, ...]
+    unanswered: int
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerChange:
+    """A later, different answer of a contact (kept; the first one is counted)."""
+
+    member: str
+    name: str
+    first: str
+    later: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Answers:
+    """The tally of answers to the scenario's question (出社可否, 安否), from the fold."""
+
+    question: Label
+    choices: tuple[AnswerChoice, ...]
+    answered: int
+    unanswered: int
+    """Contacts of the scenario without an answer."""
+    coming: int
+    """Answers whose choice means "coming" (can come in)."""
+    needs_help: int
+    """Answers whose choice means "needs_help"."""
+    levels: tuple[AnswerLevel, ...]
+    changes: tuple[AnswerChange, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     drill: DrillInfo
     summary: Summary
@@ -535,6 +608,8 @@ class Report:
     """What the summary compares this drill with (`drill.report.benchmark`)."""
     updates: tuple[UpdateRow, ...] = field(default=())
     """The status updates (第N報) with who acknowledged each (`drill.report.updates`)."""
+    answers: Answers | None = None
+    """The tally of answers, when the scenario asked a question (`drill.report.answers`)."""
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

@@ -15,7 +15,7 @@ import random
 from collections.abc import Callable, Mapping
 from enum import StrEnum
 
-from drill.engine.simulation import OutcomeKind, ResponseModel
+from drill.engine.simulation import OutcomeKind, ResponseModel, simulated_answer
 from drill.plan.models import ChannelKind
 
 __all__ = [
@@ -53,6 +53,9 @@ class Reaction:
     """Seconds from delivery until they confirm or reply (their response time)."""
     open_after: float | None = None
     """Seconds from delivery until they open the link (default: half of `after`)."""
+    answer: Callable[[int], int] | None = dataclasses.field(default=None, compare=False)
+    """When the link's page asks a question: given how many answer buttons it shows,
+    the number (1…) of the one the person presses; None: the first."""
 
     @property
     def opens_at(self) -> float:
@@ -129,8 +132,13 @@ def from_response_model(
         elif "-p" in key:
             key = key[key.rindex("-p") + 1 :]
         outcome = model.outcome_for(ChannelKind.EMAIL, key, person_id=person_id, role_id=role_id)
+        who = person_id or address
+
+        def answer(count: int) -> int:  # as the simulated channel's person answers
+            return 1 + simulated_answer(model.seed, who, count)
+
         if outcome.kind is OutcomeKind.ANSWER:
-            return Reaction(Action.CONFIRM, outcome.after_seconds)
+            return Reaction(Action.CONFIRM, outcome.after_seconds, answer=answer)
         if outcome.kind is OutcomeKind.INVALID_NUMBER:
             return Reaction(Action.BOUNCE, outcome.after_seconds)
         return Reaction(Action.IGNORE)

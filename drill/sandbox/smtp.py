@@ -23,6 +23,7 @@ import dataclasses
 import email
 import email.policy
 import email.utils
+import html
 import logging
 import re
 import ssl
@@ -457,30 +458,47 @@ class SmtpSandbox:
                 log.warning("sandbox: a mail to %s carries no acknowledgement link", address)
                 return
             await self._sleep(reaction.opens_at)
-            self._record(address, "open", await self._http_call("GET", link))
+            status, page = await self._http_call("GET", link)
+            self._record(address, "open", status)
             if reaction.action is Action.CONFIRM:
                 await self._sleep(max(0.0, reaction.after - reaction.opens_at))
-                self._record(address, "confirm", await self._http_call("POST", link))
+                data = {"confirm": "yes", **_answer_button(page, reaction)}
+                self._record(address, "confirm", (await self._http_call("POST", link, data))[0])
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("sandbox: simulated person %s failed", address)
 
-    async def _http_call(self, method: str, url: str) -> int | None:
+    async def _http_call(
+        self, method: str, url: str, data: dict[str, str] | None = None
+    ) -> tuple[int | None, str]:
+        """(status, page) of a request to an acknowledgement link ((None, "") if it failed)."""
         if self._http is None:
             self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
-        data = {"confirm": "yes"} if method == "POST" else None
         try:
             async with self._http.request(method, url, data=data) as response:
-                await response.read()
-                return response.status
+                body = await response.read()
+                return response.status, body.decode("utf-8", "replace")
         except (aiohttp.ClientError, TimeoutError) as exc:
             log.warning("sandbox: %s of an acknowledgement link failed: %s", method, exc)
-            return None
+            return None, ""
 
     def _record(self, address: str, action: str, status: int | None) -> None:
         self.actions.append(PersonAction(address, action, status, time.monotonic()))
         self._changed.set()
+
+
+_ANSWER_BUTTON = re.compile(r'<button[^>]*\bname="([^"]+)"[^>]*\bvalue="([^"]*)"')
+
+
+def _answer_button(page: str, reaction: Reaction) -> dict[str, str]:
+    """The field of the answer button the person presses (none on a plain 了解 page)."""
+    buttons = _ANSWER_BUTTON.findall(page)
+    if not buttons:
+        return {}
+    chosen = reaction.answer(len(buttons)) if reaction.answer is not None else 1
+    name, value = buttons[min(max(1, chosen), len(buttons)) - 1]
+    return {name: html.unescape(value)}
 
 
 def reply_to(

@@ -108,6 +108,9 @@ class Behaviour:
     """Voice: from the answer to the key. SMS: from delivery to opening the link."""
     confirm_seconds: float = 0.02
     """SMS: from opening the link to pressing the confirm button."""
+    answer: Callable[[int], int] | None = dataclasses.field(default=None, compare=False)
+    """When the page asks a question: given how many choices it offers, the number
+    (1…) the person presses or whose button they press; None: the first."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -143,7 +146,7 @@ def from_response_model(
     seconds are sandbox seconds (scale them with `TwilioSandbox(time_scale=…)`).
     """
 
-    from drill.engine.simulation import OutcomeKind
+    from drill.engine.simulation import OutcomeKind, simulated_answer
 
     voice_reactions = {
         OutcomeKind.ANSWER: Reaction.ACKNOWLEDGE,
@@ -166,12 +169,17 @@ def from_response_model(
             key = paged.page_id.removeprefix(f"{paged.drill_id}-")
         outcome = model.outcome_for(channel, key, person_id=person)
         after = outcome.after_seconds
+        who = person or paged.address
+
+        def answer(count: int) -> int:  # as the simulated channel's person answers
+            return 1 + simulated_answer(model.seed, who, count)
+
         if channel is ChannelKind.VOICE:
             reaction = voice_reactions[outcome.kind]
             ring = min(after, 15.0) if reaction is not Reaction.IGNORE else after
-            return Behaviour(reaction, ring, max(0.0, after - ring), 0.0)
+            return Behaviour(reaction, ring, max(0.0, after - ring), 0.0, answer)
         reaction = sms_reactions.get(outcome.kind, Reaction.IGNORE)
-        return Behaviour(reaction, 0.0, after * 0.75, after * 0.25)
+        return Behaviour(reaction, 0.0, after * 0.75, after * 0.25, answer)
 
     return people
 
@@ -305,6 +313,23 @@ def _sid(prefix: str) -> str:
     return prefix + secrets.token_hex(16)
 
 
+ANSWER = "answer"
+"""In a list of keys: the key of the person's answer (1 without a question)."""
+_SPOKEN_KEY = re.compile(r"([1-9])を押すと|press ([1-9]) for")
+
+
+def spoken_choices(gather: ET.Element) -> int:
+    """How many choices a Gather reads out ("1を押すと…", "press 1 for …"); 0 for none."""
+    text = " ".join(say.text or "" for say in gather.iter("Say"))
+    return max((int(a or b) for a, b in _SPOKEN_KEY.findall(text)), default=0)
+
+
+def pick(behaviour: Behaviour, offered: int) -> int:
+    """The number (1…) of the answer a person picks among `offered`."""
+    chosen = behaviour.answer(offered) if behaviour.answer is not None else 1
+    return min(max(1, chosen), offered)
+
+
 class _FormFinder(HTMLParser):
     """The first form of an HTML page: its action, method and fields."""
 
@@ -313,6 +338,8 @@ class _FormFinder(HTMLParser):
         self.action: str | None = None
         self.method = "get"
         self.fields: dict[str, str] = {}
+        self.buttons: list[tuple[str, str]] = []
+        """Named submit buttons (name, value): one per answer of a question."""
         self._in_form = False
         self._done = False
 
@@ -324,7 +351,9 @@ class _FormFinder(HTMLParser):
             self._in_form = True
             self.action = values.get("action", "")
             self.method = values.get("method", "get").lower()
-        elif self._in_form and tag in ("input", "button") and values.get("name"):
+        elif self._in_form and tag == "button" and values.get("name"):
+            self.buttons.append((values["name"], values.get("value", "")))
+        elif self._in_form and tag == "input" and values.get("name"):
             self.fields[values["name"]] = values.get("value", "")
 
     def handle_endtag(self, tag: str) -> None:
@@ -779,7 +808,8 @@ class TwilioSandbox:
         if twiml is None and call.url is not None:
             fetched = await self._post("voice", call.url, self._call_params(call, "in-progress"))
             twiml = fetched.body if fetched.status == 200 else None
-        keys = {Reaction.ACKNOWLEDGE: ["1"], Reaction.WRONG_KEY: ["9", "1"]}.get(reaction, [])
+        # ANSWER: 1, or the key of the person's answer when the call reads out choices
+        keys = {Reaction.ACKNOWLEDGE: [ANSWER], Reaction.WRONG_KEY: ["9", ANSWER]}.get(reaction, [])
         while twiml is not None:
             call.twiml_seen.append(twiml)
             twiml = await self._play(call, twiml, keys, behaviour)
@@ -805,6 +835,9 @@ class TwilioSandbox:
                 continue
             await self._pause(behaviour.respond_seconds)
             digit = keys.pop(0)
+            if digit == ANSWER:
+                offered = spoken_choices(verb)
+                digit = "1" if not offered else str(pick(behaviour, offered))
             call.digits.append(digit)
             params = self._call_params(call, "in-progress")
             params.update({"Digits": digit, "FinishedOnKey": "", "msg": "Gather End"})
@@ -850,7 +883,11 @@ class TwilioSandbox:
         finder.feed(opened.body)
         target = urljoin(link, finder.action) if finder.action else link
         await self._pause(behaviour.confirm_seconds)
-        confirmed = await self._request("link-confirm", "POST", target, finder.fields)
+        fields = dict(finder.fields)
+        if finder.buttons:  # one button per answer: the person presses theirs
+            name, value = finder.buttons[pick(behaviour, len(finder.buttons)) - 1]
+            fields[name] = value
+        confirmed = await self._request("link-confirm", "POST", target, fields)
         message.confirmed_status = confirmed.status
 
     async def _message_status(

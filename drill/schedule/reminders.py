@@ -170,6 +170,7 @@ class IgnoringInbox:
         key: str | None = None,
         received_at: dt.datetime | None = None,
         entered_by: str | None = None,
+        choice: str | None = None,
     ) -> AckOutcome:
         return AckOutcome.UNKNOWN_PAGE
 

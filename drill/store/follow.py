@@ -295,6 +295,7 @@ class Operations(Protocol):
         level: str | None = None,
         key: str | None = None,
         origin: str | None = None,
+        choice: str | None = None,
     ) -> AckOutcome: ...
 
     async def complete_step(
@@ -424,6 +425,8 @@ class OperatorDesk:
                 tree=p.get("tree"),
                 level=p.get("level"),
                 **common,
+                # the answer to the scenario's question, when the operator entered one
+                **({"choice": str(p["choice"])} if p.get("choice") else {}),
             )
         elif kind == "step":
             await runner.complete_step(str(p["step"]), by=by, note=p.get("note"), **common)

@@ -22,6 +22,7 @@ import zoneinfo
 from collections.abc import Iterable
 
 from drill.engine.events import (
+    Acknowledged,
     DeliveryUpdated,
     DrillAborted,
     DrillCompleted,
@@ -51,6 +52,7 @@ from drill.plan.models import Plan, Scenario
 from drill.tui.cells import clock_text, minutes_text
 from drill.tui.i18n import language, pick, t
 from drill.words import Words, words
+from drill.words.choices import choice_word, tally_line
 from drill.words.sentences import TONE_STYLE, FoldNames
 
 __all__ = [
@@ -556,6 +558,21 @@ class BoardModel:
         parts.append(t("board.counts_steps", done=done, steps=len(steps)))
         return t("board.counts_sep").join(parts)
 
+    def tally_text(self) -> str:
+        """The answers to the scenario's question as the fold tallies them ("回答: 出社可能
+        12 / 30分以内 3 / 不可 2 / 未回答 5"); "" when it asks none."""
+        line = tally_line(self.state.tally(), language())
+        return choice_word("line", language(), tally=line) if line else ""
+
+    def answer_choices(self) -> list[tuple[str, str]]:
+        """(label, key) of each choice of the scenario's question, numbered as on the
+        keypad, for the manual dialog; empty when it asks none."""
+        lang = language()
+        return [
+            (f"{n}. {choice.label(lang)}", choice.key)
+            for n, choice in enumerate(self.state.choices, start=1)
+        ]
+
     def level_lines(self) -> list[LevelLine]:
         """Each level: the fold's counted and late acknowledgements and its status."""
         w = self.words
@@ -819,6 +836,8 @@ class Feed:
         if key is not None:
             self.dirty.add(key)
             self.sections.add("progress")
+            if isinstance(event, Acknowledged) and event.choice is not None:
+                self.sections.add("status")  # the tally of answers is on the status line
         elif isinstance(event, LevelStarted):
             for member in event.members:
                 self.dirty.add((event.tree, event.level, member))

@@ -31,9 +31,10 @@ from textual.widgets.option_list import Option
 
 from drill.errors import DrillError
 from drill.tui.directory import fold
-from drill.tui.i18n import t
+from drill.tui.i18n import language, t
 from drill.tui.prose import Prose
 from drill.tui.screens.base import LocalisedModal
+from drill.words.choices import choice_word
 
 __all__ = [
     "FASTEST",
@@ -320,6 +321,8 @@ class AckEntry:
     """The contact (tree/level/member) that was reached."""
     entered_by: str
     received_at: dt.datetime
+    choice: str | None = None
+    """The key of the answer to the scenario's question, when the operator chose one."""
 
 
 class ManualAckDialog(LocalisedModal[AckEntry | None]):
@@ -341,8 +344,11 @@ class ManualAckDialog(LocalisedModal[AckEntry | None]):
         now: dt.datetime,
         operator: str = "",
         selected: str | None = None,
+        answers: Sequence[tuple[str, str]] = (),
     ) -> None:
         super().__init__(classes="dialog-screen")
+        self.answers = list(answers)
+        """(label, key) of the question's choices; empty when the scenario asks none."""
         self.choices = [(label, value) for label, value, _ in choices]
         self.now = now
         self.operator = operator
@@ -367,6 +373,14 @@ class ManualAckDialog(LocalisedModal[AckEntry | None]):
                 with Vertical():
                     yield Label(t("ack.when"), classes="dialog-label")
                     yield Input(self.now.strftime("%H:%M"), id="ack-when", classes="compact")
+            if self.answers:
+                yield Label(choice_word("dialog", language()), classes="dialog-label")
+                yield Select(
+                    self.answers,
+                    id="ack-answer",
+                    prompt=choice_word("no_choice", language()),
+                    classes="compact",
+                )
             yield Static("", id="ack-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(t("common.save"), id="save", variant="success")
@@ -436,7 +450,13 @@ class ManualAckDialog(LocalisedModal[AckEntry | None]):
         if when > self.now + dt.timedelta(minutes=1):
             self._error("ack.future")
             return
-        self.dismiss(AckEntry(who, by, min(when, self.now)))
+        self.dismiss(AckEntry(who, by, min(when, self.now), self._answer()))
+
+    def _answer(self) -> str | None:
+        if not self.answers:
+            return None
+        value = self.query_one("#ack-answer", Select).value
+        return value if isinstance(value, str) else None
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -326,10 +326,17 @@ class LiveRun:
         await self.runner.run()
         self._ended()
 
-    async def acknowledge(self, key: RowKey, *, entered_by: str, when: dt.datetime) -> AckOutcome:
+    async def acknowledge(
+        self,
+        key: RowKey,
+        *,
+        entered_by: str,
+        when: dt.datetime,
+        choice: str | None = None,
+    ) -> AckOutcome:
         tree, level, member = key
         outcome = await self.runner.acknowledge_manually(
-            member, entered_by=entered_by, reached_at=when, tree=tree, level=level
+            member, entered_by=entered_by, reached_at=when, tree=tree, level=level, choice=choice
         )
         if self.over:
             self._ended()
@@ -567,9 +574,18 @@ class AttachedRun:
         self._ended()
         return answer.seq
 
-    async def acknowledge(self, key: RowKey, *, entered_by: str, when: dt.datetime) -> AckOutcome:
+    async def acknowledge(
+        self,
+        key: RowKey,
+        *,
+        entered_by: str,
+        when: dt.datetime,
+        choice: str | None = None,
+    ) -> AckOutcome:
         tree, level, member = key
         payload = {"ref": member, "tree": tree, "level": level, "reached_at": when.isoformat()}
+        if choice is not None:
+            payload["choice"] = choice
         await self._ask("ack", dict(payload), entered_by)
         return AckOutcome.ACCEPTED
 

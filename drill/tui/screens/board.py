@@ -277,6 +277,9 @@ class BoardScreen(DrillScreen):
         out.append(f"\n{pick(run.scenario.title)}", "bold")
         if self._model is not None:
             out.append("\n" + self._model.counts_text(elapsed))
+            tally = self._model.tally_text()
+            if tally:
+                out.append("\n" + tally)
         if state.updates:  # status updates (第N報): acknowledged k/n each
             out.append("\n" + updates_line(run.plan, state), "cyan")
         if self._model is not None and self._model.filter != "all":
@@ -358,6 +361,7 @@ class BoardScreen(DrillScreen):
             now=run.now().astimezone(zone),
             operator=self.drill_app.operator,
             selected=row_id(current) if current is not None else None,
+            answers=self._model.answer_choices(),
         )
         self.app.push_screen(dialog, self._acknowledged)
 
@@ -376,6 +380,7 @@ class BoardScreen(DrillScreen):
                 row_key(entry.row),
                 entered_by=entry.entered_by,
                 when=entry.received_at.astimezone(dt.UTC),
+                choice=entry.choice,
             )
         except Exception as exc:
             self.drill_app.show_error(exc)
