@@ -588,3 +588,13 @@ def t(key: str, **values: object) -> str:
 def pick(value: Text | None) -> str:
     """Plan text in the current language (Japanese where the plan has no English)."""
     return "" if value is None else value.get(_language)
+
+
+def _page_words() -> None:
+    """Paging now and marking someone away (`drill.words.page`): keys `page.*`."""
+    from drill.words.page import PAGE
+
+    CATALOGUE.update({f"page.{key}": pair for key, pair in PAGE.items()})
+
+
+_page_words()
