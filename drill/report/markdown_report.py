@@ -100,6 +100,18 @@ def render_markdown(report: Report, lang: str | None = None) -> str:
         out += _table(p.timeline_table())
         out.append("")
 
+    if report.operator:
+        orders, marked, rule = p.operator_headings()
+        out += [f"## {p.operator_heading()}", "", rule, ""]
+        if report.operator.orders:
+            out += [f"### {orders}", ""]
+            out += _table(p.orders_table())
+            out.append("")
+        if report.operator.marked_away:
+            out += [f"### {marked}", ""]
+            out += _table(p.marked_away_table())
+            out.append("")
+
     notes = w("masked_note") + ("" if w.lang == "ja" else " ") + w("pages_note")
     out += [f"## {w('per_contact')}", "", notes, ""]
     out += _table(p.contacts_table())

@@ -24,6 +24,7 @@ from drill.report.contacts import contact_rows
 from drill.report.evidence import checklist
 from drill.report.findings import findings
 from drill.report.history import history as year_on_year
+from drill.report.operator import operator_pages
 from drill.report.source import Input, Source, fold
 from drill.report.summary import curve, summary
 from drill.report.timeline import timeline
@@ -82,6 +83,7 @@ def build(
         plan_available=plan is not None,
         notes=tuple(_notes(source)),
         benchmark=benchmark(source, playbook),
+        operator=operator_pages(source),
     )
 
 

@@ -142,7 +142,9 @@ class PageDialog(LocalisedModal[PageChoice | None]):
             if not name or not (phone or email):
                 self._error("page.need_adhoc")
                 return
-            self.dismiss(PageChoice("ad_hoc", by, name=name, phone=phone or None, email=email or None))
+            self.dismiss(
+                PageChoice("ad_hoc", by, name=name, phone=phone or None, email=email or None)
+            )
             return
         chosen = self.chosen
         if chosen is None:

@@ -27,7 +27,9 @@ async def test_g_pages_an_ad_hoc_person_and_the_unanswered_from_the_keyboard() -
         await pilot.press("tab", "tab")  # past the search and the list, to the name
         assert dialog.focused is dialog.query_one("#page-name", Input)
         await pilot.press(*"保守業者 田中", "tab", *"090-0012-3456", "enter")
-        await wait_for(pilot, lambda: any(o.order.asked == "ad_hoc" for o in run.state.orders.values()))
+        await wait_for(
+            pilot, lambda: any(o.order.asked == "ad_hoc" for o in run.state.orders.values())
+        )
         (order,) = run.state.orders.values()
         assert order.order.by == "当直 太郎" and order.order.target_name == "保守業者 田中"
         pages = [e for e in run.events if isinstance(e, OutsidePageQueued)]
@@ -53,7 +55,9 @@ async def test_g_pages_an_ad_hoc_person_and_the_unanswered_from_the_keyboard() -
         await pilot.press("g")
         await wait_for(pilot, lambda: isinstance(app.screen, PageDialog))
         await pilot.press("tab", "tab", *"名前だけ", "enter")
-        await wait_for(pilot, lambda: "電話番号" in text_of(app.screen.query_one("#page-error", Static)))
+        await wait_for(
+            pilot, lambda: "電話番号" in text_of(app.screen.query_one("#page-error", Static))
+        )
         await pilot.press("escape")
         assert len(run.state.orders) == 2
 
