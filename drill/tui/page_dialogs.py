@@ -29,7 +29,7 @@ from drill.tui.prose import Prose
 from drill.tui.screens.base import LocalisedModal
 from drill.words.page import ABSENCE_REASONS
 
-__all__ = ["AwayChoice", "AwayDialog", "PageChoice", "PageDialog", "UNANSWERED"]
+__all__ = ["UNANSWERED", "AwayChoice", "AwayDialog", "PageChoice", "PageDialog"]
 
 UNANSWERED = "unanswered:"
 """The option that pages everyone not answered yet, once more."""

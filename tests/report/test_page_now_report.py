@@ -45,9 +45,9 @@ async def _later_holder(plan: Plan) -> str:
     await runner.run()
     for item in await sink.read("base"):
         e = item.event
-        if isinstance(e, PageQueued) and e.candidate_index == 0 and e.elapsed > 30:
-            if len(plan.candidates(e.member)) > 1:
-                return e.person_id
+        later = isinstance(e, PageQueued) and e.candidate_index == 0 and e.elapsed > 30
+        if later and len(plan.candidates(e.member)) > 1:
+            return e.person_id
     raise AssertionError("the sample drill has no later level with a deputy")
 
 
