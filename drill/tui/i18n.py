@@ -595,6 +595,9 @@ def _page_words() -> None:
     from drill.words.page import PAGE
 
     CATALOGUE.update({f"page.{key}": pair for key, pair in PAGE.items()})
+    # The board's keys, where the footer and the help look them up.
+    CATALOGUE["key.page_now"] = PAGE["key.page"]
+    CATALOGUE["key.mark_away"] = PAGE["key.away"]
 
 
 _page_words()

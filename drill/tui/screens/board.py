@@ -72,8 +72,8 @@ class BoardScreen(DrillScreen):
         Binding("f", "filter", "key.filter"),
         Binding("v", "next_pane", "key.focus"),
         Binding("r", "take_over", "key.take_over"),
-        Binding("g", "page_now", "page.key.page"),
-        Binding("u", "mark_away", "page.key.away"),
+        Binding("g", "page_now", "key.page_now"),
+        Binding("u", "mark_away", "key.mark_away"),
     ]
 
     def __init__(self) -> None:
