@@ -332,8 +332,10 @@ class Outside:
             ad_hoc_points=tuple(f"{k}:{kept_address(ChannelKind(k), a)}" for k, a in points),
             origin=origin,
         )
-        await drill._operator_event(event, key)
-        await self.send_ordered(event)
+        if drill.over:
+            raise EngineError(f"drill '{drill.drill_id}' has already ended")
+        if await drill._emit(event, key):  # a key already recorded pages nobody again
+            await self.send_ordered(event)
         return event
 
     async def send_ordered(self, order: OperatorPaged) -> None:
