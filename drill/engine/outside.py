@@ -29,8 +29,10 @@ The duty officer in a real outage acts on the drill, not only watches it:
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from drill.engine.events import (
@@ -43,6 +45,7 @@ from drill.engine.events import (
     PageSent,
     PersonMarkedUnavailable,
 )
+from drill.engine.inputs import Entry
 from drill.engine.notifier import (
     AckOutcome,
     FailureReason,
@@ -56,7 +59,6 @@ from drill.plan.contact import is_mobile, normalise_address, normalise_number
 from drill.plan.models import ChannelKind, Person
 
 if TYPE_CHECKING:
-    from drill.engine.inputs import Entry
     from drill.engine.roster import LiveMember
     from drill.engine.runner import DrillRunner
 
@@ -366,8 +368,6 @@ class Outside:
     def _person(self, person_id: str) -> Person:
         plan = self._drill.plan
         if not plan.has("person", person_id):
-            import difflib
-
             known = [p.id for p in plan.people]
             hint = difflib.get_close_matches(person_id, known, n=1)
             suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
@@ -395,8 +395,6 @@ class Outside:
         drill = self._drill
         plan = drill.plan
         if not plan.is_role(role_id):
-            import difflib
-
             hint = difflib.get_close_matches(role_id, [r.id for r in plan.roles], n=1)
             suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
             raise EngineError(f"'{role_id}' is not a role of the plan{suggestion}")
@@ -579,10 +577,6 @@ class Outside:
     ) -> Entry:
         """The event an answer to `page` records: the contact's `Acknowledged` for a tree
         contact paged again, else an `OutsideAcknowledged`."""
-        from dataclasses import replace
-
-        from drill.engine.inputs import Entry
-
         drill = self._drill
         if page.contact is not None:
             member = next(
