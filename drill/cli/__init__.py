@@ -41,6 +41,7 @@ _COMMANDS: dict[str, str] = {
     "oncall": "drill.cli.oncall_commands:oncall",
     "init": "drill.cli.init_commands:init",
     "update": "drill.cli.update_commands:update",
+    "page": "drill.cli.page_commands:page",
 }
 
 # Each command's one-line help, so `drillkit --help` lists the commands without importing
@@ -71,6 +72,7 @@ _SUMMARIES: dict[str, str] = {
     "is, or, with --from, your contact list (氏名, 所属, 役割, 電話, 携帯, メール, 代理 …) as "
     "contacts YAML, with a report of every cell it could not read.",
     "update": "Send a status update (第N報) of a running DRILL_ID to the people already reached.",
+    "page": "Page someone now in running DRILL_ID: a person, a role's holders, an ad hoc person.",
 }
 
 

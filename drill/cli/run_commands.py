@@ -41,7 +41,10 @@ from drill.engine.events import (
     LevelCompleted,
     LevelStarted,
     MemberUnreached,
+    OperatorPaged,
+    OutsideAcknowledged,
     PageSent,
+    PersonMarkedUnavailable,
     StepCompleted,
     StepDue,
     TreeCompleted,
@@ -97,6 +100,9 @@ _SHOWN = (
     DrillRecovered,
     DrillAborted,
     DrillCompleted,
+    OperatorPaged,
+    OutsideAcknowledged,
+    PersonMarkedUnavailable,
 )
 """The events a person running a drill at a terminal cares about."""
 

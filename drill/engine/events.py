@@ -44,9 +44,13 @@ __all__ = [
     "LevelStarted",
     "MemberUnreached",
     "NoteAdded",
+    "OperatorPaged",
+    "OutsideAcknowledged",
+    "OutsidePageQueued",
     "PageQueued",
     "PageSent",
     "PagingCancelled",
+    "PersonMarkedUnavailable",
     "RepeatScheduled",
     "RoundStarted",
     "StepCompleted",
@@ -762,3 +766,107 @@ class UpdateAcknowledged(Event):
     received_at: dt.datetime
     first: bool
     """True for the person's first acknowledgement of this update."""
+
+
+# -- the operator's pages outside the tree, and people marked away from the console ----
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OperatorPaged(Event):
+    """The operator had people paged now (今すぐ呼出), outside the ladder of the running
+    trees: a person of the plan, every holder of a role, a person not in the plan (ad
+    hoc, 臨時), or every contact not answered yet, once more.
+
+    Lists every page it asks for (one per person and kind of contact point), so that a
+    drill interrupted before all of them were queued sends the rest on resume, and none
+    twice (`OutsidePageQueued.request` and `index`)."""
+
+    request: str
+    """This order's id in the drill (`<drill>-o1`, …): its pages name it."""
+    by: str
+    asked: str
+    """person, role, ad_hoc or unanswered."""
+    target: str | None
+    """The person or role id asked for; the ad hoc person's ref (`adhoc:1`); None for
+    unanswered."""
+    target_name: str | None
+    people: tuple[str, ...]
+    """Per page asked for: the person (a plan id, or an ad hoc ref)."""
+    names: tuple[str, ...]
+    """Per page: the person's name."""
+    channels: tuple[ChannelKind, ...]
+    """Per page: the channel."""
+    points: tuple[int, ...]
+    """Per page: the contact method (its index in the person's contact methods)."""
+    contacts: tuple[str, ...]
+    """Per page: `tree/level/member` of the tree contact it pages again (unanswered), or
+    "" for a page outside the tree."""
+    ad_hoc_points: tuple[str, ...] = ()
+    """The ad hoc person's contact methods as `kind:address`, numbers masked (the full
+    ones are kept beside the journal, never in it: `AdHocBook`)."""
+    origin: str | None = None
+    """The console it was entered at, when that console did not run the drill and asked
+    the engine that did (`host:pid:random`); None when entered where the engine runs."""
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OutsidePageQueued(Event):
+    """A page an `OperatorPaged` asked for, written before it is sent (never sent twice).
+
+    Outside the ladder: no timeout, no escalation. Answering it acknowledges the tree
+    contact it pages again (`contact`), counted as any acknowledgement of that contact;
+    any other is an `OutsideAcknowledged`, which no level, tree, site or target counts."""
+
+    page_id: str
+    request: str
+    index: int
+    """Its place in the request's list of pages."""
+    person_id: str
+    """A plan person's id, or an ad hoc ref (`adhoc:1`)."""
+    person_name: str
+    ad_hoc: bool
+    channel: ChannelKind
+    address: str
+    """Masked number or e-mail address (the full one is resolved from `point`)."""
+    point: int
+    contact: str | None = None
+    """`tree/level/member` of the tree contact it pages again, if any."""
+    role_id: str | None = None
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OutsideAcknowledged(Event):
+    """Someone paged outside the tree answered: shown with its time, counted by nothing."""
+
+    page_id: str
+    request: str
+    person_id: str
+    person_name: str
+    ad_hoc: bool
+    channel: ChannelKind
+    source: str
+    entered_by: str | None
+    received_at: dt.datetime
+    first: bool
+    """The first answer of this person to this request."""
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PersonMarkedUnavailable(Event):
+    """The operator marked a person away (不在) from the console: from now until `until`,
+    the ladder passes them over exactly as a plan `unavailable` period does."""
+
+    person_id: str
+    person_name: str
+    reason: str
+    """Why (休暇, 出張, 異動, その他, or the operator's word)."""
+    until: dt.datetime | None
+    """When they are back (None: for the rest of the drill)."""
+    by: str
+    origin: str | None = None
+    """The console it was entered at, when that console did not run the drill and asked
+    the engine that did (`host:pid:random`); None when entered where the engine runs."""

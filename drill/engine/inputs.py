@@ -224,7 +224,8 @@ class Inputs:
         if drill.over:
             return Entry(None, answer=AckOutcome.FINISHED)
         page = drill._paging.pages.get(page_id)
-        if page is None:
+        outside = drill._outside.pages.get(page_id) if page is None else None
+        if page is None and outside is None:
             update = drill._updates.pages.get(page_id)  # a status update's copy (第N報)
             if update is not None:
                 return drill._updates.ack_entry(update, source, key, received_at)
@@ -236,6 +237,9 @@ class Inputs:
             repeats.seen += 1
             if repeats.seen > KEPT_REPEATS:
                 return self._count_repeat(key, repeats)
+        if outside is not None:  # a page the operator ordered, outside the ladder
+            return drill._outside.ack_entry(outside, source, key, received_at, entered_by)
+        assert page is not None
         return self._ack_entry(
             page.member, page.person, page, source, key, received_at, entered_by, None, None, choice
         )
@@ -351,6 +355,12 @@ class Inputs:
     ) -> Entry:
         drill = self._drill
         page = drill._paging.pages.get(page_id)
+        if not drill.over and page is None and page_id in drill._outside.pages:
+            # Outside the ladder: recorded, and nobody is paged next because of it.
+            return Entry(
+                DeliveryFailed(**drill._stamp(), page_id=page_id, reason=reason, detail=detail),
+                key,
+            )
         if drill.over or page is None:
             return Entry(None)
         event = DeliveryFailed(**drill._stamp(), page_id=page_id, reason=reason, detail=detail)
@@ -364,7 +374,9 @@ class Inputs:
 
     def delivery_status(self, page_id: str, status: DeliveryStatus, key: str | None) -> Entry:
         drill = self._drill
-        if drill.over or page_id not in drill._paging.pages:
+        if drill.over or (
+            page_id not in drill._paging.pages and page_id not in drill._outside.pages
+        ):
             return Entry(None)
         return Entry(DeliveryUpdated(**drill._stamp(), page_id=page_id, status=status), key)
 

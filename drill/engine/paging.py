@@ -81,7 +81,10 @@ class Paging:
         member.current = page
 
     def on_page_sent(self, e: PageSent) -> None:
-        page = self.pages[e.page_id]
+        page = self.pages.get(e.page_id)
+        if page is None:  # a page outside the ladder
+            self._drill._outside.on_sent(e)
+            return
         page.sent = e.accepted
         if e.accepted:
             self.arm_timeout(page)
@@ -89,7 +92,11 @@ class Paging:
             self._page_failed(page, e.failure)
 
     def on_delivery_failed(self, e: DeliveryFailed) -> None:
-        self._page_failed(self.pages[e.page_id], e.reason)
+        page = self.pages.get(e.page_id)
+        if page is None:  # a page outside the ladder
+            self._drill._outside.on_failed(e)
+            return
+        self._page_failed(page, e.reason)
 
     def on_timed_out(self, e: AttemptTimedOut) -> None:
         page = self.pages[e.page_id]
@@ -99,6 +106,8 @@ class Paging:
     def on_acknowledged(self, e: Acknowledged) -> None:
         # Only an acknowledgement the fold counted stops paging and counts for the level;
         # a late one (after the contact's paging ended) is recorded and changes nothing.
+        if e.page_id is not None and e.page_id not in self.pages:
+            self._drill._outside.on_acknowledged(e.page_id, e.person_id)  # a page again
         member = self._members[(e.tree, e.level, e.member)]
         counted = self._drill.state.contacts[(e.tree, e.level, e.member)].acknowledged
         if counted and member.status is not LiveStatus.ACKED:
@@ -206,10 +215,11 @@ class Paging:
                 # Someone marked away is not paged while another candidate is left; the
                 # last one is paged all the same (better a call on leave than nobody).
                 stamp = drill._stamp()
-                absence = person.absence_at(stamp["at"], drill.plan.info.zone)
+                # Away in the plan, or marked away from the console: the same rule.
+                absence = drill._outside.absence(person, stamp["at"])
                 if absence is not None:
                     await self._escalate(
-                        member, person, EscalationReason.UNAVAILABLE, stamp, absence.reason
+                        member, person, EscalationReason.UNAVAILABLE, stamp, absence
                     )
                     continue
             rung = next_rung(level.level, person, member.cursor, self._bad_points)

@@ -43,6 +43,7 @@ __all__ = ["recover"]
 
 async def recover(drill: DrillRunner, stored: Sequence[StoredEvent], by: str | None) -> None:
     """Rebuild `drill` from `stored` (read under its lease), restore its clock, re-arm."""
+    await drill._outside.load_book()
     for item in stored:
         drill._last_seq = item.seq
         if item.key is not None:
@@ -122,6 +123,17 @@ async def _rearm(
                 paging.arm_timeout(page)
     # Status updates: copies in flight are never sent again; people not yet sent theirs are.
     await drill._updates.rearm()
+    # Pages the operator ordered outside the ladder: never sent again either; their
+    # notifier may say what became of them (and re-arm their callbacks).
+    outside = drill._outside
+    for found in sorted(outside.pages.values(), key=lambda p: p.n):
+        if found.sent is False or found.acked:
+            continue
+        notifier = drill._notifiers.get(found.channel)
+        if isinstance(notifier, RecoverableNotifier):
+            result = await notifier.recover(outside.page_for(found))
+            if found.sent is None and result is not None:
+                await outside.record_send(found, result)
     overdue = timers.overdue()
     members = drill._levels.members.values()
     await drill._emit(
@@ -140,5 +152,6 @@ async def _rearm(
             paused=drill.paused,
         )
     )
+    await outside.resume()  # the ad hoc book read; pages ordered and not yet queued sent
     await drill._levels.settle_all()
     await drill._flush()

@@ -74,9 +74,13 @@ from drill.engine.events import (
     LevelStarted,
     MemberUnreached,
     NoteAdded,
+    OperatorPaged,
+    OutsideAcknowledged,
+    OutsidePageQueued,
     PageQueued,
     PageSent,
     PagingCancelled,
+    PersonMarkedUnavailable,
     RepeatScheduled,
     RoundStarted,
     StepCompleted,
@@ -99,6 +103,7 @@ from drill.engine.notifier import (
     Notifier,
     reaches_real_people,
 )
+from drill.engine.outside import AdHocBook, Outside
 from drill.engine.paging import Paging
 from drill.engine.recovery import recover
 from drill.engine.roster import LivePage, LiveStatus
@@ -208,6 +213,9 @@ class DrillRunner:
         self._paging = Paging(self, self._members)
         self._inputs = Inputs(self)
         self._updates = Updates(self)
+        self._outside = Outside(self)
+        self._ad_hoc_book = sink if isinstance(sink, AdHocBook) else None
+        """Where ad hoc people's full contact methods are kept, beside the journal."""
         self._timers = Timers(self._is_live)
         self._seen_keys: set[str] = set()
         self._renderer: MessageRenderer | None = None
@@ -244,6 +252,10 @@ class DrillRunner:
             UpdateIssued: self._updates.on_issued,
             UpdateQueued: self._updates.on_queued,
             UpdateSent: self._updates.on_sent,
+            OperatorPaged: self._outside.on_ordered,
+            OutsidePageQueued: self._outside.on_queued,
+            OutsideAcknowledged: lambda e: self._outside.on_acknowledged(e.page_id, e.person_id),
+            PersonMarkedUnavailable: self._outside.on_marked,
         }
         self._queue: collections.deque[Work] = collections.deque()
         self._wakeup = asyncio.Event()
@@ -405,7 +417,11 @@ class DrillRunner:
         self, page_id: str, seconds: float, key: str, action: Callable[[], Awaitable[object]]
     ) -> None:
         """Run `action` `seconds` after `page_id` was queued, on the drill's clock (PageTimers)."""
-        page = self._paging.pages.get(page_id) or self._updates.pages.get(page_id)
+        page = (
+            self._paging.pages.get(page_id)
+            or self._updates.pages.get(page_id)
+            or self._outside.pages.get(page_id)
+        )
         if page is None or key in self._seen_keys:
             return
         self._timers.arm_person(page.queued_elapsed + max(0.0, seconds), page.n, key, action)
@@ -514,6 +530,57 @@ class DrillRunner:
             lambda: self._updates.issue(text, kind, audience, by, key, origin)
         )
         return number
+
+    async def page_now(
+        self,
+        asked: str,
+        *,
+        by: str,
+        target: str | None = None,
+        name: str | None = None,
+        phone: str | None = None,
+        email: str | None = None,
+        key: str | None = None,
+        origin: str | None = None,
+    ) -> OperatorPaged:
+        """Page now, outside the ladder of the running trees (今すぐ呼出).
+
+        `asked`: "person" (`target` a person id), "role" (`target` a role id: every
+        holder now), "ad_hoc" (a person not in the plan: `name`, and `phone` and/or
+        `email`, checked) or "unanswered" (every contact not answered yet, once more).
+        Recorded as `OperatorPaged`, then each page is sent (`OutsidePageQueued`);
+        answers come back through the usual acknowledgement path. Idempotent by `key`:
+        asked again with the same key, nothing more is paged and the first order is
+        returned. See `drill.engine.outside` for what an answer counts for.
+        """
+        return await self._submit(
+            lambda: self._outside.order(
+                asked,
+                by=by,
+                target=target,
+                name=name,
+                phone=phone,
+                email=email,
+                key=key,
+                origin=origin,
+            )
+        )
+
+    async def mark_unavailable(
+        self,
+        person_id: str,
+        *,
+        reason: str,
+        by: str,
+        until: dt.datetime | None = None,
+        key: str | None = None,
+        origin: str | None = None,
+    ) -> PersonMarkedUnavailable:
+        """Mark a person away (休暇, 出張, 異動, その他) from now until `until` (None: the
+        rest of the drill): the ladder passes them over as for a plan absence."""
+        return await self._submit(
+            lambda: self._outside.mark_unavailable(person_id, reason, until, by, key, origin)
+        )
 
     async def finish(self, *, by: str | None = None) -> None:
         """End the drill now as completed; paging still running is cancelled."""

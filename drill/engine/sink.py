@@ -81,6 +81,18 @@ class MemorySink:
     def __init__(self) -> None:
         self._events: dict[str, list[StoredEvent]] = {}
         self._keys: dict[tuple[str, str], int] = {}
+        self._ad_hoc: dict[str, dict[str, tuple[str, tuple[tuple[str, str], ...]]]] = {}
+
+    async def keep_ad_hoc(
+        self, drill_id: str, ref: str, name: str, points: Sequence[tuple[str, str]]
+    ) -> None:
+        """Keep an ad hoc person's contact methods beside the journal (`AdHocBook`)."""
+        self._ad_hoc.setdefault(drill_id, {})[ref] = (name, tuple(points))
+
+    async def ad_hoc_people(
+        self, drill_id: str
+    ) -> dict[str, tuple[str, tuple[tuple[str, str], ...]]]:
+        return dict(self._ad_hoc.get(drill_id, {}))
 
     async def append(self, drill_id: str, event: Event, key: str | None = None) -> Appended:
         chain = self._events.setdefault(drill_id, [])

@@ -40,6 +40,15 @@ The rules, written once (docs/outcome.md says the same in words):
   An answer given late (after the contact was given up) is still tallied, marked late:
   the tally says what people answered, it is no quorum. Answers never change whether
   an acknowledgement counts, and an acknowledgement is counted once whatever it says.
+- Pages the operator ordered outside the ladder (`OperatorPaged`: a person or a role's
+  holders paged now, an ad hoc person, 臨時) are kept apart (`orders`, `outside_pages`):
+  their answers (`OutsideAcknowledged`) are shown with their times and counted by no
+  contact, level, tree, site, target, curve or summary figure. A tree contact paged
+  again by the operator (unanswered) is paged as itself: an answer to that page is the
+  contact's own `Acknowledged`, counted by the rules above (late if it had been given
+  up). People marked away from the console (`PersonMarkedUnavailable`) are listed in
+  `marked_unavailable`; the ladder passing them over is an `Escalated` as for a plan
+  absence.
 
 Nothing here asks the plan, except `target_outcome`, which is given a plan target and
 the set of regional centres (both facts of the plan, not of the drill).
@@ -77,9 +86,13 @@ from drill.engine.events import (
     LevelStarted,
     MemberUnreached,
     NoteAdded,
+    OperatorPaged,
+    OutsideAcknowledged,
+    OutsidePageQueued,
     PageQueued,
     PageSent,
     PagingCancelled,
+    PersonMarkedUnavailable,
     RepeatScheduled,
     RoundStarted,
     StepCompleted,
@@ -107,6 +120,8 @@ __all__ = [
     "InjectState",
     "LevelState",
     "LevelStatus",
+    "OperatorOrder",
+    "OutsidePageState",
     "PageRecord",
     "SiteProgress",
     "StepState",
@@ -216,6 +231,49 @@ class PageRecord:
     @property
     def page_id(self) -> str:
         return self.queued.page_id
+
+
+@dataclasses.dataclass(slots=True)
+class OutsidePageState:
+    """One page the operator ordered outside the ladder, and what came of it."""
+
+    queued: OutsidePageQueued
+    seq: int | None
+    outcome: str = "pending"
+    """pending, acknowledged, failed or unanswered (the drill ended first)."""
+    reason: str | None = None
+    """Why it failed (a FailureReason value)."""
+    detail: str | None = None
+    accepted: bool | None = None
+    delivery: str | None = None
+    acknowledged_at: dt.datetime | None = None
+    """When the person answered (the first answer to this page)."""
+    acknowledged_elapsed: float | None = None
+    acknowledged_source: str | None = None
+    ack_seq: int | None = None
+
+    @property
+    def page_id(self) -> str:
+        return self.queued.page_id
+
+
+@dataclasses.dataclass
+class OperatorOrder:
+    """An operator's order to page now (`OperatorPaged`) and its pages."""
+
+    order: OperatorPaged
+    seq: int | None
+    pages: list[OutsidePageState] = dataclasses.field(default_factory=list)
+
+    def answered(self) -> dict[str, OutsidePageState]:
+        """Per person (plan id or ad hoc ref): their first answered page."""
+        out: dict[str, OutsidePageState] = {}
+        for page in sorted(
+            (p for p in self.pages if p.acknowledged_elapsed is not None),
+            key=lambda p: p.acknowledged_elapsed or 0.0,
+        ):
+            out.setdefault(page.queued.person_id, page)
+        return out
 
 
 @dataclasses.dataclass
@@ -694,6 +752,12 @@ class DrillState:
         """Each contact's counted answer (its first), by (tree, level, member)."""
         self.answer_changes: list[tuple[Answer, Answer]] = []
         """(the answer counted, a later different one), in order."""
+        self.orders: dict[str, OperatorOrder] = {}
+        """The operator's orders to page now, outside the ladder, by request id."""
+        self.outside_pages: dict[str, OutsidePageState] = {}
+        """Their pages, by page id: counted by no contact, level, tree or target."""
+        self.marked_unavailable: list[tuple[int | None, PersonMarkedUnavailable]] = []
+        """People marked away from the console, in order, with the seq of each mark."""
         self._seq: int | None = None
         self._paused_at: float | None = None
         self._handlers: dict[type[Event], Callable[[Any], None]] = {
@@ -728,6 +792,10 @@ class DrillState:
             UpdateQueued: self._update_queued,
             UpdateSent: self._update_sent,
             UpdateAcknowledged: self._update_acknowledged,
+            OperatorPaged: self._ordered,
+            OutsidePageQueued: self._outside_queued,
+            OutsideAcknowledged: self._outside_acknowledged,
+            PersonMarkedUnavailable: self._marked,
         }
 
     @classmethod
@@ -1134,6 +1202,13 @@ class DrillState:
         return contact
 
     def _page_sent(self, e: PageSent) -> None:
+        outside = self.outside_pages.get(e.page_id)
+        if outside is not None:
+            outside.accepted = e.accepted
+            if not e.accepted and outside.outcome == "pending":
+                reason = e.failure.value if e.failure is not None else "provider_error"
+                outside.outcome, outside.reason, outside.detail = "failed", reason, e.detail
+            return
         record = self.page_records.get(e.page_id)
         if record is not None:
             record.accepted = e.accepted
@@ -1157,6 +1232,10 @@ class DrillState:
         self.duplicates += e.count
 
     def _delivery_updated(self, e: DeliveryUpdated) -> None:
+        outside = self.outside_pages.get(e.page_id)
+        if outside is not None:
+            outside.delivery = e.status.value
+            return
         record = self.page_records.get(e.page_id)
         if record is not None:
             record.delivery = e.status.value
@@ -1166,6 +1245,11 @@ class DrillState:
             contact.status = shown
 
     def _delivery_failed(self, e: DeliveryFailed) -> None:
+        outside = self.outside_pages.get(e.page_id)
+        if outside is not None:
+            if outside.outcome == "pending":
+                outside.outcome, outside.reason, outside.detail = "failed", e.reason.value, e.detail
+            return
         record = self.page_records.get(e.page_id)
         if record is not None and record.outcome in ("pending", "timed_out"):
             record.outcome, record.reason, record.detail = "failed", e.reason.value, e.detail
@@ -1189,6 +1273,9 @@ class DrillState:
 
     def _acknowledged(self, e: Acknowledged) -> None:
         self.acknowledgements.append(e)
+        outside = self.outside_pages.get(e.page_id) if e.page_id else None
+        if outside is not None:  # a tree contact paged again by the operator answered
+            self._outside_answer(outside, e.received_at, e.elapsed, e.at, e.source)
         record = self.page_records.get(e.page_id) if e.page_id else None
         if record is not None:
             record.outcome, record.reason, record.ended_elapsed = "acknowledged", None, e.elapsed
@@ -1355,7 +1442,46 @@ class DrillState:
         self.recovering = False
         self.status = DrillStatus.PAUSED if e.paused else DrillStatus.RUNNING
 
+    def _ordered(self, e: OperatorPaged) -> None:
+        self.orders[e.request] = OperatorOrder(e, self._seq)
+
+    def _outside_queued(self, e: OutsidePageQueued) -> None:
+        page = OutsidePageState(e, self._seq)
+        self.outside_pages[e.page_id] = page
+        order = self.orders.get(e.request)
+        if order is not None:
+            order.pages.append(page)
+
+    def _outside_acknowledged(self, e: OutsideAcknowledged) -> None:
+        page = self.outside_pages.get(e.page_id)
+        if page is not None:
+            self._outside_answer(page, e.received_at, e.elapsed, e.at, e.source)
+
+    def _outside_answer(
+        self,
+        page: OutsidePageState,
+        received_at: dt.datetime,
+        elapsed: float,
+        at: dt.datetime,
+        source: str,
+    ) -> None:
+        if page.acknowledged_at is not None:
+            return
+        page.outcome = "acknowledged"
+        page.reason = None
+        behind = (at - received_at).total_seconds()
+        page.acknowledged_at = received_at
+        page.acknowledged_elapsed = elapsed - behind if behind > 0 else elapsed
+        page.acknowledged_source = source
+        page.ack_seq = self._seq
+
+    def _marked(self, e: PersonMarkedUnavailable) -> None:
+        self.marked_unavailable.append((self._seq, e))
+
     def _ended(self, e: DrillCompleted | DrillAborted) -> None:
+        for page in self.outside_pages.values():
+            if page.outcome == "pending":
+                page.outcome = "unanswered"
         self.ended, self.ended_seq = e, self._seq
         if isinstance(e, DrillAborted):
             self.status = DrillStatus.ABORTED
@@ -1425,6 +1551,8 @@ _TIMELINE: frozenset[type[Event]] = frozenset(
         DrillAborted,
         DrillCompleted,
         UpdateIssued,
+        OperatorPaged,
+        PersonMarkedUnavailable,
     }
 )
 

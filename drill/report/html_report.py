@@ -56,6 +56,10 @@ def render_html(report: Report, lang: str | None = None) -> str:
         sections.insert(
             [a for a, _ in sections].index("levels"), ("answers", str(answers["title"]))
         )
+    if report.operator:  # after the timeline, as in the page
+        at = next(i for i, (anchor, _) in enumerate(sections) if anchor == "integrity")
+        sections.insert(at, ("operator", p.operator_heading()))
+    operator_orders, operator_marked, operator_rule = p.operator_headings()
     rows = "\n".join(
         "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in p.contact_cells(c)) + "</tr>"
         for c in report.contacts
@@ -127,6 +131,13 @@ def render_html(report: Report, lang: str | None = None) -> str:
             updates=updates_table(report, w.lang) if report.updates else None,
             updates_heading=updates_heading(w.lang),
             update_copies=copies_tables(report, w.lang),
+            operator=bool(report.operator),
+            operator_heading=p.operator_heading(),
+            operator_rule=operator_rule,
+            operator_orders_title=operator_orders,
+            operator_marked_title=operator_marked,
+            operator_orders=p.orders_table(),
+            operator_marked=p.marked_away_table(),
             head_hash=i.head_hash or "—",
             head_signature=(
                 f"{i.signature} (Ed25519, key {i.key_id})" if i.signature else w("signoff_unsigned")

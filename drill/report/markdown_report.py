@@ -111,6 +111,16 @@ def render_markdown(report: Report, lang: str | None = None) -> str:
         for title, table in copies_tables(report, w.lang):
             out += [f"### {title}", ""]
             out += _table(table)
+    if report.operator:
+        orders, marked, rule = p.operator_headings()
+        out += [f"## {p.operator_heading()}", "", rule, ""]
+        if report.operator.orders:
+            out += [f"### {orders}", ""]
+            out += _table(p.orders_table())
+            out.append("")
+        if report.operator.marked_away:
+            out += [f"### {marked}", ""]
+            out += _table(p.marked_away_table())
             out.append("")
 
     notes = w("masked_note") + ("" if w.lang == "ja" else " ") + w("pages_note")

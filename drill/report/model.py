@@ -25,6 +25,7 @@ from drill.report.contacts import contact_rows
 from drill.report.evidence import checklist
 from drill.report.findings import findings
 from drill.report.history import history as year_on_year
+from drill.report.operator import operator_pages
 from drill.report.source import Input, Source, fold
 from drill.report.summary import curve, summary
 from drill.report.timeline import timeline
@@ -86,6 +87,7 @@ def build(
         benchmark=benchmark(source, playbook),
         updates=update_rows(source),
         answers=answers(source),
+        operator=operator_pages(source),
     )
 
 

@@ -562,6 +562,99 @@ class Presenter:
         )
         return Table((w("time"), w("elapsed"), w("event"), w("events_ref")), rows, frozenset({1}))
 
+    # --- pages ordered by the operator, people marked away --------------------------------
+
+    def _page_word(self, key: str, **values: object) -> str:
+        from drill.words.page import PAGE
+
+        return PAGE[key][1 if self.lang == "en" else 0].format(**values)
+
+    def orders_table(self) -> Table:
+        """Each order to page now: when, who asked (and from where), what, who answered."""
+        w, say = self.w, self._page_word
+        sep = "、" if self.lang == "ja" else "; "
+        rows = []
+        for order in self.report.operator.orders:
+            by = order.by + (say("report_console", origin=order.origin) if order.origin else "")
+            answers: dict[str, str] = {}
+            failed: dict[str, str] = {}
+            for page in sorted(order.pages, key=lambda p: p.answered_seconds or float("inf")):
+                name = page.person + (say("report_ad_hoc") if page.ad_hoc else "")
+                channel = w.channel(page.channel)
+                if page.answered_at is not None:
+                    if name not in answers:  # the first answer of each person
+                        at = w.clock(page.answered_at)
+                        key = "report_answer_again" if page.tree_contact else "report_answer"
+                        answers[name] = say(key, name=name, at=at, channel=channel)
+                elif page.outcome == "failed":
+                    failed.setdefault(name, say("report_failed", name=name, channel=channel))
+                else:
+                    answers.setdefault(name, say("report_no_answer", name=name))
+            for name, text in failed.items():  # every page of theirs failed
+                answers.setdefault(name, text)
+            rows.append(
+                (
+                    w.clock(order.at),
+                    w.duration(order.elapsed),
+                    by,
+                    self.text(order.what),
+                    sep.join(answers.values()),
+                    f"#{order.seq}",
+                )
+            )
+        header = (
+            say("report_col_time"),
+            w("elapsed"),
+            say("report_col_by"),
+            say("report_col_what"),
+            say("report_col_answers"),
+            w("events_ref"),
+        )
+        return Table(header, tuple(rows), frozenset({1}))
+
+    def marked_away_table(self) -> Table:
+        """Each person marked away from the console: when, by whom, why, until when."""
+        from drill.words.page import absence_reason
+
+        w, say = self.w, self._page_word
+        rows = []
+        for mark in self.report.operator.marked_away:
+            until = (
+                say("report_until", at=w.clock(mark.until))
+                if mark.until is not None
+                else say("report_until_end")
+            )
+            by = mark.by + (say("report_console", origin=mark.origin) if mark.origin else "")
+            rows.append(
+                (
+                    w.clock(mark.at),
+                    by,
+                    mark.person,
+                    absence_reason(mark.reason, self.lang),
+                    until,
+                    w.count(mark.passed_over),
+                    f"#{mark.seq}",
+                )
+            )
+        header = (
+            say("report_col_time"),
+            say("report_col_by"),
+            say("report_col_person"),
+            say("report_col_reason"),
+            say("report_col_until"),
+            say("report_col_skipped"),
+            w("events_ref"),
+        )
+        return Table(header, tuple(rows), frozenset({5}))
+
+    def operator_heading(self) -> str:
+        return self._page_word("report_title")
+
+    def operator_headings(self) -> tuple[str, str, str]:
+        """The sub-headings of the section, and its rule (what such answers count for)."""
+        say = self._page_word
+        return say("report_orders"), say("report_marked"), say("report_rule")
+
     # --- notes -------------------------------------------------------------------------
 
     def notes(self) -> Sequence[str]:

@@ -19,11 +19,14 @@ from drill.engine.events import (
     InjectFired,
     LevelCompleted,
     NoteAdded,
+    OperatorPaged,
+    PersonMarkedUnavailable,
     StepCompleted,
     StepDue,
     StepTiming,
     TreeCompleted,
 )
+from drill.report.operator import order_label, reason_label
 from drill.report.source import Source
 from drill.report.types import Label, TimelineEntry, actor
 
@@ -80,6 +83,17 @@ def _text(source: Source, e: Event) -> tuple[str, Label] | None:
         return "step_completed", Label(
             f"手順「{title.ja}」完了（{timing}、{by.ja}）",
             f"Step '{title.get('en')}' done ({e.timing.value.replace('_', ' ')}, {by.get('en')})",
+        )
+    if isinstance(e, OperatorPaged):
+        what = order_label(e)
+        return "operator_paged", Label(
+            f"今すぐ呼出（{e.by}）：{what.ja}", f"Paged now by {e.by}: {what.get('en')}"
+        )
+    if isinstance(e, PersonMarkedUnavailable):
+        reason = reason_label(e.reason)
+        return "marked_away", Label(
+            f"{e.person_name} を不在に設定（{e.by}）：{reason.ja}",
+            f"{e.person_name} marked away by {e.by}: {reason.get('en')}",
         )
     if isinstance(e, StepDue):
         title = source.step_title(e.step)

@@ -37,7 +37,11 @@ __all__ = [
     "Integrity",
     "Label",
     "LevelTiming",
+    "MarkedAway",
     "Milestone",
+    "OperatorPages",
+    "OrderRow",
+    "OutsidePageRow",
     "PassedOver",
     "PlaybookReport",
     "Report",
@@ -610,7 +614,75 @@ class Report:
     """The status updates (第N報) with who acknowledged each (`drill.report.updates`)."""
     answers: Answers | None = None
     """The tally of answers, when the scenario asked a question (`drill.report.answers`)."""
+    operator: OperatorPages = field(default_factory=lambda: OperatorPages())
+    """Pages the operator ordered outside the tree, and people marked away from the
+    console (`drill.report.operator`)."""
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.drill.timezone)
+
+
+# -- pages ordered by the operator, people marked away (drill.report.operator) ----------
+
+
+@dataclass(frozen=True, slots=True)
+class OutsidePageRow:
+    """One page of an operator's order: who, how, and when they answered."""
+
+    person: str
+    """The person's name (an ad hoc person's as entered)."""
+    ad_hoc: bool
+    channel: str
+    address: str
+    """Masked number or e-mail address."""
+    outcome: str
+    """pending, acknowledged, failed or unanswered (the drill ended first)."""
+    answered_at: dt.datetime | None
+    answered_seconds: float | None
+    tree_contact: str | None
+    """`tree/level/member` of the tree contact paged again (unanswered), if any."""
+    seq: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRow:
+    """An operator's order to page now (今すぐ呼出)."""
+
+    seq: int
+    at: dt.datetime
+    elapsed: float
+    by: str
+    origin: str | None
+    """The console it was asked from (None: where the engine ran)."""
+    asked: str
+    """person, role, ad_hoc or unanswered."""
+    what: Label
+    pages: tuple[OutsidePageRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MarkedAway:
+    """A person marked away (不在) from the console during the drill."""
+
+    seq: int
+    at: dt.datetime
+    elapsed: float
+    by: str
+    origin: str | None
+    person: str
+    reason: str
+    until: dt.datetime | None
+    passed_over: int
+    """How many times the ladder passed them over for it."""
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorPages:
+    """The operator's pages outside the tree and people marked away; counted by nothing."""
+
+    orders: tuple[OrderRow, ...] = ()
+    marked_away: tuple[MarkedAway, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.orders or self.marked_away)

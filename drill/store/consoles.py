@@ -47,7 +47,17 @@ __all__ = [
 
 APPLIED = "applied"
 REFUSED = "refused"
-REQUEST_KINDS = ("ack", "step", "note", "pause", "unpause", "abort", "update")
+REQUEST_KINDS = (
+    "ack",
+    "step",
+    "note",
+    "pause",
+    "unpause",
+    "abort",
+    "update",
+    "page",
+    "unavailable",
+)
 """What a console may ask the owning engine to do."""
 _KEY_PREFIX = "console-request:"
 
@@ -104,7 +114,9 @@ class OperatorRequest:
     (ISO), `note`; for "step" `step`, `note`; for "note" `text`; for "pause" `reason`;
     for "abort" `reason`; for "update" (a status update, 第N報) `text`, `kind` (first,
     followup, final or none) and `audience` (reached, tree:<tree>, level:<tree>/<level>,
-    agency)."""
+    agency); for "page" `asked` (person, role, ad_hoc, unanswered) and `target` or
+    `name`, `phone`, `email`; for "unavailable" `person`, `reason`, `until` (ISO or
+    absent)."""
     operator: str
     """Who asked (the name typed at the console)."""
     console_id: str

@@ -69,7 +69,7 @@ from drill.store.leases import (
 )
 from drill.store.location import describe, resolve_url, sqlite_path
 from drill.store.records import DrillSummary, EventRecord, UnknownEvent
-from drill.store.schema import drill_lease_log, drill_leases, drills, events
+from drill.store.schema import ad_hoc_points, drill_lease_log, drill_leases, drills, events
 
 __all__ = ["POLL_INTERVAL", "EventStore", "StoreOpening"]
 
@@ -799,6 +799,38 @@ class EventStore:
         """The answer to a request, once the owning engine gave it."""
         rows = await self._fetch("read the operator requests in", consoles.answer_query(request_id))
         return consoles.answer_from_row(rows[0]) if rows else None
+
+    # --- ad hoc people's contact methods (`drill.engine.outside.AdHocBook`) -------------
+
+    async def keep_ad_hoc(
+        self, drill_id: str, ref: str, name: str, points: Sequence[tuple[str, str]]
+    ) -> None:
+        """Keep an ad hoc person's full contact methods beside the journal (which masks
+        them), durable on return; a resumed engine reads them (`ad_hoc_people`)."""
+        row = {
+            "drill_id": drill_id,
+            "ref": ref,
+            "name": name,
+            "points": json.dumps([list(p) for p in points], ensure_ascii=False),
+            "kept_at": wall_now(),
+        }
+
+        def write(conn: Connection) -> None:
+            with conn.begin():
+                conn.execute(insert(ad_hoc_points), row)
+
+        await self._write_console("keep an ad hoc contact in", write)
+
+    async def ad_hoc_people(
+        self, drill_id: str
+    ) -> dict[str, tuple[str, tuple[tuple[str, str], ...]]]:
+        """The ad hoc people of `drill_id`: ref -> (name, contact methods)."""
+        query = select(ad_hoc_points).where(ad_hoc_points.c.drill_id == drill_id)
+        rows = await self._fetch("read the ad hoc contacts in", query)
+        return {
+            row.ref: (row.name, tuple((str(k), str(a)) for k, a in json.loads(row.points)))
+            for row in rows
+        }
 
     async def _write_console(self, action: str, work: Callable[..., _T], *args: Any) -> _T:
         self._check_open()

@@ -339,6 +339,29 @@ class Operations(Protocol):
         key: str | None = None,
         origin: str | None = None,
     ) -> int | None: ...
+    async def page_now(
+        self,
+        asked: str,
+        *,
+        by: str,
+        target: str | None = None,
+        name: str | None = None,
+        phone: str | None = None,
+        email: str | None = None,
+        key: str | None = None,
+        origin: str | None = None,
+    ) -> Any: ...
+
+    async def mark_unavailable(
+        self,
+        person_id: str,
+        *,
+        reason: str,
+        by: str,
+        until: dt.datetime | None = None,
+        key: str | None = None,
+        origin: str | None = None,
+    ) -> Any: ...
 
 
 class OperatorDesk:
@@ -446,6 +469,22 @@ class OperatorDesk:
                 by=by,
                 **common,
             )
+        elif kind == "page":
+            await runner.page_now(
+                str(p["asked"]),
+                by=by,
+                target=_text(p.get("target")),
+                name=_text(p.get("name")),
+                phone=_text(p.get("phone")),
+                email=_text(p.get("email")),
+                **common,
+            )
+        elif kind == "unavailable":
+            raw = p.get("until")
+            until = dt.datetime.fromisoformat(raw) if isinstance(raw, str) and raw else None
+            await runner.mark_unavailable(
+                str(p["person"]), reason=str(p["reason"]), by=by, until=until, **common
+            )
         else:
             raise EngineError(f"unknown operator request {kind!r}")
 
@@ -463,6 +502,10 @@ class OperatorDesk:
                 answered_at=wall_now(),
             )
         )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 @contextlib.asynccontextmanager

@@ -27,7 +27,7 @@ __all__ = ["SHIPPED_HEAD", "VERSION_TABLE", "current_revision", "head_revision",
 
 VERSION_TABLE = "drillkit_schema_version"
 """Not Alembic's default name: a shared PostgreSQL database may hold other apps' tables."""
-SHIPPED_HEAD = "0005"
+SHIPPED_HEAD = "0006"
 """The newest revision in migrations/versions, so an up-to-date database is recognised
 without loading Alembic. Stale only costs time (Alembic then decides); a test checks it."""
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"

@@ -17,6 +17,8 @@ create it. A test compares the two, so they cannot drift apart.
 - `console_watchers`: the consoles (and `drillkit watch` boards) following each drill,
   with a heartbeat, so the board can say who is watching. Coordination, like the lease:
   heartbeats renew the row.
+- `ad_hoc_points`: the full contact methods of people paged ad hoc (not in the plan)
+  during a drill, which the journal keeps masked; read by an engine resuming the drill.
 - `operator_requests` and `operator_answers`: an operator action entered at a console
   that does not run the drill (acknowledgement, step done, note, pause, abort), and the
   owning engine's answer (applied, with the seq of the event it recorded, or refused and
@@ -47,6 +49,7 @@ from sqlalchemy.types import TypeDecorator
 
 __all__ = [
     "UTCDateTime",
+    "ad_hoc_points",
     "console_watchers",
     "drill_lease_log",
     "drill_leases",
@@ -213,4 +216,14 @@ operator_answers = Table(
     Column("message", Text, nullable=True),
     Column("holder", String(300), nullable=False),
     Index(None, "drill_id"),
+)
+
+ad_hoc_points = Table(
+    "ad_hoc_points",
+    metadata,
+    Column("drill_id", String(200), primary_key=True),
+    Column("ref", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("points", Text, nullable=False),
+    Column("kept_at", UTCDateTime(), nullable=False),
 )

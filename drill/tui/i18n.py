@@ -607,3 +607,16 @@ def _add_update_words() -> None:
 
 
 _add_update_words()
+
+
+def _page_words() -> None:
+    """Paging now and marking someone away (`drill.words.page`): keys `page.*`."""
+    from drill.words.page import PAGE
+
+    CATALOGUE.update({f"page.{key}": pair for key, pair in PAGE.items()})
+    # The board's keys, where the footer and the help look them up.
+    CATALOGUE["key.page_now"] = PAGE["key.page"]
+    CATALOGUE["key.mark_away"] = PAGE["key.away"]
+
+
+_page_words()

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from drill.engine.assembly import ClockRequest, DrillSpec, assemble, recorded_start
 from drill.engine.clock import VirtualClock
-from drill.engine.events import DrillMode, DrillStarted, Event, StepTiming
+from drill.engine.events import DrillMode, DrillStarted, Event, OperatorPaged, StepTiming
 from drill.engine.notifier import AckOutcome, Notifier
 from drill.engine.runner import DrillRunner
 from drill.engine.sink import EventSink, HandlerSet
@@ -369,6 +369,26 @@ class LiveRun:
             await asyncio.wait({self._task}, timeout=5)
         self._ended()
 
+    async def page_now(
+        self,
+        asked: str,
+        *,
+        by: str,
+        target: str | None = None,
+        name: str | None = None,
+        phone: str | None = None,
+        email: str | None = None,
+    ) -> OperatorPaged:
+        """Page now, outside the ladder (`DrillRunner.page_now`)."""
+        return await self.runner.page_now(
+            asked, by=by, target=target, name=name, phone=phone, email=email
+        )
+
+    async def mark_unavailable(
+        self, person: str, *, reason: str, until: dt.datetime | None, by: str
+    ) -> None:
+        await self.runner.mark_unavailable(person, reason=reason, until=until, by=by)
+
     async def leave(self) -> None:
         """Stop driving without ending: the record stays open, to be resumed later."""
         self._left = True
@@ -614,6 +634,32 @@ class AttachedRun:
         payload: dict[str, object] = {"text": text, "kind": kind or None, "audience": audience}
         seq = await self._ask("update", payload, by)
         return next((u.number for u in self.state.updates if u.seq == seq), None)
+
+    async def page_now(
+        self,
+        asked: str,
+        *,
+        by: str,
+        target: str | None = None,
+        name: str | None = None,
+        phone: str | None = None,
+        email: str | None = None,
+    ) -> OperatorPaged:
+        """Ask the engine running the drill to page now; the order it recorded."""
+        payload = {"asked": asked, "target": target, "name": name, "phone": phone, "email": email}
+        seq = await self._ask("page", {k: v for k, v in payload.items() if v}, by)
+        found = next((o.order for o in self.state.orders.values() if o.seq == seq), None)
+        if found is None:
+            raise EngineError("the engine accepted the page, but its record is not here yet")
+        return found
+
+    async def mark_unavailable(
+        self, person: str, *, reason: str, until: dt.datetime | None, by: str
+    ) -> None:
+        payload: dict[str, object] = {"person": person, "reason": reason}
+        if until is not None:
+            payload["until"] = until.isoformat()
+        await self._ask("unavailable", payload, by)
 
 
 Run: TypeAlias = LiveRun | AttachedRun

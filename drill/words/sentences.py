@@ -12,6 +12,7 @@ report cannot disagree. Names of people, roles, levels, trees and steps come fro
 from __future__ import annotations
 
 import dataclasses
+import zoneinfo
 from collections.abc import Callable
 from typing import Any, Literal, Protocol
 
@@ -35,9 +36,13 @@ from drill.engine.events import (
     LevelStarted,
     MemberUnreached,
     NoteAdded,
+    OperatorPaged,
+    OutsideAcknowledged,
+    OutsidePageQueued,
     PageQueued,
     PageSent,
     PagingCancelled,
+    PersonMarkedUnavailable,
     RepeatScheduled,
     RoundStarted,
     StepCompleted,
@@ -52,6 +57,7 @@ from drill.engine.events import (
 from drill.engine.state import ContactState, ContactStatus, DrillOutcome, DrillState, LevelStatus
 from drill.plan.models import Plan
 from drill.words.cli import WHO
+from drill.words.page import PAGE_SENTENCES, absence_reason
 from drill.words.terms import CHANNEL, CONTACT_STATUS, DELIVERY, ESCALATION, MODE, REASON, STEP
 from drill.words.updates import UPDATE_SENTENCES, update_title
 
@@ -368,6 +374,10 @@ class _Speaker:
         record = self.state.page_records.get(page_id)
         contact = self.state.pages.get(page_id)
         if record is None:
+            outside = self.state.outside_pages.get(page_id)
+            if outside is not None:  # a page the operator ordered, outside the ladder
+                ordered = outside.queued
+                return None, ordered.person_name, self.term(CHANNEL, ordered.channel.value)
             return contact, page_id, ""
         queued = record.queued
         return contact, queued.person_name, self.term(CHANNEL, queued.channel.value)
@@ -595,6 +605,39 @@ def _step_completed(s: _Speaker, e: StepCompleted) -> Sentence:
     return Sentence(text, "ok")
 
 
+SENTENCES.update(PAGE_SENTENCES)
+
+
+def _ordered(s: _Speaker, e: OperatorPaged) -> Sentence:
+    pages = len(e.people)
+    if e.asked == "unanswered":
+        text = s.say(e, "unanswered", by=e.by, people=len(set(e.people)), pages=pages)
+    else:
+        text = s.say(e, e.asked, by=e.by, name=e.target_name or e.target or "", pages=pages)
+    return Sentence(text, "warn")
+
+
+def _outside_queued(s: _Speaker, e: OutsidePageQueued) -> Sentence:
+    channel = s.term(CHANNEL, e.channel.value)
+    return Sentence(s.say(e, "ad_hoc" if e.ad_hoc else "", name=e.person_name, channel=channel))
+
+
+def _outside_acknowledged(s: _Speaker, e: OutsideAcknowledged) -> Sentence:
+    how = s.term(CHANNEL, e.channel.value)
+    if not e.first:
+        return Sentence(s.say(e, "again", name=e.person_name, how=how), "quiet")
+    return Sentence(s.say(e, name=e.person_name, how=how), "ok")
+
+
+def _marked(s: _Speaker, e: PersonMarkedUnavailable) -> Sentence:
+    reason = absence_reason(e.reason, s.lang)
+    if e.until is None:
+        return Sentence(s.say(e, "open", by=e.by, name=e.person_name, reason=reason), "warn")
+    zone = s.state.started.timezone if s.state.started is not None else "Asia/Tokyo"
+    until = e.until.astimezone(zoneinfo.ZoneInfo(zone)).strftime("%m/%d %H:%M")
+    return Sentence(s.say(e, by=e.by, name=e.person_name, reason=reason, until=until), "warn")
+
+
 _HANDLERS: dict[type[Event], Callable[[_Speaker, Any], Sentence]] = {
     DrillStarted: _started,
     InjectFired: _inject,
@@ -623,6 +666,10 @@ _HANDLERS: dict[type[Event], Callable[[_Speaker, Any], Sentence]] = {
     PagingCancelled: _cancelled,
     StepDue: _step_due,
     StepCompleted: _step_completed,
+    OperatorPaged: _ordered,
+    OutsidePageQueued: _outside_queued,
+    OutsideAcknowledged: _outside_acknowledged,
+    PersonMarkedUnavailable: _marked,
 }
 
 

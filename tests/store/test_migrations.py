@@ -38,7 +38,7 @@ async def test_fresh_database_is_at_head(db_path: Path) -> None:
     assert not db_path.parent.exists()
 
     async with EventStore.open(db_path) as store:
-        assert await store.schema_revision() == head_revision() == "0005"
+        assert await store.schema_revision() == head_revision() == "0006"
 
     names = {name for _, name, _ in _schema(db_path)}
     assert {"drills", "events", VERSION_TABLE, "events_no_update", "events_no_delete"} <= names
@@ -70,6 +70,7 @@ async def test_opening_again_is_a_no_op(
         "Running upgrade 0002 -> 0003, Only plain appends: the journal also refuses INSERT OR REPLACE and UPSERT.",
         "Running upgrade 0003 -> 0004, PostgreSQL only: a notification per batch of new events; record tables closed by privilege.",
         "Running upgrade 0004 -> 0005, Consoles: who watches each drill, and operator requests from consoles that do not run it.",
+        "Running upgrade 0005 -> 0006, Ad hoc people's contact methods, kept beside the journal (the journal masks them).",
     ]
     assert not [r for r in caplog.records if "Running upgrade" in r.getMessage()]
     assert _schema(db_path) == before

@@ -47,10 +47,12 @@ from drill.tui.dialogs import (
     UpdateDialog,
 )
 from drill.tui.i18n import language, pick, t
+from drill.tui.page_dialogs import AwayChoice, AwayDialog, PageChoice, PageDialog
 from drill.tui.screens.base import DrillScreen, NavBar
 from drill.tui.session import Run
 from drill.tui.update_form import audience_choices, kind_choices, preview_text, updates_line
 from drill.words import words
+from drill.words.page import absence_reason
 
 __all__ = ["BoardScreen"]
 
@@ -80,6 +82,8 @@ class BoardScreen(DrillScreen):
         Binding("v", "next_pane", "key.focus"),
         Binding("r", "take_over", "key.take_over"),
         Binding("s", "send_update", "key.update"),
+        Binding("g", "page_now", "key.page_now"),
+        Binding("u", "mark_away", "key.mark_away"),
     ]
 
     def __init__(self) -> None:
@@ -467,6 +471,109 @@ class BoardScreen(DrillScreen):
         if choice is not None:
             self.drill_app.operator = choice[1]
             self.drill_app.abort_run(reason=choice[0], by=choice[1])
+
+    # -- paging now (g) and marking someone away (u) ----------------------------------
+
+    def action_page_now(self) -> None:
+        run = self._open_run()
+        if run is None or self._model is None:
+            return
+        plan = self._model.plan
+        choices: list[tuple[str, str, str]] = []
+        if plan is not None:
+            for person in plan.people:
+                label = t("page.person", name=person.name)
+                choices.append((label, f"person:{person.id}", f"{person.kana or ''} {person.id}"))
+            for role in plan.roles:
+                label = t("page.role", name=pick(role.name))
+                choices.append((label, f"role:{role.id}", f"{role.name.ja} {role.id}"))
+        dialog = PageDialog(choices, operator=self.drill_app.operator)
+        self.app.push_screen(dialog, self._page_chosen)
+
+    def _page_chosen(self, choice: PageChoice | None) -> None:
+        if choice is not None:
+            self.drill_app.operator = choice.by
+            self._page(choice)
+
+    @work(group="operator", exit_on_error=False)
+    async def _page(self, choice: PageChoice) -> None:
+        run = self.live
+        if run is None:
+            return
+        try:
+            order = await run.page_now(
+                choice.asked,
+                by=choice.by,
+                target=choice.target,
+                name=choice.name,
+                phone=choice.phone,
+                email=choice.email,
+            )
+        except Exception as exc:
+            self.drill_app.show_error(exc)
+            return
+        if order.asked == "unanswered":
+            people = len(set(order.people))
+            self.notify(t("page.done_unanswered", people=people, pages=len(order.people)))
+        else:
+            name = order.target_name or order.target or ""
+            self.notify(t("page.done", name=name, pages=len(order.people)))
+        self.flush()
+
+    def action_mark_away(self) -> None:
+        run = self._open_run()
+        model = self._model
+        if run is None or model is None:
+            return
+        current = self.query_one("#contact-table", ContactTable).current
+        person = self._person_of(current) if current is not None else None
+        if person is None:
+            self.notify(t("page.away_nobody"), severity="warning")
+            return
+        dialog = AwayDialog(
+            person[0],
+            person[1],
+            now=run.now().astimezone(model.zone),
+            operator=self.drill_app.operator,
+        )
+        self.app.push_screen(dialog, self._away_chosen)
+
+    def _person_of(self, key: tuple[str, str, str]) -> tuple[str, str] | None:
+        """Whoever is being paged (or was last) for the contact `key`, else its holder."""
+        model = self._model
+        if model is None:
+            return None
+        contact = model.state.contacts.get(key)
+        if contact is not None and contact.person_id:
+            return contact.person_id, model.person_name(contact.person_id)
+        plan = model.plan
+        if plan is None or not (plan.has("person", key[2]) or plan.is_role(key[2])):
+            return None
+        candidates = plan.candidates(key[2])
+        return (candidates[0].id, candidates[0].name) if candidates else None
+
+    def _away_chosen(self, choice: AwayChoice | None) -> None:
+        if choice is not None:
+            self.drill_app.operator = choice.by
+            self._mark_away(choice)
+
+    @work(group="operator", exit_on_error=False)
+    async def _mark_away(self, choice: AwayChoice) -> None:
+        run = self.live
+        if run is None:
+            return
+        until = choice.until.astimezone(dt.UTC) if choice.until is not None else None
+        try:
+            await run.mark_unavailable(
+                choice.person, reason=choice.reason, until=until, by=choice.by
+            )
+        except Exception as exc:
+            self.drill_app.show_error(exc)
+            return
+        name = self._model.person_name(choice.person) if self._model is not None else ""
+        reason = absence_reason(choice.reason, language())
+        self.notify(t("page.away_done", name=name, reason=reason))
+        self.flush()
 
     def action_send_update(self) -> None:
         run = self._open_run()
