@@ -60,6 +60,7 @@ from drill.engine.events import (
     Escalated,
     EscalationReason,
     Event,
+    HandedOver,
     InjectFired,
     LevelCompleted,
     LevelStarted,
@@ -89,6 +90,7 @@ __all__ = [
     "InjectState",
     "LevelState",
     "LevelStatus",
+    "Officer",
     "PageRecord",
     "SiteProgress",
     "StepState",
@@ -478,6 +480,19 @@ def shares_needed(share: float, total: int) -> int:
     return math.ceil(share * total - 1e-9)
 
 
+@dataclasses.dataclass(frozen=True)
+class Officer:
+    """One link of the chain of officers in charge (責任者) of a drill."""
+
+    name: str
+    since_elapsed: float
+    since_at: dt.datetime
+    seq: int | None
+    """The seq of the event that put them in charge (`DrillStarted` or `HandedOver`)."""
+    handover: HandedOver | None = None
+    """The handover that put them in charge; None for the operator who started the drill."""
+
+
 class DrillState:
     """Everything known about one drill, folded from its events in order."""
 
@@ -499,6 +514,8 @@ class DrillState:
         self.steps: dict[str, StepState] = {}
         self.injects: list[InjectState] = []
         self.notes: list[NoteAdded] = []
+        self.officers: list[Officer] = []
+        """The chain of officers in charge: who started the drill, then each handover."""
         self.timeline: list[tuple[int | None, Event]] = []
         """The events a reader follows the drill by, in order, each with its seq: the
         start, injects, notes, pauses, interruptions and recoveries, levels, trees and
@@ -548,6 +565,7 @@ class DrillState:
             DrillRecovered: self._recovered,
             DrillAborted: self._ended,
             DrillCompleted: self._ended,
+            HandedOver: self._handed_over,
         }
 
     @classmethod
@@ -581,6 +599,11 @@ class DrillState:
             self.timeline.append((seq, event))
 
     # -- questions: the drill ---------------------------------------------------------
+
+    @property
+    def officer(self) -> Officer | None:
+        """Who is in charge now (None when the drill was started without a name)."""
+        return self.officers[-1] if self.officers else None
 
     @property
     def drill_id(self) -> str | None:
@@ -837,6 +860,8 @@ class DrillState:
                 sites=sites[i] if sites is not None else None,
             )
         self.steps = {step: StepState(step) for step in e.steps}
+        if e.operator:
+            self.officers = [Officer(e.operator, e.elapsed, e.at, self._seq)]
 
     def _tree_started(self, e: TreeStarted) -> None:
         tree = self.trees.setdefault(e.tree, TreeState(e.tree))
@@ -1106,6 +1131,9 @@ class DrillState:
         self.recovering = False
         self.status = DrillStatus.PAUSED if e.paused else DrillStatus.RUNNING
 
+    def _handed_over(self, e: HandedOver) -> None:
+        self.officers.append(Officer(e.to_officer, e.elapsed, e.at, self._seq, e))
+
     def _ended(self, e: DrillCompleted | DrillAborted) -> None:
         self.ended, self.ended_seq = e, self._seq
         if isinstance(e, DrillAborted):
@@ -1139,6 +1167,7 @@ _TIMELINE: frozenset[type[Event]] = frozenset(
         StepCompleted,
         DrillAborted,
         DrillCompleted,
+        HandedOver,
     }
 )
 

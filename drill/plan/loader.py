@@ -607,6 +607,11 @@ class _CrossCheck:
                         ("person",), override.person, "person", "role", role.id,
                         "rotation", "overrides", i, "person",
                     )  # fmt: skip
+                if rotation.holiday_person is not None:
+                    self.ref(
+                        ("person",), rotation.holiday_person, "person", "role", role.id,
+                        "rotation", "holidays",
+                    )  # fmt: skip
             if role.site is not None:
                 self.ref(("site",), role.site, "site", "role", role.id, "site")
         for person in plan.people:

@@ -47,7 +47,7 @@ __all__ = [
 
 APPLIED = "applied"
 REFUSED = "refused"
-REQUEST_KINDS = ("ack", "step", "note", "pause", "unpause", "abort")
+REQUEST_KINDS = ("ack", "step", "note", "pause", "unpause", "abort", "handover")
 """What a console may ask the owning engine to do."""
 _KEY_PREFIX = "console-request:"
 
@@ -102,7 +102,7 @@ class OperatorRequest:
     payload: dict[str, Any]
     """The action's arguments (JSON): for "ack" `ref`, `tree`, `level`, `reached_at`
     (ISO), `note`; for "step" `step`, `note`; for "note" `text`; for "pause" `reason`;
-    for "abort" `reason`."""
+    for "abort" `reason`; for "handover" `to`, `note`."""
     operator: str
     """Who asked (the name typed at the console)."""
     console_id: str

@@ -328,6 +328,16 @@ class Operations(Protocol):
         self, *, by: str, reason: str, key: str | None = None, origin: str | None = None
     ) -> None: ...
 
+    async def hand_over(
+        self,
+        to: str,
+        *,
+        by: str,
+        note: str | None = None,
+        key: str | None = None,
+        origin: str | None = None,
+    ) -> None: ...
+
 
 class OperatorDesk:
     """The owning engine's side of the consoles: takes requests, applies, answers."""
@@ -424,6 +434,8 @@ class OperatorDesk:
             await runner.unpause(by=by, **common)
         elif kind == "abort":
             await runner.abort(by=by, reason=str(p["reason"]), **common)
+        elif kind == "handover":
+            await runner.hand_over(str(p["to"]), by=by, note=p.get("note"), **common)
         else:
             raise EngineError(f"unknown operator request {kind!r}")
 

@@ -30,6 +30,7 @@ from drill.engine.events import (
     DuplicatesCounted,
     Escalated,
     Event,
+    HandedOver,
     InjectFired,
     LevelCompleted,
     LevelStarted,
@@ -48,6 +49,7 @@ from drill.engine.events import (
 from drill.engine.state import ContactState, ContactStatus, DrillOutcome, DrillState, LevelStatus
 from drill.plan.models import Plan
 from drill.words.cli import WHO
+from drill.words.handover import HANDOVER, HANDOVER_SENTENCE
 from drill.words.terms import CHANNEL, CONTACT_STATUS, DELIVERY, ESCALATION, MODE, REASON, STEP
 
 __all__ = [
@@ -216,6 +218,7 @@ SENTENCES: dict[str, dict[str, Pair]] = {
     "StepCompleted": {
         "": ("手順完了: {title}（{by}、{timing}）", "Step done: {title} ({by}, {timing})")
     },
+    "HandedOver": HANDOVER_SENTENCE,
 }
 
 
@@ -590,6 +593,16 @@ def _step_completed(s: _Speaker, e: StepCompleted) -> Sentence:
     return Sentence(text, "ok")
 
 
+def _handed_over(s: _Speaker, e: HandedOver) -> Sentence:
+    before = e.from_officer or HANDOVER["nobody"][s.index]
+    # Who entered it is said only when it was neither of the two (someone took charge
+    # for an officer who could not hand over).
+    by = e.by not in (e.from_officer, e.to_officer)
+    variant = "by_note" if by and e.note else "by" if by else "note" if e.note else ""
+    text = s.say(e, variant, from_officer=before, to_officer=e.to_officer, by=e.by, note=e.note)
+    return Sentence(text, "info")
+
+
 _HANDLERS: dict[type[Event], Callable[[_Speaker, Any], Sentence]] = {
     DrillStarted: _started,
     InjectFired: _inject,
@@ -618,4 +631,5 @@ _HANDLERS: dict[type[Event], Callable[[_Speaker, Any], Sentence]] = {
     PagingCancelled: _cancelled,
     StepDue: _step_due,
     StepCompleted: _step_completed,
+    HandedOver: _handed_over,
 }
