@@ -107,8 +107,8 @@ HANDOVER: dict[str, Pair] = {
 
 HOLIDAY: dict[str, Pair] = {
     # `drillkit oncall`: a rota on a public holiday.
-    "holiday_duty": ("祝日「{name}」の当番", "holiday duty: {name}"),
-    "deferred": ("祝日「{name}」のため交代を延期", "handover moved past {name}"),
+    "holiday_duty": ("{name}の休日当番", "holiday duty: {name}"),
+    "deferred": ("{name}のため延期", "moved past {name}"),
 }
 
 
