@@ -46,6 +46,9 @@ def render_html(report: Report, lang: str | None = None) -> str:
         and (anchor != "checklist" or report.checklist)
         and (anchor != "timeline" or report.timeline)
     ]
+    if report.officers:  # after the timeline, as the Markdown has it
+        at = next((i + 1 for i, (a, _) in enumerate(sections) if a == "timeline"), len(sections))
+        sections.insert(at, ("officers", p.officers_title()))
     rows = "\n".join(
         "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in p.contact_cells(c)) + "</tr>"
         for c in report.contacts
@@ -114,6 +117,8 @@ def render_html(report: Report, lang: str | None = None) -> str:
             history_rows=len(report.history.rows),
             trend=[p.text(t) for t in report.history.trend],
             timeline=p.timeline_table(),
+            officers=p.officers_table(),
+            officers_title=p.officers_title(),
             head_hash=i.head_hash or "—",
             head_signature=(
                 f"{i.signature} (Ed25519, key {i.key_id})" if i.signature else w("signoff_unsigned")

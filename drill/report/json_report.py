@@ -17,7 +17,7 @@ from drill.report.types import Label, LevelTiming, Report
 
 __all__ = ["SCHEMA_VERSION", "render_json", "report_dict"]
 
-SCHEMA_VERSION = "3.0"
+SCHEMA_VERSION = "3.1"
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}

@@ -13,19 +13,19 @@ HANDOVER_SENTENCE: dict[str, Pair] = {
     # The sentence of the `HandedOver` event (the console's log, the CLI's progress, the
     # report's timeline).
     "": (
-        "責任者の引き継ぎ: {from_officer} → {to_officer}",
+        "責任者の交代: {from_officer} → {to_officer}",
         "Handover: {from_officer} → {to_officer}",
     ),
     "note": (
-        "責任者の引き継ぎ: {from_officer} → {to_officer}（{note}）",
+        "責任者の交代: {from_officer} → {to_officer}（{note}）",
         "Handover: {from_officer} → {to_officer} ({note})",
     ),
     "by": (
-        "責任者の引き継ぎ: {from_officer} → {to_officer}（入力: {by}）",
+        "責任者の交代: {from_officer} → {to_officer}（入力: {by}）",
         "Handover: {from_officer} → {to_officer} (entered by {by})",
     ),
     "by_note": (
-        "責任者の引き継ぎ: {from_officer} → {to_officer}（入力: {by}）: {note}",
+        "責任者の交代: {from_officer} → {to_officer}（入力: {by}）: {note}",
         "Handover: {from_officer} → {to_officer} (entered by {by}): {note}",
     ),
 }
@@ -34,21 +34,21 @@ HANDOVER: dict[str, Pair] = {
     # (ja, en)
     "nobody": ("（未設定）", "(not named)"),
     "in_charge": ("責任者: {name}（{since} から）", "In charge: {name} (since {since})"),
-    "key": ("引き継ぎ", "Hand over"),
+    "key": ("責任者交代", "Hand over"),
     # the dialog
-    "dialog_title": ("責任者の引き継ぎ", "Hand over the charge of the drill"),
+    "dialog_title": ("責任者の交代", "Hand over the charge of the drill"),
     "dialog_current": ("現在の責任者: {name}", "Now in charge: {name}"),
-    "dialog_to": ("引き継ぐ相手（氏名）", "Hand over to (name)"),
+    "dialog_to": ("新しい責任者（氏名）", "Hand over to (name)"),
     "dialog_note": ("申し送り（任意）", "Note for the new officer (optional)"),
     "dialog_by": ("入力者", "Entered by"),
-    "dialog_ok": ("引き継ぐ", "Hand over"),
+    "dialog_ok": ("交代する", "Hand over"),
     "dialog_cancel": ("取消", "Cancel"),
-    "dialog_need_to": ("引き継ぐ相手の氏名を入力してください。", "Name who takes charge."),
+    "dialog_need_to": ("新しい責任者の氏名を入力してください。", "Name who takes charge."),
     "dialog_same": ("{name} はすでに責任者です。", "{name} is already in charge."),
-    "done": ("{name} に引き継ぎました。", "Handed over to {name}."),
+    "done": ("責任者を {name} に交代しました。", "Handed over to {name}."),
     # the at-a-glance view
     "glance_title": ("引き継ぎ事項（{name}）", "At a glance for {name}"),
-    "glance_chain": ("責任者の交代", "Officers in charge"),
+    "glance_chain": ("これまでの責任者", "Officers in charge"),
     "glance_steps": ("未了の手順", "Open playbook steps"),
     "glance_no_steps": ("未了の手順はありません。", "No open playbook step."),
     "glance_overdue": ("期限超過 {time}", "overdue by {time}"),
@@ -68,7 +68,7 @@ HANDOVER: dict[str, Pair] = {
     "glance_close": ("閉じる: Esc", "Close: Esc"),
     # `drillkit handover`
     "cli_done": (
-        "訓練 {drill_id} の責任者を {from_officer} から {to_officer} に引き継ぎました（記録 {seq}）。",
+        "訓練 {drill_id} の責任者を {from_officer} から {to_officer} に交代しました（記録 {seq}）。",
         "Drill {drill_id}: handed over from {from_officer} to {to_officer} (event {seq}).",
     ),
     "cli_no_drill": (
@@ -77,28 +77,28 @@ HANDOVER: dict[str, Pair] = {
         "There is no drill {drill_id!r} in {where}. `drillkit drills` lists the drills.",
     ),
     "cli_ended": (
-        "訓練 {drill_id} はすでに終わっています。終わった訓練の責任者は引き継げません。",
+        "訓練 {drill_id} はすでに終わっています。終わった訓練の責任者は交代できません。",
         "Drill {drill_id} has already ended: its charge cannot be handed over.",
     ),
     "cli_same": (
-        "{name} はすでに訓練 {drill_id} の責任者です。引き継ぐ相手を --to で指定してください。",
+        "{name} はすでに訓練 {drill_id} の責任者です。新しい責任者を --to で指定してください。",
         "{name} is already in charge of drill {drill_id}. Give someone else with --to.",
     ),
     "cli_empty": (
-        "引き継ぐ相手の氏名が空です。--to で氏名を指定してください。",
+        "新しい責任者の氏名が空です。--to で氏名を指定してください。",
         "--to is empty: give the name of who takes charge.",
     ),
     # the report
-    "report_title": ("責任者と引き継ぎ", "Officers in charge and handovers"),
+    "report_title": ("責任者と交代", "Officers in charge and handovers"),
     "report_officer": ("責任者", "Officer in charge"),
     "report_since": ("開始", "Since"),
     "report_until": ("終了", "Until"),
     "report_how": ("経緯", "How"),
     "report_note": ("申し送り", "Note"),
     "report_started": ("訓練を開始", "started the drill"),
-    "report_from": ("{name} から引き継ぎ", "took over from {name}"),
+    "report_from": ("{name} から交代", "took over from {name}"),
     "report_from_by": (
-        "{name} から引き継ぎ（入力: {by}）",
+        "{name} から交代（入力: {by}）",
         "took over from {name} (entered by {by})",
     ),
     "report_end": ("終了まで", "to the end"),

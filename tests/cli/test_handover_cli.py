@@ -40,7 +40,7 @@ async def test_handover_is_recorded_by_the_running_engine_and_says_so(tmp_path: 
                 "--by", "佐藤", "--db", str(db),
             )  # fmt: skip
             assert code == 0, err
-            assert "佐藤 から 鈴木 に引き継ぎました" in out
+            assert "佐藤 から 鈴木 に交代しました" in out
             assert runner.state.officer is not None and runner.state.officer.name == "鈴木"
 
             # Clear errors, exit non-zero, no traceback, nothing recorded.

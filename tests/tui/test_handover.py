@@ -87,7 +87,9 @@ async def test_a_handover_with_h_is_recorded_and_the_new_officer_sees_the_glance
             assert "未了の手順" in seen and "残り" in seen  # the playbook's open steps
             assert "応答待ちの呼び出し" in seen and "で呼び出し中" in seen  # still being called
             assert "県への第1報は済み" in seen  # the notes
-            assert "最近の経過" in seen and "責任者の交代" in seen  # the latest updates
+            assert (
+                "最近の経過" in seen and "責任者の交代: 当直 太郎 → 副当直 花子" in seen
+            )  # the latest updates
             await other.press("escape")
             await wait_for(other, lambda: not isinstance(other_app.screen, GlanceScreen), WAIT)
 
