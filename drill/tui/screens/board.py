@@ -266,13 +266,13 @@ class BoardScreen(DrillScreen):
             "completed": "bold green",
         }.get(status, "bold")
         out.append(f"  {words(language()).outcome(status)}", style)
+        in_charge = in_charge_text(self._model) if self._model is not None else None
+        if in_charge is not None:  # who is in charge (a person), not who runs it (an engine)
+            out.append(f"  {in_charge}", "bold")
         presence = run.presence
         if presence is not None:  # on a shared store: who runs it, who else watches
             said = words(language()).presence(presence.owner_name, presence.watcher_names)
             out.append(f"  {said}", "dim")
-        in_charge = in_charge_text(self._model) if self._model is not None else None
-        if in_charge is not None:  # who is in charge (a person), not who runs it (an engine)
-            out.append(f"  {in_charge}", "bold")
         out.append(f"\n{pick(run.scenario.title)}", "bold")
         if self._model is not None:
             out.append("\n" + self._model.counts_text(elapsed))
