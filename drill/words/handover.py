@@ -34,7 +34,6 @@ HANDOVER: dict[str, Pair] = {
     # (ja, en)
     "nobody": ("（未設定）", "(not named)"),
     "in_charge": ("責任者: {name}（{since} から）", "In charge: {name} (since {since})"),
-    "key": ("責任者交代", "Hand over"),
     # the dialog
     "dialog_title": ("責任者の交代", "Hand over the charge of the drill"),
     "dialog_current": ("現在の責任者: {name}", "Now in charge: {name}"),
@@ -60,7 +59,6 @@ HANDOVER: dict[str, Pair] = {
         "{name}（{role}）{channel} で呼び出し中",
         "{name} ({role}): calling by {channel}",
     ),
-    "glance_waiting": ("{name}（{role}）呼び出し前", "{name} ({role}): not paged yet"),
     "glance_more": ("ほか {count} 件", "and {count} more"),
     "glance_notes": ("メモ", "Notes"),
     "glance_no_notes": ("メモはありません。", "No notes."),
@@ -102,7 +100,6 @@ HANDOVER: dict[str, Pair] = {
         "took over from {name} (entered by {by})",
     ),
     "report_end": ("終了まで", "to the end"),
-    "report_none": ("責任者の記録はありません。", "No officer in charge was recorded."),
 }
 
 HOLIDAY: dict[str, Pair] = {

@@ -171,3 +171,33 @@ def test_a_rota_row_not_paged_yet_names_whoever_is_on_duty_at_the_drills_time() 
 
     assert name_at(dt.datetime(2026, 2, 3, 10, 0, tzinfo=tokyo)) == {"中村 彩"}
     assert name_at(dt.datetime(2026, 1, 27, 10, 0, tzinfo=tokyo)) == {"渡辺 健二"}
+
+
+async def test_attaching_as_the_officer_a_drill_was_handed_to_shows_the_glance(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "events.db"
+    owner_app = console(db, "当直 太郎")
+    async with owner_app.run_test(size=(160, 45)) as owner:
+        await start_drill(owner, ROLL_CALL)
+        mine = owner_app.live_run
+        assert isinstance(mine, LiveRun)
+        # Handed over before the new officer's console is even open (as `drillkit
+        # handover` would): the engine records it.
+        await mine.hand_over("副当直 花子", by="当直 太郎", note="第1段の応答待ち")
+
+        watcher_app = console(db, "見学 三郎", attach=mine.drill_id)
+        async with watcher_app.run_test(size=(160, 45)) as watcher:
+            await ready(watcher)
+            await wait_for(watcher, lambda: watcher_app.current_mode == "board", WAIT)
+            await wait_for(watcher, lambda: "責任者: 副当直 花子" in status_line(watcher_app), WAIT)
+            assert not isinstance(watcher_app.screen, GlanceScreen)  # not theirs to take
+            await watcher.press("q")
+
+        officer_app = console(db, "副当直 花子", attach=mine.drill_id)
+        async with officer_app.run_test(size=(160, 45)) as officer:
+            await ready(officer)
+            await wait_for(officer, lambda: isinstance(officer_app.screen, GlanceScreen), WAIT)
+            seen = glance_text(officer_app.screen)
+            assert "引き継ぎ事項（副当直 花子）" in seen and "第1段の応答待ち" in seen
+            assert not officer_app.errors
