@@ -42,6 +42,7 @@ _COMMANDS: dict[str, str] = {
     "init": "drill.cli.init_commands:init",
     "update": "drill.cli.update_commands:update",
     "page": "drill.cli.page_commands:page",
+    "handover": "drill.cli.handover_commands:handover",
 }
 
 # Each command's one-line help, so `drillkit --help` lists the commands without importing
@@ -73,6 +74,7 @@ _SUMMARIES: dict[str, str] = {
     "contacts YAML, with a report of every cell it could not read.",
     "update": "Send a status update (第N報) of a running DRILL_ID to the people already reached.",
     "page": "Page someone now in running DRILL_ID: a person, a role's holders, an ad hoc person.",
+    "handover": "Hand over the charge of DRILL_ID (責任者) to another person, on record.",
 }
 
 

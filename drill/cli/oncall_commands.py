@@ -15,6 +15,7 @@ from drill.plan import Plan, load_plan
 from drill.plan.duty import away_at, duty_at
 from drill.words import check_lang
 from drill.words.duty import DUTY
+from drill.words.handover import handover_word
 
 __all__ = ["oncall", "print_duty"]
 
@@ -71,6 +72,8 @@ def oncall(
                         "next": d.next_person_id,
                         "override": d.overridden,
                         "away": d.away.reason if d.away is not None else None,
+                        "holiday": d.holiday,
+                        "deferred": d.deferred,
                     }
                     for d in duties
                 ],
@@ -103,15 +106,21 @@ def oncall(
         table = Table(say("role"), say("now"), say("until"), say("next"), box=None)
         for d in duties:
             holder = d.person_name + (say("override") if d.overridden else "")
+            lang = ("ja", "en")[i]
+            if d.holiday is not None:
+                said = handover_word("holiday_duty", lang, name=d.holiday)
+                holder += f"（{said}）" if i == 0 else f" ({said})"
             if d.away is not None:
                 holder += (
                     f"（{say('holder_away', reason=d.away.reason)}）"
                     if i == 0
                     else (f" ({say('holder_away', reason=d.away.reason)})")
                 )
-            table.add_row(
-                d.role_ja if i == 0 else d.role_en, holder, when(d.until), d.next_person_name
-            )
+            until = when(d.until)
+            if d.deferred is not None:
+                said = handover_word("deferred", lang, name=d.deferred)
+                until += f"（{said}）" if i == 0 else f" ({said})"
+            table.add_row(d.role_ja if i == 0 else d.role_en, holder, until, d.next_person_name)
         out.print(table)
     out.print()
     out.print(say("away_title", days=days), markup=False)

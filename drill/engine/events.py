@@ -39,6 +39,7 @@ __all__ = [
     "Escalated",
     "EscalationReason",
     "Event",
+    "HandedOver",
     "InjectFired",
     "LevelCompleted",
     "LevelStarted",
@@ -867,6 +868,33 @@ class PersonMarkedUnavailable(Event):
     until: dt.datetime | None
     """When they are back (None: for the rest of the drill)."""
     by: str
+    origin: str | None = None
+    """The console it was entered at, when that console did not run the drill and asked
+    the engine that did (`host:pid:random`); None when entered where the engine runs."""
+
+
+# -- who is in charge --------------------------------------------------------------------
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class HandedOver(Event):
+    """The officer in charge (責任者) changed hands: from whom, to whom, entered by whom.
+
+    The drill starts in the charge of the operator who started it (`DrillStarted.operator`);
+    each handover passes it on. Who is in charge is a person's responsibility, not the
+    drill's lease (which engine process runs it): neither moves the other.
+    """
+
+    from_officer: str | None
+    """Who was in charge until now (None when nobody was named)."""
+    to_officer: str
+    """Who is in charge from now."""
+    by: str
+    """Who entered it: usually `from_officer`; anyone at a console may (the officer in
+    charge may be the one who cannot)."""
+    note: str | None = None
+    """What the outgoing officer passes on (状況、未了の手順 …)."""
     origin: str | None = None
     """The console it was entered at, when that console did not run the drill and asked
     the engine that did (`host:pid:random`); None when entered where the engine runs."""

@@ -69,6 +69,7 @@ from drill.engine.events import (
     DrillStarted,
     Escalated,
     Event,
+    HandedOver,
     InjectFired,
     LevelCompleted,
     LevelStarted,
@@ -581,6 +582,44 @@ class DrillRunner:
         return await self._submit(
             lambda: self._outside.mark_unavailable(person_id, reason, until, by, key, origin)
         )
+
+    async def hand_over(
+        self,
+        to: str,
+        *,
+        by: str,
+        note: str | None = None,
+        key: str | None = None,
+        origin: str | None = None,
+    ) -> None:
+        """Pass the charge of the drill (責任者) to `to` (`HandedOver`, from whom to whom).
+
+        Anyone at a console may enter it, not only the officer in charge (who may be the
+        one who cannot): `by` records who did. The drill's lease (which engine runs it)
+        does not move. Refused when `to` is empty or already in charge; with the `key`
+        of one already recorded, nothing happens (a repeated request is applied once).
+        """
+        to = to.strip()
+        if not to:
+            raise EngineError("name the person who takes charge of the drill")
+
+        async def work() -> None:
+            if key is not None and key in self._seen_keys:
+                return
+            current = self.state.officer
+            if current is not None and current.name == to:
+                raise EngineError(f"{to} is already in charge of drill '{self.drill_id}'")
+            event = HandedOver(
+                **self._stamp(),
+                from_officer=current.name if current is not None else None,
+                to_officer=to,
+                by=by,
+                note=(note or "").strip() or None,
+                origin=origin,
+            )
+            await self._operator_event(event, key)
+
+        await self._submit(work)
 
     async def finish(self, *, by: str | None = None) -> None:
         """End the drill now as completed; paging still running is cancelled."""

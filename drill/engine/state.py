@@ -81,6 +81,7 @@ from drill.engine.events import (
     Escalated,
     EscalationReason,
     Event,
+    HandedOver,
     InjectFired,
     LevelCompleted,
     LevelStarted,
@@ -120,6 +121,7 @@ __all__ = [
     "InjectState",
     "LevelState",
     "LevelStatus",
+    "Officer",
     "OperatorOrder",
     "OutsidePageState",
     "PageRecord",
@@ -703,6 +705,19 @@ def shares_needed(share: float, total: int) -> int:
     return math.ceil(share * total - 1e-9)
 
 
+@dataclasses.dataclass(frozen=True)
+class Officer:
+    """One link of the chain of officers in charge (責任者) of a drill."""
+
+    name: str
+    since_elapsed: float
+    since_at: dt.datetime
+    seq: int | None
+    """The seq of the event that put them in charge (`DrillStarted` or `HandedOver`)."""
+    handover: HandedOver | None = None
+    """The handover that put them in charge; None for the operator who started the drill."""
+
+
 class DrillState:
     """Everything known about one drill, folded from its events in order."""
 
@@ -724,6 +739,8 @@ class DrillState:
         self.steps: dict[str, StepState] = {}
         self.injects: list[InjectState] = []
         self.notes: list[NoteAdded] = []
+        self.officers: list[Officer] = []
+        """The chain of officers in charge: who started the drill, then each handover."""
         self.timeline: list[tuple[int | None, Event]] = []
         """The events a reader follows the drill by, in order, each with its seq: the
         start, injects, notes, pauses, interruptions and recoveries, levels, trees and
@@ -796,6 +813,7 @@ class DrillState:
             OutsidePageQueued: self._outside_queued,
             OutsideAcknowledged: self._outside_acknowledged,
             PersonMarkedUnavailable: self._marked,
+            HandedOver: self._handed_over,
         }
 
     @classmethod
@@ -829,6 +847,11 @@ class DrillState:
             self.timeline.append((seq, event))
 
     # -- questions: the drill ---------------------------------------------------------
+
+    @property
+    def officer(self) -> Officer | None:
+        """Who is in charge now (None when the drill was started without a name)."""
+        return self.officers[-1] if self.officers else None
 
     @property
     def drill_id(self) -> str | None:
@@ -1120,6 +1143,8 @@ class DrillState:
         self.choices = tuple(
             ChoiceInfo(key, ja, en or None, means or None) for key, ja, en, means in e.choices
         )
+        if e.operator:
+            self.officers = [Officer(e.operator, e.elapsed, e.at, self._seq)]
 
     def _tree_started(self, e: TreeStarted) -> None:
         tree = self.trees.setdefault(e.tree, TreeState(e.tree))
@@ -1478,6 +1503,9 @@ class DrillState:
     def _marked(self, e: PersonMarkedUnavailable) -> None:
         self.marked_unavailable.append((self._seq, e))
 
+    def _handed_over(self, e: HandedOver) -> None:
+        self.officers.append(Officer(e.to_officer, e.elapsed, e.at, self._seq, e))
+
     def _ended(self, e: DrillCompleted | DrillAborted) -> None:
         for page in self.outside_pages.values():
             if page.outcome == "pending":
@@ -1553,6 +1581,7 @@ _TIMELINE: frozenset[type[Event]] = frozenset(
         UpdateIssued,
         OperatorPaged,
         PersonMarkedUnavailable,
+        HandedOver,
     }
 )
 

@@ -2,7 +2,8 @@
 
 A duty role (当番) names a `rotation` instead of a holder: people in turn, by day or by
 week from a start day, the turn passing at `handover` (08:30 by default), with one-off
-overrides (a swap, cover for a holiday). People can be marked away for a period
+overrides (a swap, cover for a holiday), and Japanese public holidays may skip a handover or go
+to one person (`holidays`, from `drill.plan.holidays`). People can be marked away for a period
 (`unavailable`: 休暇, 出張, 異動); the engine passes over them to the next candidate. This
 module answers the duty officer's two questions without running anything: who holds each
 rotating role now and next (`duty_at`), and who is away now or soon (`away_at`).
@@ -34,6 +35,10 @@ class Duty:
     """The holder comes from a one-off override, not the turn order."""
     away: Absence | None
     """The holder is marked away then: their deputy is paged instead."""
+    holiday: str | None = None
+    """The public holiday (元日, 海の日 …) whose duty (休日当番) the holder holds."""
+    deferred: str | None = None
+    """The public holiday the next handover was moved past (the rota's `holidays: skip`)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -59,9 +64,10 @@ def duty_at(plan: Plan, at: dt.datetime) -> list[Duty]:
         rotation = role.rotation
         if rotation is None:
             continue
-        person_id, until = rotation.turn_at(at, zone)
+        turn = rotation.turn(at, zone)
+        person_id, until = turn.person, turn.until
         next_id, _ = rotation.turn_at(until, zone)
-        overridden = any(o.covers(at, zone) for o in rotation.overrides)
+        overridden = turn.overridden
         person = plan.person(person_id)
         out.append(
             Duty(
@@ -75,6 +81,8 @@ def duty_at(plan: Plan, at: dt.datetime) -> list[Duty]:
                 plan.person(next_id).name,
                 overridden,
                 person.absence_at(at, zone),
+                turn.holiday,
+                turn.deferred,
             )
         )
     return out

@@ -585,6 +585,23 @@ class _CrossCheck:
         )
         return False
 
+    def _holidays(self, role_id: str, person: str | None) -> None:
+        """A rota's `holidays`: `skip`, or the person who holds a holiday's duty."""
+        if person is None or self.plan.has("person", person):
+            return
+        hint = did_you_mean(person, ["skip", *self.plan._index["person"]])
+        self.loader.error(
+            "DK-E007",
+            f"'{person}' is neither `skip` nor a person of the plan",
+            "role",
+            role_id,
+            "rotation",
+            "holidays",
+            fix=hint
+            or "write `skip` (no handover on a holiday) or the id of the person who holds "
+            "the holidays' duty",
+        )
+
     def run(self) -> None:
         plan = self.plan
         for role in plan.roles:
@@ -607,6 +624,7 @@ class _CrossCheck:
                         ("person",), override.person, "person", "role", role.id,
                         "rotation", "overrides", i, "person",
                     )  # fmt: skip
+                self._holidays(role.id, rotation.holiday_person)
             if role.site is not None:
                 self.ref(("site",), role.site, "site", "role", role.id, "site")
         for person in plan.people:

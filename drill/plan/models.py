@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import (
     BaseModel,
@@ -29,6 +29,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from drill.plan.contact import normalise_address, normalise_number
+from drill.plan.holidays import public_holiday
 from drill.plan.templates import UPDATE_PLACEHOLDERS, TemplateProblem, check_template
 
 __all__ = [
@@ -64,6 +65,7 @@ __all__ = [
     "Step",
     "Target",
     "Text",
+    "Turn",
     "UpdateKind",
     "UpdateMessage",
     "UpdateSet",
@@ -309,6 +311,20 @@ class RotationOverride(_Period):
     """Who holds the role during the period."""
 
 
+class Turn(NamedTuple):
+    """Who holds a rotating role at a moment, until when, and why."""
+
+    person: str
+    until: dt.datetime
+    """When this holding ends (the next handover, the end of an override or holiday)."""
+    overridden: bool = False
+    """From a one-off override, not the turn order."""
+    holiday: str | None = None
+    """The public holiday (元日, 海の日 …) this is the holiday duty (休日当番) of."""
+    deferred: str | None = None
+    """The public holiday the next handover was moved past (`holidays: skip`)."""
+
+
 class Rotation(BaseModel):
     """Who holds a duty role (当番) when: people in turn, by day or by week, with overrides."""
 
@@ -324,20 +340,101 @@ class Rotation(BaseModel):
     """The time of day a turn passes to the next person (the plan's time zone)."""
     overrides: tuple[RotationOverride, ...] = ()
     """One-off changes (a swap, a holiday cover); the last one that covers a moment wins."""
+    holidays: Id | None = None
+    """What a Japanese public holiday (国民の祝日, 振替休日, 国民の休日) changes. `skip`: no
+    handover on a holiday — it moves to the next day that is not one (a Monday holiday
+    moves a weekly rota's handover to Tuesday; a daily rota's holder keeps the holiday,
+    and the order goes on unchanged). A person's id: that person holds the holiday's duty
+    (休日当番), from the handover time on the holiday to the next day's, the turns
+    otherwise unchanged. Empty: holidays change nothing. A one-off override still wins."""
+
+    @property
+    def holiday_person(self) -> str | None:
+        """The person who holds every holiday's duty, if the rota names one."""
+        return self.holidays if self.holidays not in (None, "skip") else None
 
     def turn_at(self, when: dt.datetime, zone: dt.tzinfo) -> tuple[str, dt.datetime]:
         """Who holds the role at the aware moment `when`, and when their turn ends."""
+        turn = self.turn(when, zone)
+        return turn.person, turn.until
+
+    def turn(self, when: dt.datetime, zone: dt.tzinfo) -> Turn:
+        """Who holds the role at the aware moment `when`: an override, a holiday's duty
+        or the turn order, and until when."""
         for override in reversed(self.overrides):
             if override.covers(when, zone):
-                return override.person, moment(override.end, zone, end=True)
-        origin = dt.datetime.combine(self.start, self.handover, tzinfo=zone)
-        length = dt.timedelta(days=7 if self.every == "week" else 1)
-        # Whole turns since the origin, counted on the wall clock of the plan's zone (a turn
-        # is "a week" even across a daylight-saving change).
+                return Turn(override.person, moment(override.end, zone, end=True), True)
+        # On the wall clock of the plan's zone: a turn is "a week" (a holiday "a day")
+        # even across a daylight-saving change.
         local = when.astimezone(zone).replace(tzinfo=None)
-        turns = (local - origin.replace(tzinfo=None)) // length
-        ends = (origin.replace(tzinfo=None) + (turns + 1) * length).replace(tzinfo=zone)
-        return self.people[turns % len(self.people)], ends
+        turn = self._holiday_duty(local) or self._in_order(local)
+        until = turn.until.replace(tzinfo=zone)
+        # An override that begins before the turn ends cuts it short.
+        for override in self.overrides:
+            begins = moment(override.start, zone, end=False)
+            if when < begins < until:
+                until = begins
+        return turn._replace(until=until)
+
+    def _duty_day(self, local: dt.datetime) -> dt.date:
+        """The day whose duty `local` falls in: the day before, before the handover time."""
+        day = local.date()
+        return day if local.time() >= self.handover else day - dt.timedelta(days=1)
+
+    def _holiday_duty(self, local: dt.datetime) -> Turn | None:
+        person = self.holiday_person
+        if person is None:
+            return None
+        day = self._duty_day(local)
+        name = public_holiday(day)
+        if name is None:
+            return None
+        end = day + dt.timedelta(days=1)
+        while public_holiday(end) is not None:  # 3 May to 5 May: one holiday duty
+            end += dt.timedelta(days=1)
+        return Turn(person, dt.datetime.combine(end, self.handover), holiday=name)
+
+    def _in_order(self, local: dt.datetime) -> Turn:
+        origin = dt.datetime.combine(self.start, self.handover)
+        length = dt.timedelta(days=7 if self.every == "week" else 1)
+        turns = (local - origin) // length
+        ends = origin + (turns + 1) * length
+        if self.holidays == "skip" and local >= origin:
+            return self._skipping(local, origin, length)
+        holiday_person = self.holiday_person
+        if holiday_person is not None:
+            # The turn pauses for the next holiday's duty (and picks up after it).
+            day = self._duty_day(local) + dt.timedelta(days=1)
+            while dt.datetime.combine(day, self.handover) < ends:
+                if public_holiday(day) is not None:
+                    ends = dt.datetime.combine(day, self.handover)
+                    break
+                day += dt.timedelta(days=1)
+        return Turn(self.people[turns % len(self.people)], ends)
+
+    def _skipping(self, local: dt.datetime, origin: dt.datetime, length: dt.timedelta) -> Turn:
+        """The turn order when no handover happens on a holiday: each handover is moved
+        to the next day that is not a holiday; handovers moved onto the same moment are
+        one (a daily rota's holder keeps the holiday, and nobody loses a turn)."""
+        count, last, k = 0, origin, 1
+        while True:
+            planned = origin + k * length
+            moved, holiday = _after_holidays(planned)
+            if moved > local:
+                person = self.people[count % len(self.people)]
+                return Turn(person, moved, deferred=holiday)
+            if moved != last:
+                count, last = count + 1, moved
+            k += 1
+
+
+def _after_holidays(planned: dt.datetime) -> tuple[dt.datetime, str | None]:
+    """`planned`, moved day by day past public holidays; and the first holiday passed."""
+    first = public_holiday(planned.date())
+    moved = planned
+    while public_holiday(moved.date()) is not None:
+        moved += dt.timedelta(days=1)
+    return moved, first
 
 
 class Role(BaseModel):

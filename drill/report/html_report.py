@@ -60,6 +60,9 @@ def render_html(report: Report, lang: str | None = None) -> str:
         at = next(i for i, (anchor, _) in enumerate(sections) if anchor == "integrity")
         sections.insert(at, ("operator", p.operator_heading()))
     operator_orders, operator_marked, operator_rule = p.operator_headings()
+    if report.officers:  # after the timeline, as the Markdown has it
+        at = next((i + 1 for i, (a, _) in enumerate(sections) if a == "timeline"), len(sections))
+        sections.insert(at, ("officers", p.officers_title()))
     rows = "\n".join(
         "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in p.contact_cells(c)) + "</tr>"
         for c in report.contacts
@@ -138,6 +141,8 @@ def render_html(report: Report, lang: str | None = None) -> str:
             operator_marked_title=operator_marked,
             operator_orders=p.orders_table(),
             operator_marked=p.marked_away_table(),
+            officers=p.officers_table(),
+            officers_title=p.officers_title(),
             head_hash=i.head_hash or "—",
             head_signature=(
                 f"{i.signature} (Ed25519, key {i.key_id})" if i.signature else w("signoff_unsigned")

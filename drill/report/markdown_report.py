@@ -122,6 +122,10 @@ def render_markdown(report: Report, lang: str | None = None) -> str:
             out += [f"### {marked}", ""]
             out += _table(p.marked_away_table())
             out.append("")
+    if report.officers:
+        out += [f"## {p.officers_title()}", ""]
+        out += _table(p.officers_table())
+        out.append("")
 
     notes = w("masked_note") + ("" if w.lang == "ja" else " ") + w("pages_note")
     out += [f"## {w('per_contact')}", "", notes, ""]

@@ -34,6 +34,7 @@ from drill.report.types import (
     Integrity,
     Label,
     LevelTiming,
+    OfficerRow,
     PlaybookReport,
     Report,
     SiteTiming,
@@ -88,7 +89,31 @@ def build(
         updates=update_rows(source),
         answers=answers(source),
         operator=operator_pages(source),
+        officers=_officers(source),
     )
+
+
+def _officers(source: Source) -> tuple[OfficerRow, ...]:
+    """The fold's chain of officers in charge, each until the next one took over."""
+    chain = source.state.officers
+    out = []
+    for i, officer in enumerate(chain):
+        after = chain[i + 1] if i + 1 < len(chain) else None
+        handover = officer.handover
+        out.append(
+            OfficerRow(
+                name=officer.name,
+                since=source.local(officer.since_at),
+                since_seconds=officer.since_elapsed,
+                until=source.local(after.since_at) if after is not None else None,
+                until_seconds=after.since_elapsed if after is not None else None,
+                from_officer=handover.from_officer if handover is not None else None,
+                by=handover.by if handover is not None else None,
+                note=handover.note if handover is not None else None,
+                seq=officer.seq,
+            )
+        )
+    return tuple(out)
 
 
 _PLAN_MISSING = Label(

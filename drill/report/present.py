@@ -23,6 +23,7 @@ from drill.report.types import (
 )
 from drill.words import Lang, Words, words
 from drill.words.choices import choice_word
+from drill.words.handover import handover_word
 
 __all__ = ["Presenter", "Table"]
 
@@ -654,6 +655,39 @@ class Presenter:
         """The sub-headings of the section, and its rule (what such answers count for)."""
         say = self._page_word
         return say("report_orders"), say("report_marked"), say("report_rule")
+
+    # --- who was in charge --------------------------------------------------------------
+
+    def officers_title(self) -> str:
+        return handover_word("report_title", self.w.lang)
+
+    def officers_table(self) -> Table:
+        """The chain of officers in charge (責任者): who, from when to when, how, the note."""
+        w, lang = self.w, self.w.lang
+
+        def say(key: str, **values: object) -> str:
+            return handover_word(key, lang, **values)
+
+        rows = []
+        for o in self.report.officers:
+            if o.from_officer is None and o.by is None:
+                how = say("report_started")
+            elif o.by in (o.from_officer, o.name):
+                how = say("report_from", name=o.from_officer or say("nobody"))
+            else:
+                how = say("report_from_by", name=o.from_officer or say("nobody"), by=o.by)
+            until = w.clock(o.until) if o.until is not None else say("report_end")
+            ref = f"#{o.seq}" if o.seq is not None else ""
+            rows.append((o.name, w.clock(o.since), until, how, o.note or "", ref))
+        header = (
+            say("report_officer"),
+            say("report_since"),
+            say("report_until"),
+            say("report_how"),
+            say("report_note"),
+            w("events_ref"),
+        )
+        return Table(header, tuple(rows))
 
     # --- notes -------------------------------------------------------------------------
 

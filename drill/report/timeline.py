@@ -16,6 +16,7 @@ from drill.engine.events import (
     DrillResumed,
     DrillStarted,
     Event,
+    HandedOver,
     InjectFired,
     LevelCompleted,
     NoteAdded,
@@ -29,6 +30,7 @@ from drill.engine.events import (
 from drill.report.operator import order_label, reason_label
 from drill.report.source import Source
 from drill.report.types import Label, TimelineEntry, actor
+from drill.words.sentences import sentence
 
 __all__ = ["timeline"]
 
@@ -73,6 +75,8 @@ def _text(source: Source, e: Event) -> tuple[str, Label] | None:
         return "aborted", Label(f"中止（{e.by}）：{e.reason}", f"Aborted by {e.by}: {e.reason}")
     if isinstance(e, DrillCompleted):
         return "completed", Label("終了", "Ended")
+    if isinstance(e, HandedOver):  # the catalogue's sentence, as the console's log says it
+        return "handover", Label(sentence(e, "ja").text, sentence(e, "en").text)
     if isinstance(e, TreeCompleted):
         return "tree_completed", _tree(source, e)
     if isinstance(e, LevelCompleted):

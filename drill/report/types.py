@@ -39,6 +39,7 @@ __all__ = [
     "LevelTiming",
     "MarkedAway",
     "Milestone",
+    "OfficerRow",
     "OperatorPages",
     "OrderRow",
     "OutsidePageRow",
@@ -592,6 +593,27 @@ class Answers:
 
 
 @dataclass(frozen=True, slots=True)
+class OfficerRow:
+    """One officer in charge (責任者) of the drill, from the fold's chain, in order."""
+
+    name: str
+    since: dt.datetime
+    """When they took charge (the drill's start, or their handover), in the plan's zone."""
+    since_seconds: float
+    until: dt.datetime | None
+    """When they handed over (None: in charge to the end, or still)."""
+    until_seconds: float | None
+    from_officer: str | None
+    """Who handed over to them (None for whoever started the drill)."""
+    by: str | None
+    """Who entered the handover (None for whoever started the drill)."""
+    note: str | None
+    """The note passed on with the handover."""
+    seq: int | None
+    """The event that put them in charge (`DrillStarted` or `HandedOver`)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     drill: DrillInfo
     summary: Summary
@@ -617,6 +639,8 @@ class Report:
     operator: OperatorPages = field(default_factory=lambda: OperatorPages())
     """Pages the operator ordered outside the tree, and people marked away from the
     console (`drill.report.operator`)."""
+    officers: tuple[OfficerRow, ...] = ()
+    """The chain of officers in charge (責任者) and each handover, in order."""
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

@@ -1,6 +1,6 @@
 """The plan's calendar: which days are drill days, and what happens to a drill that is not.
 
-Japanese public holidays (国民の祝日, from the `holidays` package, with substitute and
+Japanese public holidays (国民の祝日, from `drill.plan.holidays`, with substitute and
 citizens' holidays) and the plan's closed days (閉庁日: 年末年始 12/29–1/3 by default,
 weekends, one-off closures) are never drill days. A drill falling on one is moved to the
 next (or previous) working day at the same wall-clock time, or skipped, as the plan says.
@@ -32,14 +32,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import re
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import holidays
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -54,6 +52,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from drill.plan.findings import Finding, PlanError, Severity, did_you_mean, format_path
+from drill.plan.holidays import holidays_known, holidays_known_until, public_holiday
 from drill.plan.models import ChannelKind
 from drill.plan.source import Document, load_document
 
@@ -273,25 +272,8 @@ class CalendarPolicy(BaseModel):
         return self
 
 
-@functools.cache
-def _japan() -> holidays.HolidayBase:
-    return holidays.country_holidays("JP", language="ja")
-
-
 def _known_year(year: int) -> bool:
-    japan = _japan()
-    return bool(japan.start_year <= year <= japan.end_year)
-
-
-def holidays_known_until() -> int:
-    """The last year whose Japanese public holidays are known (drills after it are skipped)."""
-    return int(_japan().end_year)
-
-
-def public_holiday(day: dt.date) -> str | None:
-    """The name of the Japanese public holiday on `day` (元日, 振替休日, …), or None."""
-    name = _japan().get(day)
-    return str(name) if name else None
+    return holidays_known(year)
 
 
 def closed_reason(day: dt.date, policy: CalendarPolicy) -> str | None:

@@ -57,6 +57,7 @@ REQUEST_KINDS = (
     "update",
     "page",
     "unavailable",
+    "handover",
 )
 """What a console may ask the owning engine to do."""
 _KEY_PREFIX = "console-request:"
@@ -116,7 +117,7 @@ class OperatorRequest:
     followup, final or none) and `audience` (reached, tree:<tree>, level:<tree>/<level>,
     agency); for "page" `asked` (person, role, ad_hoc, unanswered) and `target` or
     `name`, `phone`, `email`; for "unavailable" `person`, `reason`, `until` (ISO or
-    absent)."""
+    absent); for "handover" `to`, `note`."""
     operator: str
     """Who asked (the name typed at the console)."""
     console_id: str

@@ -362,6 +362,15 @@ class Operations(Protocol):
         key: str | None = None,
         origin: str | None = None,
     ) -> Any: ...
+    async def hand_over(
+        self,
+        to: str,
+        *,
+        by: str,
+        note: str | None = None,
+        key: str | None = None,
+        origin: str | None = None,
+    ) -> None: ...
 
 
 class OperatorDesk:
@@ -485,6 +494,8 @@ class OperatorDesk:
             await runner.mark_unavailable(
                 str(p["person"]), reason=str(p["reason"]), by=by, until=until, **common
             )
+        elif kind == "handover":
+            await runner.hand_over(str(p["to"]), by=by, note=p.get("note"), **common)
         else:
             raise EngineError(f"unknown operator request {kind!r}")
 

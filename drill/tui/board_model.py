@@ -19,7 +19,7 @@ import collections
 import dataclasses
 import datetime as dt
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from drill.engine.events import (
     Acknowledged,
@@ -248,10 +248,14 @@ class BoardModel:
         state: DrillState,
         plan: Plan | None = None,
         scenario: Scenario | None = None,
+        now: Callable[[], dt.datetime] | None = None,
     ) -> None:
+        """`now`: the drill's clock (its virtual or scaled time), for who holds a rota's
+        role on a row not paged yet; without it, the time of the drill's last event."""
         self.state = state
         self.plan = plan
         self.scenario = scenario
+        self.now = now
         self.filter = "all"
         zone_name = (
             state.started.timezone
@@ -442,7 +446,10 @@ class BoardModel:
         if contact is not None:
             name = contact.person_name or self.person_name(contact.person_id)
         if not name and self.plan is not None:
-            candidates = self.plan.candidates(member) if self._plan_knows(member) else ()
+            # Not paged yet: whoever holds the role now (a rota's person on duty at the
+            # drill's time, not its first person).
+            at = self.now() if self.now is not None else self.state.last_at
+            candidates = self.plan.candidates(member, at) if self._plan_knows(member) else ()
             name = candidates[0].name if candidates else member
         if contact is not None and contact.escalated and status is not ContactStatus.ESCALATED:
             name = "↪" + name

@@ -58,6 +58,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "key.pause": ("一時停止/再開", "Pause/resume"),
     "key.abort": ("中止", "Abort"),
     "key.take_over": ("引き継ぐ", "Take over"),
+    "key.handover": ("責任者交代", "Hand over"),
     "key.filter": ("絞り込み", "Filter"),
     "key.close": ("閉じる", "Close"),
     "key.open": ("開く", "Open"),

@@ -86,7 +86,7 @@ class LiveRun:
         self.scenario: Scenario = runner.scenario
         self.virtual = virtual
         self.feed = Feed(runner.state)
-        self.model = BoardModel(runner.state, runner.plan, runner.scenario)
+        self.model = BoardModel(runner.state, runner.plan, runner.scenario, runner.clock.now)
         self.events: list[Event] = []
         """Every event of this run seen by the console, for the log when a board is rebuilt."""
         self.listeners: list[Callable[[], None]] = []
@@ -351,6 +351,9 @@ class LiveRun:
     async def add_note(self, text: str, *, by: str) -> None:
         await self.runner.add_note(text, by=by)
 
+    async def hand_over(self, to: str, *, by: str, note: str | None = None) -> None:
+        await self.runner.hand_over(to, by=by, note=note)
+
     async def toggle_pause(self, *, by: str) -> bool:
         """Pause or resume; True when now paused."""
         if self.runner.paused:
@@ -438,7 +441,7 @@ class AttachedRun:
         self.console = console
         state = follower.state
         self.feed = Feed(state)
-        self.model = BoardModel(state, plan, scenario)
+        self.model = BoardModel(state, plan, scenario, self._drill_now)
         self.events: list[Event] = []
         self.listeners: list[Callable[[], None]] = []
         self.begun = asyncio.Event()
@@ -531,6 +534,13 @@ class AttachedRun:
 
     def now(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC)
+
+    def _drill_now(self) -> dt.datetime:
+        """The drill's own time (its start plus drill seconds, virtual or scaled)."""
+        started = self.follower.started
+        if started is None:
+            return self.now()
+        return started.at + dt.timedelta(seconds=self.elapsed())
 
     def state_events(self, limit: int = 2000) -> list[Event]:
         return self.events[-limit:]
@@ -660,6 +670,9 @@ class AttachedRun:
         if until is not None:
             payload["until"] = until.isoformat()
         await self._ask("unavailable", payload, by)
+
+    async def hand_over(self, to: str, *, by: str, note: str | None = None) -> None:
+        await self._ask("handover", {"to": to, "note": note}, by)
 
 
 Run: TypeAlias = LiveRun | AttachedRun

@@ -31,6 +31,7 @@ from drill.engine.events import (
     DuplicatesCounted,
     Escalated,
     Event,
+    HandedOver,
     InjectFired,
     LevelCompleted,
     LevelStarted,
@@ -57,6 +58,7 @@ from drill.engine.events import (
 from drill.engine.state import ContactState, ContactStatus, DrillOutcome, DrillState, LevelStatus
 from drill.plan.models import Plan
 from drill.words.cli import WHO
+from drill.words.handover import HANDOVER, HANDOVER_SENTENCE
 from drill.words.page import PAGE_SENTENCES, absence_reason
 from drill.words.terms import CHANNEL, CONTACT_STATUS, DELIVERY, ESCALATION, MODE, REASON, STEP
 from drill.words.updates import UPDATE_SENTENCES, update_title
@@ -227,6 +229,7 @@ SENTENCES: dict[str, dict[str, Pair]] = {
     "StepCompleted": {
         "": ("手順完了: {title}（{by}、{timing}）", "Step done: {title} ({by}, {timing})")
     },
+    "HandedOver": HANDOVER_SENTENCE,
 }
 
 
@@ -638,6 +641,16 @@ def _marked(s: _Speaker, e: PersonMarkedUnavailable) -> Sentence:
     return Sentence(s.say(e, by=e.by, name=e.person_name, reason=reason, until=until), "warn")
 
 
+def _handed_over(s: _Speaker, e: HandedOver) -> Sentence:
+    before = e.from_officer or HANDOVER["nobody"][s.index]
+    # Who entered it is said only when it was neither of the two (someone took charge
+    # for an officer who could not hand over).
+    by = e.by not in (e.from_officer, e.to_officer)
+    variant = "by_note" if by and e.note else "by" if by else "note" if e.note else ""
+    text = s.say(e, variant, from_officer=before, to_officer=e.to_officer, by=e.by, note=e.note)
+    return Sentence(text, "info")
+
+
 _HANDLERS: dict[type[Event], Callable[[_Speaker, Any], Sentence]] = {
     DrillStarted: _started,
     InjectFired: _inject,
@@ -670,6 +683,7 @@ _HANDLERS: dict[type[Event], Callable[[_Speaker, Any], Sentence]] = {
     OutsidePageQueued: _outside_queued,
     OutsideAcknowledged: _outside_acknowledged,
     PersonMarkedUnavailable: _marked,
+    HandedOver: _handed_over,
 }
 
 

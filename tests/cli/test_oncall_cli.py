@@ -31,6 +31,8 @@ def test_oncall_names_the_sample_duty_rota_its_override_and_who_is_away() -> Non
             "next": "watanabe-kenji",
             "override": False,
             "away": None,
+            "holiday": None,
+            "deferred": None,
         }
     ]
     (away,) = found["away"]
@@ -51,3 +53,17 @@ def test_oncall_prints_a_table_in_japanese_and_refuses_a_bad_moment() -> None:
     assert bad.returncode == 2
     assert "2026-12-24T09:00" in bad.stderr  # says how to write it
     assert "Traceback" not in bad.stderr
+
+
+def test_oncall_says_a_monday_holiday_moves_the_sample_rotas_handover() -> None:
+    # The sample's rota skips holidays: on 成人の日 (Monday 11 January 2027) 中村 stays on
+    # duty until Tuesday's 08:30, and the table says why.
+    found = json.loads(drillkit("oncall", "--at", "2027-01-11T10:00", "--json").stdout)
+    (duty,) = found["duty"]
+    assert (duty["person"], duty["until"]) == ("nakamura-aya", "2027-01-12T08:30:00+09:00")
+    assert duty["deferred"] == "成人の日" and duty["next"] == "watanabe-kenji"
+    table = drillkit("oncall", "--at", "2027-01-11T10:00")
+    assert table.returncode == 0, table.stderr
+    assert "01/12 08:30（成人の日のため延期）" in table.stdout
+    english = drillkit("oncall", "--at", "2027-01-11T10:00", "--lang", "en")
+    assert "moved past 成人の日" in english.stdout

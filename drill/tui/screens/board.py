@@ -46,12 +46,14 @@ from drill.tui.dialogs import (
     UpdateChoice,
     UpdateDialog,
 )
+from drill.tui.handover import GlanceScreen, Handover, HandoverDialog, glance, in_charge_text
 from drill.tui.i18n import language, pick, t
 from drill.tui.page_dialogs import AwayChoice, AwayDialog, PageChoice, PageDialog
 from drill.tui.screens.base import DrillScreen, NavBar
 from drill.tui.session import Run
 from drill.tui.update_form import audience_choices, kind_choices, preview_text, updates_line
 from drill.words import words
+from drill.words.handover import handover_word
 from drill.words.page import absence_reason
 
 __all__ = ["BoardScreen"]
@@ -84,6 +86,7 @@ class BoardScreen(DrillScreen):
         Binding("s", "send_update", "key.update"),
         Binding("g", "page_now", "key.page_now"),
         Binding("u", "mark_away", "key.mark_away"),
+        Binding("h", "handover", "key.handover"),
     ]
 
     def __init__(self) -> None:
@@ -102,6 +105,8 @@ class BoardScreen(DrillScreen):
         self._frozen_at = 0.0
         self._filled = False
         self.flushes = 0
+        self._glanced: set[tuple[str, int | None]] = set()
+        """(drill, seq) of the handovers whose glance this console has shown."""
 
     # -- layout ----------------------------------------------------------------------
 
@@ -251,6 +256,7 @@ class BoardScreen(DrillScreen):
         if now - self._frozen_at >= _FREEZE_EVERY:
             self._frozen_at = now
             gc.freeze()
+        self._glance_if_handed_to_me(run)
 
     def _show_status(self, run: Run, elapsed: float) -> None:
         clock = clock_text(elapsed)
@@ -274,6 +280,9 @@ class BoardScreen(DrillScreen):
             "completed": "bold green",
         }.get(status, "bold")
         out.append(f"  {words(language()).outcome(status)}", style)
+        in_charge = in_charge_text(self._model) if self._model is not None else None
+        if in_charge is not None:  # who is in charge (a person), not who runs it (an engine)
+            out.append(f"  {in_charge}", "bold")
         presence = run.presence
         if presence is not None:  # on a shared store: who runs it, who else watches
             said = words(language()).presence(presence.owner_name, presence.watcher_names)
@@ -471,6 +480,58 @@ class BoardScreen(DrillScreen):
         if choice is not None:
             self.drill_app.operator = choice[1]
             self.drill_app.abort_run(reason=choice[0], by=choice[1])
+
+    def action_handover(self) -> None:
+        """Pass the charge of the drill (責任者) to someone: a dialog, then the glance."""
+        run = self._open_run()
+        if run is None:
+            return
+        officer = run.state.officer
+        dialog = HandoverDialog(
+            current=officer.name if officer is not None else None,
+            operator=self.drill_app.operator,
+        )
+        self.app.push_screen(dialog, self._handed)
+
+    def _handed(self, entry: Handover | None) -> None:
+        if entry is not None:
+            self.drill_app.operator = entry.by
+            self._hand_over(entry)
+
+    @work(group="operator", exit_on_error=False)
+    async def _hand_over(self, entry: Handover) -> None:
+        run = self.live
+        if run is None:
+            return
+        try:
+            await run.hand_over(entry.to, by=entry.by, note=entry.note)
+        except Exception as exc:
+            self.drill_app.show_error(exc)
+            return
+        self.notify(handover_word("done", language(), name=entry.to))
+        self.flush(force=True)
+        self._show_glance(run)
+
+    def _show_glance(self, run: Run) -> None:
+        """The new officer's glance at the drill (`drill.tui.handover`)."""
+        officer = run.state.officer
+        if officer is not None:
+            self._glanced.add((run.drill_id, officer.seq))
+        self.app.push_screen(GlanceScreen(glance(run.model, run.elapsed())))
+
+    def _glance_if_handed_to_me(self, run: Run) -> None:
+        """Show the glance once when the drill's charge is handed to this console's
+        operator: from another console, or before this one attached."""
+        officer = run.state.officer
+        if officer is None or officer.handover is None:
+            return
+        if (run.drill_id, officer.seq) in self._glanced:
+            return
+        if officer.name != self.drill_app.operator:
+            self._glanced.add((run.drill_id, officer.seq))
+            return
+        if self.app.screen is self:  # else once the board is on top again
+            self._show_glance(run)
 
     # -- paging now (g) and marking someone away (u) ----------------------------------
 
