@@ -40,6 +40,7 @@ _COMMANDS: dict[str, str] = {
     "doctor": "drill.cli.config_commands:doctor",
     "oncall": "drill.cli.oncall_commands:oncall",
     "init": "drill.cli.init_commands:init",
+    "ack-server": "drill.cli.ack_commands:ack_server",
 }
 
 # Each command's one-line help, so `drillkit --help` lists the commands without importing
@@ -69,6 +70,7 @@ _SUMMARIES: dict[str, str] = {
     "init": "Write a plan directory to start from: a commented skeleton that validates as it "
     "is, or, with --from, your contact list (氏名, 所属, 役割, 電話, 携帯, メール, 代理 …) as "
     "contacts YAML, with a report of every cell it could not read.",
+    "ack-server": "Serve acknowledgements for the drills other processes run on one event store.",
 }
 
 

@@ -79,6 +79,8 @@ class AckOutcome(StrEnum):
     ALREADY_ACKNOWLEDGED = "already_acknowledged"  # recorded, but the contact was already
     UNKNOWN_PAGE = "unknown_page"
     FINISHED = "finished"  # the drill is over; nothing recorded
+    RECORDED = "recorded"  # durable in the store for the engine that runs the drill, which
+    # has not said yet what it did with it (an ack server instance that runs no drill)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

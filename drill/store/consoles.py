@@ -36,6 +36,7 @@ from drill.store.schema import console_watchers, operator_answers, operator_requ
 
 __all__ = [
     "APPLIED",
+    "CALLBACK",
     "REFUSED",
     "REQUEST_KINDS",
     "ConsoleIdentity",
@@ -47,8 +48,12 @@ __all__ = [
 
 APPLIED = "applied"
 REFUSED = "refused"
-REQUEST_KINDS = ("ack", "step", "note", "pause", "unpause", "abort")
-"""What a console may ask the owning engine to do."""
+CALLBACK = "callback"
+"""A request written by an ack server instance that does not run the drill: a link,
+keypress, reply or provider status for the owning engine (`drill.ack.relay`). Its payload
+is the `drill.engine.callback.Callback`; its answer's `message` is the `AckOutcome`."""
+REQUEST_KINDS = ("ack", "step", "note", "pause", "unpause", "abort", CALLBACK)
+"""What a console (or an ack server instance) may ask the owning engine to do."""
 _KEY_PREFIX = "console-request:"
 
 
