@@ -29,3 +29,20 @@ ACK_SERVER: dict[str, tuple[str, str]] = {
         "port with --port, or stop what uses it.",
     ),
 }
+
+WATCH: dict[str, tuple[str, str]] = {
+    # (ja, en): `drillkit watch` as a live board in a terminal.
+    "tree": ("連絡網", "Tree"),
+    "level": ("段階", "Level"),
+    "state": ("状態", "State"),
+    "acks": ("応答／必要数", "Acks / needed"),
+    "late": ("遅れ", "Late"),
+    "waiting_for": ("応答待ちの必須", "Still needed from"),
+    "counts": (
+        "連絡先 {contacts}　応答 {acked}（{percent}）　遅れ {late}　呼出中 {paging}　未到達 {unreached}",
+        "Contacts {contacts}  ·  acknowledged {acked} ({percent})  ·  late {late}  ·  "
+        "paging {paging}  ·  unreached {unreached}",
+    ),
+    "recent": ("最近の出来事", "Recent events"),
+    "no_levels": ("まだ始まった段階はありません。", "No level has started yet."),
+}
