@@ -294,3 +294,33 @@ async def test_two_ack_server_instances_on_one_store_record_each_ack_once(
     assert second.proc.wait(timeout=30) == 0
     assert second.proc.stderr is not None
     assert "Traceback" not in second.proc.stderr.read()
+
+
+def test_an_instance_without_the_link_key_says_so_and_does_not_start(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DRILLKIT_LINK_KEY"}
+    done = subprocess.run(
+        [sys.executable, "-m", "drill", "ack-server", "--db", str(tmp_path / "e.db"), "--port", "0"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "DRILLKIT_LINK_KEY" in done.stderr and "リンク署名キー" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "listening" not in done.stdout
+
+
+def test_an_instance_on_a_port_in_use_says_so(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "drill", "ack-server", "--db", str(tmp_path / "e.db"),
+             "--host", "127.0.0.1", "--port", str(port)],
+            cwd=REPO, env={**os.environ, "DRILLKIT_LINK_KEY": LINK_KEY},
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    assert done.returncode != 0
+    assert f"127.0.0.1:{port}" in done.stderr and "--port" in done.stderr
+    assert "Traceback" not in done.stderr
