@@ -37,14 +37,16 @@ import time
 from collections.abc import Iterable, Iterator
 from email.message import EmailMessage, Message
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
 from aioimaplib import IMAP4, IMAP4_SSL
 from pydantic import SecretStr
 
+from drill.ack.server import InboxLookup, deliver, drills_of, serves
 from drill.channels.links import LINK_PATH, ExpiredLink, LinkClaim, LinkError, Links, UnknownDrill
 from drill.config import Config, ImapSettings, secret
-from drill.engine.notifier import AckOutcome, FailureReason, Inbox, PageFacts
+from drill.engine.callback import Callback, CallbackKind
+from drill.engine.notifier import AckOutcome, FailureReason, PageFacts
 from drill.errors import ChannelError, ConfigError
 from drill.plan.models import ChannelKind, Question
 
@@ -63,15 +65,6 @@ log = logging.getLogger(__name__)
 _MESSAGE_ID_TOKEN = re.compile(r"<dk-([A-Za-z0-9_.\-]+)@[^>\s]+>")
 _LINK_TOKEN = re.compile(re.escape(LINK_PATH) + r"([A-Za-z0-9_.\-]+)")
 _AUTO_PRECEDENCE = {"auto_reply", "bulk", "junk", "list"}
-
-
-class InboxLookup(Protocol):
-    """Finds a running drill's inbox (`drill.ack.server.DrillRegistry` is one).
-
-    When it is also iterable (the registry is: its drill ids), short tokens are resolved
-    against those drills."""
-
-    def get(self, drill_id: str) -> Inbox | None: ...
 
 
 class ReplyKind(StrEnum):
@@ -396,7 +389,7 @@ class ReplyPoller:
 
     async def _handle(self, raw: bytes, report: PollReport) -> bool:
         """Act on one message; True when it is done with (flag it seen)."""
-        match = match_reply(raw, self.links, self._drills())
+        match = match_reply(raw, self.links, await drills_of(self.inboxes))
         if match.kind is ReplyKind.UNRELATED:
             report.unrelated += 1
             return False
@@ -411,42 +404,49 @@ class ReplyPoller:
             log.info("reply poll: a reply to an expired drill e-mail; nothing recorded")
             return True
         claim = match.claim
-        inbox = self.inboxes.get(claim.drill_id)
-        if inbox is None:
+        if not await serves(self.inboxes, claim.drill_id):
             report.waiting += 1
             return False
         key = f"{match.kind.value}:{match.message_id}"
         if match.kind is ReplyKind.BOUNCE:
             message = email.message_from_bytes(raw, policy=email.policy.default)
             if _bounce_failed(message):
-                await inbox.delivery_failed(
-                    claim.page_id, FailureReason.BOUNCED, detail=match.detail, key=key
+                bounced = Callback(
+                    CallbackKind.FAILED,
+                    claim.drill_id,
+                    claim.page_id,
+                    key,
+                    reason=FailureReason.BOUNCED,
+                    detail=match.detail,
                 )
+                await deliver(self.inboxes, bounced)
                 report.bounces += 1
             return True
+        inbox = self.inboxes.get(claim.drill_id)  # this process's engine, when it runs it
         choice = (
             reply_choice(raw, inbox.question_for(claim.page_id))
             if isinstance(inbox, PageFacts)
             else None
         )
+        callback = Callback(
+            CallbackKind.ACK, claim.drill_id, claim.page_id, key, source="reply", choice=choice
+        )
         try:
-            outcome = await inbox.acknowledge(claim.page_id, source="reply", key=key, choice=choice)
+            outcome = await deliver(self.inboxes, callback) or AckOutcome.RECORDED
         except Exception:
             report.errors += 1
             log.exception("reply poll: acknowledgement could not be recorded; will retry")
             return False
         if outcome is AckOutcome.DUPLICATE:
             report.duplicates += 1
-        elif outcome in (AckOutcome.ACCEPTED, AckOutcome.ALREADY_ACKNOWLEDGED):
+        elif outcome in (
+            AckOutcome.ACCEPTED,
+            AckOutcome.ALREADY_ACKNOWLEDGED,
+            AckOutcome.RECORDED,
+        ):
             report.acknowledged += 1
         log.info("reply poll: reply for page %s: %s", claim.page_id, outcome.value)
         return True
-
-    def _drills(self) -> list[str]:
-        """The running drills, when `inboxes` can list them (a `DrillRegistry` can)."""
-        if isinstance(self.inboxes, Iterable):
-            return [drill for drill in self.inboxes if isinstance(drill, str)]
-        return []
 
     # --- IMAP ----------------------------------------------------------------------------
 

@@ -3,9 +3,15 @@
 `build_app` makes the aiohttp application; `AckServer` starts and stops it inside an
 already running event loop (the engine's or the TUI's), and can bind port 0 and report
 the real port. Drills are found through a `DrillRegistry` (drill id -> the engine's
-`Inbox`): a drill is registered while it runs, and a link or callback for a drill that is
-not registered records nothing. A short link names its drill by a hint that is resolved
-against the registered drills; one that matches none gets the "ended" page (410).
+`Inbox`): a drill is registered while it runs in this process. With a `StoreRelay`
+(`drillkit ack-server`, `drillkit serve`), a drill another process runs — live in the
+event store — is answered too: its callbacks are recorded in the store for its engine
+(`drill.ack.relay`), so several instances can serve one database. A link or callback for
+a drill that is neither records nothing. A short link names its drill by a hint that is
+resolved against those drills; one that matches none gets the "ended" page (410).
+
+Every handler turns what arrived into a `drill.engine.callback.Callback` and hands it to
+`DrillRegistry.deliver`, the one door to the engine on both paths.
 
 Link routes (`/a/<token>`): GET shows a small confirmation page and records only that the
 link was opened — mail scanners and link previewers open links, so GET must never
@@ -33,7 +39,7 @@ import importlib
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
@@ -42,8 +48,12 @@ from multidict import MultiDict, MultiDictProxy
 
 from drill.channels.links import LINK_PATH, ExpiredLink, LinkClaim, LinkError, Links, UnknownDrill
 from drill.config import AckSettings
+from drill.engine.callback import Callback, CallbackKind, apply_callback
 from drill.engine.notifier import AckOutcome, DeliveryStatus, Inbox, PageFacts
 from drill.plan.models import ChannelKind, Question
+
+if TYPE_CHECKING:  # the relay needs the store (SQLAlchemy): only servers given one load it
+    from drill.ack.relay import StoreRelay
 
 __all__ = [
     "LINKS_KEY",
@@ -51,10 +61,14 @@ __all__ = [
     "SETTINGS_KEY",
     "AckServer",
     "DrillRegistry",
+    "InboxLookup",
     "RouteHook",
     "build_app",
+    "deliver",
+    "drills_of",
     "read_form",
     "redact_path",
+    "serves",
 ]
 
 log = logging.getLogger(__name__)
@@ -64,10 +78,13 @@ RouteHook = Callable[[web.Application], None]
 
 
 class DrillRegistry:
-    """The running drills this server answers for: drill id -> the engine's `Inbox`."""
+    """The running drills this server answers for: drill id -> the engine's `Inbox`, and,
+    with a `relay`, the drills other processes run on the same event store."""
 
-    def __init__(self) -> None:
+    def __init__(self, relay: StoreRelay | None = None) -> None:
         self._inboxes: dict[str, Inbox] = {}
+        self.relay = relay
+        """Where callbacks for a drill not run here go (None: nowhere, they are refused)."""
 
     def register(self, drill_id: str, inbox: Inbox) -> None:
         """Answer for `drill_id` from now on (when the drill starts or resumes)."""
@@ -98,6 +115,64 @@ class DrillRegistry:
 
     def __len__(self) -> int:
         return len(self._inboxes)
+
+    async def drills(self) -> list[str]:
+        """The drills answered for: those running here, then those live in the store."""
+        local = list(self._inboxes)
+        if self.relay is None:
+            return local
+        return list(dict.fromkeys([*local, *await self.relay.live_drills()]))
+
+    async def serves(self, drill_id: str) -> bool:
+        """True when a callback for `drill_id` would reach an engine (here or via the store)."""
+        if drill_id in self._inboxes:
+            return True
+        return self.relay is not None and await self.relay.serves(drill_id)
+
+    async def deliver(self, callback: Callback) -> AckOutcome | None:
+        """Hand `callback` to its drill's engine: directly when it runs here, else through
+        the store (durable when this returns). FINISHED for a drill answered nowhere;
+        None for a status or failure that reached an engine."""
+        inbox = self._inboxes.get(callback.drill_id)
+        if inbox is not None:
+            return await apply_callback(inbox, callback)
+        if self.relay is not None and await self.relay.serves(callback.drill_id):
+            return await self.relay.deliver(callback)
+        return AckOutcome.FINISHED
+
+
+class InboxLookup(Protocol):
+    """Where the webhooks and the reply poller find a drill: a `DrillRegistry`, or for
+    tests anything with `get` (then only the drills it returns an inbox for)."""
+
+    def get(self, drill_id: str) -> Inbox | None: ...
+
+
+async def deliver(lookup: InboxLookup, callback: Callback) -> AckOutcome | None:
+    """`lookup.deliver(callback)` for a registry; for a bare lookup, through the inbox it
+    gives (FINISHED when none)."""
+    if isinstance(lookup, DrillRegistry):
+        return await lookup.deliver(callback)
+    inbox = lookup.get(callback.drill_id)
+    if inbox is None:
+        return AckOutcome.FINISHED
+    return await apply_callback(inbox, callback)
+
+
+async def serves(lookup: InboxLookup, drill_id: str) -> bool:
+    """Whether a callback for `drill_id` would reach an engine through `lookup`."""
+    if isinstance(lookup, DrillRegistry):
+        return await lookup.serves(drill_id)
+    return lookup.get(drill_id) is not None
+
+
+async def drills_of(lookup: InboxLookup) -> list[str]:
+    """The drill ids short tokens are resolved against (none for a bare lookup)."""
+    if isinstance(lookup, DrillRegistry):
+        return await lookup.drills()
+    if isinstance(lookup, Iterable):
+        return [drill for drill in lookup if isinstance(drill, str)]
+    return []
 
 
 REGISTRY_KEY = web.AppKey("drillkit.registry", DrillRegistry)
@@ -232,28 +307,33 @@ async def _robots(request: web.Request) -> web.Response:
 
 async def _open_link(request: web.Request) -> web.Response:
     """GET: show the confirmation page; record only that the link was opened."""
-    claim, inbox, problem = _resolve(request)
+    claim, problem = await _resolve(request)
     if problem is not None:
         return problem
-    assert claim is not None and inbox is not None
+    assert claim is not None
+    opened = Callback(
+        CallbackKind.STATUS,
+        claim.drill_id,
+        claim.page_id,
+        f"open:{claim.token_id}",
+        status=DeliveryStatus.OPENED,
+    )
     try:
-        await inbox.delivery_status(
-            claim.page_id, DeliveryStatus.OPENED, key=f"open:{claim.token_id}"
-        )
+        await request.app[REGISTRY_KEY].deliver(opened)
     except Exception:  # the open is informational; the page must still let them confirm
         log.exception("could not record that link %s was opened", claim.token_id)
-    question = question_of(inbox, claim.page_id)
+    question = question_of(request.app[REGISTRY_KEY].get(claim.drill_id), claim.page_id)
     return _page(200, _CONFIRM if question is None else _ANSWER, form=True, question=question)
 
 
 async def _confirm_link(request: web.Request) -> web.Response:
     """POST: acknowledge, durably, then thank."""
-    claim, inbox, problem = _resolve(request)
+    claim, problem = await _resolve(request)
     if problem is not None:
         return problem
-    assert claim is not None and inbox is not None
+    assert claim is not None
     form = await read_form(request)
-    question = question_of(inbox, claim.page_id)
+    question = question_of(request.app[REGISTRY_KEY].get(claim.drill_id), claim.page_id)
     if form.get("confirm") != "yes":
         return _page(400, _NOT_CONFIRMED, form=True, question=question)
     choice = form.get("choice") or None
@@ -263,13 +343,15 @@ async def _confirm_link(request: web.Request) -> web.Response:
     source = "sms" if claim.channel is ChannelKind.SMS else "email"
     # Another answer through the same link is a change of answer, not a repeat.
     key = f"link:{claim.token_id}" + (f":{choice}" if choice is not None else "")
+    callback = Callback(
+        CallbackKind.ACK, claim.drill_id, claim.page_id, key, source=source, choice=choice
+    )
     try:
-        outcome = await inbox.acknowledge(claim.page_id, source=source, key=key, choice=choice)
+        outcome = await request.app[REGISTRY_KEY].deliver(callback)
     except Exception:
         log.exception("acknowledgement through link %s could not be recorded", claim.token_id)
-        response = _page(503, _NOT_RECORDED, form=True, question=question)
-        response.headers["Retry-After"] = "5"
-        return response
+        return _not_recorded(question)
+    outcome = outcome or AckOutcome.RECORDED
     log.info("link %s: %s", claim.token_id, outcome.value)
     status, text = _OUTCOME_PAGES[outcome]
     if outcome is AckOutcome.ALREADY_ACKNOWLEDGED and choice is not None:
@@ -279,35 +361,49 @@ async def _confirm_link(request: web.Request) -> web.Response:
     return _page(status, text)
 
 
-def question_of(inbox: Inbox, page_id: str) -> Question | None:
-    """The question `page_id` asked, when the inbox can say (`PageFacts`); else None."""
+def question_of(inbox: Inbox | None, page_id: str) -> Question | None:
+    """The question `page_id` asked, when the inbox can say (`PageFacts`); else None (a
+    drill another process runs: its link page offers the plain 了解)."""
     if isinstance(inbox, PageFacts):
         return inbox.question_for(page_id)
     return None
 
 
-def _resolve(
-    request: web.Request,
-) -> tuple[LinkClaim | None, Inbox | None, web.Response | None]:
+async def _resolve(request: web.Request) -> tuple[LinkClaim | None, web.Response | None]:
     token = request.match_info["token"]
     registry = request.app[REGISTRY_KEY]
     try:
-        claim = request.app[LINKS_KEY].verify(token, registry)
+        drills = await registry.drills()
+    except Exception:  # the store unreachable: nothing can be recorded, say so
+        log.exception("could not read the running drills")
+        return None, _not_recorded()
+    try:
+        claim = request.app[LINKS_KEY].verify(token, drills)
     except ExpiredLink:
-        return None, None, _page(410, _EXPIRED)
+        return None, _page(410, _EXPIRED)
     except UnknownDrill:
-        return None, None, _page(410, _ENDED)
+        return None, _page(410, _ENDED)
     except LinkError:
-        return None, None, _page(400, _INVALID)
+        return None, _page(400, _INVALID)
     if claim.channel not in _LINK_CHANNELS:
         # A voice page's token is never sent as a link; accepting it here would record a
         # keypress-only page as an e-mail acknowledgement.
         log.warning("link %s of a %s page refused on the link path", claim.token_id, claim.channel)
-        return None, None, _page(400, _INVALID)
-    inbox = registry.get(claim.drill_id)
-    if inbox is None:
-        return claim, None, _page(410, _ENDED)
-    return claim, inbox, None
+        return None, _page(400, _INVALID)
+    try:
+        served = await registry.serves(claim.drill_id)
+    except Exception:
+        log.exception("could not look up drill %s", claim.drill_id)
+        return None, _not_recorded()
+    if not served:
+        return claim, _page(410, _ENDED)
+    return claim, None
+
+
+def _not_recorded(question: Question | None = None) -> web.Response:
+    response = _page(503, _NOT_RECORDED, form=True, question=question)
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 _LINK_CHANNELS = frozenset({ChannelKind.SMS, ChannelKind.EMAIL})
@@ -488,6 +584,7 @@ _OUTCOME_PAGES: dict[AckOutcome, tuple[int, _Text]] = {
     AckOutcome.UNKNOWN_PAGE: (404, _UNKNOWN_PAGE),
     AckOutcome.FINISHED: (410, _ENDED),
     AckOutcome.INVALID_CHOICE: (400, _BAD_CHOICE),
+    AckOutcome.RECORDED: (200, _THANKS),
 }
 
 _STYLE = (

@@ -37,11 +37,13 @@ class AckService:
         *,
         links: Links | None = None,
         poll_replies: bool = True,
+        host: str | None = None,
+        port: int | None = None,
     ) -> None:
         self.config = config
         self.registry = registry if registry is not None else DrillRegistry()
         self.links = links or Links.from_settings(config.ack)
-        self.server = AckServer(config.ack, self.registry, links=self.links)
+        self.server = AckServer(config.ack, self.registry, links=self.links, host=host, port=port)
         self.poller: ReplyPoller | None = (
             build_reply_poller(config, self.registry, self.links) if poll_replies else None
         )

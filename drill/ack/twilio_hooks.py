@@ -30,13 +30,21 @@ from __future__ import annotations
 import collections
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Protocol
 
 from aiohttp import web
 from multidict import MultiDictProxy
 from twilio.request_validator import RequestValidator
 
-from drill.ack.server import REGISTRY_KEY, SETTINGS_KEY, RouteHook, read_form
+from drill.ack.server import (
+    REGISTRY_KEY,
+    SETTINGS_KEY,
+    DrillRegistry,
+    InboxLookup,
+    RouteHook,
+    deliver,
+    read_form,
+    serves,
+)
 from drill.channels.sms import MESSAGE_STATUS_PATH
 from drill.channels.twilio_http import describe_code
 from drill.channels.voice import (
@@ -51,7 +59,8 @@ from drill.channels.voice import (
     gather_reply_twiml,
 )
 from drill.config import secret
-from drill.engine.notifier import AckOutcome, DeliveryStatus, FailureReason, Inbox, PageFacts
+from drill.engine.callback import Callback, CallbackKind
+from drill.engine.notifier import AckOutcome, DeliveryStatus, FailureReason, PageFacts
 from drill.plan.models import ChannelKind
 
 __all__ = [
@@ -81,12 +90,14 @@ _CALL_FAILED: dict[str, tuple[FailureReason, str]] = {
     "failed": (FailureReason.UNREACHABLE, "the call could not be connected"),
 }
 _MESSAGE_FAILED = frozenset({"undelivered", "failed"})
-
-
-class InboxLookup(Protocol):
-    """Finds the running drill's inbox (`drill.ack.server.DrillRegistry` is one)."""
-
-    def get(self, drill_id: str) -> Inbox | None: ...
+_THANKED = frozenset(
+    {
+        AckOutcome.ACCEPTED,
+        AckOutcome.ALREADY_ACKNOWLEDGED,
+        AckOutcome.DUPLICATE,
+        AckOutcome.RECORDED,  # durable for the engine that runs the drill
+    }
+)
 
 
 Form = MultiDictProxy[str]
@@ -202,10 +213,10 @@ class TwilioHooks:
             round_ = int(request.query.get("round", "1"))
         except ValueError:
             round_ = 2
-        inbox = self.inboxes.get(script.drill_id) if script.drill_id else None
-        if inbox is None or not script.page_id:
+        if not script.drill_id or not script.page_id or not await self._serves(script.drill_id):
             log.info("keypress for unknown or finished drill (call %s): nothing recorded", call_sid)
             return _twiml(ending_twiml(script, "finished"))
+        inbox = self.inboxes.get(script.drill_id)  # this process's engine, when it runs it
         if isinstance(inbox, PageFacts):
             channel = inbox.channel_of(script.page_id)
             if channel is not None and channel is not ChannelKind.VOICE:
@@ -217,16 +228,22 @@ class TwilioHooks:
         choice = script.choice_for(digits) if script.choices else None
         if (digits != "1" and not script.choices) or (script.choices and choice is None):
             return _twiml(gather_reply_twiml(script, self.public_url, round_))
+        callback = Callback(
+            CallbackKind.ACK,
+            script.drill_id,
+            script.page_id,
+            f"gather:{call_sid}",
+            source="voice",
+            choice=choice,
+        )
         try:
-            outcome = await inbox.acknowledge(
-                script.page_id, source="voice", key=f"gather:{call_sid}", choice=choice
-            )
+            outcome = await deliver(self.inboxes, callback) or AckOutcome.RECORDED
         except Exception:
             # Not recorded: ask again rather than thank them for something we lost.
             log.exception("keypress on call %s could not be recorded", call_sid)
             return _twiml(call_twiml(script, self.public_url, first_round=max(1, round_)))
         log.info("keypress on call %s for page %s: %s", call_sid, script.page_id, outcome.value)
-        if outcome in (AckOutcome.ACCEPTED, AckOutcome.ALREADY_ACKNOWLEDGED, AckOutcome.DUPLICATE):
+        if outcome in _THANKED:
             self._remember_ack(call_sid)
             return _twiml(ending_twiml(script, "thanks"))
         if outcome is AckOutcome.FINISHED:
@@ -239,17 +256,18 @@ class TwilioHooks:
         """Call progress: ringing, answered, completed (with or without the key), failures."""
         drill_id = request.query.get("drill", "")
         page_id = request.query.get("page", "")
-        inbox = self.inboxes.get(drill_id) if drill_id else None
         call_sid = form.get("CallSid", "")
         call_status = form.get("CallStatus", "")
-        if inbox is None or not page_id:
+        if not drill_id or not page_id:
             return web.Response(status=204)
         key = f"status:{call_sid}:{call_status}"
         if call_status in _CALL_PROGRESS:
-            await inbox.delivery_status(page_id, _CALL_PROGRESS[call_status], key=key)
+            await self._status(drill_id, page_id, _CALL_PROGRESS[call_status], key)
         elif call_status == "completed":
-            if call_sid in self._acknowledged_calls:
-                await inbox.delivery_status(page_id, DeliveryStatus.COMPLETED, key=key)
+            if call_sid in self._acknowledged_calls or await self._keypress_recorded(
+                drill_id, call_sid
+            ):
+                await self._status(drill_id, page_id, DeliveryStatus.COMPLETED, key)
             else:
                 machine = form.get("AnsweredBy", "").startswith("machine")
                 detail = (
@@ -258,16 +276,14 @@ class TwilioHooks:
                     else "the call ended without the key being pressed"
                 )
                 log.info("call %s for page %s ended without the key", call_sid, page_id)
-                await inbox.delivery_failed(
-                    page_id, FailureReason.NOT_ACKNOWLEDGED, detail=detail, key=key
-                )
+                await self._failed(drill_id, page_id, FailureReason.NOT_ACKNOWLEDGED, detail, key)
         elif call_status in _CALL_FAILED:
             reason, detail = _CALL_FAILED[call_status]
             known = describe_code(_int(form.get("ErrorCode")))
             if call_status == "failed" and known is not None:
                 reason, detail = known
             log.info("call %s for page %s: %s", call_sid, page_id, call_status)
-            await inbox.delivery_failed(page_id, reason, detail=detail, key=key)
+            await self._failed(drill_id, page_id, reason, detail, key)
         else:
             log.info("call %s: unknown status %r ignored", call_sid, call_status[:32])
         return web.Response(status=204)
@@ -276,20 +292,44 @@ class TwilioHooks:
         """SMS progress: delivered, or undelivered with the carrier's reason."""
         drill_id = request.query.get("drill", "")
         page_id = request.query.get("page", "")
-        inbox = self.inboxes.get(drill_id) if drill_id else None
         sid = form.get("MessageSid", "") or form.get("SmsSid", "")
         status = form.get("MessageStatus", "") or form.get("SmsStatus", "")
-        if inbox is None or not page_id:
+        if not drill_id or not page_id:
             return web.Response(status=204)
         key = f"status:{sid}:{status}"
         if status == "delivered":
-            await inbox.delivery_status(page_id, DeliveryStatus.DELIVERED, key=key)
+            await self._status(drill_id, page_id, DeliveryStatus.DELIVERED, key)
         elif status in _MESSAGE_FAILED:
             known = describe_code(_int(form.get("ErrorCode")))
             reason, detail = known or (FailureReason.UNREACHABLE, "the SMS was not delivered")
             log.info("message %s for page %s: %s (%s)", sid, page_id, status, reason.value)
-            await inbox.delivery_failed(page_id, reason, detail=detail, key=key)
+            await self._failed(drill_id, page_id, reason, detail, key)
         return web.Response(status=204)
+
+    async def _serves(self, drill_id: str) -> bool:
+        return await serves(self.inboxes, drill_id)
+
+    async def _status(self, drill_id: str, page_id: str, status: DeliveryStatus, key: str) -> None:
+        callback = Callback(CallbackKind.STATUS, drill_id, page_id, key, status=status)
+        await deliver(self.inboxes, callback)
+
+    async def _failed(
+        self, drill_id: str, page_id: str, reason: FailureReason, detail: str, key: str
+    ) -> None:
+        callback = Callback(
+            CallbackKind.FAILED, drill_id, page_id, key, reason=reason, detail=detail
+        )
+        await deliver(self.inboxes, callback)
+
+    async def _keypress_recorded(self, drill_id: str, call_sid: str) -> bool:
+        """Whether the call's keypress was recorded by another instance (the completed
+        status may reach this one while the keypress reached another)."""
+        if not call_sid or not isinstance(self.inboxes, DrillRegistry):
+            return False
+        relay = self.inboxes.relay
+        if relay is None or drill_id in self.inboxes:
+            return False
+        return await relay.store.seq_of_key(drill_id, f"gather:{call_sid}") is not None
 
     def add_to(self, router: web.UrlDispatcher) -> None:
         router.add_post(VOICE_PATH, self._guarded(self.voice))

@@ -43,6 +43,7 @@ _COMMANDS: dict[str, str] = {
     "update": "drill.cli.update_commands:update",
     "page": "drill.cli.page_commands:page",
     "handover": "drill.cli.handover_commands:handover",
+    "ack-server": "drill.cli.ack_commands:ack_server",
 }
 
 # Each command's one-line help, so `drillkit --help` lists the commands without importing
@@ -75,6 +76,7 @@ _SUMMARIES: dict[str, str] = {
     "update": "Send a status update (第N報) of a running DRILL_ID to the people already reached.",
     "page": "Page someone now in running DRILL_ID: a person, a role's holders, an ad hoc person.",
     "handover": "Hand over the charge of DRILL_ID (責任者) to another person, on record.",
+    "ack-server": "Serve acknowledgements for the drills other processes run on one event store.",
 }
 
 

@@ -83,6 +83,8 @@ class AckOutcome(StrEnum):
     INVALID_CHOICE = (
         "invalid_choice"  # an answer the page's question does not offer; nothing recorded
     )
+    RECORDED = "recorded"  # durable in the store for the engine that runs the drill, which
+    # has not said yet what it did with it (an ack server instance that runs no drill)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -10,11 +10,19 @@ without the binaries gets a clear `LocalPostgresMissing`.
 PostgreSQL refuses to run as root, so when this process is root the cluster's folder is
 given to the `postgres` system user (Debian's package creates it) and the binaries run as
 that user through `runuser`.
+
+Each cluster's folder names its owner (`owner.json`: the pid of the process that started
+it, and that process's start time, so a reused pid is not taken for it). A test run that
+crashed (or was killed) cannot stop its server; the next `start()` in the same parent
+folder stops every server whose owner is gone and removes its folder
+(`stop_strays`), so no stray `/tmp/drillkit-pg-*` server outlives more than one run.
+Servers whose owner is alive (another test run at the same time) are never touched.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -27,8 +35,10 @@ from types import TracebackType
 
 from drill.errors import DrillError
 
-__all__ = ["LocalPostgres", "LocalPostgresMissing", "find_server_binaries"]
+__all__ = ["LocalPostgres", "LocalPostgresMissing", "find_server_binaries", "stop_strays"]
 
+_PREFIX = "drillkit-pg-"
+_OWNER_FILE = "owner.json"
 _SUPERUSER = "drill"
 _SYSTEM_USER = "postgres"
 _START_TRIES = 3
@@ -136,7 +146,9 @@ class LocalPostgres:
                 "Install the PostgreSQL server (Debian: apt-get install postgresql)."
             )
         prefix = self._run_as()
-        self._root = Path(tempfile.mkdtemp(prefix="drillkit-pg-", dir=self._parent))
+        stop_strays(self._parent)
+        self._root = Path(tempfile.mkdtemp(prefix=_PREFIX, dir=self._parent))
+        _write_owner(self._root)
         if prefix:
             shutil.chown(self._root, _SYSTEM_USER, _SYSTEM_USER)
         self._run(
@@ -184,20 +196,7 @@ class LocalPostgres:
         root, self._root = self._root, None
         if root is None:
             return
-        binaries = find_server_binaries()
-        if binaries is not None and (root / "data" / "postmaster.pid").exists():
-            with contextlib.suppress(LocalPostgresMissing):
-                self._run(
-                    self._run_as(),
-                    str(binaries / "pg_ctl"),
-                    "-D",
-                    str(root / "data"),
-                    "-m",
-                    "immediate",
-                    "-w",
-                    "stop",
-                )
-        shutil.rmtree(root, ignore_errors=True)
+        _stop_cluster(root)
 
     def __enter__(self) -> LocalPostgres:
         return self.start()
@@ -245,3 +244,83 @@ class LocalPostgres:
                 if self._root is not None and self.log_file.exists():
                     tail += "\n" + self.log_file.read_text(errors="replace")[-2000:]
             raise LocalPostgresMissing(f"{Path(command[0]).name} failed: {tail}")
+
+
+# --- strays: servers whose owner is gone ---------------------------------------------------
+
+
+def _start_time(pid: int) -> str | None:
+    """When process `pid` started (clock ticks since boot, from /proc); None when unknown."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name (field 2) may hold spaces and parentheses: count from the last ")".
+    fields = stat[stat.rfind(")") + 2 :].split()
+    return fields[19] if len(fields) > 19 else None
+
+
+def _write_owner(root: Path) -> None:
+    owner = {"pid": os.getpid(), "started": _start_time(os.getpid())}
+    (root / _OWNER_FILE).write_text(json.dumps(owner), encoding="utf-8")
+
+
+def _owner_alive(root: Path) -> bool | None:
+    """Whether the process that started the cluster in `root` still runs (the same process,
+    not a later one given its pid); None when the folder names no owner."""
+    try:
+        owner = json.loads((root / _OWNER_FILE).read_text(encoding="utf-8"))
+        pid = int(owner["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    started = owner.get("started")
+    return started is None or _start_time(pid) in (None, started)
+
+
+def stop_strays(parent: Path | None = None) -> list[Path]:
+    """Stop the servers under `parent` (the temporary folder by default) whose owner
+    process is gone, and remove their folders; returns those folders. A folder naming no
+    owner (an older version's, or one being set up right now) is left alone."""
+    where = Path(parent) if parent is not None else Path(tempfile.gettempdir())
+    stopped: list[Path] = []
+    for root in sorted(where.glob(f"{_PREFIX}*")):
+        if root.is_dir() and _owner_alive(root) is False:
+            _stop_cluster(root)
+            stopped.append(root)
+    return stopped
+
+
+def _stop_cluster(root: Path) -> None:
+    """Stop the server of the cluster in `root` (if it runs) and remove the folder."""
+    binaries = find_server_binaries()
+    if binaries is not None and (root / "data" / "postmaster.pid").exists():
+        with contextlib.suppress(LocalPostgresMissing, subprocess.TimeoutExpired, OSError):
+            done = subprocess.run(
+                [
+                    *LocalPostgres._run_as(),
+                    str(binaries / "pg_ctl"),
+                    "-D",
+                    str(root / "data"),
+                    "-m",
+                    "immediate",
+                    "-w",
+                    "stop",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+                cwd="/",
+            )
+            said = f"{done.stdout}\n{done.stderr}"
+            if done.returncode != 0 and "no server running" not in said:
+                # Still running and would not stop: removing its folder under it would
+                # leave a server nobody can stop with pg_ctl. Leave it for a person.
+                return
+    shutil.rmtree(root, ignore_errors=True)

@@ -791,6 +791,12 @@ async def serve(
         installed.append(sig)
     try:
         await service.start()
+        if server is not None:
+            # Drills that other processes run on this store are answered too (their
+            # callbacks recorded for their engines): serve instances share one database.
+            from drill.ack.relay import StoreRelay
+
+            registry.relay = StoreRelay(service.store)
         schedules = service.book.list()
         log.info(
             "drillkit serve started",

@@ -36,6 +36,7 @@ from drill.store.schema import console_watchers, operator_answers, operator_requ
 
 __all__ = [
     "APPLIED",
+    "CALLBACK",
     "REFUSED",
     "REQUEST_KINDS",
     "ConsoleIdentity",
@@ -47,6 +48,10 @@ __all__ = [
 
 APPLIED = "applied"
 REFUSED = "refused"
+CALLBACK = "callback"
+"""A request written by an ack server instance that does not run the drill: a link,
+keypress, reply or provider status for the owning engine (`drill.ack.relay`). Its payload
+is the `drill.engine.callback.Callback`; its answer's `message` is the `AckOutcome`."""
 REQUEST_KINDS = (
     "ack",
     "step",
@@ -58,8 +63,9 @@ REQUEST_KINDS = (
     "page",
     "unavailable",
     "handover",
+    CALLBACK,
 )
-"""What a console may ask the owning engine to do."""
+"""What a console (or an ack server instance) may ask the owning engine to do."""
 _KEY_PREFIX = "console-request:"
 
 

@@ -40,7 +40,7 @@ from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import Row, and_, bindparam, func, insert, select
+from sqlalchemy import ARRAY, Row, Text, and_, bindparam, func, insert, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
@@ -147,6 +147,15 @@ _ORIGINALS = select(events.c.key, events.c.seq).where(
     events.c.key.in_(bindparam("keys", expanding=True)),
     events.c.duplicate_of.is_(None),
 )
+_ORIGINALS_PG = sql_text(
+    "SELECT k.key AS key, (SELECT e.seq FROM events AS e WHERE e.drill_id = :drill_id"
+    " AND e.key = k.key AND e.duplicate_of IS NULL) AS seq"
+    " FROM unnest(CAST(:keys AS TEXT[])) AS k(key)"
+).bindparams(bindparam("keys", type_=ARRAY(Text)))
+"""`_ORIGINALS` for PostgreSQL: one probe of the (drill, key) index per key, whatever the
+planner believes of the table. `key IN (…)` let it scan every entry of the drill in that
+index and filter (its statistics of a table filled during the drill say "tiny"), which
+made a long drill's appends quadratic: 38 of 101 s of the 17,000-contact drill."""
 _NEW_DRILL = insert(drills)
 _NEW_EVENTS = insert(events)
 
@@ -496,13 +505,19 @@ class EventStore:
             )
             results.append(Appended(seq, duplicate_of is not None))
             prev_hash = digest
-        conn.execute(_NEW_EVENTS, rows)
+        if not (conn.dialect.name == "postgresql" and postgres.copy_events(conn, rows)):
+            conn.execute(_NEW_EVENTS, rows)
         return results
 
     @staticmethod
     def _originals(conn: Connection, drill_id: str, keys: set[str]) -> dict[str, int]:
         found: dict[str, int] = {}
+        if not keys:
+            return found
         ordered = sorted(keys)
+        if conn.dialect.name == "postgresql":  # one array parameter: no limit, one trip
+            result = conn.execute(_ORIGINALS_PG, {"drill_id": drill_id, "keys": ordered})
+            return {row.key: row.seq for row in result if row.seq is not None}
         for start in range(0, len(ordered), _KEY_CHUNK):
             result = conn.execute(
                 _ORIGINALS, {"drill_id": drill_id, "keys": ordered[start : start + _KEY_CHUNK]}

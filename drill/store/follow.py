@@ -17,7 +17,10 @@ is the one place both sides of that meet, used by the Textual console and by
 - `OperatorDesk` is the owning engine's side: it takes the pending requests of its
   drill, applies each through the runner's operator API with the request's key (an
   engine that took the drill over never applies one twice) and the console it came
-  from, and records the answer.
+  from, and records the answer. A "callback" request, written by an ack server instance
+  that does not run the drill (`drill.ack.relay`), is applied through the runner's
+  `Inbox` by `drill.engine.callback.apply_callback` with the callback's own key, and
+  answered with the acknowledgement's outcome.
 """
 
 from __future__ import annotations
@@ -30,14 +33,16 @@ import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, Protocol
 
+from drill.engine.callback import Callback, apply_callback
 from drill.engine.events import DrillStarted
 from drill.engine.lease import Lease, LeaseLost, wall_now
-from drill.engine.notifier import AckOutcome
+from drill.engine.notifier import AckOutcome, Inbox
 from drill.engine.sink import StoredEvent
 from drill.engine.state import DrillState
 from drill.errors import DrillError, EngineError, StoreError
 from drill.store.consoles import (
     APPLIED,
+    CALLBACK,
     REFUSED,
     ConsoleIdentity,
     OperatorRequest,
@@ -376,9 +381,11 @@ class Operations(Protocol):
 class OperatorDesk:
     """The owning engine's side of the consoles: takes requests, applies, answers."""
 
-    def __init__(self, store: EventStore, runner: Operations) -> None:
+    def __init__(self, store: EventStore, runner: Operations, inbox: Inbox | None = None) -> None:
         self.store = store
         self.runner = runner
+        self.inbox = inbox if inbox is not None else _inbox_of(runner)
+        """Where relayed callbacks go (the runner itself: it is the drill's `Inbox`)."""
         self.answered: list[RequestAnswer] = []
         self._stopping = asyncio.Event()
 
@@ -424,6 +431,8 @@ class OperatorDesk:
             log.exception("serving the operator requests of %s failed", self.runner.drill_id)
 
     async def _handle(self, request: OperatorRequest) -> RequestAnswer:
+        if request.kind == CALLBACK:
+            return await self._take_callback(request)
         drill_id = self.runner.drill_id
         done = await self.store.seq_of_key(drill_id, request.key)
         if done is not None:  # applied before a crash, not yet answered: answer it now
@@ -499,6 +508,31 @@ class OperatorDesk:
         else:
             raise EngineError(f"unknown operator request {kind!r}")
 
+    async def _take_callback(self, request: OperatorRequest) -> RequestAnswer:
+        """Apply a relayed callback with its own key (a replay is DUPLICATE, recorded once);
+        the answer's message is the acknowledgement's outcome."""
+        try:
+            callback = Callback.from_payload(request.payload)
+        except (ValueError, TypeError, KeyError) as exc:
+            return await self._answer(request, REFUSED, None, f"bad callback: {exc!r}")
+        if self.runner.over or self.inbox is None:
+            return await self._answer(request, REFUSED, None, AckOutcome.FINISHED.value)
+        try:
+            outcome = await apply_callback(self.inbox, callback)
+        except LeaseLost:
+            raise
+        except (EngineError, ValueError) as exc:
+            message = exc.message if isinstance(exc, DrillError) else f"bad callback: {exc!r}"
+            return await self._answer(request, REFUSED, None, message)
+        seq = (
+            await self.store.seq_of_key(callback.drill_id, callback.key)
+            if callback.key is not None
+            else None
+        )
+        return await self._answer(
+            request, APPLIED, seq, outcome.value if outcome is not None else None
+        )
+
     async def _answer(
         self, request: OperatorRequest, outcome: str, seq: int | None, message: str | None
     ) -> RequestAnswer:
@@ -517,6 +551,14 @@ class OperatorDesk:
 
 def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def _inbox_of(runner: object) -> Inbox | None:
+    """The runner as an `Inbox`, when it is one (a `DrillRunner` is)."""
+    needed = ("acknowledge", "delivery_status", "delivery_failed")
+    if all(callable(getattr(runner, name, None)) for name in needed):
+        return runner  # type: ignore[return-value]
+    return None
 
 
 @contextlib.asynccontextmanager

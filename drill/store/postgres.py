@@ -9,6 +9,9 @@
   committed events; two engines (or the ack server's instances) on one drill take turns
   instead of colliding on `seq` and retrying. A new drill's first events are serialised
   the same way.
+- Bulk appends (`copy_events`): a batch of events goes in with one binary COPY instead of
+  multi-row INSERTs, in the same transaction (same triggers, same privileges: COPY FROM
+  needs INSERT only).
 - Privileges (`privileges`): who may do what to the record tables, for `drillkit doctor`.
 - Live updates: the `drillkit_events` channel carries a drill id each time events of that
   drill are committed (the trigger is created by migration 0003); `Listener` waits for
@@ -21,19 +24,21 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.util import await_only
 
 __all__ = [
     "EVENTS_CHANNEL",
     "RECORD_TABLES",
     "Listener",
     "Privileges",
+    "copy_events",
     "lock_drill",
     "prepare",
     "privileges",
@@ -67,6 +72,39 @@ def prepare(engine: Engine, *, busy_timeout: float) -> None:
 
 
 _LOCK_DRILL = text(f"SELECT pg_advisory_xact_lock({_DRILL_LOCKS}, hashtext(:drill_id))")
+
+
+EVENT_COLUMNS = (
+    "drill_id",
+    "seq",
+    "type",
+    "recorded_at",
+    "payload",
+    "key",
+    "duplicate_of",
+    "prev_hash",
+    "hash",
+)
+_COPY_FROM = 64
+"""Fewer rows than this go in as an INSERT: a COPY costs a round trip more to set up."""
+
+
+def copy_events(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> bool:
+    """Append `rows` (the `events` columns) with one binary COPY in `conn`'s transaction;
+    False (nothing done) when the batch is small or the connection is not asyncpg's.
+
+    The 17,000-contact drill's appends went from INSERTs of a few hundred rows a
+    statement to one COPY per batch. Times are written as they are (aware, UTC) and
+    COPY fires the same triggers as INSERT (NOTIFY, refuse-replace)."""
+    if len(rows) < _COPY_FROM:
+        return False
+    raw = conn.connection.driver_connection
+    copy = getattr(raw, "copy_records_to_table", None)
+    if copy is None:
+        return False
+    records = [tuple(row[column] for column in EVENT_COLUMNS) for row in rows]
+    await_only(copy("events", records=records, columns=EVENT_COLUMNS))
+    return True
 
 
 def lock_drill(conn: Connection, drill_id: str) -> None:

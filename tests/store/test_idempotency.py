@@ -90,3 +90,24 @@ async def test_an_empty_key_is_still_a_key(store: EventStore, kinds: SimpleNames
         Appended(3, True),
         Appended(4, False),
     ]
+
+
+async def test_a_batch_finds_the_originals_of_many_stored_keys(
+    store: EventStore, kinds: SimpleNamespace
+) -> None:
+    # More keys than one lookup of the SQLite path holds (500), stored before, mixed with
+    # new ones and with another drill's: each batch event is a duplicate exactly when its
+    # key has an original in this drill.
+    await store.append("other", kinds.paged(1), key="new-0")
+    stored = await store.append_many("d", [(kinds.paged(i), f"old-{i}") for i in range(1, 1201)])
+    assert not any(a.duplicate for a in stored)
+    batch = [(kinds.paged(i), f"old-{i}" if i % 2 else f"new-{i}") for i in range(1, 1201)]
+    again = await store.append_many("d", batch)
+    assert [a.duplicate for a in again] == [i % 2 == 1 for i in range(1, 1201)]
+    records = {r.seq: r for r in await store.records("d")}
+    for appended, (_, key) in zip(again, batch, strict=True):
+        original = records[appended.seq].duplicate_of
+        assert (original is not None) == appended.duplicate
+        if original is not None:
+            assert records[original].key == key
+    assert (await store.verify("d")).ok
