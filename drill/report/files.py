@@ -76,8 +76,9 @@ async def _load(
 ) -> tuple[Report, Plan | None, str, Sequence[EventRecord]]:
     """`load_report`, and the drill's stored rows (events.csv writes them): one read."""
     drill_id = await _resolve(store, drill_id)
-    records = await store.records(drill_id)
-    stored = store.rebuild(records)
+    # One query serves the events, the rows (events.csv) and the chain's check.
+    read = await store.read_verified(drill_id)
+    records, stored = read.records, read.events
     if not stored or not isinstance(stored[0].event, DrillStarted):
         raise ReportError(
             f"There is no drill {drill_id!r} in {store.where}. `drillkit drills` lists them."
@@ -90,7 +91,7 @@ async def _load(
         if sample is not None and sample.info.organisation.ja == started.organisation:
             plan = sample
     history = await _history(store, started)
-    integrity = integrity_of(drill_id, await store.verify(drill_id))
+    integrity = integrity_of(drill_id, read.verified)
     report = build(stored, plan, history=history, integrity=integrity)
     return report, plan, drill_id, records
 

@@ -57,6 +57,7 @@ from drill.store.chain import (
     VerifyResult,
     canonical_json,
     event_hash,
+    stored_time,
     verify_rows,
 )
 from drill.store.consoles import ConsoleIdentity, OperatorRequest, RequestAnswer, Watcher
@@ -68,7 +69,7 @@ from drill.store.leases import (
     resolve_ttl,
 )
 from drill.store.location import describe, resolve_url, sqlite_path
-from drill.store.records import DrillSummary, EventRecord, UnknownEvent
+from drill.store.records import DrillSummary, EventRecord, UnknownEvent, VerifiedDrill
 from drill.store.schema import drill_lease_log, drill_leases, drills, events
 
 __all__ = ["POLL_INTERVAL", "EventStore", "StoreOpening"]
@@ -146,6 +147,12 @@ _ORIGINALS = select(events.c.key, events.c.seq).where(
     events.c.drill_id == bindparam("drill_id"),
     events.c.key.in_(bindparam("keys", expanding=True)),
     events.c.duplicate_of.is_(None),
+)
+_CHAIN_COLUMNS = 'SELECT seq, type, recorded_at, payload, "key", duplicate_of, prev_hash, hash'
+_CHAIN = sql_text(f"{_CHAIN_COLUMNS} FROM events WHERE drill_id = :drill_id ORDER BY seq")
+"""A drill's rows, unconverted, in `ChainRow`'s order (what verify and reads fetch)."""
+_CHAIN_AFTER = sql_text(
+    f"{_CHAIN_COLUMNS} FROM events WHERE drill_id = :drill_id AND seq > :after_seq ORDER BY seq"
 )
 _NEW_DRILL = insert(drills)
 _NEW_EVENTS = insert(events)
@@ -595,33 +602,73 @@ class EventStore:
     async def records(self, drill_id: str, *, after_seq: int = 0) -> list[EventRecord]:
         """The drill's stored rows in seq order (for verify, reports and CSV export);
         `after_seq` skips those already read (one range scan of the primary key)."""
-        query = select(events).where(events.c.drill_id == drill_id)
+        rows = await self._chain_rows("read", drill_id, after_seq)
+        return self._records(drill_id, rows, [])
+
+    async def read_verified(self, drill_id: str) -> VerifiedDrill:
+        """`records`, `read` and `verify` of one drill from one query, each row's JSON
+        parsed once: what a report needs (an empty drill comes back empty, not ok)."""
+        rows = await self._chain_rows("read", drill_id, 0)
+        parsed: list[tuple[dt.datetime, dict[str, Any]]] = []
+        verified = verify_rows(drill_id, [ChainRow(*row) for row in rows], parsed)
+        records = self._records(drill_id, rows, parsed)
+        return VerifiedDrill(records, self.rebuild(records), verified)
+
+    async def _chain_rows(self, action: str, drill_id: str, after_seq: int) -> Sequence[Row[Any]]:
+        """The drill's rows as the database holds them, in `ChainRow`'s column order.
+
+        Plain SQL, no column types: converting every row's time through SQLAlchemy cost
+        more than the rest of a read, and `verify` must see the values unconverted.
+        """
         if after_seq:
-            query = query.where(events.c.seq > after_seq)
-        rows = await self._fetch("read", query.order_by(events.c.seq))
+            return await self._fetch(
+                action, _CHAIN_AFTER.bindparams(drill_id=drill_id, after_seq=after_seq)
+            )
+        return await self._fetch(action, _CHAIN.bindparams(drill_id=drill_id))
+
+    def _records(
+        self,
+        drill_id: str,
+        rows: Sequence[Row[Any]],
+        parsed: Sequence[tuple[dt.datetime, dict[str, Any]]],
+    ) -> list[EventRecord]:
+        """`rows` as records; the first `len(parsed)` of them already parsed by verify."""
         records: list[EventRecord] = []
-        for row in rows:
-            try:
-                payload = json.loads(row.payload)
-            except ValueError as exc:
-                raise StoreError(
-                    f"Event {row.seq} of drill {drill_id} in {self._where} is damaged (its "
-                    f"payload is not JSON). Run `drillkit verify {drill_id}`."
-                ) from exc
+        sound = len(parsed)
+        for index, (seq, type_name, stored_at, text, key, duplicate_of, prev, digest) in enumerate(
+            rows
+        ):
+            if index < sound:
+                recorded_at, payload = parsed[index]
+            else:
+                recorded_at, payload = self._parse(drill_id, seq, stored_at, text)
             records.append(
                 EventRecord(
-                    drill_id=row.drill_id,
-                    seq=row.seq,
-                    type=row.type,
-                    recorded_at=row.recorded_at,
-                    payload=payload,
-                    key=row.key,
-                    duplicate_of=row.duplicate_of,
-                    prev_hash=row.prev_hash,
-                    hash=row.hash,
+                    drill_id, seq, type_name, recorded_at, payload, key, duplicate_of, prev, digest
                 )
             )
         return records
+
+    def _parse(
+        self, drill_id: str, seq: Any, stored_at: Any, text: Any
+    ) -> tuple[dt.datetime, dict[str, Any]]:
+        """A row's recorded_at and payload; a StoreError naming the event when damaged."""
+        recorded_at = stored_time(stored_at)
+        try:
+            payload = json.loads(text)
+        except (TypeError, ValueError, RecursionError):
+            payload = None
+        if recorded_at is None or not isinstance(payload, dict):
+            what = (
+                "recorded_at is not a time"
+                if recorded_at is None
+                else "payload is not a JSON object"
+            )
+            raise StoreError(
+                f"Event {seq} of drill {drill_id} in {self._where} is damaged (its {what}). "
+                f"Run `drillkit verify {drill_id}`."
+            )
+        return recorded_at, payload
 
     async def drills(self) -> list[DrillSummary]:
         """Every drill, oldest first, with its first event's type and payload."""
@@ -682,33 +729,14 @@ class EventStore:
         """Recompute the drill's hash chain; name the first missing, altered or malformed
         event. Never raises for what is stored: rows are read as the database holds them
         (no type conversion that could fail) and `verify_rows` judges each value."""
-        rows = await self._fetch(
-            "verify",
-            sql_text(
-                'SELECT seq, type, recorded_at, payload, "key", duplicate_of, prev_hash, hash '
-                "FROM events WHERE drill_id = :drill_id ORDER BY seq"
-            ).bindparams(drill_id=drill_id),
-        )
+        rows = await self._chain_rows("verify", drill_id, 0)
         if not rows:
             known = await self._fetch(
                 "verify", select(drills.c.drill_id).where(drills.c.drill_id == drill_id)
             )
             if not known:
                 raise StoreError(f"There is no drill {drill_id!r} in {self._where}.")
-        chain = [
-            ChainRow(
-                seq=row.seq,
-                type=row.type,
-                recorded_at=row.recorded_at,
-                payload_text=row.payload,
-                key=row.key,
-                duplicate_of=row.duplicate_of,
-                prev_hash=row.prev_hash,
-                hash=row.hash,
-            )
-            for row in rows
-        ]
-        return verify_rows(drill_id, chain)
+        return verify_rows(drill_id, [ChainRow(*row) for row in rows])
 
     async def hash_at(self, drill_id: str, seq: int) -> str | None:
         """The stored hash of event `seq` of the drill (None when there is no such event):
