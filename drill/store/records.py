@@ -14,10 +14,8 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from drill.engine.events import Event
-from drill.engine.sink import StoredEvent
-from drill.store.chain import VerifyResult
 
-__all__ = ["DrillSummary", "EventRecord", "UnknownEvent", "VerifiedDrill"]
+__all__ = ["DrillSummary", "EventRecord", "UnknownEvent"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -75,13 +73,3 @@ class UnknownEvent(Event):
     """The recorded payload, untouched."""
     reason: str
     """Why it could not be rebuilt (unknown type, fields that no longer match)."""
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class VerifiedDrill:
-    """A drill read once for its report (`EventStore.read_verified`): its rows, the
-    events rebuilt from them, and what the hash chain's check found."""
-
-    records: list[EventRecord]
-    events: list[StoredEvent]
-    verified: VerifyResult
