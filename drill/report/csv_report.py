@@ -135,12 +135,17 @@ _PAYLOAD_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
 
 class EventsCsv:
     """The events CSV written row by row to `out` as the drill is read, so that a large
-    drill's rows are never all in memory (`render_events_csv` writes it at once)."""
+    drill's rows are never all in memory (`render_events_csv` writes it at once).
+
+    Rows are written as `csv.writer` (minimal quoting, quotes doubled, CRLF) writes them,
+    joined here: for 10^5 rows whose last cell is JSON full of quotes, the writer's own
+    work per row was a third of the file's cost.
+    """
 
     def __init__(self, out: TextIO, timezone: str = "Asia/Tokyo") -> None:
         self._zone = zoneinfo.ZoneInfo(timezone)
-        self._writer = csv.writer(out, lineterminator="\r\n")
-        self._writer.writerow(_EVENT_HEADERS)
+        self._out = out
+        csv.writer(out, lineterminator="\r\n").writerow(_EVENT_HEADERS)
         self._local: dict[str, str] = {}
         """Each event time in the plan's zone: events recorded together share their time."""
 
@@ -158,19 +163,25 @@ class EventsCsv:
                     local = at
                 self._local[at] = local
         elapsed = payload.get("elapsed")
-        self._writer.writerow(
-            (
-                r.seq,
-                r.type,
-                r.recorded_at.astimezone(dt.UTC).isoformat(),
-                local,
-                "" if elapsed is None else elapsed,
-                r.key or "",
-                "" if r.duplicate_of is None else r.duplicate_of,
-                r.hash,
-                _PAYLOAD_JSON.encode(payload),
-            )
+        cells = (
+            _cell(str(r.seq)),
+            _cell(r.type),
+            _cell(r.recorded_at.astimezone(dt.UTC).isoformat()),
+            _cell(local),
+            "" if elapsed is None else _cell(str(elapsed)),
+            _cell(r.key or ""),
+            "" if r.duplicate_of is None else _cell(str(r.duplicate_of)),
+            _cell(r.hash),
+            _cell(_PAYLOAD_JSON.encode(payload)),
         )
+        self._out.write(",".join(cells) + "\r\n")
+
+
+def _cell(text: str) -> str:
+    """One CSV cell as `csv.writer` writes it by default (QUOTE_MINIMAL, CRLF rows)."""
+    if '"' in text or "," in text or "\n" in text or "\r" in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def render_events_csv(records: Iterable[StoredRecord], timezone: str = "Asia/Tokyo") -> str:

@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from drill.report.types import Label, LevelTiming, Report
+from drill.store.gc_pause import gc_paused
 
 __all__ = ["SCHEMA_VERSION", "render_json", "report_dict"]
 
@@ -76,7 +77,8 @@ def render_json(report: Report, *, pretty: bool | None = None) -> str:
     """The report as JSON text; `pretty` None means indented up to `PRETTY_UP_TO` contacts."""
     if pretty is None:
         pretty = report.summary.contacts <= PRETTY_UP_TO
-    data = report_dict(report)
-    if pretty:
-        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+    with gc_paused():  # the whole report as JSON values first (drill.store.gc_pause)
+        data = report_dict(report)
+        if pretty:
+            return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"

@@ -39,6 +39,7 @@ from drill.report.types import (
     TreeTiming,
     same,
 )
+from drill.store.gc_pause import gc_paused
 
 __all__ = ["build", "build_folded"]
 
@@ -59,7 +60,8 @@ def build(
     scenario for the year-on-year table; `integrity` is what `EventStore.verify` found.
     ValueError when the events do not begin with `DrillStarted`.
     """
-    return build_folded(fold(events), plan, history=history, integrity=integrity)
+    with gc_paused():  # 10^5 events folded into 10^5 objects (drill.store.gc_pause)
+        return build_folded(fold(events), plan, history=history, integrity=integrity)
 
 
 def build_folded(
