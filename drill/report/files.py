@@ -19,7 +19,7 @@ from drill.engine.state import DrillState
 from drill.plan import Plan, PlanError, load_plan, sample_plan_dir
 from drill.report.csv_report import EventsCsv, open_csv, render_contacts_csv, write_csv
 from drill.report.html_report import render_html
-from drill.report.json_report import render_json
+from drill.report.json_report import json_parts, render_json
 from drill.report.markdown_report import render_markdown
 from drill.report.model import build_folded
 from drill.report.pdf import ReportError
@@ -232,7 +232,11 @@ async def _write(
             written.append(folder / "events.csv")
             continue
         path = folder / f"report.{fmt}"
-        path.write_text(render_report(report, fmt, language), encoding="utf-8")
+        if fmt == "json":  # the largest file: written as it is made
+            with path.open("w", encoding="utf-8") as out:
+                out.writelines(json_parts(report))
+        else:
+            path.write_text(render_report(report, fmt, language), encoding="utf-8")
         written.append(path)
     return written
 
