@@ -37,6 +37,7 @@ __all__ = [
     "render_report",
     "report_language",
     "write_report",
+    "write_report_folded",
 ]
 
 FORMATS = ("html", "md", "json", "csv")
@@ -74,7 +75,7 @@ async def load_report(
     """
     drill_id = await _resolve(store, drill_id)
     with gc_paused():
-        report, plan = await _load(store, drill_id, plan_dir, plan, None)
+        report, plan, _ = await _load(store, drill_id, plan_dir, plan, None)
     return report, plan, drill_id
 
 
@@ -106,8 +107,9 @@ async def _load(
     plan_dir: Path | None,
     plan: Plan | None,
     events_csv: TextIO | None,
-) -> tuple[Report, Plan | None]:
-    """`load_report` of a resolved drill id; its events.csv to `events_csv`, if given.
+) -> tuple[Report, Plan | None, DrillState]:
+    """`load_report` of a resolved drill id, and the fold it was made from; its events.csv
+    to `events_csv`, if given.
 
     One read of the store serves the events (folded as they come), the rows of
     events.csv and the hash chain's check.
@@ -128,7 +130,7 @@ async def _load(
     history = await _history(store, started)
     integrity = integrity_of(drill_id, verified)
     report = build_folded(reading.state, plan, history=history, integrity=integrity)
-    return report, plan
+    return report, plan, reading.state
 
 
 def integrity_of(drill_id: str, verified: VerifyResult) -> Integrity:
@@ -182,6 +184,22 @@ async def write_report(
     Files go to `out_dir`, by default `<data dir>/reports/<drill_id>/`: report.html,
     report.md, report.json, and for csv contacts.csv and events.csv.
     """
+    written, _ = await write_report_folded(store, drill_id, plan_dir, formats, out_dir, lang, plan)
+    return written
+
+
+async def write_report_folded(
+    store: EventStore,
+    drill_id: str,
+    plan_dir: Path | None = None,
+    formats: Sequence[str] = ("html", "md", "json"),
+    out_dir: Path | None = None,
+    lang: str | None = None,
+    plan: Plan | None = None,
+) -> tuple[list[Path], DrillState]:
+    """`write_report`, and the fold of the drill's stored events the report was made from
+    (the end of a run hands it on as the run's outcome, instead of keeping the engine's
+    own copy of that fold beside it)."""
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ReportError(f"unknown report format(s): {', '.join(unknown)}; use {FORMATS}")
@@ -196,7 +214,9 @@ async def write_report(
         # The report's objects are dropped before the collector runs again: it then has
         # little left to walk (see drill.store.gc_pause).
         with gc_paused():
-            written = await _write(store, drill_id, plan_dir, formats, folder, lang, plan, pending)
+            written, state = await _write(
+                store, drill_id, plan_dir, formats, folder, lang, plan, pending
+            )
         if pending is not None:
             pending.replace(folder / "events.csv")
     except BaseException:
@@ -206,7 +226,7 @@ async def write_report(
             with contextlib.suppress(OSError):  # left alone if anything is in it
                 folder.rmdir()
         raise
-    return written
+    return written, state
 
 
 async def _write(
@@ -218,11 +238,11 @@ async def _write(
     lang: str | None,
     plan: Plan | None,
     pending: Path | None,
-) -> list[Path]:
-    """`write_report`'s files; events.csv to `pending`, which it then only renames."""
+) -> tuple[list[Path], DrillState]:
+    """`write_report`'s files and fold; events.csv to `pending`, which it then only renames."""
     with contextlib.ExitStack() as stack:
         events_csv = stack.enter_context(open_csv(pending)) if pending is not None else None
-        report, plan = await _load(store, drill_id, plan_dir, plan, events_csv)
+        report, plan, state = await _load(store, drill_id, plan_dir, plan, events_csv)
     language = report_language(lang, plan)
     written: list[Path] = []
     for fmt in formats:
@@ -238,7 +258,7 @@ async def _write(
         else:
             path.write_text(render_report(report, fmt, language), encoding="utf-8")
         written.append(path)
-    return written
+    return written, state
 
 
 def render_report(report: Report, fmt: str, lang: str) -> str:
