@@ -184,7 +184,9 @@ async def write_report(
     Files go to `out_dir`, by default `<data dir>/reports/<drill_id>/`: report.html,
     report.md, report.json, and for csv contacts.csv and events.csv.
     """
-    written, _ = await write_report_folded(store, drill_id, plan_dir, formats, out_dir, lang, plan)
+    written, _ = await _write_report(
+        store, drill_id, plan_dir, formats, out_dir, lang, plan, keep_fold=False
+    )
     return written
 
 
@@ -200,6 +202,24 @@ async def write_report_folded(
     """`write_report`, and the fold of the drill's stored events the report was made from
     (the end of a run hands it on as the run's outcome, instead of keeping the engine's
     own copy of that fold beside it)."""
+    written, state = await _write_report(
+        store, drill_id, plan_dir, formats, out_dir, lang, plan, keep_fold=True
+    )
+    assert state is not None
+    return written, state
+
+
+async def _write_report(
+    store: EventStore,
+    drill_id: str,
+    plan_dir: Path | None,
+    formats: Sequence[str],
+    out_dir: Path | None,
+    lang: str | None,
+    plan: Plan | None,
+    *,
+    keep_fold: bool,
+) -> tuple[list[Path], DrillState | None]:
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ReportError(f"unknown report format(s): {', '.join(unknown)}; use {FORMATS}")
@@ -211,12 +231,14 @@ async def write_report_folded(
     # events.csv only once the chain has been checked and every other file is written.
     pending = folder / f".events.csv.{os.getpid()}.part" if "csv" in formats else None
     try:
-        # The report's objects are dropped before the collector runs again: it then has
-        # little left to walk (see drill.store.gc_pause).
+        # What is not handed back is dropped before the collector runs again: it then
+        # frees the fold (its handlers make it a cycle) in one walk (drill.store.gc_pause).
         with gc_paused():
-            written, state = await _write(
+            written, folded = await _write(
                 store, drill_id, plan_dir, formats, folder, lang, plan, pending
             )
+            state = folded if keep_fold else None
+            del folded
         if pending is not None:
             pending.replace(folder / "events.csv")
     except BaseException:
