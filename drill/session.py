@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import gc
 import getpass
 import os
 import signal
@@ -210,8 +211,16 @@ async def run_scenario(
         )
         async with operator_desk(active, runner):  # actions from the other consoles
             state = await run_to_end(runner, registry)
-        files = await _report(active, runner.drill_id, loaded, options)
-        return RunResult(runner.drill_id, state, tuple(files), active.where)
+        drill_id = runner.drill_id
+        if not options.report:
+            return RunResult(drill_id, state, (), active.where)
+        # The report folds the stored record again. The runner and its copy of that fold
+        # go first, so that the two are never in memory together (a nationwide drill's
+        # fold is some 80 MiB): the run's outcome is then the report's fold.
+        del runner, state
+        gc.collect()
+        files, folded = await _report_folded(active, drill_id, loaded, options)
+        return RunResult(drill_id, folded, tuple(files), active.where)
     finally:
         if own_store:
             await active.close()
@@ -398,6 +407,16 @@ async def interrupted_drills(store: EventStore, plan: Plan) -> list[InterruptedD
             InterruptedDrill(drill.drill_id, first, drill.event_count, drill.last_recorded_at)
         )
     return found
+
+
+async def _report_folded(
+    store: EventStore, drill_id: str, loaded: LoadedPlan, options: RunOptions
+) -> tuple[list[Path], DrillState]:
+    from drill.report.files import write_report_folded
+
+    return await write_report_folded(
+        store, drill_id, loaded.plan.root, lang=options.lang, plan=loaded.plan
+    )
 
 
 async def _report(

@@ -116,17 +116,40 @@ _PLAIN = frozenset({str, int, float, bool, type(None)})
 def from_record(type_name: str, payload: dict[str, Any]) -> Event:
     """Rebuild an event from `to_record` output; KeyError for an unknown type."""
     cls = EVENT_TYPES[type_name]
+    fields = _decoders(cls)
+    if cls not in _PLAIN_INIT:
+        return cls(**_decoded(fields, payload))
+    # A report or a resume rebuilds 10^5 events: filling the instance's __dict__ costs a
+    # fraction of the frozen dataclass's __init__ (one object.__setattr__ per field), and
+    # does what it does: every field without a default must be given (else the same
+    # TypeError), defaults fill the rest, then __post_init__ checks the instance.
+    values = _decoded(fields, payload)
+    if len(values) < len(fields):
+        defaults = _PLAIN_INIT[cls]
+        if not defaults.keys() >= {name for name, _ in fields} - values.keys():
+            return cls(**values)  # raises the dataclass's own TypeError
+        values = {**defaults, **values}
+    item = object.__new__(cls)
+    item.__dict__.update(values)
+    item.__post_init__()
+    return item
+
+
+def _decoded(fields: tuple[tuple[str, _Decoder], ...], payload: dict[str, Any]) -> dict[str, Any]:
     kwargs = {}
-    for name, load in _decoders(cls):
+    for name, load in fields:
         if name in payload:
             value = payload[name]
             kwargs[name] = value if load is None or value is None else load(value)
-    return cls(**kwargs)
+    return kwargs
 
 
 _Decoder = Callable[[Any], Any] | None
 """Turns a payload value back into the field's type; None: the value is used as it is."""
 _DECODERS: dict[type[Event], tuple[tuple[str, _Decoder], ...]] = {}
+_PLAIN_INIT: dict[type[Event], dict[str, Any]] = {}
+"""Event classes whose __init__ only sets each field (no slots, no default factories, no
+__init__ of their own): `from_record` may build them directly. Each with its defaults."""
 
 
 def _decoders(cls: type[Event]) -> tuple[tuple[str, _Decoder], ...]:
@@ -135,10 +158,30 @@ def _decoders(cls: type[Event]) -> tuple[tuple[str, _Decoder], ...]:
     found = _DECODERS.get(cls)
     if found is None:
         hints = typing.get_type_hints(cls)
-        found = _DECODERS[cls] = tuple(
-            (field.name, _decoder(hints[field.name])) for field in dataclasses.fields(cls)
-        )
+        fields = dataclasses.fields(cls)
+        found = _DECODERS[cls] = tuple((f.name, _decoder(hints[f.name])) for f in fields)
+        params = getattr(cls, "__dataclass_params__", None)
+        if (
+            hasattr(cls, "__dict__")
+            and "__slots__" not in cls.__dict__
+            and params is not None
+            and params.init
+            and all(f.init and f.default_factory is dataclasses.MISSING for f in fields)
+            and _generated(cls.__init__)
+            and "__new__" not in vars(cls)
+        ):
+            _PLAIN_INIT[cls] = {
+                f.name: f.default for f in fields if f.default is not dataclasses.MISSING
+            }
     return found
+
+
+def _generated(init: Any) -> bool:
+    """Whether `init` is the __init__ @dataclass wrote (from source it compiles itself),
+    not one a class defines: a frozen dataclass's sets each field and calls
+    __post_init__, nothing more."""
+    code = getattr(init, "__code__", None)
+    return code is not None and code.co_filename == "<string>"
 
 
 def _decoder(hint: Any) -> _Decoder:

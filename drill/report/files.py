@@ -6,24 +6,29 @@ HTML, Markdown and JSON (and CSV on request) under `<data dir>/reports/<drill_id
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 from drill.config import data_dir
-from drill.engine.events import DrillStarted
+from drill.engine.events import DrillStarted, Event
 from drill.engine.sink import StoredEvent
+from drill.engine.state import DrillState
 from drill.plan import Plan, PlanError, load_plan, sample_plan_dir
-from drill.report.csv_report import render_contacts_csv, render_events_csv, write_csv
+from drill.report.csv_report import EventsCsv, open_csv, render_contacts_csv, write_csv
 from drill.report.html_report import render_html
-from drill.report.json_report import render_json
+from drill.report.json_report import json_parts, render_json
 from drill.report.markdown_report import render_markdown
-from drill.report.model import build
+from drill.report.model import build_folded
 from drill.report.pdf import ReportError
 from drill.report.types import Integrity, Report
 from drill.report.updates import render_updates_csv
 from drill.store import EventStore
 from drill.store.anchor import sign_anchor
 from drill.store.chain import VerifyResult
+from drill.store.gc_pause import gc_paused
 from drill.store.records import EventRecord
 
 __all__ = [
@@ -33,6 +38,7 @@ __all__ = [
     "render_report",
     "report_language",
     "write_report",
+    "write_report_folded",
 ]
 
 FORMATS = ("html", "md", "json", "csv")
@@ -68,22 +74,54 @@ async def load_report(
     else (for a drill of the bundled sample) the sample plan; the report still builds
     without one.
     """
-    report, plan, drill_id, _ = await _load(store, drill_id, plan_dir, plan)
+    drill_id = await _resolve(store, drill_id)
+    with gc_paused():
+        report, plan, _ = await _load(store, drill_id, plan_dir, plan, None)
     return report, plan, drill_id
 
 
+class _Reading:
+    """What `read_verified` hands over, taken as it comes: the one fold, fed event by
+    event, and (for events.csv) each stored row written out, none of them kept."""
+
+    def __init__(self, events_csv: TextIO | None) -> None:
+        self.state = DrillState()
+        self.first: Event | None = None
+        self._out = events_csv
+        self._rows: EventsCsv | None = None
+
+    def take(self, record: EventRecord, stored: StoredEvent) -> None:
+        if self.first is None:
+            self.first = stored.event
+        self.state.take(stored)
+        if self._out is not None:
+            if self._rows is None:  # the zone is the drill's own: its first event says it
+                started = stored.event
+                zone = started.timezone if isinstance(started, DrillStarted) else "Asia/Tokyo"
+                self._rows = EventsCsv(self._out, zone)
+            self._rows.add(record)
+
+
 async def _load(
-    store: EventStore, drill_id: str, plan_dir: Path | None, plan: Plan | None
-) -> tuple[Report, Plan | None, str, Sequence[EventRecord]]:
-    """`load_report`, and the drill's stored rows (events.csv writes them): one read."""
-    drill_id = await _resolve(store, drill_id)
-    records = await store.records(drill_id)
-    stored = store.rebuild(records)
-    if not stored or not isinstance(stored[0].event, DrillStarted):
+    store: EventStore,
+    drill_id: str,
+    plan_dir: Path | None,
+    plan: Plan | None,
+    events_csv: TextIO | None,
+) -> tuple[Report, Plan | None, DrillState]:
+    """`load_report` of a resolved drill id, and the fold it was made from; its events.csv
+    to `events_csv`, if given.
+
+    One read of the store serves the events (folded as they come), the rows of
+    events.csv and the hash chain's check.
+    """
+    reading = _Reading(events_csv)
+    verified = await store.read_verified(drill_id, reading.take)
+    started = reading.first
+    if not isinstance(started, DrillStarted):
         raise ReportError(
             f"There is no drill {drill_id!r} in {store.where}. `drillkit drills` lists them."
         )
-    started = stored[0].event
     if plan is None:
         plan = _plan(plan_dir) if plan_dir is not None else _plan(started.plan_root)
     if plan is None and plan_dir is None:
@@ -91,9 +129,9 @@ async def _load(
         if sample is not None and sample.info.organisation.ja == started.organisation:
             plan = sample
     history = await _history(store, started)
-    integrity = integrity_of(drill_id, await store.verify(drill_id))
-    report = build(stored, plan, history=history, integrity=integrity)
-    return report, plan, drill_id, records
+    integrity = integrity_of(drill_id, verified)
+    report = build_folded(reading.state, plan, history=history, integrity=integrity)
+    return report, plan, reading.state
 
 
 def integrity_of(drill_id: str, verified: VerifyResult) -> Integrity:
@@ -147,29 +185,106 @@ async def write_report(
     Files go to `out_dir`, by default `<data dir>/reports/<drill_id>/`: report.html,
     report.md, report.json, and for csv contacts.csv and events.csv.
     """
+    written, _ = await _write_report(
+        store, drill_id, plan_dir, formats, out_dir, lang, plan, keep_fold=False
+    )
+    return written
+
+
+async def write_report_folded(
+    store: EventStore,
+    drill_id: str,
+    plan_dir: Path | None = None,
+    formats: Sequence[str] = ("html", "md", "json"),
+    out_dir: Path | None = None,
+    lang: str | None = None,
+    plan: Plan | None = None,
+) -> tuple[list[Path], DrillState]:
+    """`write_report`, and the fold of the drill's stored events the report was made from
+    (the end of a run hands it on as the run's outcome, instead of keeping the engine's
+    own copy of that fold beside it)."""
+    written, state = await _write_report(
+        store, drill_id, plan_dir, formats, out_dir, lang, plan, keep_fold=True
+    )
+    assert state is not None
+    return written, state
+
+
+async def _write_report(
+    store: EventStore,
+    drill_id: str,
+    plan_dir: Path | None,
+    formats: Sequence[str],
+    out_dir: Path | None,
+    lang: str | None,
+    plan: Plan | None,
+    *,
+    keep_fold: bool,
+) -> tuple[list[Path], DrillState | None]:
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ReportError(f"unknown report format(s): {', '.join(unknown)}; use {FORMATS}")
-    report, plan, drill_id, records = await _load(store, drill_id, plan_dir, plan)
-    language = report_language(lang, plan)
+    drill_id = await _resolve(store, drill_id)
     folder = out_dir if out_dir is not None else data_dir() / "reports" / drill_id
+    created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
+    # events.csv is written while the drill is read, under a temporary name: it becomes
+    # events.csv only once the chain has been checked and every other file is written.
+    pending = folder / f".events.csv.{os.getpid()}.part" if "csv" in formats else None
+    try:
+        # What is not handed back is dropped before the collector runs again: it then
+        # frees the fold (its handlers make it a cycle) in one walk (drill.store.gc_pause).
+        with gc_paused():
+            written, folded = await _write(
+                store, drill_id, plan_dir, formats, folder, lang, plan, pending
+            )
+            state = folded if keep_fold else None
+            del folded
+        if pending is not None:
+            pending.replace(folder / "events.csv")
+    except BaseException:
+        if pending is not None:
+            pending.unlink(missing_ok=True)
+        if created:
+            with contextlib.suppress(OSError):  # left alone if anything is in it
+                folder.rmdir()
+        raise
+    return written, state
+
+
+async def _write(
+    store: EventStore,
+    drill_id: str,
+    plan_dir: Path | None,
+    formats: Sequence[str],
+    folder: Path,
+    lang: str | None,
+    plan: Plan | None,
+    pending: Path | None,
+) -> tuple[list[Path], DrillState]:
+    """`write_report`'s files and fold; events.csv to `pending`, which it then only renames."""
+    with contextlib.ExitStack() as stack:
+        events_csv = stack.enter_context(open_csv(pending)) if pending is not None else None
+        report, plan, state = await _load(store, drill_id, plan_dir, plan, events_csv)
+    language = report_language(lang, plan)
     written: list[Path] = []
     for fmt in formats:
         if fmt == "csv":
-            written.append(
-                write_csv(folder / "contacts.csv", render_contacts_csv(report, language))
-            )
+            contacts = render_contacts_csv(report, language)
+            written.append(write_csv(folder / "contacts.csv", contacts))
             if report.updates:  # status updates (第N報): one row per person sent one
                 updates = render_updates_csv(report, language)
                 written.append(write_csv(folder / "updates.csv", updates))
-            events = render_events_csv(records, report.drill.timezone)
-            written.append(write_csv(folder / "events.csv", events))
+            written.append(folder / "events.csv")
             continue
         path = folder / f"report.{fmt}"
-        path.write_text(render_report(report, fmt, language), encoding="utf-8")
+        if fmt == "json":  # the largest file: written as it is made
+            with path.open("w", encoding="utf-8") as out:
+                out.writelines(json_parts(report))
+        else:
+            path.write_text(render_report(report, fmt, language), encoding="utf-8")
         written.append(path)
-    return written
+    return written, state
 
 
 def render_report(report: Report, fmt: str, lang: str) -> str:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from drill.report.types import Label, LevelTiming, Report
+from drill.store.gc_pause import gc_paused
 
-__all__ = ["SCHEMA_VERSION", "render_json", "report_dict"]
+__all__ = ["SCHEMA_VERSION", "json_parts", "render_json", "report_dict"]
 
 SCHEMA_VERSION = "3.1"
 
@@ -76,7 +78,35 @@ def render_json(report: Report, *, pretty: bool | None = None) -> str:
     """The report as JSON text; `pretty` None means indented up to `PRETTY_UP_TO` contacts."""
     if pretty is None:
         pretty = report.summary.contacts <= PRETTY_UP_TO
-    data = report_dict(report)
-    if pretty:
-        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+    with gc_paused():  # the whole report as JSON values first (drill.store.gc_pause)
+        data = report_dict(report)
+        if pretty:
+            return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def json_parts(report: Report, *, pretty: bool | None = None) -> Iterator[str]:
+    """`render_json`'s text in parts, to be written as they come: a large report's
+    contacts are turned into JSON one by one, never all at once (for 17,000 contacts the
+    whole report as JSON values took some 120 MiB on top of the report itself)."""
+    if pretty is None:
+        pretty = report.summary.contacts <= PRETTY_UP_TO
+    if pretty or not report.contacts:
+        yield render_json(report, pretty=pretty)
+        return
+    with gc_paused():
+        data = report_dict(dataclasses.replace(report, contacts=()))
+        marker = _COMPACT.encode("\x00contacts\x00")
+        data["contacts"] = "\x00contacts\x00"
+        parts = _COMPACT.encode(data).split(marker)
+    if len(parts) != 2:  # some text of the report holds the marker: all at once, then
+        yield render_json(report, pretty=False)
+        return
+    head, tail = parts
+    yield head + "["
+    for index, contact in enumerate(report.contacts):
+        yield ("," if index else "") + _COMPACT.encode(_plain(contact))
+    yield "]" + tail + "\n"
+
+
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))

@@ -17,7 +17,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "GENESIS",
@@ -26,6 +26,7 @@ __all__ = [
     "canonical_json",
     "event_hash",
     "format_recorded_at",
+    "stored_time",
     "verify_rows",
 ]
 
@@ -70,13 +71,13 @@ def event_hash(
     return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class ChainRow:
+class ChainRow(NamedTuple):
     """An event row as the database holds it, read for verification.
 
     The fields are typed as they should be, but `verify_rows` trusts none of them: a
     tampered database can hold text in `seq`, a date that does not parse, bytes in
-    `payload_text`. `recorded_at` is a datetime (PostgreSQL) or SQLite's text.
+    `payload_text`. `recorded_at` is a datetime (PostgreSQL) or SQLite's text. A tuple,
+    so that the database's own rows (in this column order) can be verified as they come.
     """
 
     seq: Any
@@ -105,95 +106,206 @@ class VerifyResult:
     """What is wrong at `first_bad_seq`, in words."""
 
 
-def verify_rows(drill_id: str, rows: Sequence[ChainRow]) -> VerifyResult:
-    """Recompute the chain of `rows` (in seq order) and report the first broken event.
+def verify_rows(
+    drill_id: str,
+    rows: Sequence[Sequence[Any]],
+    parsed: list[tuple[dt.datetime, dict[str, Any]]] | None = None,
+) -> VerifyResult:
+    """Recompute the chain of `rows` (`ChainRow`s, or rows in its column order, in seq
+    order) and report the first broken event.
 
     Never raises for what a row holds: a value of the wrong kind, a date that does not
-    parse or a payload that is not JSON is named as that event's problem.
+    parse or a payload that is not JSON is named as that event's problem. `parsed`, when
+    given, receives the recorded_at (UTC) and payload of each row found sound, in order,
+    so that a caller that also rebuilds the events (a report) reads each row once.
     """
-    count = len(rows)
-    last = rows[-1].hash if rows else None
-    head = last if isinstance(last, str) else None
-    if not rows:
-        return VerifyResult(False, 0, None, 1, "the drill has no events: event 1 is missing")
+    check = ChainCheck(drill_id)
+    check.feed(rows, parsed)
+    return check.result()
 
-    def bad(seq: int, problem: str) -> VerifyResult:
-        return VerifyResult(False, count, head, seq, problem)
 
-    prev_hash = GENESIS
-    originals: dict[str, int] = {}
-    expected = 1
-    for row in rows:
-        malformed = _malformed(row)
-        if malformed is not None:
-            where = row.seq if _is_int(row.seq) else expected
-            return bad(where, f"event {where} {malformed}")
-        if row.seq != expected:
-            if row.seq > expected:
-                missing = (
-                    f"event {expected} is missing"
-                    if row.seq == expected + 1
-                    else f"events {expected}-{row.seq - 1} are missing"
+class ChainCheck:
+    """`verify_rows` for a drill read in parts: `feed` each part in seq order, then
+    `result`. After the first broken event the rest are only counted."""
+
+    def __init__(self, drill_id: str) -> None:
+        self._drill_id = drill_id
+        self._count = 0
+        self._head: str | None = None
+        self._problem: tuple[int, str] | None = None
+        self._prev_hash = GENESIS
+        self._originals: dict[str, int] = {}
+
+    @property
+    def sound(self) -> bool:
+        """No broken event so far: the next row fed is checked."""
+        return self._problem is None
+
+    def result(self) -> VerifyResult:
+        if self._count == 0:
+            return VerifyResult(False, 0, None, 1, "the drill has no events: event 1 is missing")
+        if self._problem is not None:
+            return VerifyResult(False, self._count, self._head, *self._problem)
+        return VerifyResult(True, self._count, self._head, None, None)
+
+    def feed(
+        self,
+        rows: Sequence[Sequence[Any]],
+        parsed: list[tuple[dt.datetime, dict[str, Any]]] | None = None,
+    ) -> None:
+        """Check `rows`, the next ones of the drill; `parsed` as in `verify_rows`."""
+        if not rows:
+            return
+        self._count += len(rows)
+        last = rows[-1][7]
+        self._head = last if isinstance(last, str) else None
+        if self._problem is None:
+            self._problem = self._check(rows, parsed)
+
+    def _check(
+        self,
+        rows: Sequence[Sequence[Any]],
+        parsed: list[tuple[dt.datetime, dict[str, Any]]] | None,
+    ) -> tuple[int, str] | None:
+        """The first broken event of `rows` and what is wrong with it, or None."""
+        drill_id, originals = self._drill_id, self._originals
+        prev_hash = self._prev_hash
+        expected = self._count - len(rows) + 1
+        for row in rows:
+            seq, type_name, stored_at, text, key, duplicate_of, stored_prev, digest = row
+            if not (  # the usual row, checked quickly; `_malformed` says what is wrong
+                type(seq) is int
+                and type(type_name) is str
+                and type(text) is str
+                and (key is None or type(key) is str)
+                and (duplicate_of is None or type(duplicate_of) is int)
+                and type(stored_prev) is str
+                and type(digest) is str
+            ):
+                malformed = _malformed(ChainRow(*row))
+                if malformed is not None:
+                    where = seq if _is_int(seq) else expected
+                    return (where, f"event {where} {malformed}")
+            if seq != expected:
+                if seq > expected:
+                    missing = (
+                        f"event {expected} is missing"
+                        if seq == expected + 1
+                        else f"events {expected}-{seq - 1} are missing"
+                    )
+                    return (expected, f"{missing} (the next stored event is {seq})")
+                return (seq, f"event {seq} appears out of order after {expected - 1}")
+            recorded_at = stored_time(stored_at)
+            if recorded_at is None:
+                return (
+                    seq,
+                    f"event {seq} ({type_name}) has a recorded_at that is not a time: "
+                    f"{str(stored_at)[:60]!r}",
                 )
-                return bad(expected, f"{missing} (the next stored event is {row.seq})")
-            return bad(row.seq, f"event {row.seq} appears out of order after {expected - 1}")
-        recorded_at = _recorded_at(row.recorded_at)
-        if recorded_at is None:
-            return bad(
-                row.seq,
-                f"event {row.seq} ({row.type}) has a recorded_at that is not a time: "
-                f"{str(row.recorded_at)[:60]!r}",
-            )
-        try:
-            payload = json.loads(row.payload_text)
-        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep
-            return bad(
-                row.seq, f"event {row.seq} ({row.type}) has a payload that is not JSON: {exc}"
-            )
-        if not isinstance(payload, dict):
-            return bad(
-                row.seq, f"event {row.seq} ({row.type}) has a payload that is not a JSON object"
-            )
-        if row.prev_hash != prev_hash:
-            return bad(
-                row.seq,
-                f"event {row.seq} ({row.type}) does not follow event {row.seq - 1}: "
-                "its prev_hash differs from that event's hash (an earlier event was "
-                "changed, removed or inserted)",
-            )
-        try:
-            recomputed = event_hash(
-                drill_id=drill_id,
-                seq=row.seq,
-                type_name=row.type,
-                recorded_at=recorded_at,
-                payload=payload,
-                key=row.key,
-                duplicate_of=row.duplicate_of,
-                prev_hash=row.prev_hash,
-            )
-        except (ValueError, RecursionError) as exc:  # NaN, infinity: never written by drillkit
-            return bad(row.seq, f"event {row.seq} ({row.type}) cannot be hashed: {exc}")
-        if recomputed != row.hash:
-            return bad(
-                row.seq,
-                f"event {row.seq} ({row.type}) was altered: its content does not match its hash",
-            )
-        if row.key is not None:
-            original = originals.get(row.key)
-            if row.duplicate_of != original:
-                return bad(
-                    row.seq,
-                    f"event {row.seq} ({row.type}) has key {row.key!r} but is marked as "
-                    f"duplicate of {row.duplicate_of} where {original} was expected",
+            try:
+                payload = json.loads(text)
+            except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep
+                return (seq, f"event {seq} ({type_name}) has a payload that is not JSON: {exc}")
+            if not isinstance(payload, dict):
+                return (seq, f"event {seq} ({type_name}) has a payload that is not a JSON object")
+            if stored_prev != prev_hash:
+                return (
+                    seq,
+                    f"event {seq} ({type_name}) does not follow event {seq - 1}: "
+                    "its prev_hash differs from that event's hash (an earlier event was "
+                    "changed, removed or inserted)",
                 )
-            if original is None:
-                originals[row.key] = row.seq
-        elif row.duplicate_of is not None:
-            return bad(row.seq, f"event {row.seq} ({row.type}) is a duplicate without a key")
-        prev_hash = row.hash
-        expected += 1
-    return VerifyResult(True, count, head, None, None)
+            # The store writes each payload as its canonical JSON, so the hashed document can
+            # be spliced from the stored text without encoding the payload again (most of the
+            # cost of a verify). A match proves the row holds what was hashed; a payload kept
+            # in another spelling of the same value (another writer, a native JSON column)
+            # falls back to encoding the value, which is what the hash is defined over.
+            spliced = _spliced_document(
+                drill_id, seq, type_name, _hashed_time(stored_at, recorded_at), text, key,
+                duplicate_of, prev_hash,
+            )  # fmt: skip
+            if hashlib.sha256(spliced.encode("utf-8")).hexdigest() != digest:
+                try:
+                    recomputed = event_hash(
+                        drill_id=drill_id,
+                        seq=seq,
+                        type_name=type_name,
+                        recorded_at=recorded_at,
+                        payload=payload,
+                        key=key,
+                        duplicate_of=duplicate_of,
+                        prev_hash=prev_hash,
+                    )
+                except (ValueError, RecursionError) as exc:  # NaN, infinity: never written by us
+                    return (seq, f"event {seq} ({type_name}) cannot be hashed: {exc}")
+                if recomputed != digest:
+                    altered = "its content does not match its hash"
+                    return (seq, f"event {seq} ({type_name}) was altered: {altered}")
+            if key is not None:
+                original = originals.get(key)
+                if duplicate_of != original:
+                    return (
+                        seq,
+                        f"event {seq} ({type_name}) has key {key!r} but is marked as "
+                        f"duplicate of {duplicate_of} where {original} was expected",
+                    )
+                if original is None:
+                    originals[key] = seq
+            elif duplicate_of is not None:
+                return (seq, f"event {seq} ({type_name}) is a duplicate without a key")
+            prev_hash = digest
+            expected += 1
+            if parsed is not None:
+                parsed.append((recorded_at, payload))
+        self._prev_hash = prev_hash
+        return None
+
+
+_string = json.encoder.encode_basestring  # what canonical_json writes a string with
+"""A str as a JSON string literal, non-ASCII as is (`ensure_ascii=False`)."""
+
+
+def _hashed_time(stored: object, recorded_at: dt.datetime) -> str:
+    """`format_recorded_at(recorded_at)`; for SQLite's text ("YYYY-MM-DD HH:MM:SS.ffffff",
+    UTC) made from the text itself, which it equals."""
+    if type(stored) is str and len(stored) == 26 and stored[10] == " ":
+        return f"{stored[:10]}T{stored[11:]}+00:00"
+    return format_recorded_at(recorded_at)
+
+
+def _spliced_document(
+    drill_id: str,
+    seq: int,
+    type_name: str,
+    recorded_at: str,
+    payload_text: str,
+    key: str | None,
+    duplicate_of: int | None,
+    prev_hash: str,
+) -> str:
+    """The text `event_hash` hashes, with `payload_text` standing for the payload's
+    canonical JSON: keys in sorted order, written as `canonical_json` writes them."""
+    return "".join(
+        (
+            '{"drill_id":',
+            _string(drill_id),
+            ',"duplicate_of":',
+            "null" if duplicate_of is None else str(duplicate_of),
+            ',"key":',
+            "null" if key is None else _string(key),
+            ',"payload":',
+            payload_text,
+            ',"prev_hash":',
+            _string(prev_hash),
+            ',"recorded_at":"',
+            recorded_at,
+            '","seq":',
+            str(seq),
+            ',"type":',
+            _string(type_name),
+            "}",
+        )
+    )
 
 
 def _is_int(value: object) -> bool:
@@ -218,9 +330,15 @@ def _malformed(row: ChainRow) -> str | None:
     return None
 
 
-def _recorded_at(value: object) -> dt.datetime | None:
+def stored_time(value: object) -> dt.datetime | None:
     """recorded_at as stored (a datetime, or SQLite's text) as UTC; None if it is not one."""
     if isinstance(value, str):
+        try:  # SQLite's text is UTC without an offset: read with one (faster than after)
+            parsed = dt.datetime.fromisoformat(value + "+00:00")
+        except ValueError:
+            parsed = None  # an offset of its own, or not a time at all
+        if parsed is not None and parsed.tzinfo is not None:  # not a bare date
+            return parsed
         try:
             value = dt.datetime.fromisoformat(value)
         except ValueError:

@@ -1,0 +1,66 @@
+"""Rebuilding events from stored payloads (`from_record`) keeps every rule of the events'
+own constructor: required fields, defaults, the check that times are timezone-aware."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from drill.engine.events import NoteAdded, PageSent, from_record, to_record
+from drill.engine.notifier import FailureReason
+
+AT = dt.datetime(2026, 12, 6, 6, 9, 44, tzinfo=dt.UTC)
+
+
+def _sent(**changes: object) -> PageSent:
+    sent = PageSent(at=AT, elapsed=12.5, page_id="d-p1", provider_id="sim-1", accepted=True)
+    return dataclasses.replace(sent, **changes)  # type: ignore[arg-type]
+
+
+def test_a_rebuilt_event_equals_the_one_recorded_and_behaves_like_it() -> None:
+    sent = _sent(detail="ringing", deadline=AT + dt.timedelta(minutes=5))
+    rebuilt = from_record(*to_record(sent))
+    assert rebuilt == sent and type(rebuilt) is PageSent
+    assert hash(rebuilt) == hash(sent)
+    assert rebuilt.deadline == AT + dt.timedelta(minutes=5)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rebuilt.page_id = "other"  # type: ignore[misc]
+
+
+def test_fields_a_record_lacks_take_their_defaults() -> None:
+    _, payload = to_record(_sent(detail="ringing"))
+    for name in ("detail", "deadline", "failure"):
+        payload.pop(name)
+    rebuilt = from_record("PageSent", payload)
+    assert isinstance(rebuilt, PageSent)
+    assert (rebuilt.detail, rebuilt.deadline, rebuilt.failure) == (None, None, None)
+
+
+def test_a_record_without_a_required_field_is_refused_as_the_constructor_refuses_it() -> None:
+    _, payload = to_record(_sent())
+    del payload["page_id"]
+    with pytest.raises(TypeError, match="page_id"):
+        from_record("PageSent", payload)
+
+
+def test_a_time_without_a_zone_is_refused_as_the_constructor_refuses_it() -> None:
+    _, payload = to_record(NoteAdded(at=AT, elapsed=1.0, text="メモ", by="op"))
+    payload["at"] = "2026-12-06T06:09:44"
+    with pytest.raises(ValueError, match="timezone-aware"):
+        from_record("NoteAdded", payload)
+
+
+def test_fields_a_newer_version_added_are_ignored() -> None:
+    name, payload = to_record(_sent())
+    assert from_record(name, {**payload, "from_the_future": 1}) == _sent()
+
+
+def test_every_field_kind_comes_back_as_its_type() -> None:
+    sent = _sent(accepted=False, failure=FailureReason.BUSY, deadline=AT)
+    rebuilt = from_record(*to_record(sent))
+    assert isinstance(rebuilt, PageSent)
+    assert rebuilt.failure is FailureReason.BUSY
+    assert rebuilt.deadline == AT and rebuilt.deadline.tzinfo is not None
+    assert rebuilt.at == AT and isinstance(rebuilt.elapsed, float)

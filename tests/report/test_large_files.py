@@ -1,0 +1,94 @@
+"""The report's large files written as they are made: events.csv row by row (what a
+spreadsheet, or Python's csv reader, reads back is every stored value, addresses masked at
+any depth, times in the drill's zone) and a large report's JSON contact by contact."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import io
+import json
+from collections.abc import Mapping
+from types import SimpleNamespace
+from typing import Any
+
+from drill.plan import Plan
+from drill.report import build, render_json
+from drill.report.csv_report import EventsCsv, render_events_csv
+from drill.report.json_report import json_parts
+
+T = dt.datetime(2026, 12, 6, 6, 9, 44, 598967, tzinfo=dt.UTC)
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    seq: Any
+    type: str
+    recorded_at: dt.datetime
+    payload: Mapping[str, Any]
+    key: str | None = None
+    duplicate_of: int | None = None
+    hash: str = "ab" * 32
+
+
+ROWS = [
+    Row(1, "DrillStarted", T, {"at": "2026-12-06T06:09:44+00:00", "elapsed": 0.0, "title": "訓練"}),
+    Row(
+        2,
+        "PageQueued",
+        T,
+        {
+            "at": "2026-12-06T06:10:00+00:00",
+            "elapsed": 16.0,
+            "address": "+819012345678",
+            "nested": [{"address": "taro@example.jp", "note": 'say "hi", then\r\nleave'}],
+        },
+        key='cb,"1"\n',
+    ),
+    Row(3, "Acknowledged", T, {"at": "not a time", "elapsed": "7", "via": "voice"}, "cb", 2),
+    Row(4, "NoteAdded", T, {"text": "a,b:c"}),
+]
+
+
+def _read(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def test_every_value_reads_back_with_addresses_masked() -> None:
+    text = render_events_csv(ROWS, "Asia/Tokyo")
+    assert text.endswith("\r\n") and text.count("\r\n") >= len(ROWS) + 1
+    header, *rows = _read(text)
+    assert header[:3] == ["seq", "type", "recorded_at"] and header[-1] == "payload"
+    assert [r[0] for r in rows] == ["1", "2", "3", "4"]
+    assert rows[0][2] == "2026-12-06T06:09:44.598967+00:00"
+    assert rows[0][3] == "2026-12-06T15:09:44+09:00"  # the drill's zone
+    assert rows[2][3] == "not a time" and rows[2][4] == "7"
+    assert rows[3][3] == "" and rows[3][4] == ""
+    assert rows[1][5] == 'cb,"1"\n' and rows[2][5:7] == ["cb", "2"]
+    queued = json.loads(rows[1][8])
+    assert queued["address"] != "+819012345678" and "*" in queued["address"]
+    assert queued["nested"][0]["address"] == "t***@example.jp"
+    assert queued["nested"][0]["note"] == 'say "hi", then\r\nleave'
+    assert json.loads(rows[3][8]) == {"text": "a,b:c"}
+    assert rows[1][8] == json.dumps(queued, ensure_ascii=False, sort_keys=True)
+
+
+def test_rows_written_one_by_one_are_the_file_written_at_once() -> None:
+    out = io.StringIO()
+    rows = EventsCsv(out, "Asia/Tokyo")
+    for row in ROWS:
+        rows.add(row)
+    assert out.getvalue() == render_events_csv(ROWS, "Asia/Tokyo")
+
+
+async def test_a_large_report_s_json_written_in_parts_is_the_json_made_at_once(
+    kit: SimpleNamespace, plan: Plan
+) -> None:
+    """Reports above PRETTY_UP_TO contacts are compact and written contact by contact."""
+    report = build(await kit.simulate(plan, seed=11), plan)
+    assert len(report.contacts) > 1
+    parts = list(json_parts(report, pretty=False))
+    assert len(parts) > len(report.contacts)  # one part per contact, and the rest
+    assert "".join(parts) == render_json(report, pretty=False)
+    assert "".join(json_parts(report)) == render_json(report)  # small: pretty, at once

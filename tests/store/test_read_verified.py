@@ -1,0 +1,100 @@
+"""One read for a report: `read_verified` hands over every row and event in seq order, a
+part at a time, and finds in the hash chain exactly what `verify` finds."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from drill.engine.sink import StoredEvent
+from drill.errors import StoreError
+from drill.store import EventStore
+from drill.store.records import EventRecord
+
+_TRICKY = ['引用 "符" と \\ と\n改行', "tab\tand\u2028line sep", "😀 astral", "a,b:c{d}[e]"]
+
+
+async def _drill(store: EventStore, kinds: SimpleNamespace) -> None:
+    for i in range(1, 8):
+        contact = _TRICKY[i % len(_TRICKY)]
+        await store.append("d", kinds.paged(i, contact=contact), key="cb" if i in (3, 5) else None)
+    await store.append("other", kinds.paged(1))
+
+
+async def _read(store: EventStore, part: int) -> tuple[list[tuple[EventRecord, StoredEvent]], Any]:
+    taken: list[tuple[EventRecord, StoredEvent]] = []
+    result = await store.read_verified("d", lambda r, e: taken.append((r, e)), part=part)
+    return taken, result
+
+
+@pytest.mark.parametrize("part", [1, 3, 7, 5000])
+async def test_every_row_and_event_in_order_whatever_the_part_size(
+    store: EventStore, kinds: SimpleNamespace, part: int
+) -> None:
+    await _drill(store, kinds)
+
+    taken, result = await _read(store, part)
+
+    assert [r for r, _ in taken] == await store.records("d")
+    assert [e for _, e in taken] == await store.read("d")
+    assert result == await store.verify("d")
+    assert result.ok and result.count == 7
+    assert [e.duplicate for _, e in taken] == [False] * 4 + [True] + [False] * 2
+    assert taken[1][1].event.contact == _TRICKY[2]  # type: ignore[attr-defined]
+
+
+async def test_a_payload_spelled_differently_with_the_same_value_still_verifies(
+    store: EventStore, kinds: SimpleNamespace, raw: Any
+) -> None:
+    """The chain covers the payload's value, not its spelling (a database may keep JSON
+    natively): spaces and key order changed, nothing else, is not tampering."""
+    await _drill(store, kinds)
+    record = (await store.records("d"))[1]
+    respelled = json.dumps(dict(reversed(list(record.payload.items()))), ensure_ascii=False)
+    assert respelled != json.dumps(record.payload, separators=(",", ":"), ensure_ascii=False)
+    raw.execute("DROP TRIGGER events_no_update")
+    raw.execute("UPDATE events SET payload = ? WHERE drill_id = 'd' AND seq = 2", (respelled,))
+
+    taken, result = await _read(store, 3)
+
+    assert result.ok and result == await store.verify("d")
+    assert taken[1][0].payload == record.payload
+
+
+async def test_a_broken_chain_is_named_as_verify_names_it_and_every_event_still_comes(
+    store: EventStore, kinds: SimpleNamespace, raw: Any
+) -> None:
+    await _drill(store, kinds)
+    raw.execute("DROP TRIGGER events_no_update")
+    raw.execute("UPDATE events SET payload = replace(payload, '\"n\":4', '\"n\":40') WHERE seq = 4")
+
+    taken, result = await _read(store, 2)
+
+    assert result == await store.verify("d")
+    assert (result.ok, result.first_bad_seq, result.count) == (False, 4, 7)
+    assert result.problem is not None and "event 4 (StoreTestPaged) was altered" in result.problem
+    assert [e.event.n for _, e in taken] == [1, 2, 3, 40, 5, 6, 7]  # type: ignore[attr-defined]
+
+
+@pytest.mark.sqlite_only
+async def test_a_damaged_row_after_the_break_is_a_clear_error(
+    store: EventStore, kinds: SimpleNamespace, raw: sqlite3.Connection
+) -> None:
+    await _drill(store, kinds)
+    raw.execute("DROP TRIGGER events_no_update")
+    raw.execute("UPDATE events SET payload = '{broken' WHERE drill_id = 'd' AND seq = 6")
+
+    damaged = r"Event 6 of drill d .* damaged \(its payload is not JSON\).*drillkit verify d"
+    with pytest.raises(StoreError, match=damaged):
+        await _read(store, 4)
+    assert (await store.verify("d")).first_bad_seq == 6
+
+
+async def test_a_drill_that_is_not_there_reads_as_empty(store: EventStore) -> None:
+    taken: list[object] = []
+    result = await store.read_verified("nope", lambda r, e: taken.append(e))
+    assert taken == [] and not result.ok and result.count == 0
