@@ -56,7 +56,7 @@ from drill.store.chain import (
     ChainRow,
     VerifyResult,
     canonical_json,
-    event_hash,
+    event_hash_of_text,
     verify_rows,
 )
 from drill.store.consoles import ConsoleIdentity, OperatorRequest, RequestAnswer, Watcher
@@ -94,9 +94,7 @@ class _Prepared(NamedTuple):
 
     type_name: str
     text: str
-    """Canonical JSON of the payload, as stored."""
-    payload: dict[str, Any]
-    """The payload as read back from `text` (what the hash covers)."""
+    """Canonical JSON of the payload, as stored and as the hash covers it."""
     key: str | None
 
 
@@ -425,11 +423,12 @@ class EventStore:
             text = canonical_json(payload)
         except (TypeError, ValueError) as exc:
             raise StoreError(f"A {type_name} event cannot be stored as JSON: {exc}") from exc
-        # The hash covers the payload as verify reads it back (`json.loads(text)`). That
-        # is `payload` itself: `to_record` makes plain JSON values (str, int, float, bool,
-        # None, lists, str-keyed dicts), and canonical JSON reads back to the same text,
-        # so reading it back here would cost a parse per event for the same hash.
-        return _Prepared(type_name, text, payload, key)
+        # The hash covers the payload as verify reads it back (`json.loads(text)`) and
+        # encodes it again. That is `text` itself: `to_record` makes plain JSON values
+        # (str, int, float, bool, None, lists, str-keyed dicts), and canonical JSON reads
+        # back to the same text, so the hash splices `text` in (`event_hash_of_text`)
+        # instead of parsing or encoding the payload once more per event.
+        return _Prepared(type_name, text, key)
 
     def _insert(
         self,
@@ -465,18 +464,18 @@ class EventStore:
             originals = {}
         rows: list[dict[str, Any]] = []
         results: list[Appended] = []
-        for type_name, text, payload, key in prepared:
+        for type_name, text, key in prepared:
             seq += 1
             duplicate_of = originals.get(key) if key is not None else None
             if key is not None and duplicate_of is None:
                 originals[key] = seq
             recorded_at = self._clock()
-            digest = event_hash(
+            digest = event_hash_of_text(
                 drill_id=drill_id,
                 seq=seq,
                 type_name=type_name,
                 recorded_at=recorded_at,
-                payload=payload,
+                payload_text=text,
                 key=key,
                 duplicate_of=duplicate_of,
                 prev_hash=prev_hash,

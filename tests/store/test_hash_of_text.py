@@ -1,0 +1,79 @@
+"""The append side hashes an event from its payload's stored text (`event_hash_of_text`):
+it must give exactly the hash `verify` recomputes from the parsed payload (`event_hash`),
+or every drill written that way would fail its own verification."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from drill.store.chain import GENESIS, canonical_json, event_hash, event_hash_of_text
+
+_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",)),  # no lone surrogates: not UTF-8
+    max_size=12,
+)
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | _TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+def _both(payload: dict[str, Any], **fields: Any) -> tuple[str, str]:
+    common = {
+        "drill_id": "20261206-0900-ab12",
+        "seq": 7,
+        "type_name": "Acknowledged",
+        "recorded_at": dt.datetime(2026, 12, 6, 0, 0, 1, tzinfo=dt.UTC),
+        "key": None,
+        "duplicate_of": None,
+        "prev_hash": GENESIS,
+        **fields,
+    }
+    # As verify sees it: the stored text parsed back.
+    from_parsed = event_hash(payload=json.loads(canonical_json(payload)), **common)
+    return event_hash_of_text(payload_text=canonical_json(payload), **common), from_parsed
+
+
+def test_a_stored_event_hashes_the_same_from_its_text_and_from_its_payload() -> None:
+    payload = {
+        "person_name": '中村 亮「訓練」\n\t"quoted" \\ \u2028',
+        "elapsed": 12.5,
+        "at": "2026-12-06T06:11:32+00:00",
+        "members": ["a", "b", None, 3, 1e-7, 10**20],
+        "nested": {"z": {}, "a": [], "é": True},
+    }
+    spliced, parsed = _both(
+        payload,
+        key="twilio:CA123:ack",
+        duplicate_of=3,
+        drill_id='odd "id" ü',
+        recorded_at=dt.datetime(2026, 12, 6, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=9))),
+    )
+    assert spliced == parsed
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    payload=st.dictionaries(_TEXT, _JSON, max_size=6),
+    key=st.none() | _TEXT,
+    duplicate_of=st.none() | st.integers(min_value=1, max_value=10**6),
+    seq=st.integers(min_value=1, max_value=10**9),
+    type_name=_TEXT,
+)
+def test_any_json_payload_hashes_the_same_both_ways(
+    payload: dict[str, Any], key: str | None, duplicate_of: int | None, seq: int, type_name: str
+) -> None:
+    spliced, parsed = _both(
+        payload, key=key, duplicate_of=duplicate_of, seq=seq, type_name=type_name
+    )
+    assert spliced == parsed
