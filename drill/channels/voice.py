@@ -233,9 +233,11 @@ def call_twiml(script: VoiceScript, public_url: str, *, first_round: int = 1) ->
         bool(script.text),
     )
     values = {"text": xml_escape(script.text)}
+    # `urlencode(_query(script, round=n))` is the page's query with `&round=n` after it
+    # (the keys keep their order): encoded and escaped once for both rounds.
+    query = xml_escape(urlencode(_query(script)), _ATTRIBUTE)
     for round_ in range(first_round, 3):
-        query = urlencode(_query(script, round=round_))
-        values[f"query{round_}"] = xml_escape(query, _ATTRIBUTE)
+        values[f"query{round_}"] = f"{query}&amp;round={round_}"
     # re.split puts the slot names at odd positions; the text between them is kept as is
     return "".join(values[part] if index % 2 else part for index, part in enumerate(parts))
 
