@@ -242,21 +242,22 @@ def _build_plain(
                 )
                 if tag != _STR:
                     value = _plain_value(loader, event, tag)
-            line = event.start_mark.line + 1
-            if parent is None:
-                lines[()] = line
-                doc.data = value
-            elif key is not None:
+            if key is not None:  # a mapping's value: its line is its key's
                 parent[key] = value
                 key = None
+            elif parent is None:
+                lines[()] = event.start_mark.line + 1
+                doc.data = value
             elif type(parent) is dict:
                 if type(value) is not str or value in parent:
                     raise _NotPlain  # keys the careful reader converts or refuses
-                lines.setdefault((*path, "<key>"), line)
+                line = event.start_mark.line + 1
+                if not parent:  # the mapping's first key: later keys find it non-empty
+                    lines.setdefault((*path, "<key>"), line)
                 lines[(*path, value)] = line
                 key = value
             else:
-                lines[(*path, len(parent))] = line
+                lines[(*path, len(parent))] = event.start_mark.line + 1
                 parent.append(value)
                 if parent is people and len(parent) > limit:
                     raise _TooManyPeople(len(parent))
