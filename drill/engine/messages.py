@@ -7,7 +7,9 @@ call back), or `messages` where the scenario has none (lint DK-W014 says so).
 Templates are compiled once per process and rendered per page: a nationwide tree sends
 tens of thousands of pages, and compiling a Jinja template costs milliseconds while
 rendering one costs microseconds. Rendering uses the plan's own sandbox, so what
-a template may do is decided in one place (`drill.plan.templates`).
+a template may do is decided in one place (`drill.plan.templates`). A message of text
+and placeholders only (most) is joined from the sandbox's parse of it
+(`plain_pieces`), with no compiled template and no Jinja context per page.
 """
 
 from __future__ import annotations
@@ -47,7 +49,10 @@ def _compile(voice: str, sms: str, subject: str, body: str) -> Template:
 
 @functools.lru_cache(maxsize=64)
 def _pieces(voice: str, sms: str, subject: str, body: str) -> tuple[tuple[bool, str], ...] | None:
-    # After `_compile` has checked the four texts: the same joined source, as plain pieces.
+    # The joined source as plain pieces: such a message needs no compiled template at all.
+    # A text holding the separator is not split into pieces: `_compile` refuses it.
+    if any(_SEPARATOR in source for source in (voice, sms, subject, body)):
+        return None
     return plain_pieces(_SEPARATOR.join((voice, sms, subject, body)))
 
 
@@ -77,9 +82,6 @@ class MessageRenderer:
         if audience is Audience.AGENCY and scenario.agency_messages is not None:
             chosen = scenario.agency_messages
         messages: Messages = chosen.get(language)
-        template = _compile(
-            messages.voice, messages.sms, messages.email_subject, messages.email_body
-        )
         values = {
             "person": person,
             "role": role,
@@ -98,6 +100,9 @@ class MessageRenderer:
             except KeyError:
                 text = None  # an unknown placeholder: the sandbox says which
         if text is None:
+            template = _compile(
+                messages.voice, messages.sms, messages.email_subject, messages.email_body
+            )
             try:
                 text = template.render(**values)
             except (UndefinedError, SecurityError) as exc:
