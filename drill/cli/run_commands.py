@@ -346,7 +346,9 @@ def run(
             "real channels happens now. Add --simulate, or leave out --start-at.",
             title="Invalid option",
         )
-    loaded, scenario_id = locate_scenario(scenario, plan_dir)
+    # `run` shows no lint warnings (`drillkit validate` does): not computed (half a second
+    # for a nationwide plan). A plan with errors is refused all the same.
+    loaded, scenario_id = locate_scenario(scenario, plan_dir, lint=False)
     # The plan and the modules loaded so far live until this command ends: keep Python's
     # cycle collector from walking them again each time the drill has made garbage (a
     # nationwide plan is a million objects; otherwise a third of a simulated run).
