@@ -116,14 +116,19 @@ class RunResult:
     store: str
 
 
-def locate_scenario(target: str | Path, plan_dir: Path | None = None) -> tuple[LoadedPlan, str]:
-    """`scenarios/<id>.yaml` (its plan is the folder above) or a bare scenario id."""
+def locate_scenario(
+    target: str | Path, plan_dir: Path | None = None, *, lint: bool = True
+) -> tuple[LoadedPlan, str]:
+    """`scenarios/<id>.yaml` (its plan is the folder above) or a bare scenario id.
+
+    `lint=False` skips the plan's lint warnings (errors are found either way), for a
+    caller that does not show them."""
     path = Path(target)
     if path.suffix in (".yaml", ".yml"):
         if not path.is_file():
             raise PlanError.simple(f"no scenario file {path}", "check the path")
         root = plan_dir or path.resolve().parent.parent
-        loaded = load_plan(root)
+        loaded = load_plan(root, lint=lint)
         for scenario in loaded.plan.scenarios:
             place = loaded.locator.places.get(("scenario", scenario.id))
             if place is not None and place.file == path.resolve():
@@ -131,7 +136,7 @@ def locate_scenario(target: str | Path, plan_dir: Path | None = None) -> tuple[L
         return loaded, path.stem
     from drill.plan import sample_plan_dir
 
-    loaded = load_plan(plan_dir or sample_plan_dir())
+    loaded = load_plan(plan_dir or sample_plan_dir(), lint=lint)
     if not loaded.plan.has("scenario", str(target)):
         from drill.plan.findings import did_you_mean
 

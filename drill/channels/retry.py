@@ -70,7 +70,6 @@ async def call_with_retries(
 
     Never raises for a provider problem (cancellation still propagates).
     """
-    rng = rng or random.Random()
     tries = 0
     while True:
         tries += 1
@@ -87,6 +86,8 @@ async def call_with_retries(
             if failure.retryable:
                 log.warning("%s: giving up after %d tries: %s", label, tries, failure.detail)
             return Attempted(None, failure, tries)
+        if rng is None:
+            rng = random.Random()  # seeded from the OS: only when a retry needs a pause
         pause = policy.delay(tries, rng)
         log.info("%s: %s; retry %d in %.2f s", label, failure.detail, tries, pause)
         await sleep(pause)

@@ -18,6 +18,7 @@ import asyncio
 import base64
 import contextvars
 import dataclasses
+import functools
 import ipaddress
 import logging
 import re
@@ -133,6 +134,12 @@ class _Connector(aiohttp.TCPConnector):
         return connection
 
 
+@functools.lru_cache(maxsize=8)
+def _basic(user: str, password: str) -> str:
+    # One account's header for every request of a fan-out, encoded once.
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+
+
 class TwilioTransport(AsyncTwilioHttpClient):  # type: ignore[misc]  # twilio is untyped
     """The twilio client's HTTP layer with a real timeout and our own Authorization header."""
 
@@ -166,8 +173,7 @@ class TwilioTransport(AsyncTwilioHttpClient):  # type: ignore[misc]  # twilio is
         limit = timeout if timeout is not None and timeout > 0 else self.timeout
         all_headers = dict(headers or {})
         if auth is not None:
-            pair = f"{auth[0]}:{auth[1]}".encode()
-            all_headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+            all_headers["Authorization"] = _basic(auth[0], auth[1])
         progress = _Progress()
         session = self._get_session()
         current = _REQUEST.set(progress)

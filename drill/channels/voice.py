@@ -284,8 +284,12 @@ def _call_template(
     return tuple(_SLOT.split(xml))
 
 
-def call_twiml(script: VoiceScript, public_url: str, *, first_round: int = 1) -> str:
-    """The call: message and prompt, repeated once, then a polite goodbye."""
+def call_twiml(
+    script: VoiceScript, public_url: str, *, first_round: int = 1, query: str | None = None
+) -> str:
+    """The call: message and prompt, repeated once, then a polite goodbye.
+
+    `query`: `urlencode(_query(script))` when the caller has it already."""
     parts = _call_template(
         script.language,
         script.tts_language,
@@ -295,9 +299,11 @@ def call_twiml(script: VoiceScript, public_url: str, *, first_round: int = 1) ->
         bool(script.text),
     )
     values = {"text": xml_escape(script.text), "prompt": xml_escape(script.prompt)}
+    # `urlencode(_query(script, round=n))` is the page's query with `&round=n` after it
+    # (the keys keep their order): encoded and escaped once for both rounds.
+    escaped = xml_escape(urlencode(_query(script)) if query is None else query, _ATTRIBUTE)
     for round_ in range(first_round, 3):
-        query = urlencode(_query(script, round=round_))
-        values[f"query{round_}"] = xml_escape(query, _ATTRIBUTE)
+        values[f"query{round_}"] = f"{escaped}&amp;round={round_}"
     # re.split puts the slot names at odd positions; the text between them is kept as is
     return "".join(values[part] if index % 2 else part for index, part in enumerate(parts))
 
@@ -371,13 +377,14 @@ class VoiceNotifier:
             return SendResult.failed(FailureReason.CONFIG, f"not a voice page ({page.channel})")
         script = VoiceScript.for_page(page, self.settings)
         self.scripts.add(script)
-        twiml = call_twiml(script, self.public_url)
+        query = urlencode(_query(script))  # as `callback_url` writes it, once for all three
+        twiml = call_twiml(script, self.public_url, query=query)
         how: dict[str, str] = (
             {"twiml": twiml}
             if len(twiml) <= INLINE_TWIML_LIMIT
-            else {"url": callback_url(self.public_url, VOICE_PATH, **_query(script))}
+            else {"url": f"{self.public_url}{VOICE_PATH}?{query}"}
         )
-        status_url = callback_url(self.public_url, STATUS_PATH, **_query(script))
+        status_url = f"{self.public_url}{STATUS_PATH}?{query}"
         label = PageLabel("voice", page.page_id, page.address)
         attempted = await call_with_retries(
             lambda: self.client.calls.create_async(

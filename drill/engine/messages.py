@@ -7,7 +7,9 @@ call back), or `messages` where the scenario has none (lint DK-W014 says so).
 Templates are compiled once per process and rendered per page: a nationwide tree sends
 tens of thousands of pages, and compiling a Jinja template costs milliseconds while
 rendering one costs microseconds. Rendering uses the plan's own sandbox, so what
-a template may do is decided in one place (`drill.plan.templates`).
+a template may do is decided in one place (`drill.plan.templates`). A message of text
+and placeholders only (most) is joined from the sandbox's parse of it
+(`plain_pieces`), with no compiled template and no Jinja context per page.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from jinja2.exceptions import SecurityError, UndefinedError
 from drill.engine.notifier import RenderedMessage
 from drill.plan.contact import display_number
 from drill.plan.models import Audience, ChannelKind, Messages, Plan, Scenario
-from drill.plan.templates import TemplateProblem, compile_template
+from drill.plan.templates import TemplateProblem, compile_template, plain_pieces
 
 __all__ = ["MessageRenderer", "callback_text", "clock_time"]
 
@@ -43,6 +45,15 @@ def _compile(voice: str, sms: str, subject: str, body: str) -> Template:
             raise TemplateProblem("a message template cannot contain a NUL character")
         compile_template(source)  # a syntax error names the one text it is in
     return compile_template(_SEPARATOR.join((voice, sms, subject, body)))
+
+
+@functools.lru_cache(maxsize=64)
+def _pieces(voice: str, sms: str, subject: str, body: str) -> tuple[tuple[bool, str], ...] | None:
+    # The joined source as plain pieces: such a message needs no compiled template at all.
+    # A text holding the separator is not split into pieces: `_compile` refuses it.
+    if any(_SEPARATOR in source for source in (voice, sms, subject, body)):
+        return None
+    return plain_pieces(_SEPARATOR.join((voice, sms, subject, body)))
 
 
 class MessageRenderer:
@@ -71,9 +82,6 @@ class MessageRenderer:
         if audience is Audience.AGENCY and scenario.agency_messages is not None:
             chosen = scenario.agency_messages
         messages: Messages = chosen.get(language)
-        template = _compile(
-            messages.voice, messages.sms, messages.email_subject, messages.email_body
-        )
         values = {
             "person": person,
             "role": role,
@@ -84,10 +92,21 @@ class MessageRenderer:
             "started": self._started,
             "callback": self._callback["en" if language == "en" else "ja"],
         }
-        try:
-            text = template.render(**values)
-        except (UndefinedError, SecurityError) as exc:
-            raise TemplateProblem(f"cannot render message: {exc}") from None
+        pieces = _pieces(messages.voice, messages.sms, messages.email_subject, messages.email_body)
+        text: str | None = None
+        if pieces is not None:
+            try:
+                text = "".join(str(values[name]) if is_name else name for is_name, name in pieces)
+            except KeyError:
+                text = None  # an unknown placeholder: the sandbox says which
+        if text is None:
+            template = _compile(
+                messages.voice, messages.sms, messages.email_subject, messages.email_body
+            )
+            try:
+                text = template.render(**values)
+            except (UndefinedError, SecurityError) as exc:
+                raise TemplateProblem(f"cannot render message: {exc}") from None
         parts = text.split(_SEPARATOR)
         if len(parts) != 4:
             raise TemplateProblem("cannot render message: a value contains a NUL character")

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
+import itertools
 import random
 from collections.abc import Awaitable, Callable, Mapping
 from enum import StrEnum
@@ -116,6 +117,11 @@ class ChannelBehaviour:
     """Range of the time to acknowledge (most answers come early in the range)."""
     fail_seconds: tuple[float, float] = (20.0, 60.0)
     """Range of the time until a failure is reported (rings out, busy tone, bounce)."""
+    _cum_weights: tuple[float, ...] = dataclasses.field(
+        init=False, repr=False, compare=False, default=()
+    )
+    """The weights accumulated once, as `random.choices` would for every draw (the same
+    floats, so the same outcomes)."""
 
     def __post_init__(self) -> None:
         weights = [getattr(self, name) for name in _WEIGHTS]
@@ -124,9 +130,10 @@ class ChannelBehaviour:
         for lo, hi in (self.answer_seconds, self.fail_seconds):
             if not 0 <= lo <= hi:
                 raise ValueError("a time range must be [low, high] with 0 <= low <= high")
+        object.__setattr__(self, "_cum_weights", tuple(itertools.accumulate(weights)))
 
     def draw(self, rng: random.Random) -> Outcome:
-        kind = OutcomeKind(rng.choices(_WEIGHTS, [getattr(self, n) for n in _WEIGHTS])[0])
+        kind = OutcomeKind(rng.choices(_WEIGHTS, cum_weights=self._cum_weights)[0])
         lo, hi = self.answer_seconds if kind is OutcomeKind.ANSWER else self.fail_seconds
         # Triangular with its mode a third of the way in: most people answer early.
         seconds = rng.triangular(lo, hi, lo + (hi - lo) / 3) if hi > lo else lo
@@ -134,7 +141,7 @@ class ChannelBehaviour:
 
     def merged(self, override: Mapping[str, Any]) -> ChannelBehaviour:
         """This behaviour with `override` applied; any weight given replaces all weights."""
-        unknown = set(override) - {f.name for f in dataclasses.fields(self)}
+        unknown = set(override) - {f.name for f in dataclasses.fields(self) if f.init}
         if unknown:
             raise ValueError(f"unknown response-model keys: {', '.join(sorted(unknown))}")
         values: dict[str, Any] = {}

@@ -137,6 +137,12 @@ def _cycle_collection_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        # What was allocated meanwhile is still counted as young: the first allocation
+        # after `enable` would make the collector scan all of it (half a second for a
+        # nationwide plan). Moved to the oldest generation instead, it is scanned only
+        # by a full collection, as a long-lived plan should be.
+        gc.freeze()
+        gc.unfreeze()
         gc.enable()
 
 

@@ -109,13 +109,17 @@ def load_document(
         return None, [problem]
     doc = Document(file, None)
     walker: _Walker | None = None
-    if len(text) > _PRESCAN_CHARACTERS:
+    large = len(text) > _PRESCAN_CHARACTERS
+    try:
+        plain = _read_plain(file, text, limits.max_people if large else None)
+    except _TooManyPeople as over:
+        return None, [people_limit(file, over.count, limits)]
+    if plain is not None:
+        return plain, []
+    if large:
         people = _too_many_people(text, limits.max_people)
         if people is not None:
             return None, [people_limit(file, people, limits)]
-    plain = _read_plain(file, text)
-    if plain is not None:
-        return plain, []
     try:
         loader = _Loader(text)
         try:
@@ -164,7 +168,7 @@ _STR = "tag:yaml.org,2002:str"
 _NOT_ALWAYS_TEXT = frozenset(ch for ch in _Loader.yaml_implicit_resolvers if ch)
 
 
-def _read_plain(file: Path, text: str) -> Document | None:
+def _read_plain(file: Path, text: str, max_people: int | None = None) -> Document | None:
     """The document built straight from the parser's events, or None to take the slow path.
 
     Composing nodes and resolving every scalar in Python costs about four times the parse;
@@ -172,12 +176,16 @@ def _read_plain(file: Path, text: str) -> Document | None:
     duplicate keys), and this reads such a file in one pass over the events, with the same
     values and the same lines as `_Walker`. Anything else, an error included, returns None
     and `load_document` reads the file again the careful way, which explains the problem.
+
+    With `max_people`, it raises `_TooManyPeople` as soon as the top-level `people` list
+    passes that many, as `_too_many_people` would: the count rides on this one pass instead
+    of a second parse of every large file.
     """
     doc = Document(file, None, variables="$" in text)
     lines = doc.lines
     loader = _Loader(text)
     try:
-        return _build_plain(loader, doc, lines)
+        return _build_plain(loader, doc, lines, max_people)
     except (yaml.YAMLError, ValueError, OverflowError, _NotPlain):
         return None
     finally:
@@ -188,8 +196,18 @@ class _NotPlain(Exception):
     """The file needs the careful reader (`_Walker`)."""
 
 
+class _TooManyPeople(Exception):
+    """The file's `people` list passed the limit (`count` people counted so far)."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+
 def _build_plain(
-    loader: yaml.SafeLoader | yaml.CSafeLoader, doc: Document, lines: dict[Path_, int]
+    loader: yaml.SafeLoader | yaml.CSafeLoader,
+    doc: Document,
+    lines: dict[Path_, int],
+    max_people: int | None = None,
 ) -> Document:
     scalar_event, end_events = yaml.ScalarEvent, (yaml.MappingEndEvent, yaml.SequenceEndEvent)
     mapping_start, sequence_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
@@ -200,6 +218,10 @@ def _build_plain(
     path: Path_ = ()
     key: str | None = None
     resolved: dict[str, str] = {}
+    # The top-level `people` list, while `max_people` is to be enforced (else a list that
+    # never is `parent`); its length is checked only when something is added to it.
+    people: Any = None if max_people is None else []
+    limit = max_people if max_people is not None else 0
     check, get = loader.check_event, loader.get_event
     resolve: Any = loader.resolve  # untyped in PyYAML's stubs
     get()  # the stream start
@@ -220,22 +242,25 @@ def _build_plain(
                 )
                 if tag != _STR:
                     value = _plain_value(loader, event, tag)
-            line = event.start_mark.line + 1
-            if parent is None:
-                lines[()] = line
-                doc.data = value
-            elif key is not None:
+            if key is not None:  # a mapping's value: its line is its key's
                 parent[key] = value
                 key = None
+            elif parent is None:
+                lines[()] = event.start_mark.line + 1
+                doc.data = value
             elif type(parent) is dict:
                 if type(value) is not str or value in parent:
                     raise _NotPlain  # keys the careful reader converts or refuses
-                lines.setdefault((*path, "<key>"), line)
+                line = event.start_mark.line + 1
+                if not parent:  # the mapping's first key: later keys find it non-empty
+                    lines.setdefault((*path, "<key>"), line)
                 lines[(*path, value)] = line
                 key = value
             else:
-                lines[(*path, len(parent))] = line
+                lines[(*path, len(parent))] = event.start_mark.line + 1
                 parent.append(value)
+                if parent is people and len(parent) > limit:
+                    raise _TooManyPeople(len(parent))
         elif kind is mapping_start or kind is sequence_start:
             if (event.tag is not None and not event.implicit) or event.anchor is not None:
                 raise _NotPlain
@@ -248,6 +273,8 @@ def _build_plain(
             elif key is not None:
                 child = (*path, key)
                 parent[key] = new
+                if people is not None and key == "people" and len(containers) == 1:
+                    people = new  # the root mapping's `people` (only a list is counted)
                 key = None
             elif type(parent) is dict:
                 raise _NotPlain  # a mapping or list as a key
@@ -255,6 +282,8 @@ def _build_plain(
                 child = (*path, len(parent))
                 lines[child] = line
                 parent.append(new)
+                if parent is people and len(parent) > limit:
+                    raise _TooManyPeople(len(parent))
             containers.append(parent)
             paths.append(path)
             keys.append(key)

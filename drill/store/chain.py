@@ -25,6 +25,7 @@ __all__ = [
     "VerifyResult",
     "canonical_json",
     "event_hash",
+    "event_hash_of_text",
     "format_recorded_at",
     "stored_time",
     "verify_rows",
@@ -34,11 +35,15 @@ GENESIS = "0" * 64
 """The `prev_hash` of a drill's first event."""
 
 
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+"""`json.dumps` with these options builds an encoder per call; a drill encodes 10^5 events."""
+
+
 def canonical_json(value: Any) -> str:
     """The one JSON text of `value`: sorted keys, no spaces, UTF-8 as is, no NaN."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
+    return _CANONICAL.encode(value)
 
 
 def format_recorded_at(value: dt.datetime) -> str:
@@ -69,6 +74,34 @@ def event_hash(
         "prev_hash": prev_hash,
     }
     return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
+
+
+def event_hash_of_text(
+    *,
+    drill_id: str,
+    seq: int,
+    type_name: str,
+    recorded_at: dt.datetime,
+    payload_text: str,
+    key: str | None,
+    duplicate_of: int | None,
+    prev_hash: str,
+) -> str:
+    """`event_hash` of an event whose payload is already `payload_text`, its canonical JSON.
+
+    The same document, byte for byte: its keys in sorted order with the payload's text
+    spliced in, instead of encoding the payload a second time (appending a 17,000-contact
+    drill spent a third of its store time there). Only for text this process made with
+    `canonical_json`; a payload read back from a database goes through `event_hash`.
+    """
+    encode = _CANONICAL.encode
+    document = (
+        f'{{"drill_id":{encode(drill_id)},"duplicate_of":{encode(duplicate_of)},'
+        f'"key":{encode(key)},"payload":{payload_text},"prev_hash":{encode(prev_hash)},'
+        f'"recorded_at":{encode(format_recorded_at(recorded_at))},"seq":{encode(seq)},'
+        f'"type":{encode(type_name)}}}'
+    )
+    return hashlib.sha256(document.encode("utf-8")).hexdigest()
 
 
 class ChainRow(NamedTuple):

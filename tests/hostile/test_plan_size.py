@@ -130,3 +130,25 @@ def test_honest_merge_keys_in_every_person_of_a_large_file_load(tmp_path: Path) 
             )
     loaded = load_plan(plan, lint=False)
     assert len(loaded.plan.people) == 40_000 + 6
+
+
+@pytest.mark.parametrize("alias", [False, True], ids=["plain", "with-an-alias"])
+def test_a_large_file_over_the_people_limit_is_refused_by_count_either_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, alias: bool
+) -> None:
+    """Over a megabyte, the count stops the read at the limit: on the one pass of a plain
+    file, and on the prescan of a file that needs the careful reader (an alias)."""
+    plan = _plan(tmp_path)
+    nation = plan / "contacts" / "nation.yaml"
+    _people(nation, 9_000, pad=60)
+    if alias:
+        with nation.open("a", encoding="utf-8") as out:
+            out.write("  - &extra {id: extra, name: 追加}\n  - *extra\n")
+    assert nation.stat().st_size > 1_000_000
+    monkeypatch.setenv("DRILLKIT_MAX_PEOPLE", "5000")
+    with pytest.raises(PlanError) as raised:
+        load_plan(plan, lint=False)
+    (finding,) = raised.value.findings
+    assert finding.code == "DK-E017"
+    assert finding.file is not None and finding.file.name == "nation.yaml"
+    assert "more than 5,000 people (5,001 counted)" in finding.message

@@ -101,3 +101,10 @@ def test_a_template_whose_output_could_be_huge_is_refused() -> None:
 def test_a_rendered_message_is_bounded_even_when_validation_was_skipped() -> None:
     with pytest.raises(TemplateProblem, match="at most"):
         render_template("{{ person }}", {"person": "x" * (MAX_OUTPUT_CHARACTERS + 1)})
+
+
+def test_a_template_with_conditions_whose_output_could_be_huge_is_refused_too() -> None:
+    # Not plain text and placeholders: its length comes from the sandbox's trial render.
+    with pytest.raises(TemplateProblem, match=r"would exceed 50,000 characters \(100,000\)"):
+        check_template("{% if site %}{{ person }}{% endif %}{{ role }}" * 250)
+    check_template("{% if site %}{{ person }}{% endif %}{{ role }}" * 100)  # 40,000: allowed
