@@ -81,7 +81,8 @@ def validate(path: Path | None, strict: bool, as_json: bool, lang: str | None) -
                 _print_finding(say.line(finding, exc.root), finding.severity)
             errors = sum(1 for f in exc.findings if f.severity is Severity.ERROR)
             total = say.frame("errors.one" if errors == 1 else "errors.many", count=errors)
-            err.print(f"[bold red]{escape(total)}[/] {escape(say.frame('errors.explain'))}")
+            gap = "" if say.ja else " "
+            err.print(f"[bold red]{escape(total)}[/]{gap}{escape(say.frame('errors.explain'))}")
         sys.exit(2)
     warnings = loaded.warnings
     root_dir = loaded.plan.root

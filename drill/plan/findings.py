@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import errno
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -25,6 +26,7 @@ __all__ = [
     "did_you_mean",
     "format_path",
     "nearest",
+    "os_params",
     "params",
     "suggest",
 ]
@@ -136,6 +138,16 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
 def params(**values: Param | None) -> tuple[tuple[str, Param], ...]:
     """A finding's `params` from keywords; None values are left out."""
     return tuple((name, value) for name, value in values.items() if value is not None)
+
+
+def os_params(exc: BaseException) -> tuple[tuple[str, Param], ...]:
+    """Why a file or folder cannot be used, as params: the system's reason (English) and
+    its errno name (ELOOP, EACCES, …), by which a catalogue says it in other words."""
+    if isinstance(exc, OSError):
+        name = errno.errorcode.get(exc.errno) if exc.errno is not None else None
+        return params(reason=exc.strerror or str(exc), errno=name)
+    # Python 3.11 raises RuntimeError for a symlink loop in Path.resolve().
+    return params(reason=str(exc), errno="ELOOP" if isinstance(exc, RuntimeError) else None)
 
 
 def suggest(word: str, choices: Iterable[str], fix: str, fix_key: str) -> tuple[str, str, str]:

@@ -20,13 +20,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from drill.plan.findings import CODES, Finding, Param, PlanError, Severity
+from drill.words.terms import CHANNEL
 
 __all__ = [
+    "AGENCY_JA",
     "CODES_JA",
+    "ERRNO_JA",
     "FRAME",
     "MESSAGES_JA",
     "NOUNS_JA",
     "PYDANTIC_JA",
+    "YAML_JA",
     "FindingWords",
     "finding_words",
 ]
@@ -312,11 +316,25 @@ MESSAGES_JA: dict[str, str] = {
     "plan.no_sample": "同梱のサンプル計画が見つかりません。",
     # -- YAML --------------------------------------------------------------------------
     "yaml.syntax": "YAML の書き方に誤りがあります（{detail}）。",
+    "yaml.date": "この値を日付として読めません。",
+    "yaml.date.fix": "実在する日付を `YYYY-MM-DD` の形で書いてください。",
+    "yaml.value": "この値を読めません。",
+    "yaml.value.fix": "文字列のつもりなら引用符で囲んでください。",
+    "yaml.alias_bomb": "エイリアス（`*名前`、`<<: *名前`）で増える値が {most} 個を超えます（エイリアス爆弾の疑い）。",
+    "yaml.alias_bomb.fix": "繰り返す値はそのまま書くか、エイリアスの中でエイリアスを使うのを減らしてください。",
+    "yaml.alias_loop": "エイリアスが自分自身を参照しています。",
+    "yaml.alias_loop.fix": "循環しているエイリアスを消してください。",
+    "yaml.merge": "マージキー（`<<`）の使い方が正しくありません。",
+    "yaml.merge.fix": "`<<` で取り込めるのはキーの対応だけです。",
+    "yaml.key": "キーが単純な語ではありません。",
+    "yaml.key.fix": "キーは文字列で書いてください。",
+    "key.twice": "キー '{name}' が二度出てきます。",
+    "key.twice.fix": "どちらか一方だけを残してください。",
     "yaml.syntax.fix": "この行とその前の行の字下げと引用符を確かめてください。",
     "yaml.deep": "入れ子が深すぎます。",
     "yaml.not_mapping": "ファイルの中身がキーの対応（キー: 値）になっていません。",
     "yaml.not_mapping.fix": "ファイルの最初の行から `キー: 値` の形で書いてください。",
-    "yaml.tag": "YAML タグ {tag} は使えません。",
+    "yaml.tag": "YAML タグ '{tag}' は使えません。",
     "yaml.tag.fix": "タグを消し、値を文字列・リスト・キーの対応として書いてください。",
     # -- size limits -------------------------------------------------------------------
     "limit.people": "人数が上限の {limit} 人を超えています（{count} 人）。",
@@ -385,72 +403,260 @@ MESSAGES_JA: dict[str, str] = {
     "env.bad_name.fix": "英字・数字・_ を使ってください（例: `${{TANAKA_MOBILE}}`）。",
     "env.unset": "${{{name}}} が設定されていません。",
     "env.unset.fix": "`{name}` を環境変数か、plan.yaml と同じフォルダの `.env` に設定してください。",
+    # -- lint warnings ---------------------------------------------------------------
+    "lint.no_holder": "役割 '{role}'（{name}）に担当者がいません。",
+    "lint.no_holder.fix": "担当者を決めてください。",
+    "lint.no_deputy": "役割 '{role}'（{name}）に代理者がいません。",
+    "lint.no_deputy.fix": "`deputies:` に 1 人以上を書いてください。",
+    "lint.deputy_is_holder": "'{holder}' は役割 '{role}' の担当者で、代理者にも入っています。",
+    "lint.deputy_is_holder.fix": "別の人を代理者にしてください。",
+    "lint.shared": "{shown} を {people} が共有しています。",
+    "lint.shared.fix": "一人ひとりに別の番号かアドレスを書いてください。",
+    "lint.unreachable": (
+        "'{person}' は連絡網 '{tree}' の段 '{level}' で呼び出されますが、その段の連絡手段"
+        "（{channels}）を一つも持っていません。"
+    ),
+    "lint.unreachable.fix": "{channels}のいずれかの連絡先を加えてください。",
+    "lint.critical": (
+        "'{person}' が重要な役割を {count} 個持っています（{roles}）。計画が認めるのは "
+        "{limit} 個までです。"
+    ),
+    "lint.critical.fix": "役割の一部を別の人に移し、代理者を置いてください。",
+    "lint.agency": (
+        "シナリオ '{scenario}' には{agency}への連絡が必要ですが、その連絡網（{trees}）の"
+        "どれも届きません。"
+    ),
+    "lint.agency.fix": "それらの連絡網のどれかに `agency: {agency_id}` の役割を加えてください。",
+    "lint.agency_not_noticed": (
+        "シナリオ '{scenario}' には{agency}への連絡が必要ですが、通知のどれも呼び出しません。"
+    ),
+    "lint.agency_not_noticed.fix": (
+        "`agency: {agency_id}` の役割を、どれかの通知の `members` に加えてください。"
+    ),
+    "lint.target": (
+        "目標 '{target}'（{within}分）は、担当者が応答しないと達成できません。連絡網 "
+        "'{tree}' の代理者に届くのは {worst} 分後です。"
+    ),
+    "lint.target.scenario": (
+        "目標 '{target}'（{within}分）は、シナリオ '{scenario}' で担当者が応答しないと"
+        "達成できません。連絡網 '{tree}' の代理者に届くのは {worst} 分後です。"
+    ),
+    "lint.target.fix": (
+        "`ack_timeout_minutes` や `retries` を減らす（番号・アドレスごとに待ち時間が"
+        "かかります）か、シナリオの連絡網を同時に起動する（`activation: parallel`）か、"
+        "目標を見直してください。"
+    ),
+    "lint.target_after_inject": (
+        "目標 '{target}'（{within}分）は、シナリオ '{scenario}' では必ず達成できません。"
+        "連絡網 '{tree}' がある段を呼び出すのは、開始 {minute} 分後の状況付与のときです。"
+    ),
+    "lint.target_after_inject.fix": (
+        "このシナリオを別の目標で測るか、その段をもっと早く呼び出してください。"
+    ),
+    "lint.no_role": "'{person}' は役割を持たず、代理者でもありません。",
+    "lint.no_role.fix": "役割を与えるか、一覧から外してください。",
+    "lint.landline": "{number} は携帯電話の番号ではありません。",
+    "lint.landline.fix": "SMS には携帯電話の番号（070・080・090）を使ってください。",
+    "lint.sms_long": (
+        "シナリオ '{scenario}' の{language}の SMS は {segments} 通に分かれます（本文 "
+        "{length} 文字に、訓練の表示・改行・{link} 文字のリンクが付きます）。"
+    ),
+    "lint.sms_long.fix": (
+        "SMS の本文は日本語なら {ja_room} 文字、英語なら {en_room} 文字までにしてください。"
+    ),
+    "lint.pages_everyone": (
+        "事案のシナリオ '{scenario}' が、連絡網（{trees}）の {count} 人全員を最初から呼び出します。"
+    ),
+    "lint.pages_everyone.fix": (
+        "どの時点で誰に知らせるかを `notify:`（`tree`、`level`、`members`、`at_inject` "
+        "または `after_step`）で書いてください。"
+    ),
+    "lint.agency_as_staff": (
+        "シナリオ '{scenario}' が、庁外関係機関（{roles}）に職員向けの文面を送ります。"
+    ),
+    "lint.agency_messages.fix": (
+        "`agency_messages:`（こちらが誰か、何が起きたか、何をお願いするか、折り返し先: "
+        "`{{{{ callback }}}}`）を加えてください。"
+    ),
+    "lint.audience_staff.fix": ("それらを呼び出す通知から `audience: staff` を外してください。"),
+    # -- message templates -----------------------------------------------------------
+    "template.too_long": "文面テンプレートが {count} 文字あります。1 つのメッセージは {limit} 文字までです。",
+    "template.syntax": "文面テンプレートの {line} 行目に書き方の誤りがあります。",
+    "template.syntax_number": (
+        "文面テンプレートに書き方の誤りがあります。`{{{{ }}}}` の中の数字は半角で書くか、"
+        "差し込み項目の外に出してください。"
+    ),
+    "template.unknown": "知らない差し込み項目です（{names}）。使えるのは {allowed} です。",
+    "template.output_long": (
+        "名前が長いと、メッセージが {limit} 文字を超えます（{count} 文字）。差し込み項目を"
+        "減らしてください。"
+    ),
+    "template.filter": (
+        "フィルター '{name}' はメッセージでは使えません（{line} 行目）。使えるのは {allowed} です。"
+    ),
+    "template.test": (
+        "テスト '{name}' はメッセージでは使えません（{line} 行目）。使えるのは {allowed} です。"
+    ),
+    "template.construct": (
+        "この書き方（'{construct}'）はメッセージでは使えません（{line} 行目）。メッセージは"
+        "差し込み項目と `{{% if %}}`、簡単なフィルターを使った文章です。"
+    ),
     # -- contents of plan.yaml ---------------------------------------------------------
     "contents.unlisted": "{kind} '{id}' が plan.yaml の `contents.{key}` に載っていません。",
     "contents.unlisted.fix": "'{id}' を `contents.{key}` に加えるか、削除してください。",
 }
 
-PYDANTIC_JA: dict[str, str] = {
-    # pydantic's error types (and the plan models' own), with its `ctx` as values
-    "literal_error": "次のいずれかを書いてください: {expected}",
-    "enum": "次のいずれかを書いてください: {expected}",
-    "finite_number": "有限の数を書いてください（`.inf` や `.nan` は使えません）。",
-    "less_than_equal": "{le} 以下の数を書いてください。",
-    "less_than": "{lt} より小さい数を書いてください。",
-    "greater_than_equal": "{ge} 以上の数を書いてください。",
-    "greater_than": "{gt} より大きい数を書いてください。",
-    "int_type": "整数を書いてください。",
-    "int_parsing": "整数を書いてください。",
-    "int_from_float": "小数点のない整数を書いてください。",
-    "float_type": "数を書いてください。",
-    "float_parsing": "数を書いてください。",
-    "bool_type": "`true` か `false` を書いてください。",
-    "bool_parsing": "`true` か `false` を書いてください。",
-    "string_type": "文字列を書いてください。",
-    "string_too_short": "{min_length} 文字以上で書いてください。",
-    "string_too_long": "{max_length} 文字以内で書いてください。",
-    "too_short": "{min_length} 個以上書いてください。",
-    "too_long": "{max_length} 個以内で書いてください。",
+PYDANTIC_JA: dict[str, tuple[str, str]] = {
+    # pydantic's error types (and the plan models' own): (message, fix), with its `ctx`
+    "literal_error": ("書ける値ではありません。", "次のいずれかを書いてください: {expected}"),
+    "enum": ("書ける値ではありません。", "次のいずれかを書いてください: {expected}"),
+    "finite_number": (
+        "有限の数ではありません。",
+        "有限の数を書いてください（`.inf` や `.nan` は使えません）。",
+    ),
+    "less_than_equal": ("値が大きすぎます。", "{le} 以下の数を書いてください。"),
+    "less_than": ("値が大きすぎます。", "{lt} より小さい数を書いてください。"),
+    "greater_than_equal": ("値が小さすぎます。", "{ge} 以上の数を書いてください。"),
+    "greater_than": ("値が小さすぎます。", "{gt} より大きい数を書いてください。"),
+    "int_type": ("整数ではありません。", "整数を書いてください。"),
+    "int_parsing": ("整数として読めません。", "整数を書いてください。"),
+    "int_from_float": ("小数点があります。", "小数点のない整数を書いてください。"),
+    "float_type": ("数ではありません。", "数を書いてください。"),
+    "float_parsing": ("数として読めません。", "数を書いてください。"),
+    "bool_type": ("真偽値ではありません。", "`true` か `false` を書いてください。"),
+    "bool_parsing": ("真偽値として読めません。", "`true` か `false` を書いてください。"),
+    "string_type": ("文字列ではありません。", "文字列を書いてください。"),
+    "string_too_short": ("短すぎます。", "{min_length} 文字以上で書いてください。"),
+    "string_too_long": ("長すぎます。", "{max_length} 文字以内で書いてください。"),
+    "too_short": ("項目が足りません。", "{min_length} 個以上書いてください。"),
+    "too_long": ("項目が多すぎます。", "{max_length} 個以内で書いてください。"),
     "string_pattern_mismatch": (
-        "ID には英小文字・数字・「-」・「_」を使ってください（例: `security-north`）。"
+        "ID に使えない文字があります。",
+        "ID には英小文字・数字・「-」・「_」を使ってください（例: `security-north`）。",
     ),
-    "date_type": "日付を `YYYY-MM-DD` の形で書いてください。",
-    "date_parsing": "日付を `YYYY-MM-DD` の形で書いてください。",
-    "date_from_datetime_parsing": "日付を `YYYY-MM-DD` の形で書いてください。",
-    "datetime_type": "日時を `YYYY-MM-DD HH:MM` の形で書いてください。",
-    "datetime_parsing": "日時を `YYYY-MM-DD HH:MM` の形で書いてください。",
-    "datetime_from_date_parsing": "日時を `YYYY-MM-DD HH:MM` の形で書いてください。",
-    "time_type": "時刻を `HH:MM` の形で書いてください。",
-    "time_parsing": "時刻を `HH:MM` の形で書いてください。",
-    "tuple_type": "リスト（1 行に 1 つ「- 項目」）で書いてください。",
-    "list_type": "リスト（1 行に 1 つ「- 項目」）で書いてください。",
-    "model_type": "キーの対応（キー: 値）で書いてください。",
-    "model_attributes_type": "キーの対応（キー: 値）で書いてください。",
-    "dict_type": "キーの対応（キー: 値）で書いてください。",
+    "date_type": ("日付ではありません。", "日付を `YYYY-MM-DD` の形で書いてください。"),
+    "date_parsing": ("日付として読めません。", "日付を `YYYY-MM-DD` の形で書いてください。"),
+    "date_from_datetime_parsing": (
+        "日付として読めません。",
+        "日付を `YYYY-MM-DD` の形で書いてください。",
+    ),
+    "datetime_type": ("日時ではありません。", "日時を `YYYY-MM-DD HH:MM` の形で書いてください。"),
+    "datetime_parsing": (
+        "日時として読めません。",
+        "日時を `YYYY-MM-DD HH:MM` の形で書いてください。",
+    ),
+    "datetime_from_date_parsing": (
+        "日時として読めません。",
+        "日時を `YYYY-MM-DD HH:MM` の形で書いてください。",
+    ),
+    "time_type": ("時刻ではありません。", "時刻を `HH:MM` の形で書いてください。"),
+    "time_parsing": ("時刻として読めません。", "時刻を `HH:MM` の形で書いてください。"),
+    "tuple_type": ("リストではありません。", "リスト（1 行に 1 つ「- 項目」）で書いてください。"),
+    "list_type": ("リストではありません。", "リスト（1 行に 1 つ「- 項目」）で書いてください。"),
+    "model_type": ("キーの対応ではありません。", "キーの対応（`キー: 値`）で書いてください。"),
+    "model_attributes_type": (
+        "キーの対応ではありません。",
+        "キーの対応（`キー: 値`）で書いてください。",
+    ),
+    "dict_type": ("キーの対応ではありません。", "キーの対応（`キー: 値`）で書いてください。"),
     "phone_number": (
-        "電話番号として正しくありません。桁を確かめてください"
-        "（例: 095-829-1124、090-1234-5678、+81 95 829 1124）。"
+        "電話番号として正しくありません。",
+        "桁を確かめてください（例: 095-829-1124、090-1234-5678、+81 95 829 1124）。",
     ),
-    "email_address": "メールアドレスとして正しくありません。",
-    "contact_point": "連絡先には `voice`・`sms`・`email` のどれか一つだけを書いてください。",
-    "period": "期間の終わりが始まりより前です。`to` は `from` より後にしてください。",
-    "holder": "役割には `holder` か `rotation` のどちらか一方だけを書いてください。",
+    "email_address": ("メールアドレスとして正しくありません。", "アドレスを直してください。"),
+    "contact_point": (
+        "連絡先の手段が一つではありません。",
+        "連絡先には `voice`・`sms`・`email` のどれか一つだけを書いてください。",
+    ),
+    "period": (
+        "期間の終わりが始まりより前です。",
+        "`to` は `from` より後にしてください。",
+    ),
+    "holder": (
+        "役割に `holder` と `rotation` の両方があります。",
+        "どちらか一方だけを残してください。",
+    ),
     "channels": (
-        "連絡手段（`voice`・`sms`・`email`）を 1 つ以上、それぞれ一度ずつ書いてください。"
+        "連絡手段の並びが正しくありません。",
+        "連絡手段（`voice`・`sms`・`email`）を 1 つ以上、それぞれ一度ずつ書いてください。",
     ),
     "target": (
-        "目標の指標に必要なキーがありません（`level_completed` には `tree` と `level`、"
-        "`share_acknowledged` には `share`）。"
+        "目標の指標に必要なキーがありません。",
+        "`level_completed` には `tree` と `level`、`share_acknowledged` には `share` を"
+        "書いてください。",
     ),
-    "notice": "`at_inject` と `after_step` はどちらか一方だけを書いてください。",
-    "timezone": "タイムゾーン '{zone}' はありません。`Asia/Tokyo` のような IANA の名前を書いてください。",
+    "notice": (
+        "`at_inject` と `after_step` の両方があります。",
+        "通知が待つのはどちらか一方です。一方だけを書いてください。",
+    ),
+    "timezone": (
+        "タイムゾーン '{zone}' はありません。",
+        "`Asia/Tokyo` のような IANA の名前を書いてください。",
+    ),
 }
+
+YAML_JA: dict[str, str] = {
+    # What PyYAML found wrong (the start of its `problem`), as the messages say it.
+    "mapping values are not allowed": "ここでは `キー: 値` を書けません。字下げか、値の中の「:」を確かめてください",
+    "found character '\\t' that cannot start any token": "タブ文字は使えません。字下げには空白を使ってください",
+    "found a tab character": "タブ文字は使えません。字下げには空白を使ってください",
+    "found character that cannot start any token": "ここに書けない文字があります",
+    "block sequence entries are not allowed": "ここでは「- 項目」を書けません。字下げを確かめてください",
+    "did not find expected ',' or ']'": "「]」で閉じられていません",
+    "did not find expected ',' or '}'": "「}」で閉じられていません",
+    "did not find expected '-' indicator": "「- 項目」の字下げがそろっていません",
+    "found character": "ここに書けない文字があります",
+    "could not find expected ':'": "「:」が見つかりません",
+    "did not find expected key": "キーがあるはずの場所にありません",
+    "did not find expected node content": "値があるはずの場所にありません",
+    "expected <block end>": "字下げがそろっていません",
+    "expected ',' or ']'": "「]」で閉じられていません",
+    "expected ',' or '}'": "「}」で閉じられていません",
+    "found unexpected end of stream": "引用符が閉じられないままファイルが終わっています",
+    "found unknown escape character": "引用符の中に使えない「\\」の書き方があります",
+    "found undefined alias": "定義されていないエイリアスを使っています",
+    "found duplicate anchor": "同じ名前のアンカーが二つあります",
+    "expected alphabetic or numeric character": "アンカーかエイリアスの名前がありません",
+    "found unexpected ':'": "予期しない「:」があります",
+}
+
+
+ERRNO_JA: dict[str, str] = {
+    # Why the system refused a file or folder (`errno` names), as the messages say it.
+    "ENOENT": "見つかりません",
+    "EACCES": "権限がありません",
+    "EPERM": "権限がありません",
+    "ELOOP": "シンボリックリンクが循環しています",
+    "ENOTDIR": "フォルダではありません",
+    "EISDIR": "フォルダです",
+    "EIO": "入出力エラーです",
+    "ENAMETOOLONG": "名前が長すぎます",
+    "EMFILE": "開いているファイルが多すぎます",
+    "ENFILE": "開いているファイルが多すぎます",
+    "ENOMEM": "メモリーが足りません",
+    "EBUSY": "使用中です",
+}
+
+
+AGENCY_JA: dict[str, str] = {
+    # `Agency` values, as the console names them
+    "prefecture": "都道府県",
+    "jlis": "J-LIS",
+    "ministry": "総務省",
+    "vendor": "保守業者",
+    "police": "警察",
+    "regulator": "個人情報保護委員会",
+}
+
+_LANGUAGE_JA = {"ja": "日本語", "en": "英語"}
 
 
 def _value(name: str, value: Param) -> str:
     """A parameter as a Japanese message shows it: lists of ids quoted and joined with 、,
-    the kinds of things named in Japanese."""
+    the kinds of things, channels, agencies and languages named in Japanese."""
     if isinstance(value, tuple):
+        if name == "channels":
+            return "・".join(CHANNEL.get(item, (item, item))[0] for item in value)
         return "、".join(f"'{item}'" for item in value)
     if isinstance(value, float):
         return f"{value:g}"
@@ -458,12 +664,25 @@ def _value(name: str, value: Param) -> str:
         return f"{value:,}"
     if name in ("what", "kind"):
         return NOUNS_JA.get(value, value)
+    if name == "agency":
+        return AGENCY_JA.get(value, value)
+    if name == "language":
+        return _LANGUAGE_JA.get(value, value)
     return value
 
 
 def _fill(template: str, finding: Finding) -> str | None:
     """`template` filled with the finding's params; None when one is missing."""
     values = {name: _value(name, value) for name, value in finding.params}
+    said = ERRNO_JA.get(str(finding.param("errno")))
+    if said is not None:
+        values["reason"] = said
+    problem = finding.param("problem")
+    if isinstance(problem, str):
+        found = next((ja for en, ja in YAML_JA.items() if problem.startswith(en)), None)
+        if found is not None:
+            noticed = finding.param("noticed")
+            values["detail"] = found + (f"。{noticed} 行目で気づきました" if noticed else "")
     try:
         return template.format(**values)
     except (KeyError, IndexError, ValueError):
@@ -513,20 +732,18 @@ class FindingWords:
         key = finding.message_key
         if key is not None:
             if key.startswith("pydantic."):
-                return self._pydantic(key.removeprefix("pydantic."), finding)
+                said = self._pydantic(key.removeprefix("pydantic."), finding, 0)
+                # A type this catalogue does not know: its English detail, in a sentence.
+                return said or MESSAGES_JA["value.invalid"].format(detail=finding.message)
             template = MESSAGES_JA.get(key)
             said = _fill(template, finding) if template is not None else None
             if said is not None:
                 return said
         return finding.message
 
-    def _pydantic(self, kind: str, finding: Finding) -> str:
-        template = PYDANTIC_JA.get(kind)
-        said = _fill(template, finding) if template is not None else None
-        if said is not None:
-            return said
-        # A type this catalogue does not know: its English detail, in a Japanese sentence.
-        return MESSAGES_JA["value.invalid"].format(detail=finding.message)
+    def _pydantic(self, kind: str, finding: Finding, part: int) -> str | None:
+        pair = PYDANTIC_JA.get(kind)
+        return _fill(pair[part], finding) if pair is not None else None
 
     def fix(self, finding: Finding) -> str | None:
         """What to do: the finding's own fix, else its code's."""
@@ -539,7 +756,8 @@ class FindingWords:
             if said is not None:
                 return said
         if finding.message_key is not None and finding.message_key.startswith("pydantic."):
-            return self.code_fix(finding.code) or None  # the message says what to write
+            said = self._pydantic(finding.message_key.removeprefix("pydantic."), finding, 1)
+            return said or self.code_fix(finding.code) or None
         if finding.fix and finding.message_key is None:
             return finding.fix  # made in the old style: the English is all there is
         return self.code_fix(finding.code) or None

@@ -17,7 +17,16 @@ from click.testing import CliRunner
 
 from drill.cli import cli
 from drill.plan.findings import CODES
-from drill.words.findings import CODES_JA, FRAME, MESSAGES_JA, PYDANTIC_JA
+from drill.words.findings import (
+    AGENCY_JA,
+    CODES_JA,
+    ERRNO_JA,
+    FRAME,
+    MESSAGES_JA,
+    NOUNS_JA,
+    PYDANTIC_JA,
+    YAML_JA,
+)
 from tests.cli.test_cli_words import _LATIN, _QUOTED
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,7 +89,15 @@ def test_every_code_has_a_japanese_title_explanation_and_fix() -> None:
 
 
 def test_no_english_sentence_in_the_japanese_messages() -> None:
-    templates = [*MESSAGES_JA.values(), *PYDANTIC_JA.values(), *(ja for ja, _ in FRAME.values())]
+    templates = [
+        *MESSAGES_JA.values(),
+        *(text for pair in PYDANTIC_JA.values() for text in pair),
+        *(ja for ja, _ in FRAME.values()),
+        *YAML_JA.values(),
+        *ERRNO_JA.values(),
+        *NOUNS_JA.values(),
+        *AGENCY_JA.values(),
+    ]
     for text in templates:
         bare = re.sub(r"\{[^}]*\}", "", text)
         assert not _english(bare), f"English in {text!r}: {_english(bare)}"
