@@ -1048,7 +1048,7 @@ class _CrossCheck:
                 fix="name a person as deputy somewhere in the chain",
                 message_key="cycle.deputies",
                 fix_key="cycle.deputies.fix",
-                params=params(cycle=" → ".join([*cycle, cycle[0]])),
+                params=params(cycle=(*cycle, cycle[0])),
             )
 
     def _step_cycles(self, playbook_id: str, edges: dict[str, tuple[str, ...]]) -> None:
@@ -1065,7 +1065,7 @@ class _CrossCheck:
                 fix="remove one dependency of the cycle",
                 message_key="cycle.steps",
                 fix_key="cycle.steps.fix",
-                params=params(cycle=" → ".join([*cycle, cycle[0]])),
+                params=params(cycle=(*cycle, cycle[0])),
             )
 
     def _sample_is_fictional(self) -> None:

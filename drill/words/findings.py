@@ -655,6 +655,8 @@ def _value(name: str, value: Param) -> str:
     """A parameter as a Japanese message shows it: lists of ids quoted and joined with 、,
     the kinds of things, channels, agencies and languages named in Japanese."""
     if isinstance(value, tuple):
+        if name == "cycle":
+            return " → ".join(f"'{item}'" for item in value)
         if name == "channels":
             return "・".join(CHANNEL.get(item, (item, item))[0] for item in value)
         return "、".join(f"'{item}'" for item in value)

@@ -164,3 +164,223 @@ def test_an_unknown_code_is_a_japanese_error_with_the_nearest_code() -> None:
     assert result.exit_code == 2
     assert "計画のエラー" in result.stderr
     assert "検査結果のコード 'DK-E07' はありません。もしかして 'DK-E017' ですか？" in result.stderr
+
+
+# -- validate: the findings themselves ------------------------------------------------------
+
+
+def _edit(file: Path, old: str, new: str) -> int:
+    """Replace the first `old` in `file`; the line it was on."""
+    text = file.read_text(encoding="utf-8")
+    assert old in text, old
+    line = text[: text.index(old)].count("\n") + 1
+    file.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return line
+
+
+def _planted(tmp_path: Path) -> tuple[Path, list[str]]:
+    """A copy of the sample plan with an error of each kind the catalogue says in
+    Japanese; the Japanese lines `validate` must print for them (place, title, message,
+    fix)."""
+    plan = _sample(tmp_path)
+    people, roles = plan / "contacts" / "people.yaml", plan / "contacts" / "roles.yaml"
+    missing = _edit(
+        roles, "    name:\n      ja: システム管理責任者", "    nam:\n      ja: システム管理責任者"
+    )
+    cycle = _edit(roles, "deputies: [sato-hanako]", "deputies: [security-chief]")
+    _edit(roles, "deputies: [takahashi-yoko]", "deputies: [juki-chief]")
+    key = _edit(people, "kana: やまだ たろう", "kanna: やまだ たろう")
+    phone = _edit(people, "voice: 090-0011-0002", "voice: 12")
+    unset = _edit(people, "kana: さとう はなこ", "kana: ${DRILLKIT_TEST_NOT_SET}")
+    inf = _edit(
+        plan / "scenarios" / "aggregation-centre-outage.yaml", "at_minutes: 5", "at_minutes: .inf"
+    )
+    ref = _edit(
+        plan / "scenarios" / "unauthorized-access.yaml",
+        "[internal, external]",
+        "[internl, external]",
+    )
+    sms = _edit(
+        plan / "scenarios" / "stolen-terminal.yaml",
+        'sms: "{{ scenario }}。',
+        "sms: \"{{ scenario|attr('x') }}。",
+    )
+    step = _edit(
+        plan / "playbooks" / "annual-roll-call.yaml", "id: confirm-centres", "id: start-drill"
+    )
+    (plan / "scenarios" / "broken.yaml").write_text('title: "abc\n\n', encoding="utf-8")
+    (plan / "playbooks" / "unsafe.yaml").write_text(
+        "id: unsafe\nsteps: !!python/object:os.system []\n", encoding="utf-8"
+    )
+    os.mkfifo(plan / "playbooks" / "pipe.yaml")
+    expected = [
+        f"エラー DK-E007（定義されていない参照） scenarios/unauthorized-access.yaml:{ref} trees[0]: "
+        "連絡網 'internl' は定義されていません。　直し方: もしかして 'internal' ですか？",
+        f"エラー DK-E004（知らないキー） contacts/people.yaml:{key} people[0].kanna: "
+        "知らないキー 'kanna' です。　直し方: もしかして 'kana' ですか？",
+        f"エラー DK-E005（必須のキーがありません） contacts/roles.yaml:{missing - 1} roles[2].name: "
+        "キー 'name' がありません。　直し方: 'name' を追加してください。",
+        f"エラー DK-E004（知らないキー） contacts/roles.yaml:{missing} roles[2].nam: "
+        "知らないキー 'nam' です。　直し方: もしかして 'name' ですか？",
+        f"エラー DK-E011（電話番号が正しくありません） contacts/people.yaml:{phone} "
+        "people[1].channels[1].voice: 電話番号として正しくありません。　直し方: 桁を確かめてください",
+        f"エラー DK-E010（未設定の変数） contacts/people.yaml:{unset} people[1].kana: "
+        "${DRILLKIT_TEST_NOT_SET} が設定されていません。　直し方: `DRILLKIT_TEST_NOT_SET` を環境変数か、",
+        f"エラー DK-E006（値が正しくありません） scenarios/aggregation-centre-outage.yaml:{inf} "
+        "injects[1].at_minutes: 有限の数ではありません。　直し方: 有限の数を書いてください",
+        f"エラー DK-E013（文面テンプレートの誤り） scenarios/stolen-terminal.yaml:{sms} "
+        "messages.ja.sms: フィルター 'attr' はメッセージでは使えません（1 行目）。",
+        f"エラー DK-E008（ID の重複） playbooks/annual-roll-call.yaml:{step} steps[1].id: "
+        "手順の ID 'start-drill' が二度出てきます。　直し方: 手順にはそれぞれ別の ID を",
+        "エラー DK-E002（YAML の書き方の誤り） scenarios/broken.yaml:1: YAML の書き方に誤りが"
+        "あります（引用符が閉じられないままファイルが終わっています。3 行目で気づきました）。",
+        "エラー DK-E003（使えない YAML タグ） playbooks/unsafe.yaml:2 steps: YAML タグ "
+        "'!!python/object:os.system' は使えません。　直し方: タグを消し、",
+        "エラー DK-E001（ファイルを読めません） playbooks/pipe.yaml: 通常のファイルではなく"
+        "名前付きパイプ（FIFO）です。　直し方: 通常のファイルに置き換えるか、削除してください。",
+        f"エラー DK-E009（循環） contacts/roles.yaml:{cycle} roles[0].deputies: 代理者が循環して"
+        "います: 'juki-chief' → 'security-chief' → 'juki-chief'　直し方: 連鎖のどこかで、",
+    ]
+    return plan, expected
+
+
+def _said(line: str) -> str:
+    """A finding line without its place (file:line key), which is code, not a sentence."""
+    head, _, rest = line.partition("） ")
+    _, _, said = rest.partition(": ")
+    return head + said
+
+
+def test_each_kind_of_error_reads_in_japanese_with_its_place_title_and_fix(
+    tmp_path: Path,
+) -> None:
+    plan, expected = _planted(tmp_path)
+    result = _drillkit(tmp_path, "validate", str(plan))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("エラー DK-")]
+    for text in expected:
+        assert any(line.startswith(text) for line in lines), (text, lines)
+    for line in lines:
+        assert "直し方: " in line, line
+        assert not _english(_said(line)), f"English in {line!r}: {_english(_said(line))}"
+    assert f"エラー {len(lines)} 件。すべて直すまでこの計画は使えません。" in result.stderr
+    assert "error(s)" not in result.stderr and "error DK-" not in result.stderr
+
+
+def test_the_same_errors_read_in_english_when_asked(tmp_path: Path) -> None:
+    plan, expected = _planted(tmp_path)
+    result = _drillkit(tmp_path, "validate", str(plan), lang="en")
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error DK-")]
+    assert len(lines) >= len(expected)
+    assert any(
+        "trees[0]: tree 'internl' is not defined — did you mean 'internal'?" in line
+        for line in lines
+    ), lines
+    assert any("unknown key 'kanna' — did you mean 'kana'?" in line for line in lines), lines
+    assert f"{len(lines)} errors — the plan cannot be used until they are fixed." in result.stderr
+    assert not re.search(r"[ぁ-ん]", "\n".join(_said(line) for line in lines).replace("やまだ", ""))
+
+
+def test_json_keeps_the_english_messages_and_its_shape(tmp_path: Path) -> None:
+    plan, _ = _planted(tmp_path)
+    result = _drillkit(tmp_path, "validate", str(plan), "--json")
+    data = json.loads(result.stdout)
+    assert data["ok"] is False
+    finding = next(f for f in data["findings"] if f["key"] == "trees[0]")
+    assert finding == {
+        "code": "DK-E007",
+        "severity": "error",
+        "file": "scenarios/unauthorized-access.yaml",
+        "line": finding["line"],
+        "key": "trees[0]",
+        "message": "tree 'internl' is not defined",
+        "fix": "did you mean 'internal'?",
+    }
+
+
+def test_size_limits_and_their_variables_read_in_japanese(tmp_path: Path) -> None:
+    plan = _sample(tmp_path)
+    text = (plan / "contacts" / "people.yaml").read_text(encoding="utf-8")
+    line = text[: text.index("\npeople:")].count("\n") + 2
+    env = {**os.environ, "DRILLKIT_HOME": str(tmp_path / "home"), "DRILLKIT_LANG": "ja"}
+    people = subprocess.run(
+        [sys.executable, "-m", "drill", "validate", str(plan)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env={**env, "DRILLKIT_MAX_PEOPLE": "10"},
+        timeout=120,
+        check=False,
+    )
+    assert people.returncode == 2
+    assert (
+        f"エラー DK-E017（計画が大きすぎます） contacts/people.yaml:{line} people: 人数が上限の 10 人を"
+        "超えています（" in people.stderr
+    ), people.stderr
+    assert "直し方: 計画を分けるか、`DRILLKIT_MAX_PEOPLE=<人数>` で上限を上げてください。" in (
+        people.stderr
+    )
+    typo = subprocess.run(
+        [sys.executable, "-m", "drill", "validate", str(plan)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env={**env, "DRILLKIT_MAX_PLAN_MB": "lots"},
+        timeout=120,
+        check=False,
+    )
+    assert typo.returncode == 2
+    assert (
+        "エラー DK-E006（値が正しくありません） `DRILLKIT_MAX_PLAN_MB=lots` は 1 から 1,000,000 "
+        "までの整数ではありません。　直し方: 設定を消すか、整数を書いてください。" in typo.stderr
+    ), typo.stderr
+
+
+def test_lint_warnings_read_in_japanese(tmp_path: Path) -> None:
+    plan = _sample(tmp_path)
+    roles, people = plan / "contacts" / "roles.yaml", plan / "contacts" / "people.yaml"
+    _edit(roles, "    deputies: [sato-hanako]\n", "")
+    text = roles.read_text(encoding="utf-8")
+    role = text[: text.index("  - id: juki-chief")].count("\n") + 1
+    landline = _edit(people, "sms: 090-0011-0001", "sms: 095-000-1199")
+    result = _drillkit(tmp_path, "validate", str(plan), "--strict")
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("注意 DK-W")]
+    assert any(
+        line.startswith(
+            f"注意 DK-W001（代理者のいない役割） contacts/roles.yaml:{role} roles[0]: "
+            "役割 'juki-chief'（住基ネット統括責任者）に代理者がいません。　直し方: "
+            "`deputies:` に 1 人以上を書いてください。"
+        )
+        for line in lines
+    ), lines
+    assert any(
+        line.startswith(
+            f"注意 DK-W009（固定電話への SMS） contacts/people.yaml:{landline} "
+            "people[0].channels[2]: 095-***-**99 は携帯電話の番号ではありません。"
+        )
+        for line in lines
+    ), lines
+    for line in lines:
+        assert "直し方: " in line, line
+        assert not _english(_said(line)), f"English in {line!r}: {_english(_said(line))}"
+    assert result.stdout.splitlines()[-1].strip() == f"注意 {len(lines)} 件"
+
+
+def test_every_message_key_the_core_gives_has_japanese() -> None:
+    """A key with no Japanese would silently fall back to English: each one the plan
+    package names (message_key, fix_key, the walker's and templates' keys) is in the
+    catalogue."""
+    pattern = re.compile(
+        r'"((?:lint|ref|dup|key|yaml|file|folder|plan|limit|env|cycle|required|nobody|sample'
+        r'|contents|template|value)\.[a-z_.]+)"'
+    )
+    named = {
+        key
+        for source in (ROOT / "drill" / "plan").glob("*.py")
+        for key in pattern.findall(source.read_text(encoding="utf-8"))
+    } - {"plan.yaml", "plan.yml"}
+    assert len(named) > 60, named  # the pattern still finds the keys
+    assert named - MESSAGES_JA.keys() == set()
