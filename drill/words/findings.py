@@ -70,9 +70,13 @@ FRAME: dict[str, tuple[str, str]] = {
         "`drillkit explain CODE` says more about each code.",
     ),
     "plan_error": ("計画のエラー", "Plan error"),
-    "plan_error.head": (
-        "計画（{root}）にエラーが {count} 件あります:",
-        "{count} error(s) in the plan at {root}:",
+    "plan_error.head.one": (
+        "計画（{root}）にエラーが 1 件あります。",
+        "1 error in the plan at {root}:",
+    ),
+    "plan_error.head.many": (
+        "計画（{root}）にエラーが {count} 件あります。",
+        "{count} errors in the plan at {root}:",
     ),
     "severity.error": ("エラー", "error"),
     "severity.warning": ("注意", "warning"),
@@ -787,12 +791,11 @@ class FindingWords:
         that could not load the plan): every error on its own line."""
         # A title the raiser chose (in its language) stays; the class's own is translated.
         title = str(vars(error).get("title") or self.frame("plan_error"))
-        if not self.ja:
-            return title, error.message
         errors = [f for f in error.findings if f.severity is Severity.ERROR]
-        if all(f.file is None and f.message_key is None for f in errors):
+        if not errors or all(f.file is None and f.message_key is None for f in errors):
             return title, error.message  # `PlanError.simple`: said as the command chose
-        head = self.frame("plan_error.head", root=error.root or "", count=len(errors))
+        key = "plan_error.head.one" if len(errors) == 1 else "plan_error.head.many"
+        head = self.frame(key, root=error.root or "", count=len(errors))
         return title, "\n".join([head, *(self.line(f, error.root) for f in errors)])
 
 

@@ -384,3 +384,16 @@ def test_every_message_key_the_core_gives_has_japanese() -> None:
     } - {"plan.yaml", "plan.yml"}
     assert len(named) > 60, named  # the pattern still finds the keys
     assert named - MESSAGES_JA.keys() == set()
+
+
+def test_another_command_on_a_plan_with_errors_says_them_in_its_panel(tmp_path: Path) -> None:
+    plan, _ = _planted(tmp_path)
+    ja = _drillkit(tmp_path, "tree", str(plan))
+    assert ja.returncode == 2 and "Traceback" not in ja.stderr
+    assert "計画のエラー" in ja.stderr and "件あります。" in ja.stderr
+    assert "連絡網 'internl' は定義されていません。" in ja.stderr
+    assert "error(s)" not in ja.stderr and "is not defined" not in ja.stderr
+    en = _drillkit(tmp_path, "tree", str(plan), lang="en")
+    assert en.returncode == 2
+    assert "Plan error" in en.stderr and "errors in the plan at" in en.stderr
+    assert "tree 'internl' is not defined" in en.stderr
