@@ -177,17 +177,17 @@ class _Loader:
         self.people_count = 0
         self.env, env_findings = environment_for(root)
         self.findings.extend(env_findings)
-        for problem, (name, raw) in zip(
-            self.limits.problems, self.limits.problem_values, strict=False
-        ):
+        for i, problem in enumerate(self.limits.problems):
+            # Limits made by hand may give the English text alone: it is still reported.
+            name, raw = dict(enumerate(self.limits.problem_values)).get(i, ("", ""))
             self.findings.append(
                 Finding(
                     "DK-E006",
                     Severity.ERROR,
                     problem,
                     fix="unset it or write a number",
-                    message_key="limit.env",
-                    fix_key="limit.env.fix",
+                    message_key="limit.env" if name else None,
+                    fix_key="limit.env.fix" if name else None,
                     params=params(name=name, value=raw, most=self.limits.most),
                 )
             )
