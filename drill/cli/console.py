@@ -46,9 +46,16 @@ err = _Console(stderr=True, highlight=False)
 
 def fail(exc: DrillError) -> NoReturn:
     """Print a DrillError in a panel on stderr and exit with its code."""
+    title, message = exc.title, exc.message
+    findings = sys.modules.get("drill.plan.findings")  # not loaded: no plan error either
+    if findings is not None and isinstance(exc, findings.PlanError):
+        from drill.tui.settings import initial_language
+        from drill.words.findings import finding_words
+
+        title, message = finding_words(initial_language()).plan_error(exc)
     # Text, not a markup string: "[twilio]" or "[smtp]" in a message is what the user must
     # see (and write in the config), never a Rich style.
-    err.print(Panel(Text(exc.message), title=Text(exc.title), border_style="red", expand=False))
+    err.print(Panel(Text(message), title=Text(title), border_style="red", expand=False))
     sys.exit(exc.exit_code)
 
 

@@ -16,6 +16,7 @@ from drill.plan import CODES, LoadedPlan, Plan, PlanError, Severity, load_plan, 
 from drill.plan.contact import display_number, mask_number
 from drill.plan.models import ContactsFile, ContactTree, PlanFile, Playbook, Scenario
 from drill.words import words
+from drill.words.findings import FindingWords, finding_words
 
 __all__ = ["COMMANDS", "plan_argument", "resolve_plan_dir"]
 
@@ -57,7 +58,13 @@ def _summary(loaded: LoadedPlan) -> dict[str, Any]:
 @plan_argument
 @click.option("--strict", is_flag=True, help="Exit 1 when there are warnings.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def validate(path: Path | None, strict: bool, as_json: bool) -> None:
+@click.option(
+    "--lang",
+    type=click.Choice(["ja", "en"]),
+    default=None,
+    help="Language of the findings (default: Japanese; DRILLKIT_LANG). JSON stays English.",
+)
+def validate(path: Path | None, strict: bool, as_json: bool, lang: str | None) -> None:
     """Check a plan directory: errors and lint warnings with file, line, key and fix.
 
     Exit codes: 0 OK, 1 warnings with --strict, 2 errors.
@@ -69,13 +76,13 @@ def validate(path: Path | None, strict: bool, as_json: bool) -> None:
         if as_json:
             print_json({"ok": False, "findings": [f.as_dict(exc.root) for f in exc.findings]})
         else:
+            say = finding_words(_language(lang))
             for finding in exc.findings:
-                _print_finding(finding.render(exc.root), finding.severity)
+                _print_finding(say.line(finding, exc.root), finding.severity)
             errors = sum(1 for f in exc.findings if f.severity is Severity.ERROR)
-            err.print(
-                f"[bold red]{_plural(errors, 'error')}[/] — the plan cannot be used until "
-                "they are fixed. `drillkit explain CODE` says more about each code."
-            )
+            total = say.frame("errors.one" if errors == 1 else "errors.many", count=errors)
+            gap = "" if say.ja else " "
+            err.print(f"[bold red]{escape(total)}[/]{gap}{escape(say.frame('errors.explain'))}")
         sys.exit(2)
     warnings = loaded.warnings
     root_dir = loaded.plan.root
@@ -88,33 +95,54 @@ def validate(path: Path | None, strict: bool, as_json: bool) -> None:
             }
         )
     else:
+        language = _language(lang)
+        say = finding_words(language)
         summary = _summary(loaded)
-        counts = summary["counts"]
-        out.print(
-            f"[bold green]OK[/] {escape(summary['organisation'])} {escape(summary['title'])}"
-            f" (version {escape(summary['version'])}, approved {summary['approved_on']})"
+        info = loaded.plan.info
+        approved = words(language).date(info.approved_on) if say.ja else summary["approved_on"]
+        ok = say.frame(
+            "ok",
+            organisation=escape(summary["organisation"]),
+            title=escape(summary["title"]),
+            version=escape(summary["version"]),
+            approved=approved,
         )
-        out.print(
-            f"  people {counts['people']} · roles {counts['roles']} "
-            f"(outside agencies {counts['outside_agencies']}) · sites {counts['sites']} "
-            f"(regional centres {counts['regional_centres']}) · trees {counts['trees']} · "
-            f"scenarios {counts['scenarios']} · playbooks {counts['playbooks']} · "
-            f"targets {counts['targets']}"
-        )
+        out.print(f"[bold green]{escape(say.frame('ok.head'))}[/]{ok}")
+        out.print(escape(say.frame("counts", **summary["counts"])))
         if summary["sample"]:
-            out.print("  sample plan: it can never be sent through a real provider")
+            out.print(escape(say.frame("sample")))
         for finding in warnings:
-            _print_finding(finding.render(root_dir), finding.severity)
-        out.print(f"  {_plural(len(warnings), 'warning')}")
+            _print_finding(say.line(finding, root_dir), finding.severity)
+        count = len(warnings)
+        key = "warnings.none" if not count else "warnings.one" if count == 1 else "warnings.many"
+        out.print(escape(say.frame(key, count=count)))
     if strict and warnings:
         sys.exit(1)
 
 
-def _plural(count: int, noun: str) -> str:
-    """`1 warning`, `2 warnings`, `no warnings`: never "1 warning(s)"."""
-    if count == 0:
-        return f"no {noun}s"
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+def _unknown(kind: str, name: str, choices: list[str], say: FindingWords) -> PlanError:
+    """The error for a name the user typed that the plan does not have."""
+    from drill.plan.findings import nearest
+
+    close = nearest(name, choices)
+    message = say.frame(f"{kind}.unknown", name=name)
+    if close is not None:
+        fix = say.frame("did_you_mean", nearest=close)
+    else:
+        fix = say.frame(f"{kind}.choices", choices=("、" if say.ja else ", ").join(choices))
+    error = PlanError.simple(message, fix)
+    error.title = say.frame("plan_error")
+    if say.ja:
+        error.message = f"{message}。{fix}"
+    return error
+
+
+def _language(option: str | None) -> str:
+    """The language of the plan check: `--lang`, then DRILLKIT_LANG, then the console's
+    saved choice, then Japanese (as `run` and `init` choose theirs)."""
+    from drill.tui.settings import initial_language  # one small JSON file; no Textual
+
+    return initial_language(option)
 
 
 def _print_finding(text: str, severity: Severity) -> None:
@@ -156,12 +184,7 @@ def tree(
     trees = list(plan.trees)
     if tree_id is not None:
         if not plan.has("tree", tree_id):
-            from drill.plan.findings import did_you_mean
-
-            hint = did_you_mean(tree_id, [t.id for t in trees])
-            raise PlanError.simple(
-                f"no tree '{tree_id}'", hint or f"trees: {', '.join(t.id for t in trees)}"
-            )
+            raise _unknown("tree", tree_id, [t.id for t in trees], finding_words(_language(lang)))
         trees = [plan.tree(tree_id)]
     if as_json:
         print_json([_tree_json(plan, t, show_numbers) for t in trees])
@@ -311,9 +334,16 @@ def schema(kind: str | None, out_dir: Path | None) -> None:
 
 @click.command()
 @click.argument("code", required=False)
-@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-def explain(code: str | None, as_json: bool) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON (English).")
+@click.option(
+    "--lang",
+    type=click.Choice(["ja", "en"]),
+    default=None,
+    help="Language of the explanation (default: Japanese; DRILLKIT_LANG).",
+)
+def explain(code: str | None, as_json: bool, lang: str | None) -> None:
     """Explain a finding code (DK-E004, DK-W001, …); without CODE, list them all."""
+    say = finding_words(_language(lang))
     if code is None:
         if as_json:
             print_json(
@@ -323,28 +353,24 @@ def explain(code: str | None, as_json: bool) -> None:
                 }
             )
             return
-        for name, value in CODES.items():
-            out.print(f"[bold]{name}[/] {escape(value.title)}")
+        for name in CODES:
+            out.print(f"[bold]{name}[/] {escape(say.title(name))}")
         return
     key = code.upper()
     if not key.startswith("DK-"):
         key = "DK-" + key
     if key not in CODES:
-        from drill.plan.findings import did_you_mean
-
-        raise PlanError.simple(
-            f"no finding code '{code}'",
-            did_you_mean(key, CODES) or "`drillkit explain` lists the codes",
-        )
+        raise _unknown("code", key, list(CODES), say)
     value = CODES[key]
     if as_json:
         print_json(
             {"code": key, "title": value.title, "explanation": value.explanation, "fix": value.fix}
         )
         return
-    out.print(f"[bold]{key}[/] {escape(value.title)}\n{escape(value.explanation)}")
-    if value.fix:
-        out.print(f"[green]What to do:[/] {escape(value.fix)}")
+    out.print(f"[bold]{key}[/] {escape(say.title(key))}\n{escape(say.explanation(key))}")
+    fix = say.code_fix(key)
+    if fix:
+        out.print(f"[green]{escape(say.frame('fix'))}:[/] {escape(fix)}")
 
 
 COMMANDS = [validate, tree, schema, explain]

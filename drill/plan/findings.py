@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import errno
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -19,11 +20,19 @@ from drill.errors import DrillError
 __all__ = [
     "CODES",
     "Finding",
+    "Param",
     "PlanError",
     "Severity",
     "did_you_mean",
     "format_path",
+    "nearest",
+    "os_params",
+    "params",
+    "suggest",
 ]
+
+Param = str | int | float | tuple[str, ...]
+"""A value a finding's message is made of: an id, a key, a count, or a list of ids."""
 
 
 class Severity(StrEnum):
@@ -43,6 +52,17 @@ class Finding:
     line: int | None = None
     key: str | None = None
     fix: str | None = None
+    message_key: str | None = None
+    """The message's key in the word catalogue (`drill.words.findings`), which says it in
+    Japanese from `params`; None where the call site gives only the English `message`."""
+    fix_key: str | None = None
+    """The same for `fix`."""
+    params: tuple[tuple[str, Param], ...] = ()
+    """The values of both messages, by name (`params(ref="sato2")`): a tuple, so that a
+    finding stays hashable."""
+
+    def param(self, name: str) -> Param | None:
+        return next((value for key, value in self.params if key == name), None)
 
     def where(self, root: Path | None = None) -> str:
         """`contacts/people.yaml:12 people[3].channels` (relative to the plan root)."""
@@ -103,10 +123,42 @@ class PlanError(DrillError):
         return error
 
 
+def nearest(word: str, choices: Iterable[str]) -> str | None:
+    """The nearest valid spelling of `word`, or None."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """The nearest valid spelling, phrased for a message, or None."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
+    close = nearest(word, choices)
+    return f"did you mean '{close}'?" if close else None
+
+
+def params(**values: Param | None) -> tuple[tuple[str, Param], ...]:
+    """A finding's `params` from keywords; None values are left out."""
+    return tuple((name, value) for name, value in values.items() if value is not None)
+
+
+def os_params(exc: BaseException) -> tuple[tuple[str, Param], ...]:
+    """Why a file or folder cannot be used, as params: the system's reason (English) and
+    its errno name (ELOOP, EACCES, …), by which a catalogue says it in other words."""
+    if isinstance(exc, OSError):
+        name = errno.errorcode.get(exc.errno) if exc.errno is not None else None
+        return params(reason=exc.strerror or str(exc), errno=name)
+    # Python 3.11 raises RuntimeError for a symlink loop in Path.resolve().
+    return params(reason=str(exc), errno="ELOOP" if isinstance(exc, RuntimeError) else None)
+
+
+def suggest(word: str, choices: Iterable[str], fix: str, fix_key: str) -> tuple[str, str, str]:
+    """The fix for a misspelt `word`: "did you mean 'x'?" when a choice is close, else
+    `fix`; with its key in the word catalogue and the nearest choice ("" when none).
+
+    `fix_text, fix_key, close = suggest(...)`, then `params(..., nearest=close)`."""
+    close = nearest(word, choices)
+    if close is None:
+        return fix, fix_key, ""
+    return f"did you mean '{close}'?", "did_you_mean", close
 
 
 def format_path(path: Sequence[str | int]) -> str:

@@ -35,10 +35,13 @@ class PlanLimits:
     problems: tuple[str, ...] = ()
     """Overrides that could not be read (e.g. DRILLKIT_MAX_PEOPLE=lots): reported as
     errors, so a typo does not silently keep the default."""
+    problem_values: tuple[tuple[str, str], ...] = ()
+    """The variable and the value of each of `problems`, for the message in other words."""
 
     @classmethod
     def from_env(cls) -> PlanLimits:
         problems: list[str] = []
+        values: list[tuple[str, str]] = []
 
         def read(name: str, default: int) -> int:
             raw = os.environ.get(name, "").strip()
@@ -50,12 +53,20 @@ class PlanLimits:
                 value = 0
             if not 1 <= value <= _MOST:
                 problems.append(f"{name}={raw!r} is not a whole number from 1 to {_MOST:,}")
+                values.append((name, raw))
                 return default
             return value
 
         megabytes = read(ENV_MAX_PLAN_MB, _DEFAULT_PLAN_MB)
         people = read(ENV_MAX_PEOPLE, _DEFAULT_PEOPLE)
-        return cls(megabytes * 1024 * 1024, people, MAX_ALIASED_VALUES, tuple(problems))
+        return cls(
+            megabytes * 1024 * 1024, people, MAX_ALIASED_VALUES, tuple(problems), tuple(values)
+        )
+
+    @property
+    def most(self) -> int:
+        """The largest value an override may have."""
+        return _MOST
 
     @property
     def max_megabytes(self) -> float:

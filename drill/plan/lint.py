@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from drill.plan.contact import is_mobile, mask_number
-from drill.plan.findings import Finding, Severity
+from drill.plan.findings import Finding, Severity, params
 from drill.plan.lint_audience import AUDIENCE_RULES
 from drill.plan.locator import Locator
 from drill.plan.models import Agency, ChannelKind, Level, Metric, Plan, Target
@@ -104,6 +104,9 @@ def _deputies(plan: Plan, loc: Locator) -> Iterator[Finding]:
                 "role",
                 role.id,
                 fix="name a holder",
+                message_key="lint.no_holder",
+                fix_key="lint.no_holder.fix",
+                params=params(role=role.id, name=role.name.ja),
             )
         if not role.deputies:
             yield loc.finding(
@@ -113,6 +116,9 @@ def _deputies(plan: Plan, loc: Locator) -> Iterator[Finding]:
                 "role",
                 role.id,
                 fix="add `deputies:` with one or more people",
+                message_key="lint.no_deputy",
+                fix_key="lint.no_deputy.fix",
+                params=params(role=role.id, name=role.name.ja),
             )
         elif role.holder is not None and role.holder in role.deputies:
             index = role.deputies.index(role.holder)
@@ -125,6 +131,9 @@ def _deputies(plan: Plan, loc: Locator) -> Iterator[Finding]:
                 "deputies",
                 index,
                 fix="name someone else as deputy",
+                message_key="lint.deputy_is_holder",
+                fix_key="lint.deputy_is_holder.fix",
+                params=params(holder=role.holder, role=role.id),
             )
 
 
@@ -150,6 +159,9 @@ def _shared_numbers(plan: Plan, loc: Locator) -> Iterator[Finding]:
                     "channels",
                     i,
                     fix="give each person their own number or address",
+                    message_key="lint.shared",
+                    fix_key="lint.shared.fix",
+                    params=params(shown=shown, people=tuple(p for p, _ in holders)),
                 )
 
 
@@ -172,6 +184,14 @@ def _reachability(plan: Plan, loc: Locator) -> Iterator[Finding]:
                             "person",
                             person.id,
                             fix=f"add a channel of kind {kinds}",
+                            message_key="lint.unreachable",
+                            fix_key="lint.unreachable.fix",
+                            params=params(
+                                person=person.id,
+                                tree=tree.id,
+                                level=level.id,
+                                channels=tuple(level.channels),
+                            ),
                         )
 
 
@@ -188,6 +208,11 @@ def _critical_roles(plan: Plan, loc: Locator) -> Iterator[Finding]:
                 "person",
                 person.id,
                 fix="give some of these roles to someone else, with deputies",
+                message_key="lint.critical",
+                fix_key="lint.critical.fix",
+                params=params(
+                    person=person.id, count=len(critical), roles=tuple(critical), limit=limit
+                ),
             )
 
 
@@ -212,6 +237,14 @@ def _agencies(plan: Plan, loc: Locator) -> Iterator[Finding]:
                     "required_agencies",
                     i,
                     fix=f"add a role with `agency: {agency.value}` to one of those trees",
+                    message_key="lint.agency",
+                    fix_key="lint.agency.fix",
+                    params=params(
+                        scenario=scenario.id,
+                        agency=agency.value,
+                        agency_id=agency.value,
+                        trees=tuple(scenario.trees),
+                    ),
                 )
 
 
@@ -254,6 +287,15 @@ def _targets(plan: Plan, loc: Locator) -> Iterator[Finding]:
                     fix="shorten ack_timeout_minutes or retries (each number or address of a "
                     "kind waits its own timeout), activate the scenario's trees "
                     "in parallel (`activation: parallel`), or revise the target",
+                    message_key="lint.target.scenario" if scenario_id else "lint.target",
+                    fix_key="lint.target.fix",
+                    params=params(
+                        target=target.id,
+                        within=target.within_minutes,
+                        scenario=scenario_id,
+                        tree=tree_id,
+                        worst=worst,
+                    ),
                 )
                 break
 
@@ -334,6 +376,9 @@ def _people_without_roles(plan: Plan, loc: Locator) -> Iterator[Finding]:
                 "person",
                 person.id,
                 fix="give them a role or remove them",
+                message_key="lint.no_role",
+                fix_key="lint.no_role.fix",
+                params=params(person=person.id),
             )
 
 
@@ -350,6 +395,9 @@ def _sms_segments(plan: Plan, loc: Locator) -> Iterator[Finding]:
                     "channels",
                     i,
                     fix="use a mobile number (070/080/090) for SMS",
+                    message_key="lint.landline",
+                    fix_key="lint.landline.fix",
+                    params=params(number=mask_number(point.address)),
                 )
     for scenario in plan.scenarios:
         for language in ("ja", "en"):
@@ -389,4 +437,15 @@ def _sms_segments(plan: Plan, loc: Locator) -> Iterator[Finding]:
                     "sms",
                     fix=f"keep Japanese SMS to {_sms_room('ja')} characters, "
                     f"English to {_sms_room('en')}",
+                    message_key="lint.sms_long",
+                    fix_key="lint.sms_long.fix",
+                    params=params(
+                        language=language,
+                        scenario=scenario.id,
+                        segments=segments,
+                        length=len(text),
+                        link=len(_SAMPLE_LINK),
+                        ja_room=_sms_room("ja"),
+                        en_room=_sms_room("en"),
+                    ),
                 )

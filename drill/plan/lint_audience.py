@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from drill.plan.audience import scenario_reach
-from drill.plan.findings import Finding, Severity
+from drill.plan.findings import Finding, Severity, params
 from drill.plan.locator import Locator
 from drill.plan.models import Agency, Audience, Metric, Plan
 
@@ -45,6 +45,9 @@ def _everyone_at_once(plan: Plan, loc: Locator) -> Iterator[Finding]:
             "trees",
             fix="say who is told at which point with `notify:` (tree, level, members, "
             "at_inject or after_step)",
+            message_key="lint.pages_everyone",
+            fix_key="lint.pages_everyone.fix",
+            params=params(scenario=scenario.id, count=count, trees=tuple(scenario.trees)),
         )
 
 
@@ -74,6 +77,9 @@ def _agencies_told_as_staff(plan: Plan, loc: Locator) -> Iterator[Finding]:
             "call back: {{ callback }})"
             if missing
             else "remove `audience: staff` from the notices that page them",
+            message_key="lint.agency_as_staff",
+            fix_key="lint.agency_messages.fix" if missing else "lint.audience_staff.fix",
+            params=params(scenario=scenario.id, roles=tuple(as_staff)),
         )
 
 
@@ -105,6 +111,11 @@ def _required_agencies_left_out(plan: Plan, loc: Locator) -> Iterator[Finding]:
                     "required_agencies",
                     i,
                     fix=f"add the role with `agency: {agency.value}` to a notice's members",
+                    message_key="lint.agency_not_noticed",
+                    fix_key="lint.agency_not_noticed.fix",
+                    params=params(
+                        scenario=scenario.id, agency=agency.value, agency_id=agency.value
+                    ),
                 )
 
 
@@ -147,6 +158,15 @@ def _targets_after_injects(plan: Plan, loc: Locator) -> Iterator[Finding]:
                         scenario.targets.index(target_id),
                         fix="measure this scenario against another target, or page that "
                         "level earlier",
+                        message_key="lint.target_after_inject",
+                        fix_key="lint.target_after_inject.fix",
+                        params=params(
+                            target=target.id,
+                            within=target.within_minutes,
+                            scenario=scenario.id,
+                            tree=tree_id,
+                            minute=max(waits),
+                        ),
                     )
                     break
 

@@ -18,6 +18,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import gc
+import re
 import stat
 import types
 import typing
@@ -30,7 +31,18 @@ from pydantic import BaseModel, ValidationError
 
 from drill.plan.checklist import CHECKLIST
 from drill.plan.contact import is_fictional_address, is_fictional_number
-from drill.plan.findings import Finding, PlanError, Severity, did_you_mean, format_path
+from drill.plan.findings import (
+    Finding,
+    Param,
+    PlanError,
+    Severity,
+    did_you_mean,
+    format_path,
+    nearest,
+    os_params,
+    params,
+    suggest,
+)
 from drill.plan.limits import PlanLimits
 from drill.plan.lint import lint_plan
 from drill.plan.locator import Locator
@@ -85,7 +97,16 @@ def sample_plan_dir() -> Path:
     for candidate in (package.parent, package / "_sample"):
         if (candidate / PLAN_FILE).is_file() and (candidate / "contacts").is_dir():
             return candidate
-    raise PlanError([Finding("DK-E016", Severity.ERROR, "the bundled sample plan is missing")])
+    raise PlanError(
+        [
+            Finding(
+                "DK-E016",
+                Severity.ERROR,
+                "the bundled sample plan is missing",
+                message_key="plan.no_sample",
+            )
+        ]
+    )
 
 
 def load_plan(directory: Path | str, *, lint: bool = True) -> LoadedPlan:
@@ -101,6 +122,9 @@ def load_plan(directory: Path | str, *, lint: bool = True) -> LoadedPlan:
                     f"cannot open the plan directory: {exc}",
                     Path(directory),
                     fix="point drillkit at a plan directory that exists",
+                    message_key="plan.no_directory",
+                    fix_key="plan.no_directory.fix",
+                    params=os_params(exc),
                 )
             ]
         ) from None
@@ -117,6 +141,9 @@ def load_plan(directory: Path | str, *, lint: bool = True) -> LoadedPlan:
                     root,
                     fix="point drillkit at a plan directory (plan.yaml, contacts/, scenarios/, "
                     "playbooks/), e.g. `drillkit validate path/to/plan`",
+                    message_key="plan.no_plan_file",
+                    fix_key="plan.no_plan_file.fix",
+                    params=params(root=str(root)),
                 )
             ],
             root,
@@ -156,9 +183,19 @@ class _Loader:
         self.people_count = 0
         self.env, env_findings = environment_for(root)
         self.findings.extend(env_findings)
-        for problem in self.limits.problems:
+        for i, problem in enumerate(self.limits.problems):
+            # Limits made by hand may give the English text alone: it is still reported.
+            name, raw = dict(enumerate(self.limits.problem_values)).get(i, ("", ""))
             self.findings.append(
-                Finding("DK-E006", Severity.ERROR, problem, fix="unset it or write a number")
+                Finding(
+                    "DK-E006",
+                    Severity.ERROR,
+                    problem,
+                    fix="unset it or write a number",
+                    message_key="limit.env" if name else None,
+                    fix_key="limit.env.fix" if name else None,
+                    params=params(name=name, value=raw, most=self.limits.most),
+                )
             )
 
     def error(
@@ -169,9 +206,23 @@ class _Loader:
         item_id: str,
         *sub: str | int,
         fix: str | None = None,
+        message_key: str | None = None,
+        fix_key: str | None = None,
+        params: tuple[tuple[str, Param], ...] = (),
     ) -> None:
         self.findings.append(
-            self.locator.finding(code, Severity.ERROR, message, kind, item_id, *sub, fix=fix)
+            self.locator.finding(
+                code,
+                Severity.ERROR,
+                message,
+                kind,
+                item_id,
+                *sub,
+                fix=fix,
+                message_key=message_key,
+                fix_key=fix_key,
+                params=params,
+            )
         )
 
     # -- reading files ------------------------------------------------------------------
@@ -203,6 +254,8 @@ class _Loader:
                     document.file,
                     document.line_of(()),
                     fix=f"start the file with the keys of {model.__name__}",
+                    message_key="yaml.not_mapping",
+                    fix_key="yaml.not_mapping.fix",
                 )
             )
             return None
@@ -245,6 +298,9 @@ class _Loader:
                     f"cannot list the folder {folder}/: {exc.strerror or exc}",
                     directory,
                     fix=f"make {folder}/ a readable directory of YAML files",
+                    message_key="folder.unreadable",
+                    fix_key="folder.unreadable.fix",
+                    params=params(folder=folder, **dict(os_params(exc))),
                 )
             )
             self.broken.unreadable(folder)
@@ -361,6 +417,9 @@ class _Loader:
                         line,
                         format_path((*path, "id")),
                         "give it an id of its own",
+                        "dup.id",
+                        "dup.id.fix",
+                        params(kind=kind, id=item_id, where=where),
                     )
                 )
                 return False
@@ -436,7 +495,12 @@ class _Loader:
                 if self.broken.has((kind,), item_id):
                     continue  # its own file has errors, reported there
                 self.broken.add(kind, item_id)  # reported here; not again where it is used
-                hint = did_you_mean(item_id, by_id)
+                fix, fix_key, close = suggest(
+                    item_id,
+                    by_id,
+                    f"add the {kind} file or remove it from the list",
+                    "ref.not_found.fix",
+                )
                 path = ("contents", key, i)
                 self.findings.append(
                     Finding(
@@ -446,7 +510,10 @@ class _Loader:
                         plan_doc.file,
                         plan_doc.line_of(path),
                         format_path(path),
-                        hint or f"add the {kind} file or remove it from the list",
+                        fix,
+                        "ref.not_found",
+                        fix_key,
+                        params(kind=kind, ref=item_id, nearest=close),
                     )
                 )
         for item_id in by_id:
@@ -459,6 +526,9 @@ class _Loader:
                         kind,
                         item_id,
                         fix=f"add '{item_id}' to contents.{key} or delete it",
+                        message_key="contents.unlisted",
+                        fix_key="contents.unlisted.fix",
+                        params=params(kind=kind, id=item_id, key=key),
                     )
                 )
         return [by_id[item_id] for item_id in listed if item_id in by_id]
@@ -580,14 +650,19 @@ class _CrossCheck:
         choices: list[str] = []
         for k in kinds:
             choices.extend(self.plan._index[k])
-        hint = did_you_mean(ref, choices)
+        fix, fix_key, close = suggest(
+            ref, choices, f"define {what} '{ref}' or correct the id", "ref.undefined.fix"
+        )
         self.loader.error(
             "DK-E007",
             f"{what} '{ref}' is not defined",
             kind,
             item_id,
             *sub,
-            fix=hint or f"define {what} '{ref}' or correct the id",
+            fix=fix,
+            message_key="ref.undefined",
+            fix_key=fix_key,
+            params=params(what=what, ref=ref, nearest=close),
         )
         return False
 
@@ -644,13 +719,21 @@ class _CrossCheck:
                 tree = plan.tree(target.tree)
                 levels = [level.id for level in tree.levels]
                 if target.level is not None and target.level not in levels:
+                    fix, fix_key, close = suggest(
+                        target.level, levels, f"use one of {levels}", "ref.use_one_of"
+                    )
                     self.loader.error(
                         "DK-E007",
                         f"tree '{tree.id}' has no level '{target.level}'",
                         "target",
                         target.id,
                         "level",
-                        fix=did_you_mean(target.level, levels) or f"use one of {levels}",
+                        fix=fix,
+                        message_key="ref.no_level",
+                        fix_key=fix_key,
+                        params=params(
+                            tree=tree.id, level=target.level, nearest=close, choices=tuple(levels)
+                        ),
                     )
         for tree in plan.trees:
             level_ids: set[str] = set()
@@ -665,6 +748,9 @@ class _CrossCheck:
                         j,
                         "id",
                         fix="give each level of a tree its own id",
+                        message_key="dup.level",
+                        fix_key="dup.level.fix",
+                        params=params(id=level.id),
                     )
                 level_ids.add(level.id)
                 required = level.required
@@ -679,6 +765,9 @@ class _CrossCheck:
                         j,
                         "required",
                         fix="lower `required` or add members",
+                        message_key="required.members",
+                        fix_key="required.members.fix",
+                        params=params(required=required, members=len(level.members)),
                     )
                 for k, member in enumerate(level.members):
                     sub = ("levels", j, "members", k)
@@ -693,6 +782,9 @@ class _CrossCheck:
                             tree.id,
                             *sub,
                             fix="name a holder or deputies for the role",
+                            message_key="nobody.role",
+                            fix_key="nobody.role.fix",
+                            params=params(role=member.ref),
                         )
                     if member.site is not None:
                         self.ref(("site",), member.site, "site", "tree", tree.id, *sub, "site")
@@ -726,6 +818,9 @@ class _CrossCheck:
                         j,
                         "id",
                         fix="give each step its own id",
+                        message_key="dup.step",
+                        fix_key="dup.step.fix",
+                        params=params(id=step.id),
                     )
                 seen_steps.add(step.id)
                 if self.ref(
@@ -740,9 +835,15 @@ class _CrossCheck:
                         j,
                         "owner",
                         fix="name a holder for the role, or choose another owner",
+                        message_key="nobody.owner",
+                        fix_key="nobody.owner.fix",
+                        params=params(role=step.owner),
                     )
                 for k, dep in enumerate(step.depends_on):
                     if dep not in step_ids:
+                        fix, fix_key, close = suggest(
+                            dep, step_ids, f"use one of {step_ids}", "ref.use_one_of"
+                        )
                         self.loader.error(
                             "DK-E007",
                             f"step '{dep}' is not in this playbook",
@@ -752,7 +853,10 @@ class _CrossCheck:
                             j,
                             "depends_on",
                             k,
-                            fix=did_you_mean(dep, step_ids) or f"use one of {step_ids}",
+                            fix=fix,
+                            message_key="ref.no_step",
+                            fix_key=fix_key,
+                            params=params(step=dep, nearest=close, choices=tuple(step_ids)),
                         )
                 self._checklist(step.checklist, "playbook", playbook.id, "steps", j)
             self._step_cycles(playbook.id, {s.id: s.depends_on for s in playbook.steps})
@@ -777,6 +881,9 @@ class _CrossCheck:
                     i,
                     "id",
                     fix="give each inject its own id",
+                    message_key="dup.inject",
+                    fix_key="dup.inject.fix",
+                    params=params(id=inject.id),
                 )
             inject_ids.append(inject.id)
         if scenario.callback is not None:
@@ -792,13 +899,21 @@ class _CrossCheck:
             if notice.tree not in scenario.trees:
                 if any(not plan.has("tree", t) for t in scenario.trees):
                     continue  # the scenario's own `trees` has an error, reported there
+                fix, fix_key, close = suggest(
+                    notice.tree,
+                    scenario.trees,
+                    f"add it to `trees` or use one of {list(scenario.trees)}",
+                    "ref.not_scenario_tree.fix",
+                )
                 self.loader.error(
                     "DK-E007",
                     f"tree '{notice.tree}' is not one of the scenario's trees",
                     *where,
                     "tree",
-                    fix=did_you_mean(notice.tree, scenario.trees)
-                    or f"add it to `trees` or use one of {list(scenario.trees)}",
+                    fix=fix,
+                    message_key="ref.not_scenario_tree",
+                    fix_key=fix_key,
+                    params=params(tree=notice.tree, nearest=close, choices=scenario.trees),
                 )
                 continue
             if not plan.has("tree", notice.tree):
@@ -806,12 +921,20 @@ class _CrossCheck:
             levels = {level.id: level for level in plan.tree(notice.tree).levels}
             level = levels.get(notice.level)
             if level is None:
+                fix, fix_key, close = suggest(
+                    notice.level, levels, f"use one of {list(levels)}", "ref.use_one_of"
+                )
                 self.loader.error(
                     "DK-E007",
                     f"tree '{notice.tree}' has no level '{notice.level}'",
                     *where,
                     "level",
-                    fix=did_you_mean(notice.level, levels) or f"use one of {list(levels)}",
+                    fix=fix,
+                    message_key="ref.no_level",
+                    fix_key=fix_key,
+                    params=params(
+                        tree=notice.tree, level=notice.level, nearest=close, choices=tuple(levels)
+                    ),
                 )
                 continue
             if (notice.tree, notice.level) in seen:
@@ -821,11 +944,15 @@ class _CrossCheck:
                     *where,
                     "level",
                     fix="name each level once; list all the members it pages in that notice",
+                    message_key="dup.notice",
+                    fix_key="dup.notice.fix",
+                    params=params(tree=notice.tree, level=notice.level),
                 )
             seen.add((notice.tree, notice.level))
             refs = [member.ref for member in level.members]
             for k, ref in enumerate(notice.members):
                 if ref not in refs:
+                    fix, fix_key, close = suggest(ref, refs, f"use one of {refs}", "ref.use_one_of")
                     self.loader.error(
                         "DK-E007",
                         f"'{ref}' is not a member of level '{notice.level}' of tree "
@@ -833,7 +960,16 @@ class _CrossCheck:
                         *where,
                         "members",
                         k,
-                        fix=did_you_mean(ref, refs) or f"use one of {refs}",
+                        fix=fix,
+                        message_key="ref.not_member",
+                        fix_key=fix_key,
+                        params=params(
+                            ref=ref,
+                            tree=notice.tree,
+                            level=notice.level,
+                            nearest=close,
+                            choices=tuple(refs),
+                        ),
                     )
             paged = len(notice.members) or len(refs)
             if isinstance(notice.required, int) and notice.required > paged:
@@ -843,23 +979,40 @@ class _CrossCheck:
                     *where,
                     "required",
                     fix="lower `required` or page more members",
+                    message_key="required.paged",
+                    fix_key="required.paged.fix",
+                    params=params(required=notice.required, paged=paged),
                 )
             if notice.at_inject is not None and notice.at_inject not in inject_ids:
+                fix, fix_key, close = suggest(
+                    notice.at_inject,
+                    inject_ids,
+                    "give the inject an `id:` and name it here",
+                    "ref.no_inject.fix",
+                )
                 self.loader.error(
                     "DK-E007",
                     f"the scenario has no inject with id '{notice.at_inject}'",
                     *where,
                     "at_inject",
-                    fix=did_you_mean(notice.at_inject, inject_ids)
-                    or "give the inject an `id:` and name it here",
+                    fix=fix,
+                    message_key="ref.no_inject",
+                    fix_key=fix_key,
+                    params=params(inject=notice.at_inject, nearest=close),
                 )
             if notice.after_step is not None and notice.after_step not in steps:
+                fix, fix_key, close = suggest(
+                    notice.after_step, steps, f"use one of {steps}", "ref.use_one_of"
+                )
                 self.loader.error(
                     "DK-E007",
                     f"the scenario's playbook has no step '{notice.after_step}'",
                     *where,
                     "after_step",
-                    fix=did_you_mean(notice.after_step, steps) or f"use one of {steps}",
+                    fix=fix,
+                    message_key="ref.no_playbook_step",
+                    fix_key=fix_key,
+                    params=params(step=notice.after_step, nearest=close, choices=tuple(steps)),
                 )
 
     def _anyone_for(self, ref: str) -> bool:
@@ -887,6 +1040,9 @@ class _CrossCheck:
     def _checklist(self, items: Sequence[str], kind: str, item_id: str, *sub: str | int) -> None:
         for i, number in enumerate(items):
             if number not in CHECKLIST:
+                fix, fix_key, close = suggest(
+                    number, CHECKLIST, f"use one of {', '.join(CHECKLIST)}", "ref.use_one_of"
+                )
                 self.loader.error(
                     "DK-E007",
                     f"'{number}' is not a checklist item drillkit knows",
@@ -895,7 +1051,10 @@ class _CrossCheck:
                     *sub,
                     "checklist",
                     i,
-                    fix=did_you_mean(number, CHECKLIST) or f"use one of {', '.join(CHECKLIST)}",
+                    fix=fix,
+                    message_key="ref.checklist",
+                    fix_key=fix_key,
+                    params=params(item=number, nearest=close, choices=tuple(CHECKLIST)),
                 )
 
     def _deputy_cycles(self) -> None:
@@ -911,6 +1070,9 @@ class _CrossCheck:
                 cycle[0],
                 "deputies",
                 fix="name a person as deputy somewhere in the chain",
+                message_key="cycle.deputies",
+                fix_key="cycle.deputies.fix",
+                params=params(cycle=(*cycle, cycle[0])),
             )
 
     def _step_cycles(self, playbook_id: str, edges: dict[str, tuple[str, ...]]) -> None:
@@ -925,6 +1087,9 @@ class _CrossCheck:
                 index,
                 "depends_on",
                 fix="remove one dependency of the cycle",
+                message_key="cycle.steps",
+                fix_key="cycle.steps.fix",
+                params=params(cycle=(*cycle, cycle[0])),
             )
 
     def _sample_is_fictional(self) -> None:
@@ -944,6 +1109,8 @@ class _CrossCheck:
                         "channels",
                         i,
                         fix="use 095-000-XXXX, 090-00XX-XXXX or an address under .example",
+                        message_key="sample.real",
+                        fix_key="sample.real.fix",
                     )
 
 
@@ -1003,6 +1170,9 @@ def _findings_from(exc: ValidationError, model: type[BaseModel], doc: Document) 
         key = format_path(loc) or None
         line = doc.line_of(loc)
         fix: str | None
+        message_key: str | None = f"pydantic.{kind}"
+        fix_key: str | None = None
+        values = _ctx_params(error.get("ctx"))
         if kind == "extra_forbidden":
             name = str(loc[-1]) if loc else ""
             allowed = _fields_at(model, loc[:-1])
@@ -1011,15 +1181,58 @@ def _findings_from(exc: ValidationError, model: type[BaseModel], doc: Document) 
                 f"the keys here are: {', '.join(sorted(allowed))}" if allowed else "remove it"
             )
             message = f"unknown key '{name}'"
+            message_key = "key.unknown"
+            fix_key = (
+                "did_you_mean" if hint else "key.unknown.fix" if allowed else "key.unknown.remove"
+            )
+            values = params(
+                name=name, nearest=nearest(name, allowed), allowed=tuple(sorted(allowed))
+            )
         elif kind == "missing":
             message = f"'{loc[-1]}' is required" if loc else "a value is required"
             fix = f"add '{loc[-1]}'" if loc else None
+            message_key = "key.missing" if loc else "value.missing"
+            fix_key = "key.missing.fix" if loc else None
+            values = params(name=str(loc[-1]) if loc else None)
         else:
             message = error["msg"]
             message = message.removeprefix("Value error, ")
             fix = _fix_for(kind, error)
-        findings.append(Finding(code, Severity.ERROR, message, doc.file, line, key, fix))
+            given = (error.get("ctx") or {}).get("message_key")
+            if isinstance(given, str):  # a model's own check named its message
+                message_key = given
+        findings.append(
+            Finding(
+                code,
+                Severity.ERROR,
+                message,
+                doc.file,
+                line,
+                key,
+                fix,
+                message_key,
+                fix_key,
+                values,
+            )
+        )
     return findings
+
+
+def _ctx_params(ctx: Any) -> tuple[tuple[str, Param], ...]:
+    """pydantic's `ctx` of an error as a finding's params: numbers as they are, a choice
+    (`'a', 'b' or 'c'`) as the list of its quoted ids, so no English `or` is passed on."""
+    if not isinstance(ctx, dict):
+        return ()
+    out: list[tuple[str, Param]] = []
+    for name, value in ctx.items():
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int | float):
+            out.append((str(name), value))
+        elif isinstance(value, str):
+            quoted = re.findall(r"'([^']*)'", value) if name == "expected" else []
+            out.append((str(name), tuple(quoted) if quoted else value))
+    return tuple(out)
 
 
 def _clean_loc(loc: Sequence[int | str]) -> tuple[str | int, ...]:

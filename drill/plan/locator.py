@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from drill.plan.findings import Finding, Severity, format_path
+from drill.plan.findings import Finding, Param, Severity, format_path
 from drill.plan.source import Document
 
 __all__ = ["Locator", "Place"]
@@ -43,11 +43,22 @@ class Locator:
         item_id: str,
         *sub: str | int,
         fix: str | None = None,
+        message_key: str | None = None,
+        fix_key: str | None = None,
+        params: tuple[tuple[str, Param], ...] = (),
     ) -> Finding:
+        """A finding about the thing `kind` `item_id` (at `sub` inside it); the keys and
+        params say it in other languages (`Finding.message_key`)."""
         place = self.places.get((kind, item_id))
         if place is None:
-            return Finding(code, severity, message, fix=fix, key=f"{kind} {item_id}")
+            return Finding(
+                code, severity, message, None, None, f"{kind} {item_id}", fix,
+                message_key, fix_key, params,
+            )  # fmt: skip
         path = (*place.path, *sub)
         document = self.documents.get(place.file)
         line = document.line_of(path) if document else None
-        return Finding(code, severity, message, place.file, line, format_path(path), fix)
+        return Finding(
+            code, severity, message, place.file, line, format_path(path), fix,
+            message_key, fix_key, params,
+        )  # fmt: skip

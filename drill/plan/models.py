@@ -618,7 +618,9 @@ class Messages(BaseModel):
         try:
             check_template(value)
         except TemplateProblem as exc:
-            raise PydanticCustomError("template", str(exc)) from None
+            # The key and values let the plan check say it in Japanese (loader._ctx_params).
+            context = {"message_key": exc.key, **exc.values} if exc.key else None
+            raise PydanticCustomError("template", str(exc), context) from None
         return value
 
     @field_validator("email_subject")

@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from drill.plan.findings import Finding, Severity, format_path
+from drill.plan.findings import Finding, Param, Severity, format_path, os_params, params
 from drill.plan.limits import ENV_MAX_PEOPLE, ENV_MAX_PLAN_MB, PlanLimits
 
 __all__ = [
@@ -76,6 +76,23 @@ class Document:
         return self.lines.get((), None)
 
 
+_Say = tuple[str | None, str | None, tuple[tuple[str, Param], ...]]
+"""A finding's message key, fix key and params (`Finding.message_key`)."""
+_NO: _Say = (None, None, ())
+
+
+def _syntax_params(exc: yaml.MarkedYAMLError) -> tuple[tuple[str, Param], ...]:
+    """What YAML found wrong, for a message in other words: its own phrase (`problem`),
+    the whole English text as a fallback, and the line where it noticed an unfinished
+    construct."""
+    text = exc.problem or exc.context or "invalid YAML"
+    noticed = None
+    if exc.context and exc.problem_mark and exc.context_mark:
+        noticed = exc.problem_mark.line + 1
+        text += f" ({exc.context} opened here, noticed on line {noticed})"
+    return params(detail=text, problem=exc.problem, context=exc.context, noticed=noticed)
+
+
 class _Refused(Exception):
     def __init__(self, finding: Finding) -> None:
         self.finding = finding
@@ -92,6 +109,9 @@ def _decode(raw: bytes, file: Path) -> tuple[str, Finding | None]:
             f"not UTF-8 (byte {exc.start})",
             file,
             fix="save the file as UTF-8",
+            message_key="file.not_utf8",
+            fix_key="file.not_utf8.fix",
+            params=params(byte=exc.start),
         )
 
 
@@ -150,12 +170,26 @@ def load_document(
                 file,
                 line,
                 fix="check the indentation and quoting on this line and the one before",
+                message_key="yaml.syntax",
+                fix_key="yaml.syntax.fix",
+                params=_syntax_params(exc),
             )
         ]
     except yaml.YAMLError as exc:
-        return None, [Finding("DK-E002", Severity.ERROR, f"YAML: {exc}", file)]
+        return None, [
+            Finding(
+                "DK-E002",
+                Severity.ERROR,
+                f"YAML: {exc}",
+                file,
+                message_key="yaml.syntax",
+                params=params(detail=str(exc)),
+            )
+        ]
     except RecursionError:
-        return None, [Finding("DK-E002", Severity.ERROR, "nesting is too deep", file)]
+        return None, [
+            Finding("DK-E002", Severity.ERROR, "nesting is too deep", file, message_key="yaml.deep")
+        ]
     if walker.problems:
         # Every problem of the file at once; its values are not used until they are fixed.
         return None, walker.problems
@@ -366,6 +400,9 @@ def people_limit(file: Path, count: int, limits: PlanLimits) -> Finding:
         file,
         key="people",
         fix=f"split the plan, or raise the limit with {ENV_MAX_PEOPLE}=<number>",
+        message_key="limit.people",
+        fix_key="limit.people.fix",
+        params=params(limit=limits.max_people, count=count, env=ENV_MAX_PEOPLE),
     )
 
 
@@ -384,6 +421,9 @@ def read_regular_file(file: Path, limits: PlanLimits) -> tuple[bytes | None, Fin
             f"not a regular file but {_file_kind(info.st_mode)}",
             file,
             fix="replace it with an ordinary file, or remove it",
+            message_key="file.not_regular",
+            fix_key="file.not_regular.fix",
+            params=params(kind=_file_kind(info.st_mode)),
         )
     if info.st_size > limits.max_bytes:
         return None, too_large(file, info.st_size, limits)
@@ -407,6 +447,11 @@ def too_large(file: Path, size: int, limits: PlanLimits) -> Finding:
         f"the plan is {size / (1024 * 1024):.1f} MB; the limit is {limits.max_megabytes:g} MB",
         file,
         fix=f"split the plan, or raise the limit with {ENV_MAX_PLAN_MB}=<megabytes>",
+        message_key="limit.size",
+        fix_key="limit.size.fix",
+        params=params(
+            size=f"{size / (1024 * 1024):.1f}", limit=limits.max_megabytes, env=ENV_MAX_PLAN_MB
+        ),
     )
 
 
@@ -418,6 +463,8 @@ def _file_problem(file: Path, exc: OSError) -> Finding:
             "a symbolic link that points to itself (a loop)",
             file,
             fix="point the link at a real file, or remove it",
+            message_key="file.link_loop",
+            fix_key="file.link.fix",
         )
     if exc.errno == errno.ENOENT and file.is_symlink():
         return Finding(
@@ -426,6 +473,9 @@ def _file_problem(file: Path, exc: OSError) -> Finding:
             f"a symbolic link to a missing file ({file.readlink()})",
             file,
             fix="point the link at a real file, or remove it",
+            message_key="file.link_missing",
+            fix_key="file.link.fix",
+            params=params(target=str(file.readlink())),
         )
     if exc.errno in (errno.EACCES, errno.EPERM):
         return Finding(
@@ -434,8 +484,17 @@ def _file_problem(file: Path, exc: OSError) -> Finding:
             "cannot read: permission denied",
             file,
             fix="give the user running drillkit read access to it",
+            message_key="file.permission",
+            fix_key="file.permission.fix",
         )
-    return Finding("DK-E001", Severity.ERROR, f"cannot read: {exc.strerror or exc}", file)
+    return Finding(
+        "DK-E001",
+        Severity.ERROR,
+        f"cannot read: {exc.strerror or exc}",
+        file,
+        message_key="file.unreadable",
+        params=os_params(exc),
+    )
 
 
 def _file_kind(mode: int) -> str:
@@ -473,7 +532,9 @@ class _Walker:
         self.max_aliased = limits.max_aliased_values + characters // 20
         self.problems: list[Finding] = []
 
-    def _finding(self, code: str, message: str, node: yaml.Node, path: Path_, fix: str) -> Finding:
+    def _finding(
+        self, code: str, message: str, node: yaml.Node, path: Path_, fix: str, say: _Say
+    ) -> Finding:
         return Finding(
             code,
             Severity.ERROR,
@@ -482,15 +543,20 @@ class _Walker:
             node.start_mark.line + 1,
             format_path(path) or None,
             fix,
+            *say,
         )
 
-    def _refuse(self, code: str, message: str, node: yaml.Node, path: Path_, fix: str) -> None:
+    def _refuse(
+        self, code: str, message: str, node: yaml.Node, path: Path_, fix: str, say: _Say = _NO
+    ) -> None:
         """Stop reading the file (the problem makes the rest meaningless or unbounded)."""
-        raise _Refused(self._finding(code, message, node, path, fix))
+        raise _Refused(self._finding(code, message, node, path, fix, say))
 
-    def _problem(self, code: str, message: str, node: yaml.Node, path: Path_, fix: str) -> None:
+    def _problem(
+        self, code: str, message: str, node: yaml.Node, path: Path_, fix: str, say: _Say = _NO
+    ) -> None:
         """Note a problem and keep reading, so one pass reports all of them."""
-        self.problems.append(self._finding(code, message, node, path, fix))
+        self.problems.append(self._finding(code, message, node, path, fix, say))
 
     def _scalar(self, node: yaml.ScalarNode, path: Path_) -> Any:
         try:
@@ -503,6 +569,7 @@ class _Walker:
                     node,
                     path,
                     "write a real date as YYYY-MM-DD",
+                    ("yaml.date", "yaml.date.fix", ()),
                 )
             else:
                 self._problem(
@@ -511,6 +578,7 @@ class _Walker:
                     node,
                     path,
                     "quote the value if it is meant as text",
+                    ("yaml.value", "yaml.value.fix", ()),
                 )
             return None
         # 0958291124 or +81958291124 would become an integer and lose its leading 0 or +:
@@ -544,6 +612,7 @@ class _Walker:
                     node,
                     path,
                     "write repeated values out, or reuse fewer aliases inside aliases",
+                    ("yaml.alias_bomb", "yaml.alias_bomb.fix", params(most=self.max_aliased)),
                 )
         if node.tag not in _STANDARD_TAGS:
             self._problem(
@@ -552,12 +621,22 @@ class _Walker:
                 node,
                 path,
                 "write plain YAML values without tags",
+                (
+                    "yaml.tag",
+                    "yaml.tag.fix",
+                    params(tag=node.tag.replace("tag:yaml.org,2002:", "!!")),
+                ),
             )
             return None
         self.doc.lines.setdefault(path, node.start_mark.line + 1)
         if id(node) in self.active:
             self._problem(
-                "DK-E002", "an alias refers to itself", node, path, "remove the recursive alias"
+                "DK-E002",
+                "an alias refers to itself",
+                node,
+                path,
+                "remove the recursive alias",
+                ("yaml.alias_loop", "yaml.alias_loop.fix", ()),
             )
             return None
         if isinstance(node, yaml.ScalarNode):
@@ -580,6 +659,7 @@ class _Walker:
                     node,
                     path,
                     "merge only mappings with <<",
+                    ("yaml.merge", "yaml.merge.fix", ()),
                 )
                 return None
             out: dict[Any, Any] = {}
@@ -595,6 +675,7 @@ class _Walker:
                         key_node,
                         path,
                         "write the key as text",
+                        ("yaml.key", "yaml.key.fix", ()),
                     )
                     continue
                 key_text = str(key)
@@ -611,6 +692,7 @@ class _Walker:
                         key_node,
                         child,
                         "keep one of them",
+                        ("key.twice", "key.twice.fix", params(name=key_text)),
                     )
                     continue
                 self.doc.lines[child] = key_node.start_mark.line + 1
@@ -657,6 +739,8 @@ def read_dotenv(file: Path) -> tuple[dict[str, str], list[Finding]]:
                     file,
                     number,
                     fix="write one variable per line as NAME=value",
+                    message_key="env.line",
+                    fix_key="env.line.fix",
                 )
             )
             continue
@@ -688,6 +772,9 @@ def substitute_env(doc: Document, env: Mapping[str, str]) -> list[Finding]:
                         doc.line_of(path),
                         format_path(path),
                         "use letters, digits and _ (e.g. ${TANAKA_MOBILE})",
+                        "env.bad_name",
+                        "env.bad_name.fix",
+                        params(name=name),
                     )
                 )
                 return match.group(0)
@@ -701,6 +788,9 @@ def substitute_env(doc: Document, env: Mapping[str, str]) -> list[Finding]:
                         doc.line_of(path),
                         format_path(path),
                         f"set {name} in the environment or in .env beside plan.yaml",
+                        "env.unset",
+                        "env.unset.fix",
+                        params(name=name),
                     )
                 )
                 return match.group(0)

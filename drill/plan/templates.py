@@ -108,7 +108,15 @@ _ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_tr
 
 
 class TemplateProblem(ValueError):
-    """A template that cannot be used; the message says why and how to fix it."""
+    """A template that cannot be used; the message says why and how to fix it.
+
+    `key` and `values` say the same in other words (`drill.words.findings`, keys
+    `template.*`); a problem raised with the message alone has neither."""
+
+    def __init__(self, message: str, key: str | None = None, **values: str | int) -> None:
+        super().__init__(message)
+        self.key = key
+        self.values = values
 
 
 def check_template(source: str, placeholders: Mapping[str, str] = PLACEHOLDERS) -> None:
@@ -118,18 +126,24 @@ def check_template(source: str, placeholders: Mapping[str, str] = PLACEHOLDERS) 
     if len(source) > MAX_TEMPLATE_CHARACTERS:
         raise TemplateProblem(
             f"the template has {len(source):,} characters; a message may have at most "
-            f"{MAX_TEMPLATE_CHARACTERS:,}: shorten it"
+            f"{MAX_TEMPLATE_CHARACTERS:,}: shorten it",
+            "template.too_long",
+            count=len(source),
+            limit=MAX_TEMPLATE_CHARACTERS,
         )
     try:
         parsed = _ENV.parse(source)
     except TemplateSyntaxError as exc:
         raise TemplateProblem(
-            f"template syntax error on its line {exc.lineno}: {exc.message}"
+            f"template syntax error on its line {exc.lineno}: {exc.message}",
+            "template.syntax",
+            line=exc.lineno,
         ) from None
     except SyntaxError as exc:  # Jinja's lexer hands some numbers (０e０) to Python's parser
         raise TemplateProblem(
             f"template syntax error: {exc.msg}; write numbers with ASCII digits inside "
-            "{{ }}, or leave them out of the placeholders"
+            "{{ }}, or leave them out of the placeholders",
+            "template.syntax_number",
         ) from None
     # Before anything compiles it: Jinja folds constants at compile time, so even finding
     # the placeholders of `'x' * 999999999` would build the string.
@@ -138,7 +152,10 @@ def check_template(source: str, placeholders: Mapping[str, str] = PLACEHOLDERS) 
     if unknown:
         allowed = ", ".join("{{ " + name + " }}" for name in placeholders)
         raise TemplateProblem(
-            f"unknown placeholder {', '.join(unknown)}; the placeholders are {allowed}"
+            f"unknown placeholder {', '.join(unknown)}; the placeholders are {allowed}",
+            "template.unknown",
+            names="、".join(f"'{name}'" for name in unknown),
+            allowed="、".join("'{{ " + name + " }}'" for name in PLACEHOLDERS),
         )
     longest = "長" * _TRIAL_VALUE_CHARACTERS
     pieces = plain_pieces(source)
@@ -149,7 +166,10 @@ def check_template(source: str, placeholders: Mapping[str, str] = PLACEHOLDERS) 
     if length > MAX_OUTPUT_CHARACTERS:
         raise TemplateProblem(
             f"with long names the message would exceed {MAX_OUTPUT_CHARACTERS:,} characters "
-            f"({length:,}); use fewer placeholders"
+            f"({length:,}); use fewer placeholders",
+            "template.output_long",
+            limit=MAX_OUTPUT_CHARACTERS,
+            count=length,
         )
 
 
@@ -160,12 +180,20 @@ def _check_bounded(parsed: nodes.Template) -> None:
             if isinstance(node, nodes.Filter) and node.name not in _ALLOWED_FILTERS:
                 raise TemplateProblem(
                     f"the filter '{node.name}' is not allowed in a message (line {node.lineno}); "
-                    f"use one of {', '.join(sorted(_ALLOWED_FILTERS))}"
+                    f"use one of {', '.join(sorted(_ALLOWED_FILTERS))}",
+                    "template.filter",
+                    name=node.name,
+                    line=node.lineno,
+                    allowed="、".join(f"'{name}'" for name in sorted(_ALLOWED_FILTERS)),
                 )
             if isinstance(node, nodes.Test) and node.name not in _ALLOWED_TESTS:
                 raise TemplateProblem(
                     f"the test '{node.name}' is not allowed in a message (line {node.lineno}); "
-                    f"use one of {', '.join(sorted(_ALLOWED_TESTS))}"
+                    f"use one of {', '.join(sorted(_ALLOWED_TESTS))}",
+                    "template.test",
+                    name=node.name,
+                    line=node.lineno,
+                    allowed="、".join(f"'{name}'" for name in sorted(_ALLOWED_TESTS)),
                 )
             continue
         what = next(
@@ -174,7 +202,10 @@ def _check_bounded(parsed: nodes.Template) -> None:
         )
         raise TemplateProblem(
             f"{what} are not allowed in a message (line {node.lineno}); a message is text "
-            "with placeholders, {% if %} and simple filters"
+            "with placeholders, {% if %} and simple filters",
+            "template.construct",
+            construct=type(node).__name__,
+            line=node.lineno,
         )
 
 

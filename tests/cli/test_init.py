@@ -30,7 +30,7 @@ def test_the_skeleton_validates_strictly_and_runs_a_simulated_drill(tmp_path: Pa
     assert (plan_dir / "plan.yaml").read_text(encoding="utf-8").startswith("# 例市")
     code, out, err = invoke("validate", str(plan_dir), "--strict")
     assert code == 0, out + err
-    assert "no warnings" in out
+    assert "注意はありません。" in out
     plan = load_plan(plan_dir).plan
     assert plan.info.sample  # fictional numbers: no real provider takes the skeleton
     assert [r.deputies for r in plan.roles] == [("rei-hanako",)]

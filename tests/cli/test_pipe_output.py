@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from drill.cli.console import PIPE_WIDTH
+from drill.words.findings import CODES_JA
 
 TERMINAL_COLUMNS = 60
 
@@ -147,13 +148,13 @@ def test_listing_commands_written_to_a_file_are_never_cut(
     ]
     assert_whole(out, addresses, "tree")
 
-    # explain: every code's title
+    # explain: every code's title (in Japanese; JSON keeps the English)
     codes = json_of(terminal, tmp_path, "explain")
     code, out, _ = drillkit(terminal, tmp_path, "explain")
     assert code == 0
-    assert_whole(out, [f"{c} {v['title']}" for c, v in codes.items()], "explain", wide=False)
+    assert_whole(out, [f"{c} {CODES_JA[c][0]}" for c in codes], "explain", wide=False)
     code, out, _ = drillkit(terminal, tmp_path, "explain", "DK-W007")
-    assert_whole(out, [codes["DK-W007"]["explanation"]], "explain DK-W007")
+    assert_whole(out, [CODES_JA["DK-W007"][1]], "explain DK-W007")
 
     # doctor: every check's detail (no providers configured: skipped or failing checks)
     checks = json_of(terminal, tmp_path, "doctor")
@@ -163,7 +164,7 @@ def test_listing_commands_written_to_a_file_are_never_cut(
     # validate: the summary line, and the findings of a plan with warnings on stderr
     code, out, _ = drillkit(terminal, tmp_path, "validate")
     assert code == 0
-    assert_whole(out, ["scenarios 4 · playbooks 4 · targets"], "validate")
+    assert_whole(out, ["シナリオ 4・対応手順 4・目標"], "validate")
 
 
 def test_the_width_of_a_pipe_is_unbounded() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -16,7 +17,9 @@ MINIMAL = Path(__file__).parent.parent / "plan" / "fixtures" / "minimal"
 
 
 def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
+    """`drillkit ARGS` in English: these tests read the core's English messages (the
+    Japanese ones: tests/cli/test_validate_japanese.py)."""
+    result = CliRunner().invoke(cli, list(args), env={"DRILLKIT_LANG": "en"})
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -111,6 +114,7 @@ def test_python_dash_m_drill_runs_the_same_cli(tmp_path: Path) -> None:
         [sys.executable, "-m", "drill", "validate", str(missing)],
         capture_output=True,
         text=True,
+        env={**os.environ, "DRILLKIT_LANG": "en"},
         timeout=60,
         check=False,
     )

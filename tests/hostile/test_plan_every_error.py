@@ -50,7 +50,12 @@ def test_every_error_of_the_sample_plan_in_one_pass(tmp_path: Path) -> None:
         [sys.executable, "-m", "drill", "validate", str(plan)],
         capture_output=True,
         text=True,
-        env={**os.environ, "DRILLKIT_HOME": str(tmp_path / "home"), "COLUMNS": "300"},
+        env={
+            **os.environ,
+            "DRILLKIT_HOME": str(tmp_path / "home"),
+            "COLUMNS": "300",
+            "DRILLKIT_LANG": "en",
+        },
         timeout=120,
     )
     assert result.returncode == 2
@@ -78,7 +83,12 @@ def test_a_reference_to_an_entry_with_errors_is_not_reported_twice(tmp_path: Pat
         [sys.executable, "-m", "drill", "validate", str(plan)],
         capture_output=True,
         text=True,
-        env={**os.environ, "DRILLKIT_HOME": str(tmp_path / "home"), "COLUMNS": "300"},
+        env={
+            **os.environ,
+            "DRILLKIT_HOME": str(tmp_path / "home"),
+            "COLUMNS": "300",
+            "DRILLKIT_LANG": "en",
+        },
         timeout=120,
     )
     errors = [line for line in result.stderr.splitlines() if line.startswith("error ")]

@@ -29,7 +29,12 @@ def _validate(
         [*prefix, sys.executable, "-m", "drill", "validate", str(plan)],
         capture_output=True,
         text=True,
-        env={**os.environ, "DRILLKIT_HOME": str(tmp_path / "home"), "COLUMNS": "250"},
+        env={
+            **os.environ,
+            "DRILLKIT_HOME": str(tmp_path / "home"),
+            "COLUMNS": "250",
+            "DRILLKIT_LANG": "en",
+        },
         timeout=60,  # a FIFO read would block forever: this is the hang guard
     )
 

@@ -35,7 +35,12 @@ def _digest(root: Path) -> str:
 
 
 def _validate(plan: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DRILLKIT_HOME": str(tmp_path / "home"), "COLUMNS": "250"}
+    env = {
+        **os.environ,
+        "DRILLKIT_HOME": str(tmp_path / "home"),
+        "COLUMNS": "250",
+        "DRILLKIT_LANG": "en",
+    }
     return subprocess.run(
         [sys.executable, "-m", "drill", "validate", str(plan)],
         capture_output=True,

@@ -39,7 +39,13 @@ def _validate(plan: Path, tmp_path: Path, **env: str) -> subprocess.CompletedPro
         [sys.executable, "-m", "drill", "validate", str(plan)],
         capture_output=True,
         text=True,
-        env={**os.environ, "DRILLKIT_HOME": str(tmp_path / "home"), "COLUMNS": "250", **env},
+        env={
+            **os.environ,
+            "DRILLKIT_HOME": str(tmp_path / "home"),
+            "COLUMNS": "250",
+            "DRILLKIT_LANG": "en",
+            **env,
+        },
         timeout=300,  # a hang guard only
     )
 

@@ -55,7 +55,12 @@ def test_an_unbounded_template_is_a_validation_error(tmp_path: Path, template: s
         [sys.executable, "-m", "drill", "validate", str(plan)],
         capture_output=True,
         text=True,
-        env={**os.environ, "DRILLKIT_HOME": str(tmp_path / "home"), "COLUMNS": "250"},
+        env={
+            **os.environ,
+            "DRILLKIT_HOME": str(tmp_path / "home"),
+            "COLUMNS": "250",
+            "DRILLKIT_LANG": "en",
+        },
         timeout=60,  # a hang guard, not a timing: the check itself takes milliseconds
     )
     assert result.returncode == 2, result.stdout

@@ -51,12 +51,29 @@ async def test_a_plan_with_errors_opens_on_the_errors_with_their_fixes(tmp_path:
         assert "エラーが 1 件" in _text(app, "#plan-findings-head")
         findings = _text(app, "#plan-findings-list")
         assert "DK-E007" in findings and "roles.yaml" in findings
-        assert "did you mean 'sato'" in findings
-        assert "直し方" in findings
+        assert "定義されていない参照" in findings  # the code's title, in Japanese
+        assert "人または役割 'satou' は定義されていません。" in findings
+        assert "直し方: もしかして 'sato' ですか？" in findings
+        assert "did you mean" not in findings and "is not defined" not in findings
         await pilot.press("3")
         await pilot.pause()
         assert "計画を読み込めていない" in text_of(app.screen.query_one(".notice"))
         assert app.errors == []
+
+
+async def test_the_plan_screen_says_the_errors_in_english_when_asked(tmp_path: Path) -> None:
+    plan_dir = tmp_path / "plan"
+    shutil.copytree(REPO / "tests/plan/fixtures/minimal", plan_dir)
+    roles = plan_dir / "contacts/roles.yaml"
+    roles.write_text(roles.read_text().replace("holder: sato", "holder: satou"))
+    app = make_app(plan_dir=plan_dir, language="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        findings = _text(app, "#plan-findings-list")
+        assert "Unknown reference" in findings
+        assert "person or role 'satou' is not defined" in findings
+        assert "did you mean 'sato'?" in findings
+        assert "定義されていません" not in findings and "もしかして" not in findings
 
 
 async def test_contacts_tree_masking_search_and_a_persons_detail() -> None:

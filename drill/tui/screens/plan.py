@@ -14,11 +14,12 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
 
 from drill.errors import DrillError
-from drill.plan import CODES, Finding, LoadedPlan, Plan, Severity, sample_plan_dir
+from drill.plan import Finding, LoadedPlan, Plan, Severity, sample_plan_dir
 from drill.tui.cells import cell_len, fit, minutes_text
-from drill.tui.i18n import pick, t
+from drill.tui.i18n import language, pick, t
 from drill.tui.prose import Prose
 from drill.tui.screens.base import DrillScreen
+from drill.words.findings import finding_words
 
 __all__ = ["PlanScreen", "findings_text", "plan_counts"]
 
@@ -45,21 +46,23 @@ def plan_counts(plan: Plan) -> list[tuple[str, int]]:
 
 
 def findings_text(findings: Sequence[Finding], root: Path | None) -> RichText:
-    """Each finding on its own lines: severity, code, place, message, fix."""
+    """Each finding on its own lines: severity, code, title, place, message, fix, in the
+    console's language (`drill.words.findings`)."""
+    say = finding_words(language())
     out = RichText()
     for index, finding in enumerate(findings):
         if index:
             out.append("\n\n")
         out.append(t(f"severity.{finding.severity.value}"), _SEVERITY_STYLE[finding.severity])
-        code = CODES.get(finding.code)
         out.append(f" {finding.code}", "bold")
-        if code is not None:
-            out.append(f" {code.title}", "dim")
+        title = say.title(finding.code)
+        if title:
+            out.append(f" {title}", "dim")
         where = finding.where(root)
         if where:
             out.append(f"\n  {where}", "cyan")
-        out.append(f"\n  {finding.message}")
-        fix = finding.fix or (code.fix if code is not None else None)
+        out.append(f"\n  {say.message(finding)}")
+        fix = say.fix(finding)
         if fix:
             out.append(f"\n  {t('plan.fix')}: ", "green")
             out.append(fix)
