@@ -138,8 +138,11 @@ async def test_at_80_columns_the_dialog_refuses_the_officer_in_charge_and_the_gl
         run = app.live_run
         assert run is not None and not any(isinstance(e, HandedOver) for e in run.events)
 
-        dialog.query_one("#handover-to", Input).value = "応援 次郎"
-        await press_button(pilot, app, "#hand-over")
+        # The refusal put the cursor back in the 引き継ぐ相手 field; Enter there hands over.
+        to = dialog.query_one("#handover-to", Input)
+        assert to.has_focus
+        to.value = "応援 次郎"
+        await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, GlanceScreen), WAIT)
         box = app.screen.query_one("#glance")
         assert box.region.width <= 80 and box.region.height <= 24
