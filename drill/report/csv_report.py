@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
+from drill.engine.events import DrillStarted, Event
 from drill.report.contacts import mask_address
 from drill.report.present import Presenter
 from drill.report.types import Report
@@ -25,6 +26,7 @@ from drill.words import check_lang
 __all__ = [
     "EventsCsv",
     "StoredRecord",
+    "events_zone",
     "open_csv",
     "render_contacts_csv",
     "render_events_csv",
@@ -69,6 +71,11 @@ class StoredRecord(Protocol):
     def duplicate_of(self) -> int | None: ...
     @property
     def hash(self) -> str: ...
+
+
+def events_zone(first: Event | None) -> str:
+    """The zone of events.csv's local times: the drill's own, which its first event says."""
+    return first.timezone if isinstance(first, DrillStarted) else "Asia/Tokyo"
 
 
 def _seconds(value: float | None) -> str:

@@ -17,7 +17,8 @@ from drill.engine.events import DrillStarted, Event
 from drill.engine.sink import StoredEvent
 from drill.engine.state import DrillState
 from drill.plan import Plan, PlanError, load_plan, sample_plan_dir
-from drill.report.csv_report import EventsCsv, open_csv, render_contacts_csv, write_csv
+from drill.report.csv_report import EventsCsv, events_zone, open_csv, render_contacts_csv, write_csv
+from drill.report.events_file import EventsFileHelper, write_events_file
 from drill.report.html_report import render_html
 from drill.report.json_report import json_parts, render_json
 from drill.report.markdown_report import render_markdown
@@ -96,9 +97,7 @@ class _Reading:
         self.state.take(stored)
         if self._out is not None:
             if self._rows is None:  # the zone is the drill's own: its first event says it
-                started = stored.event
-                zone = started.timezone if isinstance(started, DrillStarted) else "Asia/Tokyo"
-                self._rows = EventsCsv(self._out, zone)
+                self._rows = EventsCsv(self._out, events_zone(stored.event))
             self._rows.add(record)
 
 
@@ -262,9 +261,39 @@ async def _write(
     plan: Plan | None,
     pending: Path | None,
 ) -> tuple[list[Path], DrillState]:
-    """`write_report`'s files and fold; events.csv to `pending`, which it then only renames."""
+    """`write_report`'s files and fold; events.csv to `pending`, which it then only renames.
+
+    A large drill's events.csv is written meanwhile by a helper process (see
+    `drill.report.events_file`), and by this one if the helper's file is not exactly the
+    drill this process verified.
+    """
+    helper = await EventsFileHelper.start(store, drill_id, pending) if pending else None
+    try:
+        return await _write_with(
+            store, drill_id, plan_dir, formats, folder, lang, plan, pending, helper
+        )
+    finally:
+        if helper is not None:
+            await helper.stop()
+
+
+async def _write_with(
+    store: EventStore,
+    drill_id: str,
+    plan_dir: Path | None,
+    formats: Sequence[str],
+    folder: Path,
+    lang: str | None,
+    plan: Plan | None,
+    pending: Path | None,
+    helper: EventsFileHelper | None,
+) -> tuple[list[Path], DrillState]:
     with contextlib.ExitStack() as stack:
-        events_csv = stack.enter_context(open_csv(pending)) if pending is not None else None
+        events_csv = (
+            stack.enter_context(open_csv(pending))
+            if pending is not None and helper is None
+            else None
+        )
         report, plan, state = await _load(store, drill_id, plan_dir, plan, events_csv)
     language = report_language(lang, plan)
     written: list[Path] = []
@@ -284,6 +313,8 @@ async def _write(
         else:
             path.write_text(render_report(report, fmt, language), encoding="utf-8")
         written.append(path)
+    if helper is not None and pending is not None and not await helper.finish(report.integrity):
+        await write_events_file(store, drill_id, pending)
     return written, state
 
 

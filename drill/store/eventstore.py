@@ -35,7 +35,15 @@ import functools
 import json
 import logging
 import os
-from collections.abc import Callable, Coroutine, Generator, Iterable, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Callable,
+    Coroutine,
+    Generator,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import Any, NamedTuple, TypeVar
@@ -685,6 +693,32 @@ class EventStore:
             if len(rows) < part:
                 return check.result()
             after = rows[-1][0]
+
+    async def record_parts(
+        self, drill_id: str, *, part: int = 5000
+    ) -> AsyncIterator[list[EventRecord]]:
+        """The drill's stored rows as `records` gives them, `part` at a time in seq order
+        (for a file written as it is read: a large drill is never held whole)."""
+        after: Any = 0
+        while True:
+            rows = await self._fetch(
+                "read", _CHAIN_PART.bindparams(drill_id=drill_id, after_seq=after, part=part)
+            )
+            with gc_paused():
+                records = self._records(drill_id, rows, [])
+            if records:
+                yield records
+            if len(rows) < part:
+                return
+            after = rows[-1][0]
+
+    async def event_count(self, drill_id: str) -> int:
+        """How many events the drill has stored, duplicates included (0 if none)."""
+        rows = await self._fetch(
+            "read",
+            select(func.count()).select_from(events).where(events.c.drill_id == drill_id),
+        )
+        return int(rows[0][0] or 0)
 
     async def _chain_rows(self, action: str, drill_id: str, after_seq: int) -> Sequence[Row[Any]]:
         """The drill's rows as the database holds them, in `ChainRow`'s column order.
