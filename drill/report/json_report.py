@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from drill.report.types import Label, LevelTiming, Report
@@ -33,7 +34,17 @@ def _fields(cls: type) -> tuple[str, ...]:
 
 
 def _plain(value: Any) -> Any:
-    if value is None or isinstance(value, str | bool | int):
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    convert = _BY_TYPE.get(kind)
+    if convert is not None:
+        return convert(value)
+    return _plain_other(value)
+
+
+def _plain_other(value: Any) -> Any:
+    if isinstance(value, str | bool | int):
         return value
     if isinstance(value, float):
         return round(value, 3)
@@ -48,10 +59,40 @@ def _plain(value: Any) -> Any:
         out["took_seconds"] = _plain(value.took_seconds)
         return out
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {name: _plain(getattr(value, name)) for name in _fields(type(value))}
+        names = _fields(type(value))
+        _BY_TYPE[type(value)] = functools.partial(_dataclass, names=names)
+        return _dataclass(value, names)
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     return value
+
+
+def _dataclass(value: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """`_plain` of a dataclass instance: its fields in order, plain values taken as they
+    are without a call each (a large report's contacts have some 10^6 of them)."""
+    out = {}
+    for name in names:
+        item = getattr(value, name)
+        kind = type(item)
+        out[name] = (
+            item if kind is str or kind is int or kind is bool or item is None else _plain(item)
+        )
+    return out
+
+
+def _sequence(value: tuple[Any, ...] | list[Any]) -> list[Any]:
+    return [_plain(v) for v in value]
+
+
+_BY_TYPE: dict[type, Callable[[Any], Any]] = {
+    float: lambda value: round(value, 3),
+    Label: lambda value: {"ja": value.ja, "en": value.en},
+    dt.datetime: lambda value: value.isoformat(),
+    tuple: _sequence,
+    list: _sequence,
+}
+"""`_plain` by exact type, for the types most values have; `_plain_other` decides the
+rest (subclasses, by isinstance) and adds each dataclass it meets."""
 
 
 def report_dict(report: Report) -> dict[str, Any]:
