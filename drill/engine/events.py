@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
 
@@ -113,17 +113,35 @@ _PLAIN = frozenset({str, int, float, bool, type(None)})
 """Values that are JSON as they are (exact types: a subclass, like an enum, goes to `_dump`)."""
 
 
-def from_record(type_name: str, payload: dict[str, Any]) -> Event:
+def from_record(type_name: str, payload: Mapping[str, Any]) -> Event:
     """Rebuild an event from `to_record` output; KeyError for an unknown type."""
     cls = EVENT_TYPES[type_name]
     fields = _decoders(cls)
     if cls not in _PLAIN_INIT:
         return cls(**_decoded(fields, payload))
-    # A report or a resume rebuilds 10^5 events: filling the instance's __dict__ costs a
-    # fraction of the frozen dataclass's __init__ (one object.__setattr__ per field), and
-    # does what it does: every field without a default must be given (else the same
-    # TypeError), defaults fill the rest, then __post_init__ checks the instance.
-    values = _decoded(fields, payload)
+    names, decoded = _SPLIT[cls]
+    if payload.keys() <= names:
+        # The usual payload, every key a field: copied at once, and only the fields
+        # that need it decoded (most are stored as they are).
+        values = dict(payload)
+        for name, load in decoded:
+            value = values.get(name)
+            if value is not None:
+                values[name] = load(value)
+        return _built(cls, fields, values)
+    return _built(cls, fields, _decoded(fields, payload))
+
+
+def _built(
+    cls: type[Event], fields: tuple[tuple[str, _Decoder], ...], values: dict[str, Any]
+) -> Event:
+    """An instance of a `_PLAIN_INIT` class from its decoded field values.
+
+    A report or a resume rebuilds 10^5 events: filling the instance's __dict__ costs a
+    fraction of the frozen dataclass's __init__ (one object.__setattr__ per field), and
+    does what it does: every field without a default must be given (else the same
+    TypeError), defaults fill the rest, then __post_init__ checks the instance.
+    """
     if len(values) < len(fields):
         defaults = _PLAIN_INIT[cls]
         if not defaults.keys() >= {name for name, _ in fields} - values.keys():
@@ -135,7 +153,9 @@ def from_record(type_name: str, payload: dict[str, Any]) -> Event:
     return item
 
 
-def _decoded(fields: tuple[tuple[str, _Decoder], ...], payload: dict[str, Any]) -> dict[str, Any]:
+def _decoded(
+    fields: tuple[tuple[str, _Decoder], ...], payload: Mapping[str, Any]
+) -> dict[str, Any]:
     kwargs = {}
     for name, load in fields:
         if name in payload:
@@ -147,6 +167,8 @@ def _decoded(fields: tuple[tuple[str, _Decoder], ...], payload: dict[str, Any]) 
 _Decoder = Callable[[Any], Any] | None
 """Turns a payload value back into the field's type; None: the value is used as it is."""
 _DECODERS: dict[type[Event], tuple[tuple[str, _Decoder], ...]] = {}
+_SPLIT: dict[type[Event], tuple[frozenset[str], tuple[tuple[str, Callable[[Any], Any]], ...]]] = {}
+"""Each `_PLAIN_INIT` class's field names, and those of its fields that have a decoder."""
 _PLAIN_INIT: dict[type[Event], dict[str, Any]] = {}
 """Event classes whose __init__ only sets each field (no slots, no default factories, no
 __init__ of their own): `from_record` may build them directly. Each with its defaults."""
@@ -173,6 +195,10 @@ def _decoders(cls: type[Event]) -> tuple[tuple[str, _Decoder], ...]:
             _PLAIN_INIT[cls] = {
                 f.name: f.default for f in fields if f.default is not dataclasses.MISSING
             }
+            _SPLIT[cls] = (
+                frozenset(name for name, _ in found),
+                tuple((name, load) for name, load in found if load is not None),
+            )
     return found
 
 

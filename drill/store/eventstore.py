@@ -988,7 +988,7 @@ class EventStore:
     def _rebuild(self, record: EventRecord) -> Event:
         if record.type in EVENT_TYPES:
             try:
-                return from_record(record.type, dict(record.payload))
+                return from_record(record.type, record.payload)
             except Exception as exc:  # a record kept for years must not make a drill unreadable
                 reason = f"its fields do not match this version of drillkit ({exc!r})"
         else:
