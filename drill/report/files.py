@@ -91,6 +91,11 @@ class _Reading:
         self._out = events_csv
         self._rows: EventsCsv | None = None
 
+    def take_event(self, stored: StoredEvent) -> None:
+        if self.first is None:
+            self.first = stored.event
+        self.state.take(stored)
+
     def take(self, record: EventRecord, stored: StoredEvent) -> None:
         if self.first is None:
             self.first = stored.event
@@ -115,7 +120,10 @@ async def _load(
     events.csv and the hash chain's check.
     """
     reading = _Reading(events_csv)
-    verified = await store.read_verified(drill_id, reading.take)
+    if events_csv is None:
+        verified = await store.read_events_verified(drill_id, reading.take_event)
+    else:
+        verified = await store.read_verified(drill_id, reading.take)
     started = reading.first
     if not isinstance(started, DrillStarted):
         raise ReportError(

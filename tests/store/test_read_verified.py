@@ -98,3 +98,21 @@ async def test_a_drill_that_is_not_there_reads_as_empty(store: EventStore) -> No
     taken: list[object] = []
     result = await store.read_verified("nope", lambda r, e: taken.append(e))
     assert taken == [] and not result.ok and result.count == 0
+
+
+@pytest.mark.parametrize("part", [1, 3, 5000])
+async def test_the_events_alone_are_the_events_read_verified_hands_over(
+    store: EventStore, kinds: SimpleNamespace, raw: Any, part: int
+) -> None:
+    await _drill(store, kinds)
+    raw.execute("DROP TRIGGER events_no_update")
+    raw.execute("UPDATE events SET payload = replace(payload, '\"n\":4', '\"n\":40') WHERE seq = 4")
+    raw.execute("UPDATE events SET type = 'FromTheFuture' WHERE drill_id = 'd' AND seq = 6")
+    taken, result = await _read(store, part)
+    events: list[StoredEvent] = []
+
+    alone = await store.read_events_verified("d", events.append, part=part)
+
+    assert alone == result and not alone.ok
+    assert events == [e for _, e in taken] == await store.read("d")
+    assert type(events[5].event).__name__ == "UnknownEvent"
