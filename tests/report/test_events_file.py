@@ -18,7 +18,6 @@ from drill.report.types import Integrity
 from drill.store import EventStore
 from tests.report.conftest import simulate
 
-
 _FINISH = EventsFileHelper.finish
 
 
@@ -48,8 +47,13 @@ async def _files(
     monkeypatch.setattr(EventsFileHelper, "finish", spy)
     async with EventStore.open(db) as store:
         paths = await write_report(store, "d1", formats=FORMATS, out_dir=out)
-    assert not list(out.glob(".events.csv.*"))  # no temporary file left behind
+    assert not _leftovers(out)
     return {p.name: p.read_bytes() for p in paths}, taken
+
+
+def _leftovers(out: Path) -> list[Path]:
+    """Temporary files left behind in the report's folder."""
+    return list(out.glob(".events.csv.*"))
 
 
 async def test_the_helper_writes_the_file_the_report_process_writes(
@@ -72,7 +76,9 @@ async def test_a_damaged_drill_s_file_is_written_by_the_report_process(
         "UPDATE events SET payload = replace(payload, '\"elapsed\":', '\"elapsed\": ') "
         "WHERE drill_id = 'd1' AND seq = 9"
     )  # same value, respelled: still verifies
-    raw.execute("UPDATE events SET hash = '0' || substr(hash, 2) WHERE drill_id = 'd1' AND seq = 12")
+    raw.execute(
+        "UPDATE events SET hash = '0' || substr(hash, 2) WHERE drill_id = 'd1' AND seq = 12"
+    )
     raw.commit()
     raw.close()
 
