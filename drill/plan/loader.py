@@ -70,7 +70,7 @@ from drill.plan.source import (
     too_large,
 )
 
-__all__ = ["LoadedPlan", "load_plan", "sample_plan_dir"]
+__all__ = ["LoadedPlan", "findings_from", "load_plan", "sample_plan_dir"]
 
 PLAN_FILE = "plan.yaml"
 _M = TypeVar("_M", bound=BaseModel)
@@ -264,7 +264,7 @@ class _Loader:
         try:
             return model.model_validate(data, context={"sample": sample})
         except ValidationError as exc:
-            self.findings.extend(_findings_from(exc, model, document))
+            self.findings.extend(findings_from(exc, model, document))
             return None
 
     def _count_people(self, document: Document) -> None:
@@ -1199,7 +1199,11 @@ _CODES_BY_TYPE = {
 }
 
 
-def _findings_from(exc: ValidationError, model: type[BaseModel], doc: Document) -> list[Finding]:
+def findings_from(exc: ValidationError, model: type[BaseModel], doc: Document) -> list[Finding]:
+    """`model`'s refusal of `doc` as findings: code, file, line, key, message and fix,
+    with the keys and values the word catalogue says them with (`drill.words.findings`).
+    Every YAML file the plan check reads (the plan's own, `calendar.yaml`) goes through it.
+    """
     findings: list[Finding] = []
     for error in exc.errors(include_url=False):
         loc = _clean_loc(error["loc"])
