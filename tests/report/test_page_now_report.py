@@ -9,6 +9,8 @@ one of the same drill without the pages.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from types import SimpleNamespace
 from typing import Any
@@ -20,6 +22,7 @@ from drill.engine.simulation import ResponseModel, SimulatedNotifier
 from drill.engine.sink import MemorySink
 from drill.plan import Plan
 from drill.report import build, render_html, render_json, render_markdown
+from drill.report.operator import render_operator_csv
 
 ANSWERS_VOICE = {"voice": {"answer": 1, "answer_seconds": [20, 20]}}
 
@@ -95,6 +98,20 @@ async def test_the_report_lists_pages_ordered_now_and_people_marked_away(
     assert "0012-3456" not in render_json(report)
     kinds = [t.kind for t in report.timeline]
     assert kinds.count("operator_paged") == 2 and kinds.count("marked_away") == 1
+
+    text = render_operator_csv(report)
+    assert "0012-3456" not in text
+    rows = list(csv.DictReader(io.StringIO(text)))
+    abe = [r for r in rows if r["person"] == "阿部 誠一"]
+    assert {r["kind"] for r in abe} == {"page"} and abe[0]["by"] == "当直 佐藤"
+    assert abe[0]["origin"] == "pc-2:41:ab12" and abe[0]["what"] == "阿部 誠一 を呼出"
+    assert "35.000" in {r["seconds_to_answer"] for r in abe}
+    vendor = [r for r in rows if r["person"] == "保守業者 田中"]
+    assert vendor and all(r["ad_hoc"] == "true" and r["answered_at"] == "" for r in vendor)
+    assert "090-****-**56" in {r["address"] for r in vendor}
+    (marked,) = [r for r in rows if r["kind"] == "away"]
+    assert (marked["reason"], marked["until"]) == ("異動", "")
+    assert int(marked["passed_over"]) == mark.passed_over
 
 
 async def test_pages_outside_the_tree_change_nothing_the_tree_achieved(
