@@ -61,9 +61,10 @@ def operator_pages(source: Source) -> OperatorPages:
             )
         )
     away: list[MarkedAway] = []
-    for seq, mark in state.marked_unavailable:
+    for index, (seq, mark) in enumerate(state.marked_unavailable):
         if seq is None:
             continue
+        back_seq, back = state.marked_back.get(index, (None, None))
         skipped = sum(
             1
             for contact in state.contacts.values()
@@ -84,6 +85,9 @@ def operator_pages(source: Source) -> OperatorPages:
                 reason=mark.reason,
                 until=source.local(mark.until) if mark.until is not None else None,
                 passed_over=skipped,
+                back_at=source.local(back.at) if back is not None else None,
+                back_by=back.by if back is not None else None,
+                back_seq=back_seq,
             )
         )
     return OperatorPages(tuple(orders), tuple(away))
@@ -126,6 +130,8 @@ _CSV_COLUMNS = (
     "reason",
     "until",
     "passed_over",
+    "back_at",
+    "back_by",
 )
 
 
@@ -163,9 +169,7 @@ def render_operator_csv(report: Report, lang: str | None = None) -> str:
                     page.answered_at.isoformat() if page.answered_at is not None else "",
                     "" if answered is None else f"{answered:.3f}",
                     page.tree_contact or "",
-                    "",
-                    "",
-                    "",
+                    *[""] * 5,
                 )
             )
     for mark in report.operator.marked_away:
@@ -190,6 +194,8 @@ def render_operator_csv(report: Report, lang: str | None = None) -> str:
                 reason_label(mark.reason).get(language),
                 mark.until.isoformat() if mark.until is not None else "",
                 mark.passed_over,
+                mark.back_at.isoformat() if mark.back_at is not None else "",
+                mark.back_by or "",
             )
         )
     return buffer.getvalue()

@@ -56,6 +56,8 @@ class AwayChoice:
     reason: str
     until: dt.datetime | None
     by: str
+    back: bool = False
+    """The mark is taken back instead (復帰): the person is paged again from now."""
 
 
 class PageDialog(LocalisedModal[PageChoice | None]):
@@ -168,13 +170,22 @@ class AwayDialog(LocalisedModal[AwayChoice | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "key.close")]
 
     def __init__(
-        self, person_id: str, person_name: str, *, now: dt.datetime, operator: str = ""
+        self,
+        person_id: str,
+        person_name: str,
+        *,
+        now: dt.datetime,
+        operator: str = "",
+        marked: str | None = None,
     ) -> None:
         super().__init__(classes="dialog-screen")
         self.person_id = person_id
         self.person_name = person_name
         self.now = now
         self.operator = operator
+        self.marked = marked
+        """How the person is marked away now, in words (None: not marked from a console):
+        the dialog then offers to take the mark back (復帰)."""
 
     def compose(self) -> ComposeResult:
         index = 1 if language() == "en" else 0
@@ -183,6 +194,8 @@ class AwayDialog(LocalisedModal[AwayChoice | None]):
             yield Prose(t("page.away_help"), classes="dialog-hint")
             yield Label(t("page.away_person"), classes="dialog-label")
             yield Static(self.person_name, id="away-person")
+            if self.marked is not None:
+                yield Static(self.marked, id="away-marked", classes="dialog-hint")
             yield Label(t("page.away_reason"), classes="dialog-label")
             with RadioSet(id="away-reason"):
                 for i, (word, pair) in enumerate(ABSENCE_REASONS.items()):
@@ -194,6 +207,8 @@ class AwayDialog(LocalisedModal[AwayChoice | None]):
             yield Static("", id="away-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(t("page.away_go"), id="go", variant="warning")
+                if self.marked is not None:
+                    yield Button(t("page.away_back"), id="back", variant="primary")
                 yield Button(t("page.cancel"), id="cancel")
 
     def on_mount(self) -> None:
@@ -225,6 +240,15 @@ class AwayDialog(LocalisedModal[AwayChoice | None]):
             self.query_one("#away-by", Input).focus()
             return
         self.dismiss(AwayChoice(self.person_id, self.reason, until, by))
+
+    @on(Button.Pressed, "#back")
+    def _back(self) -> None:
+        by = self.query_one("#away-by", Input).value.strip()
+        if not by:
+            self._error("page.need_by")
+            self.query_one("#away-by", Input).focus()
+            return
+        self.dismiss(AwayChoice(self.person_id, "", None, by, back=True))
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -135,3 +135,28 @@ async def test_pages_outside_the_tree_change_nothing_the_tree_achieved(
     ]
     assert "abe-seiichi" not in {c.member for c in with_pages.contacts}
     assert "## 今すぐ呼出と不在の設定" not in render_markdown(without)
+
+
+async def test_a_mark_taken_back_reads_as_back_in_the_report(plan: Plan) -> None:
+    away = await _later_holder(plan)
+    runner, sink = _runner(plan, {}, "back")
+    await runner.run_until(0.25)
+    await runner.mark_unavailable(away, reason="出張", by="当直 佐藤")
+    await runner.run_until(0.3)
+    await runner.mark_available(away, by="副当直 鈴木")
+    await runner.run()
+    report = build(await sink.read("back"), plan)
+
+    (mark,) = report.operator.marked_away
+    assert mark.back_by == "副当直 鈴木" and mark.back_at is not None and mark.passed_over == 0
+    md = render_markdown(report)
+    assert f"{mark.back_at:%H:%M:%S} に復帰（副当直 鈴木）" in md, md
+    assert "訓練終了まで" not in md.split("## 今すぐ呼出と不在の設定")[1]
+    assert "marked back by 副当直 鈴木" in render_markdown(report, "en")
+    data = json.loads(render_json(report))["operator"]["marked_away"][0]
+    assert data["back_by"] == "副当直 鈴木" and data["back_at"].startswith(
+        f"{mark.back_at:%Y-%m-%dT%H:%M}"
+    )
+    (row,) = csv.DictReader(io.StringIO(render_operator_csv(report)))
+    assert (row["kind"], row["back_by"]) == ("away", "副当直 鈴木")
+    assert "marked_back" in [t.kind for t in report.timeline]
