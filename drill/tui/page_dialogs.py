@@ -20,11 +20,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
-from textual.widgets.option_list import Option
 
 from drill.tui.dialogs import parse_clock_time
 from drill.tui.directory import fold
 from drill.tui.i18n import language, t
+from drill.tui.matches import highlighted_id, show_matches
 from drill.tui.prose import Prose
 from drill.tui.screens.base import LocalisedModal
 from drill.words.page import ABSENCE_REASONS
@@ -97,25 +97,15 @@ class PageDialog(LocalisedModal[PageChoice | None]):
         self.query_one("#page-search", Input).focus()
 
     def _list(self, query: str) -> None:
-        wanted = [fold(word) for word in query.split()]
-        shown = [
-            Option(label, id=value)
+        entries = (
+            (label, value, key)
             for (label, value, _), key in zip(self.choices, self._keys, strict=True)
-            if all(word in key for word in wanted)
-        ][: self.SHOWN]
-        options = self.query_one("#page-who", OptionList)
-        options.clear_options()
-        options.add_options(shown)
-        if shown:
-            options.highlighted = 0
+        )
+        show_matches(self.query_one("#page-who", OptionList), entries, query, self.SHOWN)
 
     @property
     def chosen(self) -> str | None:
-        options = self.query_one("#page-who", OptionList)
-        index = options.highlighted
-        if index is None or index >= options.option_count:
-            return None
-        return options.get_option_at_index(index).id
+        return highlighted_id(self.query_one("#page-who", OptionList))
 
     @on(Input.Changed, "#page-search")
     def _filter(self, event: Input.Changed) -> None:
