@@ -15,6 +15,13 @@ take over (`resume --standby`): its callbacks are recorded all the same, and the
 that takes it over applies them, once. A released lease is a drill that ended (or was
 stopped): its callbacks get the "ended" page, as they always did.
 
+What a page asked and on which channel it went (`PageFacts`: the link page's buttons, the
+keypad's choices, a reply's answer, a keypress only for a call) an instance reads from the
+drill's own events (`RecordedPages`): the question its start recorded, and each page as it
+was queued — a tree page asks the question, a status update or a page ordered now does
+not, as in the engine. A page not seen yet is looked for among the events recorded since
+the last look (one range scan), so the drill's pages are read once per instance.
+
 The instance waits a little (`answer_wait`, 5 s by default) for the owner's answer to an
 acknowledgement, so the person is told what became of it ("confirmed", "already
 confirmed another way", "this link was already used") as with an in-process drill; the
@@ -28,11 +35,15 @@ nobody reads their answer.
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from drill.engine.callback import Callback, CallbackKind
 from drill.engine.lease import wall_now
 from drill.engine.notifier import AckOutcome
+from drill.plan.models import ChannelKind, Question
 from drill.store.consoles import (
     APPLIED,
     CALLBACK,
@@ -42,7 +53,7 @@ from drill.store.consoles import (
 )
 from drill.store.eventstore import EventStore
 
-__all__ = ["ANSWER_WAIT", "StoreRelay"]
+__all__ = ["ANSWER_WAIT", "RecordedPages", "StoreRelay"]
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +61,59 @@ ANSWER_WAIT = 5.0
 """Seconds an instance waits for the owning engine's answer to an acknowledgement."""
 _POLL = 0.05
 """Seconds between looks for that answer (one primary-key read each)."""
+
+
+_FACTS_KEPT = 16
+"""Drills whose pages an instance keeps in memory (the most recently asked about)."""
+_CHANNELS = frozenset(kind.value for kind in ChannelKind)
+
+
+class RecordedPages:
+    """One drill's pages as its events recorded them: the `PageFacts` of a drill another
+    process runs (the engine's own answers, read from the store)."""
+
+    def __init__(self) -> None:
+        self.after_seq = 0
+        """The last event read."""
+        self.question: Question | None = None
+        self.channels: dict[str, ChannelKind] = {}
+        self.asking: set[str] = set()
+        """The tree's pages (they ask the scenario's question)."""
+        self.lock = asyncio.Lock()
+
+    def question_for(self, page_id: str) -> Question | None:
+        return self.question if page_id in self.asking else None
+
+    def channel_of(self, page_id: str) -> ChannelKind | None:
+        return self.channels.get(page_id)
+
+    def take(self, seq: int, type_name: str, payload: Mapping[str, Any]) -> None:
+        """Note one stored event (in seq order)."""
+        self.after_seq = max(self.after_seq, seq)
+        if type_name in ("PageQueued", "UpdateQueued", "OutsidePageQueued"):
+            page_id, channel = payload.get("page_id"), payload.get("channel")
+            if isinstance(page_id, str) and channel in _CHANNELS:
+                self.channels[page_id] = ChannelKind(channel)
+                if type_name == "PageQueued":
+                    self.asking.add(page_id)
+        elif type_name == "DrillStarted":
+            self.question = _question(payload)
+
+
+def _question(started: Mapping[str, Any]) -> Question | None:
+    """The question a `DrillStarted` recorded (None: a plain 了解)."""
+    text = started.get("question_ja")
+    if not text:
+        return None
+    return Question.model_validate(
+        {
+            "text": {"ja": text, "en": started.get("question_en") or None},
+            "choices": [
+                {"key": key, "label": {"ja": ja, "en": en or None}, "means": means or None}
+                for key, ja, en, means in started.get("choices") or ()
+            ],
+        }
+    )
 
 
 class StoreRelay:
@@ -66,6 +130,23 @@ class StoreRelay:
         self.instance = instance or ConsoleIdentity.here("ack-server", kind="ack-server")
         """This ack server instance, as the request rows name it (`host:pid:random`)."""
         self.answer_wait = answer_wait
+        self._pages: collections.OrderedDict[str, RecordedPages] = collections.OrderedDict()
+
+    async def pages(self, drill_id: str, page_id: str) -> RecordedPages:
+        """What `drill_id`'s events say of its pages, up to date for `page_id` (the events
+        recorded since the last look are read when it is not known yet)."""
+        pages = self._pages.get(drill_id)
+        if pages is None:
+            pages = self._pages[drill_id] = RecordedPages()
+            while len(self._pages) > _FACTS_KEPT:
+                self._pages.popitem(last=False)
+        self._pages.move_to_end(drill_id)
+        if page_id not in pages.channels:
+            async with pages.lock:
+                if page_id not in pages.channels:
+                    for record in await self.store.records(drill_id, after_seq=pages.after_seq):
+                        pages.take(record.seq, record.type, record.payload)
+        return pages
 
     async def live_drills(self) -> list[str]:
         """The drills an engine runs (or ran and crashed): their lease is not released."""

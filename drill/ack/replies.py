@@ -42,11 +42,11 @@ from typing import Any
 from aioimaplib import IMAP4, IMAP4_SSL
 from pydantic import SecretStr
 
-from drill.ack.server import InboxLookup, deliver, drills_of, serves
+from drill.ack.server import InboxLookup, deliver, drills_of, question_of, serves
 from drill.channels.links import LINK_PATH, ExpiredLink, LinkClaim, LinkError, Links, UnknownDrill
 from drill.config import Config, ImapSettings, secret
 from drill.engine.callback import Callback, CallbackKind
-from drill.engine.notifier import AckOutcome, FailureReason, PageFacts
+from drill.engine.notifier import AckOutcome, FailureReason
 from drill.errors import ChannelError, ConfigError
 from drill.plan.models import ChannelKind, Question
 
@@ -422,12 +422,8 @@ class ReplyPoller:
                 await deliver(self.inboxes, bounced)
                 report.bounces += 1
             return True
-        inbox = self.inboxes.get(claim.drill_id)  # this process's engine, when it runs it
-        choice = (
-            reply_choice(raw, inbox.question_for(claim.page_id))
-            if isinstance(inbox, PageFacts)
-            else None
-        )
+        question = await question_of(self.inboxes, claim.drill_id, claim.page_id)
+        choice = reply_choice(raw, question) if question is not None else None
         callback = Callback(
             CallbackKind.ACK, claim.drill_id, claim.page_id, key, source="reply", choice=choice
         )

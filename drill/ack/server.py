@@ -66,6 +66,8 @@ __all__ = [
     "build_app",
     "deliver",
     "drills_of",
+    "facts_of",
+    "question_of",
     "read_form",
     "redact_path",
     "serves",
@@ -129,6 +131,16 @@ class DrillRegistry:
             return True
         return self.relay is not None and await self.relay.serves(drill_id)
 
+    async def facts(self, drill_id: str, page_id: str) -> PageFacts | None:
+        """What `page_id` asked and on which channel it went: from the engine when the
+        drill runs here, else from the drill's events in the store (None: not known)."""
+        inbox = self._inboxes.get(drill_id)
+        if inbox is not None:
+            return inbox if isinstance(inbox, PageFacts) else None
+        if self.relay is not None and await self.relay.serves(drill_id):
+            return await self.relay.pages(drill_id, page_id)
+        return None
+
     async def deliver(self, callback: Callback) -> AckOutcome | None:
         """Hand `callback` to its drill's engine: directly when it runs here, else through
         the store (durable when this returns). FINISHED for a drill answered nowhere;
@@ -157,6 +169,21 @@ async def deliver(lookup: InboxLookup, callback: Callback) -> AckOutcome | None:
     if inbox is None:
         return AckOutcome.FINISHED
     return await apply_callback(inbox, callback)
+
+
+async def facts_of(lookup: InboxLookup, drill_id: str, page_id: str) -> PageFacts | None:
+    """`lookup.facts(drill_id, page_id)` for a registry; for a bare lookup, its inbox when
+    that can say (`PageFacts`)."""
+    if isinstance(lookup, DrillRegistry):
+        return await lookup.facts(drill_id, page_id)
+    inbox = lookup.get(drill_id)
+    return inbox if isinstance(inbox, PageFacts) else None
+
+
+async def question_of(lookup: InboxLookup, drill_id: str, page_id: str) -> Question | None:
+    """The question `page_id` asked (None: a plain 了解, or nobody can say)."""
+    facts = await facts_of(lookup, drill_id, page_id)
+    return facts.question_for(page_id) if facts is not None else None
 
 
 async def serves(lookup: InboxLookup, drill_id: str) -> bool:
@@ -322,7 +349,7 @@ async def _open_link(request: web.Request) -> web.Response:
         await request.app[REGISTRY_KEY].deliver(opened)
     except Exception:  # the open is informational; the page must still let them confirm
         log.exception("could not record that link %s was opened", claim.token_id)
-    question = question_of(request.app[REGISTRY_KEY].get(claim.drill_id), claim.page_id)
+    question = await question_of(request.app[REGISTRY_KEY], claim.drill_id, claim.page_id)
     return _page(200, _CONFIRM if question is None else _ANSWER, form=True, question=question)
 
 
@@ -333,7 +360,7 @@ async def _confirm_link(request: web.Request) -> web.Response:
         return problem
     assert claim is not None
     form = await read_form(request)
-    question = question_of(request.app[REGISTRY_KEY].get(claim.drill_id), claim.page_id)
+    question = await question_of(request.app[REGISTRY_KEY], claim.drill_id, claim.page_id)
     if form.get("confirm") != "yes":
         return _page(400, _NOT_CONFIRMED, form=True, question=question)
     choice = form.get("choice") or None
@@ -359,14 +386,6 @@ async def _confirm_link(request: web.Request) -> web.Response:
     elif outcome is AckOutcome.INVALID_CHOICE:
         return _page(status, text, form=True, question=question)
     return _page(status, text)
-
-
-def question_of(inbox: Inbox | None, page_id: str) -> Question | None:
-    """The question `page_id` asked, when the inbox can say (`PageFacts`); else None (a
-    drill another process runs: its link page offers the plain 了解)."""
-    if isinstance(inbox, PageFacts):
-        return inbox.question_for(page_id)
-    return None
 
 
 async def _resolve(request: web.Request) -> tuple[LinkClaim | None, web.Response | None]:

@@ -42,6 +42,7 @@ from drill.ack.server import (
     InboxLookup,
     RouteHook,
     deliver,
+    facts_of,
     read_form,
     serves,
 )
@@ -60,7 +61,7 @@ from drill.channels.voice import (
 )
 from drill.config import secret
 from drill.engine.callback import Callback, CallbackKind
-from drill.engine.notifier import AckOutcome, DeliveryStatus, FailureReason, PageFacts
+from drill.engine.notifier import AckOutcome, DeliveryStatus, FailureReason
 from drill.plan.models import ChannelKind
 
 __all__ = [
@@ -202,7 +203,12 @@ class TwilioHooks:
 
     async def voice(self, request: web.Request, form: Form) -> web.Response:
         """The call's TwiML, when it was too long to send inline."""
-        return _twiml(call_twiml(self._script(request), self.public_url))
+        script = self._script(request)
+        if script.drill_id and script.page_id and not script.choices:  # a bare script
+            facts = await facts_of(self.inboxes, script.drill_id, script.page_id)
+            if facts is not None:
+                script = script.with_question(facts.question_for(script.page_id))
+        return _twiml(call_twiml(script, self.public_url))
 
     async def gather(self, request: web.Request, form: Form) -> web.Response:
         """A key was pressed (or none): 1 acknowledges, anything else repeats once."""
@@ -216,15 +222,16 @@ class TwilioHooks:
         if not script.drill_id or not script.page_id or not await self._serves(script.drill_id):
             log.info("keypress for unknown or finished drill (call %s): nothing recorded", call_sid)
             return _twiml(ending_twiml(script, "finished"))
-        inbox = self.inboxes.get(script.drill_id)  # this process's engine, when it runs it
-        if isinstance(inbox, PageFacts):
-            channel = inbox.channel_of(script.page_id)
+        # The engine's own facts when it runs here, else the drill's recorded events.
+        facts = await facts_of(self.inboxes, script.drill_id, script.page_id)
+        if facts is not None:
+            channel = facts.channel_of(script.page_id)
             if channel is not None and channel is not ChannelKind.VOICE:
                 # Only a call is acknowledged by a key: an SMS or e-mail page named here
                 # would be recorded as a keypress nobody made.
                 log.warning("keypress for a %s page refused (call %s)", channel.value, call_sid)
                 return _twiml(ending_twiml(script, "unknown"))
-            script = script.with_question(inbox.question_for(script.page_id))
+            script = script.with_question(facts.question_for(script.page_id))
         choice = script.choice_for(digits) if script.choices else None
         if (digits != "1" and not script.choices) or (script.choices and choice is None):
             return _twiml(gather_reply_twiml(script, self.public_url, round_))

@@ -45,6 +45,7 @@ from drill.engine.events import (
     OperatorPaged,
     OutsideAcknowledged,
     PageSent,
+    PersonMarkedAvailable,
     PersonMarkedUnavailable,
     StepCompleted,
     StepDue,
@@ -104,6 +105,7 @@ _SHOWN = (
     OperatorPaged,
     OutsideAcknowledged,
     PersonMarkedUnavailable,
+    PersonMarkedAvailable,
 )
 """The events a person running a drill at a terminal cares about."""
 

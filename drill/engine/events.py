@@ -51,6 +51,7 @@ __all__ = [
     "PageQueued",
     "PageSent",
     "PagingCancelled",
+    "PersonMarkedAvailable",
     "PersonMarkedUnavailable",
     "RepeatScheduled",
     "RoundStarted",
@@ -940,6 +941,20 @@ class PersonMarkedUnavailable(Event):
     origin: str | None = None
     """The console it was entered at, when that console did not run the drill and asked
     the engine that did (`host:pid:random`); None when entered where the engine runs."""
+
+
+@event
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PersonMarkedAvailable(Event):
+    """The operator took back a console mark (復帰: they came back early, or the mark was
+    a mistake): from now on the ladder pages the person again. A plan `unavailable`
+    period still holds."""
+
+    person_id: str
+    person_name: str
+    by: str
+    origin: str | None = None
+    """As for `PersonMarkedUnavailable`."""
 
 
 # -- who is in charge --------------------------------------------------------------------

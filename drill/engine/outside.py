@@ -23,7 +23,8 @@ The duty officer in a real outage acts on the drill, not only watches it:
   the sink (`AdHocBook`: the event store's `ad_hoc_points` table), before the order is
   recorded, so that a resumed engine can still reach the person.
 - **Marked away** (`PersonMarkedUnavailable`): from then until `until`, the ladder
-  passes the person over exactly as a plan `unavailable` period does (`absence`).
+  passes the person over exactly as a plan `unavailable` period does (`absence`), until
+  the mark is taken back (`PersonMarkedAvailable`, 復帰).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from drill.engine.events import (
     OutsideAcknowledged,
     OutsidePageQueued,
     PageSent,
+    PersonMarkedAvailable,
     PersonMarkedUnavailable,
 )
 from drill.engine.inputs import Entry
@@ -197,6 +199,9 @@ class Outside:
     def on_marked(self, e: PersonMarkedUnavailable) -> None:
         self.marks[e.person_id] = e
 
+    def on_back(self, e: PersonMarkedAvailable) -> None:
+        self.marks.pop(e.person_id, None)
+
     def _address(self, e: OutsidePageQueued) -> str:
         """The full address of a queued page: from the plan, or the ad hoc book."""
         if e.ad_hoc:
@@ -259,6 +264,22 @@ class Outside:
             until=until,
             by=by,
             origin=origin,
+        )
+        await drill._operator_event(event, key)
+        return event
+
+    async def mark_available(
+        self, person_id: str, by: str, key: str | None, origin: str | None
+    ) -> PersonMarkedAvailable:
+        drill = self._drill
+        self._check_open()
+        person = self._person(person_id)
+        stamp = drill._stamp()
+        mark = self.marks.get(person.id)
+        if mark is None or (mark.until is not None and mark.until <= stamp["at"]):
+            raise EngineError(f"{person.name} is not marked away from a console")
+        event = PersonMarkedAvailable(
+            **stamp, person_id=person.id, person_name=person.name, by=by, origin=origin
         )
         await drill._operator_event(event, key)
         return event

@@ -82,6 +82,7 @@ from drill.engine.events import (
     PageQueued,
     PageSent,
     PagingCancelled,
+    PersonMarkedAvailable,
     PersonMarkedUnavailable,
     RepeatScheduled,
     RoundStarted,
@@ -270,6 +271,7 @@ class DrillRunner:
             OutsidePageQueued: self._outside.on_queued,
             OutsideAcknowledged: lambda e: self._outside.on_acknowledged(e.page_id, e.person_id),
             PersonMarkedUnavailable: self._outside.on_marked,
+            PersonMarkedAvailable: self._outside.on_back,
         }
         self._queue: collections.deque[Work] = collections.deque()
         self._wakeup = asyncio.Event()
@@ -595,6 +597,17 @@ class DrillRunner:
         return await self._submit(
             lambda: self._outside.mark_unavailable(person_id, reason, until, by, key, origin)
         )
+
+    async def mark_available(
+        self,
+        person_id: str,
+        *,
+        by: str,
+        key: str | None = None,
+        origin: str | None = None,
+    ) -> PersonMarkedAvailable:
+        """Take back a console mark (復帰): the ladder pages the person again from now."""
+        return await self._submit(lambda: self._outside.mark_available(person_id, by, key, origin))
 
     async def hand_over(
         self,

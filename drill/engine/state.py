@@ -48,7 +48,8 @@ The rules, written once (docs/outcome.md says the same in words):
   contact's own `Acknowledged`, counted by the rules above (late if it had been given
   up). People marked away from the console (`PersonMarkedUnavailable`) are listed in
   `marked_unavailable`; the ladder passing them over is an `Escalated` as for a plan
-  absence.
+  absence. A mark taken back (`PersonMarkedAvailable`, 復帰) is paired with it in
+  `marked_back` (by the mark's place in that list).
 
 Nothing here asks the plan, except `target_outcome`, which is given a plan target and
 the set of regional centres (both facts of the plan, not of the drill).
@@ -93,6 +94,7 @@ from drill.engine.events import (
     PageQueued,
     PageSent,
     PagingCancelled,
+    PersonMarkedAvailable,
     PersonMarkedUnavailable,
     RepeatScheduled,
     RoundStarted,
@@ -775,6 +777,8 @@ class DrillState:
         """Their pages, by page id: counted by no contact, level, tree or target."""
         self.marked_unavailable: list[tuple[int | None, PersonMarkedUnavailable]] = []
         """People marked away from the console, in order, with the seq of each mark."""
+        self.marked_back: dict[int, tuple[int | None, PersonMarkedAvailable]] = {}
+        """Marks taken back (復帰): index in `marked_unavailable` -> (seq, event)."""
         self._seq: int | None = None
         self._paused_at: float | None = None
         self._handlers: dict[type[Event], Callable[[Any], None]] = {
@@ -813,6 +817,7 @@ class DrillState:
             OutsidePageQueued: self._outside_queued,
             OutsideAcknowledged: self._outside_acknowledged,
             PersonMarkedUnavailable: self._marked,
+            PersonMarkedAvailable: self._back,
             HandedOver: self._handed_over,
         }
 
@@ -1503,6 +1508,28 @@ class DrillState:
     def _marked(self, e: PersonMarkedUnavailable) -> None:
         self.marked_unavailable.append((self._seq, e))
 
+    def console_mark(self, person_id: str, at: dt.datetime) -> PersonMarkedUnavailable | None:
+        """The console mark keeping `person_id` away at `at` (None: none holds then)."""
+        for index in range(len(self.marked_unavailable) - 1, -1, -1):
+            mark = self.marked_unavailable[index][1]
+            if mark.person_id != person_id:
+                continue
+            if mark.at > at:
+                continue  # a later mark: what held at `at` is an earlier one
+            back = self.marked_back.get(index)
+            if back is not None and back[1].at <= at:
+                return None
+            return mark if mark.until is None or at < mark.until else None
+        return None
+
+    def _back(self, e: PersonMarkedAvailable) -> None:
+        for index in range(len(self.marked_unavailable) - 1, -1, -1):
+            mark = self.marked_unavailable[index][1]
+            if mark.person_id == e.person_id:
+                if index not in self.marked_back:
+                    self.marked_back[index] = (self._seq, e)
+                return
+
     def _handed_over(self, e: HandedOver) -> None:
         self.officers.append(Officer(e.to_officer, e.elapsed, e.at, self._seq, e))
 
@@ -1581,6 +1608,7 @@ _TIMELINE: frozenset[type[Event]] = frozenset(
         UpdateIssued,
         OperatorPaged,
         PersonMarkedUnavailable,
+        PersonMarkedAvailable,
         HandedOver,
     }
 )

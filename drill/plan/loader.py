@@ -70,7 +70,7 @@ from drill.plan.source import (
     too_large,
 )
 
-__all__ = ["LoadedPlan", "load_plan", "sample_plan_dir"]
+__all__ = ["LoadedPlan", "findings_from", "load_plan", "sample_plan_dir"]
 
 PLAN_FILE = "plan.yaml"
 _M = TypeVar("_M", bound=BaseModel)
@@ -264,7 +264,7 @@ class _Loader:
         try:
             return model.model_validate(data, context={"sample": sample})
         except ValidationError as exc:
-            self.findings.extend(_findings_from(exc, model, document))
+            self.findings.extend(findings_from(exc, model, document))
             return None
 
     def _count_people(self, document: Document) -> None:
@@ -429,20 +429,25 @@ class _Loader:
                 self.locator.add(kind, item_id, doc.file, path)
             return True
 
-        for i, site in enumerate(plan_file.sites):
-            register("site", "site", site.id, plan_doc, ("sites", i))
-        for i, target in enumerate(plan_file.targets):
-            register("target", "target", target.id, plan_doc, ("targets", i))
+        in_plan = _FilePlaces(plan_doc)
+        for site in plan_file.sites:
+            register("site", "site", site.id, plan_doc, in_plan("sites", site.id))
+        for target in plan_file.targets:
+            register("target", "target", target.id, plan_doc, in_plan("targets", target.id))
         people, roles, trees = [], [], []
         for doc, parsed in contacts:
-            # People and roles share one namespace: a reference may name either.
-            for i, person in enumerate(parsed.people):
-                if register("person", "contact", person.id, doc, ("people", i)):
+            # People and roles share one namespace: a reference may name either. An item
+            # is placed by its index in the file, which a broken item before it (left out
+            # of `parsed`) does not shift.
+            place = _FilePlaces(doc)
+            for person in parsed.people:
+                if register("person", "contact", person.id, doc, place("people", person.id)):
                     people.append(person)
-            for i, role in enumerate(parsed.roles):
-                if register("role", "contact", role.id, doc, ("roles", i)):
+            for role in parsed.roles:
+                if register("role", "contact", role.id, doc, place("roles", role.id)):
                     roles.append(role)
-            for i, tree in enumerate(parsed.trees):
+            for tree in parsed.trees:
+                i = place.index("trees", tree.id)
                 if register("tree", "tree", tree.id, doc, ("trees", i)):
                     trees.append(tree)
                     for j, level in enumerate(tree.levels):
@@ -561,6 +566,32 @@ class _Broken:
         return any(kind in self.kinds or (kind, ref) in self.ids for kind in kinds)
 
 
+class _FilePlaces:
+    """Where each entry of a file's lists is, by id: its index in the file as written.
+
+    A file with a broken entry is salvaged without it, so the kept entries' own indexes
+    would point at the wrong lines after it. An id written twice is placed at each of its
+    entries in turn (the second is the one reported as a duplicate)."""
+
+    def __init__(self, doc: Document) -> None:
+        self.data = doc.data if isinstance(doc.data, dict) else {}
+        self.indexes: dict[str, dict[object, list[int]]] = {}
+
+    def index(self, key: str, item_id: str) -> int:
+        if key not in self.indexes:
+            found: dict[object, list[int]] = {}
+            raw = self.data.get(key)
+            for i, item in enumerate(raw if isinstance(raw, list) else ()):
+                if isinstance(item, dict):
+                    found.setdefault(item.get("id"), []).append(i)
+            self.indexes[key] = found
+        left = self.indexes[key].get(item_id)
+        return left.pop(0) if left else 0
+
+    def __call__(self, key: str, item_id: str) -> tuple[str, int]:
+        return key, self.index(key, item_id)
+
+
 def _salvage(model: type[_M], raw: Any, sample: bool, broken: _Broken, kind: str) -> tuple[_M, ...]:
     """The entries of a list that are valid on their own; the others are noted broken
     (their errors were reported with the whole file)."""
@@ -670,7 +701,13 @@ class _CrossCheck:
         """A rota's `holidays`: `skip`, or the person who holds a holiday's duty."""
         if person is None or self.plan.has("person", person):
             return
-        hint = did_you_mean(person, ["skip", *self.plan._index["person"]])
+        fix, fix_key, close = suggest(
+            person,
+            ["skip", *self.plan._index["person"]],
+            "write `skip` (no handover on a holiday) or the id of the person who holds "
+            "the holidays' duty",
+            "rota.holidays.fix",
+        )
         self.loader.error(
             "DK-E007",
             f"'{person}' is neither `skip` nor a person of the plan",
@@ -678,9 +715,10 @@ class _CrossCheck:
             role_id,
             "rotation",
             "holidays",
-            fix=hint
-            or "write `skip` (no handover on a holiday) or the id of the person who holds "
-            "the holidays' duty",
+            fix=fix,
+            message_key="rota.holidays",
+            fix_key=fix_key,
+            params=params(person=person, nearest=close),
         )
 
     def run(self) -> None:
@@ -1161,7 +1199,11 @@ _CODES_BY_TYPE = {
 }
 
 
-def _findings_from(exc: ValidationError, model: type[BaseModel], doc: Document) -> list[Finding]:
+def findings_from(exc: ValidationError, model: type[BaseModel], doc: Document) -> list[Finding]:
+    """`model`'s refusal of `doc` as findings: code, file, line, key, message and fix,
+    with the keys and values the word catalogue says them with (`drill.words.findings`).
+    Every YAML file the plan check reads (the plan's own, `calendar.yaml`) goes through it.
+    """
     findings: list[Finding] = []
     for error in exc.errors(include_url=False):
         loc = _clean_loc(error["loc"])

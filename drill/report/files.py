@@ -23,6 +23,7 @@ from drill.report.html_report import render_html
 from drill.report.json_report import json_parts, render_json
 from drill.report.markdown_report import render_markdown
 from drill.report.model import build_folded
+from drill.report.operator import render_operator_csv
 from drill.report.pdf import ReportError
 from drill.report.types import Integrity, Report
 from drill.report.updates import render_updates_csv
@@ -312,6 +313,9 @@ async def _write_with(
             if report.updates:  # status updates (第N報): one row per person sent one
                 updates = render_updates_csv(report, language)
                 written.append(write_csv(folder / "updates.csv", updates))
+            if report.operator:  # pages ordered now and people marked away
+                operator = render_operator_csv(report, language)
+                written.append(write_csv(folder / "operator.csv", operator))
             written.append(folder / "events.csv")
             continue
         path = folder / f"report.{fmt}"

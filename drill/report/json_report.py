@@ -20,7 +20,7 @@ from drill.store.gc_pause import gc_paused
 
 __all__ = ["SCHEMA_VERSION", "json_parts", "render_json", "report_dict"]
 
-SCHEMA_VERSION = "3.1"
+SCHEMA_VERSION = "3.2"
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}

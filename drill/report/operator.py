@@ -9,12 +9,22 @@ answer to a page outside the tree for no level, tree, site or target (docs/outco
 
 from __future__ import annotations
 
+import csv
+import io
+
 from drill.engine.events import EscalationReason, OperatorPaged
 from drill.report.source import Source
-from drill.report.types import Label, MarkedAway, OperatorPages, OrderRow, OutsidePageRow
+from drill.report.types import (
+    Label,
+    MarkedAway,
+    OperatorPages,
+    OrderRow,
+    OutsidePageRow,
+    Report,
+)
 from drill.words.page import PAGE, absence_reason
 
-__all__ = ["operator_pages", "order_label", "reason_label"]
+__all__ = ["operator_pages", "order_label", "reason_label", "render_operator_csv"]
 
 
 def operator_pages(source: Source) -> OperatorPages:
@@ -51,9 +61,10 @@ def operator_pages(source: Source) -> OperatorPages:
             )
         )
     away: list[MarkedAway] = []
-    for seq, mark in state.marked_unavailable:
+    for index, (seq, mark) in enumerate(state.marked_unavailable):
         if seq is None:
             continue
+        back_seq, back = state.marked_back.get(index, (None, None))
         skipped = sum(
             1
             for contact in state.contacts.values()
@@ -74,6 +85,9 @@ def operator_pages(source: Source) -> OperatorPages:
                 reason=mark.reason,
                 until=source.local(mark.until) if mark.until is not None else None,
                 passed_over=skipped,
+                back_at=source.local(back.at) if back is not None else None,
+                back_by=back.by if back is not None else None,
+                back_seq=back_seq,
             )
         )
     return OperatorPages(tuple(orders), tuple(away))
@@ -94,3 +108,94 @@ def order_label(e: OperatorPaged) -> Label:
 def reason_label(word: str) -> Label:
     """A reason for being away in both languages (the plan's own word as it is)."""
     return Label(absence_reason(word, "ja"), absence_reason(word, "en"))
+
+
+_CSV_COLUMNS = (
+    "kind",
+    "seq",
+    "at",
+    "elapsed_seconds",
+    "by",
+    "origin",
+    "asked",
+    "what",
+    "person",
+    "ad_hoc",
+    "channel",
+    "address",
+    "outcome",
+    "answered_at",
+    "seconds_to_answer",
+    "tree_contact",
+    "reason",
+    "until",
+    "passed_over",
+    "back_at",
+    "back_by",
+)
+
+
+def render_operator_csv(report: Report, lang: str | None = None) -> str:
+    """operator.csv: a row per page an order to page now sent (kind `page`; an order
+    that found nobody to page is one row without a person) and a row per person marked
+    away (kind `away`); addresses masked as recorded."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(_CSV_COLUMNS)
+    language = lang or "ja"
+    for order in report.operator.orders:
+        head = (
+            "page",
+            order.seq,
+            order.at.isoformat(),
+            f"{order.elapsed:.3f}",
+            order.by,
+            order.origin or "",
+            order.asked,
+            order.what.get(language),
+        )
+        if not order.pages:
+            writer.writerow((*head, *[""] * (len(_CSV_COLUMNS) - len(head))))
+        for page in order.pages:
+            answered = page.answered_seconds
+            writer.writerow(
+                (
+                    *head,
+                    page.person,
+                    str(page.ad_hoc).lower(),
+                    page.channel,
+                    page.address,
+                    page.outcome,
+                    page.answered_at.isoformat() if page.answered_at is not None else "",
+                    "" if answered is None else f"{answered:.3f}",
+                    page.tree_contact or "",
+                    *[""] * 5,
+                )
+            )
+    for mark in report.operator.marked_away:
+        writer.writerow(
+            (
+                "away",
+                mark.seq,
+                mark.at.isoformat(),
+                f"{mark.elapsed:.3f}",
+                mark.by,
+                mark.origin or "",
+                "",
+                "",
+                mark.person,
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                reason_label(mark.reason).get(language),
+                mark.until.isoformat() if mark.until is not None else "",
+                mark.passed_over,
+                mark.back_at.isoformat() if mark.back_at is not None else "",
+                mark.back_by or "",
+            )
+        )
+    return buffer.getvalue()

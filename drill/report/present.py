@@ -625,6 +625,8 @@ class Presenter:
                 if mark.until is not None
                 else say("report_until_end")
             )
+            if mark.back_at is not None:
+                until = say("report_back", at=w.clock(mark.back_at), by=mark.back_by or "")
             by = mark.by + (say("report_console", origin=mark.origin) if mark.origin else "")
             rows.append(
                 (

@@ -21,6 +21,7 @@ from drill.engine.events import (
     LevelCompleted,
     NoteAdded,
     OperatorPaged,
+    PersonMarkedAvailable,
     PersonMarkedUnavailable,
     StepCompleted,
     StepDue,
@@ -98,6 +99,11 @@ def _text(source: Source, e: Event) -> tuple[str, Label] | None:
         return "marked_away", Label(
             f"{e.person_name} を不在に設定（{e.by}）：{reason.ja}",
             f"{e.person_name} marked away by {e.by}: {reason.get('en')}",
+        )
+    if isinstance(e, PersonMarkedAvailable):
+        return "marked_back", Label(
+            f"{e.person_name} の不在を取り消し、復帰（{e.by}）",
+            f"{e.person_name} marked back by {e.by}",
         )
     if isinstance(e, StepDue):
         title = source.step_title(e.step)

@@ -699,6 +699,10 @@ class MarkedAway:
     until: dt.datetime | None
     passed_over: int
     """How many times the ladder passed them over for it."""
+    back_at: dt.datetime | None = None
+    """When the mark was taken back from a console (復帰); None when it was not."""
+    back_by: str | None = None
+    back_seq: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -445,7 +445,7 @@ class SmtpSandbox:
         try:
             if reaction.action is Action.REPLY:
                 await self._sleep(reaction.after)
-                self.mailbox.deliver(reply_to(mail, address))
+                self.mailbox.deliver(reply_to(mail, address, text=_reply_text(mail, reaction)))
                 self._record(address, "reply", None)
                 return
             if reaction.action is Action.BOUNCE:
@@ -486,6 +486,19 @@ class SmtpSandbox:
     def _record(self, address: str, action: str, status: int | None) -> None:
         self.actions.append(PersonAction(address, action, status, time.monotonic()))
         self._changed.set()
+
+
+_NUMBERED_CHOICE = re.compile(r"^\s+(\d)\. \S", re.MULTILINE)
+
+
+def _reply_text(mail: ReceivedMail, reaction: Reaction) -> str:
+    """What the person writes back: the number of their answer on the first line when
+    the mail asks a question (its numbered choices), else a plain 確認しました。"""
+    offered = len(_NUMBERED_CHOICE.findall(mail.text))
+    if not offered:
+        return "確認しました。"
+    chosen = reaction.answer(offered) if reaction.answer is not None else 1
+    return f"{min(max(1, chosen), offered)}\n確認しました。"
 
 
 _ANSWER_BUTTON = re.compile(r'<button[^>]*\bname="([^"]+)"[^>]*\bvalue="([^"]*)"')

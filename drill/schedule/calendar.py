@@ -33,7 +33,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -51,10 +50,11 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from drill.plan.findings import Finding, PlanError, Severity, did_you_mean, format_path
+from drill.plan.findings import Finding, PlanError, Severity
 from drill.plan.holidays import holidays_known, holidays_known_until, public_holiday
+from drill.plan.loader import findings_from
 from drill.plan.models import ChannelKind
-from drill.plan.source import Document, load_document
+from drill.plan.source import load_document
 
 __all__ = [
     "CALENDAR_FILE",
@@ -107,8 +107,12 @@ def format_duration(value: dt.timedelta) -> str:
 def _duration(value: Any) -> dt.timedelta:
     try:
         return parse_duration(value)
-    except ValueError as exc:
-        raise PydanticCustomError("duration", str(exc)) from None
+    except ValueError:
+        raise PydanticCustomError(
+            "duration",
+            "'{value}' is not a duration; write it like 1d, 2h, 30m or 1h30m",
+            {"value": str(value)},
+        ) from None
 
 
 Duration = Annotated[
@@ -231,9 +235,15 @@ class ReminderPolicy(BaseModel):
     @classmethod
     def _positive(cls, value: tuple[dt.timedelta, ...]) -> tuple[dt.timedelta, ...]:
         if any(lead <= dt.timedelta(0) for lead in value):
-            raise PydanticCustomError("duration", "a reminder lead time must be positive")
+            raise PydanticCustomError(
+                "duration",
+                "a reminder lead time must be positive",
+                {"message_key": "calendar.lead_positive"},
+            )
         if len(set(value)) != len(value):
-            raise PydanticCustomError("duration", "each lead time may appear once")
+            raise PydanticCustomError(
+                "duration", "each lead time may appear once", {"message_key": "calendar.lead_once"}
+            )
         return value
 
 
@@ -268,7 +278,11 @@ class CalendarPolicy(BaseModel):
     @model_validator(mode="after")
     def _some_working_day(self) -> CalendarPolicy:
         if len(set(self.closed_weekdays)) == 7:
-            raise PydanticCustomError("calendar", "every day of the week is closed")
+            raise PydanticCustomError(
+                "calendar",
+                "every day of the week is closed",
+                {"message_key": "calendar.all_closed"},
+            )
         return self
 
 
@@ -381,6 +395,8 @@ def load_calendar(plan_dir: Path | str) -> CalendarPolicy:
                     file,
                     document.line_of(()),
                     fix="start with keys such as closed_periods, on_closed_day, misfire",
+                    message_key="calendar.not_mapping",
+                    fix_key="calendar.not_mapping.fix",
                 )
             ],
             root,
@@ -388,58 +404,4 @@ def load_calendar(plan_dir: Path | str) -> CalendarPolicy:
     try:
         return CalendarPolicy.model_validate(data)
     except ValidationError as exc:
-        raise PlanError(_findings(exc, document), root) from None
-
-
-def _findings(exc: ValidationError, document: Document) -> list[Finding]:
-    findings: list[Finding] = []
-    for error in exc.errors(include_url=False):
-        loc = tuple(
-            part
-            for part in error["loc"]
-            if not (isinstance(part, str) and part.startswith(("function-", "literal[")))
-        )
-        kind = error["type"]
-        fix: str | None = None
-        if kind == "extra_forbidden":
-            name = str(loc[-1]) if loc else ""
-            allowed = _keys_at(loc[:-1])
-            message = f"unknown key '{name}'"
-            fix = did_you_mean(name, allowed) or f"the keys here are: {', '.join(sorted(allowed))}"
-            code = "DK-E004"
-        elif kind == "missing":
-            message = f"'{loc[-1]}' is required" if loc else "a value is required"
-            fix = f"add '{loc[-1]}'" if loc else None
-            code = "DK-E005"
-        else:
-            message = error["msg"].removeprefix("Value error, ")
-            code = "DK-E006"
-            expected = (error.get("ctx") or {}).get("expected")
-            if expected:
-                fix = f"write one of {expected}"
-        findings.append(
-            Finding(
-                code,
-                Severity.ERROR,
-                message,
-                document.file,
-                document.line_of(loc),
-                format_path(loc) or None,
-                fix,
-            )
-        )
-    return findings
-
-
-def _keys_at(loc: Sequence[str | int]) -> list[str]:
-    model: type[BaseModel] = CalendarPolicy
-    nested: dict[str, type[BaseModel]] = {
-        "closed_periods": ClosedPeriod,
-        "closed_dates": ClosedDate,
-        "misfire": MisfirePolicy,
-        "reminders": ReminderPolicy,
-    }
-    for part in loc:
-        if isinstance(part, str) and part in nested:
-            model = nested[part]
-    return list(model.model_fields)
+        raise PlanError(findings_from(exc, CalendarPolicy, document), root) from None

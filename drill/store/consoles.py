@@ -64,6 +64,7 @@ REQUEST_KINDS = (
     "unavailable",
     "handover",
     CALLBACK,
+    "available",
 )
 """What a console (or an ack server instance) may ask the owning engine to do."""
 _KEY_PREFIX = "console-request:"
@@ -123,7 +124,8 @@ class OperatorRequest:
     followup, final or none) and `audience` (reached, tree:<tree>, level:<tree>/<level>,
     agency); for "page" `asked` (person, role, ad_hoc, unanswered) and `target` or
     `name`, `phone`, `email`; for "unavailable" `person`, `reason`, `until` (ISO or
-    absent); for "handover" `to`, `note`."""
+    absent); for "available" (a mark taken back, 復帰) `person`; for "handover" `to`,
+    `note`."""
     operator: str
     """Who asked (the name typed at the console)."""
     console_id: str

@@ -367,6 +367,11 @@ class Operations(Protocol):
         key: str | None = None,
         origin: str | None = None,
     ) -> Any: ...
+
+    async def mark_available(
+        self, person_id: str, *, by: str, key: str | None = None, origin: str | None = None
+    ) -> Any: ...
+
     async def hand_over(
         self,
         to: str,
@@ -503,6 +508,8 @@ class OperatorDesk:
             await runner.mark_unavailable(
                 str(p["person"]), reason=str(p["reason"]), by=by, until=until, **common
             )
+        elif kind == "available":
+            await runner.mark_available(str(p["person"]), by=by, **common)
         elif kind == "handover":
             await runner.hand_over(str(p["to"]), by=by, note=p.get("note"), **common)
         else:

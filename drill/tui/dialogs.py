@@ -27,11 +27,11 @@ from textual.widgets import (
     Select,
     Static,
 )
-from textual.widgets.option_list import Option
 
 from drill.errors import DrillError
 from drill.tui.directory import fold
 from drill.tui.i18n import language, t
+from drill.tui.matches import highlighted_id, show_matches
 from drill.tui.prose import Prose
 from drill.tui.screens.base import LocalisedModal
 from drill.words.choices import choice_word
@@ -394,26 +394,16 @@ class ManualAckDialog(LocalisedModal[AckEntry | None]):
             self.query_one("#ack-by", Input).focus()
 
     def _list(self, query: str) -> None:
-        words = [fold(word) for word in query.split()]
-        shown = [
-            Option(label, id=value)
+        entries = (
+            (label, value, key)
             for (label, value), key in zip(self.choices, self._keys, strict=True)
-            if all(word in key for word in words)
-        ][: self.SHOWN]
-        options = self.query_one("#ack-who", OptionList)
-        options.clear_options()
-        options.add_options(shown)
-        if shown:
-            options.highlighted = 0
+        )
+        show_matches(self.query_one("#ack-who", OptionList), entries, query, self.SHOWN)
 
     @property
     def chosen(self) -> str | None:
         """The row id of the contact highlighted in the list."""
-        options = self.query_one("#ack-who", OptionList)
-        index = options.highlighted
-        if index is None or index >= options.option_count:
-            return None
-        return options.get_option_at_index(index).id
+        return highlighted_id(self.query_one("#ack-who", OptionList))
 
     @on(Input.Changed, "#ack-filter")
     def _filter(self, event: Input.Changed) -> None:

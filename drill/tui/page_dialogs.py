@@ -20,11 +20,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
-from textual.widgets.option_list import Option
 
 from drill.tui.dialogs import parse_clock_time
 from drill.tui.directory import fold
 from drill.tui.i18n import language, t
+from drill.tui.matches import highlighted_id, show_matches
 from drill.tui.prose import Prose
 from drill.tui.screens.base import LocalisedModal
 from drill.words.page import ABSENCE_REASONS
@@ -56,6 +56,8 @@ class AwayChoice:
     reason: str
     until: dt.datetime | None
     by: str
+    back: bool = False
+    """The mark is taken back instead (復帰): the person is paged again from now."""
 
 
 class PageDialog(LocalisedModal[PageChoice | None]):
@@ -95,25 +97,15 @@ class PageDialog(LocalisedModal[PageChoice | None]):
         self.query_one("#page-search", Input).focus()
 
     def _list(self, query: str) -> None:
-        wanted = [fold(word) for word in query.split()]
-        shown = [
-            Option(label, id=value)
+        entries = (
+            (label, value, key)
             for (label, value, _), key in zip(self.choices, self._keys, strict=True)
-            if all(word in key for word in wanted)
-        ][: self.SHOWN]
-        options = self.query_one("#page-who", OptionList)
-        options.clear_options()
-        options.add_options(shown)
-        if shown:
-            options.highlighted = 0
+        )
+        show_matches(self.query_one("#page-who", OptionList), entries, query, self.SHOWN)
 
     @property
     def chosen(self) -> str | None:
-        options = self.query_one("#page-who", OptionList)
-        index = options.highlighted
-        if index is None or index >= options.option_count:
-            return None
-        return options.get_option_at_index(index).id
+        return highlighted_id(self.query_one("#page-who", OptionList))
 
     @on(Input.Changed, "#page-search")
     def _filter(self, event: Input.Changed) -> None:
@@ -168,13 +160,22 @@ class AwayDialog(LocalisedModal[AwayChoice | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "key.close")]
 
     def __init__(
-        self, person_id: str, person_name: str, *, now: dt.datetime, operator: str = ""
+        self,
+        person_id: str,
+        person_name: str,
+        *,
+        now: dt.datetime,
+        operator: str = "",
+        marked: str | None = None,
     ) -> None:
         super().__init__(classes="dialog-screen")
         self.person_id = person_id
         self.person_name = person_name
         self.now = now
         self.operator = operator
+        self.marked = marked
+        """How the person is marked away now, in words (None: not marked from a console):
+        the dialog then offers to take the mark back (復帰)."""
 
     def compose(self) -> ComposeResult:
         index = 1 if language() == "en" else 0
@@ -183,6 +184,8 @@ class AwayDialog(LocalisedModal[AwayChoice | None]):
             yield Prose(t("page.away_help"), classes="dialog-hint")
             yield Label(t("page.away_person"), classes="dialog-label")
             yield Static(self.person_name, id="away-person")
+            if self.marked is not None:
+                yield Static(self.marked, id="away-marked", classes="dialog-hint")
             yield Label(t("page.away_reason"), classes="dialog-label")
             with RadioSet(id="away-reason"):
                 for i, (word, pair) in enumerate(ABSENCE_REASONS.items()):
@@ -194,6 +197,8 @@ class AwayDialog(LocalisedModal[AwayChoice | None]):
             yield Static("", id="away-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(t("page.away_go"), id="go", variant="warning")
+                if self.marked is not None:
+                    yield Button(t("page.away_back"), id="back", variant="primary")
                 yield Button(t("page.cancel"), id="cancel")
 
     def on_mount(self) -> None:
@@ -225,6 +230,15 @@ class AwayDialog(LocalisedModal[AwayChoice | None]):
             self.query_one("#away-by", Input).focus()
             return
         self.dismiss(AwayChoice(self.person_id, self.reason, until, by))
+
+    @on(Button.Pressed, "#back")
+    def _back(self) -> None:
+        by = self.query_one("#away-by", Input).value.strip()
+        if not by:
+            self._error("page.need_by")
+            self.query_one("#away-by", Input).focus()
+            return
+        self.dismiss(AwayChoice(self.person_id, "", None, by, back=True))
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

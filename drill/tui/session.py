@@ -392,6 +392,9 @@ class LiveRun:
     ) -> None:
         await self.runner.mark_unavailable(person, reason=reason, until=until, by=by)
 
+    async def mark_available(self, person: str, *, by: str) -> None:
+        await self.runner.mark_available(person, by=by)
+
     async def leave(self) -> None:
         """Stop driving without ending: the record stays open, to be resumed later."""
         self._left = True
@@ -670,6 +673,9 @@ class AttachedRun:
         if until is not None:
             payload["until"] = until.isoformat()
         await self._ask("unavailable", payload, by)
+
+    async def mark_available(self, person: str, *, by: str) -> None:
+        await self._ask("available", {"person": person}, by)
 
     async def hand_over(self, to: str, *, by: str, note: str | None = None) -> None:
         await self._ask("handover", {"to": to, "note": note}, by)

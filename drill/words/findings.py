@@ -505,6 +505,19 @@ MESSAGES_JA: dict[str, str] = {
         "この書き方（'{construct}'）はメッセージでは使えません（{line} 行目）。メッセージは"
         "差し込み項目と `{{% if %}}`、簡単なフィルターを使った文章です。"
     ),
+    # -- rotas --------------------------------------------------------------------------
+    "rota.holidays": "'{person}' は `skip` でも計画の人でもありません。",
+    "rota.holidays.fix": (
+        "`skip`（祝日は交代しない）か、祝日の当番を受け持つ人の ID を書いてください。"
+    ),
+    # -- calendar.yaml -----------------------------------------------------------------
+    "calendar.not_mapping": "calendar.yaml はキーの対応（`キー: 値`）で書くファイルです。",
+    "calendar.not_mapping.fix": (
+        "`closed_periods`・`on_closed_day`・`misfire` などのキーで書き始めてください。"
+    ),
+    "calendar.lead_positive": "リマインダーの事前通知の時間は正の長さにしてください。",
+    "calendar.lead_once": "同じ事前通知の時間が二度書かれています。",
+    "calendar.all_closed": "一週間のすべての曜日が休みになっています。",
     # -- contents of plan.yaml ---------------------------------------------------------
     "contents.unlisted": "{kind} '{id}' が plan.yaml の `contents.{key}` に載っていません。",
     "contents.unlisted.fix": "'{id}' を `contents.{key}` に加えるか、削除してください。",
@@ -596,6 +609,22 @@ PYDANTIC_JA: dict[str, tuple[str, str]] = {
     "timezone": (
         "タイムゾーン '{zone}' はありません。",
         "`Asia/Tokyo` のような IANA の名前を書いてください。",
+    ),
+    "duration": (
+        "'{value}' は時間の長さとして読めません。",
+        "`1d`・`2h`・`30m`・`1h30m` のように書いてください。",
+    ),
+    "month_day": (
+        "月日として読めません。",
+        '`"12-29"` のように月と日を `MM-DD` で書いてください。',
+    ),
+    "choice": (
+        "選択肢の表示が長すぎるか、2 行以上あります。",
+        "選択肢の表示は 1 行、20 文字以内にしてください（例: 30分以内）。",
+    ),
+    "question": (
+        "二つの選択肢が同じ '{value}' を使っています。",
+        "選択肢ごとに別の `key` と表示を付けてください。",
     ),
 }
 

@@ -78,6 +78,15 @@ PAGE: dict[str, tuple[str, str]] = {
         "Choose a contact first.",
     ),
     "away_done": ("不在に設定しました: {name}（{reason}）", "Marked away: {name} ({reason})"),
+    "away_marked": (
+        "{name} は {until} 不在に設定されています（{reason}）。",
+        "{name} is marked away {until} ({reason}).",
+    ),
+    "away_back": ("復帰させる", "Mark back"),
+    "back_done": (
+        "復帰させました: {name}（再び呼び出します）",
+        "Marked back: {name} (paged again)",
+    ),
     "cli_paged": (
         "{drill} で呼び出しました（{by}）: {name}",
         "Paged in {drill} ({by}): {name}",
@@ -115,6 +124,7 @@ PAGE: dict[str, tuple[str, str]] = {
     ),
     "report_until": ("{at} まで", "until {at}"),
     "report_until_end": ("訓練終了まで", "until the drill ends"),
+    "report_back": ("{at} に復帰（{by}）", "back at {at} ({by})"),
     "report_rule": (
         "連絡網の外への呼び出しの応答は記録のみで、段・連絡網・目標の判定には数えません。",
         "Answers to pages outside the tree are recorded; no level, tree or target counts them.",
@@ -183,6 +193,12 @@ PAGE_SENTENCES: dict[str, dict[str, tuple[str, str]]] = {
         "open": (
             "不在に設定（{by}）: {name}（{reason}、訓練終了まで）",
             "Marked away ({by}): {name} ({reason}, until the drill ends)",
+        ),
+    },
+    "PersonMarkedAvailable": {
+        "": (
+            "復帰（{by}）: {name}（不在を取り消し、再び呼び出します）",
+            "Marked back ({by}): {name} (paged again from now)",
         ),
     },
 }

@@ -43,6 +43,7 @@ from drill.engine.events import (
     PageQueued,
     PageSent,
     PagingCancelled,
+    PersonMarkedAvailable,
     PersonMarkedUnavailable,
     RepeatScheduled,
     RoundStarted,
@@ -641,6 +642,10 @@ def _marked(s: _Speaker, e: PersonMarkedUnavailable) -> Sentence:
     return Sentence(s.say(e, by=e.by, name=e.person_name, reason=reason, until=until), "warn")
 
 
+def _marked_back(s: _Speaker, e: PersonMarkedAvailable) -> Sentence:
+    return Sentence(s.say(e, by=e.by, name=e.person_name), "info")
+
+
 def _handed_over(s: _Speaker, e: HandedOver) -> Sentence:
     before = e.from_officer or HANDOVER["nobody"][s.index]
     # Who entered it is said only when it was neither of the two (someone took charge
@@ -683,6 +688,7 @@ _HANDLERS: dict[type[Event], Callable[[_Speaker, Any], Sentence]] = {
     OutsidePageQueued: _outside_queued,
     OutsideAcknowledged: _outside_acknowledged,
     PersonMarkedUnavailable: _marked,
+    PersonMarkedAvailable: _marked_back,
     HandedOver: _handed_over,
 }
 

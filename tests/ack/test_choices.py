@@ -22,6 +22,7 @@ from drill.channels.links import Links
 from drill.config import AckSettings
 from drill.engine.notifier import AckOutcome, Page
 from drill.plan.models import ChannelKind, Choice, Question, Text
+from drill.sandbox.people import Action, Reaction, always
 from drill.sandbox.smtp import SandboxImap, SandboxMailbox, SmtpSandbox, reply_to
 
 from .conftest import DRILL, make_page
@@ -157,4 +158,41 @@ async def test_a_reply_whose_first_line_names_a_choice_carries_it(
     assert report.acknowledged == 1
     assert [(a.page_id, a.source, a.choice) for a in asked.acks] == [
         (page.page_id, "reply", expected)
+    ]
+
+
+async def test_a_sandbox_person_who_replies_writes_the_number_of_their_answer(
+    links: Links,
+) -> None:
+    """The sandbox's people answer a question by reply as the mail asks: the number of
+    their answer on the first line; the reply poller reads it as that choice."""
+    asked = MemoryInbox(question=QUESTION)
+    registry = DrillRegistry()
+    registry.register(DRILL, asked)
+    mailbox = SandboxMailbox()
+    replies = always(Action.REPLY)
+
+    def behaviour(address: str, page_id: str | None) -> Reaction:
+        # Everyone replies, and picks the last answer offered (不可).
+        return dataclasses.replace(replies(address, page_id), answer=lambda offered: offered)
+
+    async with (
+        SmtpSandbox(behaviour=behaviour, mailbox=mailbox) as smtp,
+        SandboxImap(mailbox, password=PASSWORD) as imap,
+    ):
+        notifier = EmailNotifier(smtp.settings(), make_link=links, sample_plan=True)
+        try:
+            page = _with_question(make_page(5, address="person5@city.example"))
+            plain = make_page(6, address="person6@city.example")
+            assert (await notifier.send(page)).accepted
+            assert (await notifier.send(plain)).accepted
+            await smtp.wait_for_actions(2)
+        finally:
+            await notifier.close()
+        poller = ReplyPoller(imap.settings(), registry, links, password=SecretStr(PASSWORD))
+        report = await poller.poll_once()
+    assert report.acknowledged == 2
+    assert sorted((a.page_id, a.choice) for a in asked.acks) == [
+        (page.page_id, "cannot"),
+        (plain.page_id, None),
     ]

@@ -17,24 +17,35 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 import pytest
+from twilio.request_validator import RequestValidator
 
 from drill.ack.memory import MemoryInbox
 from drill.ack.relay import StoreRelay
 from drill.ack.server import AckServer, DrillRegistry
+from drill.ack.twilio_hooks import twilio_routes
 from drill.channels.links import Links
 from drill.config import AckSettings
 from drill.engine.callback import Callback, CallbackKind, apply_callback
+from drill.engine.clock import VirtualClock
+from drill.engine.events import PageQueued, UpdateQueued
 from drill.engine.lease import LeaseOwner
 from drill.engine.notifier import AckOutcome, DeliveryStatus, FailureReason
+from drill.engine.runner import DrillRunner
+from drill.engine.simulation import ResponseModel, SimulatedNotifier
+from drill.engine.sink import MemorySink
+from drill.plan import load_plan
+from drill.plan.models import ChannelKind
 from drill.store import EventStore
 from drill.store.consoles import CALLBACK
 from drill.store.follow import OperatorDesk
 from tests.ack.conftest import make_page
 
 DRILL = "20260601-0900-relay"
+REPO = Path(__file__).resolve().parents[2]
 
 
 class Owner:
@@ -229,3 +240,92 @@ async def test_an_answer_travels_with_its_callback_through_the_store() -> None:
     owner = MemoryInbox(question=question)
     assert await apply_callback(owner, read_back) is AckOutcome.ACCEPTED
     assert [a.choice for a in owner.acks] == ["within30"]
+
+
+# -- what a page asked, on an instance that runs no drill --------------------------------
+
+TWILIO_TOKEN = "relay-test-auth-token"
+PUBLIC = "https://drill.city.example/drillkit"
+
+
+async def _roll_call_in_store(store: EventStore) -> dict[str, tuple[str, ChannelKind]]:
+    """The sample's roll call (it asks 出社可否), simulated with a status update (第1報),
+    recorded in `store` as its engine would; page id -> (event type, channel)."""
+    plan = load_plan(REPO).plan
+    clock = VirtualClock()
+    sink = MemorySink()
+    model = ResponseModel.from_mapping({"seed": 7})
+    runner = DrillRunner(
+        plan,
+        "annual-roll-call",
+        sink=sink,
+        notifiers=[SimulatedNotifier(model, clock=clock)],
+        clock=clock,
+        drill_id=DRILL,
+    )
+    await runner.run_until(30)
+    assert await runner.issue_update("第1報：訓練は順調です。", by="当直 太郎") == 1
+    await runner.run()
+    pages: dict[str, tuple[str, ChannelKind]] = {}
+    for item in await sink.read(DRILL):
+        await store.append(DRILL, item.event, item.key)
+        e = item.event
+        if isinstance(e, PageQueued | UpdateQueued):
+            pages[e.page_id] = (type(e).__name__, e.channel)
+    return pages
+
+
+def _first(pages: dict[str, tuple[str, ChannelKind]], kind: str, *channels: ChannelKind) -> str:
+    return next(p for p, (k, channel) in pages.items() if k == kind and channel in channels)
+
+
+async def test_an_instance_that_runs_no_drill_asks_its_question_on_the_trees_pages_only(
+    store: EventStore, links: Links
+) -> None:
+    pages = await _roll_call_in_store(store)
+    await store.lease(DRILL, LeaseOwner.here("owner")).acquire()  # live: run elsewhere
+    relay = StoreRelay(store, answer_wait=0.2)
+    settings = AckSettings(public_url=PUBLIC, listen_host="127.0.0.1")
+    hooks = [twilio_routes(public_url=PUBLIC, auth_token=TWILIO_TOKEN)]
+    link_page = _first(pages, "PageQueued", ChannelKind.SMS, ChannelKind.EMAIL)
+    update_page = _first(pages, "UpdateQueued", *ChannelKind)
+    call_page = _first(pages, "PageQueued", ChannelKind.VOICE)
+
+    def link(page_id: str, channel: ChannelKind, base: str) -> str:
+        page = make_page(int(page_id.rsplit("-p", 1)[1]), drill_id=DRILL, channel=channel)
+        return links.make_link(page).replace(links.public_url, base)
+
+    async with AckServer(
+        settings, DrillRegistry(relay), links=links, port=0, route_hooks=hooks
+    ) as server:
+        status, body = await get(link(link_page, pages[link_page][1], server.url))
+        assert status == 200 and "出社（現地対応）できますか" in body
+        assert 'name="choice" value="within30">2. 30分以内' in body
+        status, body = await get(link(update_page, ChannelKind.SMS, server.url))
+        assert status == 200 and "<form" in body and 'name="choice"' not in body
+
+        # A keypress: 2 is the second answer on the tree's call; a status update asks
+        # nothing (2 is not 了解: asked again); on an SMS page a key is refused.
+        async def keypress(page_id: str, call_sid: str) -> str:
+            path = "/twilio/gather?" + urlencode(
+                {"drill": DRILL, "page": page_id, "lang": "ja", "round": 1}
+            )
+            params = {"CallSid": call_sid, "Digits": "2", "AccountSid": "AC0"}
+            signature = RequestValidator(TWILIO_TOKEN).compute_signature(PUBLIC + path, params)
+            async with (
+                aiohttp.ClientSession() as http,
+                http.post(
+                    server.url + path, data=params, headers={"X-Twilio-Signature": signature}
+                ) as response,
+            ):
+                assert response.status == 200
+                return await response.text()
+
+        before = len(await store.pending(DRILL))
+        await keypress(link_page, "CA-sms")
+        assert "<Gather" in await keypress(update_page, "CA-update")
+        assert len(await store.pending(DRILL)) == before  # nothing recorded for either
+        await keypress(call_page, "CA-voice")
+        (request,) = (await store.pending(DRILL))[before:]
+        sent = Callback.from_payload(request.payload)
+        assert (sent.page_id, sent.source, sent.choice) == (call_page, "voice", "within30")

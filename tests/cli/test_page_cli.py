@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -24,30 +21,9 @@ from drill.engine.events import OperatorPaged, OutsidePageQueued, to_record
 from drill.store import EventStore
 from drill.store.consoles import ConsoleIdentity
 from drill.store.follow import ask
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.cli.running import drillkit, started_drill
 
 pytestmark = pytest.mark.slow
-
-
-def drillkit(db: Path, *args: str) -> subprocess.Popen[str]:
-    env = dict(os.environ)
-    env.pop("DRILLKIT_FAULT_KILL_AFTER_EVENTS", None)
-    env["COLUMNS"] = "400"
-    return subprocess.Popen(
-        [sys.executable, "-m", "drill", *args, "--db", str(db)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-async def _drill_id(db: Path) -> str | None:
-    async with EventStore.open(db) as store:
-        found = await store.latest_drill_id()
-        return found if found is not None and await store.read(found) else None
 
 
 async def _abort(db: Path, drill_id: str) -> None:
@@ -74,13 +50,7 @@ def test_drillkit_page_asks_the_running_engine_and_says_what_it_paged(tmp_path: 
         "--no-report", "--quiet", "--operator", "佐藤",
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
-        drill_id = None
-        while drill_id is None:
-            assert runner.poll() is None, runner.communicate()
-            assert time.monotonic() < deadline, "the drill never started"
-            time.sleep(0.1)
-            drill_id = asyncio.run(_drill_id(db)) if db.exists() else None
+        drill_id = started_drill(runner, db)
 
         done = page(db, drill_id, "--person", "abe-seiichi", "--by", "当直 鈴木")
         assert done.returncode == 0, done.stderr

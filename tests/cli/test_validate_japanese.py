@@ -208,6 +208,13 @@ def _planted(tmp_path: Path) -> tuple[Path, list[str]]:
     step = _edit(
         plan / "playbooks" / "annual-roll-call.yaml", "id: confirm-centres", "id: start-drill"
     )
+    holidays = _edit(roles, "      holidays: skip", "      holidays: skp")
+    roll_call = plan / "scenarios" / "annual-roll-call.yaml"
+    too_long = _edit(
+        roll_call,
+        "{ja: 不可, en: Cannot}",
+        "{ja: 不可（本日は遠方へ出張中のため出社できません）, en: Cannot}",
+    )
     (plan / "scenarios" / "broken.yaml").write_text('title: "abc\n\n', encoding="utf-8")
     (plan / "playbooks" / "unsafe.yaml").write_text(
         "id: unsafe\nsteps: !!python/object:os.system []\n", encoding="utf-8"
@@ -238,10 +245,29 @@ def _planted(tmp_path: Path) -> tuple[Path, list[str]]:
         "'!!python/object:os.system' は使えません。　直し方: タグを消し、",
         "エラー DK-E001（ファイルを読めません） playbooks/pipe.yaml: 通常のファイルではなく"
         "名前付きパイプ（FIFO）です。　直し方: 通常のファイルに置き換えるか、削除してください。",
+        f"エラー DK-E007（定義されていない参照） contacts/roles.yaml:{holidays} "
+        "roles[3].rotation.holidays: 'skp' は `skip` でも計画の人でもありません。　直し方: "
+        "もしかして 'skip' ですか？",
+        f"エラー DK-E006（値が正しくありません） scenarios/annual-roll-call.yaml:{too_long} "
+        "question.choices[2].label: 選択肢の表示が長すぎるか、2 行以上あります。",
         f"エラー DK-E009（循環） contacts/roles.yaml:{cycle} roles[0].deputies: 代理者が循環して"
         "います: 'juki-chief' → 'security-chief' → 'juki-chief'　直し方: 連鎖のどこかで、",
     ]
     return plan, expected
+
+
+def test_two_choices_with_one_label_read_in_japanese(tmp_path: Path) -> None:
+    plan = _sample(tmp_path)
+    roll_call = plan / "scenarios" / "annual-roll-call.yaml"
+    _edit(roll_call, "{ja: 30分以内, en: Within 30 min}", "{ja: 出社可能, en: Within 30 min}")
+    question = _edit(roll_call, "question:", "question:")
+    result = _drillkit(tmp_path, "validate", str(plan))
+    assert result.returncode == 2, result.stderr
+    assert (
+        f"エラー DK-E006（値が正しくありません） scenarios/annual-roll-call.yaml:{question} "
+        "question: 二つの選択肢が同じ '出社可能' を使っています。　直し方: 選択肢ごとに別の "
+        "`key` と表示を付けてください。"
+    ) in result.stderr
 
 
 def _said(line: str) -> str:

@@ -9,9 +9,7 @@ applies it with who asked and from where, the board prints it, and both processe
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -23,24 +21,9 @@ from drill.engine.events import DrillAborted
 from drill.store import EventStore
 from drill.store.consoles import ConsoleIdentity
 from drill.store.follow import ask
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.cli.running import drillkit, started_drill
 
 pytestmark = pytest.mark.slow
-
-
-def drillkit(db: Path, *args: str) -> subprocess.Popen[str]:
-    env = dict(os.environ)
-    env.pop("DRILLKIT_FAULT_KILL_AFTER_EVENTS", None)
-    env["COLUMNS"] = "400"
-    return subprocess.Popen(
-        [sys.executable, "-m", "drill", *args, "--db", str(db)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 class Lines:
@@ -63,12 +46,6 @@ class Lines:
             time.sleep(0.05)
 
 
-async def _drill_id(db: Path) -> str | None:
-    async with EventStore.open(db) as store:
-        found = await store.latest_drill_id()
-        return found if found is not None and await store.read(found) else None
-
-
 def test_watch_prints_a_running_drill_live_and_who_aborted_it(tmp_path: Path) -> None:
     db = tmp_path / "events.db"
     runner = drillkit(
@@ -77,13 +54,7 @@ def test_watch_prints_a_running_drill_live_and_who_aborted_it(tmp_path: Path) ->
     )  # fmt: skip
     watcher: subprocess.Popen[str] | None = None
     try:
-        deadline = time.monotonic() + 60
-        drill_id = None
-        while drill_id is None:
-            assert runner.poll() is None, runner.communicate()
-            assert time.monotonic() < deadline, "the drill never started"
-            time.sleep(0.1)
-            drill_id = asyncio.run(_drill_id(db)) if db.exists() else None
+        drill_id = started_drill(runner, db)
 
         watcher = drillkit(db, "watch", drill_id, "--lang", "ja", "--operator", "見守り")
         out = Lines(watcher)

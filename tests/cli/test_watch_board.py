@@ -27,6 +27,7 @@ import pytest
 from drill.store import EventStore
 from drill.store.consoles import ConsoleIdentity
 from drill.store.follow import ask
+from tests.cli.running import started_drill
 
 REPO = Path(__file__).resolve().parents[2]
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\r")
@@ -78,12 +79,6 @@ class Screen:
             time.sleep(0.05)
 
 
-async def _drill_id(db: Path) -> str | None:
-    async with EventStore.open(db) as store:
-        found = await store.latest_drill_id()
-        return found if found is not None and await store.read(found) else None
-
-
 async def _abort(db: Path, drill_id: str) -> None:
     async with EventStore.open(db) as store:
         answer = await ask(
@@ -101,13 +96,7 @@ def test_watch_is_a_live_board_in_a_terminal_and_lines_in_a_pipe(tmp_path: Path)
     )  # fmt: skip
     procs = [runner]
     try:
-        deadline = time.monotonic() + 60
-        drill_id = None
-        while drill_id is None:
-            assert runner.poll() is None, runner.communicate()
-            assert time.monotonic() < deadline, "the drill never started"
-            time.sleep(0.1)
-            drill_id = asyncio.run(_drill_id(db)) if db.exists() else None
+        drill_id = started_drill(runner, db)
 
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 60, 160, 0, 0))

@@ -24,6 +24,7 @@ from drill.engine.events import (
     OutsideAcknowledged,
     OutsidePageQueued,
     PageQueued,
+    PersonMarkedAvailable,
     PersonMarkedUnavailable,
     to_record,
 )
@@ -209,6 +210,51 @@ async def test_a_mark_that_has_ended_changes_nothing(kit: SimpleNamespace) -> No
     await h.runner.run()
     assert await h.of(Escalated) == []
     assert "carol" in [e.person_id for e in await h.of(PageQueued)]
+
+
+async def test_a_mark_taken_back_pages_the_person_again_and_the_fold_pairs_them(
+    kit: SimpleNamespace,
+) -> None:
+    h = kit.Harness(plan(kit), people={"alice": "voice@50", "carol": "voice@50"})
+    await h.runner.run_until(0.1)
+    await h.runner.mark_unavailable("carol", reason="休暇", by="当直 佐藤")
+    await h.runner.run_until(0.5)  # minutes: level 2 starts at 50 s
+    with pytest.raises(EngineError, match="not marked away"):
+        await h.runner.mark_available("alice", by="当直 佐藤")
+    back = await h.runner.mark_available("carol", by="副当直 鈴木", key="k-back", origin="pc-2")
+    await h.runner.run()
+
+    assert await h.of(Escalated) == []  # level 2 started after the mark was taken back
+    assert "carol" in [e.person_id for e in await h.of(PageQueued)]
+    (stored,) = await h.of(PersonMarkedAvailable)
+    assert (stored.person_id, stored.by, stored.origin) == ("carol", "副当直 鈴木", "pc-2")
+    state = state_of(await h.events())
+    (mark,) = [e for _, e in state.marked_unavailable]
+    assert state.marked_back[0][1] == back
+    assert state.console_mark("carol", mark.at) == mark
+    assert state.console_mark("carol", back.at) is None
+    with pytest.raises(EngineError):
+        await h.runner.mark_available("carol", by="o")  # the drill has ended
+
+
+async def test_a_resumed_engine_knows_the_mark_was_taken_back(kit: SimpleNamespace) -> None:
+    """Marked away, marked back, then the process stops before level 2: the engine that
+    resumes it pages carol on level 2 (it rebuilt the marks from the events)."""
+    sink = MemorySink()
+    people = {"alice": "voice@50", "carol": "voice@50"}
+    first = kit.Harness(plan(kit), people=people, sink=sink)
+    await first.runner.run_until(0.1)
+    await first.runner.mark_unavailable("carol", reason="出張", by="o")
+    await first.runner.mark_available("carol", by="o")
+
+    sim = SimulatedNotifier(first.model)
+    runner = await DrillRunner.resume(
+        "d1", first.plan, sink=sink, notifiers=[sim], clock=VirtualClock(), by="officer"
+    )
+    await runner.run()
+    events = [s.event for s in await sink.read("d1") if not s.duplicate]
+    assert not [e for e in events if isinstance(e, Escalated)]
+    assert "carol" in [p.person_id for p in sim.sent]
 
 
 # -- resume -----------------------------------------------------------------------------

@@ -9,6 +9,8 @@ one of the same drill without the pages.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from types import SimpleNamespace
 from typing import Any
@@ -20,6 +22,7 @@ from drill.engine.simulation import ResponseModel, SimulatedNotifier
 from drill.engine.sink import MemorySink
 from drill.plan import Plan
 from drill.report import build, render_html, render_json, render_markdown
+from drill.report.operator import render_operator_csv
 
 ANSWERS_VOICE = {"voice": {"answer": 1, "answer_seconds": [20, 20]}}
 
@@ -96,6 +99,20 @@ async def test_the_report_lists_pages_ordered_now_and_people_marked_away(
     kinds = [t.kind for t in report.timeline]
     assert kinds.count("operator_paged") == 2 and kinds.count("marked_away") == 1
 
+    text = render_operator_csv(report)
+    assert "0012-3456" not in text
+    rows = list(csv.DictReader(io.StringIO(text)))
+    abe = [r for r in rows if r["person"] == "阿部 誠一"]
+    assert {r["kind"] for r in abe} == {"page"} and abe[0]["by"] == "当直 佐藤"
+    assert abe[0]["origin"] == "pc-2:41:ab12" and abe[0]["what"] == "阿部 誠一 を呼出"
+    assert "35.000" in {r["seconds_to_answer"] for r in abe}
+    vendor = [r for r in rows if r["person"] == "保守業者 田中"]
+    assert vendor and all(r["ad_hoc"] == "true" and r["answered_at"] == "" for r in vendor)
+    assert "090-****-**56" in {r["address"] for r in vendor}
+    (marked,) = [r for r in rows if r["kind"] == "away"]
+    assert (marked["reason"], marked["until"]) == ("異動", "")
+    assert int(marked["passed_over"]) == mark.passed_over
+
 
 async def test_pages_outside_the_tree_change_nothing_the_tree_achieved(
     kit: SimpleNamespace, plan: Plan
@@ -118,3 +135,28 @@ async def test_pages_outside_the_tree_change_nothing_the_tree_achieved(
     ]
     assert "abe-seiichi" not in {c.member for c in with_pages.contacts}
     assert "## 今すぐ呼出と不在の設定" not in render_markdown(without)
+
+
+async def test_a_mark_taken_back_reads_as_back_in_the_report(plan: Plan) -> None:
+    away = await _later_holder(plan)
+    runner, sink = _runner(plan, {}, "back")
+    await runner.run_until(0.25)
+    await runner.mark_unavailable(away, reason="出張", by="当直 佐藤")
+    await runner.run_until(0.3)
+    await runner.mark_available(away, by="副当直 鈴木")
+    await runner.run()
+    report = build(await sink.read("back"), plan)
+
+    (mark,) = report.operator.marked_away
+    assert mark.back_by == "副当直 鈴木" and mark.back_at is not None and mark.passed_over == 0
+    md = render_markdown(report)
+    assert f"{mark.back_at:%H:%M:%S} に復帰（副当直 鈴木）" in md, md
+    assert "訓練終了まで" not in md.split("## 今すぐ呼出と不在の設定")[1]
+    assert "marked back by 副当直 鈴木" in render_markdown(report, "en")
+    data = json.loads(render_json(report))["operator"]["marked_away"][0]
+    assert data["back_by"] == "副当直 鈴木" and data["back_at"].startswith(
+        f"{mark.back_at:%Y-%m-%dT%H:%M}"
+    )
+    (row,) = csv.DictReader(io.StringIO(render_operator_csv(report)))
+    assert (row["kind"], row["back_by"]) == ("away", "副当直 鈴木")
+    assert "marked_back" in [t.kind for t in report.timeline]

@@ -85,7 +85,7 @@ async def test_every_format_lists_each_update_with_its_acknowledgements() -> Non
     assert "復旧作業を開始しました" in html and "0/2" in html
 
     data = json.loads(render_json(report))
-    assert data["schema_version"] == "3.1"
+    assert data["schema_version"] == "3.2"
     assert [(u["number"], u["acknowledged"], u["recipients"]) for u in data["updates"]] == [
         (1, 1, 2),
         (2, 0, 2),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from drill.schedule.calendar import (
     parse_duration,
     public_holiday,
 )
+from drill.words.findings import finding_words
 
 from .conftest import jst
 
@@ -176,3 +178,30 @@ def test_every_day_closed_is_refused(plan_dir: Path) -> None:
     )
     with pytest.raises(PlanError, match="every day of the week is closed"):
         load_calendar(plan_dir)
+
+
+def test_calendar_errors_read_in_japanese_with_place_and_fix(plan_dir: Path) -> None:
+    (plan_dir / "calendar.yaml").write_text(
+        "closed_periods:\n  - {name: 年末年始, start: '12-32', end: '01-03'}\n"
+        "misfire:\n  late_limt: 2h\n"
+        "reminders:\n  before: [1d, 1d]\n"
+        "max_search: 3 日\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(PlanError) as caught:
+        load_calendar(plan_dir)
+    words = finding_words("ja")
+    lines = [words.line(f, plan_dir) for f in caught.value.findings]
+    expected = [
+        "エラー DK-E006（値が正しくありません） calendar.yaml:2 closed_periods[0].start: "
+        '月日として読めません。　直し方: `"12-29"` のように',
+        "エラー DK-E004（知らないキー） calendar.yaml:4 misfire.late_limt: 知らないキー "
+        "'late_limt' です。　直し方: もしかして 'late_limit' ですか？",
+        "エラー DK-E006（値が正しくありません） calendar.yaml:6 reminders.before: "
+        "同じ事前通知の時間が二度書かれています。",
+    ]
+    for text in expected:
+        assert any(line.startswith(text) for line in lines), (text, lines)
+    assert all("直し方: " in line for line in lines), lines
+    english = re.compile(r"\b(?:the|is|write|day|not|may|once)\b")
+    assert not [line for line in lines if english.search(line)], lines

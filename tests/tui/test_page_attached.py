@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.widgets import Static
+
 from drill.engine.events import OperatorPaged, PersonMarkedUnavailable
 from drill.engine.state import ContactStatus
 from drill.store import EventStore
 from drill.tui.board import ContactTable
 from drill.tui.page_dialogs import AwayDialog, PageDialog
 from drill.tui.session import AttachedRun, LiveRun
-from tests.tui.conftest import ready, start_drill, wait_for
-from tests.tui.test_consoles import ROLL_CALL, WAIT, console
+from tests.tui.conftest import ready, start_drill, text_of, wait_for
+from tests.tui.test_consoles import ROLL_CALL, WAIT, console, press_button
 
 
 async def test_g_and_u_from_an_attached_console_go_to_the_engine_running_the_drill(
@@ -78,3 +80,18 @@ async def test_g_and_u_from_an_attached_console_go_to_the_engine_running_the_dri
                 None,
             )
             assert mark.person_id == away.person_id
+
+            # Back after all (復帰): `u` on the same contact says how they are marked and
+            # offers to take the mark back; the owner's engine records who did it, where.
+            await other.press("u")
+            await wait_for(other, lambda: isinstance(other_app.screen, AwayDialog), WAIT)
+            again = other_app.screen
+            assert isinstance(again, AwayDialog) and again.person_id == mark.person_id
+            assert "休暇" in text_of(again.query_one("#away-marked", Static))
+            await press_button(other, other_app, "#back")
+            await wait_for(owner, lambda: bool(mine.state.marked_back), WAIT)
+            await wait_for(other, lambda: bool(theirs.state.marked_back), WAIT)
+            (_, back) = mine.state.marked_back[0]
+            assert (back.person_id, back.by, back.origin) == (mark.person_id, "副当直 花子", here)
+            assert mine.state.console_mark(mark.person_id, back.at) is None
+            assert not other_app.errors and not owner_app.errors

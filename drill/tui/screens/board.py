@@ -591,11 +591,23 @@ class BoardScreen(DrillScreen):
         if person is None:
             self.notify(t("page.away_nobody"), severity="warning")
             return
+        now = run.now()
+        mark = model.state.console_mark(person[0], now)
+        marked = None
+        if mark is not None:
+            until = (
+                t("page.report_until", at=f"{mark.until.astimezone(model.zone):%H:%M}")
+                if mark.until is not None
+                else t("page.report_until_end")
+            )
+            reason = absence_reason(mark.reason, language())
+            marked = t("page.away_marked", name=person[1], until=until, reason=reason)
         dialog = AwayDialog(
             person[0],
             person[1],
-            now=run.now().astimezone(model.zone),
+            now=now.astimezone(model.zone),
             operator=self.drill_app.operator,
+            marked=marked,
         )
         self.app.push_screen(dialog, self._away_chosen)
 
@@ -625,15 +637,21 @@ class BoardScreen(DrillScreen):
             return
         until = choice.until.astimezone(dt.UTC) if choice.until is not None else None
         try:
-            await run.mark_unavailable(
-                choice.person, reason=choice.reason, until=until, by=choice.by
-            )
+            if choice.back:
+                await run.mark_available(choice.person, by=choice.by)
+            else:
+                await run.mark_unavailable(
+                    choice.person, reason=choice.reason, until=until, by=choice.by
+                )
         except Exception as exc:
             self.drill_app.show_error(exc)
             return
         name = self._model.person_name(choice.person) if self._model is not None else ""
-        reason = absence_reason(choice.reason, language())
-        self.notify(t("page.away_done", name=name, reason=reason))
+        if choice.back:
+            self.notify(t("page.back_done", name=name))
+        else:
+            reason = absence_reason(choice.reason, language())
+            self.notify(t("page.away_done", name=name, reason=reason))
         self.flush()
 
     def action_send_update(self) -> None:
