@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from typing import Literal, Protocol, runtime_checkable
@@ -37,6 +38,7 @@ __all__ = [
     "RenderedMessage",
     "SendResult",
     "reaches_real_people",
+    "send_page",
 ]
 
 Mode = Literal["drill", "incident"]
@@ -215,6 +217,18 @@ class Notifier(Protocol):
     async def close(self) -> None:
         """Release connections; pending callbacks may still arrive through the inbox."""
         ...
+
+
+async def send_page(notifier: Notifier, page: Page, log: logging.Logger) -> SendResult:
+    """`notifier.send(page)`, with a notifier that raises taken as a failed send.
+
+    A notifier must not raise; if one does, the page failed (its error kept as the
+    detail) and the drill goes on with the next person."""
+    try:
+        return await notifier.send(page)
+    except Exception as exc:
+        log.exception("notifier %r raised on send", notifier)
+        return SendResult.failed(FailureReason.PROVIDER_ERROR, f"{type(exc).__name__}: {exc}")
 
 
 @runtime_checkable

@@ -54,6 +54,7 @@ from drill.engine.notifier import (
     Page,
     SendResult,
     reaches_real_people,
+    send_page,
 )
 from drill.engine.roster import LiveStatus, kept_address
 from drill.errors import EngineError
@@ -529,14 +530,7 @@ class Outside:
         if not full:
             result = SendResult.failed(FailureReason.INVALID_NUMBER, "no contact method kept")
         else:
-            notifier = drill._notifiers[channel]
-            try:
-                result = await notifier.send(self.page_for(page))
-            except Exception as exc:  # a notifier must not raise; if one does, it failed
-                log.exception("notifier %r raised on send", notifier)
-                result = SendResult.failed(
-                    FailureReason.PROVIDER_ERROR, f"{type(exc).__name__}: {exc}"
-                )
+            result = await send_page(drill._notifiers[channel], self.page_for(page), log)
         await self.record_send(page, result)
 
     async def record_send(self, page: OutsidePage, result: SendResult) -> None:

@@ -42,7 +42,7 @@ from drill.engine.events import (
     RepeatScheduled,
     RoundStarted,
 )
-from drill.engine.notifier import FailureReason, Page, SendResult
+from drill.engine.notifier import FailureReason, Page, SendResult, send_page
 from drill.engine.roster import LiveMember, LivePage, LiveStatus, PageOutcome, kept_address
 from drill.engine.timers import REPEAT, TIMEOUT
 from drill.plan.models import ChannelKind, Person
@@ -308,12 +308,7 @@ class Paging:
         )
         await drill._emit(queued)
         page = self.pages[queued.page_id]
-        notifier = drill._notifiers[page.channel]
-        try:
-            result = await notifier.send(self.page_for(page))
-        except Exception as exc:  # a notifier must not raise; if one does, the page failed
-            log.exception("notifier %r raised on send", notifier)
-            result = SendResult.failed(FailureReason.PROVIDER_ERROR, f"{type(exc).__name__}: {exc}")
+        result = await send_page(drill._notifiers[page.channel], self.page_for(page), log)
         await self.record_send(page, result)
 
     async def record_send(self, page: LivePage, result: SendResult) -> None:

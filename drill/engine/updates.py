@@ -44,6 +44,7 @@ from drill.engine.notifier import (
     RecoverableNotifier,
     RenderedMessage,
     SendResult,
+    send_page,
 )
 from drill.engine.roster import LiveMember, kept_address
 from drill.errors import EngineError
@@ -352,13 +353,7 @@ class Updates:
         if notifier is None:
             result = SendResult.failed(FailureReason.CONFIG, f"no {channel.value} channel")
         else:
-            try:
-                result = await notifier.send(self.page_for(page))
-            except Exception as exc:  # a notifier must not raise; if one does, it failed
-                log.exception("notifier %r raised on the send of an update", notifier)
-                result = SendResult.failed(
-                    FailureReason.PROVIDER_ERROR, f"{type(exc).__name__}: {exc}"
-                )
+            result = await send_page(notifier, self.page_for(page), log)
         await self.record_send(page, result)
 
     def _audience_of(self, person: Person) -> Audience:

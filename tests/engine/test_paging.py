@@ -441,7 +441,6 @@ async def test_a_notifier_that_raises_fails_the_page_and_paging_goes_on(
     class Broken:
         kinds = frozenset({ChannelKind.VOICE})
         local = True  # a test double on the virtual clock: nobody is paged
-        local = True  # a test double: nobody is paged
 
         async def start(self, inbox: object) -> None:
             return None
