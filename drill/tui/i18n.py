@@ -63,6 +63,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "key.close": ("閉じる", "Close"),
     "key.open": ("開く", "Open"),
     "key.refresh": ("再読込", "Refresh"),
+    "key.follow": ("実行中を表示", "Follow live"),
     "key.report": ("報告書", "Report"),
     "key.focus": ("次の枠", "Next pane"),
     # -- palette -----------------------------------------------------------------------
@@ -470,6 +471,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "history.pick": (
         "記録を選ぶと経過と結果を表示します。",
         "Select a record to see its timeline and summary.",
+    ),
+    "history.follow_hint": (
+        "別の端末で実行中です。w でこの訓練の実行状況をライブで表示します。",
+        "Another console runs it now: w follows it live on the board.",
     ),
     "history.report_written": ("報告書を作成しました: {path}", "Report written: {path}"),
     "history.report_unavailable": (

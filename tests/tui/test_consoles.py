@@ -15,7 +15,7 @@ import itertools
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 
 from drill.engine.events import Acknowledged
 from drill.engine.state import ContactStatus
@@ -204,3 +204,36 @@ async def test_two_consoles_see_each_others_acknowledgements(tmp_path: Path) -> 
             assert actions == ["acquired", "released", "acquired"]
             assert taken.state.interruptions == 1  # the hand-over is on record
             assert not other_app.errors
+
+
+async def test_history_follows_a_drill_another_console_runs(tmp_path: Path) -> None:
+    db = tmp_path / "events.db"
+    owner_app = console(db, "当直 太郎")
+    async with owner_app.run_test(size=(160, 45)) as owner:
+        await start_drill(owner, ROLL_CALL)
+        mine = owner_app.live_run
+        assert isinstance(mine, LiveRun)
+        host = owner_app.console_identity.host
+
+        watcher_app = console(db, "課長 一郎")
+        async with watcher_app.run_test(size=(160, 45)) as watcher:
+            await ready(watcher)
+            await watcher.press("5")
+            table = watcher_app.screen.query_one("#history-table", DataTable)
+            await wait_for(watcher, lambda: table.row_count == 1, WAIT)
+            await watcher.press("enter")
+            summary = watcher_app.screen.query_one("#history-summary")
+            await wait_for(watcher, lambda: "w でこの訓練" in text_of(summary), WAIT)
+
+            await watcher.press("w")
+            await wait_for(watcher, lambda: isinstance(watcher_app.live_run, AttachedRun), WAIT)
+            await wait_for(watcher, lambda: watcher_app.current_mode == "board", WAIT)
+            followed = watcher_app.live_run
+            assert isinstance(followed, AttachedRun) and followed.drill_id == mine.drill_id
+            await wait_for(
+                watcher, lambda: f"実行: 当直 太郎@{host}" in status_line(watcher_app), WAIT
+            )
+            assert not watcher_app.errors and not owner_app.errors
+            async with EventStore.open(db) as store:
+                lease = await store.lease_of(mine.drill_id)
+            assert lease is not None and lease.owner.id == mine.runner.lease_holder

@@ -1,7 +1,8 @@
 """The history screen: past drills and incidents from the event store.
 
 Opening one replays its events into a state: the summary (acknowledged, unreached,
-pages, escalations, steps, targets) and the whole timeline. `r` writes its report.
+pages, escalations, steps, targets) and the whole timeline. `r` writes its report; `w`
+follows a drill another engine is running now, live on the board (as `--attach` does).
 """
 
 from __future__ import annotations
@@ -47,12 +48,15 @@ class HistoryScreen(DrillScreen):
         Binding("enter", "open", "key.open", show=False),
         Binding("r", "report", "key.report"),
         Binding("g", "reload", "key.refresh"),
+        Binding("w", "follow", "key.follow"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.runs: list[RunRecord] = []
         self.opened: str | None = None
+        self.running_elsewhere: str | None = None
+        """The opened drill, when another engine is running it now (`w` follows it)."""
         self.model: BoardModel | None = None
         self._rows: list[tuple[str, list[Cell]]] = []
         self._widths: list[int] | None = None
@@ -183,12 +187,28 @@ class HistoryScreen(DrillScreen):
             status = "running" if elsewhere else "interrupted"
         elif record is not None and record.status:
             status = record.status
-        self.query_one("#history-summary", Prose).update(summary_text(model, status=status))
+        self.running_elsewhere = drill_id if status == "running" and elsewhere else None
+        self.refresh_bindings()
+        summary = summary_text(model, status=status)
+        if self.running_elsewhere is not None:
+            summary = RichText.assemble(summary, "\n", (t("history.follow_hint"), "bold"))
+        self.query_one("#history-summary", Prose).update(summary)
         log = self.query_one("#history-log", EventLog)
         log.follow = False  # a past run reads from its start
         log.clear()
         log.add(line for line in map(model.log_line, events) if line is not None)
         log.scroll_home(animate=False)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Following live is offered only for a drill another engine runs now.
+        if action == "follow":
+            return self.running_elsewhere is not None
+        return True
+
+    def action_follow(self) -> None:
+        """The opened drill's live board, followed from the store (its engine runs it)."""
+        if self.running_elsewhere is not None:
+            self.drill_app.attach_run(self.running_elsewhere)
 
     def action_report(self) -> None:
         if self.opened is None:
