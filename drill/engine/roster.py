@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import weakref
 from enum import Enum
 
 from drill.engine.events import PageQueued
@@ -96,13 +97,13 @@ class LivePage:
     """One page (one attempt on one contact point), from its `PageQueued` on."""
 
     __slots__ = (
+        "_member",
         "address",
         "attempt",
         "candidate",
         "channel",
         "deadline_at",
         "kind_index",
-        "member",
         "n",
         "outcome",
         "page_id",
@@ -116,7 +117,7 @@ class LivePage:
     def __init__(self, n: int, e: PageQueued, member: LiveMember, person: Person, active: float):
         self.n = n
         self.page_id = e.page_id
-        self.member = member
+        self._member = weakref.ref(member)
         self.person = person
         self.candidate = e.candidate_index
         self.channel = e.channel
@@ -130,17 +131,29 @@ class LivePage:
         self.sent: bool | None = None
         self.outcome: PageOutcome | None = None
 
+    @property
+    def member(self) -> LiveMember:
+        """The member paged. Held weakly, as every reference back up the roster (a member
+        to its level, a level to its tree): the roster is then a tree of references,
+        freed by reference counting as soon as its runner is dropped. With cycles, a
+        nationwide drill's 10^5 live objects would wait for the cycle collector, whose
+        full collections walk them all, in the middle of whatever runs next."""
+        member = self._member()
+        assert member is not None, "a page outlived its drill's roster"
+        return member
+
 
 class LiveMember:
     """A member of a level: its candidates (holder, deputies) and where its paging is."""
 
     __slots__ = (
+        "__weakref__",
+        "_level",
         "audience",
         "cand",
         "candidates",
         "current",
         "cursor",
-        "level",
         "member",
         "ref",
         "resting",
@@ -151,7 +164,7 @@ class LiveMember:
     )
 
     def __init__(self, level: LiveLevel, member: Member, plan: Plan, audience: Audience) -> None:
-        self.level = level
+        self._level = weakref.ref(level)
         self.member = member
         self.audience = audience
         """Which message this member gets (staff instructions or an agency notification)."""
@@ -167,6 +180,13 @@ class LiveMember:
         """Which round of the level's repeats this member is in (1: the first)."""
         self.resting: tuple[int, float] | None = None
         """Between rounds: (the next round, when it starts in active time)."""
+
+    @property
+    def level(self) -> LiveLevel:
+        """The level this member is of (held weakly: see `LivePage.member`)."""
+        level = self._level()
+        assert level is not None, "a member outlived its drill's roster"
+        return level
 
     def set(self, status: LiveStatus) -> None:
         count = self.level.count
@@ -187,6 +207,8 @@ class LiveLevel:
     acknowledgements it requires, who must each acknowledge, and what it waits for."""
 
     __slots__ = (
+        "__weakref__",
+        "_tree",
         "count",
         "each",
         "index",
@@ -195,11 +217,10 @@ class LiveLevel:
         "required",
         "stage",
         "status",
-        "tree",
     )
 
     def __init__(self, tree: LiveTree, index: int, stage: Stage, plan: Plan) -> None:
-        self.tree = tree
+        self._tree = weakref.ref(tree)
         self.index = index
         self.stage = stage
         level: Level = stage.level
@@ -227,6 +248,13 @@ class LiveLevel:
         self.count[LiveStatus.WAITING] = count
 
     @property
+    def tree(self) -> LiveTree:
+        """The tree this level is of (held weakly: see `LivePage.member`)."""
+        tree = self._tree()
+        assert tree is not None, "a level outlived its drill's roster"
+        return tree
+
+    @property
     def finished_members(self) -> int:
         return self.count[LiveStatus.ACKED] + self.count[LiveStatus.UNREACHED]
 
@@ -234,7 +262,7 @@ class LiveLevel:
 class LiveTree:
     """A contact tree of the scenario, in the scenario's order, with the stages it pages."""
 
-    __slots__ = ("index", "levels", "status", "tree")
+    __slots__ = ("__weakref__", "index", "levels", "status", "tree")
 
     def __init__(self, index: int, reach: Reach, plan: Plan) -> None:
         self.index = index
