@@ -41,6 +41,7 @@ import asyncio
 import collections
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import logging
 import secrets
@@ -221,17 +222,24 @@ class DrillRunner:
         self._last_seq: int | None = None
 
         # The parts of a running drill, each owning its piece of the state; they record
-        # events through this runner and reach one another through it.
-        self._levels = Levels(self, plan, self.scenario)
+        # events through this runner and reach one another through it. They hold it
+        # weakly, as the notifiers do (`_start_notifiers`), and the table of appliers
+        # is the class's (`_APPLY`): a runner is then referenced only from outside, and
+        # freed with all it holds as soon as its caller drops it. Cycles through it
+        # would leave a finished nationwide drill (10^5 objects) to the cycle collector,
+        # whose next full collection, a second or so in the middle of whatever runs
+        # next (the acknowledgements of another drill), walks them all.
+        me: DrillRunner = weakref.proxy(self)
+        self._levels = Levels(me, plan, self.scenario)
         self._members = self._levels.members
-        self._script = Script(self, plan, self.scenario, simulated_operator)
-        self._paging = Paging(self, self._members)
-        self._inputs = Inputs(self)
-        self._updates = Updates(self)
-        self._outside = Outside(self)
+        self._script = Script(me, plan, self.scenario, simulated_operator)
+        self._paging = Paging(me, self._members)
+        self._inputs = Inputs(me)
+        self._updates = Updates(me)
+        self._outside = Outside(me)
         self._ad_hoc_book = sink if isinstance(sink, AdHocBook) else None
         """Where ad hoc people's full contact methods are kept, beside the journal."""
-        self._timers = Timers(self._is_live)
+        self._timers = Timers(functools.partial(_timer_is_live, self._script))
         self._seen_keys: set[str] = set()
         self._renderer: MessageRenderer | None = None
 
@@ -240,39 +248,6 @@ class DrillRunner:
         self._origin = 0.0  # clock.monotonic() at elapsed 0
         self._at_floor: dt.datetime | None = None  # after a resume: the last recorded `at`
 
-        levels, paging, script, timers = self._levels, self._paging, self._script, self._timers
-        self._appliers: dict[type[Event], Callable[[Any], None]] = {
-            DrillStarted: self._apply_started,
-            PageQueued: paging.on_page_queued,
-            PageSent: paging.on_page_sent,
-            DeliveryFailed: paging.on_delivery_failed,
-            AttemptTimedOut: paging.on_timed_out,
-            Acknowledged: paging.on_acknowledged,
-            Escalated: paging.on_escalated,
-            MemberUnreached: paging.on_unreached,
-            PagingCancelled: paging.on_cancelled,
-            RepeatScheduled: paging.on_repeat_scheduled,
-            RoundStarted: paging.on_round_started,
-            LevelStarted: levels.on_level_started,
-            LevelCompleted: lambda e: levels.set_level(e.tree, e.level, LiveStatus.DONE),
-            TreeStarted: lambda e: levels.set_tree(e.tree, LiveStatus.RUNNING),
-            TreeCompleted: lambda e: levels.set_tree(e.tree, LiveStatus.DONE),
-            InjectFired: script.on_inject_fired,
-            StepDue: script.on_step_due,
-            StepCompleted: script.on_step_completed,
-            DrillPaused: lambda e: timers.pause(e.elapsed),
-            DrillResumed: lambda e: timers.resume(e.paused_seconds),
-            DrillCompleted: self._on_ended,
-            DrillAborted: self._on_ended,
-            UpdateIssued: self._updates.on_issued,
-            UpdateQueued: self._updates.on_queued,
-            UpdateSent: self._updates.on_sent,
-            OperatorPaged: self._outside.on_ordered,
-            OutsidePageQueued: self._outside.on_queued,
-            OutsideAcknowledged: lambda e: self._outside.on_acknowledged(e.page_id, e.person_id),
-            PersonMarkedUnavailable: self._outside.on_marked,
-            PersonMarkedAvailable: self._outside.on_back,
-        }
         self._queue: collections.deque[Work] = collections.deque()
         self._wakeup = asyncio.Event()
         self._lock = asyncio.Lock()
@@ -850,15 +825,6 @@ class DrillRunner:
             if not work.done.done():
                 work.done.set_result(result)
 
-    def _is_live(self, rank: int, payload: Any) -> bool:
-        """Whether a timer still has a reason to fire (see `drill.engine.timers`)."""
-        if rank == TIMEOUT:
-            page: LivePage = payload
-            return Paging.waiting(page)
-        if rank == REPEAT:
-            return Paging.resting(payload)
-        return self._script.is_live(rank, payload)
-
     async def _fire_next(self) -> None:
         (due, rank, _, _, payload), overdue = self._timers.pop_next()
         if rank == TIMEOUT:
@@ -960,9 +926,9 @@ class DrillRunner:
 
     def _apply(self, e: Event) -> None:
         """Change the runner's state for one event: the same live and on resume."""
-        apply = self._appliers.get(type(e))
+        apply = _APPLY.get(type(e))
         if apply is not None:
-            apply(e)
+            apply(self, e)
 
     def _apply_started(self, e: DrillStarted) -> None:
         self._started = e
@@ -1116,7 +1082,53 @@ class DrillRunner:
             return
         self._notifiers_started = True
         for notifier in self._unique_notifiers():
-            await notifier.start(self)
+            await notifier.start(weakref.proxy(self))
+
+
+_APPLY: dict[type[Event], Callable[[DrillRunner, Any], None]] = {
+    DrillStarted: DrillRunner._apply_started,
+    PageQueued: lambda d, e: d._paging.on_page_queued(e),
+    PageSent: lambda d, e: d._paging.on_page_sent(e),
+    DeliveryFailed: lambda d, e: d._paging.on_delivery_failed(e),
+    AttemptTimedOut: lambda d, e: d._paging.on_timed_out(e),
+    Acknowledged: lambda d, e: d._paging.on_acknowledged(e),
+    Escalated: lambda d, e: d._paging.on_escalated(e),
+    MemberUnreached: lambda d, e: d._paging.on_unreached(e),
+    PagingCancelled: lambda d, e: d._paging.on_cancelled(e),
+    RepeatScheduled: lambda d, e: d._paging.on_repeat_scheduled(e),
+    RoundStarted: lambda d, e: d._paging.on_round_started(e),
+    LevelStarted: lambda d, e: d._levels.on_level_started(e),
+    LevelCompleted: lambda d, e: d._levels.set_level(e.tree, e.level, LiveStatus.DONE),
+    TreeStarted: lambda d, e: d._levels.set_tree(e.tree, LiveStatus.RUNNING),
+    TreeCompleted: lambda d, e: d._levels.set_tree(e.tree, LiveStatus.DONE),
+    InjectFired: lambda d, e: d._script.on_inject_fired(e),
+    StepDue: lambda d, e: d._script.on_step_due(e),
+    StepCompleted: lambda d, e: d._script.on_step_completed(e),
+    DrillPaused: lambda d, e: d._timers.pause(e.elapsed),
+    DrillResumed: lambda d, e: d._timers.resume(e.paused_seconds),
+    DrillCompleted: DrillRunner._on_ended,
+    DrillAborted: DrillRunner._on_ended,
+    UpdateIssued: lambda d, e: d._updates.on_issued(e),
+    UpdateQueued: lambda d, e: d._updates.on_queued(e),
+    UpdateSent: lambda d, e: d._updates.on_sent(e),
+    OperatorPaged: lambda d, e: d._outside.on_ordered(e),
+    OutsidePageQueued: lambda d, e: d._outside.on_queued(e),
+    OutsideAcknowledged: lambda d, e: d._outside.on_acknowledged(e.page_id, e.person_id),
+    PersonMarkedUnavailable: lambda d, e: d._outside.on_marked(e),
+    PersonMarkedAvailable: lambda d, e: d._outside.on_back(e),
+}
+"""How the runner's parts change for each kind of event (`DrillRunner._apply`); the
+class's, not each runner's, so that no runner refers to itself (see `DrillRunner.__init__`)."""
+
+
+def _timer_is_live(script: Script, rank: int, payload: Any) -> bool:
+    """Whether a timer still has a reason to fire (see `drill.engine.timers`)."""
+    if rank == TIMEOUT:
+        page: LivePage = payload
+        return Paging.waiting(page)
+    if rank == REPEAT:
+        return Paging.resting(payload)
+    return script.is_live(rank, payload)
 
 
 def _question_fields(question: Question | None) -> dict[str, Any]:
