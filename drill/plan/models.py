@@ -1143,20 +1143,7 @@ class Plan(BaseModel):
             return cached
         out: list[Person] = []
         seen_people: set[str] = set()
-        seen_roles: set[str] = set()
-
-        def expand(item: str) -> Iterator[Person]:
-            if self.has("person", item):
-                yield self.person(item)
-                return
-            if item in seen_roles or not self.is_role(item):
-                return
-            seen_roles.add(item)
-            role = self.role(item)
-            for name in (*role.holders(at, self.info.zone), *role.deputies):
-                yield from expand(name)
-
-        for person in expand(ref):
+        for person in self._expand(ref, at, set()):
             if person.id not in seen_people:
                 seen_people.add(person.id)
                 out.append(person)
@@ -1164,6 +1151,22 @@ class Plan(BaseModel):
         if at is None:
             self._candidates[ref] = found
         return found
+
+    def _expand(self, item: str, at: dt.datetime | None, seen_roles: set[str]) -> Iterator[Person]:
+        """The people `item` stands for, in order, repeats included (`candidates`).
+
+        A method rather than a closure that calls itself: such a closure refers to itself,
+        and each expansion would leave a reference cycle holding the plan, freed only by
+        the cycle collector."""
+        if self.has("person", item):
+            yield self.person(item)
+            return
+        if item in seen_roles or not self.is_role(item):
+            return
+        seen_roles.add(item)
+        role = self.role(item)
+        for name in (*role.holders(at, self.info.zone), *role.deputies):
+            yield from self._expand(name, at, seen_roles)
 
     @cached_property
     def _rotates(self) -> bool:
