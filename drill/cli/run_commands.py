@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import gc
 import math
@@ -54,7 +55,7 @@ from drill.engine.events import (
 from drill.engine.lease import Lease, LeaseHeld, wall_now
 from drill.engine.sink import StoredEvent
 from drill.errors import DrillError, EngineError
-from drill.plan import load_plan
+from drill.plan import Locator, load_plan
 from drill.plan.models import Plan
 from drill.session import (
     InterruptedDrill,
@@ -361,6 +362,11 @@ def run(
     # `run` shows no lint warnings (`drillkit validate` does): not computed (half a second
     # for a nationwide plan). A plan with errors is refused all the same.
     loaded, scenario_id = locate_scenario(scenario, plan_dir, lint=False)
+    # Where each thing was written (the parsed YAML, line by line) served the checks and
+    # finding the scenario; a run needs only the plan. Dropped before the drill, its
+    # memory (some 200 MiB for a nationwide plan) is reused by the drill and its report
+    # instead of adding to their peak.
+    loaded = dataclasses.replace(loaded, locator=Locator())
     # The plan and the modules loaded so far live until this command ends: keep Python's
     # cycle collector from walking them again each time the drill has made garbage (a
     # nationwide plan is a million objects; otherwise a third of a simulated run).
