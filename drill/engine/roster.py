@@ -13,6 +13,7 @@ level is satisfied, is the fold's (`drill.engine.state`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import weakref
 from enum import Enum
@@ -42,7 +43,15 @@ def kept_address(channel: ChannelKind, address: str) -> str:
 
     The journal is copied into reports, CSV exports and backups; a full phone number has
     no business there. The engine finds the number again from the plan (`point`)."""
-    return address if channel is ChannelKind.EMAIL else mask_number(address)
+    return address if channel is ChannelKind.EMAIL else _masked(address)
+
+
+@functools.lru_cache(maxsize=4096)
+def _masked(number: str) -> str:
+    """`mask_number`, kept for the numbers paged lately: each page masks its number twice
+    (its `PageQueued`, then the page checked against it), and the next rung of a ladder
+    pages the same number again; a real number is parsed (`phonenumbers`) to be masked."""
+    return mask_number(number)
 
 
 def resolve_address(person: Person, e: PageQueued) -> str:
