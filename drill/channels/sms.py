@@ -22,7 +22,7 @@ from twilio.rest import Client
 from drill.channels.marker import mark_sms
 from drill.channels.ratelimit import RateLimiter
 from drill.channels.retry import RetryPolicy, call_with_retries
-from drill.channels.twilio_http import PageLabel
+from drill.channels.twilio_http import FormText, PageLabel, form_quote
 from drill.channels.voice import callback_url, refuse_sample_plan
 from drill.config import TwilioSettings
 from drill.engine.notifier import FailureReason, Inbox, Page, SendResult
@@ -84,9 +84,18 @@ def _can_receive_sms(address: str) -> bool:
 def sms_body(page: Page, link: str) -> str:
     """The marked message, the question's numbered choices when the scenario asks one
     (their buttons are on the link's page), then the acknowledgement link on its own line."""
+    return f"{_sms_head(page)}\n{link}"
+
+
+def _sms_head(page: Page) -> str:
     if page.question is not None:
-        return f"{mark_sms(page)}\n{page.question.numbered(page.language)}\n{link}"
-    return f"{mark_sms(page)}\n{link}"
+        return f"{mark_sms(page)}\n{page.question.numbered(page.language)}"
+    return mark_sms(page)
+
+
+# A fan-out sends one message to many people: its Japanese text is form-encoded once
+# (quoting it costs more than the link, which differs for each page).
+_head_form = functools.lru_cache(maxsize=1024)(form_quote)
 
 
 def check_sender_id(sender_id: str) -> str:
@@ -154,7 +163,8 @@ class SmsNotifier:
         except Exception as exc:  # a missing key or setting must not crash the drill
             log.error("%s: no acknowledgement link: %s", label, type(exc).__name__)
             return SendResult.failed(FailureReason.CONFIG, "could not make the link")
-        body = sms_body(page, link)
+        head = _sms_head(page)
+        body = FormText(f"{head}\n{link}", f"{_head_form(head)}%0A{form_quote(link)}")
         count = segments(body)
         warned = (page.drill_id, page.language, count)
         # A question's choices are worth a second segment (lint DK-W010 counts the same).

@@ -25,7 +25,6 @@ import functools
 import logging
 import re
 from collections.abc import Callable
-from urllib.parse import urlencode
 from xml.sax.saxutils import escape as xml_escape
 
 from twilio.rest import Client
@@ -34,7 +33,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from drill.channels.marker import mark_voice
 from drill.channels.ratelimit import RateLimiter
 from drill.channels.retry import RetryPolicy, call_with_retries
-from drill.channels.twilio_http import PageLabel, is_loopback_url
+from drill.channels.twilio_http import FormText, PageLabel, form_quote, is_loopback_url
 from drill.config import TwilioSettings
 from drill.engine.notifier import FailureReason, Inbox, Page, SendResult
 from drill.errors import ChannelError
@@ -50,9 +49,11 @@ __all__ = [
     "VoiceNotifier",
     "VoiceScript",
     "call_twiml",
+    "call_twiml_form",
     "callback_url",
     "ending_twiml",
     "gather_reply_twiml",
+    "page_query",
     "refuse_sample_plan",
 ]
 
@@ -199,12 +200,25 @@ SCRIPTS = CallScripts()
 
 
 def callback_url(public_url: str, path: str, **query: str | int) -> str:
-    """`<public_url><path>?<query>`: exactly the URL Twilio signs and the hooks check."""
-    return f"{public_url.rstrip('/')}{path}?{urlencode(query)}"
+    """`<public_url><path>?<query>`: exactly the URL Twilio signs and the hooks check.
+
+    The query is what `urllib.parse.urlencode(query)` writes, quoted faster (`form_quote`)."""
+    encoded = "&".join(
+        f"{form_quote(key)}={form_quote(str(value))}" for key, value in query.items()
+    )
+    return f"{public_url.rstrip('/')}{path}?{encoded}"
 
 
 def _query(script: VoiceScript, **extra: str | int) -> dict[str, str | int]:
     return {"drill": script.drill_id, "page": script.page_id, "lang": script.language, **extra}
+
+
+def page_query(script: VoiceScript) -> str:
+    """`urlencode(_query(script))`: the query of the call's status, Gather and TwiML URLs."""
+    return (
+        f"drill={form_quote(script.drill_id)}&page={form_quote(script.page_id)}"
+        f"&lang={form_quote(script.language)}"
+    )
 
 
 def _say(target: VoiceResponse, script: VoiceScript, text: str) -> None:
@@ -284,28 +298,65 @@ def _call_template(
     return tuple(_SLOT.split(xml))
 
 
-def call_twiml(
-    script: VoiceScript, public_url: str, *, first_round: int = 1, query: str | None = None
-) -> str:
-    """The call: message and prompt, repeated once, then a polite goodbye.
+@functools.lru_cache(maxsize=256)
+def _call_message(
+    language: str,
+    tts_language: str,
+    tts_voice: str,
+    public_url: str,
+    first_round: int,
+    text: str,
+    prompt: str,
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The call's TwiML for one message and prompt, split around the Gather queries (text,
+    slot name, text, …), and the same with the text form-encoded: a fan-out sends one
+    message to many people, so the long Japanese text is escaped and encoded once."""
+    parts = _call_template(language, tts_language, tts_voice, public_url, first_round, bool(text))
+    values = {"text": xml_escape(text), "prompt": xml_escape(prompt)}
+    pieces = [parts[0]]
+    for index in range(1, len(parts), 2):  # re.split puts the slot names at odd positions
+        name, after = parts[index], parts[index + 1]
+        if name in values:
+            pieces[-1] += values[name] + after
+        else:
+            pieces += [name, after]
+    forms = tuple(piece if index % 2 else form_quote(piece) for index, piece in enumerate(pieces))
+    return tuple(pieces), forms
 
-    `query`: `urlencode(_query(script))` when the caller has it already."""
-    parts = _call_template(
+
+def _call_document(
+    script: VoiceScript, public_url: str, first_round: int, query: str | None
+) -> tuple[list[str], tuple[str, ...], dict[str, str]]:
+    pieces, forms = _call_message(
         script.language,
         script.tts_language,
         script.tts_voice,
         public_url.rstrip("/"),
         first_round,
-        bool(script.text),
+        script.text,
+        script.prompt,
     )
-    values = {"text": xml_escape(script.text), "prompt": xml_escape(script.prompt)}
     # `urlencode(_query(script, round=n))` is the page's query with `&round=n` after it
-    # (the keys keep their order): encoded and escaped once for both rounds.
-    escaped = xml_escape(urlencode(_query(script)) if query is None else query, _ATTRIBUTE)
-    for round_ in range(first_round, 3):
-        values[f"query{round_}"] = f"{escaped}&amp;round={round_}"
-    # re.split puts the slot names at odd positions; the text between them is kept as is
-    return "".join(values[part] if index % 2 else part for index, part in enumerate(parts))
+    # (the keys keep their order): escaped once for both rounds.
+    escaped = xml_escape(page_query(script) if query is None else query, _ATTRIBUTE)
+    values = {f"query{n}": f"{escaped}&amp;round={n}" for n in range(first_round, 3)}
+    return [values[p] if i % 2 else p for i, p in enumerate(pieces)], forms, values
+
+
+def call_twiml(
+    script: VoiceScript, public_url: str, *, first_round: int = 1, query: str | None = None
+) -> str:
+    """The call: message and prompt, repeated once, then a polite goodbye.
+
+    `query`: `page_query(script)` when the caller has it already."""
+    return "".join(_call_document(script, public_url, first_round, query)[0])
+
+
+def call_twiml_form(script: VoiceScript, public_url: str, *, query: str | None = None) -> FormText:
+    """`call_twiml(script, public_url)` with its form encoding for the request body."""
+    document, forms, values = _call_document(script, public_url, 1, query)
+    form = "".join(form_quote(values[p]) if i % 2 else p for i, p in enumerate(forms))
+    return FormText("".join(document), form)
 
 
 def ending_twiml(script: VoiceScript, what: str) -> str:
@@ -377,8 +428,8 @@ class VoiceNotifier:
             return SendResult.failed(FailureReason.CONFIG, f"not a voice page ({page.channel})")
         script = VoiceScript.for_page(page, self.settings)
         self.scripts.add(script)
-        query = urlencode(_query(script))  # as `callback_url` writes it, once for all three
-        twiml = call_twiml(script, self.public_url, query=query)
+        query = page_query(script)  # as `callback_url` writes it, once for all three
+        twiml = call_twiml_form(script, self.public_url, query=query)
         how: dict[str, str] = (
             {"twiml": twiml}
             if len(twiml) <= INLINE_TWIML_LIMIT
