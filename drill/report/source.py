@@ -49,14 +49,18 @@ def _zone(name: str) -> dt.tzinfo:
 
 class _Asked:
     """The fold's answers that several sections read, each asked of it once (for a
-    large drill each one walks every contact)."""
+    large drill each one walks every contact), and names looked up once each."""
 
-    __slots__ = ("all_centres", "centres", "summary")
+    __slots__ = ("all_centres", "centres", "levels", "sites", "summary")
 
     def __init__(self) -> None:
         self.summary: FoldSummary | None = None
         self.centres: dict[str, SiteProgress] | None = None
         self.all_centres: tuple[dict[str, float | None], float | None] | None = None
+        self.sites: dict[str, Label] = {}
+        """Each site's name: ten or so contacts of a municipality share one."""
+        self.levels: dict[tuple[str, str], Label] = {}
+        """Each level's name: thousands of contacts share one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +136,12 @@ class Source:
         return person_id
 
     def site_name(self, site: str) -> Label:
+        found = self.asked.sites.get(site)
+        if found is None:
+            found = self.asked.sites[site] = self._site_name(site)
+        return found
+
+    def _site_name(self, site: str) -> Label:
         if self.plan is not None and self.plan.has("site", site):
             name = self.plan.site(site).name
             return Label(name.ja, name.en)
@@ -139,6 +149,12 @@ class Source:
 
     def level_name(self, tree: str, level: str) -> Label:
         """As recorded when the level started; from the plan for a level never started."""
+        found = self.asked.levels.get((tree, level))
+        if found is None:
+            found = self.asked.levels[(tree, level)] = self._level_name(tree, level)
+        return found
+
+    def _level_name(self, tree: str, level: str) -> Label:
         found = self.state.levels.get((tree, level))
         if found is not None:
             return Label(found.name_ja, found.name_en)
