@@ -110,29 +110,30 @@ def _unstarted(source: Source, key: tuple[str, str, str], site: str | None) -> C
 
 
 def _row(source: Source, c: ContactState) -> ContactRow:
-    ack = c.ack
     status = row_status(c.status)
     answered = status in ("acknowledged", "late")
+    ack = c.ack if answered else None  # what an acknowledgement says, when it counts here
     failures: list[str] = []
     for page in c.attempts:
         reason = page.reason
         if reason is not None and page.outcome != "acknowledged" and reason not in failures:
             failures.append(reason)
+    site = c.site
     return ContactRow(
         tree=c.tree,
         level=c.level,
         level_name=source.level_name(c.tree, c.level),
         member=c.member,
         name=source.role_name(c.member),
-        site=c.site,
-        site_name=source.site_name(c.site) if c.site is not None else None,
+        site=site,
+        site_name=source.site_name(site) if site is not None else None,
         status=status,
-        acknowledged_by=ack.person_name if ack is not None and answered else None,
-        acknowledged_person=ack.person_id if ack is not None and answered else None,
+        acknowledged_by=ack.person_name if ack is not None else None,
+        acknowledged_person=ack.person_id if ack is not None else None,
         candidate_index=c.acknowledged_candidate if answered else None,
-        ack_channel=(ack.channel.value if ack is not None and answered and ack.channel else None),
-        ack_source=ack.source if ack is not None and answered else None,
-        entered_by=ack.entered_by if ack is not None and answered else None,
+        ack_channel=ack.channel.value if ack is not None and ack.channel else None,
+        ack_source=ack.source if ack is not None else None,
+        entered_by=ack.entered_by if ack is not None else None,
         acknowledged_at=(
             source.local(c.acknowledged_at) if c.acknowledged_at is not None and answered else None
         ),
@@ -142,11 +143,13 @@ def _row(source: Source, c: ContactState) -> ContactRow:
         failures=tuple(failures),
         given_up_reason=c.given_up if status != "acknowledged" else None,
         unreached_reason=c.unreached_reason if status == "unreached" else None,
-        attempts=tuple(_attempt(source, page) for page in c.attempts),
+        attempts=tuple([_attempt(source, page) for page in c.attempts]),
         ack_seq=c.ack_seq if answered else None,
         passed_over=tuple(
-            PassedOver(source.person_name(e.from_person), e.absence or "", seq)
-            for seq, e in c.passed_over
+            [
+                PassedOver(source.person_name(e.from_person), e.absence or "", seq)
+                for seq, e in c.passed_over
+            ]
         ),
     )
 

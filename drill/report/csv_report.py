@@ -21,7 +21,6 @@ from drill.engine.events import DrillStarted, Event
 from drill.report.contacts import mask_address
 from drill.report.present import Presenter
 from drill.report.types import Report
-from drill.words import check_lang
 
 __all__ = [
     "EventsCsv",
@@ -82,10 +81,13 @@ def _seconds(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}"
 
 
-def render_contacts_csv(report: Report, lang: str | None = None) -> str:
-    """One row per contact (a member of a level), phone numbers masked."""
-    language = check_lang(lang)
-    p = Presenter(report, language)
+def render_contacts_csv(
+    report: Report, lang: str | None = None, *, presenter: Presenter | None = None
+) -> str:
+    """One row per contact (a member of a level), phone numbers masked. `presenter`: one
+    already made for this report and language, shared with the other formats."""
+    p = Presenter.shared(report, lang, presenter)
+    language = p.lang
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(_CONTACT_HEADERS[language])
@@ -95,8 +97,7 @@ def render_contacts_csv(report: Report, lang: str | None = None) -> str:
         for choice in (report.answers.choices if report.answers is not None else ())
         for person in choice.people
     }
-    for c in report.contacts:
-        cells = p.contact_cells(c)
+    for c, cells in zip(report.contacts, p.contacts_cells(), strict=True):
         writer.writerow(
             (
                 report.drill.drill_id,

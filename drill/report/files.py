@@ -25,6 +25,7 @@ from drill.report.markdown_report import render_markdown
 from drill.report.model import build_folded
 from drill.report.operator import render_operator_csv
 from drill.report.pdf import ReportError
+from drill.report.present import Presenter
 from drill.report.types import Integrity, Report
 from drill.report.updates import render_updates_csv
 from drill.store import EventStore
@@ -32,6 +33,7 @@ from drill.store.anchor import sign_anchor
 from drill.store.chain import VerifyResult
 from drill.store.gc_pause import gc_paused
 from drill.store.records import EventRecord
+from drill.words import check_lang
 
 __all__ = [
     "FORMATS",
@@ -305,10 +307,12 @@ async def _write_with(
         )
         report, plan, state = await _load(store, drill_id, plan_dir, plan, events_csv)
     language = report_language(lang, plan)
+    # One presenter for every format: each contact's cells are made once, not per file.
+    presenter = Presenter(report, check_lang(language))
     written: list[Path] = []
     for fmt in formats:
         if fmt == "csv":
-            contacts = render_contacts_csv(report, language)
+            contacts = render_contacts_csv(report, language, presenter=presenter)
             written.append(write_csv(folder / "contacts.csv", contacts))
             if report.updates:  # status updates (第N報): one row per person sent one
                 updates = render_updates_csv(report, language)
@@ -323,18 +327,23 @@ async def _write_with(
             with path.open("w", encoding="utf-8") as out:
                 out.writelines(json_parts(report))
         else:
-            path.write_text(render_report(report, fmt, language), encoding="utf-8")
+            path.write_text(
+                render_report(report, fmt, language, presenter=presenter), encoding="utf-8"
+            )
         written.append(path)
     if helper is not None and pending is not None and not await helper.finish(report.integrity):
         await write_events_file(store, drill_id, pending)
     return written, state
 
 
-def render_report(report: Report, fmt: str, lang: str) -> str:
+def render_report(
+    report: Report, fmt: str, lang: str, *, presenter: Presenter | None = None
+) -> str:
+    """`report` in `fmt`; `presenter` as `render_html` takes it."""
     if fmt == "html":
-        return render_html(report, lang)
+        return render_html(report, lang, presenter=presenter)
     if fmt == "md":
-        return render_markdown(report, lang)
+        return render_markdown(report, lang, presenter=presenter)
     if fmt == "json":
         return render_json(report)
-    return render_contacts_csv(report, lang)
+    return render_contacts_csv(report, lang, presenter=presenter)

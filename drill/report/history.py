@@ -52,12 +52,19 @@ def _row(
 ) -> HistoryRow:
     started = state.started
     assert started is not None
-    summary = state.summary()
+    # This drill's answers are those its summary read already.
+    summary = source.summary() if current else state.summary()
     levels: list[float | None] = []
     for tree, level_id, _ in columns:
         level = state.levels.get((tree, level_id))
         levels.append(level.completed_elapsed if level is not None and level.satisfied else None)
-    centres = state.sites(source.regional)
+    centres = source.centres() if current else state.sites(source.regional)
+    if not centres:
+        all_sites = None
+    elif current:
+        all_sites = source.all_centres_reached()[1]
+    else:
+        all_sites = state.all_sites_reached(source.regional)[1]
     return HistoryRow(
         drill_id=started.drill_id,
         started_at=source.local(started.at),
@@ -65,7 +72,7 @@ def _row(
         simulated=started.simulated,
         outcome=state.outcome().value,
         duration_seconds=state.ended.elapsed if state.ended is not None else None,
-        all_sites_seconds=state.all_sites_reached(source.regional)[1] if centres else None,
+        all_sites_seconds=all_sites,
         share_acknowledged=(summary.acknowledged / summary.contacts if summary.contacts else None),
         acknowledged=summary.acknowledged,
         contacts=summary.contacts,

@@ -7,6 +7,7 @@ accidental request, and the charts are SVG written into the page.
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from markupsafe import Markup
@@ -16,10 +17,14 @@ from drill.report.layout import CSP, environment, stylesheet
 from drill.report.present import Presenter
 from drill.report.types import Report
 from drill.report.updates import copies_tables, updates_heading, updates_table
-from drill.words import LABELS, check_lang
+from drill.words import LABELS
 from drill.words.choices import choice_word
 
 __all__ = ["render_html"]
+
+_SPECIAL = re.compile("[&<>\"']").search
+"""What `html.escape` changes: a cell without any (almost every one) is taken as it is
+after one scan, instead of five replacements."""
 
 _SECTIONS = (
     ("summary", "summary"),
@@ -35,9 +40,12 @@ _SECTIONS = (
 )
 
 
-def render_html(report: Report, lang: str | None = None) -> str:
-    """The whole report as an HTML page; Japanese unless `lang` is "en"."""
-    p = Presenter(report, check_lang(lang))
+def render_html(
+    report: Report, lang: str | None = None, *, presenter: Presenter | None = None
+) -> str:
+    """The whole report as an HTML page; Japanese unless `lang` is "en". `presenter`:
+    one already made for this report and language, shared with the other formats."""
+    p = Presenter.shared(report, lang, presenter)
     w = p.w
     s = report.summary
     targets = p.targets_table()
@@ -64,8 +72,10 @@ def render_html(report: Report, lang: str | None = None) -> str:
         at = next((i + 1 for i, (a, _) in enumerate(sections) if a == "timeline"), len(sections))
         sections.insert(at, ("officers", p.officers_title()))
     rows = "\n".join(
-        "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in p.contact_cells(c)) + "</tr>"
-        for c in report.contacts
+        "<tr>"
+        + "".join(f"<td>{escape(cell) if _SPECIAL(cell) else cell}</td>" for cell in cells)
+        + "</tr>"
+        for cells in p.contacts_cells()
     )
     figures = {
         "curve": Markup(charts.ack_curve(report, w)),

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import re
+
 from drill.report.present import Presenter, Table
 from drill.report.types import Report
 from drill.report.updates import copies_tables, updates_heading, updates_table
-from drill.words import check_lang
 from drill.words.choices import choice_word
 
 __all__ = ["render_markdown"]
 
 
+_SPECIAL = re.compile(r"[\\|\n]").search
+"""What a cell has replaced: a cell without any (almost every one) is only stripped."""
+
+
 def _cell(text: str) -> str:
+    if _SPECIAL(text) is None:
+        return text.strip() or " "
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").strip() or " "
 
 
@@ -27,9 +34,12 @@ def _table(table: Table, *, header: bool = True) -> list[str]:
     return lines
 
 
-def render_markdown(report: Report, lang: str | None = None) -> str:
-    """The whole report as Markdown; Japanese unless `lang` is "en"."""
-    p = Presenter(report, check_lang(lang))
+def render_markdown(
+    report: Report, lang: str | None = None, *, presenter: Presenter | None = None
+) -> str:
+    """The whole report as Markdown; Japanese unless `lang` is "en". `presenter`: one
+    already made for this report and language, shared with the other formats."""
+    p = Presenter.shared(report, lang, presenter)
     w = p.w
     d = report.drill
     c = p.colon

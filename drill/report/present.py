@@ -7,6 +7,7 @@ same thing (and the Markdown golden files pin the wording for all of them).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,7 +22,7 @@ from drill.report.types import (
     StepRow,
     actor,
 )
-from drill.words import Lang, Words, words
+from drill.words import Lang, Words, check_lang, words
 from drill.words.choices import choice_word
 from drill.words.handover import handover_word
 
@@ -38,12 +39,48 @@ class Table:
 
 
 class Presenter:
-    """Strings for one report in one language."""
+    """Strings for one report in one language.
+
+    The report's files share one (`drill.report.files`): each contact's cells are made
+    once for the HTML, Markdown and CSV, and each time of day and duration is written
+    once however often it shows (a 17,000-contact report shows some 40,000 of them).
+    """
 
     def __init__(self, report: Report, lang: Lang) -> None:
         self.report = report
         self.lang: Lang = lang
         self.w: Words = words(lang)
+        self._clocks: dict[tuple[dt.datetime, dt.tzinfo | None], str] = {}
+        self._durations: dict[float, str] = {}
+        self._contacts: tuple[tuple[str, ...], ...] | None = None
+
+    def clock(self, value: dt.datetime | None) -> str:
+        """`Words.clock`, each time written once."""
+        if value is None:
+            return "—"
+        key = (value, value.tzinfo)  # the same instant in another zone reads otherwise
+        text = self._clocks.get(key)
+        if text is None:
+            text = self._clocks[key] = self.w.clock(value)
+        return text
+
+    def duration(self, seconds: float | None) -> str:
+        """`Words.duration`, each one written once."""
+        if seconds is None:
+            return "—"
+        text = self._durations.get(seconds)
+        if text is None:
+            text = self._durations[seconds] = self.w.duration(seconds)
+        return text
+
+    @classmethod
+    def shared(cls, report: Report, lang: str | None, presenter: Presenter | None) -> Presenter:
+        """`presenter` when given (one the other formats of this report share: it must be
+        of `report` in `lang`), else a new one."""
+        if presenter is None:
+            return cls(report, check_lang(lang))
+        assert presenter.report is report and presenter.lang == check_lang(lang)
+        return presenter
 
     def text(self, label: Label | None) -> str:
         return "" if label is None else label.get(self.lang)
@@ -382,7 +419,7 @@ class Presenter:
         else:
             result = w.attempt(a.outcome)
         who = "" if a.person_name == holder else f"{a.person_name}{self.colon}"
-        return f"{who}{w.channel(a.channel)} {a.address} {w.clock(a.queued_at)} {result}"
+        return f"{who}{w.channel(a.channel)} {a.address} {self.clock(a.queued_at)} {result}"
 
     def contact_cells(self, c: ContactRow) -> tuple[str, ...]:
         w = self.w
@@ -418,9 +455,9 @@ class Presenter:
             w.status(c.status, c.given_up_reason),
             who,
             via,
-            w.clock(c.acknowledged_at) if c.acknowledged_at else "",
-            w.duration(c.time_to_ack_seconds) if c.time_to_ack_seconds is not None else "",
-            w.duration(c.ack_seconds) if c.ack_seconds is not None else "",
+            self.clock(c.acknowledged_at) if c.acknowledged_at else "",
+            self.duration(c.time_to_ack_seconds) if c.time_to_ack_seconds is not None else "",
+            self.duration(c.ack_seconds) if c.ack_seconds is not None else "",
             pages,
             failure,
         )
@@ -441,12 +478,14 @@ class Presenter:
             w("failure"),
         )
 
+    def contacts_cells(self) -> tuple[tuple[str, ...], ...]:
+        """`contact_cells` of every contact, in order; made once."""
+        if self._contacts is None:
+            self._contacts = tuple(self.contact_cells(c) for c in self.report.contacts)
+        return self._contacts
+
     def contacts_table(self) -> Table:
-        return Table(
-            self.contacts_header(),
-            tuple(self.contact_cells(c) for c in self.report.contacts),
-            frozenset({6, 7, 8}),
-        )
+        return Table(self.contacts_header(), self.contacts_cells(), frozenset({6, 7, 8}))
 
     # --- playbook ------------------------------------------------------------------------
 
@@ -463,10 +502,10 @@ class Presenter:
             self.text(s.title),
             self.text(s.owner_name) if s.owner_name else (s.owner or "—"),
             w.minutes(s.target_minutes) if s.target_minutes is not None else "—",
-            f"{w.duration(s.completed_seconds)}（{w.clock(s.completed_at)}）"
+            f"{w.duration(s.completed_seconds)}（{self.clock(s.completed_at)}）"
             if s.completed_seconds is not None and self.lang == "ja"
             else (
-                f"{w.duration(s.completed_seconds)} ({w.clock(s.completed_at)})"
+                f"{w.duration(s.completed_seconds)} ({self.clock(s.completed_at)})"
                 if s.completed_seconds is not None
                 else "—"
             ),
@@ -558,7 +597,7 @@ class Presenter:
     def timeline_table(self) -> Table:
         w = self.w
         rows = tuple(
-            (w.clock(t.at), w.duration(t.elapsed), self.text(t.text), f"#{t.seq}")
+            (self.clock(t.at), w.duration(t.elapsed), self.text(t.text), f"#{t.seq}")
             for t in self.report.timeline
         )
         return Table((w("time"), w("elapsed"), w("event"), w("events_ref")), rows, frozenset({1}))
@@ -584,7 +623,7 @@ class Presenter:
                 channel = w.channel(page.channel)
                 if page.answered_at is not None:
                     if name not in answers:  # the first answer of each person
-                        at = w.clock(page.answered_at)
+                        at = self.clock(page.answered_at)
                         key = "report_answer_again" if page.tree_contact else "report_answer"
                         answers[name] = say(key, name=name, at=at, channel=channel)
                 elif page.outcome == "failed":
@@ -595,7 +634,7 @@ class Presenter:
                 answers.setdefault(name, text)
             rows.append(
                 (
-                    w.clock(order.at),
+                    self.clock(order.at),
                     w.duration(order.elapsed),
                     by,
                     self.text(order.what),
@@ -621,16 +660,16 @@ class Presenter:
         rows = []
         for mark in self.report.operator.marked_away:
             until = (
-                say("report_until", at=w.clock(mark.until))
+                say("report_until", at=self.clock(mark.until))
                 if mark.until is not None
                 else say("report_until_end")
             )
             if mark.back_at is not None:
-                until = say("report_back", at=w.clock(mark.back_at), by=mark.back_by or "")
+                until = say("report_back", at=self.clock(mark.back_at), by=mark.back_by or "")
             by = mark.by + (say("report_console", origin=mark.origin) if mark.origin else "")
             rows.append(
                 (
-                    w.clock(mark.at),
+                    self.clock(mark.at),
                     by,
                     mark.person,
                     absence_reason(mark.reason, self.lang),
@@ -678,9 +717,9 @@ class Presenter:
                 how = say("report_from", name=o.from_officer or say("nobody"))
             else:
                 how = say("report_from_by", name=o.from_officer or say("nobody"), by=o.by)
-            until = w.clock(o.until) if o.until is not None else say("report_end")
+            until = self.clock(o.until) if o.until is not None else say("report_end")
             ref = f"#{o.seq}" if o.seq is not None else ""
-            rows.append((o.name, w.clock(o.since), until, how, o.note or "", ref))
+            rows.append((o.name, self.clock(o.since), until, how, o.note or "", ref))
         header = (
             say("report_officer"),
             say("report_since"),
@@ -735,7 +774,7 @@ class Presenter:
                 f"{n}. {self.text(c.label)}",
                 self.w.count(c.count),
                 sep.join(
-                    f"{p.name}{open_}{self.w.clock(p.at)}{close}"
+                    f"{p.name}{open_}{self.clock(p.at)}{close}"
                     + (self.choice_word("late") if p.late else "")
                     for p in c.people
                 ),
@@ -780,7 +819,7 @@ class Presenter:
                 who=c.name,
                 first=self.answer_label(c.first),
                 later=self.answer_label(c.later),
-                at=self.w.clock(c.at),
+                at=self.clock(c.at),
             )
             for c in answers.changes
         ]

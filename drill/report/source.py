@@ -13,11 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from drill.engine.events import DrillStarted, Event
 from drill.engine.sink import StoredEvent
-from drill.engine.state import DrillState, regional_centres
+from drill.engine.state import DrillState, SiteProgress, regional_centres
+from drill.engine.state import Summary as FoldSummary
 from drill.plan.models import Plan, Scenario
 from drill.report.types import Label, same
 
@@ -46,6 +47,22 @@ def _zone(name: str) -> dt.tzinfo:
         return dt.UTC
 
 
+class _Asked:
+    """The fold's answers that several sections read, each asked of it once (for a
+    large drill each one walks every contact), and names looked up once each."""
+
+    __slots__ = ("all_centres", "centres", "levels", "sites", "summary")
+
+    def __init__(self) -> None:
+        self.summary: FoldSummary | None = None
+        self.centres: dict[str, SiteProgress] | None = None
+        self.all_centres: tuple[dict[str, float | None], float | None] | None = None
+        self.sites: dict[str, Label] = {}
+        """Each site's name: ten or so contacts of a municipality share one."""
+        self.levels: dict[tuple[str, str], Label] = {}
+        """Each level's name: thousands of contacts share one."""
+
+
 @dataclass(frozen=True, slots=True)
 class Source:
     """One drill's fold and the plan that names its parts (None when it is missing)."""
@@ -56,6 +73,7 @@ class Source:
     zone: dt.tzinfo
     regional: frozenset[str] | None
     """The plan's regional centres; None without a plan (then every site counts)."""
+    asked: _Asked = field(default_factory=_Asked, compare=False, repr=False)
 
     @classmethod
     def of(cls, state: DrillState, plan: Plan | None) -> Source:
@@ -68,6 +86,24 @@ class Source:
             _zone(state.started.timezone),
             regional_centres(plan) if plan is not None else None,
         )
+
+    def summary(self) -> FoldSummary:
+        """The fold's `summary()`."""
+        if self.asked.summary is None:
+            self.asked.summary = self.state.summary()
+        return self.asked.summary
+
+    def centres(self) -> dict[str, SiteProgress]:
+        """The fold's progress of each regional centre: `sites(regional)`."""
+        if self.asked.centres is None:
+            self.asked.centres = self.state.sites(self.regional)
+        return self.asked.centres
+
+    def all_centres_reached(self) -> tuple[dict[str, float | None], float | None]:
+        """The fold's `all_sites_reached(regional)`."""
+        if self.asked.all_centres is None:
+            self.asked.all_centres = self.state.all_sites_reached(self.regional)
+        return self.asked.all_centres
 
     def local(self, value: dt.datetime) -> dt.datetime:
         return value.astimezone(self.zone)
@@ -100,6 +136,12 @@ class Source:
         return person_id
 
     def site_name(self, site: str) -> Label:
+        found = self.asked.sites.get(site)
+        if found is None:
+            found = self.asked.sites[site] = self._site_name(site)
+        return found
+
+    def _site_name(self, site: str) -> Label:
         if self.plan is not None and self.plan.has("site", site):
             name = self.plan.site(site).name
             return Label(name.ja, name.en)
@@ -107,6 +149,12 @@ class Source:
 
     def level_name(self, tree: str, level: str) -> Label:
         """As recorded when the level started; from the plan for a level never started."""
+        found = self.asked.levels.get((tree, level))
+        if found is None:
+            found = self.asked.levels[(tree, level)] = self._level_name(tree, level)
+        return found
+
+    def _level_name(self, tree: str, level: str) -> Label:
         found = self.state.levels.get((tree, level))
         if found is not None:
             return Label(found.name_ja, found.name_en)

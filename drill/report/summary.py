@@ -29,9 +29,9 @@ __all__ = ["curve", "summary", "targets"]
 
 def summary(source: Source) -> Summary:
     state = source.state
-    s = state.summary()
-    centres = state.sites(source.regional)
-    _, all_sites = state.all_sites_reached(source.regional)
+    s = source.summary()
+    centres = source.centres()
+    _, all_sites = source.all_centres_reached()
     return Summary(
         contacts=s.contacts,
         acknowledged=s.acknowledged,

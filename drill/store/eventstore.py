@@ -65,6 +65,7 @@ from drill.store.chain import (
     VerifyResult,
     canonical_json,
     event_hash_of_text,
+    load_json,
     stored_time,
     verify_rows,
 )
@@ -806,7 +807,7 @@ class EventStore:
         recorded_at = stored_time(stored_at)
         what = None
         try:
-            payload = json.loads(text)
+            payload = load_json(text)
         except (TypeError, ValueError, RecursionError):
             what = "payload is not JSON"
         else:
