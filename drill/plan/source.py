@@ -62,18 +62,32 @@ class Document:
 
     file: Path
     data: Any
-    lines: dict[Path_, int] = field(default_factory=dict)
     variables: bool = True
     """False when the file has no `$` at all, so `substitute_env` has nothing to do."""
+    text: str | None = field(default=None, repr=False)
+    """The text of a file read the fast way (`_read_plain`), until its lines are needed."""
+    _lines: dict[Path_, int] | None = field(default=None, repr=False)
+
+    @property
+    def lines(self) -> dict[Path_, int]:
+        """The line of every value, keyed by path. The careful reader notes them as it
+        reads; a file read the fast way has them found on its text when first asked for:
+        only a finding needs a line, and the map of a nationwide plan's contacts is a
+        million entries that a plan without findings would build for nothing."""
+        if self._lines is None:
+            self._lines = {} if self.text is None else _plain_lines(self.file, self.text)
+            self.text = None
+        return self._lines
 
     def line_of(self, path: Path_) -> int | None:
         """The line of `path`, or of its nearest ancestor that has one."""
+        lines = self.lines
         probe = tuple(path)
         while probe:
-            if probe in self.lines:
-                return self.lines[probe]
+            if probe in lines:
+                return lines[probe]
             probe = probe[:-1]
-        return self.lines.get((), None)
+        return lines.get((), None)
 
 
 _Say = tuple[str | None, str | None, tuple[tuple[str, Param], ...]]
@@ -215,15 +229,28 @@ def _read_plain(file: Path, text: str, max_people: int | None = None) -> Documen
     passes that many, as `_too_many_people` would: the count rides on this one pass instead
     of a second parse of every large file.
     """
-    doc = Document(file, None, variables="$" in text)
-    lines = doc.lines
+    doc = Document(file, None, variables="$" in text, text=text)
     loader = _Loader(text)
     try:
-        return _build_plain(loader, doc, lines, max_people)
+        return _build_plain(loader, doc, None, max_people)
     except (yaml.YAMLError, ValueError, OverflowError, _NotPlain):
         return None
     finally:
         loader.dispose()
+
+
+def _plain_lines(file: Path, text: str) -> dict[Path_, int]:
+    """The lines of a file `_read_plain` read, found again on its text (its values are
+    built again too, and dropped)."""
+    lines: dict[Path_, int] = {}
+    loader = _Loader(text)
+    try:
+        _build_plain(loader, Document(file, None), lines)
+    except (yaml.YAMLError, ValueError, OverflowError, _NotPlain):
+        pass  # it was read this way once already; what was found is kept
+    finally:
+        loader.dispose()
+    return lines
 
 
 class _NotPlain(Exception):
@@ -240,11 +267,16 @@ class _TooManyPeople(Exception):
 def _build_plain(
     loader: yaml.SafeLoader | yaml.CSafeLoader,
     doc: Document,
-    lines: dict[Path_, int],
+    lines: dict[Path_, int] | None,
     max_people: int | None = None,
 ) -> Document:
+    """`doc`'s data from the parser's events; with `lines`, the line of every value too
+    (keyed by its path, which is followed only then)."""
     scalar_event, end_events = yaml.ScalarEvent, (yaml.MappingEndEvent, yaml.SequenceEndEvent)
     mapping_start, sequence_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
+    record = lines is not None
+    if lines is None:
+        lines = {}  # never written: every write below is under `record`
     containers: list[Any] = []  # the open mappings and sequences
     paths: list[Path_] = []
     keys: list[str | None] = []  # per open mapping: the key waiting for its value
@@ -280,18 +312,21 @@ def _build_plain(
                 parent[key] = value
                 key = None
             elif parent is None:
-                lines[()] = event.start_mark.line + 1
+                if record:
+                    lines[()] = event.start_mark.line + 1
                 doc.data = value
             elif type(parent) is dict:
                 if type(value) is not str or value in parent:
                     raise _NotPlain  # keys the careful reader converts or refuses
-                line = event.start_mark.line + 1
-                if not parent:  # the mapping's first key: later keys find it non-empty
-                    lines.setdefault((*path, "<key>"), line)
-                lines[(*path, value)] = line
+                if record:
+                    line = event.start_mark.line + 1
+                    if not parent:  # the mapping's first key: later keys find it non-empty
+                        lines.setdefault((*path, "<key>"), line)
+                    lines[(*path, value)] = line
                 key = value
             else:
-                lines[(*path, len(parent))] = event.start_mark.line + 1
+                if record:
+                    lines[(*path, len(parent))] = event.start_mark.line + 1
                 parent.append(value)
                 if parent is people and len(parent) > limit:
                     raise _TooManyPeople(len(parent))
@@ -299,13 +334,14 @@ def _build_plain(
             if (event.tag is not None and not event.implicit) or event.anchor is not None:
                 raise _NotPlain
             new: Any = {} if kind is mapping_start else []
-            line = event.start_mark.line + 1
+            child: Path_ = path
             if parent is None:
-                child: Path_ = ()
-                lines[()] = line
+                if record:
+                    lines[()] = event.start_mark.line + 1
                 doc.data = new
             elif key is not None:
-                child = (*path, key)
+                if record:
+                    child = (*path, key)
                 parent[key] = new
                 if people is not None and key == "people" and len(containers) == 1:
                     people = new  # the root mapping's `people` (only a list is counted)
@@ -313,8 +349,9 @@ def _build_plain(
             elif type(parent) is dict:
                 raise _NotPlain  # a mapping or list as a key
             else:
-                child = (*path, len(parent))
-                lines[child] = line
+                if record:
+                    child = (*path, len(parent))
+                    lines[child] = event.start_mark.line + 1
                 parent.append(new)
                 if parent is people and len(parent) > limit:
                     raise _TooManyPeople(len(parent))
