@@ -342,7 +342,7 @@ class _Loader:
         if plan_file is None and plan_doc is not None:
             plan_file = _salvage_plan_file(plan_doc.data, sample, self.broken)
 
-        contacts: list[tuple[Document, ContactsFile]] = []
+        contacts: list[tuple[_FilePlaces, ContactsFile]] = []
         for file in self._files("contacts"):
             document = self._document(file)
             if document is None:
@@ -351,7 +351,10 @@ class _Loader:
             parsed = self._validate(ContactsFile, document, sample, {})
             if parsed is None:
                 parsed = _salvage_contacts(document.data, sample, self.broken)
-            contacts.append((document, parsed))
+            contacts.append((_FilePlaces(document, ("people", "roles", "trees")), parsed))
+            # The models hold all that is needed of it now: a nationwide plan's raw
+            # contacts would double the memory the plan keeps while it is checked.
+            document.data = None
         scenarios = self._load_each("scenarios", Scenario, sample)
         playbooks = self._load_each("playbooks", Playbook, sample)
 
@@ -361,6 +364,8 @@ class _Loader:
         # Checked across files even when some entries have errors, so that one pass shows
         # every error; the entries with errors are left out (see `_Broken`).
         plan = self._assemble(plan_doc, plan_file, contacts, scenarios, playbooks)
+        for document in self.locator.documents.values():
+            document.data = None  # as the contacts' above: only their lines are wanted now
         if plan is not None:
             _CrossCheck(plan, self).run()
         if plan is None or _has_errors(self.findings):
@@ -390,7 +395,7 @@ class _Loader:
         self,
         plan_doc: Document,
         plan_file: PlanFile,
-        contacts: Sequence[tuple[Document, ContactsFile]],
+        contacts: Sequence[tuple[_FilePlaces, ContactsFile]],
         scenarios: Sequence[tuple[Document, Scenario]],
         playbooks: Sequence[tuple[Document, Playbook]],
     ) -> Plan | None:
@@ -429,17 +434,17 @@ class _Loader:
                 self.locator.add(kind, item_id, doc.file, path)
             return True
 
-        in_plan = _FilePlaces(plan_doc)
+        in_plan = _FilePlaces(plan_doc, ("sites", "targets"))
         for site in plan_file.sites:
             register("site", "site", site.id, plan_doc, in_plan("sites", site.id))
         for target in plan_file.targets:
             register("target", "target", target.id, plan_doc, in_plan("targets", target.id))
         people, roles, trees = [], [], []
-        for doc, parsed in contacts:
+        for place, parsed in contacts:
             # People and roles share one namespace: a reference may name either. An item
             # is placed by its index in the file, which a broken item before it (left out
             # of `parsed`) does not shift.
-            place = _FilePlaces(doc)
+            doc = place.document
             for person in parsed.people:
                 if register("person", "contact", person.id, doc, place("people", person.id)):
                     people.append(person)
@@ -573,18 +578,19 @@ class _FilePlaces:
     would point at the wrong lines after it. An id written twice is placed at each of its
     entries in turn (the second is the one reported as a duplicate)."""
 
-    def __init__(self, doc: Document) -> None:
-        self.data = doc.data if isinstance(doc.data, dict) else {}
+    def __init__(self, doc: Document, keys: Iterable[str]) -> None:
+        self.document = doc
+        data = doc.data if isinstance(doc.data, dict) else {}
         self.indexes: dict[str, dict[object, list[int]]] = {}
-
-    def index(self, key: str, item_id: str) -> int:
-        if key not in self.indexes:
+        for key in keys:
             found: dict[object, list[int]] = {}
-            raw = self.data.get(key)
+            raw = data.get(key)
             for i, item in enumerate(raw if isinstance(raw, list) else ()):
                 if isinstance(item, dict):
                     found.setdefault(item.get("id"), []).append(i)
             self.indexes[key] = found
+
+    def index(self, key: str, item_id: str) -> int:
         left = self.indexes[key].get(item_id)
         return left.pop(0) if left else 0
 
