@@ -1144,22 +1144,23 @@ class Plan(BaseModel):
         out: list[Person] = []
         seen_people: set[str] = set()
         seen_roles: set[str] = set()
-
-        def expand(item: str) -> Iterator[Person]:
-            if self.has("person", item):
-                yield self.person(item)
-                return
-            if item in seen_roles or not self.is_role(item):
-                return
+        people, roles = self._index["person"], self._index["role"]
+        # Depth first, in order, with a stack: a recursive closure would be a reference
+        # cycle per call, left for the cycle collector (which a plan's load pauses).
+        todo = [ref]
+        while todo:
+            item = todo.pop()
+            person = people.get(item)
+            if person is not None:
+                if item not in seen_people:
+                    seen_people.add(item)
+                    out.append(person)
+                continue
+            role = roles.get(item)
+            if role is None or item in seen_roles:
+                continue
             seen_roles.add(item)
-            role = self.role(item)
-            for name in (*role.holders(at, self.info.zone), *role.deputies):
-                yield from expand(name)
-
-        for person in expand(ref):
-            if person.id not in seen_people:
-                seen_people.add(person.id)
-                out.append(person)
+            todo.extend(reversed((*role.holders(at, self.info.zone), *role.deputies)))
         found = tuple(out)
         if at is None:
             self._candidates[ref] = found
