@@ -429,9 +429,10 @@ class _Loader:
                 )
                 return False
             seen[key] = doc.file
-            self.locator.add(namespace, item_id, doc.file, path)
             if namespace != kind:
-                self.locator.add(kind, item_id, doc.file, path)
+                self.locator.add(namespace, item_id, doc.file, path, kind)
+            else:
+                self.locator.add(namespace, item_id, doc.file, path)
             return True
 
         in_plan = _FilePlaces(plan_doc, ("sites", "targets"))
@@ -675,13 +676,17 @@ class _CrossCheck:
     def __init__(self, plan: Plan, loader: _Loader) -> None:
         self.plan = plan
         self.loader = loader
+        # The plan's ids by kind, looked up directly: a nationwide plan makes 100,000
+        # references to check.
+        self.index = plan._index
 
     def ref(
         self, kinds: Iterable[str], ref: str, what: str, kind: str, item_id: str, *sub: str | int
     ) -> bool:
         kinds = tuple(kinds)
-        if any(self.plan.has(k, ref) for k in kinds):
-            return True
+        for k in kinds:
+            if ref in self.index[k]:
+                return True
         if self.loader.broken.has(kinds, ref):
             return False  # it has errors of its own, already reported
         choices: list[str] = []
@@ -729,12 +734,14 @@ class _CrossCheck:
 
     def run(self) -> None:
         plan = self.plan
+        people, roles, sites = self.index["person"], self.index["role"], self.index["site"]
         for role in plan.roles:
-            if role.holder is not None:
-                self.ref(
-                    ("person", "role"), role.holder, "person or role", "role", role.id, "holder"
-                )
+            holder = role.holder
+            if holder is not None and holder not in people and holder not in roles:
+                self.ref(("person", "role"), holder, "person or role", "role", role.id, "holder")
             for i, deputy in enumerate(role.deputies):
+                if deputy in people or deputy in roles:
+                    continue
                 self.ref(
                     ("person", "role"), deputy, "person or role", "role", role.id, "deputies", i
                 )
@@ -750,10 +757,10 @@ class _CrossCheck:
                         "rotation", "overrides", i, "person",
                     )  # fmt: skip
                 self._holidays(role.id, rotation.holiday_person)
-            if role.site is not None:
+            if role.site is not None and role.site not in sites:
                 self.ref(("site",), role.site, "site", "role", role.id, "site")
         for person in plan.people:
-            if person.site is not None:
+            if person.site is not None and person.site not in sites:
                 self.ref(("site",), person.site, "site", "person", person.id, "site")
         self._deputy_cycles()
         for target in plan.targets:
@@ -815,8 +822,12 @@ class _CrossCheck:
                     )
                 for k, member in enumerate(level.members):
                     sub = ("levels", j, "members", k)
-                    known = self.ref(
-                        ("role", "person"), member.ref, "role or person", "tree", tree.id, *sub
+                    known = (
+                        member.ref in roles
+                        or member.ref in people
+                        or self.ref(
+                            ("role", "person"), member.ref, "role or person", "tree", tree.id, *sub
+                        )
                     )
                     if known and not self._anyone_for(member.ref):
                         self.loader.error(
@@ -830,7 +841,7 @@ class _CrossCheck:
                             fix_key="nobody.role.fix",
                             params=params(role=member.ref),
                         )
-                    if member.site is not None:
+                    if member.site is not None and member.site not in sites:
                         self.ref(("site",), member.site, "site", "tree", tree.id, *sub, "site")
         for scenario in plan.scenarios:
             for i, tree_id in enumerate(scenario.trees):
@@ -1102,8 +1113,9 @@ class _CrossCheck:
                 )
 
     def _deputy_cycles(self) -> None:
+        roles = self.index["role"]
         edges = {
-            role.id: [r for r in (role.holder, *role.deputies) if r and self.plan.is_role(r)]
+            role.id: [r for r in (role.holder, *role.deputies) if r and r in roles]
             for role in self.plan.roles
         }
         for cycle in _cycles(edges):
