@@ -5,14 +5,14 @@ Each rule yields `Finding`s with a `DK-W…` code (see `drill.plan.findings.CODE
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from drill.plan.contact import is_mobile, mask_number
 from drill.plan.findings import Finding, Severity, params
 from drill.plan.lint_audience import AUDIENCE_RULES
 from drill.plan.locator import Locator
-from drill.plan.models import Agency, ChannelKind, Level, Metric, Plan, Target
+from drill.plan.models import Agency, ChannelKind, Level, Metric, Person, Plan, Target
 from drill.plan.templates import TemplateProblem, render_template
 
 __all__ = ["lint_plan", "sms_segments"]
@@ -52,21 +52,51 @@ _SAMPLE_LINK = "https://" + "h" * _LINK_HOST_CHARACTERS + "/a/" + "t" * _LINK_TO
 _GSM_EXTENDED = frozenset("^{}\\[~]|")  # two septets each in GSM-7
 
 
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What several rules read of every person, found in one pass over the plan: a
+    nationwide plan has 35,000 people and 140,000 channels, each read once instead of once
+    per level that pages them."""
+
+    kinds: dict[str, tuple[ChannelKind, ...]]
+    """The kind of each of a person's channels, in order, by person id (the same tuple for
+    everyone with the same kinds: a plan has few such profiles)."""
+
+    @classmethod
+    def of(cls, plan: Plan) -> _Facts:
+        profiles: dict[tuple[ChannelKind, ...], tuple[ChannelKind, ...]] = {}
+        kinds = {}
+        for person in plan.people:
+            profile = tuple(point.kind for point in person.channels)
+            kinds[person.id] = profiles.setdefault(profile, profile)
+        return cls(kinds)
+
+    def reachable(self, level: Level, person: Person) -> bool:
+        """Whether `person` has a channel of one of the level's kinds."""
+        kinds = self.kinds.get(person.id)
+        if kinds is None:  # not one of the plan's people
+            return any(person.points(kind) for kind in level.channels)
+        return any(kind in kinds for kind in level.channels)
+
+    def ladder_minutes(self, level: Level, person: Person) -> float:
+        """`Level.ladder_minutes`, with the person's channels read once."""
+        kinds = self.kinds.get(person.id)
+        if kinds is None:
+            return level.ladder_minutes(person)
+        pages = (1 + level.retries) * sum(kinds.count(kind) for kind in level.channels)
+        return pages * level.ack_timeout_minutes
+
+
+_Rule = Callable[[Plan, Locator, _Facts], Iterator[Finding]]
+
+
 def lint_plan(plan: Plan, locator: Locator) -> list[Finding]:
-    rules = (
-        _deputies,
-        _shared_numbers,
-        _reachability,
-        _critical_roles,
-        _agencies,
-        _targets,
-        _people_without_roles,
-        _sms_segments,
-        *AUDIENCE_RULES,
-    )
+    facts = _Facts.of(plan)
     findings: list[Finding] = []
-    for rule in rules:
-        findings.extend(rule(plan, locator))
+    for rule in _RULES:
+        findings.extend(rule(plan, locator, facts))
+    for audience_rule in AUDIENCE_RULES:
+        findings.extend(audience_rule(plan, locator))
     return findings
 
 
@@ -94,7 +124,7 @@ def _sms_with_link(text: str, language: str) -> str:
     return f"{_SMS_MARKER[language]}{text}\n{_SAMPLE_LINK}"
 
 
-def _deputies(plan: Plan, loc: Locator) -> Iterator[Finding]:
+def _deputies(plan: Plan, loc: Locator, facts: _Facts) -> Iterator[Finding]:
     for role in plan.roles:
         if role.holder is None and role.rotation is None:
             yield loc.finding(
@@ -137,16 +167,22 @@ def _deputies(plan: Plan, loc: Locator) -> Iterator[Finding]:
             )
 
 
-def _shared_numbers(plan: Plan, loc: Locator) -> Iterator[Finding]:
-    owners: dict[str, list[tuple[str, int]]] = defaultdict(list)
+def _shared_numbers(plan: Plan, loc: Locator, facts: _Facts) -> Iterator[Finding]:
+    first: dict[str, tuple[str, int]] = {}
+    shared: dict[str, list[tuple[str, int]]] = {}  # only the addresses of two or more
     for person in plan.people:
         seen: set[str] = set()
         for i, point in enumerate(person.channels):
-            if point.address not in seen:
-                seen.add(point.address)
-                owners[point.address].append((person.id, i))
-    for address, holders in owners.items():
-        if len(holders) > 1:
+            address = point.address
+            if address not in seen:
+                seen.add(address)
+                owner = (person.id, i)
+                prior = first.setdefault(address, owner)
+                if prior is not owner:
+                    shared.setdefault(address, [prior]).append(owner)
+    for address in first:  # in the order each address first appears
+        holders = shared.get(address)
+        if holders is not None:
             names = ", ".join(person_id for person_id, _ in holders)
             shown = address if "@" in address else mask_number(address)
             for person_id, i in holders[1:]:
@@ -165,7 +201,7 @@ def _shared_numbers(plan: Plan, loc: Locator) -> Iterator[Finding]:
                 )
 
 
-def _reachability(plan: Plan, loc: Locator) -> Iterator[Finding]:
+def _reachability(plan: Plan, loc: Locator, facts: _Facts) -> Iterator[Finding]:
     reported: set[str] = set()
     for tree in plan.trees:
         for level in tree.levels:
@@ -173,7 +209,7 @@ def _reachability(plan: Plan, loc: Locator) -> Iterator[Finding]:
                 for person in plan.candidates(member.ref):
                     if person.id in reported:
                         continue
-                    if not any(person.points(kind) for kind in level.channels):
+                    if not facts.reachable(level, person):
                         reported.add(person.id)
                         kinds = ", ".join(level.channels)
                         yield loc.finding(
@@ -195,10 +231,14 @@ def _reachability(plan: Plan, loc: Locator) -> Iterator[Finding]:
                         )
 
 
-def _critical_roles(plan: Plan, loc: Locator) -> Iterator[Finding]:
+def _critical_roles(plan: Plan, loc: Locator, facts: _Facts) -> Iterator[Finding]:
     limit = plan.info.max_critical_roles
+    held: dict[str, list[str]] = {}  # the critical roles each holder holds, in plan order
+    for role in plan.roles:
+        if role.critical and role.holder is not None:
+            held.setdefault(role.holder, []).append(role.id)
     for person in plan.people:
-        critical = [role.id for role in plan.roles_of(person.id) if role.critical]
+        critical = held.get(person.id, [])
         if len(critical) > limit:
             yield loc.finding(
                 "DK-W005",
@@ -216,15 +256,15 @@ def _critical_roles(plan: Plan, loc: Locator) -> Iterator[Finding]:
             )
 
 
-def _agencies(plan: Plan, loc: Locator) -> Iterator[Finding]:
+def _agencies(plan: Plan, loc: Locator, facts: _Facts) -> Iterator[Finding]:
+    roles = plan._index["role"]
     for scenario in plan.scenarios:
         reached: set[Agency] = set()
         for tree_id in scenario.trees:
             for _, member in plan.members(tree_id):
-                if plan.is_role(member.ref) and plan.role(member.ref).agency is not None:
-                    agency = plan.role(member.ref).agency
-                    assert agency is not None
-                    reached.add(agency)
+                role = roles.get(member.ref)
+                if role is not None and role.agency is not None:
+                    reached.add(role.agency)
         for i, agency in enumerate(scenario.required_agencies):
             if agency not in reached:
                 yield loc.finding(
@@ -248,7 +288,7 @@ def _agencies(plan: Plan, loc: Locator) -> Iterator[Finding]:
                 )
 
 
-def _targets(plan: Plan, loc: Locator) -> Iterator[Finding]:
+def _targets(plan: Plan, loc: Locator, facts: _Facts) -> Iterator[Finding]:
     # A target is checked in each scenario that cites it, because a scenario that
     # activates its trees one after another delays the later trees by the earlier ones.
     contexts: list[tuple[Target, str | None, dict[str, float]]] = []
@@ -258,7 +298,7 @@ def _targets(plan: Plan, loc: Locator) -> Iterator[Finding]:
         elapsed = 0.0
         for tree_id in scenario.trees:
             offsets[tree_id] = elapsed if scenario.activation == "sequential" else 0.0
-            elapsed += _worst_minutes(plan, plan.tree(tree_id).levels)
+            elapsed += _worst_minutes(plan, facts, plan.tree(tree_id).levels)
         for target_id in scenario.targets:
             cited.add(target_id)
             contexts.append((plan.target(target_id), scenario.id, offsets))
@@ -271,7 +311,7 @@ def _targets(plan: Plan, loc: Locator) -> Iterator[Finding]:
             if scenario_id is not None and tree_id not in offsets:
                 continue
             worst = offsets.get(tree_id, 0.0) + _worst_minutes(
-                plan, _measured_levels(plan, target, tree_id)
+                plan, facts, _measured_levels(plan, target, tree_id)
             )
             if worst > target.within_minutes:
                 reported.add(target.id)
@@ -316,7 +356,7 @@ def _measured_levels(plan: Plan, target: Target, tree_id: str) -> tuple[Level, .
     return levels
 
 
-def _worst_minutes(plan: Plan, levels: tuple[Level, ...]) -> float:
+def _worst_minutes(plan: Plan, facts: _Facts, levels: tuple[Level, ...]) -> float:
     """Every holder silent, every first deputy answering at once; levels run in order and
     the members of a sequential level one after another.
 
@@ -327,7 +367,7 @@ def _worst_minutes(plan: Plan, levels: tuple[Level, ...]) -> float:
     """
     total = 0.0
     for level in levels:
-        ladders = [_holder_minutes(plan, level, member.ref) for member in level.members]
+        ladders = [_holder_minutes(plan, facts, level, member.ref) for member in level.members]
         need = _quorum(level)
         if level.mode == "sequential":
             total += sum(ladders[:need])
@@ -336,10 +376,10 @@ def _worst_minutes(plan: Plan, levels: tuple[Level, ...]) -> float:
     return total
 
 
-def _holder_minutes(plan: Plan, level: Level, ref: str) -> float:
+def _holder_minutes(plan: Plan, facts: _Facts, level: Level, ref: str) -> float:
     """How long the first person paged for `ref` keeps the ladder when silent."""
     candidates = plan.candidates(ref)
-    return level.ladder_minutes(candidates[0]) if candidates else 0.0
+    return facts.ladder_minutes(level, candidates[0]) if candidates else 0.0
 
 
 def _quorum(level: Level) -> int:
@@ -360,7 +400,7 @@ def _target_trees(plan: Plan, target: Target) -> list[str]:
     return [tree.id for tree in plan.trees]
 
 
-def _people_without_roles(plan: Plan, loc: Locator) -> Iterator[Finding]:
+def _people_without_roles(plan: Plan, loc: Locator, facts: _Facts) -> Iterator[Finding]:
     named: set[str] = set()
     for role in plan.roles:
         named.update(p for p in (role.holder, *role.deputies) if p)
@@ -382,14 +422,17 @@ def _people_without_roles(plan: Plan, loc: Locator) -> Iterator[Finding]:
             )
 
 
-def _sms_segments(plan: Plan, loc: Locator) -> Iterator[Finding]:
+def _sms_segments(plan: Plan, loc: Locator, facts: _Facts) -> Iterator[Finding]:
     for person in plan.people:
         for i, point in enumerate(person.channels):
-            if point.kind is ChannelKind.SMS and not is_mobile(point.address):
+            if point.kind is not ChannelKind.SMS:
+                continue
+            address = point.address
+            if not is_mobile(address):
                 yield loc.finding(
                     "DK-W009",
                     _W,
-                    f"{mask_number(point.address)} is not a mobile number",
+                    f"{mask_number(address)} is not a mobile number",
                     "person",
                     person.id,
                     "channels",
@@ -397,7 +440,7 @@ def _sms_segments(plan: Plan, loc: Locator) -> Iterator[Finding]:
                     fix="use a mobile number (070/080/090) for SMS",
                     message_key="lint.landline",
                     fix_key="lint.landline.fix",
-                    params=params(number=mask_number(point.address)),
+                    params=params(number=mask_number(address)),
                 )
     for scenario in plan.scenarios:
         for language in ("ja", "en"):
@@ -449,3 +492,16 @@ def _sms_segments(plan: Plan, loc: Locator) -> Iterator[Finding]:
                         en_room=_sms_room("en"),
                     ),
                 )
+
+
+_RULES: tuple[_Rule, ...] = (
+    _deputies,
+    _shared_numbers,
+    _reachability,
+    _critical_roles,
+    _agencies,
+    _targets,
+    _people_without_roles,
+    _sms_segments,
+)
+"""The rules of this module, in the order `lint_plan` runs them (before `AUDIENCE_RULES`)."""

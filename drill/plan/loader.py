@@ -342,7 +342,7 @@ class _Loader:
         if plan_file is None and plan_doc is not None:
             plan_file = _salvage_plan_file(plan_doc.data, sample, self.broken)
 
-        contacts: list[tuple[Document, ContactsFile]] = []
+        contacts: list[tuple[_FilePlaces, ContactsFile]] = []
         for file in self._files("contacts"):
             document = self._document(file)
             if document is None:
@@ -351,7 +351,10 @@ class _Loader:
             parsed = self._validate(ContactsFile, document, sample, {})
             if parsed is None:
                 parsed = _salvage_contacts(document.data, sample, self.broken)
-            contacts.append((document, parsed))
+            contacts.append((_FilePlaces(document, ("people", "roles", "trees")), parsed))
+            # The models hold all that is needed of it now: a nationwide plan's raw
+            # contacts would double the memory the plan keeps while it is checked.
+            document.data = None
         scenarios = self._load_each("scenarios", Scenario, sample)
         playbooks = self._load_each("playbooks", Playbook, sample)
 
@@ -361,6 +364,8 @@ class _Loader:
         # Checked across files even when some entries have errors, so that one pass shows
         # every error; the entries with errors are left out (see `_Broken`).
         plan = self._assemble(plan_doc, plan_file, contacts, scenarios, playbooks)
+        for document in self.locator.documents.values():
+            document.data = None  # as the contacts' above: only their lines are wanted now
         if plan is not None:
             _CrossCheck(plan, self).run()
         if plan is None or _has_errors(self.findings):
@@ -390,7 +395,7 @@ class _Loader:
         self,
         plan_doc: Document,
         plan_file: PlanFile,
-        contacts: Sequence[tuple[Document, ContactsFile]],
+        contacts: Sequence[tuple[_FilePlaces, ContactsFile]],
         scenarios: Sequence[tuple[Document, Scenario]],
         playbooks: Sequence[tuple[Document, Playbook]],
     ) -> Plan | None:
@@ -424,22 +429,23 @@ class _Loader:
                 )
                 return False
             seen[key] = doc.file
-            self.locator.add(namespace, item_id, doc.file, path)
             if namespace != kind:
-                self.locator.add(kind, item_id, doc.file, path)
+                self.locator.add(namespace, item_id, doc.file, path, kind)
+            else:
+                self.locator.add(namespace, item_id, doc.file, path)
             return True
 
-        in_plan = _FilePlaces(plan_doc)
+        in_plan = _FilePlaces(plan_doc, ("sites", "targets"))
         for site in plan_file.sites:
             register("site", "site", site.id, plan_doc, in_plan("sites", site.id))
         for target in plan_file.targets:
             register("target", "target", target.id, plan_doc, in_plan("targets", target.id))
         people, roles, trees = [], [], []
-        for doc, parsed in contacts:
+        for place, parsed in contacts:
             # People and roles share one namespace: a reference may name either. An item
             # is placed by its index in the file, which a broken item before it (left out
             # of `parsed`) does not shift.
-            place = _FilePlaces(doc)
+            doc = place.document
             for person in parsed.people:
                 if register("person", "contact", person.id, doc, place("people", person.id)):
                     people.append(person)
@@ -573,18 +579,19 @@ class _FilePlaces:
     would point at the wrong lines after it. An id written twice is placed at each of its
     entries in turn (the second is the one reported as a duplicate)."""
 
-    def __init__(self, doc: Document) -> None:
-        self.data = doc.data if isinstance(doc.data, dict) else {}
+    def __init__(self, doc: Document, keys: Iterable[str]) -> None:
+        self.document = doc
+        data = doc.data if isinstance(doc.data, dict) else {}
         self.indexes: dict[str, dict[object, list[int]]] = {}
-
-    def index(self, key: str, item_id: str) -> int:
-        if key not in self.indexes:
+        for key in keys:
             found: dict[object, list[int]] = {}
-            raw = self.data.get(key)
+            raw = data.get(key)
             for i, item in enumerate(raw if isinstance(raw, list) else ()):
                 if isinstance(item, dict):
                     found.setdefault(item.get("id"), []).append(i)
             self.indexes[key] = found
+
+    def index(self, key: str, item_id: str) -> int:
         left = self.indexes[key].get(item_id)
         return left.pop(0) if left else 0
 
@@ -669,13 +676,17 @@ class _CrossCheck:
     def __init__(self, plan: Plan, loader: _Loader) -> None:
         self.plan = plan
         self.loader = loader
+        # The plan's ids by kind, looked up directly: a nationwide plan makes 100,000
+        # references to check.
+        self.index = plan._index
 
     def ref(
         self, kinds: Iterable[str], ref: str, what: str, kind: str, item_id: str, *sub: str | int
     ) -> bool:
         kinds = tuple(kinds)
-        if any(self.plan.has(k, ref) for k in kinds):
-            return True
+        for k in kinds:
+            if ref in self.index[k]:
+                return True
         if self.loader.broken.has(kinds, ref):
             return False  # it has errors of its own, already reported
         choices: list[str] = []
@@ -723,12 +734,14 @@ class _CrossCheck:
 
     def run(self) -> None:
         plan = self.plan
+        people, roles, sites = self.index["person"], self.index["role"], self.index["site"]
         for role in plan.roles:
-            if role.holder is not None:
-                self.ref(
-                    ("person", "role"), role.holder, "person or role", "role", role.id, "holder"
-                )
+            holder = role.holder
+            if holder is not None and holder not in people and holder not in roles:
+                self.ref(("person", "role"), holder, "person or role", "role", role.id, "holder")
             for i, deputy in enumerate(role.deputies):
+                if deputy in people or deputy in roles:
+                    continue
                 self.ref(
                     ("person", "role"), deputy, "person or role", "role", role.id, "deputies", i
                 )
@@ -744,10 +757,10 @@ class _CrossCheck:
                         "rotation", "overrides", i, "person",
                     )  # fmt: skip
                 self._holidays(role.id, rotation.holiday_person)
-            if role.site is not None:
+            if role.site is not None and role.site not in sites:
                 self.ref(("site",), role.site, "site", "role", role.id, "site")
         for person in plan.people:
-            if person.site is not None:
+            if person.site is not None and person.site not in sites:
                 self.ref(("site",), person.site, "site", "person", person.id, "site")
         self._deputy_cycles()
         for target in plan.targets:
@@ -809,8 +822,12 @@ class _CrossCheck:
                     )
                 for k, member in enumerate(level.members):
                     sub = ("levels", j, "members", k)
-                    known = self.ref(
-                        ("role", "person"), member.ref, "role or person", "tree", tree.id, *sub
+                    known = (
+                        member.ref in roles
+                        or member.ref in people
+                        or self.ref(
+                            ("role", "person"), member.ref, "role or person", "tree", tree.id, *sub
+                        )
                     )
                     if known and not self._anyone_for(member.ref):
                         self.loader.error(
@@ -824,7 +841,7 @@ class _CrossCheck:
                             fix_key="nobody.role.fix",
                             params=params(role=member.ref),
                         )
-                    if member.site is not None:
+                    if member.site is not None and member.site not in sites:
                         self.ref(("site",), member.site, "site", "tree", tree.id, *sub, "site")
         for scenario in plan.scenarios:
             for i, tree_id in enumerate(scenario.trees):
@@ -1096,8 +1113,9 @@ class _CrossCheck:
                 )
 
     def _deputy_cycles(self) -> None:
+        roles = self.index["role"]
         edges = {
-            role.id: [r for r in (role.holder, *role.deputies) if r and self.plan.is_role(r)]
+            role.id: [r for r in (role.holder, *role.deputies) if r and r in roles]
             for role in self.plan.roles
         }
         for cycle in _cycles(edges):

@@ -31,8 +31,16 @@ class Locator:
     documents: dict[Path, Document] = field(default_factory=dict)
     places: dict[tuple[str, str], Place] = field(default_factory=dict)
 
-    def add(self, kind: str, item_id: str, file: Path, path: tuple[str | int, ...]) -> None:
-        self.places.setdefault((kind, item_id), Place(file, path))
+    def add(
+        self, kind: str, item_id: str, file: Path, path: tuple[str | int, ...], *also: str
+    ) -> None:
+        """Note where `item_id` was written, as a `kind` and as each of the kinds `also`
+        (one place for all: a person is a contact too); the first place noted stays."""
+        place: Place | None = None
+        for name in (kind, *also):
+            if (name, item_id) not in self.places:
+                place = place or Place(file, path)
+                self.places[name, item_id] = place
 
     def finding(
         self,

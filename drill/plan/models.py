@@ -1143,30 +1143,28 @@ class Plan(BaseModel):
             return cached
         out: list[Person] = []
         seen_people: set[str] = set()
-        for person in self._expand(ref, at, set()):
-            if person.id not in seen_people:
-                seen_people.add(person.id)
-                out.append(person)
+        seen_roles: set[str] = set()
+        people, roles = self._index["person"], self._index["role"]
+        # Depth first, in order, with a stack: a recursive closure would be a reference
+        # cycle per call, left for the cycle collector (which a plan's load pauses).
+        todo = [ref]
+        while todo:
+            item = todo.pop()
+            person = people.get(item)
+            if person is not None:
+                if item not in seen_people:
+                    seen_people.add(item)
+                    out.append(person)
+                continue
+            role = roles.get(item)
+            if role is None or item in seen_roles:
+                continue
+            seen_roles.add(item)
+            todo.extend(reversed((*role.holders(at, self.info.zone), *role.deputies)))
         found = tuple(out)
         if at is None:
             self._candidates[ref] = found
         return found
-
-    def _expand(self, item: str, at: dt.datetime | None, seen_roles: set[str]) -> Iterator[Person]:
-        """The people `item` stands for, in order, repeats included (`candidates`).
-
-        A method rather than a closure that calls itself: such a closure refers to itself,
-        and each expansion would leave a reference cycle holding the plan, freed only by
-        the cycle collector."""
-        if self.has("person", item):
-            yield self.person(item)
-            return
-        if item in seen_roles or not self.is_role(item):
-            return
-        seen_roles.add(item)
-        role = self.role(item)
-        for name in (*role.holders(at, self.info.zone), *role.deputies):
-            yield from self._expand(name, at, seen_roles)
 
     @cached_property
     def _rotates(self) -> bool:

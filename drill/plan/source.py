@@ -62,18 +62,32 @@ class Document:
 
     file: Path
     data: Any
-    lines: dict[Path_, int] = field(default_factory=dict)
     variables: bool = True
     """False when the file has no `$` at all, so `substitute_env` has nothing to do."""
+    text: str | None = field(default=None, repr=False)
+    """The text of a file read the fast way (`_read_plain`), until its lines are needed."""
+    _lines: dict[Path_, int] | None = field(default=None, repr=False)
+
+    @property
+    def lines(self) -> dict[Path_, int]:
+        """The line of every value, keyed by path. The careful reader notes them as it
+        reads; a file read the fast way has them found on its text when first asked for:
+        only a finding needs a line, and the map of a nationwide plan's contacts is a
+        million entries that a plan without findings would build for nothing."""
+        if self._lines is None:
+            self._lines = {} if self.text is None else _plain_lines(self.text)
+            self.text = None
+        return self._lines
 
     def line_of(self, path: Path_) -> int | None:
         """The line of `path`, or of its nearest ancestor that has one."""
+        lines = self.lines
         probe = tuple(path)
         while probe:
-            if probe in self.lines:
-                return self.lines[probe]
+            if probe in lines:
+                return lines[probe]
             probe = probe[:-1]
-        return self.lines.get((), None)
+        return lines.get((), None)
 
 
 _Say = tuple[str | None, str | None, tuple[tuple[str, Param], ...]]
@@ -215,15 +229,76 @@ def _read_plain(file: Path, text: str, max_people: int | None = None) -> Documen
     passes that many, as `_too_many_people` would: the count rides on this one pass instead
     of a second parse of every large file.
     """
-    doc = Document(file, None, variables="$" in text)
-    lines = doc.lines
+    doc = Document(file, None, variables="$" in text, text=text)
     loader = _Loader(text)
     try:
-        return _build_plain(loader, doc, lines, max_people)
+        return _build_plain(loader, doc, max_people)
     except (yaml.YAMLError, ValueError, OverflowError, _NotPlain):
         return None
     finally:
         loader.dispose()
+
+
+def _plain_lines(text: str) -> dict[Path_, int]:
+    """The lines of a file `_read_plain` read, keyed by path as `_Walker` notes them: found
+    again on the parser's events alone, no value built a second time."""
+    lines: dict[Path_, int] = {}
+    scalar_event, end_events = yaml.ScalarEvent, (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    mapping_start, sequence_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
+    # Per open container: its path, whether it is a mapping, and how many items or keys
+    # it has so far; `key` is a mapping's key waiting for its value.
+    stack: list[tuple[Path_, bool, int]] = []
+    path: Path_ = ()
+    in_map, count, at_root = False, 0, True
+    key: str | None = None
+    loader = _Loader(text)
+    get = loader.get_event
+    try:
+        get()  # the stream start
+        if loader.check_event(yaml.StreamEndEvent):
+            return lines
+        get()  # the document start
+        while True:
+            event: Any = get()
+            kind = type(event)
+            if kind is scalar_event:
+                if at_root:
+                    lines[()] = event.start_mark.line + 1
+                elif not in_map:
+                    lines[(*path, count)] = event.start_mark.line + 1
+                    count += 1
+                elif key is None:
+                    key = event.value  # a plain file's keys are text as written
+                    line = event.start_mark.line + 1
+                    if not count:
+                        lines.setdefault((*path, "<key>"), line)
+                    lines[(*path, key)] = line
+                    count += 1
+                else:
+                    key = None  # a mapping's value: its line is its key's
+            elif kind is mapping_start or kind is sequence_start:
+                child: Path_ = ()
+                if at_root:
+                    lines[()] = event.start_mark.line + 1
+                elif in_map:
+                    assert key is not None  # a plain file's containers are never keys
+                    child = (*path, key)
+                else:
+                    child = (*path, count)
+                    lines[child] = event.start_mark.line + 1
+                    count += 1
+                stack.append((path, in_map, count))
+                path, in_map, count, key, at_root = child, kind is mapping_start, 0, None, False
+            elif kind in end_events:
+                path, in_map, count = stack.pop()
+                key, at_root = None, not stack
+            else:
+                break  # the document's end: `_read_plain` read no more either
+    except yaml.YAMLError:
+        pass  # it was read this way once already; what was found is kept
+    finally:
+        loader.dispose()
+    return lines
 
 
 class _NotPlain(Exception):
@@ -238,18 +313,13 @@ class _TooManyPeople(Exception):
 
 
 def _build_plain(
-    loader: yaml.SafeLoader | yaml.CSafeLoader,
-    doc: Document,
-    lines: dict[Path_, int],
-    max_people: int | None = None,
+    loader: yaml.SafeLoader | yaml.CSafeLoader, doc: Document, max_people: int | None = None
 ) -> Document:
     scalar_event, end_events = yaml.ScalarEvent, (yaml.MappingEndEvent, yaml.SequenceEndEvent)
     mapping_start, sequence_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
     containers: list[Any] = []  # the open mappings and sequences
-    paths: list[Path_] = []
     keys: list[str | None] = []  # per open mapping: the key waiting for its value
     parent: Any = None
-    path: Path_ = ()
     key: str | None = None
     resolved: dict[str, str] = {}
     # The top-level `people` list, while `max_people` is to be enforced (else a list that
@@ -276,22 +346,16 @@ def _build_plain(
                 )
                 if tag != _STR:
                     value = _plain_value(loader, event, tag)
-            if key is not None:  # a mapping's value: its line is its key's
+            if key is not None:  # a mapping's value
                 parent[key] = value
                 key = None
             elif parent is None:
-                lines[()] = event.start_mark.line + 1
                 doc.data = value
             elif type(parent) is dict:
                 if type(value) is not str or value in parent:
                     raise _NotPlain  # keys the careful reader converts or refuses
-                line = event.start_mark.line + 1
-                if not parent:  # the mapping's first key: later keys find it non-empty
-                    lines.setdefault((*path, "<key>"), line)
-                lines[(*path, value)] = line
                 key = value
             else:
-                lines[(*path, len(parent))] = event.start_mark.line + 1
                 parent.append(value)
                 if parent is people and len(parent) > limit:
                     raise _TooManyPeople(len(parent))
@@ -299,13 +363,9 @@ def _build_plain(
             if (event.tag is not None and not event.implicit) or event.anchor is not None:
                 raise _NotPlain
             new: Any = {} if kind is mapping_start else []
-            line = event.start_mark.line + 1
             if parent is None:
-                child: Path_ = ()
-                lines[()] = line
                 doc.data = new
             elif key is not None:
-                child = (*path, key)
                 parent[key] = new
                 if people is not None and key == "people" and len(containers) == 1:
                     people = new  # the root mapping's `people` (only a list is counted)
@@ -313,17 +373,14 @@ def _build_plain(
             elif type(parent) is dict:
                 raise _NotPlain  # a mapping or list as a key
             else:
-                child = (*path, len(parent))
-                lines[child] = line
                 parent.append(new)
                 if parent is people and len(parent) > limit:
                     raise _TooManyPeople(len(parent))
             containers.append(parent)
-            paths.append(path)
             keys.append(key)
-            parent, path, key = new, child, None
+            parent, key = new, None
         elif kind in end_events:
-            parent, path, key = containers.pop(), paths.pop(), keys.pop()
+            parent, key = containers.pop(), keys.pop()
         elif kind is yaml.DocumentEndEvent:
             break
         else:
