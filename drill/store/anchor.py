@@ -31,15 +31,17 @@ import dataclasses
 import hashlib
 import os
 from collections.abc import Mapping
-from typing import Any
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING, Any
 
 from drill.config import secret
 from drill.errors import StoreError
 from drill.store.chain import VerifyResult, canonical_json
+
+if TYPE_CHECKING:  # cryptography loads only to make or check a signature (about 40 ms)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 __all__ = [
     "ALGORITHM",
@@ -106,6 +108,9 @@ def key_id(public_key: str) -> str:
 
 def new_anchor_key() -> tuple[str, str]:
     """A fresh (private, public) key pair, each as URL-safe base64 of its 32 bytes."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     private = Ed25519PrivateKey.generate()
     raw = private.private_bytes(
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
@@ -207,6 +212,8 @@ def _check_signature(anchor: Anchor) -> tuple[str, str | None]:
     signature = _unb64(anchor.signature)
     if signature is None:
         return "bad", "the report's head signature is not base64"
+    from cryptography.exceptions import InvalidSignature
+
     try:
         public.verify(signature, anchor.message())
     except InvalidSignature:
@@ -238,6 +245,8 @@ def _private(text: str) -> Ed25519PrivateKey | None:
     raw = _unb64(text)
     if raw is None or len(raw) != 32:
         return None
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     return Ed25519PrivateKey.from_private_bytes(raw)
 
 
@@ -245,10 +254,14 @@ def _public(text: str) -> Ed25519PublicKey | None:
     raw = _unb64(text)
     if raw is None or len(raw) != 32:
         return None
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     return Ed25519PublicKey.from_public_bytes(raw)
 
 
 def _public_text(key: Ed25519PrivateKey) -> str:
+    from cryptography.hazmat.primitives import serialization
+
     raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return _b64(raw)
 
