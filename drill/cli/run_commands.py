@@ -22,7 +22,6 @@ from typing import Any
 
 import click
 from rich.markup import escape
-from rich.table import Table
 
 from drill.cli.console import err, out, print_json
 from drill.config import load_config
@@ -665,6 +664,8 @@ def _print_interrupted(
     if not rows:
         out.print(f"no interrupted drill of the plan {escape(str(root))} in {escape(where)}")
         return
+    from rich.table import Table  # only tables need it (5 ms of every run's start)
+
     table = Table(
         title=f"interrupted drills of {escape(str(root))} ({escape(where)})",
         title_justify="left",
@@ -775,6 +776,8 @@ def drills(as_json: bool, lang: str | None, db: str | None) -> None:
     if not rows:
         out.print(escape(w.cli("drills.none", where=where)), soft_wrap=True)
         return
+    from rich.table import Table
+
     table = Table(title=escape(w.cli("drills.title", where=where)), title_justify="left")
     table.add_column(w.cli("drills.id"), no_wrap=True)  # ids are copied into `resume`/`report`
     for key in ("scenario", "mode", "outcome", "started"):

@@ -62,6 +62,31 @@ def test_the_probe_sees_a_heavy_import_when_one_happens() -> None:
     assert "drill.cli.report_commands" in modules
 
 
+# What a simulated run of the sample plan has no use for, on a store already at the
+# schema's head: the migrations' Alembic, the real channels, the console, the public
+# holidays package (its table is read instead), the signing library (no anchor key is
+# configured) and SQLAlchemy's PostgreSQL dialect.
+NOT_IN_A_SIMULATED_RUN = (
+    "alembic",
+    "aiohttp",
+    "twilio",
+    "textual",
+    "matplotlib",
+    "holidays",
+    "cryptography",
+)
+
+
+def test_a_simulated_run_of_the_sample_imports_nothing_it_does_not_use() -> None:
+    argv = ("run", "annual-roll-call", "--simulate", "--seed", "7", "-q")
+    _modules_after(*argv)  # creates the store: migrating it is the first open's work
+    text, modules = _modules_after(*argv)
+    assert "sample" in text or "模擬" in text  # the drill ran and said so
+    assert "drill.engine.runner" in modules and "drill.report.files" in modules
+    assert not _top_level(modules) & set(NOT_IN_A_SIMULATED_RUN)
+    assert "sqlalchemy.dialects.postgresql" not in modules
+
+
 @pytest.mark.parametrize("name", sorted(_COMMANDS))
 def test_each_listed_summary_is_the_command_s_own(name: str) -> None:
     command = cli.get_command(click.Context(cli), name)
