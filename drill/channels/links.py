@@ -172,8 +172,8 @@ class Links:
         self._clock = clock or time.time
         raw_key = key.encode("utf-8") if isinstance(key, str) else key
         mac_key = hmac.new(raw_key, _MAC_CONTEXT, hashlib.sha256).digest()
-        # Keyed once: each MAC copies it instead of keying a new HMAC (which, with
-        # OpenSSL 3, looks the digest up again), half the cost of verifying a link.
+        # Keyed once: each MAC copies it instead of keying a new HMAC, which (with
+        # OpenSSL 3) also looks the digest up again: the larger part of verifying a link.
         self._keyed_mac = hmac.new(mac_key, digestmod=hashlib.sha256)
         self._serializer = URLSafeTimedSerializer(
             key,
