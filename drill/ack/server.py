@@ -34,6 +34,7 @@ method the server does not serve (CONNECT, PROPFIND, …) is a 405 with `Allow`.
 from __future__ import annotations
 
 import contextlib
+import functools
 import html
 import importlib
 import logging
@@ -85,16 +86,22 @@ class DrillRegistry:
 
     def __init__(self, relay: StoreRelay | None = None) -> None:
         self._inboxes: dict[str, Inbox] = {}
+        # Whether each inbox can say what its pages asked, found once when it is registered:
+        # a runtime Protocol check walks the protocol's members on every call, which cost
+        # more than verifying the link itself on each acknowledgement.
+        self._facts: dict[str, PageFacts | None] = {}
         self.relay = relay
         """Where callbacks for a drill not run here go (None: nowhere, they are refused)."""
 
     def register(self, drill_id: str, inbox: Inbox) -> None:
         """Answer for `drill_id` from now on (when the drill starts or resumes)."""
         self._inboxes[drill_id] = inbox
+        self._facts[drill_id] = inbox if isinstance(inbox, PageFacts) else None
 
     def unregister(self, drill_id: str) -> None:
         """Stop answering for `drill_id` (when the drill ends); unknown ids are ignored."""
         self._inboxes.pop(drill_id, None)
+        self._facts.pop(drill_id, None)
 
     def get(self, drill_id: str) -> Inbox | None:
         return self._inboxes.get(drill_id)
@@ -134,9 +141,8 @@ class DrillRegistry:
     async def facts(self, drill_id: str, page_id: str) -> PageFacts | None:
         """What `page_id` asked and on which channel it went: from the engine when the
         drill runs here, else from the drill's events in the store (None: not known)."""
-        inbox = self._inboxes.get(drill_id)
-        if inbox is not None:
-            return inbox if isinstance(inbox, PageFacts) else None
+        if drill_id in self._inboxes:
+            return self._facts[drill_id]
         if self.relay is not None and await self.relay.serves(drill_id):
             return await self.relay.pages(drill_id, page_id)
         return None
@@ -622,6 +628,14 @@ def _page(
     headers: dict[str, str] | None = None,
     question: Question | None = None,
 ) -> web.Response:
+    if question is None:  # the same few pages over and over: each made once
+        return web.Response(
+            status=status,
+            body=_plain_document(text, form),
+            content_type="text/html",
+            charset="utf-8",
+            headers=headers,
+        )
     return web.Response(
         status=status,
         text=_document(text, form=form, question=question),
@@ -629,6 +643,12 @@ def _page(
         charset="utf-8",
         headers=headers,
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _plain_document(text: _Text, form: bool) -> bytes:
+    """`_document` of a page that asks no question, encoded (what a `text=` page sends)."""
+    return _document(text, form=form).encode("utf-8")
 
 
 def _document(text: _Text, *, form: bool, question: Question | None = None) -> str:

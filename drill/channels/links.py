@@ -38,6 +38,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import secrets
 import threading
 import time
@@ -75,12 +76,15 @@ LINK_PATH = "/a/"
 # --- short tokens -----------------------------------------------------------------------
 
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-_DIGIT = {char: value for value, char in enumerate(_ALPHABET)}
+_SHORT_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
+"""`_ALPHABET`'s characters only (ASCII: no other digit or letter)."""
 _HINT_BITS, _CHANNEL_BITS, _PAGE_BITS, _MINUTE_BITS, _MAC_BITS = 8, 2, 14, 20, 64
 _HEADER_BITS = _HINT_BITS + _CHANNEL_BITS + _PAGE_BITS + _MINUTE_BITS
 LINK_TOKEN_LENGTH = (_HEADER_BITS + _MAC_BITS) // 6
 """Characters in a short token (18): what an SMS link costs beyond `<public_url>/a/`."""
 assert LINK_TOKEN_LENGTH * 6 == _HEADER_BITS + _MAC_BITS
+_PAD = "A" * (-LINK_TOKEN_LENGTH % 4)
+"""Leading zero digits that make a short token whole base64 quanta (4 digits, 3 bytes)."""
 
 _MAX_PAGE = (1 << _PAGE_BITS) - 1
 _MINUTE_CYCLE = 1 << _MINUTE_BITS
@@ -167,7 +171,10 @@ class Links:
         self._key = key
         self._clock = clock or time.time
         raw_key = key.encode("utf-8") if isinstance(key, str) else key
-        self._mac_key = hmac.new(raw_key, _MAC_CONTEXT, hashlib.sha256).digest()
+        mac_key = hmac.new(raw_key, _MAC_CONTEXT, hashlib.sha256).digest()
+        # Keyed once: each MAC copies it instead of keying a new HMAC, which (with
+        # OpenSSL 3) also looks the digest up again: the larger part of verifying a link.
+        self._keyed_mac = hmac.new(mac_key, digestmod=hashlib.sha256)
         self._serializer = URLSafeTimedSerializer(
             key,
             salt=_SALT,
@@ -258,8 +265,9 @@ class Links:
         return token or None
 
     def _mac(self, header: int, drill_id: str) -> bytes:
-        message = header.to_bytes(6, "big") + drill_id.encode("utf-8")
-        return hmac.new(self._mac_key, message, hashlib.sha256).digest()[: _MAC_BITS // 8]
+        mac = self._keyed_mac.copy()
+        mac.update(header.to_bytes(6, "big") + drill_id.encode("utf-8"))
+        return mac.digest()[: _MAC_BITS // 8]
 
     def _long_token(self, page: Page) -> str:
         payload: list[Any] = [
@@ -360,14 +368,11 @@ def _encode(value: int) -> str:
 
 def _decode(token: str) -> tuple[int, bytes] | None:
     """(header, MAC) of a well-formed short token; None when it is not one."""
-    if len(token) != LINK_TOKEN_LENGTH:
+    if len(token) != LINK_TOKEN_LENGTH or _SHORT_TOKEN.fullmatch(token) is None:
         return None
-    value = 0
-    for char in token:
-        digit = _DIGIT.get(char)
-        if digit is None:
-            return None
-        value = (value << 6) | digit
+    # The alphabet is base64url's, most significant digit first: two leading zero
+    # digits make whole bytes for the C decoder (a fifth of a loop over the characters).
+    value = int.from_bytes(base64.urlsafe_b64decode(_PAD + token), "big")
     mac = (value & ((1 << _MAC_BITS) - 1)).to_bytes(_MAC_BITS // 8, "big")
     return value >> _MAC_BITS, mac
 

@@ -7,6 +7,8 @@ import logging
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from drill.channels import links as links_module
 from drill.channels.links import (
@@ -107,13 +109,63 @@ def test_tampered_tokens_are_refused(links: Links, mangle: object) -> None:
 
 def test_a_token_cannot_be_moved_to_another_page_or_channel(links: Links) -> None:
     token = links.make_token(make_page(2, channel=ChannelKind.EMAIL))
-    value = 0
-    for char in token:
-        value = (value << 6) | links_module._DIGIT[char]
+    value = _digits(token)
+    assert value is not None
     for flip in range(64, 108):  # every bit of hint, channel, page number and minute
         forged = links_module._encode(value ^ (1 << flip))
         with pytest.raises((InvalidLink, UnknownDrill)):
             links.verify(forged, [DRILL])
+
+
+def _digits(token: str) -> int | None:
+    """A short token's number, digit by digit (None: not base64url digits)."""
+    value = 0
+    for char in token:
+        digit = links_module._ALPHABET.find(char)
+        if digit < 0:
+            return None
+        value = (value << 6) | digit
+    return value
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "",
+        "A" * 17,
+        "A" * 18,
+        "_" * 18,
+        "-" * 18,
+        "A" * 19,
+        "Az09-_" * 3,
+        "Az09-+" * 3,
+        "Az09-/" * 3,
+        "A" * 16 + "==",
+        "A" * 17 + "\n",
+        "A" * 17 + "٣",  # an Arabic-Indic digit: a digit, not base64url
+        "A" * 17 + "é",
+        "A" * 17 + " ",
+    ],
+)
+def test_short_tokens_decode_as_their_base64url_digits(token: str) -> None:
+    expected = _digits(token) if len(token) == links_module.LINK_TOKEN_LENGTH else None
+    decoded = links_module._decode(token)
+    if expected is None:
+        assert decoded is None
+    else:
+        assert decoded == (expected >> 64, (expected & (2**64 - 1)).to_bytes(8, "big"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(links_module._ALPHABET) | st.characters(),
+        min_size=16,
+        max_size=20,
+    )
+)
+def test_any_text_decodes_as_its_base64url_digits_or_not_at_all(token: str) -> None:
+    test_short_tokens_decode_as_their_base64url_digits(token)
 
 
 def test_a_token_signed_with_another_key_is_refused(clock: Clock) -> None:
