@@ -96,7 +96,8 @@ class MessageRenderer:
         text: str | None = None
         if pieces is not None:
             try:
-                text = "".join(str(values[name]) if is_name else name for is_name, name in pieces)
+                # A list, not a generator: join builds one from a generator first anyway.
+                text = "".join([str(values[name]) if is_name else name for is_name, name in pieces])
             except KeyError:
                 text = None  # an unknown placeholder: the sandbox says which
         if text is None:

@@ -62,9 +62,10 @@ from drill.store import consoles, dialect, migrate, postgres
 from drill.store.chain import (
     GENESIS,
     ChainCheck,
+    TextHasher,
     VerifyResult,
-    canonical_json,
-    event_hash_of_text,
+    canonical_payload,
+    format_recorded_at,
     load_json,
     stored_time,
     verify_rows,
@@ -480,13 +481,13 @@ class EventStore:
     def _prepare(item: Event, key: str | None) -> _Prepared:
         type_name, payload = to_record(item)
         try:
-            text = canonical_json(payload)
+            text = canonical_payload(payload)
         except (TypeError, ValueError) as exc:
             raise StoreError(f"A {type_name} event cannot be stored as JSON: {exc}") from exc
         # The hash covers the payload as verify reads it back (`json.loads(text)`) and
         # encodes it again. That is `text` itself: `to_record` makes plain JSON values
         # (str, int, float, bool, None, lists, str-keyed dicts), and canonical JSON reads
-        # back to the same text, so the hash splices `text` in (`event_hash_of_text`)
+        # back to the same text, so the hash splices `text` in (`TextHasher`)
         # instead of parsing or encoding the payload once more per event.
         return _Prepared(type_name, text, key)
 
@@ -526,23 +527,32 @@ class EventStore:
         results: list[Appended] = []
         native = conn.dialect.name == "sqlite"
         statement, process = _driver_insert(conn.dialect) if native else ("", None)
+        link = TextHasher(drill_id)
         for type_name, text, key in prepared:
             seq += 1
             duplicate_of = originals.get(key) if key is not None else None
             if key is not None and duplicate_of is None:
                 originals[key] = seq
             recorded_at = self._clock()
-            digest = event_hash_of_text(
-                drill_id=drill_id,
+            when = format_recorded_at(recorded_at)
+            digest = link(
                 seq=seq,
                 type_name=type_name,
-                recorded_at=recorded_at,
+                recorded_at_text=when,
                 payload_text=text,
                 key=key,
                 duplicate_of=duplicate_of,
                 prev_hash=prev_hash,
             )
-            stored_at = recorded_at if process is None else process(recorded_at)
+            if process is None:
+                stored_at: Any = recorded_at
+            elif recorded_at.tzinfo is not None:
+                # SQLite's column as SQLAlchemy writes it (the UTC time, naive, to the
+                # microsecond), cut from the hash's text of the same UTC time instead of
+                # formatted a second time.
+                stored_at = f"{when[:10]} {when[11:26]}"
+            else:
+                stored_at = process(recorded_at)  # refused, as the column refuses it
             rows.append(
                 (drill_id, seq, type_name, stored_at, text, key, duplicate_of, prev_hash, digest)
             )

@@ -25,6 +25,8 @@ def test_a_restored_virtual_clock_reads_what_the_first_run_read() -> None:
     first = VirtualClock()
     first.advance(1234.5)
     again = VirtualClock(start=VIRTUAL_START + dt.timedelta(days=3))
+    again.advance(1234.5)
+    assert again.now() != first.now()  # read at the same instant, before the restore
     again.restore(VIRTUAL_START, 1234.5)
     assert (again.monotonic(), again.now()) == (first.monotonic(), first.now())
 

@@ -91,7 +91,11 @@ async def test_an_appended_row_on_sqlite_is_what_sqlalchemys_insert_stores(
     """The append inserts its rows through the driver; the same rows inserted through
     SQLAlchemy's own `insert(events)` must be stored the same, column by column."""
     moment = dt.datetime(2026, 12, 6, 9, 0, 0, 0, tzinfo=dt.timezone(dt.timedelta(hours=9)))
-    ticks = iter(moment + dt.timedelta(microseconds=n * 250_001) for n in range(100))
+    # Odd ticks with microseconds, even ones on the second (written as .000000 all the same).
+    ticks = iter(
+        moment + (dt.timedelta(microseconds=n * 250_001) if n % 2 else dt.timedelta(seconds=n))
+        for n in range(100)
+    )
     db = tmp_path / "events.db"
     async with EventStore.open(db, clock=lambda: next(ticks)) as store:
         for n in range(1, 4):
@@ -131,4 +135,5 @@ async def test_an_appended_row_on_sqlite_is_what_sqlalchemys_insert_stores(
     assert [row[0] for row in theirs] == [101, 102, 103, 104]
     assert [row[1:4] + row[6:] for row in ours] == [row[1:4] + row[6:] for row in theirs]
     assert ours[0][2] == "2026-12-06 00:00:00.250001"  # UTC, microseconds always written
+    assert ours[1][2] == "2026-12-06 00:00:02.000000"
     assert [row[4:6] for row in ours] == [(None, None), ("k", None), (None, None), ("k", 2)]
