@@ -648,7 +648,14 @@ class EventStore:
         Events this version cannot rebuild come back as `UnknownEvent` (logged once per
         type): a drill recorded by another version still reads, and nothing is dropped.
         """
-        return self.rebuild(await self.records(drill_id, after_seq=after_seq))
+        rows = await self._chain_rows("read", drill_id, after_seq)
+        with gc_paused():  # see drill.store.gc_pause
+            # Every row parsed first, as `records` does: a damaged one is refused before
+            # any event is rebuilt.
+            parsed = [self._parse(drill_id, row[0], row[2], row[3]) for row in rows]
+            events: list[StoredEvent] = []
+            self._take_events(drill_id, rows, parsed, events.append)
+            return events
 
     def rebuild(self, records: Sequence[EventRecord]) -> list[StoredEvent]:
         """`read` from rows already fetched with `records`."""
