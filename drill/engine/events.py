@@ -136,13 +136,29 @@ _AS_IS: set[type] = set(_PLAIN)
 def from_record(type_name: str, payload: Mapping[str, Any]) -> Event:
     """Rebuild an event from `to_record` output; KeyError for an unknown type."""
     cls = EVENT_TYPES[type_name]
+    fast = _FAST.get(cls)
+    if fast is None:
+        fields = _decoders(cls)
+        if cls not in _PLAIN_INIT:
+            return cls(**_decoded(fields, payload))
+        fast = _FAST[cls] = (*_SPLIT[cls], len(fields))
+    names, decoded, count = fast
+    if len(payload) == count and payload.keys() <= names:
+        # The usual payload, every field and nothing else (a report or a resume rebuilds
+        # 10^5 events): copied into the instance at once, and only the fields that need
+        # it decoded there (most are stored as they are). What `_built` does, with no
+        # default to fill.
+        item = object.__new__(cls)
+        values = item.__dict__
+        values.update(payload)
+        for name, load in decoded:
+            value = values[name]
+            if value is not None:
+                values[name] = load(value)
+        item.__post_init__()
+        return item
     fields = _decoders(cls)
-    if cls not in _PLAIN_INIT:
-        return cls(**_decoded(fields, payload))
-    names, decoded = _SPLIT[cls]
     if payload.keys() <= names:
-        # The usual payload, every key a field: copied at once, and only the fields
-        # that need it decoded (most are stored as they are).
         values = dict(payload)
         for name, load in decoded:
             value = values.get(name)
@@ -192,6 +208,10 @@ _SPLIT: dict[type[Event], tuple[frozenset[str], tuple[tuple[str, Callable[[Any],
 _PLAIN_INIT: dict[type[Event], dict[str, Any]] = {}
 """Event classes whose __init__ only sets each field (no slots, no default factories, no
 __init__ of their own): `from_record` may build them directly. Each with its defaults."""
+_FAST: dict[
+    type[Event], tuple[frozenset[str], tuple[tuple[str, Callable[[Any], Any]], ...], int]
+] = {}
+"""`_SPLIT` of each `_PLAIN_INIT` class and how many fields it has, in one look-up."""
 
 
 def _decoders(cls: type[Event]) -> tuple[tuple[str, _Decoder], ...]:
@@ -245,8 +265,23 @@ def _decoder(hint: Any) -> _Decoder:
             return tuple
         return lambda values: tuple(None if v is None else item(v) for v in values)
     if isinstance(hint, type) and issubclass(hint, str) and hint is not str:
-        return hint  # StrEnum
+        members = getattr(hint, "_value2member_map_", None)
+        return hint if members is None else _member_of(hint, members)  # StrEnum
     return None
+
+
+def _member_of(kind: type[str], members: Mapping[Any, Any]) -> Callable[[Any], Any]:
+    """`kind(value)` for a StrEnum: its member looked up by value first, as Enum's own call
+    does, without the call's cost (a few StrEnum fields in each of 10^5 events a report
+    rebuilds); any other value goes through the call, which decides (or raises)."""
+
+    def load(value: Any) -> Any:
+        try:
+            return members[value]
+        except (KeyError, TypeError):
+            return kind(value)
+
+    return load
 
 
 def _dump(value: Any) -> Any:

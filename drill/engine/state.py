@@ -139,6 +139,7 @@ __all__ = [
     "UpdateState",
     "regional_centres",
     "shares_needed",
+    "sites_reached",
 ]
 
 _EPS = 1e-6  # seconds; absorbs float rounding of elapsed times
@@ -697,6 +698,18 @@ class Tally:
         return text or ""
 
 
+def sites_reached(
+    sites: dict[str, SiteProgress],
+) -> tuple[dict[str, float | None], float | None]:
+    """`DrillState.all_sites_reached` of the progress `DrillState.sites` gave (for a
+    caller that asked it already: each asking walks every contact)."""
+    reached = {site: progress.first_elapsed for site, progress in sites.items()}
+    times = list(reached.values())
+    if not times or any(t is None for t in times):
+        return reached, None
+    return reached, max(t for t in times if t is not None)
+
+
 def regional_centres(plan: Plan) -> frozenset[str]:
     """The sites that count for "every regional centre reached" (a plan fact)."""
     return frozenset(site.id for site in plan.sites if site.regional_centre)
@@ -803,13 +816,16 @@ class DrillState:
     def apply(self, event: Event, seq: int | None = None) -> None:
         self.events += 1
         self._seq = seq
-        self.elapsed = max(self.elapsed, event.elapsed)
+        elapsed = event.elapsed
+        if elapsed > self.elapsed:  # `max(self.elapsed, elapsed)`, without the call
+            self.elapsed = elapsed
         self.last_at = event.at
         self.last_event = event
-        step = _APPLY.get(type(event))
+        kind = type(event)
+        step = _APPLY.get(kind)
         if step is not None:
             step(self, event)
-        if type(event) in _TIMELINE:
+        if kind in _TIMELINE:
             self.timeline.append((seq, event))
 
     # -- questions: the drill ---------------------------------------------------------
@@ -936,7 +952,11 @@ class DrillState:
                     grouped.setdefault(site, [])
         out: dict[str, SiteProgress] = {}
         for site, contacts in grouped.items():
-            acked = [c for c in contacts if c.acknowledged and c.acknowledged_elapsed is not None]
+            acked = [  # `c.acknowledged`, without the property's call
+                c
+                for c in contacts
+                if c.status is ContactStatus.ACKNOWLEDGED and c.acknowledged_elapsed is not None
+            ]
             first = min(acked, key=lambda c: c.acknowledged_elapsed or 0.0, default=None)
             done = (
                 max(c.acknowledged_elapsed or 0.0 for c in acked)
@@ -966,12 +986,7 @@ class DrillState:
         self, regional: Collection[str] | None, tree: str | None = None
     ) -> tuple[dict[str, float | None], float | None]:
         """Per regional centre, when it was first reached in time; when all of them were."""
-        sites = self.sites(regional, tree)
-        reached = {site: progress.first_elapsed for site, progress in sites.items()}
-        times = list(reached.values())
-        if not times or any(t is None for t in times):
-            return reached, None
-        return reached, max(t for t in times if t is not None)
+        return sites_reached(self.sites(regional, tree))
 
     def levels_satisfied(self, tree: str) -> bool:
         """Whether every level of `tree` that has started is satisfied (a tree is

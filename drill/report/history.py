@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Sequence
 
-from drill.engine.state import DrillState
+from drill.engine.state import DrillState, sites_reached
 from drill.report.source import Input, Source, fold
 from drill.report.types import History, HistoryRow, Label
 
@@ -59,12 +59,7 @@ def _row(
         level = state.levels.get((tree, level_id))
         levels.append(level.completed_elapsed if level is not None and level.satisfied else None)
     centres = source.centres() if current else state.sites(source.regional)
-    if not centres:
-        all_sites = None
-    elif current:
-        all_sites = source.all_centres_reached()[1]
-    else:
-        all_sites = state.all_sites_reached(source.regional)[1]
+    all_sites = sites_reached(centres)[1] if centres else None
     return HistoryRow(
         drill_id=started.drill_id,
         started_at=source.local(started.at),

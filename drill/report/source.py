@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from drill.engine.events import DrillStarted, Event
 from drill.engine.sink import StoredEvent
-from drill.engine.state import DrillState, SiteProgress, regional_centres
+from drill.engine.state import DrillState, SiteProgress, regional_centres, sites_reached
 from drill.engine.state import Summary as FoldSummary
 from drill.plan.models import Plan, Scenario
 from drill.report.types import Label, same
@@ -100,9 +100,9 @@ class Source:
         return self.asked.centres
 
     def all_centres_reached(self) -> tuple[dict[str, float | None], float | None]:
-        """The fold's `all_sites_reached(regional)`."""
+        """The fold's `all_sites_reached(regional)`, of the progress `centres` asked."""
         if self.asked.all_centres is None:
-            self.asked.all_centres = self.state.all_sites_reached(self.regional)
+            self.asked.all_centres = sites_reached(self.centres())
         return self.asked.all_centres
 
     def local(self, value: dt.datetime) -> dt.datetime:

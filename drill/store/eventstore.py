@@ -658,7 +658,14 @@ class EventStore:
         Events this version cannot rebuild come back as `UnknownEvent` (logged once per
         type): a drill recorded by another version still reads, and nothing is dropped.
         """
-        return self.rebuild(await self.records(drill_id, after_seq=after_seq))
+        rows: Sequence[Sequence[Any]] = await self._chain_rows("read", drill_id, after_seq)
+        with gc_paused():  # see drill.store.gc_pause
+            # Every row parsed first, as `records` does: a damaged one is refused before
+            # any event is rebuilt.
+            parsed = [self._parse(drill_id, row[0], row[2], row[3]) for row in rows]
+            events: list[StoredEvent] = []
+            self._take_events(drill_id, rows, parsed, events.append)
+            return events
 
     def rebuild(self, records: Sequence[EventRecord]) -> list[StoredEvent]:
         """`read` from rows already fetched with `records`."""
@@ -671,7 +678,7 @@ class EventStore:
     async def records(self, drill_id: str, *, after_seq: int = 0) -> list[EventRecord]:
         """The drill's stored rows in seq order (for verify, reports and CSV export);
         `after_seq` skips those already read (one range scan of the primary key)."""
-        rows = await self._chain_rows("read", drill_id, after_seq)
+        rows: Sequence[Sequence[Any]] = await self._chain_rows("read", drill_id, after_seq)
         with gc_paused():  # see drill.store.gc_pause
             return self._records(drill_id, rows, [])
 

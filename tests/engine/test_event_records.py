@@ -64,3 +64,14 @@ def test_every_field_kind_comes_back_as_its_type() -> None:
     assert rebuilt.failure is FailureReason.BUSY
     assert rebuilt.deadline == AT and rebuilt.deadline.tzinfo is not None
     assert rebuilt.at == AT and isinstance(rebuilt.elapsed, float)
+
+
+def test_an_enum_value_is_read_as_its_member_and_an_unknown_one_refused_as_the_enum_does() -> None:
+    name, payload = to_record(_sent(accepted=False, failure=FailureReason.BUSY))
+    assert from_record(name, {**payload, "failure": "busy"}).failure is FailureReason.BUSY  # type: ignore[attr-defined]
+    for wrong in ("no-such-reason", 3, ["busy"]):
+        with pytest.raises(ValueError) as refused:
+            from_record(name, {**payload, "failure": wrong})
+        with pytest.raises(ValueError) as by_enum:
+            FailureReason(wrong)  # type: ignore[arg-type]
+        assert str(refused.value) == str(by_enum.value)
