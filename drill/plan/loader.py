@@ -61,6 +61,7 @@ from drill.plan.models import (
     Target,
     Text,
 )
+from drill.plan.prefetch import Prefetch
 from drill.plan.source import (
     Document,
     environment_for,
@@ -181,6 +182,7 @@ class _Loader:
         self.limits = PlanLimits.from_env()
         self.broken = _Broken()
         self.people_count = 0
+        self.prefetch: Prefetch | None = None
         self.env, env_findings = environment_for(root)
         self.findings.extend(env_findings)
         for i, problem in enumerate(self.limits.problems):
@@ -228,7 +230,10 @@ class _Loader:
     # -- reading files ------------------------------------------------------------------
 
     def _document(self, file: Path) -> Document | None:
-        document, problems = load_document(file, self.limits)
+        document = self.prefetch.take(file) if self.prefetch is not None else None
+        problems: list[Finding] = []
+        if document is None:
+            document, problems = load_document(file, self.limits)
         self.findings.extend(problems)
         if any(f.code == "DK-E017" for f in problems):
             raise PlanError(self.findings, self.root)  # over a limit: stop at once
@@ -333,6 +338,15 @@ class _Loader:
 
     def load(self, *, lint: bool) -> LoadedPlan:
         self._check_size()
+        self.prefetch = Prefetch.start(self._files("contacts", quiet=True), self.limits)
+        try:
+            return self._load(lint=lint)
+        finally:
+            if self.prefetch is not None:
+                self.prefetch.close()
+                self.prefetch = None
+
+    def _load(self, *, lint: bool) -> LoadedPlan:
         plan_doc = self._document(self.root / PLAN_FILE)
         sample = False
         if plan_doc is not None and isinstance(plan_doc.data, dict):
@@ -355,6 +369,9 @@ class _Loader:
             # The models hold all that is needed of it now: a nationwide plan's raw
             # contacts would double the memory the plan keeps while it is checked.
             document.data = None
+        if self.prefetch is not None:
+            self.prefetch.close()  # every contacts file it could have parsed is read
+            self.prefetch = None
         scenarios = self._load_each("scenarios", Scenario, sample)
         playbooks = self._load_each("playbooks", Playbook, sample)
 
