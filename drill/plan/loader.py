@@ -61,7 +61,7 @@ from drill.plan.models import (
     Target,
     Text,
 )
-from drill.plan.prefetch import Prefetch
+from drill.plan.second_core import Aside, Prefetch
 from drill.plan.source import (
     Document,
     environment_for,
@@ -77,6 +77,9 @@ PLAN_FILE = "plan.yaml"
 _M = TypeVar("_M", bound=BaseModel)
 _SP = TypeVar("_SP", Scenario, Playbook, ContactTree)
 _FOLDERS = ("contacts", "scenarios", "playbooks")
+# People and roles from which the lint runs beside the cross-file checks: below, it takes
+# less time than the fork.
+_LINT_ASIDE = 3_000
 
 
 @dataclass(frozen=True)
@@ -383,13 +386,26 @@ class _Loader:
         plan = self._assemble(plan_doc, plan_file, contacts, scenarios, playbooks)
         for document in self.locator.documents.values():
             document.data = None  # as the contacts' above: only their lines are wanted now
+        linting: Aside[list[Finding]] | None = None
         if plan is not None:
-            _CrossCheck(plan, self).run()
+            if lint and len(plan.people) + len(plan.roles) >= _LINT_ASIDE:
+                # The lint reads the plan alone, so a forked child runs it meanwhile;
+                # if the references have errors, its findings are not wanted.
+                linting = Aside.start(lambda: lint_plan(plan, self.locator))
+            try:
+                _CrossCheck(plan, self).run()
+            except BaseException:
+                if linting is not None:
+                    linting.cancel()
+                raise
+            if linting is not None and _has_errors(self.findings):
+                linting.cancel()
         if plan is None or _has_errors(self.findings):
             raise PlanError(self.findings, self.root)
         findings = list(self.findings)
         if lint:
-            findings.extend(lint_plan(plan, self.locator))
+            linted = linting.result() if linting is not None else None
+            findings.extend(linted if linted is not None else lint_plan(plan, self.locator))
         return LoadedPlan(plan, tuple(findings), self.locator)
 
     def _load_each(self, folder: str, model: type[_SP], sample: bool) -> list[tuple[Document, _SP]]:

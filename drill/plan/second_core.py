@@ -1,4 +1,5 @@
-"""A large plan's contacts files parsed on a second core while the loader works on the first.
+"""Work of a large plan's load done on a second core: the parse of its later contacts
+files (`Prefetch`), and the lint while the loader checks references (`Aside`).
 
 Parsing YAML is about two thirds of loading a nationwide plan, and each file parses on its
 own. So, for a large plan on a machine with a second core, a forked worker parses the
@@ -25,14 +26,14 @@ import signal
 import struct
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Generic, TypeVar
 
 from drill.plan.limits import PlanLimits
 from drill.plan.source import Document, plain_document
 
-__all__ = ["Prefetch"]
+__all__ = ["Aside", "Prefetch"]
 
 # Below this many bytes of contacts, forking and sending the values back costs about
 # what the parse saves (a 4,000-person plan's contacts are 1.7 MB).
@@ -42,6 +43,7 @@ _MIN_BYTES = 1_000_000
 _LOADER_SHARE = 0.25
 _NOTICE = struct.Struct("<IQQ")  # file index, offset and length in the temporary file
 _MARSHAL, _PICKLE = b"M", b"P"
+_T = TypeVar("_T")
 
 
 def _cores() -> int:
@@ -65,11 +67,7 @@ class Prefetch:
     @classmethod
     def start(cls, files: Sequence[Path], limits: PlanLimits) -> Prefetch | None:
         """A worker for the later of `files`, or None where it would not pay or is unsafe."""
-        if len(files) < 2 or _cores() < 2 or not hasattr(os, "fork"):
-            return None
-        # Forking copies only the calling thread: a lock another thread held would stay
-        # held in the worker.
-        if threading.active_count() > 1:
+        if len(files) < 2 or not _may_fork():
             return None
         sizes: list[int] = []
         for file in files:
@@ -160,6 +158,74 @@ class Prefetch:
         self._spool.close()
 
 
+class Aside(Generic[_T]):
+    """A function's result, computed in a forked child while the caller does other work.
+
+    The child sees the caller's objects as they were at the fork, for free; only the
+    result is sent back (pickled, through a temporary file). None from `result` (the
+    child failed, was killed, or its result did not unpickle) means: compute it here."""
+
+    def __init__(self, pid: int, spool: IO[bytes]) -> None:
+        self._pid: int | None = pid
+        self._spool = spool
+
+    @classmethod
+    def start(cls, work: Callable[[], _T]) -> Aside[_T] | None:
+        if not _may_fork():
+            return None
+        spool = tempfile.TemporaryFile()  # noqa: SIM115  (closed by `result` or `cancel`)
+        try:
+            pid = os.fork()
+        except OSError:
+            spool.close()
+            return None
+        if pid == 0:
+            status = 1
+            try:
+                _quiet_signals()
+                _write_all(spool.fileno(), pickle.dumps(work(), pickle.HIGHEST_PROTOCOL), 0)
+                status = 0
+            finally:
+                os._exit(status)
+        return cls(pid, spool)
+
+    def result(self) -> _T | None:
+        if self._pid is None:
+            return None
+        _, status = os.waitpid(self._pid, 0)
+        self._pid = None
+        try:
+            if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+                return None
+            self._spool.seek(0)
+            value: _T = pickle.loads(self._spool.read())
+            return value
+        except Exception:  # whatever went wrong, the caller computes it itself
+            return None
+        finally:
+            self._spool.close()
+
+    def cancel(self) -> None:
+        if self._pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGKILL)
+            os.waitpid(self._pid, 0)
+            self._pid = None
+        self._spool.close()
+
+
+def _may_fork() -> bool:
+    """A second core, and no other thread: forking copies only the calling thread, so a
+    lock another thread held would stay held in the child."""
+    return hasattr(os, "fork") and _cores() >= 2 and threading.active_count() == 1
+
+
+def _write_all(fd: int, data: bytes, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.pwrite(fd, view, offset + len(data) - len(view)) :]
+
+
 def _quiet_signals() -> None:
     """The worker dies of Ctrl-C or a stop as any process does: the handlers it inherited
     are the caller's (an event loop's wake-up socket, a drill's clean stop), not its own."""
@@ -183,9 +249,6 @@ def _work(files: Sequence[Path], limits: PlanLimits, spool: int, notices: int) -
                 payload = _MARSHAL + marshal.dumps(values)
             except ValueError:  # a date, which marshal does not know
                 payload = _PICKLE + pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL)
-        view = memoryview(payload)
-        while view:
-            written = os.pwrite(spool, view, offset + len(payload) - len(view))
-            view = view[written:]
+        _write_all(spool, payload, offset)
         os.write(notices, _NOTICE.pack(index, offset, len(payload)))
         offset += len(payload)
