@@ -61,6 +61,7 @@ from drill.plan.models import (
     Target,
     Text,
 )
+from drill.plan.second_core import Aside, Prefetch
 from drill.plan.source import (
     Document,
     environment_for,
@@ -76,6 +77,9 @@ PLAN_FILE = "plan.yaml"
 _M = TypeVar("_M", bound=BaseModel)
 _SP = TypeVar("_SP", Scenario, Playbook, ContactTree)
 _FOLDERS = ("contacts", "scenarios", "playbooks")
+# People and roles from which the lint runs beside the cross-file checks: below, it takes
+# less time than the fork.
+_LINT_ASIDE = 3_000
 
 
 @dataclass(frozen=True)
@@ -181,6 +185,7 @@ class _Loader:
         self.limits = PlanLimits.from_env()
         self.broken = _Broken()
         self.people_count = 0
+        self.prefetch: Prefetch | None = None
         self.env, env_findings = environment_for(root)
         self.findings.extend(env_findings)
         for i, problem in enumerate(self.limits.problems):
@@ -228,7 +233,10 @@ class _Loader:
     # -- reading files ------------------------------------------------------------------
 
     def _document(self, file: Path) -> Document | None:
-        document, problems = load_document(file, self.limits)
+        document = self.prefetch.take(file) if self.prefetch is not None else None
+        problems: list[Finding] = []
+        if document is None:
+            document, problems = load_document(file, self.limits)
         self.findings.extend(problems)
         if any(f.code == "DK-E017" for f in problems):
             raise PlanError(self.findings, self.root)  # over a limit: stop at once
@@ -333,6 +341,15 @@ class _Loader:
 
     def load(self, *, lint: bool) -> LoadedPlan:
         self._check_size()
+        self.prefetch = Prefetch.start(self._files("contacts", quiet=True), self.limits)
+        try:
+            return self._load(lint=lint)
+        finally:
+            if self.prefetch is not None:
+                self.prefetch.close()
+                self.prefetch = None
+
+    def _load(self, *, lint: bool) -> LoadedPlan:
         plan_doc = self._document(self.root / PLAN_FILE)
         sample = False
         if plan_doc is not None and isinstance(plan_doc.data, dict):
@@ -355,6 +372,9 @@ class _Loader:
             # The models hold all that is needed of it now: a nationwide plan's raw
             # contacts would double the memory the plan keeps while it is checked.
             document.data = None
+        if self.prefetch is not None:
+            self.prefetch.close()  # every contacts file it could have parsed is read
+            self.prefetch = None
         scenarios = self._load_each("scenarios", Scenario, sample)
         playbooks = self._load_each("playbooks", Playbook, sample)
 
@@ -366,13 +386,26 @@ class _Loader:
         plan = self._assemble(plan_doc, plan_file, contacts, scenarios, playbooks)
         for document in self.locator.documents.values():
             document.data = None  # as the contacts' above: only their lines are wanted now
+        linting: Aside[list[Finding]] | None = None
         if plan is not None:
-            _CrossCheck(plan, self).run()
+            if lint and len(plan.people) + len(plan.roles) >= _LINT_ASIDE:
+                # The lint reads the plan alone, so a forked child runs it meanwhile;
+                # if the references have errors, its findings are not wanted.
+                linting = Aside.start(lambda: lint_plan(plan, self.locator))
+            try:
+                _CrossCheck(plan, self).run()
+            except BaseException:
+                if linting is not None:
+                    linting.cancel()
+                raise
+            if linting is not None and _has_errors(self.findings):
+                linting.cancel()
         if plan is None or _has_errors(self.findings):
             raise PlanError(self.findings, self.root)
         findings = list(self.findings)
         if lint:
-            findings.extend(lint_plan(plan, self.locator))
+            linted = linting.result() if linting is not None else None
+            findings.extend(linted if linted is not None else lint_plan(plan, self.locator))
         return LoadedPlan(plan, tuple(findings), self.locator)
 
     def _load_each(self, folder: str, model: type[_SP], sample: bool) -> list[tuple[Document, _SP]]:

@@ -29,6 +29,7 @@ __all__ = [
     "Document",
     "load_document",
     "people_limit",
+    "plain_document",
     "read_dotenv",
     "read_regular_file",
     "substitute_env",
@@ -208,6 +209,22 @@ def load_document(
         # Every problem of the file at once; its values are not used until they are fixed.
         return None, walker.problems
     return doc, []
+
+
+def plain_document(file: Path, limits: PlanLimits) -> Document | None:
+    """The document `load_document` gives when it reads `file` the fast way and finds
+    nothing wrong; None for anything else (`load_document` then reads it and says why)."""
+    raw, problem = read_regular_file(file, limits)
+    if problem is not None or raw is None:
+        return None
+    text, problem = _decode(raw, file)
+    if problem is not None:
+        return None
+    large = len(text) > _PRESCAN_CHARACTERS
+    try:
+        return _read_plain(file, text, limits.max_people if large else None)
+    except _TooManyPeople:
+        return None
 
 
 _STR = "tag:yaml.org,2002:str"

@@ -101,3 +101,101 @@ def test_addresses_are_normalised_exactly_as_email_validator_does(address: str) 
             normalise_address(address)
         return
     assert normalise_address(address) == expected
+
+
+def _findings_and_plan(root: Path) -> tuple[list[str], str | None]:
+    try:
+        loaded = load_plan(root)
+    except PlanError as exc:
+        return [repr(f) for f in exc.findings], None
+    return [repr(f) for f in loaded.findings], repr(loaded.plan)
+
+
+EDITS = {
+    "clean": lambda lines: lines,
+    "bad address late": lambda lines: [
+        "      - email: not-an-address" if line.startswith("      - email: ") else line
+        for line in lines
+    ],
+    "alias": lambda lines: [
+        *lines[:3],
+        "# an anchor sends the file down the careful reader",
+        *[line.replace("label: 携帯", "label: &m 携帯", 1) for line in lines[3:20]],
+        *lines[20:],
+    ],
+    "syntax error": lambda lines: [*lines, "  - [unclosed"],
+    "date": lambda lines: [line.replace("label: 携帯", "label: 2024-01-02") for line in lines],
+    "empty": lambda lines: [],
+}
+
+
+@pytest.mark.parametrize("edit", list(EDITS))
+def test_a_large_plan_read_on_two_cores_gives_what_one_core_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: str
+) -> None:
+    # The worker that parses a large plan's later contacts files must change nothing the
+    # user sees: the same findings, lines and plan, whatever a file it parses holds.
+    from drill.plan import second_core as prefetch
+
+    generator().write_plan(1_200, tmp_path)
+    late = sorted((tmp_path / "contacts").glob("*.yaml"))[-2]
+    lines = late.read_text(encoding="utf-8").splitlines()
+    late.write_text("\n".join(EDITS[edit](lines)) + "\n", encoding="utf-8")
+    monkeypatch.setattr(prefetch, "_cores", lambda: 1)
+    alone = _findings_and_plan(tmp_path)
+    monkeypatch.setattr(prefetch, "_cores", lambda: 2)
+    monkeypatch.setattr(prefetch, "_MIN_BYTES", 0)
+    taken: list[Path] = []
+    take = prefetch.Prefetch.take
+
+    def noting(self: prefetch.Prefetch, file: Path) -> object:
+        document = take(self, file)
+        if document is not None:
+            taken.append(file)
+        return document
+
+    monkeypatch.setattr(prefetch.Prefetch, "take", noting)
+    assert _findings_and_plan(tmp_path) == alone
+    assert taken  # the worker did parse some of the files
+    assert (late in taken) == (edit not in ("alias", "syntax error"))  # those: read again
+
+
+@pytest.mark.parametrize("edit", ["warnings", "reference errors"])
+def test_the_lint_run_beside_the_cross_file_checks_finds_what_it_finds_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: str
+) -> None:
+    # A large plan's lint runs in a forked child while the loader checks references: the
+    # warnings (and, with errors, their absence) must be the same as in one process.
+    from drill.plan import loader, second_core
+
+    generator().write_plan(1_200, tmp_path)
+    for file in sorted((tmp_path / "contacts").glob("*.yaml")):
+        text = file.read_text(encoding="utf-8")
+        if edit == "warnings":  # every fifth address shared: warnings in every file
+            lines = text.splitlines()
+            emails = [n for n, line in enumerate(lines) if line.startswith("      - email: ")]
+            for n in emails[::5]:
+                lines[n] = "      - email: shared@town.example"
+            text = "\n".join(lines) + "\n"
+        else:
+            text = text.replace("holder: ", "holder: nobody-", 1)
+        file.write_text(text, encoding="utf-8")
+    monkeypatch.setattr(second_core, "_cores", lambda: 1)
+    alone = _findings_and_plan(tmp_path)
+    monkeypatch.setattr(second_core, "_cores", lambda: 2)
+    monkeypatch.setattr(loader, "_LINT_ASIDE", 0)
+    started: list[object] = []
+    start = second_core.Aside.start.__func__  # type: ignore[attr-defined]
+
+    def noting(cls: type, work: object) -> object:
+        aside = start(cls, work)
+        started.append(aside)
+        return aside
+
+    monkeypatch.setattr(second_core.Aside, "start", classmethod(noting))
+    assert _findings_and_plan(tmp_path) == alone
+    assert started and started[0] is not None
+    if edit == "warnings":
+        assert any("DK-W003" in f for f in alone[0])
+    else:
+        assert alone[1] is None and any("DK-E007" in f for f in alone[0])
