@@ -18,6 +18,10 @@ from drill.plan.templates import TemplateProblem, render_template
 __all__ = ["lint_plan", "sms_segments"]
 
 _W = Severity.WARNING
+
+_HOLDERS_NAMED = 5
+"""How many of the people sharing a number or address a DK-W003 warning names."""
+
 _SAMPLE_VALUES = {
     "ja": {
         "person": "山田 太郎",
@@ -183,8 +187,14 @@ def _shared_numbers(plan: Plan, loc: Locator, facts: _Facts) -> Iterator[Finding
     for address in first:  # in the order each address first appears
         holders = shared.get(address)
         if holders is not None:
-            names = ", ".join(person_id for person_id, _ in holders)
+            # A warning per holder after the first, each naming the first few: a number
+            # that a template gave thousands of people would otherwise print every one
+            # of them in each of thousands of warnings.
+            named = tuple(person_id for person_id, _ in holders[:_HOLDERS_NAMED])
+            more = len(holders) - len(named)
+            names = ", ".join(named) + (f" and {more:,} more" if more else "")
             shown = address if "@" in address else mask_number(address)
+            said = params(shown=shown, people=named, more=more or None)
             for person_id, i in holders[1:]:
                 yield loc.finding(
                     "DK-W003",
@@ -195,9 +205,9 @@ def _shared_numbers(plan: Plan, loc: Locator, facts: _Facts) -> Iterator[Finding
                     "channels",
                     i,
                     fix="give each person their own number or address",
-                    message_key="lint.shared",
+                    message_key="lint.shared.more" if more else "lint.shared",
                     fix_key="lint.shared.fix",
-                    params=params(shown=shown, people=tuple(p for p, _ in holders)),
+                    params=said,
                 )
 
 

@@ -703,6 +703,10 @@ def _present(path: Path) -> bool:
     return True
 
 
+_REFERENCE_HINTS = 50
+"""How many undefined references of one plan get a "did you mean" (the nearest id)."""
+
+
 class _CrossCheck:
     """Checks that span files: references, cycles, vacancies, sample safety."""
 
@@ -712,6 +716,7 @@ class _CrossCheck:
         # The plan's ids by kind, looked up directly: a nationwide plan makes 100,000
         # references to check.
         self.index = plan._index
+        self.hints_left = _REFERENCE_HINTS
 
     def ref(
         self, kinds: Iterable[str], ref: str, what: str, kind: str, item_id: str, *sub: str | int
@@ -722,12 +727,16 @@ class _CrossCheck:
                 return True
         if self.loader.broken.has(kinds, ref):
             return False  # it has errors of its own, already reported
-        choices: list[str] = []
-        for k in kinds:
-            choices.extend(self.plan._index[k])
-        fix, fix_key, close = suggest(
-            ref, choices, f"define {what} '{ref}' or correct the id", "ref.undefined.fix"
-        )
+        fix, fix_key, close = f"define {what} '{ref}' or correct the id", "ref.undefined.fix", ""
+        if self.hints_left:
+            # Past the first few dozen, undefined ids are a missing or emptied file, not
+            # typos: each one's nearest id would only mislead (a neighbour's id), among
+            # thousands of errors.
+            self.hints_left -= 1
+            choices: list[str] = []
+            for k in kinds:
+                choices.extend(self.plan._index[k])
+            fix, fix_key, close = suggest(ref, choices, fix, fix_key)
         self.loader.error(
             "DK-E007",
             f"{what} '{ref}' is not defined",

@@ -415,6 +415,7 @@ MESSAGES_JA: dict[str, str] = {
     "lint.deputy_is_holder": "'{holder}' は役割 '{role}' の担当者で、代理者にも入っています。",
     "lint.deputy_is_holder.fix": "別の人を代理者にしてください。",
     "lint.shared": "{shown} を {people} が共有しています。",
+    "lint.shared.more": "{shown} を {people} ほか {more} 人が共有しています。",
     "lint.shared.fix": "一人ひとりに別の番号かアドレスを書いてください。",
     "lint.unreachable": (
         "'{person}' は連絡網 '{tree}' の段 '{level}' で呼び出されますが、その段の連絡手段"

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from drill.plan import Finding, PlanError, Severity, load_plan
+from drill.words.findings import finding_words
 
 MINIMAL = Path(__file__).parent / "fixtures" / "minimal"
 
@@ -598,3 +599,47 @@ def test_a_target_over_a_level_paged_only_at_a_later_inject_is_out_of_reach(
     found = [f for f in load_plan(root).findings if f.code == "DK-W007"]
     assert len(found) == 1 and "inject of minute 20" in found[0].message
     assert found[0].line == line_of(root, "scenarios/theft.yaml", "targets: [centres-10]")
+
+
+def test_a_number_shared_by_many_is_warned_of_naming_the_first_few(tmp_path: Path) -> None:
+    # Seven more people on takahashi's number: eight holders, a warning for each after
+    # the first, each naming five of them and counting the rest (not all eight, in
+    # each of seven warnings: a plan with thousands would print millions of names).
+    extra = "".join(
+        f"  - id: extra{n}\n    name: 追加 {n}\n    channels:\n      - voice: 095-000-0003\n"
+        for n in range(7)
+    )
+    root = make_plan(tmp_path)
+    people = root / "contacts/people.yaml"
+    people.write_text(people.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    shared = [f for f in findings_for(root) if f.code == "DK-W003"]
+    assert len(shared) == 7
+    assert [f.line for f in shared] == [
+        line_of(root, "contacts/people.yaml", "- voice: 095-000-0003", nth=n) for n in range(1, 8)
+    ]
+    for finding in shared:
+        assert "is shared by takahashi, extra0, extra1, extra2, extra3 and 3 more" in (
+            finding.render(root)
+        )
+        assert "'takahashi'、'extra0'、'extra1'、'extra2'、'extra3' ほか 3 人が共有" in (
+            finding_words("ja").message(finding)
+        )
+
+
+def test_only_the_first_fifty_undefined_references_get_a_nearest_id(tmp_path: Path) -> None:
+    # Sixty roles held by 'satou': a typo of 'sato' the first fifty times; after that the
+    # plan is missing people, not misspelling them, and no nearest id is guessed.
+    extra = "".join(f"  - id: extra{n}\n    name: 追加 {n}\n    holder: satou\n" for n in range(60))
+    root = make_plan(tmp_path)
+    roles = root / "contacts/roles.yaml"
+    roles.write_text(roles.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    undefined = [
+        f for f in findings_for(root) if f.message == "person or role 'satou' is not defined"
+    ]
+    assert len(undefined) == 60
+    assert [f.fix for f in undefined] == ["did you mean 'sato'?"] * 50 + [
+        "define person or role 'satou' or correct the id"
+    ] * 10
+    assert [f.line for f in undefined] == [
+        line_of(root, "contacts/roles.yaml", "holder: satou", nth=n) for n in range(60)
+    ]
