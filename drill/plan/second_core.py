@@ -148,9 +148,7 @@ class Prefetch:
     def close(self) -> None:
         """Stop the worker if it is still parsing (the loader stopped early) and reap it."""
         if self._pid is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self._pid, signal.SIGKILL)
-            os.waitpid(self._pid, 0)
+            _stop(self._pid)
             self._pid = None
         if self._notices is not None:
             os.close(self._notices)
@@ -207,9 +205,7 @@ class Aside(Generic[_T]):
 
     def cancel(self) -> None:
         if self._pid is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self._pid, signal.SIGKILL)
-            os.waitpid(self._pid, 0)
+            _stop(self._pid)
             self._pid = None
         self._spool.close()
 
@@ -252,3 +248,10 @@ def _work(files: Sequence[Path], limits: PlanLimits, spool: int, notices: int) -
         _write_all(spool, payload, offset)
         os.write(notices, _NOTICE.pack(index, offset, len(payload)))
         offset += len(payload)
+
+
+def _stop(pid: int) -> None:
+    """Kill a forked child that is no longer wanted, and reap it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
