@@ -15,6 +15,7 @@ from drill.cli.console import err, out, print_json
 from drill.plan import CODES, LoadedPlan, Plan, PlanError, Severity, load_plan, sample_plan_dir
 from drill.plan.contact import display_number, mask_number
 from drill.plan.models import ContactsFile, ContactTree, PlanFile, Playbook, Scenario
+from drill.plan.schema import json_schema
 from drill.words import words
 from drill.words.findings import FindingWords, finding_words
 
@@ -319,7 +320,7 @@ def schema(kind: str | None, out_dir: Path | None) -> None:
     in each file, or map globs to the schemas in the editor's settings.
     """
     kinds = [kind] if kind else sorted(_SCHEMAS)
-    schemas = {k: _SCHEMAS[k].model_json_schema() for k in kinds}
+    schemas = {k: json_schema(_SCHEMAS[k]) for k in kinds}
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
         for k, value in schemas.items():

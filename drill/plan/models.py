@@ -74,7 +74,9 @@ __all__ = [
     "moment",
 ]
 
-_MODEL = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+# The fields' docstrings describe the files in `drillkit schema` (drill.plan.schema), which
+# reads them itself: pydantic is not asked to parse every class's source on each import.
+_MODEL = ConfigDict(extra="forbid", frozen=True)
 
 Id = Annotated[
     str,
@@ -247,9 +249,7 @@ def moment(value: When, zone: dt.tzinfo, *, end: bool) -> dt.datetime:
 class _Period(BaseModel):
     """A period from `from` to `to`, both included when they are days."""
 
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, use_attribute_docstrings=True, populate_by_name=True
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     start: When = Field(alias="from")
     """The first day (2026-12-24) or moment (2026-12-24T18:00) of the period."""
