@@ -6,6 +6,7 @@ printed in a panel on stderr and exits non-zero; nobody sees a traceback for a m
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 from typing import Any
@@ -92,7 +93,7 @@ class _Group(click.Group):
         if target is None:
             return super().get_command(ctx, cmd_name)
         module_name, attribute = target.split(":")
-        command = getattr(importlib.import_module(module_name), attribute)
+        command = getattr(_import_paused(module_name), attribute)
         assert isinstance(command, click.Command)
         return command
 
@@ -125,6 +126,24 @@ class _Group(click.Group):
             sys.exit(130)
         except Exception as exc:
             _unexpected(exc)
+
+
+def _import_paused(module_name: str) -> Any:
+    """Import a command's module without Python's cycle collector.
+
+    Importing a command makes some 10^5 objects (modules, classes, functions) that live
+    until the process ends, and the collector rescans them each time a generation fills:
+    200-odd collections, 60-90 ms of a simulated run of the sample drill. They are moved
+    to the permanent generation instead, which only a freeze reaches.
+    """
+    if not gc.isenabled():
+        return importlib.import_module(module_name)
+    gc.disable()
+    try:
+        return importlib.import_module(module_name)
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 def _unexpected(exc: Exception) -> None:
