@@ -168,15 +168,14 @@ async def _store(db: str | None) -> Check:
     async with EventStore.open(db) as store:
         revision = await store.schema_revision()
         schema = f"schema {revision}" + (" (current)" if revision == head_revision() else "")
-        async with store.engine.connect() as conn:
-            if conn.dialect.name != "postgresql":
-                settings = await store.settings()
-                durable = settings.get("journal_mode") == "wal" and settings.get("synchronous") == 2
-                detail = f"SQLite {store.where}: {schema}; " + (
-                    "WAL, synchronous=FULL" if durable else f"settings {settings}"
-                )
-                return Check("store", durable, detail, None if durable else "see the log")
-            rights = await postgres.privileges(conn)
+        if store.engine.dialect.name != "postgresql":
+            settings = await store.settings()
+            durable = settings.get("journal_mode") == "wal" and settings.get("synchronous") == 2
+            detail = f"SQLite {store.where}: {schema}; " + (
+                "WAL, synchronous=FULL" if durable else f"settings {settings}"
+            )
+            return Check("store", durable, detail, None if durable else "see the log")
+        rights = await store.read_with(postgres.privileges)
     detail = f"PostgreSQL {rights.server_version} at {store.where}: {schema}; role {rights.role}"
     if not rights.can_write:
         return Check(

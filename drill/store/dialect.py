@@ -4,9 +4,13 @@ The rest of the store is portable SQLAlchemy Core; PostgreSQL (asyncpg) has its 
 module, `drill.store.postgres` (connection settings, the per-drill lock of appends,
 privileges, notifications), which this one calls where the two differ.
 
-SQLite writes run on a dedicated synchronous engine (`write_engine`: the standard `sqlite3`
-driver, one connection, used by one thread), so a whole write transaction is one hand-off
-from the event loop instead of one per statement through aiosqlite; reads stay async.
+A SQLite file is reached through the standard `sqlite3` driver only, on threads of the
+store's own: writes on a dedicated synchronous engine (`write_engine`: one connection,
+used by one thread), so a whole write transaction is one hand-off from the event loop
+instead of one per statement; reads on a small pool of threads (`read_engine`). Neither
+needs SQLAlchemy's asyncio extension, which loads its ORM and aiosqlite: some 60 ms of
+every command that opens the store. (PostgreSQL, and an in-memory SQLite database, which
+a second engine would not share, go through the async driver.)
 
 SQLite, on every new connection (both engines):
 
@@ -29,16 +33,18 @@ server) queue up behind the first instead.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from drill.store import postgres
 from drill.store.location import sqlite_path
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 __all__ = [
     "WRITE",
@@ -46,6 +52,7 @@ __all__ = [
     "lock_drill",
     "lock_for_migration",
     "prepare_engine",
+    "read_engine",
     "sqlite_settings",
     "write_engine",
 ]
@@ -58,8 +65,8 @@ WRITE = "drillkit_write"
 
 def prepare_engine(engine: AsyncEngine | Engine, *, busy_timeout: float) -> None:
     """Install the per-connection settings and transaction handling for this dialect."""
-    if isinstance(engine, AsyncEngine):
-        engine = engine.sync_engine
+    if not isinstance(engine, Engine):
+        engine = engine.sync_engine  # an AsyncEngine's
     if engine.dialect.name == "postgresql":
         postgres.prepare(engine, busy_timeout=busy_timeout)
         return
@@ -93,31 +100,53 @@ def prepare_engine(engine: AsyncEngine | Engine, *, busy_timeout: float) -> None
     event.listen(engine, "begin", on_begin)
 
 
-def write_engine(url: str, *, busy_timeout: float, observed: AsyncEngine) -> Engine | None:
+def read_engine(url: str, *, busy_timeout: float) -> Engine | None:
+    """A synchronous engine for the reads of a SQLite file; None for other databases.
+
+    The standard `sqlite3` driver with a small pool of connections, each used by one
+    thread at a time (`check_same_thread` is off because the pool hands a connection to
+    whichever of the store's reader threads asks next).
+    """
+    path = _file(url)
+    if path is None:
+        return None
+    engine = create_engine(path, connect_args={"check_same_thread": False})
+    prepare_engine(engine, busy_timeout=busy_timeout)
+    return engine
+
+
+def write_engine(url: str, *, busy_timeout: float, observed: Engine | None = None) -> Engine | None:
     """A synchronous engine for the writes to a SQLite file; None for other databases.
 
-    Same file, settings and `BEGIN IMMEDIATE` as `observed` (the store's async engine),
-    through the standard `sqlite3` driver with a single connection. The caller runs it on
-    one thread only (`check_same_thread` is off so that the pool may close it from
-    elsewhere at exit). Cursor events are passed on to `observed`, so whoever watches the
-    store's SQL there (a diagnostic, a test counting transactions) also sees the writes.
-
-    Other databases (and in-memory SQLite, which a second engine would not share) write
-    through the async engine instead.
+    Same file, settings and `BEGIN IMMEDIATE` as the reads, through the standard `sqlite3`
+    driver with a single connection. The caller runs it on one thread only
+    (`check_same_thread` is off so that the pool may close it from elsewhere at exit).
+    Cursor events are passed on to `observed` (the store's reading engine), so whoever
+    watches the store's SQL there (a diagnostic, a test counting transactions) also sees
+    the writes.
     """
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or sqlite_path(url) is None:
+    path = _file(url)
+    if path is None:
         return None
     engine = create_engine(
-        parsed.set(drivername="sqlite+pysqlite"),
+        path,
         pool_size=1,
         max_overflow=0,
         connect_args={"check_same_thread": False},
         execution_options={WRITE: True},
     )
     prepare_engine(engine, busy_timeout=busy_timeout)
-    _forward_cursor_events(engine, observed.sync_engine)
+    if observed is not None:
+        _forward_cursor_events(engine, observed)
     return engine
+
+
+def _file(url: str) -> Any:
+    """The `sqlite3` driver's URL of a SQLite file; None for in-memory SQLite and others."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or sqlite_path(url) is None:
+        return None
+    return parsed.set(drivername="sqlite+pysqlite")
 
 
 def _forward_cursor_events(source: Engine, target: Engine) -> None:
@@ -186,11 +215,11 @@ def is_locked(exc: BaseException) -> bool:
     )
 
 
-async def sqlite_settings(conn: AsyncConnection) -> dict[str, Any]:
+def sqlite_settings(conn: Connection) -> dict[str, Any]:
     """The connection's durability settings, for `drillkit doctor` and the tests."""
     if conn.dialect.name != "sqlite":
         return {}
     settings: dict[str, Any] = {}
     for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout"):
-        settings[name] = (await conn.exec_driver_sql(f"PRAGMA {name}")).scalar_one()
+        settings[name] = conn.exec_driver_sql(f"PRAGMA {name}").scalar_one()
     return settings

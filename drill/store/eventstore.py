@@ -9,7 +9,8 @@ TUI, and the ack server can answer a webhook, knowing the event survives a crash
   commit), and each caller is answered only when its own events are committed.
 - Each such group is one write transaction run in one go, as synchronous SQLAlchemy
   Core: for a SQLite file on the store's own writer thread and engine (see
-  `dialect.write_engine`), elsewhere through the async driver's `run_sync`. Every hand-
+  `dialect.write_engine`; its reads run on reader threads of their own), elsewhere
+  through the async driver's `run_sync`. Every hand-
   off between the event loop and a thread can cost a millisecond or two on a busy
   machine; one per transaction, rather than one per statement and cursor, keeps an
   awaited append close to the cost of the disk flush itself.
@@ -46,13 +47,12 @@ from collections.abc import (
 )
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from sqlalchemy import ARRAY, Row, Text, and_, bindparam, func, insert, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from drill.engine.events import EVENT_TYPES, Event, from_record, to_record
 from drill.engine.lease import Lease, LeaseOwner, wall_now
@@ -83,6 +83,9 @@ from drill.store.location import describe, resolve_url, sqlite_path
 from drill.store.records import DrillSummary, EventRecord, UnknownEvent
 from drill.store.schema import ad_hoc_points, drill_lease_log, drill_leases, drills, events
 
+if TYPE_CHECKING:  # a SQLite file never loads it (see `drill.store.dialect`)
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
 __all__ = ["POLL_INTERVAL", "EventStore", "StoreOpening"]
 
 log = logging.getLogger(__name__)
@@ -94,6 +97,8 @@ _MAX_ID = 200
 POLL_INTERVAL = 0.2
 """Seconds `wait_for_events` waits on a database without notifications (SQLite): a
 follower sees another process's events within about this plus one read."""
+_READ_THREADS = 4
+"""Threads reading a SQLite file at once (a console, the ack server's look-ups, a report)."""
 _KEY_CHUNK = 500
 """Keys looked up per query: well under every database's bound-parameter limit."""
 
@@ -223,7 +228,7 @@ class EventStore:
 
     def __init__(
         self,
-        engine: AsyncEngine,
+        engine: AsyncEngine | Engine,
         url: str,
         *,
         lock_timeout: float,
@@ -233,11 +238,28 @@ class EventStore:
     ) -> None:
         """Use `EventStore.open`: it also migrates the schema and checks the database.
 
-        `sync_writer`, if given, does all the writing on a thread of its own (see
-        `dialect.write_engine`); otherwise the writes go through `engine`.
+        `engine` reads: a synchronous one (a SQLite file's) on reader threads of the
+        store's own, an async one through its driver. `sync_writer`, if given, does all the
+        writing on a thread of its own (see `dialect.write_engine`); otherwise the writes
+        go through `engine`, which must then be async.
         """
         self._engine = engine
-        self._writer = engine.execution_options(**{dialect.WRITE: True})
+        # One of the two reads: a SQLite file's engine on the reader threads, or an async
+        # engine through its driver.
+        self._reader = engine if isinstance(engine, Engine) else None
+        self._async = None if isinstance(engine, Engine) else engine
+        self._reads = (
+            ThreadPoolExecutor(
+                max_workers=_READ_THREADS, thread_name_prefix="drillkit-store-reader"
+            )
+            if self._reader is not None
+            else None
+        )
+        self._writer = (
+            self._async.execution_options(**{dialect.WRITE: True})
+            if self._async is not None
+            else None
+        )
         self._sync_writer = sync_writer
         self._thread = (
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="drillkit-store-writer")
@@ -299,10 +321,20 @@ class EventStore:
                     f"Cannot create the folder for the event store {where}: {exc.strerror}. "
                     "Choose another location with --db or DRILLKIT_DB."
                 ) from exc
+        engine: AsyncEngine | Engine
         try:
-            engine = create_async_engine(resolved)
-            dialect.prepare_engine(engine, busy_timeout=lock_timeout)
-            sync_writer = dialect.write_engine(resolved, busy_timeout=lock_timeout, observed=engine)
+            reader = dialect.read_engine(resolved, busy_timeout=lock_timeout)
+            if reader is not None:
+                engine = reader
+                sync_writer = dialect.write_engine(
+                    resolved, busy_timeout=lock_timeout, observed=reader
+                )
+            else:
+                from sqlalchemy.ext.asyncio import create_async_engine
+
+                engine = create_async_engine(resolved)
+                dialect.prepare_engine(engine, busy_timeout=lock_timeout)
+                sync_writer = None
         except (SQLAlchemyError, ImportError) as exc:
             raise StoreError(f"Cannot use the database {where}: {exc}") from exc
         store = cls(
@@ -336,7 +368,11 @@ class EventStore:
     async def _release(self) -> None:
         """Close the connections and stop the writer thread (after its queued work)."""
         try:
-            await self._engine.dispose()
+            if self._reader is not None and self._reads is not None:
+                await asyncio.get_running_loop().run_in_executor(self._reads, self._reader.dispose)
+                self._reads.shutdown(wait=False)
+            elif self._async is not None:
+                await self._async.dispose()
         finally:
             if self._thread is not None and self._sync_writer is not None:
                 try:
@@ -369,13 +405,31 @@ class EventStore:
         return self._where
 
     @property
-    def engine(self) -> AsyncEngine:
-        """The underlying engine, for diagnostics and tests. Never write through it.
+    def engine(self) -> AsyncEngine | Engine:
+        """The engine that reads, for diagnostics and tests. Never write through it.
 
-        Its cursor events (`before_cursor_execute`, `after_cursor_execute`) also report
-        the statements of the SQLite writer thread, which has an engine of its own.
+        A synchronous `Engine` for a SQLite file (its connections belong to the store's
+        reader threads: use `read_with`), else an `AsyncEngine`. Its cursor events
+        (`before_cursor_execute`, `after_cursor_execute`) also report the statements of
+        the SQLite writer thread, which has an engine of its own.
         """
         return self._engine
+
+    async def read_with(self, work: Callable[[Connection], _T]) -> _T:
+        """`work(connection)` on a reading connection of the store: synchronous SQLAlchemy
+        Core, run on a reader thread (SQLite file) or through the async driver's
+        `run_sync`. For diagnostics (`drillkit doctor`, a schema comparison); never write."""
+        self._check_open()
+        try:
+            if self._reader is not None:
+                return await asyncio.get_running_loop().run_in_executor(
+                    self._reads, _on_connection, self._reader, work
+                )
+            assert self._async is not None
+            async with self._async.connect() as conn:
+                return await conn.run_sync(work)
+        except SQLAlchemyError as exc:
+            raise self._failure("read", exc) from exc
 
     # --- writing ----------------------------------------------------------------------
 
@@ -460,6 +514,7 @@ class EventStore:
             return await asyncio.get_running_loop().run_in_executor(
                 self._thread, _on_connection, self._sync_writer, work
             )
+        assert self._writer is not None  # an async engine's
         async with self._writer.connect() as conn:
             return await conn.run_sync(work)
 
@@ -638,12 +693,12 @@ class EventStore:
             )
             return (head[0][0] or 0) > after_seq
 
-        if self._engine.dialect.name != "postgresql":
+        if self._async is None or self._async.dialect.name != "postgresql":
             if not await newer():
                 await asyncio.sleep(min(timeout, POLL_INTERVAL))
             return
         if self._listener is None:
-            self._listener = postgres.Listener(self._engine)
+            self._listener = postgres.Listener(self._async)
         try:
             await self._listener.wait(drill_id, newer, timeout)
         except SQLAlchemyError as exc:
@@ -922,21 +977,11 @@ class EventStore:
 
     async def settings(self) -> dict[str, Any]:
         """The connection settings that make appends durable (SQLite PRAGMAs)."""
-        self._check_open()
-        try:
-            async with self._engine.connect() as conn:
-                return await dialect.sqlite_settings(conn)
-        except SQLAlchemyError as exc:
-            raise self._failure("read", exc) from exc
+        return await self.read_with(dialect.sqlite_settings)
 
     async def schema_revision(self) -> str | None:
         """The Alembic revision the database is at."""
-        self._check_open()
-        try:
-            async with self._engine.connect() as conn:
-                return await conn.run_sync(migrate.current_revision)
-        except SQLAlchemyError as exc:
-            raise self._failure("read", exc) from exc
+        return await self.read_with(migrate.current_revision)
 
     # --- consoles: following a drill, watchers, operator requests ----------------------
 
@@ -1042,7 +1087,12 @@ class EventStore:
     async def _fetch(self, action: str, query: Any) -> Sequence[Row[Any]]:
         self._check_open()
         try:
-            async with self._engine.connect() as conn:
+            if self._reader is not None:
+                return await asyncio.get_running_loop().run_in_executor(
+                    self._reads, _on_connection, self._reader, functools.partial(_rows, query)
+                )
+            assert self._async is not None
+            async with self._async.connect() as conn:
                 return (await conn.execute(query)).all()
         except SQLAlchemyError as exc:
             raise self._failure(action, exc) from exc
@@ -1098,9 +1148,13 @@ class EventStore:
 
 
 def _on_connection(engine: Engine, work: Callable[[Connection], _T]) -> _T:
-    """On the writer thread: `work` with a connection of the store's write engine."""
+    """On the writer thread or a reader thread: `work` with a connection of `engine`."""
     with engine.connect() as conn:
         return work(conn)
+
+
+def _rows(query: Any, conn: Connection) -> Sequence[Row[Any]]:
+    return conn.execute(query).all()
 
 
 def _call_with_conn(work: Callable[..., _T], args: tuple[Any, ...], conn: Connection) -> _T:

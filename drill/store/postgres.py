@@ -25,13 +25,15 @@ import contextlib
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.util import await_only
+
+if TYPE_CHECKING:  # loaded with the async driver, by PostgreSQL stores only
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 __all__ = [
     "EVENTS_CHANNEL",
@@ -128,10 +130,10 @@ class Privileges:
     server_version: str
 
 
-async def privileges(conn: AsyncConnection) -> Privileges:
-    """The connected role's rights on the store's tables."""
+def privileges(conn: Connection) -> Privileges:
+    """The connected role's rights on the store's tables (`EventStore.read_with`)."""
     row = (
-        await conn.execute(
+        conn.execute(
             text(
                 "SELECT current_user AS role, "
                 "(SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser, "
@@ -144,7 +146,7 @@ async def privileges(conn: AsyncConnection) -> Privileges:
     changing: list[str] = []
     for table in RECORD_TABLES:
         allowed = (
-            await conn.execute(
+            conn.execute(
                 text(
                     "SELECT has_table_privilege(:t, 'UPDATE') OR has_table_privilege(:t, 'DELETE')"
                     " OR has_table_privilege(:t, 'TRUNCATE')"
@@ -155,7 +157,7 @@ async def privileges(conn: AsyncConnection) -> Privileges:
         if allowed:
             changing.append(table)
     can_write = (
-        await conn.execute(
+        conn.execute(
             text(
                 "SELECT has_table_privilege('events', 'INSERT') "
                 "AND has_table_privilege('drills', 'INSERT') "

@@ -189,12 +189,13 @@ async def acks_by_key(url: str, drill_id: str) -> Counter[str]:
 
 async def engine_answers(url: str, drill_id: str) -> Counter[tuple[str, str]]:
     """(callback key, what the engine did) for every relayed keypress, counted."""
-    async with EventStore.open(url) as store, store.engine.connect() as conn:
-        rows = await conn.execute(
-            select(operator_requests.c.payload, operator_answers.c.message)
-            .join(operator_answers, operator_answers.c.request_id == operator_requests.c.request_id)
-            .where(operator_requests.c.drill_id == drill_id, operator_requests.c.kind == CALLBACK)
-        )
+    query = (
+        select(operator_requests.c.payload, operator_answers.c.message)
+        .join(operator_answers, operator_answers.c.request_id == operator_requests.c.request_id)
+        .where(operator_requests.c.drill_id == drill_id, operator_requests.c.kind == CALLBACK)
+    )
+    async with EventStore.open(url) as store:
+        rows = await store.read_with(lambda conn: conn.execute(query).all())
         found: Counter[tuple[str, str]] = Counter()
         for payload, message in rows:
             key = re.search(r'"key": "([^"]+)"', payload)

@@ -65,9 +65,11 @@ def test_the_probe_sees_a_heavy_import_when_one_happens() -> None:
 # What a simulated run of the sample plan has no use for, on a store already at the
 # schema's head: the migrations' Alembic, the real channels, the console, the public
 # holidays package (its table is read instead), the signing library (no anchor key is
-# configured) and SQLAlchemy's PostgreSQL dialect.
+# configured), SQLAlchemy's PostgreSQL dialect, and the async driver with the asyncio
+# extension and its ORM (a SQLite file is reached through sqlite3 on the store's threads).
 NOT_IN_A_SIMULATED_RUN = (
     "alembic",
+    "aiosqlite",
     "aiohttp",
     "twilio",
     "textual",
@@ -84,7 +86,8 @@ def test_a_simulated_run_of_the_sample_imports_nothing_it_does_not_use() -> None
     assert "sample" in text or "模擬" in text  # the drill ran and said so
     assert "drill.engine.runner" in modules and "drill.report.files" in modules
     assert not _top_level(modules) & set(NOT_IN_A_SIMULATED_RUN)
-    assert "sqlalchemy.dialects.postgresql" not in modules
+    for module in ("sqlalchemy.dialects.postgresql", "sqlalchemy.ext.asyncio", "sqlalchemy.orm"):
+        assert module not in modules
 
 
 @pytest.mark.parametrize("name", sorted(_COMMANDS))

@@ -17,6 +17,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from drill.engine.events import Event, event
 from drill.store import EventStore
@@ -129,3 +131,17 @@ def raw(
         yield connection
     finally:
         connection.close()
+
+
+def cursor_events(store: EventStore) -> Engine:
+    """The synchronous engine whose cursor events report the store's SQL (a SQLite file's
+    reading engine, to which its writer thread forwards; else the async engine's own)."""
+    engine = store.engine
+    return engine if isinstance(engine, Engine) else engine.sync_engine
+
+
+def async_engine(store: EventStore) -> AsyncEngine:
+    """A PostgreSQL (or in-memory SQLite) store's async engine."""
+    engine = store.engine
+    assert isinstance(engine, AsyncEngine), engine
+    return engine

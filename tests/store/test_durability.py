@@ -11,6 +11,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy.engine import Engine
 
 from drill.errors import StoreError
 from drill.store import EventStore
@@ -20,11 +21,13 @@ pytestmark = pytest.mark.sqlite_only
 
 
 async def test_every_connection_is_wal_with_full_sync(store: EventStore) -> None:
+    engine = store.engine
+    assert isinstance(engine, Engine)  # a SQLite file is read through the sqlite3 driver
     # Hold several pooled connections at once so more than one is checked.
-    async with store.engine.connect() as a, store.engine.connect() as b:
+    with engine.connect() as a, engine.connect() as b:
         for conn in (a, b):
             pragma = {
-                name: (await conn.exec_driver_sql(f"PRAGMA {name}")).scalar_one()
+                name: conn.exec_driver_sql(f"PRAGMA {name}").scalar_one()
                 for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
             }
             assert pragma == {

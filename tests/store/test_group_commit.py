@@ -11,20 +11,21 @@ import pytest
 from sqlalchemy import event
 
 from drill.store import EventStore
+from tests.store.conftest import cursor_events
 
 
 def _count_write_transactions(store: EventStore) -> list[str]:
     begins: list[str] = []
     if store.engine.dialect.name == "postgresql":
         # No writer thread there: the store's own engine commits each write transaction.
-        event.listen(store.engine.sync_engine, "commit", lambda _conn: begins.append("COMMIT"))
+        event.listen(cursor_events(store), "commit", lambda _conn: begins.append("COMMIT"))
         return begins
 
     def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         if statement.startswith("BEGIN IMMEDIATE"):
             begins.append(statement)
 
-    event.listen(store.engine.sync_engine, "before_cursor_execute", seen)
+    event.listen(cursor_events(store), "before_cursor_execute", seen)
     return begins
 
 

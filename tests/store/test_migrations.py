@@ -81,8 +81,7 @@ async def test_code_schema_matches_the_migrations(store: EventStore) -> None:
         context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
         return list(compare_metadata(context, metadata))
 
-    async with store.engine.connect() as conn:
-        assert await conn.run_sync(diff) == []
+    assert await store.read_with(diff) == []
 
 
 async def test_database_from_a_newer_drillkit_is_refused_untouched(db_path: Path) -> None:

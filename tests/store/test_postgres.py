@@ -24,12 +24,13 @@ from drill.store import EventStore
 from drill.store import postgres as pg
 from drill.store.migrate import VERSION_TABLE, head_revision
 from drill.store.schema import metadata
+from tests.store.conftest import async_engine
 
 
 async def test_a_fresh_database_is_migrated_to_head_with_its_guards(postgres_url: str) -> None:
     async with EventStore.open(postgres_url) as store:
         assert await store.schema_revision() == head_revision()
-        async with store.engine.connect() as conn:
+        async with async_engine(store).connect() as conn:
             triggers = set(
                 (
                     await conn.execute(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"))
@@ -89,8 +90,7 @@ async def test_the_owner_itself_may_not_change_the_record(
     url = postgres_server.url(database, user=owner)
     async with EventStore.open(url) as store:
         await store.append("d", kinds.paged(1))
-        async with store.engine.connect() as conn:
-            rights = await pg.privileges(conn)
+        rights = await store.read_with(pg.privileges)
     assert (rights.role, rights.superuser, rights.owner) == (owner, False, True)
     # UPDATE stays with the owner of the tables foreign keys point at (the triggers refuse it).
     assert rights.can_change == ("drills", "events") and rights.can_write
@@ -136,12 +136,11 @@ async def test_a_role_granted_only_select_and_insert_runs_drills(
         assert (await store.append("d", kinds.paged(2), key="k")).duplicate
         await lease.release()
         assert (await store.verify("d")).ok
-        async with store.engine.connect() as conn:
-            rights = await pg.privileges(conn)
+        rights = await store.read_with(pg.privileges)
         assert (rights.owner, rights.can_change, rights.can_write) == (False, (), True)
         for statement in ("ALTER TABLE events DISABLE TRIGGER USER", "DELETE FROM events"):
             with pytest.raises(DBAPIError, match=r"must be owner|permission denied"):
-                async with store.engine.begin() as conn:
+                async with async_engine(store).begin() as conn:
                     await conn.execute(text(statement))
 
 
@@ -189,7 +188,7 @@ async def test_a_writer_stuck_behind_another_is_a_store_error_after_the_lock_tim
 ) -> None:
     async with EventStore.open(postgres_url, lock_timeout=0.5) as store:
         await store.append("d", kinds.paged(1))
-        async with store.engine.connect() as conn:
+        async with async_engine(store).connect() as conn:
             assert (await conn.execute(text("SHOW lock_timeout"))).scalar_one() == "500ms"
         blocker = create_async_engine(store.url)
         try:

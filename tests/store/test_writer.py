@@ -16,6 +16,7 @@ from sqlalchemy import event
 
 from drill.engine.sink import Appended
 from drill.store import EventStore
+from tests.store.conftest import cursor_events
 
 # About SQLite itself (its file, PRAGMAs, writer thread); PostgreSQL: test_postgres.py.
 pytestmark = pytest.mark.sqlite_only
@@ -68,7 +69,7 @@ async def test_a_write_transaction_runs_on_the_writer_thread(
     def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         seen.append((threading.current_thread().name, statement.split()[0]))
 
-    event.listen(store.engine.sync_engine, "before_cursor_execute", record)
+    event.listen(cursor_events(store), "before_cursor_execute", record)
 
     await store.append("d", kinds.paged(1), key="k")
 
@@ -102,7 +103,7 @@ async def test_a_caller_cancelled_during_the_write_does_not_stop_it(
             if statement.startswith("BEGIN IMMEDIATE"):
                 loop.call_soon_threadsafe(beginning.set)
 
-        event.listen(store.engine.sync_engine, "before_cursor_execute", begins)
+        event.listen(cursor_events(store), "before_cursor_execute", begins)
         blocker = sqlite3.connect(db_path, isolation_level=None)
         blocker.execute("BEGIN IMMEDIATE")
         try:
