@@ -177,13 +177,19 @@ async def until_recorded(url: str, drill_id: str, keys: list[str]) -> None:
 
 
 async def acks_by_key(url: str, drill_id: str) -> Counter[str]:
-    """How many acknowledgements (not duplicates) each callback key recorded."""
+    """How many acknowledgements (not duplicates) each keypress callback key recorded.
+
+    Only the keypresses' (`gather:<call>`): the simulated people answer their own calls
+    meanwhile, under keys of their own, whenever the drill's clock says so."""
     async with EventStore.open(url) as store:
         stored = await store.read(drill_id)
     return Counter(
         s.key
         for s in stored
-        if not s.duplicate and isinstance(s.event, Acknowledged) and s.key is not None
+        if not s.duplicate
+        and isinstance(s.event, Acknowledged)
+        and s.key is not None
+        and s.key.startswith("gather:")
     )
 
 
