@@ -163,6 +163,18 @@ _ORIGINALS = select(events.c.key, events.c.seq).where(
     events.c.key.in_(bindparam("keys", expanding=True)),
     events.c.duplicate_of.is_(None),
 )
+
+
+def _originals_sqlite(count: int) -> str:
+    """`_ORIGINALS` for `count` keys, with SQLite's positional parameters (drill, keys)."""
+    marks = ", ".join("?" * count)
+    return (
+        'SELECT "key", seq FROM events WHERE drill_id = ? AND "key" IN ('
+        + marks
+        + ") AND duplicate_of IS NULL"
+    )
+
+
 _ORIGINALS_PG = sql_text(
     "SELECT k.key AS key, (SELECT e.seq FROM events AS e WHERE e.drill_id = :drill_id"
     " AND e.key = k.key AND e.duplicate_of IS NULL) AS seq"
@@ -631,10 +643,15 @@ class EventStore:
         if conn.dialect.name == "postgresql":  # one array parameter: no limit, one trip
             result = conn.execute(_ORIGINALS_PG, {"drill_id": drill_id, "keys": ordered})
             return {row.key: row.seq for row in result if row.seq is not None}
+        native = conn.dialect.name == "sqlite"
         for start in range(0, len(ordered), _KEY_CHUNK):
-            result = conn.execute(
-                _ORIGINALS, {"drill_id": drill_id, "keys": ordered[start : start + _KEY_CHUNK]}
-            )
+            chunk = ordered[start : start + _KEY_CHUNK]
+            if native:
+                # `_ORIGINALS` as SQLite's own text: SQLAlchemy expanding the IN list for
+                # each group cost as much as the rest of the group's statements.
+                result = conn.exec_driver_sql(_originals_sqlite(len(chunk)), (drill_id, *chunk))
+            else:
+                result = conn.execute(_ORIGINALS, {"drill_id": drill_id, "keys": chunk})
             found.update({row.key: row.seq for row in result})
         return found
 
