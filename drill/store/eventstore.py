@@ -30,6 +30,7 @@ TUI, and the ack server can answer a webhook, knowing the event survives a crash
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
@@ -162,6 +163,18 @@ _ORIGINALS = select(events.c.key, events.c.seq).where(
     events.c.key.in_(bindparam("keys", expanding=True)),
     events.c.duplicate_of.is_(None),
 )
+
+
+def _originals_sqlite(count: int) -> str:
+    """`_ORIGINALS` for `count` keys, with SQLite's positional parameters (drill, keys)."""
+    marks = ", ".join("?" * count)
+    return (
+        'SELECT "key", seq FROM events WHERE drill_id = ? AND "key" IN ('
+        + marks
+        + ") AND duplicate_of IS NULL"
+    )
+
+
 _ORIGINALS_PG = sql_text(
     "SELECT k.key AS key, (SELECT e.seq FROM events AS e WHERE e.drill_id = :drill_id"
     " AND e.key = k.key AND e.duplicate_of IS NULL) AS seq"
@@ -260,7 +273,7 @@ class EventStore:
             if self._async is not None
             else None
         )
-        self._sync_writer = sync_writer
+        self._sync_writer = _WriterConnection(sync_writer) if sync_writer is not None else None
         self._thread = (
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="drillkit-store-writer")
             if sync_writer is not None
@@ -377,7 +390,7 @@ class EventStore:
             if self._thread is not None and self._sync_writer is not None:
                 try:
                     await asyncio.get_running_loop().run_in_executor(
-                        self._thread, self._sync_writer.dispose
+                        self._thread, self._sync_writer.close
                     )
                 finally:
                     # Never blocks the loop: the thread exits once it is idle.
@@ -512,7 +525,7 @@ class EventStore:
         """
         if self._thread is not None and self._sync_writer is not None:
             return await asyncio.get_running_loop().run_in_executor(
-                self._thread, _on_connection, self._sync_writer, work
+                self._thread, self._sync_writer.run, work
             )
         assert self._writer is not None  # an async engine's
         async with self._writer.connect() as conn:
@@ -630,10 +643,15 @@ class EventStore:
         if conn.dialect.name == "postgresql":  # one array parameter: no limit, one trip
             result = conn.execute(_ORIGINALS_PG, {"drill_id": drill_id, "keys": ordered})
             return {row.key: row.seq for row in result if row.seq is not None}
+        native = conn.dialect.name == "sqlite"
         for start in range(0, len(ordered), _KEY_CHUNK):
-            result = conn.execute(
-                _ORIGINALS, {"drill_id": drill_id, "keys": ordered[start : start + _KEY_CHUNK]}
-            )
+            chunk = ordered[start : start + _KEY_CHUNK]
+            if native:
+                # `_ORIGINALS` as SQLite's own text: SQLAlchemy expanding the IN list for
+                # each group cost as much as the rest of the group's statements.
+                result = conn.exec_driver_sql(_originals_sqlite(len(chunk)), (drill_id, *chunk))
+            else:
+                result = conn.execute(_ORIGINALS, {"drill_id": drill_id, "keys": chunk})
             found.update({row.key: row.seq for row in result})
         return found
 
@@ -1148,9 +1166,62 @@ class EventStore:
 
 
 def _on_connection(engine: Engine, work: Callable[[Connection], _T]) -> _T:
-    """On the writer thread or a reader thread: `work` with a connection of `engine`."""
+    """On a reader thread: `work` with a connection of `engine`."""
     with engine.connect() as conn:
         return work(conn)
+
+
+class _WriterConnection:
+    """The writer thread's one connection to the store's write engine, kept from its first
+    use until the store closes (used on that thread only).
+
+    Taking it from the pool and giving it back for each group cost as much CPU as the
+    group's own statements. What giving it back did is kept: whatever `work` left open is
+    rolled back before the next work, so no transaction (and no write lock) outlives the
+    work that began it; a connection the engine invalidated (a database error) is
+    replaced at the next use.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._conn: Connection | None = None
+
+    def run(self, work: Callable[[Connection], _T]) -> _T:
+        """`work` with the connection, opened if needed."""
+        conn = self._conn
+        if conn is None or conn.closed or conn.invalidated:
+            if conn is not None:
+                conn.close()
+            conn = self._conn = self._engine.connect()
+        try:
+            return work(conn)
+        finally:
+            self._end_transaction(conn)
+
+    def _end_transaction(self, conn: Connection) -> None:
+        """Roll back what is still open, as the pool's reset on return did."""
+        try:
+            if conn.in_transaction():
+                conn.rollback()
+            elif not conn.closed and not conn.invalidated:
+                raw = conn.connection.dbapi_connection
+                if raw is not None and raw.in_transaction:  # begun outside SQLAlchemy
+                    raw.rollback()
+        except Exception:  # the pool would have discarded it: the next work gets a new one
+            log.debug("rolling back the writer's connection failed", exc_info=True)
+            self._conn = None
+            with contextlib.suppress(Exception):
+                conn.invalidate()
+                conn.close()
+
+    def close(self) -> None:
+        """Close the connection and release the engine (on the writer thread)."""
+        conn, self._conn = self._conn, None
+        try:
+            if conn is not None:
+                conn.close()
+        finally:
+            self._engine.dispose()
 
 
 def _rows(query: Any, conn: Connection) -> Sequence[Row[Any]]:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
 from collections import Counter
@@ -13,6 +14,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.pool import Pool
 
 from drill.engine.sink import Appended
 from drill.store import EventStore
@@ -147,3 +150,53 @@ async def test_the_portable_path_without_a_writer_thread(kinds: SimpleNamespace)
         assert batch == [Appended(1, False), Appended(2, True), Appended(3, True)]
         assert (await store.verify("d")).ok and (await store.verify("e")).ok
         assert not set(_writer_threads()) - before
+
+
+async def test_the_writer_keeps_one_connection(db_path: Path, kinds: SimpleNamespace) -> None:
+    # Taken from the pool once, not for each group: that cost as much as the group.
+    checkouts: list[str] = []
+
+    def checkout(*_: Any) -> None:
+        checkouts.append(threading.current_thread().name)
+
+    event.listen(Pool, "checkout", checkout)
+    try:
+        async with EventStore.open(db_path) as store:
+            for n in range(5):
+                await store.append("d", kinds.paged(n), key=f"k{n}")
+            await asyncio.gather(*(store.append("d", kinds.paged(10 + n)) for n in range(5)))
+    finally:
+        event.remove(Pool, "checkout", checkout)
+
+    assert len([name for name in checkouts if name.startswith("drillkit-store-writer")]) == 1
+
+
+async def test_what_a_write_leaves_open_is_rolled_back_before_the_next(
+    store: EventStore, db_path: Path, kinds: SimpleNamespace
+) -> None:
+    # The kept connection must not keep a transaction (and SQLite's write lock) that its
+    # work began and neither committed nor rolled back, nor one that failed half-way.
+    def left_open(conn: Connection) -> None:
+        # SQLAlchemy begins (BEGIN IMMEDIATE) by itself, and nothing ends it here.
+        conn.exec_driver_sql("INSERT INTO drills (drill_id, created_at) VALUES ('x', '2026-01-01')")
+
+    def failed(conn: Connection) -> None:
+        with conn.begin():
+            conn.exec_driver_sql(
+                "INSERT INTO drills (drill_id, created_at) VALUES ('y', '2026-01-01')"
+            )
+            raise RuntimeError("half-way")
+
+    for work in (left_open, failed):
+        with contextlib.suppress(RuntimeError):
+            await store._in_writer(work)
+        other = sqlite3.connect(db_path, isolation_level=None, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # the write lock is free at once
+            assert other.execute("SELECT drill_id FROM drills").fetchall() == []
+            other.rollback()
+        finally:
+            other.close()
+
+    assert (await store.append("d", kinds.paged(1))).seq == 1
+    assert [s.event for s in await store.read("d")] == [kinds.paged(1)]
