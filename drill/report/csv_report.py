@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
+import orjson
+
 from drill.engine.events import DrillStarted, Event
 from drill.report.contacts import mask_address
 from drill.report.present import Presenter
@@ -186,15 +188,21 @@ class EventsCsv:
 
     def add(self, r: StoredRecord) -> None:
         """Write one stored event, duplicates included, with its hash; addresses masked."""
+        self._out.write(self._row(r))
+
+    def add_all(self, records: Iterable[StoredRecord]) -> None:
+        """`add` each of `records`, written at once (a write per row was a tenth of the
+        file's cost)."""
+        self._out.write("".join([self._row(r) for r in records]))
+
+    def _row(self, r: StoredRecord) -> str:
         payload = r.payload
         # Masking changes nothing in a payload without an address whose values are all
         # plain (most of them): it is then encoded as it is, not copied first.
-        if (
-            type(payload) is not dict
-            or "address" in payload
-            or not _PLAIN.issuperset(map(type, payload.values()))
-        ):
+        flat = type(payload) is dict and _PLAIN.issuperset(map(type, payload.values()))
+        if not flat or "address" in payload:
             payload = _masked_payload(payload)
+            flat = _PLAIN.issuperset(map(type, payload.values()))
         at = payload.get("at")
         local = ""
         if isinstance(at, str):
@@ -220,13 +228,38 @@ class EventsCsv:
             duplicate_of = ""
         elif type(duplicate_of) is not int:
             duplicate_of = _cell(str(duplicate_of))
-        text = _payload_json(payload)
+        text = _flat_payload_json(payload) if flat else _payload_json(payload)
         if '"' in text or "," in text or "\n" in text or "\r" in text:
             text = '"' + text.replace('"', '""') + '"'
-        self._out.write(
+        return (
             f"{seq},{_cell(r.type)},{r.recorded_at.astimezone(dt.UTC).isoformat()},{local},"
             f"{elapsed},{_cell(r.key or '')},{duplicate_of},{_cell(r.hash)},{text}\r\n"
         )
+
+
+def _flat_payload_json(payload: Mapping[str, Any]) -> str:
+    """`_payload_json` of a payload whose values are all plain (str, int, float, bool,
+    None): the same text, written by orjson when it writes each value as json does.
+
+    orjson writes indented JSON only, whose line breaks are all between items (a line
+    break inside a string is written escaped): taken out, with the indent, they leave
+    json's `", "` and `": "`. orjson writes str, int, bool and None as json does (every
+    code point tried), and a float as json does from 1e-4 up to 1e16, and zero (see
+    `drill.store.chain.canonical_payload`); json decides any other float, and an integer
+    beyond 64 bits, which orjson refuses. A 17,000-contact drill has 88,000 such payloads:
+    0.44 s of CPU with json's C encoder, half that so.
+    """
+    for value in payload.values():
+        if type(value) is float and not (1e-4 <= abs(value) < 1e16 or value == 0.0):
+            return _payload_json(payload)
+    try:
+        data = orjson.dumps(payload, option=_SPACED)
+    except TypeError:  # an integer beyond 64 bits, a key that is not a str
+        return _payload_json(payload)
+    return data.replace(b",\n  ", b", ").replace(b"{\n  ", b"{", 1).replace(b"\n}", b"}").decode()
+
+
+_SPACED = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2
 
 
 _NUMBERS = (int, float)
@@ -243,9 +276,7 @@ def _cell(text: str) -> str:
 def render_events_csv(records: Iterable[StoredRecord], timezone: str = "Asia/Tokyo") -> str:
     """Every stored event, duplicates included, with its hash; addresses masked."""
     buffer = io.StringIO()
-    rows = EventsCsv(buffer, timezone)
-    for r in records:
-        rows.add(r)
+    EventsCsv(buffer, timezone).add_all(records)
     return buffer.getvalue()
 
 

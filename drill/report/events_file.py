@@ -143,8 +143,7 @@ async def write_events_file(store: EventStore, drill_id: str, out: Path) -> tupl
                 except Exception:  # not an event this version knows: the default zone
                     started = None
                 rows = EventsCsv(file, events_zone(started))
-            for record in records:
-                rows.add(record)
+            rows.add_all(records)
             count += len(records)
             head = records[-1].hash
     return count, head

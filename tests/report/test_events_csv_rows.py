@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from drill.report.contacts import mask_address
-from drill.report.csv_report import EventsCsv
+from drill.report.csv_report import EventsCsv, _flat_payload_json
 
 
 @dataclasses.dataclass(frozen=True)
@@ -147,3 +147,31 @@ def test_the_usual_rows_are_what_csv_writer_and_json_write() -> None:
     for row in rows:
         writer.add(row)
     assert out.getvalue() == _reference(rows, "Asia/Tokyo")
+
+
+_PLAIN_VALUE = (
+    st.none()
+    | st.booleans()
+    | st.integers()  # beyond 64 bits as well, which orjson refuses
+    | st.floats()
+    | st.sampled_from([1e-4, 9.999e-5, 1e16, 9999999999999998.0, -1e-4, -0.0, 5e-324])
+    | st.text(st.characters(codec=None, exclude_categories=()), max_size=8)  # lone surrogates
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(st.text(max_size=4), _PLAIN_VALUE, max_size=8))
+def test_a_flat_payload_is_what_json_writes(payload: dict[str, Any]) -> None:
+    """Payloads of plain values are written by orjson, re-spaced: json's text still."""
+    assert _flat_payload_json(payload) == json.dumps(payload, ensure_ascii=False, sort_keys=True)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(_ROW, max_size=6))
+def test_rows_written_at_once_are_the_rows_written_one_by_one(rows: list[Row]) -> None:
+    one_by_one, at_once = io.StringIO(), io.StringIO()
+    writer = EventsCsv(one_by_one, "Asia/Tokyo")
+    for row in rows:
+        writer.add(row)
+    EventsCsv(at_once, "Asia/Tokyo").add_all(rows)
+    assert at_once.getvalue() == one_by_one.getvalue()

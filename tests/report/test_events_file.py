@@ -76,8 +76,9 @@ async def test_a_damaged_drill_s_file_is_written_by_the_report_process(
         "UPDATE events SET payload = replace(payload, '\"elapsed\":', '\"elapsed\": ') "
         "WHERE drill_id = 'd1' AND seq = 9"
     )  # same value, respelled: still verifies
-    raw.execute(
-        "UPDATE events SET hash = '0' || substr(hash, 2) WHERE drill_id = 'd1' AND seq = 12"
+    raw.execute(  # its first digit changed (a hash that began with 0 was left as it was)
+        "UPDATE events SET hash = (CASE WHEN hash LIKE '0%' THEN '1' ELSE '0' END) "
+        "|| substr(hash, 2) WHERE drill_id = 'd1' AND seq = 12"
     )
     raw.commit()
     raw.close()
