@@ -64,7 +64,7 @@ from drill.store.chain import (
     ChainCheck,
     TextHasher,
     VerifyResult,
-    canonical_payload,
+    canonical_payload_utf8,
     format_recorded_at,
     load_json,
     stored_time,
@@ -108,6 +108,8 @@ class _Prepared(NamedTuple):
     text: str
     """Canonical JSON of the payload, as stored and as the hash covers it."""
     key: str | None
+    utf8: bytes
+    """`text` in UTF-8, as it was written: what the hash reads (`TextHasher.of_utf8`)."""
 
 
 @dataclasses.dataclass(eq=False)
@@ -481,15 +483,15 @@ class EventStore:
     def _prepare(item: Event, key: str | None) -> _Prepared:
         type_name, payload = to_record(item)
         try:
-            text = canonical_payload(payload)
-        except (TypeError, ValueError) as exc:
+            utf8 = canonical_payload_utf8(payload)
+        except (TypeError, ValueError) as exc:  # a lone surrogate too: not UTF-8
             raise StoreError(f"A {type_name} event cannot be stored as JSON: {exc}") from exc
         # The hash covers the payload as verify reads it back (`json.loads(text)`) and
         # encodes it again. That is `text` itself: `to_record` makes plain JSON values
         # (str, int, float, bool, None, lists, str-keyed dicts), and canonical JSON reads
         # back to the same text, so the hash splices `text` in (`TextHasher`)
         # instead of parsing or encoding the payload once more per event.
-        return _Prepared(type_name, text, key)
+        return _Prepared(type_name, utf8.decode("utf-8"), key, utf8)
 
     def _insert(
         self,
@@ -527,23 +529,15 @@ class EventStore:
         results: list[Appended] = []
         native = conn.dialect.name == "sqlite"
         statement, process = _driver_insert(conn.dialect) if native else ("", None)
-        link = TextHasher(drill_id)
-        for type_name, text, key in prepared:
+        link = TextHasher(drill_id).of_utf8
+        for type_name, text, key, utf8 in prepared:
             seq += 1
             duplicate_of = originals.get(key) if key is not None else None
             if key is not None and duplicate_of is None:
                 originals[key] = seq
             recorded_at = self._clock()
             when = format_recorded_at(recorded_at)
-            digest = link(
-                seq=seq,
-                type_name=type_name,
-                recorded_at_text=when,
-                payload_text=text,
-                key=key,
-                duplicate_of=duplicate_of,
-                prev_hash=prev_hash,
-            )
+            digest = link(seq, type_name, when, utf8, key, duplicate_of, prev_hash)
             if process is None:
                 stored_at: Any = recorded_at
             elif recorded_at.tzinfo is not None:

@@ -96,6 +96,19 @@ async def test_a_batch_that_cannot_be_stored_stores_nothing(
     assert await store.read("d") == []
 
 
+async def test_text_that_is_not_unicode_is_refused_before_it_is_written(
+    store: EventStore, kinds: SimpleNamespace
+) -> None:
+    """A lone surrogate has no UTF-8: refused as the batch is prepared, nothing stored."""
+    bad = kinds.Acknowledged(at=kinds.T0, elapsed=1.0, who="x\ud800")
+
+    with pytest.raises(StoreError, match="cannot be stored as JSON"):
+        await store.append_many("d", [(kinds.paged(1), None), (bad, None)])
+
+    assert await store.read("d") == []
+    assert (await store.append("d", kinds.paged(2))).seq == 1
+
+
 async def test_events_survive_reopening(db: Path | str, kinds: SimpleNamespace) -> None:
     async with EventStore.open(db) as first:
         await first.append("d", kinds.paged(1), key="cb-1")
