@@ -25,6 +25,7 @@ import orjson
 __all__ = [
     "GENESIS",
     "ChainRow",
+    "RecordedAtTexts",
     "TextHasher",
     "VerifyResult",
     "canonical_json",
@@ -132,6 +133,31 @@ def load_json(text: str) -> Any:
 def format_recorded_at(value: dt.datetime) -> str:
     """recorded_at as it enters the hash: UTC, ISO 8601, always with microseconds."""
     return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+class RecordedAtTexts:
+    """`format_recorded_at` for the times of rows stamped one after another.
+
+    A batch's rows are stamped microseconds apart: the text up to the second is kept
+    while the second stays the same, and only the microseconds are written for each row
+    (a third of the time; writing the whole time was a tenth of the store writer's).
+    The same text: a UTC time's text is its fields, in fixed widths.
+    """
+
+    __slots__ = ("_head", "_second")
+
+    def __init__(self) -> None:
+        self._second: tuple[int, ...] = ()
+        self._head = ""
+
+    def __call__(self, value: dt.datetime) -> str:
+        if value.tzinfo is not dt.UTC:
+            return format_recorded_at(value)
+        second = (value.second, value.minute, value.hour, value.day, value.month, value.year)
+        if second != self._second:
+            self._head = value.isoformat(timespec="seconds")[:19]
+            self._second = second
+        return f"{self._head}.{value.microsecond:06d}+00:00"
 
 
 def event_hash(

@@ -62,10 +62,10 @@ from drill.store import consoles, dialect, migrate, postgres
 from drill.store.chain import (
     GENESIS,
     ChainCheck,
+    RecordedAtTexts,
     TextHasher,
     VerifyResult,
     canonical_payload_utf8,
-    format_recorded_at,
     load_json,
     stored_time,
     verify_rows,
@@ -542,13 +542,14 @@ class EventStore:
         native = conn.dialect.name == "sqlite"
         statement, process = _driver_insert(conn.dialect) if native else ("", None)
         link = TextHasher(drill_id).of_utf8
+        recorded_at_text = RecordedAtTexts()
         for type_name, text, key, utf8 in prepared:
             seq += 1
             duplicate_of = originals.get(key) if key is not None else None
             if key is not None and duplicate_of is None:
                 originals[key] = seq
             recorded_at = self._clock()
-            when = format_recorded_at(recorded_at)
+            when = recorded_at_text(recorded_at)
             digest = link(seq, type_name, when, utf8, key, duplicate_of, prev_hash)
             if process is None:
                 stored_at: Any = recorded_at

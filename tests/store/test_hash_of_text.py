@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, insert
 from drill.store import EventStore
 from drill.store.chain import (
     GENESIS,
+    RecordedAtTexts,
     TextHasher,
     canonical_json,
     canonical_payload,
@@ -119,6 +120,34 @@ def test_values_of_other_types_hash_as_the_general_document_writes_them() -> Non
             GENESIS,
         )
         assert got == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    times=st.lists(
+        st.datetimes(
+            # a day in from the ends: another zone's time must have a UTC time
+            min_value=dt.datetime(1, 1, 2),  # noqa: DTZ001 (hypothesis wants it naive)
+            max_value=dt.datetime(9999, 12, 30),  # noqa: DTZ001 (as above)
+            timezones=st.sampled_from(
+                [dt.UTC, dt.timezone(dt.timedelta(hours=9)), dt.timezone(dt.timedelta(0))]
+            ),
+        ),
+        max_size=30,
+    ),
+    sort=st.booleans(),
+)
+def test_times_written_one_after_another_read_as_each_written_alone(
+    times: list[dt.datetime], sort: bool
+) -> None:
+    """The writer keeps a time's text up to the second for the next row: each row's
+    text is still the one `format_recorded_at` writes."""
+    texts = RecordedAtTexts()
+    for moment in sorted(times) if sort else times:
+        assert texts(moment) == format_recorded_at(moment)
+        assert texts(moment.replace(microsecond=0)) == format_recorded_at(
+            moment.replace(microsecond=0)
+        )
 
 
 @settings(max_examples=300, deadline=None)
