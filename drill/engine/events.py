@@ -115,7 +115,7 @@ def to_record(item: Event) -> tuple[str, dict[str, Any]]:
         if kind in as_is:
             continue
         if kind is dt.datetime:
-            payload[name] = value.astimezone(dt.UTC).isoformat()
+            payload[name] = _utc_text(value)
             continue
         dumped = _dump(value)
         if dumped is value:
@@ -131,6 +131,26 @@ _PLAIN: frozenset[type] = frozenset({str, int, float, bool, type(None)})
 """Values that are JSON as they are (exact types: a subclass, like an enum, goes to `_dump`)."""
 _AS_IS: set[type] = set(_PLAIN)
 """Types whose values `_dump` keeps as they are: the plain ones, and those found so (enums)."""
+_UTC_TEXTS: dict[dt.datetime, str] = {}
+"""Recent UTC times and their text: a simulated drill's 88,000 events fall on some 3,000
+instants of its clock, and writing each time anew cost a twentieth of the drill."""
+_UTC_TEXTS_MAX = 4096
+
+
+def _utc_text(value: dt.datetime) -> str:
+    """`value.astimezone(dt.UTC).isoformat()` of an aware datetime (exactly datetime).
+
+    Only times in UTC itself are kept: two of them are equal (and hash alike) exactly
+    when their fields are, and so is their text. Times in another zone are written
+    anew (equal ones there may differ in `fold`, so in instant and text)."""
+    if value.tzinfo is not dt.UTC:
+        return value.astimezone(dt.UTC).isoformat()
+    text = _UTC_TEXTS.get(value)
+    if text is None:
+        if len(_UTC_TEXTS) >= _UTC_TEXTS_MAX:
+            _UTC_TEXTS.clear()
+        text = _UTC_TEXTS[value] = value.isoformat()
+    return text
 
 
 def from_record(type_name: str, payload: Mapping[str, Any]) -> Event:

@@ -25,10 +25,12 @@ import orjson
 __all__ = [
     "GENESIS",
     "ChainRow",
+    "RecordedAtTexts",
     "TextHasher",
     "VerifyResult",
     "canonical_json",
     "canonical_payload",
+    "canonical_payload_utf8",
     "event_hash",
     "event_hash_of_text",
     "format_recorded_at",
@@ -63,16 +65,21 @@ def canonical_payload(payload: Mapping[str, Any]) -> str:
     writes `0.00001`), NaN (which json refuses and orjson writes as null), an integer
     beyond 64 bits, a value json cannot write (a dataclass, which orjson would).
     """
+    return canonical_payload_utf8(payload).decode()
+
+
+def canonical_payload_utf8(payload: Mapping[str, Any]) -> bytes:
+    """`canonical_payload(payload)` encoded in UTF-8, as orjson writes it (see there)."""
     for value in payload.values():
         kind = type(value)
         if kind is str or kind is int or value is None or kind is bool:
             continue
         if not _orjson_writes_as_json(value):
-            return canonical_json(payload)
+            return canonical_json(payload).encode()
     try:
-        return orjson.dumps(payload, option=orjson.OPT_SORT_KEYS).decode()
+        return orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
     except TypeError:  # a key that is not a str, an integer beyond 64 bits
-        return canonical_json(payload)
+        return canonical_json(payload).encode()
 
 
 def _orjson_writes_as_json(value: Any) -> bool:
@@ -126,6 +133,31 @@ def load_json(text: str) -> Any:
 def format_recorded_at(value: dt.datetime) -> str:
     """recorded_at as it enters the hash: UTC, ISO 8601, always with microseconds."""
     return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+class RecordedAtTexts:
+    """`format_recorded_at` for the times of rows stamped one after another.
+
+    A batch's rows are stamped microseconds apart: the text up to the second is kept
+    while the second stays the same, and only the microseconds are written for each row
+    (a third of the time; writing the whole time was a tenth of the store writer's).
+    The same text: a UTC time's text is its fields, in fixed widths.
+    """
+
+    __slots__ = ("_head", "_second")
+
+    def __init__(self) -> None:
+        self._second: tuple[int, ...] = ()
+        self._head = ""
+
+    def __call__(self, value: dt.datetime) -> str:
+        if value.tzinfo is not dt.UTC:
+            return format_recorded_at(value)
+        second = (value.second, value.minute, value.hour, value.day, value.month, value.year)
+        if second != self._second:
+            self._head = value.isoformat(timespec="seconds")[:19]
+            self._second = second
+        return f"{self._head}.{value.microsecond:06d}+00:00"
 
 
 def event_hash(
@@ -231,6 +263,54 @@ class TextHasher:
             f'"recorded_at":{text(recorded_at_text)},"seq":{seq_json},"type":{type_json}}}'
         )
         return hashlib.sha256(document.encode("utf-8")).hexdigest()
+
+    def of_utf8(
+        self,
+        seq: int,
+        type_name: str,
+        recorded_at_text: str,
+        payload_utf8: bytes,
+        key: str | None,
+        duplicate_of: int | None,
+        prev_hash: str,
+    ) -> str:
+        """`self(...)` of a payload given as its canonical text's UTF-8 bytes.
+
+        The store hashes each new row with it: the document goes to SHA-256 in three
+        pieces, the payload's bytes as they are, instead of being joined into one text
+        and encoded again (payload included), which was a third of the writer's time per
+        row. The same bytes in the same order make the same digest. Values of other
+        types than those annotated go through `self(...)`.
+        """
+        if not (
+            type(seq) is int
+            and (key is None or type(key) is str)
+            and (duplicate_of is None or type(duplicate_of) is int)
+            and type(prev_hash) is str
+            and type(recorded_at_text) is str
+        ):
+            return self(
+                seq=seq,
+                type_name=type_name,
+                recorded_at_text=recorded_at_text,
+                payload_text=payload_utf8.decode("utf-8"),
+                key=key,
+                duplicate_of=duplicate_of,
+                prev_hash=prev_hash,
+            )
+        text = encode_basestring
+        type_json = self._types.get(type_name)
+        if type_json is None:
+            type_json = self._types[type_name] = _CANONICAL.encode(type_name)
+        dup_json = "null" if duplicate_of is None else int.__repr__(duplicate_of)
+        key_json = "null" if key is None else text(key)
+        digest = hashlib.sha256(f'{self._start}{dup_json},"key":{key_json},"payload":'.encode())
+        digest.update(payload_utf8)
+        digest.update(
+            f',"prev_hash":{text(prev_hash)},"recorded_at":{text(recorded_at_text)},'
+            f'"seq":{int.__repr__(seq)},"type":{type_json}}}'.encode()
+        )
+        return digest.hexdigest()
 
 
 class ChainRow(NamedTuple):

@@ -10,10 +10,10 @@ TUI, and the ack server can answer a webhook, knowing the event survives a crash
 - Each such group is one write transaction run in one go, as synchronous SQLAlchemy
   Core: for a SQLite file on the store's own writer thread and engine (see
   `dialect.write_engine`; its reads run on reader threads of their own), elsewhere
-  through the async driver's `run_sync`. Every hand-
-  off between the event loop and a thread can cost a millisecond or two on a busy
-  machine; one per transaction, rather than one per statement and cursor, keeps an
-  awaited append close to the cost of the disk flush itself.
+  through the async driver's `run_sync`. Every hand-off between the event loop and a
+  thread can cost a millisecond or two on a busy machine; one per transaction, rather
+  than one per statement and cursor, keeps an awaited append close to the cost of the
+  disk flush itself.
 - Across processes (the ack server beside the runner) each append is one write
   transaction that reads the chain's head and inserts after it; SQLite's
   `BEGIN IMMEDIATE` (see `dialect`) or, on PostgreSQL, a per-drill advisory lock (no
@@ -63,10 +63,10 @@ from drill.store import consoles, dialect, migrate, postgres
 from drill.store.chain import (
     GENESIS,
     ChainCheck,
+    RecordedAtTexts,
     TextHasher,
     VerifyResult,
-    canonical_payload,
-    format_recorded_at,
+    canonical_payload_utf8,
     load_json,
     stored_time,
     verify_rows,
@@ -114,6 +114,8 @@ class _Prepared(NamedTuple):
     text: str
     """Canonical JSON of the payload, as stored and as the hash covers it."""
     key: str | None
+    utf8: bytes
+    """`text` in UTF-8, as it was written: what the hash reads (`TextHasher.of_utf8`)."""
 
 
 @dataclasses.dataclass(eq=False)
@@ -163,18 +165,6 @@ _ORIGINALS = select(events.c.key, events.c.seq).where(
     events.c.key.in_(bindparam("keys", expanding=True)),
     events.c.duplicate_of.is_(None),
 )
-
-
-def _originals_sqlite(count: int) -> str:
-    """`_ORIGINALS` for `count` keys, with SQLite's positional parameters (drill, keys)."""
-    marks = ", ".join("?" * count)
-    return (
-        'SELECT "key", seq FROM events WHERE drill_id = ? AND "key" IN ('
-        + marks
-        + ") AND duplicate_of IS NULL"
-    )
-
-
 _ORIGINALS_PG = sql_text(
     "SELECT k.key AS key, (SELECT e.seq FROM events AS e WHERE e.drill_id = :drill_id"
     " AND e.key = k.key AND e.duplicate_of IS NULL) AS seq"
@@ -226,6 +216,18 @@ def _driver_insert(dialect: Dialect) -> tuple[str, Callable[[dt.datetime], Any] 
     if tuple(compiled.positiontup or ()) != _EVENT_COLUMNS:
         raise AssertionError(f"unexpected parameter order {compiled.positiontup}")
     return compiled.string, events.c.recorded_at.type.bind_processor(dialect)
+
+
+@functools.lru_cache(maxsize=8)
+def _sqlite_originals(count: int) -> str:
+    """`_ORIGINALS` for SQLite with `count` keys, for `exec_driver_sql`: SQLAlchemy
+    expanded and compiled the statement's key list again for every chunk of keys, which
+    cost more than running it (a third of a simulated drill's lookups of its 43,000 keys)."""
+    keys = ", ".join("?" * count)
+    return (
+        'SELECT "key", seq FROM events WHERE drill_id = ? AND "key" IN '
+        f"({keys}) AND duplicate_of IS NULL"
+    )
 
 
 def _utc_now() -> dt.datetime:
@@ -549,15 +551,15 @@ class EventStore:
     def _prepare(item: Event, key: str | None) -> _Prepared:
         type_name, payload = to_record(item)
         try:
-            text = canonical_payload(payload)
-        except (TypeError, ValueError) as exc:
+            utf8 = canonical_payload_utf8(payload)
+        except (TypeError, ValueError) as exc:  # a lone surrogate too: not UTF-8
             raise StoreError(f"A {type_name} event cannot be stored as JSON: {exc}") from exc
         # The hash covers the payload as verify reads it back (`json.loads(text)`) and
         # encodes it again. That is `text` itself: `to_record` makes plain JSON values
         # (str, int, float, bool, None, lists, str-keyed dicts), and canonical JSON reads
         # back to the same text, so the hash splices `text` in (`TextHasher`)
         # instead of parsing or encoding the payload once more per event.
-        return _Prepared(type_name, text, key)
+        return _Prepared(type_name, utf8.decode("utf-8"), key, utf8)
 
     def _insert(
         self,
@@ -595,23 +597,16 @@ class EventStore:
         results: list[Appended] = []
         native = conn.dialect.name == "sqlite"
         statement, process = _driver_insert(conn.dialect) if native else ("", None)
-        link = TextHasher(drill_id)
-        for type_name, text, key in prepared:
+        link = TextHasher(drill_id).of_utf8
+        recorded_at_text = RecordedAtTexts()
+        for type_name, text, key, utf8 in prepared:
             seq += 1
             duplicate_of = originals.get(key) if key is not None else None
             if key is not None and duplicate_of is None:
                 originals[key] = seq
             recorded_at = self._clock()
-            when = format_recorded_at(recorded_at)
-            digest = link(
-                seq=seq,
-                type_name=type_name,
-                recorded_at_text=when,
-                payload_text=text,
-                key=key,
-                duplicate_of=duplicate_of,
-                prev_hash=prev_hash,
-            )
+            when = recorded_at_text(recorded_at)
+            digest = link(seq, type_name, when, utf8, key, duplicate_of, prev_hash)
             if process is None:
                 stored_at: Any = recorded_at
             elif recorded_at.tzinfo is not None:
@@ -647,11 +642,10 @@ class EventStore:
         for start in range(0, len(ordered), _KEY_CHUNK):
             chunk = ordered[start : start + _KEY_CHUNK]
             if native:
-                # `_ORIGINALS` as SQLite's own text: SQLAlchemy expanding the IN list for
-                # each group cost as much as the rest of the group's statements.
-                result = conn.exec_driver_sql(_originals_sqlite(len(chunk)), (drill_id, *chunk))
-            else:
-                result = conn.execute(_ORIGINALS, {"drill_id": drill_id, "keys": chunk})
+                rows = conn.exec_driver_sql(_sqlite_originals(len(chunk)), (drill_id, *chunk))
+                found.update({key: seq for key, seq in rows})
+                continue
+            result = conn.execute(_ORIGINALS, {"drill_id": drill_id, "keys": chunk})
             found.update({row.key: row.seq for row in result})
         return found
 

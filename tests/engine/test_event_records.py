@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import zoneinfo
 
 import pytest
 
@@ -75,3 +76,29 @@ def test_an_enum_value_is_read_as_its_member_and_an_unknown_one_refused_as_the_e
         with pytest.raises(ValueError) as by_enum:
             FailureReason(wrong)  # type: ignore[arg-type]
         assert str(refused.value) == str(by_enum.value)
+
+
+def test_times_are_recorded_in_utc_whether_written_before_or_not() -> None:
+    """Times are kept with their text for the next event at the same instant: a kept
+    text must be the text anew, in every zone (two times an hour apart that compare
+    equal in their own zone, one of them after the clocks went back, included)."""
+    new_york = zoneinfo.ZoneInfo("America/New_York")
+    first = dt.datetime(2026, 11, 1, 1, 30, tzinfo=new_york)  # EDT, before the fall back
+    second = first.replace(fold=1)  # EST: an hour later, equal to `first` in its zone
+    assert first == second
+    times = [
+        AT,
+        AT.replace(microsecond=7),
+        AT.astimezone(zoneinfo.ZoneInfo("Asia/Tokyo")),
+        first,
+        second,
+        first,
+        AT + dt.timedelta(hours=1),
+        AT,
+    ]
+    for moment in times:
+        _, payload = to_record(NoteAdded(at=moment, elapsed=1.0, text="メモ", by="op"))
+        assert payload["at"] == moment.astimezone(dt.UTC).isoformat()
+    assert to_record(NoteAdded(at=second, elapsed=0.0, text="", by="op"))[1]["at"] == (
+        "2026-11-01T06:30:00+00:00"
+    )

@@ -85,6 +85,28 @@ async def test_append_many_is_one_ordered_batch(store: EventStore, kinds: Simple
     assert (await store.verify("d")).ok
 
 
+async def test_a_batch_of_more_keys_than_one_lookup_takes_finds_every_original(
+    store: EventStore, kinds: SimpleNamespace
+) -> None:
+    """Keys are looked up 500 at a time: originals are found across those chunks, in
+    earlier batches and earlier in the same batch."""
+    first = await store.append_many("d", [(kinds.paged(i), f"k{i}") for i in range(0, 1300, 2)])
+    assert not any(a.duplicate for a in first)
+    keys = [f"k{i}" for i in range(1300)] + ["k1", "k1299"]
+
+    second = await store.append_many("d", [(kinds.paged(i), key) for i, key in enumerate(keys)])
+
+    assert [a.duplicate for a in second] == [i % 2 == 0 for i in range(1300)] + [True, True]
+    records = {r.seq: r for r in await store.records("d")}
+    by_key = {r.key: r.seq for r in records.values() if r.duplicate_of is None}
+    assert len(by_key) == 1300
+    for appended, key in zip(second, keys, strict=True):
+        row = records[appended.seq]
+        assert row.key == key
+        assert row.duplicate_of == (by_key[key] if appended.duplicate else None)
+    assert (await store.verify("d")).ok
+
+
 async def test_a_batch_that_cannot_be_stored_stores_nothing(
     store: EventStore, kinds: SimpleNamespace
 ) -> None:
@@ -94,6 +116,19 @@ async def test_a_batch_that_cannot_be_stored_stores_nothing(
         await store.append_many("d", [(kinds.paged(1), None), (bad, None)])
 
     assert await store.read("d") == []
+
+
+async def test_text_that_is_not_unicode_is_refused_before_it_is_written(
+    store: EventStore, kinds: SimpleNamespace
+) -> None:
+    """A lone surrogate has no UTF-8: refused as the batch is prepared, nothing stored."""
+    bad = kinds.Acknowledged(at=kinds.T0, elapsed=1.0, who="x\ud800")
+
+    with pytest.raises(StoreError, match="cannot be stored as JSON"):
+        await store.append_many("d", [(kinds.paged(1), None), (bad, None)])
+
+    assert await store.read("d") == []
+    assert (await store.append("d", kinds.paged(2))).seq == 1
 
 
 async def test_events_survive_reopening(db: Path | str, kinds: SimpleNamespace) -> None:

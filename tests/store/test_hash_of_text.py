@@ -16,7 +16,17 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine, insert
 
 from drill.store import EventStore
-from drill.store.chain import GENESIS, canonical_json, event_hash, event_hash_of_text
+from drill.store.chain import (
+    GENESIS,
+    RecordedAtTexts,
+    TextHasher,
+    canonical_json,
+    canonical_payload,
+    canonical_payload_utf8,
+    event_hash,
+    event_hash_of_text,
+    format_recorded_at,
+)
 from drill.store.schema import events
 
 _TEXT = st.text(
@@ -47,7 +57,21 @@ def _both(payload: dict[str, Any], **fields: Any) -> tuple[str, str]:
     }
     # As verify sees it: the stored text parsed back.
     from_parsed = event_hash(payload=json.loads(canonical_json(payload)), **common)
-    return event_hash_of_text(payload_text=canonical_json(payload), **common), from_parsed
+    spliced = event_hash_of_text(payload_text=canonical_json(payload), **common)
+    # As the store's writer hashes a new row: the payload's UTF-8 bytes as written.
+    utf8 = canonical_payload_utf8(payload)
+    assert utf8.decode() == canonical_payload(payload) == canonical_json(payload)
+    of_utf8 = TextHasher(common["drill_id"]).of_utf8(
+        common["seq"],
+        common["type_name"],
+        format_recorded_at(common["recorded_at"]),
+        utf8,
+        common["key"],
+        common["duplicate_of"],
+        common["prev_hash"],
+    )
+    assert of_utf8 == spliced
+    return spliced, from_parsed
 
 
 def test_a_stored_event_hashes_the_same_from_its_text_and_from_its_payload() -> None:
@@ -66,6 +90,64 @@ def test_a_stored_event_hashes_the_same_from_its_text_and_from_its_payload() -> 
         recorded_at=dt.datetime(2026, 12, 6, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=9))),
     )
     assert spliced == parsed
+
+
+def test_values_of_other_types_hash_as_the_general_document_writes_them() -> None:
+    """A seq or duplicate that is not exactly an int (an enum of ints, a bool) and a key
+    that is a str subclass go the general way, and hash as it writes them."""
+
+    class Tag(str):
+        pass
+
+    common = {"type_name": "Acknowledged", "recorded_at_text": "2026-12-06T00:00:01+00:00"}
+    hasher = TextHasher("d")
+    for seq, key, duplicate_of in ((True, Tag("k"), None), (7, "k", True), (8, None, None)):
+        expected = hasher(
+            seq=seq,
+            key=key,
+            duplicate_of=duplicate_of,
+            payload_text='{"a":"ü"}',
+            prev_hash=GENESIS,
+            **common,
+        )
+        got = hasher.of_utf8(
+            seq,
+            common["type_name"],
+            common["recorded_at_text"],
+            '{"a":"ü"}'.encode(),
+            key,
+            duplicate_of,
+            GENESIS,
+        )
+        assert got == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    times=st.lists(
+        st.datetimes(
+            # a day in from the ends: another zone's time must have a UTC time
+            min_value=dt.datetime(1, 1, 2),  # noqa: DTZ001 (hypothesis wants it naive)
+            max_value=dt.datetime(9999, 12, 30),  # noqa: DTZ001 (as above)
+            timezones=st.sampled_from(
+                [dt.UTC, dt.timezone(dt.timedelta(hours=9)), dt.timezone(dt.timedelta(0))]
+            ),
+        ),
+        max_size=30,
+    ),
+    sort=st.booleans(),
+)
+def test_times_written_one_after_another_read_as_each_written_alone(
+    times: list[dt.datetime], sort: bool
+) -> None:
+    """The writer keeps a time's text up to the second for the next row: each row's
+    text is still the one `format_recorded_at` writes."""
+    texts = RecordedAtTexts()
+    for moment in sorted(times) if sort else times:
+        assert texts(moment) == format_recorded_at(moment)
+        assert texts(moment.replace(microsecond=0)) == format_recorded_at(
+            moment.replace(microsecond=0)
+        )
 
 
 @settings(max_examples=300, deadline=None)
