@@ -56,6 +56,7 @@ from drill.store.follow import operator_desk
 if TYPE_CHECKING:  # the real channels load only for a run that uses them
     from drill.ack.server import DrillRegistry
     from drill.channels.links import Links
+    from drill.report.files import RunFold
 
 __all__ = [
     "InterruptedDrill",
@@ -219,12 +220,20 @@ async def run_scenario(
         drill_id = runner.drill_id
         if not options.report:
             return RunResult(drill_id, state, (), active.where)
-        # The report folds the stored record again. The runner and its copy of that fold
-        # go first, so that the two are never in memory together (a nationwide drill's
-        # fold is some 80 MiB): the run's outcome is then the report's fold.
-        del runner, state
-        gc.collect()
-        files, folded = await _report_folded(active, drill_id, loaded, options)
+        # The report is of the stored record. When the store holds exactly what this
+        # runner committed, its fold is that record's fold, and the report only checks
+        # the chain (a nationwide drill's 88,000 events are not read back and folded
+        # again); otherwise the report reads them. The runner itself is let go first: its
+        # fold then stands alone (some 80 MiB for a nationwide drill), and is the outcome.
+        from drill.report.files import RunFold
+
+        written = runner.written
+        run = RunFold(state, *written) if written is not None else None
+        del runner
+        if run is None:  # the report folds the record: this copy of its fold goes first
+            del state
+            gc.collect()
+        files, folded = await _report_folded(active, drill_id, loaded, options, run)
         return RunResult(drill_id, folded, tuple(files), active.where)
     finally:
         if own_store:
@@ -415,12 +424,16 @@ async def interrupted_drills(store: EventStore, plan: Plan) -> list[InterruptedD
 
 
 async def _report_folded(
-    store: EventStore, drill_id: str, loaded: LoadedPlan, options: RunOptions
+    store: EventStore,
+    drill_id: str,
+    loaded: LoadedPlan,
+    options: RunOptions,
+    run: RunFold | None,
 ) -> tuple[list[Path], DrillState]:
     from drill.report.files import write_report_folded
 
     return await write_report_folded(
-        store, drill_id, loaded.plan.root, lang=options.lang, plan=loaded.plan
+        store, drill_id, loaded.plan.root, lang=options.lang, plan=loaded.plan, run=run
     )
 
 

@@ -184,11 +184,13 @@ class Inputs:
         items = [(event, entry.key) for entry, event in recorded]
         appended = await append_all(drill.sink, drill.drill_id, items) if items else []
         if appended:
-            drill._last_seq = appended[-1].seq
+            drill._last_seq, drill._head = appended[-1].seq, appended[-1].hash
         for (entry, event), stored in zip(recorded, appended, strict=True):
             if entry.key is not None:
                 drill._seen_keys.add(entry.key)
-            if not stored.duplicate:
+            if stored.duplicate:  # counted, as the stored record's fold counts it
+                drill.state.take(StoredEvent(stored.seq, event, entry.key, duplicate=True))
+            else:
                 entry.applied = True
                 drill.state.apply(event, stored.seq)
                 drill._apply(event)

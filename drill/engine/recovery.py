@@ -49,10 +49,9 @@ async def recover(drill: DrillRunner, stored: Sequence[StoredEvent], by: str | N
         if item.key is not None:
             drill._seen_keys.add(item.key)
         drill._inputs.recall(item)
-        if item.duplicate:
-            continue
-        drill.state.apply(item.event, item.seq)
-        drill._apply(item.event)
+        drill.state.take(item)  # a duplicate is counted, as the stored record's fold counts it
+        if not item.duplicate:
+            drill._apply(item.event)
     started = drill._started
     assert started is not None
     last_elapsed = max(item.event.elapsed for item in stored)

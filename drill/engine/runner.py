@@ -113,7 +113,7 @@ from drill.engine.recovery import recover
 from drill.engine.roster import LivePage, LiveStatus
 from drill.engine.script import Script
 from drill.engine.simulation import SimulatedNotifier, SimulatedOperator
-from drill.engine.sink import Appended, EventSink, Handler, HandlerSet, append_all
+from drill.engine.sink import Appended, EventSink, Handler, HandlerSet, StoredEvent, append_all
 from drill.engine.state import DrillState
 from drill.engine.timers import (
     CALLBACK,
@@ -220,6 +220,7 @@ class DrillRunner:
         self._kept_back: list[tuple[Event, str | None, Appended]] = []
         self._flushing = False
         self._last_seq: int | None = None
+        self._head: str | None = None
 
         # The parts of a running drill, each owning its piece of the state; they record
         # events through this runner and reach one another through it. They hold it
@@ -331,6 +332,16 @@ class DrillRunner:
         if self._over:
             await self.close()
         return self.state
+
+    @property
+    def written(self) -> tuple[int, str] | None:
+        """The seq and hash of the last event this runner has had committed: the head of
+        the chain it wrote (None before its first commit, while events are kept back, or
+        for a sink without hashes). A report of the drill may take `state` as the fold of
+        the stored events only if the store's verified chain ends exactly there."""
+        if self._kept_back or self._flushing or self._last_seq is None or self._head is None:
+            return None
+        return self._last_seq, self._head
 
     async def close(self) -> None:
         """Close the notifiers (once), then release the drill's lease; pending callbacks
@@ -872,9 +883,11 @@ class DrillRunner:
             return await self._keep_back(event, key)
         appended = await self.sink.append(self.drill_id, event, key)
         self._last_seq = appended.seq
+        self._head = appended.hash
         if key is not None:
             self._seen_keys.add(key)
         if appended.duplicate:
+            self.state.take(StoredEvent(appended.seq, event, key, duplicate=True))
             return False
         self.state.apply(event, appended.seq)
         self._apply(event)
@@ -893,7 +906,9 @@ class DrillRunner:
         self._kept_back.append((event, key, Appended(self._last_seq, duplicate)))
         if key is not None:
             self._seen_keys.add(key)
-        if not duplicate:
+        if duplicate:
+            self.state.take(StoredEvent(self._last_seq, event, key, duplicate=True))
+        else:
             self.state.apply(event, self._last_seq)
             self._apply(event)
         limit = min(_KEPT_BACK_MAX, max(1, self._last_seq // 4))
@@ -918,6 +933,7 @@ class DrillRunner:
                             f"'{self.drill_id}' as event {got.seq}, not {expected.seq}: "
                             "another engine is writing to this drill"
                         )
+                self._head = stored[-1].hash
                 for event, _, expected in batch:
                     if not expected.duplicate:
                         await self.handlers.publish(self.drill_id, event)

@@ -39,6 +39,9 @@ class Appended:
     duplicate: bool
     """True when an event with the same idempotency key was already recorded: the new
     event was kept as a duplicate (for the record) and must not be applied again."""
+    hash: str | None = dataclasses.field(default=None, compare=False)
+    """The stored event's hash, where the sink keeps a hash chain (the event store): the
+    chain's head once it is the drill's last event. Not part of what an append did."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

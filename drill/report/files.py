@@ -7,6 +7,8 @@ HTML, Markdown and JSON (and CSV on request) under `<data dir>/reports/<drill_id
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,6 +39,7 @@ from drill.words import check_lang
 
 __all__ = [
     "FORMATS",
+    "RunFold",
     "integrity_of",
     "load_report",
     "render_report",
@@ -48,6 +51,19 @@ __all__ = [
 FORMATS = ("html", "md", "json", "csv")
 _HISTORY_LIMIT = 10
 """Earlier drills of the same scenario shown side by side (the most recent ones)."""
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RunFold:
+    """What the run that wrote a drill holds at its end: its own fold of the events it
+    had committed (`DrillRunner.state`), and the seq and hash of the last of them
+    (`DrillRunner.written`)."""
+
+    state: DrillState
+    seq: int
+    head: str
 
 
 def _plan(plan_dir: Path | str | None) -> Plan | None:
@@ -115,19 +131,28 @@ async def _load(
     plan_dir: Path | None,
     plan: Plan | None,
     events_csv: TextIO | None,
+    run: RunFold | None = None,
 ) -> tuple[Report, Plan | None, DrillState]:
     """`load_report` of a resolved drill id, and the fold it was made from; its events.csv
     to `events_csv`, if given.
 
     One read of the store serves the events (folded as they come), the rows of
-    events.csv and the hash chain's check.
+    events.csv and the hash chain's check. With `run` (the end of the run that wrote the
+    drill) and no events.csv to write, only the chain is read: when it is sound and ends
+    at the run's last event, the store holds exactly the events the run folded, and
+    the run's fold is the fold of the stored events.
     """
-    reading = _Reading(events_csv)
-    if events_csv is None:
-        verified = await store.read_events_verified(drill_id, reading.take_event)
+    verified = await _run_verified(store, drill_id, run) if events_csv is None else None
+    started: Event | None
+    if verified is not None and run is not None:
+        state, started = run.state, run.state.started
     else:
-        verified = await store.read_verified(drill_id, reading.take)
-    started = reading.first
+        reading = _Reading(events_csv)
+        if events_csv is None:
+            verified = await store.read_events_verified(drill_id, reading.take_event)
+        else:
+            verified = await store.read_verified(drill_id, reading.take)
+        state, started = reading.state, reading.first
     if not isinstance(started, DrillStarted):
         raise ReportError(
             f"There is no drill {drill_id!r} in {store.where}. `drillkit drills` lists them."
@@ -140,8 +165,32 @@ async def _load(
             plan = sample
     history = await _history(store, started)
     integrity = integrity_of(drill_id, verified)
-    report = build_folded(reading.state, plan, history=history, integrity=integrity)
-    return report, plan, reading.state
+    report = build_folded(state, plan, history=history, integrity=integrity)
+    return report, plan, state
+
+
+async def _run_verified(
+    store: EventStore, drill_id: str, run: RunFold | None
+) -> VerifyResult | None:
+    """The store's verified chain, when it is exactly the one `run` wrote; else None."""
+    if run is None:
+        return None
+    verified = await store.verify_chain(drill_id)
+    if verified.ok and verified.count == run.seq and verified.head_hash == run.head:
+        return verified
+    # Another writer added to the drill (a late answer through another ack server), or
+    # the record was changed: the report is of what the store holds.
+    log.info(
+        "the report of %s reads its events back: the store holds %s events up to %s, "
+        "the run wrote %s up to %s (%s)",
+        drill_id,
+        verified.count,
+        verified.head_hash,
+        run.seq,
+        run.head,
+        verified.problem or "chain sound",
+    )
+    return None
 
 
 def integrity_of(drill_id: str, verified: VerifyResult) -> Integrity:
@@ -209,12 +258,17 @@ async def write_report_folded(
     out_dir: Path | None = None,
     lang: str | None = None,
     plan: Plan | None = None,
+    *,
+    run: RunFold | None = None,
 ) -> tuple[list[Path], DrillState]:
     """`write_report`, and the fold of the drill's stored events the report was made from
-    (the end of a run hands it on as the run's outcome, instead of keeping the engine's
-    own copy of that fold beside it)."""
+    (the end of a run hands it on as the run's outcome).
+
+    `run`: the fold of the run that wrote the drill, taken as the stored events' fold
+    when the store's chain ends exactly at the run's last event (see `_load`).
+    """
     written, state = await _write_report(
-        store, drill_id, plan_dir, formats, out_dir, lang, plan, keep_fold=True
+        store, drill_id, plan_dir, formats, out_dir, lang, plan, keep_fold=True, run=run
     )
     assert state is not None
     return written, state
@@ -230,6 +284,7 @@ async def _write_report(
     plan: Plan | None,
     *,
     keep_fold: bool,
+    run: RunFold | None = None,
 ) -> tuple[list[Path], DrillState | None]:
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
@@ -246,7 +301,7 @@ async def _write_report(
         # frees the fold (its handlers make it a cycle) in one walk (drill.store.gc_pause).
         with gc_paused():
             written, folded = await _write(
-                store, drill_id, plan_dir, formats, folder, lang, plan, pending
+                store, drill_id, plan_dir, formats, folder, lang, plan, pending, run
             )
             state = folded if keep_fold else None
             del folded
@@ -271,6 +326,7 @@ async def _write(
     lang: str | None,
     plan: Plan | None,
     pending: Path | None,
+    run: RunFold | None,
 ) -> tuple[list[Path], DrillState]:
     """`write_report`'s files and fold; events.csv to `pending`, which it then only renames.
 
@@ -281,7 +337,7 @@ async def _write(
     helper = await EventsFileHelper.start(store, drill_id, pending) if pending else None
     try:
         return await _write_with(
-            store, drill_id, plan_dir, formats, folder, lang, plan, pending, helper
+            store, drill_id, plan_dir, formats, folder, lang, plan, pending, helper, run
         )
     finally:
         if helper is not None:
@@ -298,6 +354,7 @@ async def _write_with(
     plan: Plan | None,
     pending: Path | None,
     helper: EventsFileHelper | None,
+    run: RunFold | None,
 ) -> tuple[list[Path], DrillState]:
     with contextlib.ExitStack() as stack:
         events_csv = (
@@ -305,7 +362,7 @@ async def _write_with(
             if pending is not None and helper is None
             else None
         )
-        report, plan, state = await _load(store, drill_id, plan_dir, plan, events_csv)
+        report, plan, state = await _load(store, drill_id, plan_dir, plan, events_csv, run)
     language = report_language(lang, plan)
     # One presenter for every format: each contact's cells are made once, not per file.
     presenter = Presenter(report, check_lang(language))

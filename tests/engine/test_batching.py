@@ -29,6 +29,7 @@ from drill.engine.events import (
 )
 from drill.engine.notifier import DeliveryStatus, FailureReason, Inbox, Page, SendResult
 from drill.engine.sink import Appended, MemorySink, StoredEvent
+from drill.engine.state import DrillState
 from drill.plan.models import Plan
 
 MEMBERS = ("r0", "r1", "r2", "r3", "r4", "r5")
@@ -259,6 +260,10 @@ async def test_a_key_twice_in_one_batch_and_a_key_seen_before_are_duplicates(
     ]
     assert len(d.runner.state.acknowledgements) == 3  # duplicates are not applied
     assert d.runner.state.levels[("t", "first")].acknowledged == 2
+    # ... but counted, as the fold of the stored record counts them (a report of the
+    # drill at the end of its run is made from this fold).
+    stored_fold = DrillState.from_events(await d.sink.read("d1"))
+    assert d.runner.state.duplicates == stored_fold.duplicates == 2
 
 
 async def test_a_second_acknowledgement_of_a_contact_in_a_burst_waits_for_the_first(

@@ -3,6 +3,7 @@ part at a time, and finds in the hash chain exactly what `verify` finds."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from types import SimpleNamespace
@@ -116,3 +117,67 @@ async def test_the_events_alone_are_the_events_read_verified_hands_over(
     assert alone == result and not alone.ok
     assert events == [e for _, e in taken] == await store.read("d")
     assert type(events[5].event).__name__ == "UnknownEvent"
+
+
+@pytest.mark.parametrize("part", [1, 3, 5000])
+async def test_the_chain_alone_finds_what_verify_finds_and_ends_at_the_head_appends_gave(
+    store: EventStore, kinds: SimpleNamespace, part: int
+) -> None:
+    """What a run's end compares with the head its appends returned (`verify_chain`)."""
+    await _drill(store, kinds)
+    last = await store.append("d", kinds.paged(8))
+
+    chain = await store.verify_chain("d", part=part)
+
+    assert chain == await store.verify("d")
+    assert chain.ok and (chain.count, chain.head_hash) == (last.seq, last.hash) == (8, last.hash)
+    assert last.hash == await store.hash_at("d", 8)
+
+
+@pytest.mark.parametrize("part", [2, 5000])
+async def test_the_chain_alone_names_an_altered_event_as_verify_does(
+    store: EventStore, kinds: SimpleNamespace, raw: Any, part: int
+) -> None:
+    await _drill(store, kinds)
+    raw.execute("DROP TRIGGER events_no_update")
+    raw.execute("UPDATE events SET payload = replace(payload, '\"n\":4', '\"n\":40') WHERE seq = 4")
+
+    chain = await store.verify_chain("d", part=part)
+
+    assert chain == await store.verify("d")
+    assert (chain.ok, chain.first_bad_seq, chain.count) == (False, 4, 7)
+
+
+@pytest.mark.sqlite_only
+async def test_the_chain_alone_does_not_read_a_payload_whose_hash_matches(
+    store: EventStore, kinds: SimpleNamespace, raw: sqlite3.Connection
+) -> None:
+    """The one difference, as documented: text that is not JSON, hashed as it is stored
+    (no writer of ours makes it), passes the chain's check and not `verify`. A run's end
+    relies on the chain only when it ends at the head that run wrote."""
+    await _drill(store, kinds)
+    rows = await store.records("d")
+    raw.execute("DROP TRIGGER events_no_update")
+    text = "{not json"
+    stored_at = raw.execute(
+        "SELECT recorded_at FROM events WHERE drill_id = 'd' AND seq = 7"
+    ).fetchone()[0]
+    # The last event's hash, recomputed over the forged text as the store splices it.
+    document = (
+        '{"drill_id":"d","duplicate_of":null,"key":null,"payload":'
+        + text
+        + ',"prev_hash":"'
+        + rows[5].hash
+        + '","recorded_at":"'
+        + f'{stored_at[:10]}T{stored_at[11:]}+00:00","seq":7,"type":"StoreTestPaged"}}'
+    )
+    digest = hashlib.sha256(document.encode("utf-8")).hexdigest()
+    raw.execute(
+        "UPDATE events SET payload = ?, hash = ? WHERE drill_id = 'd' AND seq = 7", (text, digest)
+    )
+
+    chain = await store.verify_chain("d")
+    full = await store.verify("d")
+
+    assert chain.ok and chain.head_hash == digest
+    assert not full.ok and full.first_bad_seq == 7 and "not JSON" in (full.problem or "")
