@@ -17,10 +17,11 @@ from typing import TextIO
 from drill.config import data_dir
 from drill.engine.events import DrillStarted, Event
 from drill.engine.sink import StoredEvent
-from drill.engine.state import DrillState
+from drill.engine.state import DrillState, regional_centres
 from drill.plan import Plan, PlanError, load_plan, sample_plan_dir
 from drill.report.csv_report import EventsCsv, events_zone, open_csv, render_contacts_csv, write_csv
 from drill.report.events_file import EventsFileHelper, write_events_file
+from drill.report.history import PastDrill, past_drill
 from drill.report.html_report import render_html
 from drill.report.json_report import json_parts, render_json
 from drill.report.markdown_report import render_markdown
@@ -163,7 +164,7 @@ async def _load(
         sample = _plan(sample_plan_dir())
         if sample is not None and sample.info.organisation.ja == started.organisation:
             plan = sample
-    history = await _history(store, started)
+    history = await _history(store, started, plan)
     integrity = integrity_of(drill_id, verified)
     report = build_folded(state, plan, history=history, integrity=integrity)
     return report, plan, state
@@ -208,8 +209,10 @@ def integrity_of(drill_id: str, verified: VerifyResult) -> Integrity:
     )
 
 
-async def _history(store: EventStore, started: DrillStarted) -> list[list[StoredEvent]]:
-    """Earlier drills of the same scenario, real or simulated like this one."""
+async def _history(store: EventStore, started: DrillStarted, plan: Plan | None) -> list[PastDrill]:
+    """Earlier drills of the same scenario, real or simulated like this one, each read a
+    part at a time into its fold and that fold let go once year on year has its figures
+    (the plan's regional centres count): one earlier drill in memory at a time."""
     chosen: list[str] = []
     for summary in await store.drills():
         payload = summary.first_payload or {}
@@ -221,7 +224,16 @@ async def _history(store: EventStore, started: DrillStarted) -> list[list[Stored
             and payload.get("mode") == started.mode.value
         ):
             chosen.append(summary.drill_id)
-    return [list(await store.read(drill_id)) for drill_id in chosen[-_HISTORY_LIMIT:]]
+    regional = regional_centres(plan) if plan is not None else None
+    found: list[PastDrill] = []
+    for drill_id in chosen[-_HISTORY_LIMIT:]:
+        state = DrillState()
+        await store.read_parts(drill_id, state.take)
+        past = past_drill(state, regional)
+        del state
+        if past is not None:
+            found.append(past)
+    return found
 
 
 def report_language(lang: str | None, plan: Plan | None) -> str:

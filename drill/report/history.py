@@ -7,71 +7,117 @@ in time.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
-from drill.engine.state import DrillState, sites_reached
+from drill.engine.events import DrillStarted
+from drill.engine.state import DrillState, SiteProgress, Summary, sites_reached
 from drill.report.source import Input, Source, fold
 from drill.report.types import History, HistoryRow, Label
 
-__all__ = ["history"]
+__all__ = ["PastDrill", "history", "past_drill"]
 
 
-def history(source: Source, earlier: Sequence[Iterable[Input]]) -> History:
-    """This drill and the earlier drills of its scenario (started before it), oldest first."""
+@dataclasses.dataclass(frozen=True, slots=True)
+class PastDrill:
+    """What year on year shows of a drill, read off its fold (`past_drill`): an earlier
+    drill's fold is let go once this is made, so that however many earlier drills a report
+    shows (a nationwide drill's fold is some 80 MiB), one fold at a time is in memory."""
+
+    started: DrillStarted
+    levels: tuple[tuple[tuple[str, str], Label, float | None], ...]
+    """Each level ((tree, level), its name, and when it completed satisfied: None if it
+    did not), in the fold's order."""
+    outcome: str
+    duration_seconds: float | None
+    all_sites_seconds: float | None
+    """When every regional centre had been reached (None: not all were)."""
+    summary: Summary
+
+
+def past_drill(state: DrillState, regional: Collection[str] | None) -> PastDrill | None:
+    """`state` as year on year shows it, its regional centres those of `regional` (the
+    plan of the report: every site, without one); None for a drill that never started."""
+    if state.started is None:
+        return None
+    return _past(state, state.summary(), state.sites(regional))
+
+
+def _past(state: DrillState, summary: Summary, centres: dict[str, SiteProgress]) -> PastDrill:
+    assert state.started is not None
+    levels = tuple(
+        (
+            key,
+            Label(level.name_ja, level.name_en),
+            level.completed_elapsed if level.satisfied else None,
+        )
+        for key, level in state.levels.items()
+    )
+    return PastDrill(
+        started=state.started,
+        levels=levels,
+        outcome=state.outcome().value,
+        duration_seconds=state.ended.elapsed if state.ended is not None else None,
+        all_sites_seconds=sites_reached(centres)[1] if centres else None,
+        summary=summary,
+    )
+
+
+def history(source: Source, earlier: Sequence[Iterable[Input] | PastDrill]) -> History:
+    """This drill and the earlier drills of its scenario (started before it), oldest first.
+
+    Each earlier drill is given as its events (folded here, one at a time) or as what
+    `past_drill` read off its fold with this report's regional centres.
+    """
     start = source.started
-    drills: list[DrillState] = []
-    for events in earlier:
-        past = fold(events)
+    drills: list[PastDrill] = []
+    for item in earlier:
+        past = item if isinstance(item, PastDrill) else past_drill(fold(item), source.regional)
         if (
-            past.started is not None
+            past is not None
             and past.started.scenario_id == start.scenario_id
             and past.started.drill_id != start.drill_id
             and past.started.at <= start.at
         ):
             drills.append(past)
-    drills.sort(key=lambda d: d.started.at if d.started is not None else start.at)
-    drills.append(source.state)
+    drills.sort(key=lambda d: d.started.at)
+    # This drill's summary and centres are those its report asked of it already.
+    current = _past(source.state, source.summary(), source.centres())
+    drills.append(current)
     columns: list[tuple[str, str, Label]] = []
     seen: set[tuple[str, str]] = set()
-    for state in drills:
-        for key, level in state.levels.items():
+    for past in drills:
+        for key, name, _ in past.levels:
             if key not in seen:
                 seen.add(key)
-                columns.append((key[0], key[1], Label(level.name_ja, level.name_en)))
-    rows = tuple(_row(source, state, columns, current=state is source.state) for state in drills)
+                columns.append((key[0], key[1], name))
+    rows = tuple(_row(source, past, columns, current=past is current) for past in drills)
     return History(levels=tuple(columns), rows=rows, trend=_trend(rows))
 
 
 def _row(
     source: Source,
-    state: DrillState,
+    past: PastDrill,
     columns: Sequence[tuple[str, str, Label]],
     *,
     current: bool,
 ) -> HistoryRow:
-    started = state.started
-    assert started is not None
-    # This drill's answers are those its summary read already.
-    summary = source.summary() if current else state.summary()
-    levels: list[float | None] = []
-    for tree, level_id, _ in columns:
-        level = state.levels.get((tree, level_id))
-        levels.append(level.completed_elapsed if level is not None and level.satisfied else None)
-    centres = source.centres() if current else state.sites(source.regional)
-    all_sites = sites_reached(centres)[1] if centres else None
+    started = past.started
+    summary = past.summary
+    satisfied = {key: elapsed for key, _, elapsed in past.levels}
     return HistoryRow(
         drill_id=started.drill_id,
         started_at=source.local(started.at),
         mode=started.mode.value,
         simulated=started.simulated,
-        outcome=state.outcome().value,
-        duration_seconds=state.ended.elapsed if state.ended is not None else None,
-        all_sites_seconds=all_sites,
+        outcome=past.outcome,
+        duration_seconds=past.duration_seconds,
+        all_sites_seconds=past.all_sites_seconds,
         share_acknowledged=(summary.acknowledged / summary.contacts if summary.contacts else None),
         acknowledged=summary.acknowledged,
         contacts=summary.contacts,
-        levels=tuple(levels),
+        levels=tuple(satisfied.get((tree, level_id)) for tree, level_id, _ in columns),
         current=current,
     )
 

@@ -24,6 +24,7 @@ from drill.report.benchmark import benchmark
 from drill.report.contacts import contact_rows
 from drill.report.evidence import checklist
 from drill.report.findings import findings
+from drill.report.history import PastDrill
 from drill.report.history import history as year_on_year
 from drill.report.operator import operator_pages
 from drill.report.source import Input, Source, fold
@@ -72,11 +73,12 @@ def build_folded(
     state: DrillState,
     plan: Plan | None = None,
     *,
-    history: Sequence[Iterable[Input]] = (),
+    history: Sequence[Iterable[Input] | PastDrill] = (),
     integrity: Integrity | None = None,
 ) -> Report:
     """`build` from the drill's events already folded into `state` (the one fold, fed as
-    the store reads them: `drill.report.files`)."""
+    the store reads them: `drill.report.files`). An earlier drill of `history` may be
+    given as what `past_drill` read off its fold instead of its events."""
     source = Source.of(state, plan)
     contacts = contact_rows(source)
     levels = _levels(source)

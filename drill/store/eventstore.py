@@ -823,6 +823,26 @@ class EventStore:
             (record,) = self._records(drill_id, [row], parsed[index : index + 1])
             take(self._stored(record))
 
+    async def read_parts(
+        self, drill_id: str, take: Callable[[StoredEvent], None], *, part: int = 5000
+    ) -> int:
+        """`read`, each event handed to `take` in seq order as its part is read (a drill
+        is never held whole: a report's earlier drills are folded as they come); returns
+        how many. A damaged row is a StoreError, as `read` makes it."""
+        count = 0
+        after: Any = 0
+        while True:
+            rows: Sequence[Sequence[Any]] = await self._fetch(
+                "read", _CHAIN_PART.bindparams(drill_id=drill_id, after_seq=after, part=part)
+            )
+            with gc_paused():
+                parsed = [self._parse(drill_id, row[0], row[2], row[3]) for row in rows]
+                self._take_events(drill_id, rows, parsed, take)
+            count += len(rows)
+            if len(rows) < part:
+                return count
+            after = rows[-1][0]
+
     async def record_parts(
         self, drill_id: str, *, part: int = 5000
     ) -> AsyncIterator[list[EventRecord]]:

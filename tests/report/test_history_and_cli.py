@@ -23,8 +23,12 @@ from drill.engine.events import (
     PagingCancelled,
 )
 from drill.engine.sink import StoredEvent
+from drill.engine.state import regional_centres
 from drill.plan import Plan
+from drill.report.history import past_drill
+from drill.report.model import build
 from drill.report.pdf import japanese_fonts
+from drill.report.source import fold
 from drill.store import EventStore
 
 YEARS = ((2024, 3, "y2024"), (2025, 5, "y2025"), (2026, 7, "y2026"))
@@ -119,6 +123,27 @@ async def test_year_on_year_puts_three_drills_side_by_side(
     assert any("全支所への連絡" in t.ja and word in t.ja for t in report.history.trend)
     assert report.integrity.head_hash == verified.head_hash
     assert report.integrity.verified is True
+
+
+@pytest.mark.parametrize("with_plan", [True, False])
+def test_earlier_drills_given_as_events_or_read_off_their_folds_make_the_same_history(
+    plan: Plan, stored: tuple[str, dict[str, list[StoredEvent]]], with_plan: bool
+) -> None:
+    """The report's store path lets each earlier drill's fold go once `past_drill` has
+    read it (one nationwide fold in memory at a time); the table is the same."""
+    _, drills = stored
+    given = plan if with_plan else None
+    regional = regional_centres(plan) if with_plan else None
+    earlier = [drills["y2024"], drills["other"], drills["y2025"]]
+    read_off = [past_drill(fold(events), regional) for events in earlier]
+
+    from_events = build(drills["y2026"], given, history=earlier).history
+    from_folds = build(
+        drills["y2026"], given, history=[p for p in read_off if p is not None]
+    ).history
+
+    assert from_folds == from_events
+    assert [r.drill_id for r in from_folds.rows] == ["y2024", "y2025", "y2026"]
 
 
 def test_report_command_writes_each_format(

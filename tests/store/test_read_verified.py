@@ -181,3 +181,16 @@ async def test_the_chain_alone_does_not_read_a_payload_whose_hash_matches(
 
     assert chain.ok and chain.head_hash == digest
     assert not full.ok and full.first_bad_seq == 7 and "not JSON" in (full.problem or "")
+
+
+@pytest.mark.parametrize("part", [1, 3, 5000])
+async def test_events_read_a_part_at_a_time_are_the_events_read_whole(
+    store: EventStore, kinds: SimpleNamespace, part: int
+) -> None:
+    await _drill(store, kinds)
+    events: list[StoredEvent] = []
+
+    count = await store.read_parts("d", events.append, part=part)
+
+    assert events == await store.read("d") and count == 7
+    assert await store.read_parts("nope", events.append) == 0
