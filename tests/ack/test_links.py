@@ -265,7 +265,9 @@ def test_without_a_key_a_process_key_is_used_and_announced_without_showing_it(
     monkeypatch.delenv("DRILLKIT_LINK_KEY", raising=False)
     monkeypatch.setattr(links_module, "secret", lambda name: None)
     monkeypatch.setattr(links_module, "_process_key", None)
-    caplog.set_level(logging.DEBUG)
+    # On the module's own logger: `drillkit demo`, run in process by a CLI test before
+    # this one, quiets "drill.channels" for the rest of the process.
+    caplog.set_level(logging.DEBUG, logger=links_module.__name__)
     first = links_module.link_key()
     assert links_module.link_key() == first  # one key for the whole process
     assert "random key for this process" in caplog.text
