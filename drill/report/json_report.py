@@ -19,7 +19,7 @@ from typing import Any
 from drill.report.types import Attempt, ContactRow, Label, LevelTiming, PassedOver, Report
 from drill.store.gc_pause import gc_paused
 
-__all__ = ["SCHEMA_VERSION", "json_parts", "render_json", "report_dict"]
+__all__ = ["SCHEMA_VERSION", "encode_json", "json_parts", "render_json", "report_dict"]
 
 SCHEMA_VERSION = "3.2"
 
@@ -117,9 +117,16 @@ PRETTY_UP_TO = 2000
 
 
 def render_json(report: Report, *, pretty: bool | None = None) -> str:
-    """The report as JSON text; `pretty` None means indented up to `PRETTY_UP_TO` contacts."""
-    if pretty is None:
-        pretty = report.summary.contacts <= PRETTY_UP_TO
+    """The report as JSON text; `pretty` None means indented up to `PRETTY_UP_TO` contacts.
+
+    The text of `encode_json`, a large report's contacts written as `json_parts` writes
+    them (for 17,000 contacts, a third of the time of encoding their JSON values)."""
+    return "".join(json_parts(report, pretty=pretty))
+
+
+def encode_json(report: Report, *, pretty: bool) -> str:
+    """The report's JSON values (`report_dict`), encoded by the standard encoder: the
+    text `render_json` and `json_parts` write."""
     with gc_paused():  # the whole report as JSON values first (drill.store.gc_pause)
         data = report_dict(report)
         if pretty:
@@ -134,7 +141,7 @@ def json_parts(report: Report, *, pretty: bool | None = None) -> Iterator[str]:
     if pretty is None:
         pretty = report.summary.contacts <= PRETTY_UP_TO
     if pretty or not report.contacts:
-        yield render_json(report, pretty=pretty)
+        yield encode_json(report, pretty=pretty)
         return
     with gc_paused():
         data = report_dict(dataclasses.replace(report, contacts=()))
@@ -142,7 +149,7 @@ def json_parts(report: Report, *, pretty: bool | None = None) -> Iterator[str]:
         data["contacts"] = "\x00contacts\x00"
         parts = _COMPACT.encode(data).split(marker)
     if len(parts) != 2:  # some text of the report holds the marker: all at once, then
-        yield render_json(report, pretty=False)
+        yield encode_json(report, pretty=False)
         return
     head, tail = parts
     yield head + "["

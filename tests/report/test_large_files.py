@@ -16,7 +16,7 @@ from typing import Any
 from drill.plan import Plan
 from drill.report import build, render_json
 from drill.report.csv_report import EventsCsv, render_events_csv
-from drill.report.json_report import json_parts
+from drill.report.json_report import encode_json, json_parts
 
 T = dt.datetime(2026, 12, 6, 6, 9, 44, 598967, tzinfo=dt.UTC)
 
@@ -90,5 +90,6 @@ async def test_a_large_report_s_json_written_in_parts_is_the_json_made_at_once(
     assert len(report.contacts) > 1
     parts = list(json_parts(report, pretty=False))
     assert len(parts) > len(report.contacts)  # one part per contact, and the rest
-    assert "".join(parts) == render_json(report, pretty=False)
-    assert "".join(json_parts(report)) == render_json(report)  # small: pretty, at once
+    assert "".join(parts) == encode_json(report, pretty=False) == render_json(report, pretty=False)
+    # small: pretty, at once
+    assert "".join(json_parts(report)) == encode_json(report, pretty=True) == render_json(report)
