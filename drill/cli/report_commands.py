@@ -1,8 +1,8 @@
 """Report commands: `drillkit report DRILL_ID`, and the report written after every run.
 
-`write_report` is what `drillkit run` calls at the end of a drill: it writes the HTML,
-Markdown and JSON report (and CSV on request) into the data directory under
-`reports/<drill_id>/`. The paper contact tree (`drillkit tree --format html|pdf`) is
+`write_report` writes a drill's HTML, Markdown and JSON report (and CSV on request) into
+the data directory under `reports/<drill_id>/`, as the end of every run does
+(`drillkit run` through `write_report_folded`, with the run's own fold). The paper contact tree (`drillkit tree --format html|pdf`) is
 written by `write_paper_tree`.
 """
 

@@ -1,7 +1,8 @@
 """Report files: build a drill's report from the event store and write it to disk.
 
-`write_report` is what every run calls at its end (the CLI, the console, the calendar):
-HTML, Markdown and JSON (and CSV on request) under `<data dir>/reports/<drill_id>/`.
+`write_report` is what every run calls at its end (the console, the calendar; `drillkit
+run` calls `write_report_folded` with the run's own fold): HTML, Markdown and JSON (and
+CSV on request) under `<data dir>/reports/<drill_id>/`.
 """
 
 from __future__ import annotations
