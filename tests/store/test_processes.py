@@ -53,6 +53,10 @@ async def test_two_processes_appending_keep_one_gapless_chain(
         assert proc.stdin is not None
         proc.stdin.write(b"go\n")
         await proc.stdin.drain()
+        # Under load the other process may start late: begin once its first append is
+        # durable, so that the two do write at the same time.
+        assert proc.stdout is not None
+        first = await asyncio.wait_for(proc.stdout.readline(), timeout=60)
 
         mine = []
         for n in range(count):
@@ -75,7 +79,7 @@ async def test_two_processes_appending_keep_one_gapless_chain(
     originals = {r.key: r.seq for r in keyed if r.duplicate_of is None}
     assert len(originals) == count // 2 + count % 2
     assert all(r.duplicate_of == originals[r.key] for r in keyed if r.duplicate_of is not None)
-    theirs = [line.split() for line in out.decode().splitlines()]
+    theirs = [line.split() for line in (first + out).decode().splitlines()]
     reported = sum(int(dup) for _, _, dup in theirs) + sum(a.duplicate for a in mine)
     assert reported == len(keyed) - len(originals)
 
