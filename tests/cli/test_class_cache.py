@@ -20,7 +20,7 @@ from drill.cli import class_cache
 # Written as drillkit writes its dataclasses (string annotations, frozen, slots, keyword
 # only, defaults and factories, a base and a subclass), in a module of its own.
 _SOURCE = textwrap.dedent(
-    '''
+    """
     from __future__ import annotations
 
     import dataclasses
@@ -55,7 +55,7 @@ _SOURCE = textwrap.dedent(
     class Mutable:
         count: int = 0
         label: str = dataclasses.field(default="x", compare=False, repr=False)
-    '''
+    """
 )
 
 
