@@ -1,4 +1,4 @@
-"""Dataclasses made with compiled methods from the cache are the ones `exec` makes."""
+"""Classes made with compiled code from the cache are the ones `exec` and `compile` make."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pickle
 import subprocess
 import sys
 import textwrap
+import typing
 from pathlib import Path
 from types import FunctionType
 from typing import Any
@@ -152,7 +153,9 @@ def test_instances_behave_as_exec_made_them(
     [
         b"",
         b"not marshal data",
-        marshal.dumps((b"\x00\x00\r\n", {})),  # another Python's
+        marshal.dumps((b"\x00\x00\r\n", {}, {})),  # another Python's
+        marshal.dumps((importlib.util.MAGIC_NUMBER, {})),  # another version's layout
+        marshal.dumps((importlib.util.MAGIC_NUMBER, [], {})),
         marshal.dumps(["a", "list"]),
     ],
 )
@@ -160,7 +163,7 @@ def test_a_file_that_cannot_be_used_is_not(tmp_path: Path, content: bytes) -> No
     file = tmp_path / "dataclasses.marshal"
     file.write_bytes(content)
     codes = class_cache._Codes(file, importlib.util.MAGIC_NUMBER)
-    assert codes.codes == {}
+    assert codes.methods == {} and codes.expressions == {}
 
 
 def test_exec_of_code_and_of_text_still_runs_as_the_builtin(tmp_path: Path) -> None:
@@ -194,7 +197,38 @@ def test_a_command_keeps_its_classes_methods_for_the_next_run(tmp_path: Path) ->
             env=env,
         )
         assert done.stdout.rstrip().endswith("@@ True")
-    stored = list((env_home / "cache").glob("dataclasses.*.marshal"))
+    stored = list((env_home / "cache").glob("classes.*.marshal"))
     assert len(stored) == 1
-    magic, codes = marshal.loads(stored[0].read_bytes())
-    assert magic == importlib.util.MAGIC_NUMBER and codes
+    magic, methods, expressions = marshal.loads(stored[0].read_bytes())
+    assert magic == importlib.util.MAGIC_NUMBER and methods and expressions
+
+
+def test_annotation_texts_compile_as_typing_compiles_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    file = tmp_path / "c.marshal"
+    magic = importlib.util.MAGIC_NUMBER
+    texts = ["int", "str | None", "dict[str, Any]", "tuple[int, ...]", "Callable[[], None]"]
+    for round_ in range(2):
+        codes = class_cache._Codes(file, magic)
+        monkeypatch.setattr(typing, "compile", codes.compile, raising=False)
+        try:
+            refs = [typing.ForwardRef(text) for text in texts]
+            again = [typing.ForwardRef(text) for text in texts]
+            with pytest.raises(SyntaxError, match="Forward reference must be an expression"):
+                typing.ForwardRef("int |")
+        finally:
+            monkeypatch.delattr(typing, "compile")
+        assert codes.added == (round_ == 0)  # the second round read every text from the file
+        codes.save()
+        for ref, same, text in zip(refs, again, texts, strict=True):
+            # as typing (no future features) compiles it, not as this module would
+            assert ref.__forward_code__ == compile(text, "<string>", "eval", dont_inherit=True)
+            assert ref.__forward_code__ is same.__forward_code__
+            assert ref == typing.ForwardRef(text)
+    # any other call is the builtin's
+    plain = compile("x = 1", "<t>", "exec", dont_inherit=True)
+    assert codes.compile("x = 1", "<t>", "exec") == plain
+    optimized = compile("__debug__", "<string>", "eval", 0, True, 2)
+    assert codes.compile("__debug__", "<string>", "eval", 0, False, 2) == optimized
+    assert optimized != compile("__debug__", "<string>", "eval", dont_inherit=True)
