@@ -54,6 +54,11 @@ class _Codes:
 
     def exec(self, source: Any, globals: Any = None, locals: Any = None, /) -> None:
         """`exec` as the builtin does it; a text seen before is not compiled again."""
+        if globals is None:  # the caller's scope, as the builtin takes it
+            caller = sys._getframe(1)
+            globals = caller.f_globals
+            if locals is None:
+                locals = caller.f_locals
         if type(source) is not str:
             builtins.exec(source, globals, locals)
             return

@@ -172,6 +172,8 @@ def test_exec_of_code_and_of_text_still_runs_as_the_builtin(tmp_path: Path) -> N
     codes.exec("x = 1 + 1", space)
     codes.exec(compile("y = x * 3", "<t>", "exec"), space)
     assert space["x"] == 2 and space["y"] == 6
+    codes.exec("z = __name__")  # no scope given: the caller's, as the builtin takes it
+    assert locals()["z"] == __name__
     codes.save()  # no file: nothing written, nothing raised
 
 
