@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from drill import __version__
+from drill.cli import class_cache
 from drill.cli.console import fail
 from drill.errors import DrillError
 
@@ -93,6 +94,7 @@ class _Group(click.Group):
         if target is None:
             return super().get_command(ctx, cmd_name)
         module_name, attribute = target.split(":")
+        class_cache.install()  # the command's dataclasses: their methods compiled once
         command = getattr(_import_paused(module_name), attribute)
         assert isinstance(command, click.Command)
         return command

@@ -17,6 +17,7 @@ each template once with the longest values a plan allows to prove its output fit
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 
 from jinja2 import StrictUndefined, Template, TemplateSyntaxError, meta, nodes
@@ -233,22 +234,61 @@ def plain_pieces(source: str) -> tuple[tuple[bool, str], ...] | None:
     a Jinja context (a nationwide drill renders tens of thousands of pages). Anything
     else (`{% if %}`, filters, comparisons) renders through `compile_template`.
     """
+    pieces = _scanned(source)
+    if pieces is not None:
+        return pieces
     try:
         parsed = _ENV.parse(source)
     except (TemplateSyntaxError, SyntaxError):
         return None
-    pieces: list[tuple[bool, str]] = []
+    found: list[tuple[bool, str]] = []
     for output in parsed.body:
         if not isinstance(output, nodes.Output):
             return None
         for node in output.nodes:
             if type(node) is nodes.TemplateData:
-                pieces.append((False, node.data))
+                found.append((False, node.data))
             elif type(node) is nodes.Name and node.ctx == "load":
-                pieces.append((True, node.name))
+                found.append((True, node.name))
             else:
                 return None
-    return tuple(pieces)
+    return tuple(found)
+
+
+_TAG_START = re.compile(r"\{[{%#]")
+"""Where Jinja's lexer ends a run of text: the first `{{`, `{%` or `{#`."""
+_PLAIN_NAME = re.compile(r"\{\{ *([A-Za-z_][A-Za-z0-9_]*) *\}\}")
+"""`{{ name }}` with spaces only and an ASCII name: what Jinja parses to one `Name`."""
+_NOT_NAMES = frozenset({"true", "false", "True", "False", "none", "None", "not"})
+"""The names Jinja reads otherwise: constants, or the start of `not …`."""
+
+
+def _scanned(source: str) -> tuple[tuple[bool, str], ...] | None:
+    """`plain_pieces` of a template written the usual way (text and `{{ name }}`), read
+    without Jinja's parser (a millisecond or more a template, some 80 of them in the
+    sample plan's loading); None for anything else, which the parser decides.
+
+    Jinja's lexer cuts the text at the first `{{`, `{%` or `{#`, turns newlines in text
+    into `\n` (so text with `\r` is left to it) and keeps a trailing newline (the
+    environment's `keep_trailing_newline`); `tests/plan/test_templates.py` holds this to
+    the parser's pieces for any text.
+    """
+    if "\r" in source:
+        return None
+    pieces: list[tuple[bool, str]] = []
+    position = 0
+    while True:
+        tag = _TAG_START.search(source, position)
+        end = len(source) if tag is None else tag.start()
+        if end > position:
+            pieces.append((False, source[position:end]))
+        if tag is None:
+            return tuple(pieces)
+        name = _PLAIN_NAME.match(source, end)
+        if name is None or name.group(1) in _NOT_NAMES:
+            return None
+        pieces.append((True, name.group(1)))
+        position = name.end()
 
 
 def render_template(source: str, values: Mapping[str, str]) -> str:

@@ -65,8 +65,10 @@ def test_the_probe_sees_a_heavy_import_when_one_happens() -> None:
 # What a simulated run of the sample plan has no use for, on a store already at the
 # schema's head: the migrations' Alembic, the real channels, the console, the public
 # holidays package (its table is read instead), the signing library (no anchor key is
-# configured), SQLAlchemy's PostgreSQL dialect, and the async driver with the asyncio
-# extension and its ORM (a SQLite file is reached through sqlite3 on the store's threads).
+# configured), SQLAlchemy's PostgreSQL dialect, the async driver with the asyncio
+# extension and its ORM (a SQLite file is reached through sqlite3 on the store's threads),
+# the phone number library (the sample's numbers are fictional, read without it) and the
+# report's paper tree (the run writes the report, not the binder's tree).
 NOT_IN_A_SIMULATED_RUN = (
     "alembic",
     "aiosqlite",
@@ -76,6 +78,7 @@ NOT_IN_A_SIMULATED_RUN = (
     "matplotlib",
     "holidays",
     "cryptography",
+    "phonenumbers",
 )
 
 
@@ -86,7 +89,12 @@ def test_a_simulated_run_of_the_sample_imports_nothing_it_does_not_use() -> None
     assert "sample" in text or "模擬" in text  # the drill ran and said so
     assert "drill.engine.runner" in modules and "drill.report.files" in modules
     assert not _top_level(modules) & set(NOT_IN_A_SIMULATED_RUN)
-    for module in ("sqlalchemy.dialects.postgresql", "sqlalchemy.ext.asyncio", "sqlalchemy.orm"):
+    for module in (
+        "sqlalchemy.dialects.postgresql",
+        "sqlalchemy.ext.asyncio",
+        "sqlalchemy.orm",
+        "drill.report.paper_tree",
+    ):
         assert module not in modules
 
 
