@@ -389,9 +389,10 @@ class _Loader:
         linting: Aside[list[Finding]] | None = None
         if plan is not None:
             if lint and len(plan.people) + len(plan.roles) >= _LINT_ASIDE:
-                # The lint reads the plan alone, so a forked child runs it meanwhile;
-                # if the references have errors, its findings are not wanted.
-                linting = Aside.start(lambda: lint_plan(plan, self.locator))
+                # The lint reads the plan alone, so a forked child runs its first part
+                # meanwhile, and this process the second after the checks (about as long
+                # together); if the references have errors, its findings are not wanted.
+                linting = Aside.start(lambda: lint_plan(plan, self.locator, part=0))
             try:
                 _CrossCheck(plan, self).run()
             except BaseException:
@@ -403,9 +404,17 @@ class _Loader:
         if plan is None or _has_errors(self.findings):
             raise PlanError(self.findings, self.root)
         findings = list(self.findings)
-        if lint:
-            linted = linting.result() if linting is not None else None
-            findings.extend(linted if linted is not None else lint_plan(plan, self.locator))
+        if lint and linting is None:
+            findings.extend(lint_plan(plan, self.locator))
+        elif linting is not None:
+            try:
+                later = lint_plan(plan, self.locator, part=1)
+            except BaseException:
+                linting.cancel()
+                raise
+            first = linting.result()  # None: the child failed; its part is done here
+            findings.extend(first if first is not None else lint_plan(plan, self.locator, part=0))
+            findings.extend(later)
         return LoadedPlan(plan, tuple(findings), self.locator)
 
     def _load_each(self, folder: str, model: type[_SP], sample: bool) -> list[tuple[Document, _SP]]:

@@ -199,3 +199,24 @@ def test_the_lint_run_beside_the_cross_file_checks_finds_what_it_finds_alone(
         assert any("DK-W003" in f for f in alone[0])
     else:
         assert alone[1] is None and any("DK-E007" in f for f in alone[0])
+
+
+def test_the_two_parts_of_the_lint_are_the_whole_lint_in_order(tmp_path: Path) -> None:
+    from drill.plan.lint import lint_plan
+
+    generator().write_plan(1_200, tmp_path)
+    for file in sorted((tmp_path / "contacts").glob("*.yaml")):
+        lines = file.read_text(encoding="utf-8").splitlines()
+        emails = [n for n, line in enumerate(lines) if line.startswith("      - email: ")]
+        for n in emails[::7]:
+            lines[n] = "      - email: shared@town.example"  # DK-W003, in the first part
+        sms = [n for n, line in enumerate(lines) if line.startswith("      - sms: ")]
+        for n in sms[::9]:
+            lines[n] = "      - sms: 095-000-0001"  # a landline: DK-W009, in the second
+        file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    loaded = load_plan(tmp_path, lint=False)
+    first = lint_plan(loaded.plan, loaded.locator, part=0)
+    second = lint_plan(loaded.plan, loaded.locator, part=1)
+    assert {f.code for f in first} >= {"DK-W003"}
+    assert {f.code for f in second} >= {"DK-W009"}
+    assert [*first, *second] == lint_plan(loaded.plan, loaded.locator)
