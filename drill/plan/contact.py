@@ -38,6 +38,10 @@ _FICTIONAL_FIXED = re.compile(r"^\+8195000\d{4}$")  # 095-000-XXXX
 _NOT_DIGIT = re.compile(r"[^0-9]")
 
 
+# A plan writes most numbers twice (a mobile's `voice` and its `sms`), and an office number
+# once per person who shares it: each text is read once. The result depends on the text
+# and the flag alone; a number that is refused is not kept, and says why each time.
+@functools.lru_cache(maxsize=16_384)
 def normalise_number(text: str, *, allow_fictional: bool = False) -> str:
     """E.164 for a number written any common way; ValueError says how to write it."""
     raw = str(text).strip()

@@ -92,15 +92,21 @@ class _Facts:
 
 
 _Rule = Callable[[Plan, Locator, _Facts], Iterator[Finding]]
+_LaterRule = Callable[[Plan, Locator], Iterator[Finding]]
 
 
-def lint_plan(plan: Plan, locator: Locator) -> list[Finding]:
-    facts = _Facts.of(plan)
+def lint_plan(plan: Plan, locator: Locator, part: int | None = None) -> list[Finding]:
+    """The lint's findings, rule by rule. `part` 0 or 1 gives those of the rules that read
+    `_Facts` or of the others alone, in the same order: part 0 then part 1 is the whole
+    list, so that two processes can share a large plan's lint."""
     findings: list[Finding] = []
-    for rule in _RULES:
-        findings.extend(rule(plan, locator, facts))
-    for audience_rule in AUDIENCE_RULES:
-        findings.extend(audience_rule(plan, locator))
+    if part != 1:
+        facts = _Facts.of(plan)
+        for rule in _RULES:
+            findings.extend(rule(plan, locator, facts))
+    if part != 0:
+        for later_rule in _LATER_RULES:
+            findings.extend(later_rule(plan, locator))
     return findings
 
 
@@ -410,7 +416,7 @@ def _target_trees(plan: Plan, target: Target) -> list[str]:
     return [tree.id for tree in plan.trees]
 
 
-def _people_without_roles(plan: Plan, loc: Locator, facts: _Facts) -> Iterator[Finding]:
+def _people_without_roles(plan: Plan, loc: Locator) -> Iterator[Finding]:
     named: set[str] = set()
     for role in plan.roles:
         named.update(p for p in (role.holder, *role.deputies) if p)
@@ -432,7 +438,7 @@ def _people_without_roles(plan: Plan, loc: Locator, facts: _Facts) -> Iterator[F
             )
 
 
-def _sms_segments(plan: Plan, loc: Locator, facts: _Facts) -> Iterator[Finding]:
+def _sms_segments(plan: Plan, loc: Locator) -> Iterator[Finding]:
     for person in plan.people:
         for i, point in enumerate(person.channels):
             if point.kind is not ChannelKind.SMS:
@@ -511,7 +517,8 @@ _RULES: tuple[_Rule, ...] = (
     _critical_roles,
     _agencies,
     _targets,
-    _people_without_roles,
-    _sms_segments,
 )
-"""The rules of this module, in the order `lint_plan` runs them (before `AUDIENCE_RULES`)."""
+"""The rules that `lint_plan` runs first, in order: part 0 (for a nationwide plan, about
+as much work as the loader's cross-file checks and part 1 together)."""
+_LATER_RULES: tuple[_LaterRule, ...] = (_people_without_roles, _sms_segments, *AUDIENCE_RULES)
+"""The rules that `lint_plan` runs after `_RULES`, in order: part 1."""

@@ -185,6 +185,8 @@ class _Loader:
         self.limits = PlanLimits.from_env()
         self.broken = _Broken()
         self.people_count = 0
+        self.seen: dict[tuple[str, str], Path] = {}
+        """The file of each id noted so far, by namespace and id (`_register`)."""
         self.prefetch: Prefetch | None = None
         self.env, env_findings = environment_for(root)
         self.findings.extend(env_findings)
@@ -359,16 +361,20 @@ class _Loader:
         if plan_file is None and plan_doc is not None:
             plan_file = _salvage_plan_file(plan_doc.data, sample, self.broken)
 
-        contacts: list[tuple[_FilePlaces, ContactsFile]] = []
+        contacts = _Contacts()
         for file in self._files("contacts"):
             document = self._document(file)
             if document is None:
                 self.broken.unreadable("contacts")
                 continue
             parsed = self._validate(ContactsFile, document, sample, {})
+            places = None  # every entry kept: each one's index in the file is its own
             if parsed is None:
                 parsed = _salvage_contacts(document.data, sample, self.broken)
-            contacts.append((_FilePlaces(document, ("people", "roles", "trees")), parsed))
+                places = _FilePlaces(document, ("people", "roles", "trees"))
+            # Noted now rather than with the rest of the plan: for a large plan, while the
+            # second core still parses the later files.
+            self._register_contacts(contacts, document, parsed, places)
             # The models hold all that is needed of it now: a nationwide plan's raw
             # contacts would double the memory the plan keeps while it is checked.
             document.data = None
@@ -389,9 +395,10 @@ class _Loader:
         linting: Aside[list[Finding]] | None = None
         if plan is not None:
             if lint and len(plan.people) + len(plan.roles) >= _LINT_ASIDE:
-                # The lint reads the plan alone, so a forked child runs it meanwhile;
-                # if the references have errors, its findings are not wanted.
-                linting = Aside.start(lambda: lint_plan(plan, self.locator))
+                # The lint reads the plan alone, so a forked child runs its first part
+                # meanwhile, and this process the second after the checks (about as long
+                # together); if the references have errors, its findings are not wanted.
+                linting = Aside.start(lambda: lint_plan(plan, self.locator, part=0))
             try:
                 _CrossCheck(plan, self).run()
             except BaseException:
@@ -403,9 +410,17 @@ class _Loader:
         if plan is None or _has_errors(self.findings):
             raise PlanError(self.findings, self.root)
         findings = list(self.findings)
-        if lint:
-            linted = linting.result() if linting is not None else None
-            findings.extend(linted if linted is not None else lint_plan(plan, self.locator))
+        if lint and linting is None:
+            findings.extend(lint_plan(plan, self.locator))
+        elif linting is not None:
+            try:
+                later = lint_plan(plan, self.locator, part=1)
+            except BaseException:
+                linting.cancel()
+                raise
+            first = linting.result()  # None: the child failed; its part is done here
+            findings.extend(first if first is not None else lint_plan(plan, self.locator, part=0))
+            findings.extend(later)
         return LoadedPlan(plan, tuple(findings), self.locator)
 
     def _load_each(self, folder: str, model: type[_SP], sample: bool) -> list[tuple[Document, _SP]]:
@@ -424,75 +439,97 @@ class _Loader:
                 self.broken.add(kind, data.get("id", file.stem))
         return out
 
+    def _register(
+        self,
+        kind: str,
+        namespace: str,
+        item_id: str,
+        doc: Document,
+        path: tuple[str | int, ...],
+        findings: list[Finding] | None = None,
+    ) -> bool:
+        """Note where an entry is; False (and an error, in `findings` if given) when its id
+        is taken."""
+        seen = self.seen
+        key = (namespace, item_id)
+        if key in seen:
+            line = doc.line_of(path)
+            first = seen[key]
+            first_place = self.locator.places.get((namespace, item_id))
+            first_line = None
+            if first_place is not None and first in self.locator.documents:
+                first_line = self.locator.documents[first].line_of(first_place.path)
+            where = f"{_rel(first, self.root)}:{first_line}" if first_line else str(first)
+            (self.findings if findings is None else findings).append(
+                Finding(
+                    "DK-E008",
+                    Severity.ERROR,
+                    f"{kind} id '{item_id}' is already used ({where})",
+                    doc.file,
+                    line,
+                    format_path((*path, "id")),
+                    "give it an id of its own",
+                    "dup.id",
+                    "dup.id.fix",
+                    params(kind=kind, id=item_id, where=where),
+                )
+            )
+            return False
+        seen[key] = doc.file
+        if namespace != kind:
+            self.locator.add(namespace, item_id, doc.file, path, kind)
+        else:
+            self.locator.add(namespace, item_id, doc.file, path)
+        return True
+
+    def _register_contacts(
+        self,
+        contacts: _Contacts,
+        doc: Document,
+        parsed: ContactsFile,
+        places: _FilePlaces | None,
+    ) -> None:
+        """Note the people, roles and trees of one contacts file; the errors of ids taken
+        wait in `contacts` for their turn (after those of plan.yaml's sites and targets).
+
+        An entry is placed by its index in the file: its index in `parsed`, unless the file
+        was salvaged without its broken entries (`places` then says where each kept one
+        was written)."""
+        register, taken = self._register, contacts.taken
+        # People and roles share one namespace: a reference may name either.
+        for k, person in enumerate(parsed.people):
+            i = k if places is None else places.index("people", person.id)
+            if register("person", "contact", person.id, doc, ("people", i), taken):
+                contacts.people.append(person)
+        for k, role in enumerate(parsed.roles):
+            i = k if places is None else places.index("roles", role.id)
+            if register("role", "contact", role.id, doc, ("roles", i), taken):
+                contacts.roles.append(role)
+        for k, tree in enumerate(parsed.trees):
+            i = k if places is None else places.index("trees", tree.id)
+            if register("tree", "tree", tree.id, doc, ("trees", i), taken):
+                contacts.trees.append(tree)
+                for j, level in enumerate(tree.levels):
+                    self.locator.add(
+                        "level", f"{tree.id}/{level.id}", doc.file, ("trees", i, "levels", j)
+                    )
+
     def _assemble(
         self,
         plan_doc: Document,
         plan_file: PlanFile,
-        contacts: Sequence[tuple[_FilePlaces, ContactsFile]],
+        contacts: _Contacts,
         scenarios: Sequence[tuple[Document, Scenario]],
         playbooks: Sequence[tuple[Document, Playbook]],
     ) -> Plan | None:
-        seen: dict[tuple[str, str], Path] = {}
-
-        def register(
-            kind: str, namespace: str, item_id: str, doc: Document, path: tuple[str | int, ...]
-        ) -> bool:
-            key = (namespace, item_id)
-            if key in seen:
-                line = doc.line_of(path)
-                first = seen[key]
-                first_place = self.locator.places.get((namespace, item_id))
-                first_line = None
-                if first_place is not None and first in self.locator.documents:
-                    first_line = self.locator.documents[first].line_of(first_place.path)
-                where = f"{_rel(first, self.root)}:{first_line}" if first_line else str(first)
-                self.findings.append(
-                    Finding(
-                        "DK-E008",
-                        Severity.ERROR,
-                        f"{kind} id '{item_id}' is already used ({where})",
-                        doc.file,
-                        line,
-                        format_path((*path, "id")),
-                        "give it an id of its own",
-                        "dup.id",
-                        "dup.id.fix",
-                        params(kind=kind, id=item_id, where=where),
-                    )
-                )
-                return False
-            seen[key] = doc.file
-            if namespace != kind:
-                self.locator.add(namespace, item_id, doc.file, path, kind)
-            else:
-                self.locator.add(namespace, item_id, doc.file, path)
-            return True
-
+        register = self._register
         in_plan = _FilePlaces(plan_doc, ("sites", "targets"))
         for site in plan_file.sites:
             register("site", "site", site.id, plan_doc, in_plan("sites", site.id))
         for target in plan_file.targets:
             register("target", "target", target.id, plan_doc, in_plan("targets", target.id))
-        people, roles, trees = [], [], []
-        for place, parsed in contacts:
-            # People and roles share one namespace: a reference may name either. An item
-            # is placed by its index in the file, which a broken item before it (left out
-            # of `parsed`) does not shift.
-            doc = place.document
-            for person in parsed.people:
-                if register("person", "contact", person.id, doc, place("people", person.id)):
-                    people.append(person)
-            for role in parsed.roles:
-                if register("role", "contact", role.id, doc, place("roles", role.id)):
-                    roles.append(role)
-            for tree in parsed.trees:
-                i = place.index("trees", tree.id)
-                if register("tree", "tree", tree.id, doc, ("trees", i)):
-                    trees.append(tree)
-                    for j, level in enumerate(tree.levels):
-                        self.locator.add(
-                            "level", f"{tree.id}/{level.id}", doc.file, ("trees", i, "levels", j)
-                        )
+        self.findings.extend(contacts.taken)
+        trees = contacts.trees
         kept_scenarios = [
             s for doc, s in scenarios if register("scenario", "scenario", s.id, doc, ())
         ]
@@ -515,8 +552,8 @@ class _Loader:
             info=plan_file.plan,
             sites=plan_file.sites,
             targets=plan_file.targets,
-            people=tuple(people),
-            roles=tuple(roles),
+            people=tuple(contacts.people),
+            roles=tuple(contacts.roles),
             trees=tuple(trees),
             scenarios=tuple(kept_scenarios),
             playbooks=tuple(kept_playbooks),
@@ -576,6 +613,17 @@ class _Loader:
                     )
                 )
         return [by_id[item_id] for item_id in listed if item_id in by_id]
+
+
+@dataclass
+class _Contacts:
+    """The people, roles and trees of the contacts files whose ids are the first of their
+    kind, in order, and the errors of the ids already taken (`_Loader._register_contacts`)."""
+
+    people: list[Person] = dataclasses.field(default_factory=list)
+    roles: list[Role] = dataclasses.field(default_factory=list)
+    trees: list[ContactTree] = dataclasses.field(default_factory=list)
+    taken: list[Finding] = dataclasses.field(default_factory=list)
 
 
 class _Broken:

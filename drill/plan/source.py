@@ -339,6 +339,11 @@ def _build_plain(
     parent: Any = None
     key: str | None = None
     resolved: dict[str, str] = {}
+    # Each key text once, however many entries write it: a nationwide plan's contacts write
+    # `voice`, `label`, `id`… 700,000 times, and one string per key makes the values the
+    # second core sends back (`marshal` writes a string it has seen as a reference) and
+    # the plan in memory smaller, and their read-back faster.
+    key_texts: dict[str, str] = {}
     # The top-level `people` list, while `max_people` is to be enforced (else a list that
     # never is `parent`); its length is checked only when something is added to it.
     people: Any = None if max_people is None else []
@@ -371,7 +376,7 @@ def _build_plain(
             elif type(parent) is dict:
                 if type(value) is not str or value in parent:
                     raise _NotPlain  # keys the careful reader converts or refuses
-                key = value
+                key = key_texts.setdefault(value, value)
             else:
                 parent.append(value)
                 if parent is people and len(parent) > limit:

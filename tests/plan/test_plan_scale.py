@@ -199,3 +199,65 @@ def test_the_lint_run_beside_the_cross_file_checks_finds_what_it_finds_alone(
         assert any("DK-W003" in f for f in alone[0])
     else:
         assert alone[1] is None and any("DK-E007" in f for f in alone[0])
+
+
+def test_taken_ids_are_reported_in_file_order_and_placed_where_they_were_written(
+    tmp_path: Path,
+) -> None:
+    # The ids of each contacts file are noted as soon as it is read; the errors of ids
+    # already taken still come where they always did: after every file's own errors and
+    # after plan.yaml's, each at its own line even in a file salvaged without a broken
+    # entry written before it.
+    plan = tmp_path / "plan"
+    shutil.copytree(MINIMAL, plan)
+    site = "  - id: south\n    name: 南支所\n"
+    plan_file = plan / "plan.yaml"
+    plan_file.write_text(plan_file.read_text(encoding="utf-8").replace(site, site * 2), "utf-8")
+    people = plan / "contacts" / "people.yaml"
+    broken = "  - id: ghost\n    name: 幽霊\n    channels:\n      - voice: 123\n"
+    again = "  - id: sato\n    name: 佐藤 二郎\n    channels:\n      - voice: 095-000-0009\n"
+    text = people.read_text(encoding="utf-8").replace("people:\n", "people:\n" + broken, 1)
+    people.write_text(text + again, encoding="utf-8")
+    scenario = plan / "scenarios" / "theft.yaml"
+    scenario.write_text(
+        scenario.read_text(encoding="utf-8").replace("kind: incident", "kind: incidnet"),
+        encoding="utf-8",
+    )
+    with pytest.raises(PlanError) as raised:
+        load_plan(plan)
+    found = [(f.code, f.file and f.file.name, f.line, f.key) for f in raised.value.findings]
+    sato = _lines_of(people, "  - id: sato")
+    south = _lines_of(plan_file, "  - id: south")
+    assert found[:4] == [
+        ("DK-E011", "people.yaml", sato[0] - 1, "people[0].channels[0].voice"),
+        ("DK-E006", "theft.yaml", 1, "kind"),
+        ("DK-E008", "plan.yaml", south[1], "sites[2].id"),
+        ("DK-E008", "people.yaml", sato[1], "people[7].id"),
+    ]
+    assert f"people.yaml:{sato[0]}" in raised.value.findings[3].message
+
+
+def _lines_of(file: Path, text: str) -> list[int]:
+    lines = file.read_text(encoding="utf-8").splitlines()
+    return [n + 1 for n, line in enumerate(lines) if line == text]
+
+
+def test_the_two_parts_of_the_lint_are_the_whole_lint_in_order(tmp_path: Path) -> None:
+    from drill.plan.lint import lint_plan
+
+    generator().write_plan(1_200, tmp_path)
+    for file in sorted((tmp_path / "contacts").glob("*.yaml")):
+        lines = file.read_text(encoding="utf-8").splitlines()
+        emails = [n for n, line in enumerate(lines) if line.startswith("      - email: ")]
+        for n in emails[::7]:
+            lines[n] = "      - email: shared@town.example"  # DK-W003, in the first part
+        sms = [n for n, line in enumerate(lines) if line.startswith("      - sms: ")]
+        for n in sms[::9]:
+            lines[n] = "      - sms: 095-000-0001"  # a landline: DK-W009, in the second
+        file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    loaded = load_plan(tmp_path, lint=False)
+    first = lint_plan(loaded.plan, loaded.locator, part=0)
+    second = lint_plan(loaded.plan, loaded.locator, part=1)
+    assert {f.code for f in first} >= {"DK-W003"}
+    assert {f.code for f in second} >= {"DK-W009"}
+    assert [*first, *second] == lint_plan(loaded.plan, loaded.locator)
