@@ -32,6 +32,7 @@ __all__ = [
     "TemplateProblem",
     "check_template",
     "compile_template",
+    "parsed_pieces",
     "plain_pieces",
     "render_template",
 ]
@@ -237,6 +238,12 @@ def plain_pieces(source: str) -> tuple[tuple[bool, str], ...] | None:
     pieces = _scanned(source)
     if pieces is not None:
         return pieces
+    return parsed_pieces(source)
+
+
+def parsed_pieces(source: str) -> tuple[tuple[bool, str], ...] | None:
+    """`plain_pieces` as Jinja's parser reads `source`: what the quick scan gives where it
+    can tell, and what decides every other text."""
     try:
         parsed = _ENV.parse(source)
     except (TemplateSyntaxError, SyntaxError):

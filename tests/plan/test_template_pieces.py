@@ -11,29 +11,8 @@ import keyword
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from jinja2 import TemplateSyntaxError, nodes
 
-from drill.plan.templates import _ENV, plain_pieces
-
-
-def _parsed_pieces(source: str) -> tuple[tuple[bool, str], ...] | None:
-    """What `plain_pieces` gave when it always asked Jinja's parser."""
-    try:
-        parsed = _ENV.parse(source)
-    except (TemplateSyntaxError, SyntaxError):
-        return None
-    pieces: list[tuple[bool, str]] = []
-    for output in parsed.body:
-        if not isinstance(output, nodes.Output):
-            return None
-        for node in output.nodes:
-            if type(node) is nodes.TemplateData:
-                pieces.append((False, node.data))
-            elif type(node) is nodes.Name and node.ctx == "load":
-                pieces.append((True, node.name))
-            else:
-                return None
-    return tuple(pieces)
+from drill.plan.templates import parsed_pieces, plain_pieces
 
 
 def _fresh(source: str) -> tuple[tuple[bool, str], ...] | None:
@@ -50,7 +29,7 @@ _NAMES = sorted(
 @pytest.mark.parametrize("name", _NAMES)
 def test_every_keyword_as_a_placeholder_reads_as_jinja_reads_it(name: str) -> None:
     for source in (f"{{{{ {name} }}}}", f"a{{{{{name}}}}}b", f"{{{{  {name}  }}}}\n"):
-        assert _fresh(source) == _parsed_pieces(source), source
+        assert _fresh(source) == parsed_pieces(source), source
 
 
 @pytest.mark.parametrize(
@@ -81,7 +60,7 @@ def test_every_keyword_as_a_placeholder_reads_as_jinja_reads_it(name: str) -> No
     ],
 )
 def test_an_awkward_template_reads_as_jinja_reads_it(source: str) -> None:
-    assert _fresh(source) == _parsed_pieces(source)
+    assert _fresh(source) == parsed_pieces(source)
 
 
 _PIECES = st.sampled_from(
@@ -97,10 +76,10 @@ _PIECES = st.sampled_from(
 @settings(max_examples=500, deadline=None)
 @given(st.lists(_PIECES, max_size=12).map("".join))
 def test_any_text_reads_as_jinja_reads_it(source: str) -> None:
-    assert _fresh(source) == _parsed_pieces(source)
+    assert _fresh(source) == parsed_pieces(source)
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=40))
 def test_any_characters_read_as_jinja_reads_them(source: str) -> None:
-    assert _fresh(source) == _parsed_pieces(source)
+    assert _fresh(source) == parsed_pieces(source)
