@@ -32,6 +32,8 @@ import typing
 from pathlib import Path
 from typing import Any
 
+from drill.cache_folder import cache_folder
+
 __all__ = ["install"]
 
 _MAX_ENTRIES = 20_000
@@ -119,21 +121,6 @@ def _read(file: Path, magic: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
     return methods, expressions
 
 
-def _folder() -> Path | None:
-    home = os.environ.get("DRILLKIT_HOME")
-    if home:
-        base = Path(home) / "cache"
-    else:
-        import platformdirs
-
-        base = Path(platformdirs.user_cache_dir("drillkit"))
-    try:
-        base.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return base
-
-
 def install() -> None:
     """Keep the compiled methods and annotations of the classes made from now on (once a
     process)."""
@@ -141,7 +128,7 @@ def install() -> None:
         return
     from importlib.util import MAGIC_NUMBER  # the bytecode's version, as .pyc files carry
 
-    folder = _folder()
+    folder = cache_folder()
     tag = sys.implementation.cache_tag or "python"
     file = None if folder is None else folder / f"classes.{tag}.marshal"
     codes = _Codes(file, MAGIC_NUMBER)

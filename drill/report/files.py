@@ -11,25 +11,27 @@ import contextlib
 import dataclasses
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from drill.config import data_dir
 from drill.engine.events import DrillStarted, Event
 from drill.engine.sink import StoredEvent
-from drill.engine.state import DrillState, regional_centres
+from drill.engine.state import DrillState
 from drill.plan import Plan, PlanError, load_plan, sample_plan_dir
+from drill.report import kept_history
 from drill.report.csv_report import EventsCsv, events_zone, open_csv, render_contacts_csv, write_csv
 from drill.report.events_file import EventsFileHelper, write_events_file
-from drill.report.history import PastDrill, past_drill
+from drill.report.history import PastDrill, as_past, past_drill
 from drill.report.html_report import render_html
 from drill.report.json_report import json_parts, render_json
 from drill.report.markdown_report import render_markdown
-from drill.report.model import build_folded
+from drill.report.model import build_from
 from drill.report.operator import render_operator_csv
 from drill.report.pdf import ReportError
 from drill.report.present import Presenter
+from drill.report.source import Source
 from drill.report.types import Integrity, Report
 from drill.report.updates import render_updates_csv
 from drill.store import EventStore
@@ -165,9 +167,16 @@ async def _load(
         sample = _plan(sample_plan_dir())
         if sample is not None and sample.info.organisation.ja == started.organisation:
             plan = sample
-    history = await _history(store, started, plan)
+    source = Source.of(state, plan)
+    history = await _history(store, started, source.regional)
     integrity = integrity_of(drill_id, verified)
-    report = build_folded(state, plan, history=history, integrity=integrity)
+    report = build_from(source, history=history, integrity=integrity)
+    if verified.ok and verified.head_hash is not None and verified.count:
+        # This drill's row of year on year, for the reports of the drills after it.
+        kept_history.keep(
+            kept_history.key_of((verified.count, verified.head_hash), source.regional),
+            as_past(source),
+        )
     return report, plan, state
 
 
@@ -210,10 +219,15 @@ def integrity_of(drill_id: str, verified: VerifyResult) -> Integrity:
     )
 
 
-async def _history(store: EventStore, started: DrillStarted, plan: Plan | None) -> list[PastDrill]:
-    """Earlier drills of the same scenario, real or simulated like this one, each read a
-    part at a time into its fold and that fold let go once year on year has its figures
-    (the plan's regional centres count): one earlier drill in memory at a time."""
+async def _history(
+    store: EventStore, started: DrillStarted, regional: Collection[str] | None
+) -> list[PastDrill]:
+    """Earlier drills of the same scenario, real or simulated like this one, as year on
+    year shows them (the plan's regional centres count, None: every site).
+
+    Each is the figures kept when it was last folded (`drill.report.kept_history`), or is
+    read a part at a time into its fold, and that fold let go once its figures are made
+    (and kept): one earlier drill in memory at a time."""
     chosen: list[str] = []
     for summary in await store.drills():
         payload = summary.first_payload or {}
@@ -225,13 +239,20 @@ async def _history(store: EventStore, started: DrillStarted, plan: Plan | None) 
             and payload.get("mode") == started.mode.value
         ):
             chosen.append(summary.drill_id)
-    regional = regional_centres(plan) if plan is not None else None
     found: list[PastDrill] = []
     for drill_id in chosen[-_HISTORY_LIMIT:]:
-        state = DrillState()
-        await store.read_parts(drill_id, state.take)
-        past = past_drill(state, regional)
-        del state
+        head = await store.head(drill_id)
+        key = kept_history.key_of(head, regional) if head is not None else None
+        past = kept_history.recall(key) if key is not None else None
+        if past is None:
+            state = DrillState()
+            count = await store.read_parts(drill_id, state.take)
+            past = past_drill(state, regional)
+            del state
+            # Kept only when what was read is the drill up to that head: seqs run 1, 2, …
+            # without a gap, so one added since (or a row missing) makes the counts differ.
+            if past is not None and key is not None and head is not None and count == head[0]:
+                kept_history.keep(key, past)
         if past is not None:
             found.append(past)
     return found

@@ -16,7 +16,7 @@ from drill.engine.state import DrillState, SiteProgress, Summary, sites_reached
 from drill.report.source import Input, Source, fold
 from drill.report.types import History, HistoryRow, Label
 
-__all__ = ["PastDrill", "history", "past_drill"]
+__all__ = ["PastDrill", "as_past", "history", "past_drill"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -42,6 +42,12 @@ def past_drill(state: DrillState, regional: Collection[str] | None) -> PastDrill
     if state.started is None:
         return None
     return _past(state, state.summary(), state.sites(regional))
+
+
+def as_past(source: Source) -> PastDrill:
+    """The report's own drill as year on year shows it (its row in this report, and in the
+    reports of later drills): of the figures the report asked of its fold."""
+    return _past(source.state, source.summary(), source.centres())
 
 
 def _past(state: DrillState, summary: Summary, centres: dict[str, SiteProgress]) -> PastDrill:
@@ -83,7 +89,7 @@ def history(source: Source, earlier: Sequence[Iterable[Input] | PastDrill]) -> H
             drills.append(past)
     drills.sort(key=lambda d: d.started.at)
     # This drill's summary and centres are those its report asked of it already.
-    current = _past(source.state, source.summary(), source.centres())
+    current = as_past(source)
     drills.append(current)
     columns: list[tuple[str, str, Label]] = []
     seen: set[tuple[str, str]] = set()

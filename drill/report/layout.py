@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import os
 from importlib import resources
-from pathlib import Path
 
 import jinja2
-import platformdirs
+
+from drill.cache_folder import cache_folder
 
 __all__ = ["CSP", "environment", "stylesheet"]
 
@@ -40,14 +39,8 @@ class _TemplateCache(jinja2.FileSystemBytecodeCache):
 
 
 def _template_cache() -> jinja2.BytecodeCache | None:
-    home = os.environ.get("DRILLKIT_HOME")
-    base = Path(home) / "cache" if home else Path(platformdirs.user_cache_dir("drillkit"))
-    folder = base / "templates"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return _TemplateCache(str(folder))
+    folder = cache_folder("templates")
+    return None if folder is None else _TemplateCache(str(folder))
 
 
 @functools.cache

@@ -46,7 +46,7 @@ from drill.report.types import (
 from drill.report.updates import update_rows
 from drill.store.gc_pause import gc_paused
 
-__all__ = ["build", "build_folded"]
+__all__ = ["build", "build_folded", "build_from"]
 
 
 def build(
@@ -79,7 +79,17 @@ def build_folded(
     """`build` from the drill's events already folded into `state` (the one fold, fed as
     the store reads them: `drill.report.files`). An earlier drill of `history` may be
     given as what `past_drill` read off its fold instead of its events."""
-    source = Source.of(state, plan)
+    return build_from(Source.of(state, plan), history=history, integrity=integrity)
+
+
+def build_from(
+    source: Source,
+    *,
+    history: Sequence[Iterable[Input] | PastDrill] = (),
+    integrity: Integrity | None = None,
+) -> Report:
+    """`build_folded` of a fold and plan already made a `Source` (whose figures the
+    caller asks again, as year on year's of this drill: `drill.report.history.as_past`)."""
     contacts = contact_rows(source)
     levels = _levels(source)
     trees = _trees(source)
@@ -99,7 +109,7 @@ def build_folded(
         history=year_on_year(source, history),
         timeline=timeline(source),
         integrity=integrity or Integrity(head_hash=None, event_count=source.state.events),
-        plan_available=plan is not None,
+        plan_available=source.plan is not None,
         notes=tuple(_notes(source)),
         benchmark=benchmark(source, playbook),
         updates=update_rows(source),

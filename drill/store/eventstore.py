@@ -1029,6 +1029,19 @@ class EventStore:
         value = rows[0].hash if rows else None
         return value if isinstance(value, str) else None
 
+    async def head(self, drill_id: str) -> tuple[int, str] | None:
+        """The seq and stored hash of the drill's last event (None when it has none): in
+        a sound chain, that hash stands for every event up to it."""
+        rows = await self._fetch(
+            "read",
+            sql_text(
+                "SELECT seq, hash FROM events WHERE drill_id = :drill_id ORDER BY seq DESC LIMIT 1"
+            ).bindparams(drill_id=drill_id),
+        )
+        if not rows or not isinstance(rows[0].hash, str):
+            return None
+        return int(rows[0].seq), rows[0].hash
+
     async def settings(self) -> dict[str, Any]:
         """The connection settings that make appends durable (SQLite PRAGMAs)."""
         return await self.read_with(dialect.sqlite_settings)

@@ -132,6 +132,9 @@ async def test_the_chain_alone_finds_what_verify_finds_and_ends_at_the_head_appe
     assert chain == await store.verify("d")
     assert chain.ok and (chain.count, chain.head_hash) == (last.seq, last.hash) == (8, last.hash)
     assert last.hash == await store.hash_at("d", 8)
+    assert await store.head("d") == (8, last.hash)
+    assert await store.head("other") == (1, await store.hash_at("other", 1))
+    assert await store.head("none") is None
 
 
 @pytest.mark.parametrize("part", [2, 5000])
