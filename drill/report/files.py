@@ -229,16 +229,16 @@ async def _history(
     read a part at a time into its fold, and that fold let go once its figures are made
     (and kept): one earlier drill in memory at a time."""
     chosen: list[str] = []
-    for summary in await store.drills():
-        payload = summary.first_payload or {}
+    for drill_id, first_type, first_payload in await store.openings():
+        payload = first_payload or {}
         if (
-            summary.first_type == "DrillStarted"
-            and summary.drill_id != started.drill_id
+            first_type == "DrillStarted"
+            and drill_id != started.drill_id
             and payload.get("scenario_id") == started.scenario_id
             and bool(payload.get("simulated")) == started.simulated
             and payload.get("mode") == started.mode.value
         ):
-            chosen.append(summary.drill_id)
+            chosen.append(drill_id)
     found: list[PastDrill] = []
     for drill_id in chosen[-_HISTORY_LIMIT:]:
         head = await store.head(drill_id)

@@ -955,10 +955,7 @@ class EventStore:
         )
         summaries: list[DrillSummary] = []
         for row in await self._fetch("list the drills in", query):
-            try:
-                payload = json.loads(row.payload) if row.payload is not None else None
-            except ValueError:
-                payload = None  # damaged; `verify` names it, the listing still works
+            payload = _first_payload(row.payload)
             summaries.append(
                 DrillSummary(
                     drill_id=row.drill_id,
@@ -970,6 +967,19 @@ class EventStore:
                 )
             )
         return summaries
+
+    async def openings(self) -> list[tuple[str, str | None, dict[str, Any] | None]]:
+        """Every drill, oldest first (as `drills` lists them), with its first event's type
+        and payload: what `drills` gives without counting each drill's events, which
+        reads every event of the store (a report's choice of earlier drills needs none)."""
+        first = events.alias("first_event")
+        query = (
+            select(drills.c.drill_id, first.c.type, first.c.payload)
+            .outerjoin(first, and_(first.c.drill_id == drills.c.drill_id, first.c.seq == 1))
+            .order_by(drills.c.created_at, drills.c.drill_id)
+        )
+        rows = await self._fetch("list the drills in", query)
+        return [(row.drill_id, row.type, _first_payload(row.payload)) for row in rows]
 
     async def latest_drill_id(self) -> str | None:
         """The drill started most recently, or None when the store is empty."""
@@ -1285,6 +1295,16 @@ def _call_with_conn(work: Callable[..., _T], args: tuple[Any, ...], conn: Connec
 def _migrate(conn: Connection, where: str) -> None:
     with conn.begin():
         migrate.upgrade(conn, where)
+
+
+def _first_payload(text: Any) -> dict[str, Any] | None:
+    """A drill's first payload as listed; None when damaged (`verify` names it, the
+    listing still works)."""
+    try:
+        payload = json.loads(text) if text is not None else None
+    except ValueError:
+        return None
+    return payload if isinstance(payload, dict) else None
 
 
 def _unknown(record: EventRecord, reason: str) -> UnknownEvent:

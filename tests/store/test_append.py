@@ -175,6 +175,7 @@ async def test_drills_lists_each_drill_with_its_first_event(
     store: EventStore, kinds: SimpleNamespace
 ) -> None:
     assert await store.drills() == []
+    assert await store.openings() == []
     assert await store.latest_drill_id() is None
     await store.append("2026-04-01-rollcall", kinds.paged(1, contact="first"))
     await store.append("2026-04-01-rollcall", kinds.paged(2))
@@ -193,6 +194,7 @@ async def test_drills_lists_each_drill_with_its_first_event(
     assert roll.first_recorded_at < roll.last_recorded_at
     assert outage.first_recorded_at == outage.last_recorded_at
     assert await store.latest_drill_id() == "2026-05-10-outage"
+    assert await store.openings() == [(d.drill_id, d.first_type, d.first_payload) for d in listed]
 
 
 async def test_unknown_event_type_reads_as_placeholder(
