@@ -25,7 +25,7 @@ from rich.markup import escape
 
 from drill.cli.console import err, out, print_json
 from drill.config import load_config
-from drill.engine import DrillState, Event, HandlerSet
+from drill.engine import DrillState, DrillStatus, Event, HandlerSet
 from drill.engine.clock import RealClockRequired
 from drill.engine.events import (
     Acknowledged,
@@ -719,17 +719,40 @@ def _pick(candidates: list[InterruptedDrill], where: str, root: Path) -> str:
     return candidates[number - 1].drill_id
 
 
+_ENDED = frozenset(
+    status.value for status in (DrillStatus.COMPLETED, DrillStatus.FAILED, DrillStatus.ABORTED)
+)
+
+
 async def _drill_rows(db: str | None) -> tuple[list[dict[str, Any]], str]:
+    from drill.report import kept_history  # its figures of each drill, for this command only
+
     async with EventStore.open(db) as store:
         rows: list[dict[str, Any]] = []
         leases = await store.leases()
         for drill in await store.drills():
-            state = DrillState.from_events(await store.read(drill.drill_id))
-            started = state.started
-            summary = state.summary()
+            # An ended drill's row is read off the figures kept when it was last folded
+            # (by its report, or by this listing): a nationwide drill is 88,000 events.
+            # An open one is folded now, since whether an engine runs it is its outcome.
+            kept = await kept_history.look_up(store, drill.drill_id, None)
+            past, state = kept.past, None
+            if past is None or past.status not in _ENDED:
+                state = DrillState()
+                past = kept.keep(state, await store.read_parts(drill.drill_id, state.take))
+            started = past.started if past is not None else None
             zone = zoneinfo.ZoneInfo(started.timezone if started else "Asia/Tokyo")
-            begin = summary.started_at or drill.first_recorded_at
             holder = _holder(leases.get(drill.drill_id), zone)
+            if state is not None:
+                status = state.status.value
+                # How it went, as the report says it: failed, aborted, interrupted, …
+                # An open drill is running while an engine holds its lease; else it
+                # was interrupted.
+                outcome = state.outcome(running=holder is not None).value
+                summary = state.summary()
+            else:
+                assert past is not None  # kept, and ended
+                status, outcome, summary = past.status, past.outcome, past.summary
+            begin = summary.started_at or drill.first_recorded_at
             rows.append(
                 {
                     "drill_id": drill.drill_id,
@@ -737,11 +760,8 @@ async def _drill_rows(db: str | None) -> tuple[list[dict[str, Any]], str]:
                     "title": started.scenario_title_ja if started else None,
                     "mode": started.mode.value if started else None,
                     "simulated": started.simulated if started else None,
-                    "status": state.status.value,
-                    # How it went, as the report says it: failed, aborted, interrupted, …
-                    # An open drill is running while an engine holds its lease; else it
-                    # was interrupted.
-                    "outcome": state.outcome(running=holder is not None).value,
+                    "status": status,
+                    "outcome": outcome,
                     "started": begin.astimezone(zone).isoformat(timespec="minutes"),
                     "duration_minutes": round(summary.duration_seconds / 60, 1),
                     "percent_acknowledged": round(summary.percent_acknowledged, 1),

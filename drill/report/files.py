@@ -23,7 +23,7 @@ from drill.plan import Plan, PlanError, load_plan, sample_plan_dir
 from drill.report import kept_history
 from drill.report.csv_report import EventsCsv, events_zone, open_csv, render_contacts_csv, write_csv
 from drill.report.events_file import EventsFileHelper, write_events_file
-from drill.report.history import PastDrill, as_past, past_drill
+from drill.report.history import PastDrill, as_past
 from drill.report.html_report import render_html
 from drill.report.json_report import json_parts, render_json
 from drill.report.markdown_report import render_markdown
@@ -241,18 +241,13 @@ async def _history(
             chosen.append(drill_id)
     found: list[PastDrill] = []
     for drill_id in chosen[-_HISTORY_LIMIT:]:
-        head = await store.head(drill_id)
-        key = kept_history.key_of(head, regional) if head is not None else None
-        past = kept_history.recall(key) if key is not None else None
+        kept = await kept_history.look_up(store, drill_id, regional)
+        past = kept.past
         if past is None:
             state = DrillState()
             count = await store.read_parts(drill_id, state.take)
-            past = past_drill(state, regional)
+            past = kept.keep(state, count)
             del state
-            # Kept only when what was read is the drill up to that head: seqs run 1, 2, …
-            # without a gap, so one added since (or a row missing) makes the counts differ.
-            if past is not None and key is not None and head is not None and count == head[0]:
-                kept_history.keep(key, past)
         if past is not None:
             found.append(past)
     return found

@@ -29,6 +29,8 @@ class PastDrill:
     levels: tuple[tuple[tuple[str, str], Label, float | None], ...]
     """Each level ((tree, level), its name, and when it completed satisfied: None if it
     did not), in the fold's order."""
+    status: str
+    """The fold's `DrillStatus` (completed, aborted, …): whether the drill has ended."""
     outcome: str
     duration_seconds: float | None
     all_sites_seconds: float | None
@@ -63,6 +65,7 @@ def _past(state: DrillState, summary: Summary, centres: dict[str, SiteProgress])
     return PastDrill(
         started=state.started,
         levels=levels,
+        status=state.status.value,
         outcome=state.outcome().value,
         duration_seconds=state.ended.elapsed if state.ended is not None else None,
         all_sites_seconds=sites_reached(centres)[1] if centres else None,

@@ -20,6 +20,7 @@ read back whole is a miss too; the folder may be deleted at any time.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -34,11 +35,12 @@ from typing import Any
 import drill
 from drill.cache_folder import cache_folder
 from drill.engine.events import DrillStarted, from_record, to_record
-from drill.engine.state import Summary
-from drill.report.history import PastDrill
+from drill.engine.state import DrillState, Summary
+from drill.report.history import PastDrill, past_drill
 from drill.report.types import Label
+from drill.store import EventStore
 
-__all__ = ["keep", "key_of", "recall"]
+__all__ = ["Lookup", "keep", "key_of", "look_up", "recall"]
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +78,39 @@ def key_of(head: tuple[int, str], regional: Collection[str] | None) -> str:
     centres = "*" if regional is None else "\n".join(sorted(regional))
     text = f"{_code()}\0{seq}\0{hash_}\0{centres}"
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Lookup:
+    """A drill's figures as kept (`past`: None when not kept under its key), and what to
+    keep the figures of its fold under when the caller folds it instead."""
+
+    drill_id: str
+    key: str | None
+    """None for a drill without events."""
+    seq: int
+    """The seq of its last event, when looked up."""
+    regional: Collection[str] | None
+    """The regional centres its figures count (None: every site)."""
+    past: PastDrill | None
+
+    def keep(self, state: DrillState, count: int) -> PastDrill | None:
+        """The figures of `state`, the drill read and folded (`count` events); kept when what was read is the drill up to the event
+        looked up: seqs run 1, 2, … without a gap, so an event added since (or a row
+        missing) makes the counts differ."""
+        past = past_drill(state, self.regional)
+        if past is not None and self.key is not None and count == self.seq:
+            keep(self.key, past)
+        return past
+
+
+async def look_up(store: EventStore, drill_id: str, regional: Collection[str] | None) -> Lookup:
+    """The figures kept of the drill as the store holds it now, with `regional` counted."""
+    head = await store.head(drill_id)
+    if head is None:
+        return Lookup(drill_id, None, 0, regional, None)
+    key = key_of(head, regional)
+    return Lookup(drill_id, key, head[0], regional, recall(key))
 
 
 def recall(key: str) -> PastDrill | None:
@@ -132,6 +167,7 @@ def _encode(past: PastDrill) -> dict[str, Any]:
         "levels": [
             [tree, level, name.ja, name.en, elapsed] for (tree, level), name, elapsed in past.levels
         ],
+        "status": past.status,
         "outcome": past.outcome,
         "duration_seconds": past.duration_seconds,
         "all_sites_seconds": past.all_sites_seconds,
@@ -159,6 +195,7 @@ def _decode(data: dict[str, Any]) -> PastDrill:
             ((tree, level), Label(ja, en), elapsed)
             for tree, level, ja, en, elapsed in data["levels"]
         ),
+        status=data["status"],
         outcome=data["outcome"],
         duration_seconds=data["duration_seconds"],
         all_sites_seconds=data["all_sites_seconds"],

@@ -200,6 +200,63 @@ def test_drills_lists_the_outcome_of_failed_and_aborted_drills(tmp_path: Path) -
     assert "failed (nothing delivered)" in out and "aborted" in out and "Outcome" in out
 
 
+async def _open_drill(url: str) -> None:
+    """A drill stopped halfway, its process gone: open, nobody runs it."""
+    plan = load_plan(sample_plan_dir(), lint=False).plan
+    sink = MemorySink()
+    runner = DrillRunner(
+        plan, "annual-roll-call", sink=sink, notifiers=[SimulatedNotifier()],
+        clock=VirtualClock(), drill_id="halfway",
+    )  # fmt: skip
+    await runner.run_until(2)
+    async with EventStore.open(url) as store:
+        stored = await sink.read("halfway")
+        await store.append_many("halfway", [(s.event, s.key) for s in stored])
+
+
+def _kept_entry(home: Path, drill_id: str) -> Path:
+    (entry,) = [
+        path
+        for path in (home / "cache" / "history").glob("*.json")
+        if f'"drill_id": "{drill_id}"' in path.read_text(encoding="utf-8")
+    ]
+    return entry
+
+
+def _set_outcome(entry: Path, outcome: str) -> None:
+    data = json.loads(entry.read_text(encoding="utf-8"))
+    data["outcome"] = outcome
+    entry.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def test_drills_reads_an_ended_drills_kept_figures_and_folds_an_open_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'events.db'}"
+    asyncio.run(_failed_and_aborted(url))
+    asyncio.run(_open_drill(url))
+    home = tmp_path / "home"
+    monkeypatch.setenv("DRILLKIT_HOME", str(home))
+
+    first = invoke("drills", "--db", url, "--json")  # folds each drill, keeps its figures
+    again = invoke("drills", "--db", url, "--json")  # reads the ended drills' kept figures
+    monkeypatch.setenv("DRILLKIT_HOME", str(tmp_path / "another-home"))
+    folded = invoke("drills", "--db", url, "--json")
+    monkeypatch.setenv("DRILLKIT_HOME", str(home))
+
+    assert first == again == folded and first[0] == 0
+    outcomes = {row["drill_id"]: row["outcome"] for row in json.loads(first[1])}
+    assert outcomes == {"no-provider": "failed", "stopped": "aborted", "halfway": "interrupted"}
+    # What is kept of an ended drill is what the listing shows (the cache folder is the
+    # user's own, like the reports beside it); an open drill is folded every time.
+    _set_outcome(_kept_entry(home, "stopped"), "completed")
+    _set_outcome(_kept_entry(home, "halfway"), "completed")
+    code, out, err = invoke("drills", "--db", url, "--json")
+    assert code == 0, err
+    outcomes = {row["drill_id"]: row["outcome"] for row in json.loads(out)}
+    assert outcomes == {"no-provider": "failed", "stopped": "completed", "halfway": "interrupted"}
+
+
 def test_progress_lines_speak_japanese_unless_english_is_asked_for(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
