@@ -25,7 +25,7 @@ from rich.markup import escape
 
 from drill.cli.console import err, out, print_json
 from drill.config import load_config
-from drill.engine import DrillState, DrillStatus, Event, HandlerSet
+from drill.engine import DrillState, Event, HandlerSet
 from drill.engine.clock import RealClockRequired
 from drill.engine.events import (
     Acknowledged,
@@ -719,11 +719,6 @@ def _pick(candidates: list[InterruptedDrill], where: str, root: Path) -> str:
     return candidates[number - 1].drill_id
 
 
-_ENDED = frozenset(
-    status.value for status in (DrillStatus.COMPLETED, DrillStatus.FAILED, DrillStatus.ABORTED)
-)
-
-
 async def _drill_rows(db: str | None) -> tuple[list[dict[str, Any]], str]:
     from drill.report import kept_history  # its figures of each drill, for this command only
 
@@ -736,7 +731,7 @@ async def _drill_rows(db: str | None) -> tuple[list[dict[str, Any]], str]:
             # An open one is folded now, since whether an engine runs it is its outcome.
             kept = await kept_history.look_up(store, drill.drill_id, None)
             past, state = kept.past, None
-            if past is None or past.status not in _ENDED:
+            if past is None or not past.ended:
                 state = DrillState()
                 past = kept.keep(state, await store.read_parts(drill.drill_id, state.take))
             started = past.started if past is not None else None

@@ -12,7 +12,7 @@ import itertools
 from collections.abc import Collection, Iterable, Sequence
 
 from drill.engine.events import DrillStarted
-from drill.engine.state import DrillState, SiteProgress, Summary, sites_reached
+from drill.engine.state import DrillState, DrillStatus, SiteProgress, Summary, sites_reached
 from drill.report.source import Input, Source, fold
 from drill.report.types import History, HistoryRow, Label
 
@@ -36,6 +36,17 @@ class PastDrill:
     all_sites_seconds: float | None
     """When every regional centre had been reached (None: not all were)."""
     summary: Summary
+
+    @property
+    def ended(self) -> bool:
+        """Completed (or failed) or aborted: nothing its figures show changes any more,
+        unlike a running, paused or interrupted drill's (whether an engine runs it now)."""
+        return self.status in _ENDED
+
+
+_ENDED = frozenset(
+    status.value for status in (DrillStatus.COMPLETED, DrillStatus.FAILED, DrillStatus.ABORTED)
+)
 
 
 def past_drill(state: DrillState, regional: Collection[str] | None) -> PastDrill | None:

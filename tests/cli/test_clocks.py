@@ -13,6 +13,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import json
+import os
 import shutil
 import zoneinfo
 from pathlib import Path
@@ -174,6 +175,24 @@ def test_resume_offers_only_the_interrupted_drills_of_the_plan_at_hand(tmp_path:
     assert result["drill_id"] == mine and result["status"] == "completed"
     assert _listed(db, "--plan", str(ours)) == []
     assert _listed(db, "--plan", str(other)) == [theirs]  # untouched
+
+
+def test_resume_offers_what_the_kept_figures_of_each_drill_say_is_open(tmp_path: Path) -> None:
+    db = tmp_path / "e.db"
+    ours = tmp_path / "ours"
+    shutil.copytree(MINIMAL, ours)
+    mine = asyncio.run(_interrupt(db, ours, "theft"))
+    code, _, err = invoke("report", mine, "--db", str(db), "--plan", str(ours), "--format", "md")
+    assert code == 0, err
+    (entry,) = (Path(os.environ["DRILLKIT_HOME"]) / "cache" / "history").glob("*.json")
+    assert json.loads(entry.read_text(encoding="utf-8"))["status"] == "running"
+    assert _listed(db, "--plan", str(ours)) == [mine]
+
+    # What the report kept of the drill's fold is what the list goes by (the cache folder
+    # is the user's own): the drill is not read again.
+    data = json.loads(entry.read_text(encoding="utf-8"))
+    entry.write_text(json.dumps({**data, "status": "completed"}), encoding="utf-8")
+    assert _listed(db, "--plan", str(ours)) == []
 
 
 def test_resume_without_an_id_says_what_to_do_when_there_is_none_or_several(
