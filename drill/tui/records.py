@@ -38,7 +38,11 @@ def run_status(events: Sequence[Event]) -> str:
     """How the run went, as the drill's fold says (completed, finished, idle, failed,
     aborted), or interrupted: it stopped without an ending event."""
     state = DrillState.from_events(events)
-    return state.outcome().value if state.ended is not None else "interrupted"
+    return _status(state.ended is not None, state.outcome().value)
+
+
+def _status(ended: bool, outcome: str) -> str:
+    return outcome if ended else "interrupted"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -203,7 +207,7 @@ class Records:
         for index, summary in enumerate(reversed(await store.drills())):
             status = self._status.get(summary.drill_id)
             if status is None and index < with_status:
-                status = run_status(await self.events(summary.drill_id))
+                status = await self._run_status(store, summary.drill_id)
                 if status in _FINISHED:  # an ended run's outcome never changes
                     self._status[summary.drill_id] = status
             lease = held.get(summary.drill_id)
@@ -217,6 +221,21 @@ class Records:
             if record is not None:
                 out.append(record)
         return out
+
+    async def _run_status(self, store: EventStore, drill_id: str) -> str:
+        """`run_status` of the run, from the figures kept of its fold (its report's, or
+        kept here once folded): the console offers to resume at start, and the ten
+        newest runs of a prefecture's store may be nationwide drills of 88,000 events."""
+        from drill.report import kept_history
+
+        kept = await kept_history.look_up(store, drill_id, None)
+        past = kept.past
+        if past is None:
+            state = DrillState()
+            past = kept.keep(state, await store.read_parts(drill_id, state.take))
+            if past is None:  # not a drill (no DrillStarted): as its events say
+                return _status(state.ended is not None, state.outcome().value)
+        return _status(past.ended, past.outcome)
 
     async def unfinished(self, *, look_back: int = 10, plan: Plan | None = None) -> list[RunRecord]:
         """Recent runs that stopped without completing or being aborted, and those another
