@@ -11,7 +11,7 @@ import contextlib
 import dataclasses
 import logging
 import os
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -23,7 +23,7 @@ from drill.plan import Plan, PlanError, load_plan, sample_plan_dir
 from drill.report import kept_history
 from drill.report.csv_report import EventsCsv, events_zone, open_csv, render_contacts_csv, write_csv
 from drill.report.events_file import EventsFileHelper, write_events_file
-from drill.report.history import PastDrill, as_past
+from drill.report.history import as_past
 from drill.report.html_report import render_html
 from drill.report.json_report import json_parts, render_json
 from drill.report.markdown_report import render_markdown
@@ -53,7 +53,6 @@ __all__ = [
 ]
 
 FORMATS = ("html", "md", "json", "csv")
-_HISTORY_LIMIT = 10
 """Earlier drills of the same scenario shown side by side (the most recent ones)."""
 
 log = logging.getLogger(__name__)
@@ -168,7 +167,7 @@ async def _load(
         if sample is not None and sample.info.organisation.ja == started.organisation:
             plan = sample
     source = Source.of(state, plan)
-    history = await _history(store, started, source.regional)
+    history = await kept_history.earlier_drills(store, started, source.regional)
     integrity = integrity_of(drill_id, verified)
     report = build_from(source, history=history, integrity=integrity)
     if verified.ok and verified.head_hash is not None and verified.count:
@@ -217,40 +216,6 @@ def integrity_of(drill_id: str, verified: VerifyResult) -> Integrity:
         public_key=anchor.public_key if anchor is not None else None,
         key_id=anchor.key_id if anchor is not None else None,
     )
-
-
-async def _history(
-    store: EventStore, started: DrillStarted, regional: Collection[str] | None
-) -> list[PastDrill]:
-    """Earlier drills of the same scenario, real or simulated like this one, as year on
-    year shows them (the plan's regional centres count, None: every site).
-
-    Each is the figures kept when it was last folded (`drill.report.kept_history`), or is
-    read a part at a time into its fold, and that fold let go once its figures are made
-    (and kept): one earlier drill in memory at a time."""
-    chosen: list[str] = []
-    for drill_id, first_type, first_payload in await store.openings():
-        payload = first_payload or {}
-        if (
-            first_type == "DrillStarted"
-            and drill_id != started.drill_id
-            and payload.get("scenario_id") == started.scenario_id
-            and bool(payload.get("simulated")) == started.simulated
-            and payload.get("mode") == started.mode.value
-        ):
-            chosen.append(drill_id)
-    found: list[PastDrill] = []
-    for drill_id in chosen[-_HISTORY_LIMIT:]:
-        kept = await kept_history.look_up(store, drill_id, regional)
-        past = kept.past
-        if past is None:
-            state = DrillState()
-            count = await store.read_parts(drill_id, state.take)
-            past = kept.keep(state, count)
-            del state
-        if past is not None:
-            found.append(past)
-    return found
 
 
 def report_language(lang: str | None, plan: Plan | None) -> str:

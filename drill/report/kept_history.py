@@ -40,10 +40,12 @@ from drill.report.history import PastDrill, past_drill
 from drill.report.types import Label
 from drill.store import EventStore
 
-__all__ = ["Lookup", "keep", "key_of", "look_up", "recall"]
+__all__ = ["HISTORY_LIMIT", "Lookup", "earlier_drills", "keep", "key_of", "look_up", "recall"]
 
 log = logging.getLogger(__name__)
 
+HISTORY_LIMIT = 10
+"""Earlier drills a report shows beside its own, at most (the latest)."""
 _FOLDER = "history"
 _KEEP_AT_MOST = 2_000
 """Entries kept; beyond this, the oldest half goes (each is under 2 KiB)."""
@@ -111,6 +113,41 @@ async def look_up(store: EventStore, drill_id: str, regional: Collection[str] | 
         return Lookup(drill_id, None, 0, regional, None)
     key = key_of(head, regional)
     return Lookup(drill_id, key, head[0], regional, recall(key))
+
+
+async def earlier_drills(
+    store: EventStore, started: DrillStarted, regional: Collection[str] | None
+) -> list[PastDrill]:
+    """Earlier drills of the same scenario, real or simulated like this one, as year on
+    year shows them (the plan's regional centres count, None: every site).
+
+    Each is the figures kept when it was last folded, or is read a part at a time into
+    its fold, and that fold let go once its figures are made (and kept): one earlier
+    drill in memory at a time. What every report shows, `drillkit report`'s and the
+    console's alike."""
+    chosen: list[str] = []
+    for drill_id, first_type, first_payload in await store.openings():
+        payload = first_payload or {}
+        if (
+            first_type == "DrillStarted"
+            and drill_id != started.drill_id
+            and payload.get("scenario_id") == started.scenario_id
+            and bool(payload.get("simulated")) == started.simulated
+            and payload.get("mode") == started.mode.value
+        ):
+            chosen.append(drill_id)
+    found: list[PastDrill] = []
+    for drill_id in chosen[-HISTORY_LIMIT:]:
+        kept = await look_up(store, drill_id, regional)
+        past = kept.past
+        if past is None:
+            state = DrillState()
+            count = await store.read_parts(drill_id, state.take)
+            past = kept.keep(state, count)
+            del state
+        if past is not None:
+            found.append(past)
+    return found
 
 
 def recall(key: str) -> PastDrill | None:

@@ -53,7 +53,7 @@ def build(
     events: Iterable[Input],
     plan: Plan | None = None,
     *,
-    history: Sequence[Iterable[Input]] = (),
+    history: Sequence[Iterable[Input] | PastDrill] = (),
     integrity: Integrity | None = None,
 ) -> Report:
     """The report of the drill whose events (in seq order) are `events`.
@@ -61,8 +61,8 @@ def build(
     `events` are `StoredEvent`s as `EventStore.read` returns them (duplicates are left
     out and counted) or bare events (numbered 1, 2, … as the store would). `plan`
     supplies what the events do not carry (names, regional centres, targets, step titles,
-    self-inspection items); `history` holds the events of earlier drills of the same
-    scenario for the year-on-year table; `integrity` is what `EventStore.verify` found.
+    self-inspection items); `history` holds the earlier drills of the same scenario for
+    the year-on-year table (each its events, or what `past_drill` read off its fold); `integrity` is what `EventStore.verify` found.
     ValueError when the events do not begin with `DrillStarted`.
     """
     with gc_paused():  # 10^5 events folded into 10^5 objects (drill.store.gc_pause)

@@ -19,11 +19,10 @@ from drill.plan.models import Plan
 
 if TYPE_CHECKING:
     from drill.report import Integrity
+    from drill.report.history import PastDrill
     from drill.tui.records import Records
 
 __all__ = ["render_report", "report_folder"]
-
-_HISTORY_LIMIT = 10
 
 
 def report_folder(drill_id: str) -> Path:
@@ -34,7 +33,7 @@ def _write(
     drill_id: str,
     events: Sequence[Event],
     plan: Plan | None,
-    history: list[list[Event]],
+    history: list[PastDrill],
     integrity: Integrity | None,
     language: str,
 ) -> Path:
@@ -63,21 +62,18 @@ async def render_report(
     started = events[0]
     if plan is not None and plan.info.organisation.ja != started.organisation:
         plan = None  # another organisation's run: the report says the plan was not found
-    history: list[list[Event]] = []
+    history: list[PastDrill] = []
     integrity: Integrity | None = None
     store = records.store
     if store is not None:
+        from drill.engine.state import regional_centres
         from drill.report.files import integrity_of
+        from drill.report.kept_history import earlier_drills
 
-        for run in reversed(await records.runs(with_status=0)):
-            if (
-                run.drill_id != drill_id
-                and run.scenario_id == started.scenario_id
-                and run.simulated == started.simulated
-                and run.mode == started.mode.value
-            ):
-                history.append(await records.events(run.drill_id))
-        history = history[-_HISTORY_LIMIT:]
+        # As `drillkit report` chooses and reads them: one earlier drill at a time, or
+        # the figures kept of its fold.
+        regional = regional_centres(plan) if plan is not None else None
+        history = await earlier_drills(store, started, regional)
         integrity = integrity_of(drill_id, await store.verify(drill_id))
     return await asyncio.to_thread(
         _write, drill_id, list(events), plan, history, integrity, language

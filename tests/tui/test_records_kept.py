@@ -87,3 +87,29 @@ async def test_a_run_with_kept_figures_is_not_folded_again(tmp_path: Path) -> No
     entry.write_text(json.dumps({**data, "outcome": "failed"}), encoding="utf-8")
 
     assert (await _statuses(url))["ended"] == "failed"
+
+
+async def test_the_consoles_report_is_drillkit_reports(tmp_path: Path) -> None:
+    """Year on year in the console's report is chosen and read as `drillkit report` does
+    (earlier runs' kept figures, one fold at a time): the files are the same."""
+    from drill.report.files import write_report
+    from drill.tui.reporting import render_report
+
+    url = str(tmp_path / "events.db")
+    await _runs(url)
+    plan = load_plan(sample_plan_dir(), lint=False).plan
+    async with EventStore.open(url) as store:
+        events = [s.event for s in await store.read("halfway") if not s.duplicate]
+        written = await write_report(store, "halfway", plan=plan, out_dir=tmp_path / "cli")
+    records = Records(url)
+    await records.open()  # as the console does when it starts
+    try:
+        html = await render_report("halfway", events, plan, records, "ja")
+    finally:
+        await records.close()
+
+    assert html is not None
+    rows = json.loads((html.parent / "report.json").read_text(encoding="utf-8"))["history"]["rows"]
+    assert [row["drill_id"] for row in rows] == ["ended", "stopped", "halfway"]
+    for path in written:
+        assert (html.parent / path.name).read_bytes() == path.read_bytes(), path.name
