@@ -55,13 +55,18 @@ _KEEP_AT_MOST = 2_000
 def _code() -> str:
     """What the fold's code is in this process: drillkit's version, every module of the
     package by name, size and time of change, and the Python that runs them. Any change
-    to the code (an upgrade, a checkout) makes every key new."""
+    to the code (an upgrade, a checkout) makes every key new. Modules that cannot be
+    listed (a package run from a zip file) make a code never seen before: nothing kept
+    is then read, by this process or any other."""
     root = Path(drill.__file__).parent
     digest = hashlib.sha256(f"{drill.__version__}\0{sys.version}".encode())
     start = len(str(root))
-    for module in sorted(_modules(str(root)), key=lambda entry: entry.path):
-        stat = module.stat()
-        digest.update(f"\0{module.path[start:]}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
+    try:
+        for module in sorted(_modules(str(root)), key=lambda entry: entry.path):
+            stat = module.stat()
+            digest.update(f"\0{module.path[start:]}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
+    except OSError:
+        digest.update(os.urandom(32))
     return digest.hexdigest()
 
 
