@@ -47,8 +47,8 @@ log = logging.getLogger(__name__)
 HISTORY_LIMIT = 10
 """Earlier drills a report shows beside its own, at most (the latest)."""
 _FOLDER = "history"
-_KEEP_AT_MOST = 2_000
-"""Entries kept; beyond this, the oldest half goes (each is under 2 KiB)."""
+_KEEP_AT_MOST = 1_000
+"""Entries kept; beyond this, the oldest half goes (a nationwide drill's is some 25 KiB)."""
 
 
 @functools.cache

@@ -159,3 +159,26 @@ async def test_kept_figures_read_back_equal_and_keyed_by_what_they_come_from(
     assert kept_history.recall(kept_history.key_of((len(stored) + 1, "a" * 64), regional)) is None
     assert kept_history.recall(kept_history.key_of((len(stored), "b" * 64), regional)) is None
     assert kept_history.recall(kept_history.key_of(head, regional - {min(regional)})) is None
+
+
+async def test_the_oldest_half_goes_when_too_many_are_kept(plan: Plan) -> None:
+    stored = await simulate(plan, seed=5, drill_id="d5")
+    state = DrillState()
+    for item in stored:
+        state.take(item)
+    past = past_drill(state, None)
+    assert past is not None
+    folder = Path(os.environ["DRILLKIT_HOME"]) / "cache" / "history"
+    folder.mkdir(parents=True)
+    for n in range(1_000):  # others' entries, older than the next one kept
+        old = folder / f"{n:064x}.json"
+        old.write_text("{}", encoding="utf-8")
+        os.utime(old, ns=(n * 1_000_000_000, n * 1_000_000_000))
+    key = kept_history.key_of((len(stored), "c" * 64), None)
+
+    kept_history.keep(key, past)
+
+    left = sorted(path.name for path in folder.glob("*.json"))
+    assert len(left) == 501
+    assert f"{key}.json" in left and f"{0:064x}.json" not in left and f"{999:064x}.json" in left
+    assert kept_history.recall(key) == past
