@@ -181,6 +181,8 @@ async def _load(
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class _Built:
+    """A report built but for its integrity, and what it was built from."""
+
     report: Report
     plan: Plan | None
     source: Source

@@ -33,8 +33,8 @@ log = logging.getLogger(__name__)
 
 HELPER_EVENTS = 30_000
 """Drills with fewer events do the work in the report's own process: starting a helper
-(an interpreter and drillkit's modules, about 0.8 s of CPU on the other core, 0.3 s
-before it reads a row) pays off only when the work takes longer than that."""
+(an interpreter and drillkit's modules, about 0.8 s of CPU on the other core, and as
+long before it reads a row) pays off only when the work takes longer than that."""
 _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent.parent)
 """The folder holding this `drill` package: the helper runs the same code as its caller."""
 
