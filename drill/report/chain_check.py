@@ -14,15 +14,23 @@ failed or answered nothing it can read leaves the check to the report's process.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import sys
+from collections.abc import Callable
 from typing import Any
 
+from drill.engine.events import Event
+from drill.engine.sink import HandlerSet
+from drill.report import helper as helpers
 from drill.report.helper import Helper, serve
 from drill.store import EventStore
 from drill.store.chain import VerifyResult
 
-__all__ = ["ChainHelper"]
+__all__ = ["Ahead", "ChainHelper"]
+
+_MODULE = "drill.report.chain_check"
+_WHAT = "hash chain check"
 
 
 class ChainHelper:
@@ -41,13 +49,26 @@ class ChainHelper:
             return events
 
         helper = await Helper.start(
-            "drill.report.chain_check",
-            store,
-            {"drill_id": drill_id},
-            events=count,
-            what="hash chain check",
+            _MODULE, store, {"drill_id": drill_id}, events=count, what=_WHAT
         )
         return cls(helper) if helper is not None else None
+
+    @classmethod
+    async def ahead(cls, store: EventStore) -> ChainHelper | None:
+        """Start the helper before the drill has ended, to be told which drill to check
+        by `check`: its interpreter and modules, as long to load as the check takes,
+        load meanwhile. None when no helper can run (`Helper.spawn`)."""
+        helper = await Helper.spawn(_MODULE, store, _WHAT)
+        return cls(helper) if helper is not None else None
+
+    async def check(self, drill_id: str, events: int) -> bool:
+        """Tell a helper started `ahead` to check `drill_id`, of `events` events as far as
+        the caller knows; False (and it is stopped) when the report's own process had
+        better check it (a small drill, a helper that has ended)."""
+        if events < helpers.HELPER_EVENTS:
+            await self.stop()
+            return False
+        return await self._helper.tell({"drill_id": drill_id})
 
     async def verified(self) -> VerifyResult | None:
         """Wait for the helper; what `EventStore.verify_chain` found, or None when the
@@ -71,6 +92,49 @@ class ChainHelper:
         """End the helper if it still runs (the report failed, was cancelled, or did
         without its answer)."""
         await self._helper.stop()
+
+
+class Ahead:
+    """The chain check of a run's report, its helper started once the run has published
+    HELPER_EVENTS events (through `handlers`): its interpreter and modules then load
+    while the run goes on, and at the report it is only told which drill to check.
+    `helper` at the run's end; `close` in any case (it stops a helper left unused)."""
+
+    def __init__(self, store: EventStore, handlers: HandlerSet) -> None:
+        self._store = store
+        self._seen = 0
+        self._starting: asyncio.Task[ChainHelper | None] | None = None
+        self._unsubscribe: Callable[[], None] | None = handlers.subscribe(self._take)
+
+    def _take(self, drill_id: str, event: Event) -> None:
+        self._seen += 1
+        if self._seen >= helpers.HELPER_EVENTS and self._starting is None:
+            self._stop_counting()
+            self._starting = asyncio.ensure_future(ChainHelper.ahead(self._store))
+
+    def _stop_counting(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    async def helper(self) -> ChainHelper | None:
+        """The helper, once the run has ended; None for a small run, or when no helper
+        could start."""
+        self._stop_counting()
+        return await self._starting if self._starting is not None else None
+
+    async def close(self) -> None:
+        """Stop the helper, if one was started and still runs."""
+        self._stop_counting()
+        starting, self._starting = self._starting, None
+        if starting is None:
+            return
+        starting.cancel()  # a process being started is ended by asyncio
+        await asyncio.wait([starting])
+        if not starting.cancelled() and starting.exception() is None:
+            helper = starting.result()
+            if helper is not None:
+                await helper.stop()
 
 
 async def _check(store: EventStore, order: dict[str, Any]) -> dict[str, Any]:

@@ -68,6 +68,9 @@ class RunFold:
     state: DrillState
     seq: int
     head: str
+    helper: ChainHelper | None = None
+    """A helper started during the run to check the stored chain (`ChainHelper.ahead`),
+    told which drill at the report; it ends with the report."""
 
 
 def _plan(plan_dir: Path | str | None) -> Plan | None:
@@ -149,7 +152,7 @@ async def _load(
     from the run's fold; only its integrity waits for the check.
     """
     if run is not None and events_csv is None:
-        helper = await ChainHelper.start(store, drill_id, run.seq)
+        helper = await _chain_helper(store, drill_id, run)
         try:
             if helper is not None:
                 built = await _build(store, drill_id, run.state, run.state.started, plan_dir, plan)
@@ -227,6 +230,14 @@ def _finish(
             as_past(source),
         )
     return report, built.plan, source.state
+
+
+async def _chain_helper(store: EventStore, drill_id: str, run: RunFold) -> ChainHelper | None:
+    """The helper checking the chain: the one the run started, told the drill now, or
+    one started now; None when the chain is checked in this process."""
+    if run.helper is None:
+        return await ChainHelper.start(store, drill_id, run.seq)
+    return run.helper if await run.helper.check(drill_id, run.seq) else None
 
 
 def _of_run(drill_id: str, run: RunFold, verified: VerifyResult) -> VerifyResult | None:

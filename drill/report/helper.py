@@ -47,16 +47,19 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def _shared(url: str) -> bool:
-    """Whether another process opening `url` finds the same store (not in-memory SQLite)."""
-    return not url.startswith("sqlite") or sqlite_path(url) is not None
+def _possible(store: EventStore) -> bool:
+    """Whether a helper can run beside this process: a second core, and a store another
+    process opening its URL finds the same (not in-memory SQLite)."""
+    url = store.url
+    return cores() >= 2 and (not url.startswith("sqlite") or sqlite_path(url) is not None)
 
 
 class Helper:
-    """A running helper process, told its work."""
+    """A helper process: started, then told its work, then answering."""
 
-    def __init__(self, process: asyncio.subprocess.Process, what: str) -> None:
+    def __init__(self, process: asyncio.subprocess.Process, url: str, what: str) -> None:
         self._process = process
+        self._url = url
         self._what = what
 
     @classmethod
@@ -69,15 +72,23 @@ class Helper:
         events: Callable[[], Awaitable[int]],
         what: str,
     ) -> Helper | None:
-        """Start `python -m module`, told `order` and the store's URL; None when the
-        report's own process had better do the work: a drill of fewer than HELPER_EVENTS
-        `events` (asked only when a helper could run at all), one core, a store no other
+        """Start `python -m module` and tell it `order`; None when the report's own
+        process had better do the work: a drill of fewer than HELPER_EVENTS `events`
+        (asked only when a helper could run at all), or no helper (`spawn`)."""
+        if not _possible(store) or await events() < HELPER_EVENTS:
+            return None
+        helper = await cls.spawn(module, store, what)
+        return helper if helper is not None and await helper.tell(order) else None
+
+    @classmethod
+    async def spawn(cls, module: str, store: EventStore, what: str) -> Helper | None:
+        """Start `python -m module` for `store`: it loads its modules, then waits to be
+        told its work (`tell`). None when no helper can run: one core, a store no other
         process can open, no process to start. `what` names the work in the log."""
-        if cores() < 2 or not _shared(store.url) or await events() < HELPER_EVENTS:
+        if not _possible(store):
             return None
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
-        told = json.dumps({**order, "url": store.url})
         try:
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -91,17 +102,23 @@ class Helper:
         except OSError as exc:
             log.info("%s done in process: no helper process (%s)", what, exc)
             return None
-        helper = cls(process, what)
+        return cls(process, store.url, what)
+
+    async def tell(self, order: dict[str, Any]) -> bool:
+        """Tell the helper its work, `order` and the store's URL; False (and it is
+        stopped) when it cannot be told: the report's process then does the work."""
+        told = json.dumps({**order, "url": self._url})
         try:
-            assert process.stdin is not None
-            process.stdin.write(told.encode("utf-8"))
-            await process.stdin.drain()
-            process.stdin.close()
-        except OSError as exc:  # it died at once: the report's process does the work
-            log.info("%s done in process: the helper ended at once (%s)", what, exc)
-            await helper.stop()
-            return None
-        return helper
+            stdin = self._process.stdin
+            assert stdin is not None
+            stdin.write(told.encode("utf-8"))
+            await stdin.drain()
+            stdin.close()
+        except OSError as exc:  # it has ended: the report's process does the work
+            log.info("%s done in process: the helper has ended (%s)", self._what, exc)
+            await self.stop()
+            return False
+        return True
 
     async def answer(self) -> dict[str, Any] | None:
         """Wait for the helper; its answer, or None when it failed or answered no object."""

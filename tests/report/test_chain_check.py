@@ -14,7 +14,6 @@ import json
 import logging
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -34,7 +33,8 @@ FORMATS = ("html", "md", "json")
 READ_BACK = "reads its events back"
 """What the report logs when it folds the stored events itself."""
 _VERIFIED = ChainHelper.verified
-_START = Helper.start
+_CHECK = ChainHelper.check
+_SPAWN = Helper.spawn
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -62,6 +62,20 @@ def answers(monkeypatch: pytest.MonkeyPatch) -> list[VerifyResult | None]:
     return found
 
 
+@pytest.fixture
+def told(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """What each helper started during a run said when told its drill at the report."""
+    said: list[bool] = []
+
+    async def spy(self: ChainHelper, drill_id: str, events: int) -> bool:
+        result = await _CHECK(self, drill_id, events)
+        said.append(result)
+        return result
+
+    monkeypatch.setattr(ChainHelper, "check", spy)
+    return said
+
+
 async def _run(db: str, seed: int, *, report: bool = True) -> RunResult:
     loaded = load_plan(sample_plan_dir())
     options = RunOptions(simulate=True, seed=seed, db=db, operator="test", report=report)
@@ -82,6 +96,7 @@ async def test_the_helper_s_check_makes_the_report_read_back_later(
     db: str,
     tmp_path: Path,
     answers: list[VerifyResult | None],
+    told: list[bool],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with caplog.at_level(logging.INFO, logger="drill.report.files"):
@@ -89,6 +104,7 @@ async def test_the_helper_s_check_makes_the_report_read_back_later(
         second = await _run(db, 2)  # the first in its year on year
 
     assert READ_BACK not in caplog.text
+    assert told == [True, True]  # each started during its run, told at its report
     assert len(answers) == 2 and all(a is not None and a.ok for a in answers)
     for result in (first, second):
         assert _files(result.report_files) == await _read_back(
@@ -177,21 +193,21 @@ async def test_a_row_changed_after_the_run_makes_the_report_say_so(
 async def test_without_the_helper_s_answer_the_report_checks_the_chain_itself(
     tmp_path: Path,
     answers: list[VerifyResult | None],
+    told: list[bool],
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
     module: str,
 ) -> None:
-    async def other(
-        _module: str, store: EventStore, order: dict[str, Any], **named: Any
-    ) -> Helper | None:
-        return await _START(module, store, order, **named)
+    async def other(_module: str, store: EventStore, what: str) -> Helper | None:
+        return await _SPAWN(module, store, what)
 
-    monkeypatch.setattr(Helper, "start", other)
+    monkeypatch.setattr(Helper, "spawn", other)
     db = str(tmp_path / "events.db")
     with caplog.at_level(logging.INFO, logger="drill.report.files"):
         result = await _run(db, 3)
 
-    assert answers == [None]
+    # Found when it is told its drill (it has ended), or else when it answers.
+    assert (told, answers) in (([False], []), ([True], [None]))
     assert READ_BACK not in caplog.text  # the run's fold, the chain checked here
     assert _files(result.report_files) == await _read_back(db, result.drill_id, tmp_path / "later")
     integrity = json.loads(_files(result.report_files)["report.json"])["integrity"]
