@@ -198,7 +198,13 @@ async def run_scenario(
     """
     own_store = store is None
     active = store if store is not None else await EventStore.open(options.db)
+    ahead = None
     try:
+        merged = _merge(handlers)
+        if options.report:  # a large drill's chain is checked beside its report
+            from drill.report.chain_check import Ahead
+
+            ahead = Ahead(active, merged)
         runner = await assemble(
             DrillSpec(
                 loaded.plan,
@@ -211,7 +217,7 @@ async def run_scenario(
                 seed=options.seed,
                 simulated=options.simulate,
                 simulated_operator=options.simulated_operator,
-                handlers=_merge(handlers),
+                handlers=merged,
                 responses=options.responses,
                 drill_id=options.drill_id,
             )
@@ -229,7 +235,8 @@ async def run_scenario(
         from drill.report.files import RunFold
 
         written = runner.written
-        run = RunFold(state, *written) if written is not None else None
+        helper = await ahead.helper() if ahead is not None else None
+        run = RunFold(state, *written, helper=helper) if written is not None else None
         del runner
         if run is None:  # the report folds the record: this copy of its fold goes first
             del state
@@ -237,6 +244,8 @@ async def run_scenario(
         files, folded = await _report_folded(active, drill_id, loaded, options, run)
         return RunResult(drill_id, folded, tuple(files), active.where)
     finally:
+        if ahead is not None:
+            await ahead.close()
         if own_store:
             await active.close()
 

@@ -21,6 +21,7 @@ from drill.engine.sink import StoredEvent
 from drill.engine.state import DrillState
 from drill.plan import Plan, PlanError, load_plan, sample_plan_dir
 from drill.report import kept_history
+from drill.report.chain_check import ChainHelper
 from drill.report.csv_report import EventsCsv, events_zone, open_csv, render_contacts_csv, write_csv
 from drill.report.events_file import EventsFileHelper, write_events_file
 from drill.report.history import as_past
@@ -67,6 +68,9 @@ class RunFold:
     state: DrillState
     seq: int
     head: str
+    helper: ChainHelper | None = None
+    """A helper started during the run to check the stored chain (`ChainHelper.ahead`),
+    told which drill at the report; it ends with the report."""
 
 
 def _plan(plan_dir: Path | str | None) -> Plan | None:
@@ -143,19 +147,60 @@ async def _load(
     events.csv and the hash chain's check. With `run` (the end of the run that wrote the
     drill) and no events.csv to write, only the chain is read: when it is sound and ends
     at the run's last event, the store holds exactly the events the run folded, and
-    the run's fold is the fold of the stored events.
+    the run's fold is the fold of the stored events. A large drill's chain is checked
+    meanwhile by a helper process (`drill.report.chain_check`) while the report is built
+    from the run's fold; only its integrity waits for the check.
     """
-    verified = await _run_verified(store, drill_id, run) if events_csv is None else None
-    started: Event | None
-    if verified is not None and run is not None:
-        state, started = run.state, run.state.started
+    if run is not None and events_csv is None:
+        helper = await _chain_helper(store, drill_id, run)
+        try:
+            if helper is not None:
+                built = await _build(store, drill_id, run.state, run.state.started, plan_dir, plan)
+                found = await helper.verified()
+                if found is None:  # the helper failed: checked here, as for a small drill
+                    found = await store.verify_chain(drill_id)
+                verified = _of_run(drill_id, run, found)
+                if verified is not None:
+                    return _finish(drill_id, built, verified)
+                del built  # the store holds more or other than the run's events
+            else:
+                verified = _of_run(drill_id, run, await store.verify_chain(drill_id))
+                if verified is not None:
+                    built = await _build(
+                        store, drill_id, run.state, run.state.started, plan_dir, plan
+                    )
+                    return _finish(drill_id, built, verified)
+        finally:
+            if helper is not None:
+                await helper.stop()
+    reading = _Reading(events_csv)
+    if events_csv is None:
+        verified = await store.read_events_verified(drill_id, reading.take_event)
     else:
-        reading = _Reading(events_csv)
-        if events_csv is None:
-            verified = await store.read_events_verified(drill_id, reading.take_event)
-        else:
-            verified = await store.read_verified(drill_id, reading.take)
-        state, started = reading.state, reading.first
+        verified = await store.read_verified(drill_id, reading.take)
+    built = await _build(store, drill_id, reading.state, reading.first, plan_dir, plan)
+    return _finish(drill_id, built, verified)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Built:
+    """A report built but for its integrity, and what it was built from."""
+
+    report: Report
+    plan: Plan | None
+    source: Source
+
+
+async def _build(
+    store: EventStore,
+    drill_id: str,
+    state: DrillState,
+    started: Event | None,
+    plan_dir: Path | None,
+    plan: Plan | None,
+) -> _Built:
+    """The report of the drill folded into `state`, which began with `started`, but for
+    its integrity (`_finish`)."""
     if not isinstance(started, DrillStarted):
         raise ReportError(
             f"There is no drill {drill_id!r} in {store.where}. `drillkit drills` lists them."
@@ -168,24 +213,35 @@ async def _load(
             plan = sample
     source = Source.of(state, plan)
     history = await kept_history.earlier_drills(store, started, source.regional)
-    integrity = integrity_of(drill_id, verified)
-    report = build_from(source, history=history, integrity=integrity)
+    return _Built(build_from(source, history=history), plan, source)
+
+
+def _finish(
+    drill_id: str, built: _Built, verified: VerifyResult
+) -> tuple[Report, Plan | None, DrillState]:
+    """`built` with `verified`'s integrity (only a field of the report: nothing else of
+    the build reads it), and this drill kept for year on year."""
+    source = built.source
+    report = dataclasses.replace(built.report, integrity=integrity_of(drill_id, verified))
     if verified.ok and verified.head_hash is not None and verified.count:
         # This drill's row of year on year, for the reports of the drills after it.
         kept_history.keep(
             kept_history.key_of((verified.count, verified.head_hash), source.regional),
             as_past(source),
         )
-    return report, plan, state
+    return report, built.plan, source.state
 
 
-async def _run_verified(
-    store: EventStore, drill_id: str, run: RunFold | None
-) -> VerifyResult | None:
-    """The store's verified chain, when it is exactly the one `run` wrote; else None."""
-    if run is None:
-        return None
-    verified = await store.verify_chain(drill_id)
+async def _chain_helper(store: EventStore, drill_id: str, run: RunFold) -> ChainHelper | None:
+    """The helper checking the chain: the one the run started, told the drill now, or
+    one started now; None when the chain is checked in this process."""
+    if run.helper is None:
+        return await ChainHelper.start(store, drill_id, run.seq)
+    return run.helper if await run.helper.check(drill_id, run.seq) else None
+
+
+def _of_run(drill_id: str, run: RunFold, verified: VerifyResult) -> VerifyResult | None:
+    """`verified`, the store's chain, when it is exactly the one `run` wrote; else None."""
     if verified.ok and verified.count == run.seq and verified.head_hash == run.head:
         return verified
     # Another writer added to the drill (a late answer through another ack server), or

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from drill.plan import Plan
-from drill.report import events_file
+from drill.report import helper as helpers
 from drill.report.events_file import EventsFileHelper
 from drill.report.files import FORMATS, write_report
 from drill.report.types import Integrity
@@ -34,8 +34,8 @@ async def _files(
 ) -> tuple[dict[str, bytes], list[bool]]:
     """The report's files, with events.csv by the helper or not; what the helper's
     `finish` said (its file taken or not), once per helper started."""
-    monkeypatch.setattr(events_file, "HELPER_EVENTS", 1 if helper else 10**9)
-    monkeypatch.setattr(events_file, "_cores", lambda: 2)
+    monkeypatch.setattr(helpers, "HELPER_EVENTS", 1 if helper else 10**9)
+    monkeypatch.setattr(helpers, "cores", lambda: 2)
     taken: list[bool] = []
     finish = _FINISH
 

@@ -1,0 +1,163 @@
+"""A helper process beside the report's, for a large drill on a machine with a second core.
+
+Some of a large drill's report is work on the stored rows alone (events.csv:
+`drill.report.events_file`; the hash chain's check at the end of a run:
+`drill.report.chain_check`). A helper, `python -m <its module>`, opens the store itself
+and does it on the other core while the report's process builds the rest. It is told
+its work on its standard input (the store's URL may hold a password: never on a command
+line) and answers with one JSON object on its standard output. The report's process
+takes the answer only when it holds exactly what it must; a helper that could not start,
+failed or answered anything else leaves the work to the report's process, as for every
+small drill.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from drill.errors import StoreError
+from drill.store import EventStore
+from drill.store.location import sqlite_path
+
+__all__ = ["HELPER_EVENTS", "Helper", "serve"]
+
+log = logging.getLogger(__name__)
+
+HELPER_EVENTS = 30_000
+"""Drills with fewer events do the work in the report's own process: starting a helper
+(an interpreter and drillkit's modules, about 0.8 s of CPU on the other core, and as
+long before it reads a row) pays off only when the work takes longer than that."""
+_PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent.parent)
+"""The folder holding this `drill` package: the helper runs the same code as its caller."""
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _possible(store: EventStore) -> bool:
+    """Whether a helper can run beside this process: a second core, and a store another
+    process opening its URL finds the same (not in-memory SQLite)."""
+    url = store.url
+    return cores() >= 2 and (not url.startswith("sqlite") or sqlite_path(url) is not None)
+
+
+class Helper:
+    """A helper process: started, then told its work, then answering."""
+
+    def __init__(self, process: asyncio.subprocess.Process, url: str, what: str) -> None:
+        self._process = process
+        self._url = url
+        self._what = what
+
+    @classmethod
+    async def start(
+        cls,
+        module: str,
+        store: EventStore,
+        order: dict[str, Any],
+        *,
+        events: Callable[[], Awaitable[int]],
+        what: str,
+    ) -> Helper | None:
+        """Start `python -m module` and tell it `order`; None when the report's own
+        process had better do the work: a drill of fewer than HELPER_EVENTS `events`
+        (asked only when a helper could run at all), or no helper (`spawn`)."""
+        if not _possible(store) or await events() < HELPER_EVENTS:
+            return None
+        helper = await cls.spawn(module, store, what)
+        return helper if helper is not None and await helper.tell(order) else None
+
+    @classmethod
+    async def spawn(cls, module: str, store: EventStore, what: str) -> Helper | None:
+        """Start `python -m module` for `store`: it loads its modules, then waits to be
+        told its work (`tell`). None when no helper can run: one core, a store no other
+        process can open, no process to start. `what` names the work in the log."""
+        if not _possible(store):
+            return None
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
+        try:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                module,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                env=env,
+            )
+        except OSError as exc:
+            log.info("%s done in process: no helper process (%s)", what, exc)
+            return None
+        return cls(process, store.url, what)
+
+    async def tell(self, order: dict[str, Any]) -> bool:
+        """Tell the helper its work, `order` and the store's URL; False (and it is
+        stopped) when it cannot be told: the report's process then does the work."""
+        told = json.dumps({**order, "url": self._url})
+        try:
+            stdin = self._process.stdin
+            assert stdin is not None
+            stdin.write(told.encode("utf-8"))
+            await stdin.drain()
+            stdin.close()
+        except OSError as exc:  # it has ended: the report's process does the work
+            log.info("%s done in process: the helper has ended (%s)", self._what, exc)
+            await self.stop()
+            return False
+        return True
+
+    async def answer(self) -> dict[str, Any] | None:
+        """Wait for the helper; its answer, or None when it failed or answered no object."""
+        out, err = await self._process.communicate()
+        if self._process.returncode != 0:
+            log.warning(
+                "the %s helper failed (exit %s): %s",
+                self._what,
+                self._process.returncode,
+                err.decode("utf-8", "replace").strip()[-500:],
+            )
+            return None
+        try:
+            answer = json.loads(out)
+        except ValueError:
+            return None
+        return answer if isinstance(answer, dict) else None
+
+    async def stop(self) -> None:
+        """End the helper if it still runs (the report failed or was cancelled)."""
+        if self._process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self._process.kill()
+            await self._process.wait()
+
+
+def serve(work: Callable[[EventStore, dict[str, Any]], Awaitable[dict[str, Any]]]) -> int:
+    """The helper's side: read the order, open its store, answer what `work` did with it;
+    the exit status."""
+
+    async def main() -> int:
+        order = json.loads(sys.stdin.read())
+        try:
+            async with EventStore.open(order["url"]) as store:
+                answer = await work(store, order)
+        except StoreError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        print(json.dumps(answer))
+        return 0
+
+    return asyncio.run(main())
