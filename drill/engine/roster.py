@@ -39,12 +39,17 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
+_EMAIL = ChannelKind.EMAIL
+"""Read off the class once: on Python 3.11 each `ChannelKind.X` is a call through
+EnumType.__getattr__'s hook, and every page keeps its address twice."""
+
+
 def kept_address(channel: ChannelKind, address: str) -> str:
     """What a `PageQueued` keeps of an address: numbers masked, e-mail addresses as is.
 
     The journal is copied into reports, CSV exports and backups; a full phone number has
     no business there. The engine finds the number again from the plan (`point`)."""
-    return address if channel is ChannelKind.EMAIL else _masked(address)
+    return address if channel is _EMAIL else _masked(address)
 
 
 @functools.lru_cache(maxsize=4096)
