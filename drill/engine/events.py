@@ -108,8 +108,14 @@ def _filling_init(cls: type[Event]) -> Callable[..., None]:
     events' handling by the fold. Written and compiled as @dataclass writes its own.
     """
     fields = dataclasses.fields(cls)
-    if not all(f.init and f.default_factory is dataclasses.MISSING for f in fields):
-        return cls.__init__  # not a plain one: kept as @dataclass wrote it
+    names = tuple(f.name for f in fields)
+    own = cls.__init__.__code__
+    if (
+        not all(f.init and f.default_factory is dataclasses.MISSING for f in fields)
+        or own.co_argcount != 1
+        or own.co_varnames[1 : 1 + own.co_kwonlyargcount] != names
+    ):
+        return cls.__init__  # not a plain one (an InitVar, a factory): kept as @dataclass wrote it
     defaults = {f"_{f.name}": f.default for f in fields if f.default is not dataclasses.MISSING}
     params = ", ".join(
         f.name if f.default is dataclasses.MISSING else f"{f.name}=_{f.name}" for f in fields
