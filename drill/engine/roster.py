@@ -17,6 +17,7 @@ import functools
 import logging
 import weakref
 from enum import Enum
+from typing import ClassVar
 
 from drill.engine.events import PageQueued
 from drill.errors import EngineError
@@ -38,12 +39,17 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
+_EMAIL = ChannelKind.EMAIL
+"""Read off the class once: on Python 3.11 each `ChannelKind.X` is a call through
+EnumType.__getattr__'s hook, and every page keeps its address twice."""
+
+
 def kept_address(channel: ChannelKind, address: str) -> str:
     """What a `PageQueued` keeps of an address: numbers masked, e-mail addresses as is.
 
     The journal is copied into reports, CSV exports and backups; a full phone number has
     no business there. The engine finds the number again from the plan (`point`)."""
-    return address if channel is ChannelKind.EMAIL else _masked(address)
+    return address if channel is _EMAIL else _masked(address)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -87,14 +93,39 @@ def resolve_address(person: Person, e: PageQueued) -> str:
     return e.address
 
 
-class LiveStatus(Enum):
-    WAITING = 0
-    PAGING = 1
-    ACKED = 2
-    UNREACHED = 3
-    CANCELLED = 4
-    RUNNING = 5  # levels and trees
-    DONE = 6  # levels and trees
+class LiveStatus:
+    """Where a tree, level or member of a running drill stands; compared by identity.
+
+    Not an Enum: on Python 3.11 a member read off an Enum class (`LiveStatus.PAGING`)
+    goes through `EnumType.__getattr__`'s hook, some ten times the cost of a plain class
+    attribute, and an Enum is hashed by a call in Python; the runner reads and counts
+    these some 10^5 times a drill.
+    """
+
+    __slots__ = ("name",)
+
+    WAITING: ClassVar[LiveStatus]
+    PAGING: ClassVar[LiveStatus]
+    ACKED: ClassVar[LiveStatus]
+    UNREACHED: ClassVar[LiveStatus]
+    CANCELLED: ClassVar[LiveStatus]
+    RUNNING: ClassVar[LiveStatus]  # levels and trees
+    DONE: ClassVar[LiveStatus]  # levels and trees
+    ALL: ClassVar[tuple[LiveStatus, ...]]
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<LiveStatus.{self.name}>"
+
+
+LiveStatus.ALL = tuple(
+    LiveStatus(name)
+    for name in ("WAITING", "PAGING", "ACKED", "UNREACHED", "CANCELLED", "RUNNING", "DONE")
+)
+for _status in LiveStatus.ALL:
+    setattr(LiveStatus, _status.name, _status)
 
 
 class PageOutcome(Enum):
@@ -252,7 +283,7 @@ class LiveLevel:
         else:
             self.required = min(int(level.required), count)
         self.status = LiveStatus.WAITING
-        self.count = dict.fromkeys(LiveStatus, 0)
+        self.count = dict.fromkeys(LiveStatus.ALL, 0)
         """Members by status, kept by `LiveMember.set` so that no check walks the level."""
         self.count[LiveStatus.WAITING] = count
 

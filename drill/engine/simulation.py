@@ -101,6 +101,20 @@ class Outcome:
 
 
 _WEIGHTS = tuple(kind.value for kind in OutcomeKind)
+_KINDS = tuple(OutcomeKind)
+"""The outcomes in the order of their weights: drawn as they are, without a call of
+`OutcomeKind(value)` (`random.choices` only indexes the population: the same draws)."""
+
+# Members read for every page, off their classes once: on Python 3.11 each
+# `OutcomeKind.X` (`ChannelKind.X`, `DeliveryStatus.X`) is a call through
+# EnumType.__getattr__'s hook.
+_ANSWER, _BUSY, _INVALID_NUMBER = OutcomeKind.ANSWER, OutcomeKind.BUSY, OutcomeKind.INVALID_NUMBER
+_VOICE, _EMAIL = ChannelKind.VOICE, ChannelKind.EMAIL
+_RINGING, _DELIVERED, _OPENED = (
+    DeliveryStatus.RINGING,
+    DeliveryStatus.DELIVERED,
+    DeliveryStatus.OPENED,
+)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -133,8 +147,8 @@ class ChannelBehaviour:
         object.__setattr__(self, "_cum_weights", tuple(itertools.accumulate(weights)))
 
     def draw(self, rng: random.Random) -> Outcome:
-        kind = OutcomeKind(rng.choices(_WEIGHTS, cum_weights=self._cum_weights)[0])
-        lo, hi = self.answer_seconds if kind is OutcomeKind.ANSWER else self.fail_seconds
+        kind = rng.choices(_KINDS, cum_weights=self._cum_weights)[0]
+        lo, hi = self.answer_seconds if kind is _ANSWER else self.fail_seconds
         # Triangular with its mode a third of the way in: most people answer early.
         seconds = rng.triangular(lo, hi, lo + (hi - lo) / 3) if hi > lo else lo
         return Outcome(kind, max(1.0, round(seconds, 1)))
@@ -337,7 +351,7 @@ class SimulatedNotifier:
     def _play(self, page: Page) -> SendResult:
         outcome = self.model.outcome(page)
         provider_id = f"sim-{page.page_id}"
-        if outcome.kind is OutcomeKind.INVALID_NUMBER and page.channel is not ChannelKind.EMAIL:
+        if outcome.kind is _INVALID_NUMBER and page.channel is not _EMAIL:
             return SendResult.failed(FailureReason.INVALID_NUMBER, "simulated: no such number")
         for seconds, key, action in self._script(page, outcome):
             self._later(page, seconds, key, action)
@@ -367,12 +381,12 @@ class SimulatedNotifier:
 
         first = min(2.0, after / 2)
         steps: list[tuple[float, str, _Action]] = []
-        if page.channel is ChannelKind.VOICE:
-            if kind is OutcomeKind.BUSY:
+        if page.channel is _VOICE:
+            if kind is _BUSY:
                 steps.append((after, f"{pid}:failed", failed(FailureReason.BUSY, "busy")))
                 return steps
-            steps.append((first, f"{pid}:ringing", status(DeliveryStatus.RINGING)))
-            if kind is OutcomeKind.ANSWER:
+            steps.append((first, f"{pid}:ringing", status(_RINGING)))
+            if kind is _ANSWER:
                 steps.append((after, f"{pid}:ack", ack("voice")))
             elif kind is OutcomeKind.NO_ANSWER:
                 reason = FailureReason.NO_ANSWER
@@ -384,14 +398,14 @@ class SimulatedNotifier:
                 reason = FailureReason.NOT_ACKNOWLEDGED
                 steps.append((after, f"{pid}:failed", failed(reason, "answered, no keypress")))
             return steps
-        if kind is OutcomeKind.INVALID_NUMBER:  # e-mail: accepted, then bounced
+        if kind is _INVALID_NUMBER:  # e-mail: accepted, then bounced
             reason = FailureReason.BOUNCED
             steps.append((after, f"{pid}:failed", failed(reason, "simulated: no such mailbox")))
             return steps
-        steps.append((first, f"{pid}:delivered", status(DeliveryStatus.DELIVERED)))
-        if kind is OutcomeKind.ANSWER:
+        steps.append((first, f"{pid}:delivered", status(_DELIVERED)))
+        if kind is _ANSWER:
             opened = max(first, after - min(30.0, after / 4))
-            steps.append((opened, f"{pid}:opened", status(DeliveryStatus.OPENED)))
+            steps.append((opened, f"{pid}:opened", status(_OPENED)))
             steps.append((after, f"{pid}:ack", ack(page.channel.value)))
         return steps
 

@@ -212,6 +212,15 @@ _CLOSED = frozenset(
 """Final statuses: nothing but a late acknowledgement changes them."""
 _GIVEN_UP = frozenset({ContactStatus.UNREACHED, ContactStatus.ABORTED})
 """Statuses after which an acknowledgement is late: the contact was given up."""
+_QUEUED, _CALLING, _SENT, _ACKNOWLEDGED = (
+    ContactStatus.QUEUED,
+    ContactStatus.CALLING,
+    ContactStatus.SENT,
+    ContactStatus.ACKNOWLEDGED,
+)
+_VOICE = ChannelKind.VOICE
+"""What the fold sets or tests for every page, read off the classes once: on Python 3.11
+each `ContactStatus.X` is a call through EnumType.__getattr__'s hook."""
 
 
 @dataclasses.dataclass(slots=True)
@@ -339,7 +348,7 @@ class ContactState:
     @property
     def acknowledged(self) -> bool:
         """Acknowledged in time (counted)."""
-        return self.status is ContactStatus.ACKNOWLEDGED
+        return self.status is _ACKNOWLEDGED
 
     @property
     def late(self) -> bool:
@@ -1201,7 +1210,7 @@ class DrillState:
             contact.first_paged_elapsed = e.elapsed
         if not contact.finished:
             contact.person_id, contact.person_name = e.person_id, e.person_name
-            contact.status = ContactStatus.QUEUED
+            contact.status = _QUEUED
 
     def _current(self, page_id: str) -> ContactState | None:
         """The contact whose latest page this is, if it is still being paged."""
@@ -1231,8 +1240,8 @@ class DrillState:
         if contact is None:
             return
         if e.accepted:
-            voice = contact.channel is ChannelKind.VOICE
-            contact.status = ContactStatus.CALLING if voice else ContactStatus.SENT
+            voice = contact.channel is _VOICE
+            contact.status = _CALLING if voice else _SENT
         else:
             contact.status = ContactStatus.FAILED
             contact.failure, contact.failure_detail = e.failure, e.detail
@@ -1321,7 +1330,7 @@ class DrillState:
             if level is not None:
                 level.late += 1
             return
-        contact.status = ContactStatus.ACKNOWLEDGED
+        contact.status = _ACKNOWLEDGED
         contact.given_up = None  # not needed, yet acknowledged: nothing was given up
         if level is not None:
             self._count(level, contact)
