@@ -130,19 +130,29 @@ async def earlier_drills(
     its fold, and that fold let go once its figures are made (and kept): one earlier
     drill in memory at a time. What every report shows, `drillkit report`'s and the
     console's alike."""
-    chosen: list[str] = []
-    for drill_id, first_type, first_payload in await store.openings():
+    openings = await store.openings()
+    # Earlier: started before this drill; of two started at one instant (drills are
+    # dated to the second), the one stored first. So a drill's year on year is the same
+    # at the end of its run as in any report of it made later.
+    order = [drill_id for drill_id, _, _ in openings]
+    this = (started.at, order.index(started.drill_id) if started.drill_id in order else len(order))
+    chosen: list[tuple[tuple[dt.datetime, int], str]] = []
+    for position, (drill_id, first_type, first_payload) in enumerate(openings):
         payload = first_payload or {}
+        at = _aware(payload.get("at"))
         if (
             first_type == "DrillStarted"
             and drill_id != started.drill_id
             and payload.get("scenario_id") == started.scenario_id
             and bool(payload.get("simulated")) == started.simulated
             and payload.get("mode") == started.mode.value
+            and at is not None
+            and (at, position) < this
         ):
-            chosen.append(drill_id)
+            chosen.append(((at, position), drill_id))
+    chosen.sort()
     found: list[PastDrill] = []
-    for drill_id in chosen[-HISTORY_LIMIT:]:
+    for _, drill_id in chosen[-HISTORY_LIMIT:]:
         kept = await look_up(store, drill_id, regional)
         past = kept.past
         if past is None:
@@ -153,6 +163,18 @@ async def earlier_drills(
         if past is not None:
             found.append(past)
     return found
+
+
+def _aware(text: object) -> dt.datetime | None:
+    """A first event's `at` as stored; None when it is not an aware time (a damaged
+    drill, which a report does not count as earlier)."""
+    if not isinstance(text, str):
+        return None
+    try:
+        at = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else None
 
 
 def recall(key: str) -> PastDrill | None:

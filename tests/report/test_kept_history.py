@@ -182,3 +182,23 @@ async def test_the_oldest_half_goes_when_too_many_are_kept(plan: Plan) -> None:
     assert len(left) == 501
     assert f"{key}.json" in left and f"{0:064x}.json" not in left and f"{999:064x}.json" in left
     assert kept_history.recall(key) == past
+
+
+async def test_of_two_drills_started_at_one_instant_the_one_stored_first_is_the_earlier(
+    tmp_path: Path, plan: Plan
+) -> None:
+    # Drills are dated to the second: two run back to back can start "at once". Year on
+    # year of each is the same whenever its report is made: the one stored first never
+    # shows the one stored after it, which its report at the end of its run could not.
+    db = tmp_path / "events.db"
+    moment = dt.datetime(2026, 1, 31, 1, tzinfo=dt.UTC)
+    async with EventStore.open(str(db)) as store:
+        for drill_id, seed in (("first", 3), ("second", 5)):
+            stored = await simulate(plan, seed=seed, drill_id=drill_id, clock=VirtualClock(moment))
+            await store.append_many(drill_id, [(s.event, s.key) for s in stored])
+
+    first = _history(await _report(db, tmp_path / "first", "first"))
+    second = _history(await _report(db, tmp_path / "second", "second"))
+
+    assert [row["drill_id"] for row in first] == ["first"]
+    assert [row["drill_id"] for row in second] == ["first", "second"]
