@@ -53,14 +53,6 @@ PAGES = 5
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "events.db")
-    url: str = request.getfixturevalue("postgres_url")
-    return url
-
-
 def drillkit(url: str, *args: str) -> subprocess.Popen[str]:
     env = dict(os.environ)
     env.pop("DRILLKIT_FAULT_KILL_AFTER_EVENTS", None)

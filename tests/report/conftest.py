@@ -7,7 +7,9 @@ tests from those raw events, never by calling the report code.
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
+import sqlite3
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -17,10 +19,13 @@ from typing import Any
 import pytest
 
 from drill.engine.clock import VirtualClock
+from drill.engine.events import NoteAdded
 from drill.engine.runner import DrillRunner
 from drill.engine.simulation import ResponseModel, SimulatedNotifier, SimulatedOperator
 from drill.engine.sink import EventSink, MemorySink, StoredEvent
+from drill.engine.state import DrillState
 from drill.plan import Plan, load_plan, sample_plan_dir
+from drill.store import EventStore
 
 ABSENT: Mapping[str, Any] = {"absent": True}
 INVALID: Mapping[str, Any] = {
@@ -59,6 +64,31 @@ async def simulate(
     )
     await runner.run()
     return list(await sink.read(drill_id))
+
+
+LATE_NOTE = "終了後に追記"
+
+
+async def add_late_note(store: EventStore, drill_id: str, ended: DrillState) -> None:
+    """What another terminal adds to a drill a second after its run ended (`ended`)."""
+    last = ended.last_at
+    assert last is not None
+    note = NoteAdded(
+        at=last + dt.timedelta(seconds=1), elapsed=ended.elapsed + 1, by="別の端末", text=LATE_NOTE
+    )
+    await store.append(drill_id, note)
+
+
+def change_first_row(db: str | Path, drill_id: str) -> None:
+    """Change the stored operator of the drill's first event in the SQLite file `db`, as
+    someone with the file could (the append-only trigger dropped first)."""
+    with sqlite3.connect(db, isolation_level=None) as raw:
+        raw.execute("DROP TRIGGER events_no_update")
+        raw.execute(
+            'UPDATE events SET payload = replace(payload, \'"operator":"test"\', '
+            '\'"operator":"someone"\') WHERE drill_id = ? AND seq = 1',
+            (drill_id,),
+        )
 
 
 def holder_of(plan: Plan, role: str) -> str:

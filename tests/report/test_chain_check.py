@@ -9,15 +9,12 @@ answers (the run's chain, a longer one, a broken one, nothing), the files are th
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
-import sqlite3
 from pathlib import Path
 
 import pytest
 
-from drill.engine.events import NoteAdded
 from drill.plan import load_plan, sample_plan_dir
 from drill.report import helper as helpers
 from drill.report import kept_history
@@ -28,6 +25,7 @@ from drill.report.source import Source
 from drill.session import RunOptions, RunResult, run_scenario
 from drill.store import EventStore
 from drill.store.chain import VerifyResult
+from tests.report.conftest import LATE_NOTE, add_late_note, change_first_row
 
 FORMATS = ("html", "md", "json")
 READ_BACK = "reads its events back"
@@ -35,15 +33,6 @@ READ_BACK = "reads its events back"
 _VERIFIED = ChainHelper.verified
 _CHECK = ChainHelper.check
 _SPAWN = Helper.spawn
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The store's URL: a SQLite file, or a fresh PostgreSQL database."""
-    if request.param == "sqlite":
-        return str(tmp_path / "events.db")
-    url: str = request.getfixturevalue("postgres_url")
-    return url
 
 
 @pytest.fixture
@@ -93,22 +82,22 @@ def _files(paths: tuple[Path, ...] | list[Path]) -> dict[str, bytes]:
 
 
 async def test_the_helper_s_check_makes_the_report_read_back_later(
-    db: str,
+    store_url: str,
     tmp_path: Path,
     answers: list[VerifyResult | None],
     told: list[bool],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with caplog.at_level(logging.INFO, logger="drill.report.files"):
-        first = await _run(db, 1)
-        second = await _run(db, 2)  # the first in its year on year
+        first = await _run(store_url, 1)
+        second = await _run(store_url, 2)  # the first in its year on year
 
     assert READ_BACK not in caplog.text
     assert told == [True, True]  # each started during its run, told at its report
     assert len(answers) == 2 and all(a is not None and a.ok for a in answers)
     for result in (first, second):
         assert _files(result.report_files) == await _read_back(
-            db, result.drill_id, tmp_path / "later" / result.drill_id
+            store_url, result.drill_id, tmp_path / "later" / result.drill_id
         )
     integrity = json.loads(_files(second.report_files)["report.json"])["integrity"]
     checked = answers[1]
@@ -116,7 +105,7 @@ async def test_the_helper_s_check_makes_the_report_read_back_later(
     assert (integrity["event_count"], integrity["head_hash"]) == (checked.count, checked.head_hash)
     # The first drill's figures were kept at the end of its run, for the reports after it.
     regional = Source.of(first.state, load_plan(sample_plan_dir()).plan).regional
-    async with EventStore.open(db) as store:
+    async with EventStore.open(store_url) as store:
         assert (await kept_history.look_up(store, first.drill_id, regional)).past is not None
 
 
@@ -138,29 +127,21 @@ async def _report_at_end(db: str, result: RunResult, run: RunFold, out: Path) ->
 
 
 async def test_an_event_added_after_the_run_makes_the_report_read_it_back(
-    db: str,
+    store_url: str,
     tmp_path: Path,
     answers: list[VerifyResult | None],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    result, run = await _unreported(db)
-    async with EventStore.open(db) as store:
-        last = run.state.last_at
-        assert last is not None
-        note = NoteAdded(
-            at=last + dt.timedelta(seconds=1),
-            elapsed=run.state.elapsed + 1,
-            by="別の端末",
-            text="終了後に追記",
-        )
-        await store.append(result.drill_id, note)
+    result, run = await _unreported(store_url)
+    async with EventStore.open(store_url) as store:
+        await add_late_note(store, result.drill_id, run.state)
     with caplog.at_level(logging.INFO, logger="drill.report.files"):
-        written = await _report_at_end(db, result, run, tmp_path / "end")
+        written = await _report_at_end(store_url, result, run, tmp_path / "end")
 
     assert READ_BACK in caplog.text
     assert [(a.ok, a.count) for a in answers if a is not None] == [(True, run.seq + 1)]
-    assert written == await _read_back(db, result.drill_id, tmp_path / "later")
-    assert "終了後に追記" in written["report.md"].decode("utf-8")
+    assert written == await _read_back(store_url, result.drill_id, tmp_path / "later")
+    assert LATE_NOTE in written["report.md"].decode("utf-8")
 
 
 async def test_a_row_changed_after_the_run_makes_the_report_say_so(
@@ -168,13 +149,7 @@ async def test_a_row_changed_after_the_run_makes_the_report_say_so(
 ) -> None:
     db = str(tmp_path / "events.db")
     result, run = await _unreported(db)
-    with sqlite3.connect(db, isolation_level=None) as raw:
-        raw.execute("DROP TRIGGER events_no_update")
-        raw.execute(
-            'UPDATE events SET payload = replace(payload, \'"operator":"test"\', '
-            '\'"operator":"someone"\') WHERE drill_id = ? AND seq = 1',
-            (result.drill_id,),
-        )
+    change_first_row(db, result.drill_id)
     written = await _report_at_end(db, result, run, tmp_path / "end")
 
     assert [(a.ok, a.first_bad_seq) for a in answers if a is not None] == [(False, 1)]

@@ -10,20 +10,18 @@ later from the store alone.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
-import sqlite3
 from pathlib import Path
 
 import pytest
 
-from drill.engine.events import NoteAdded
 from drill.plan import load_plan, sample_plan_dir
 from drill.report.files import RunFold, write_report, write_report_folded
 from drill.sandbox.world import LocalWorld
 from drill.session import RunOptions, RunResult, run_scenario
 from drill.store import EventStore
+from tests.report.conftest import LATE_NOTE, add_late_note, change_first_row
 
 FORMATS = ("html", "md", "json")
 READ_BACK = "reads its events back"
@@ -91,15 +89,7 @@ async def test_an_event_another_process_added_after_the_run_is_in_its_report(
 ) -> None:
     db, result, run = await _unreported(tmp_path)
     async with EventStore.open(str(db)) as store:
-        last = run.state.last_at
-        assert last is not None
-        note = NoteAdded(
-            at=last + dt.timedelta(seconds=1),
-            elapsed=run.state.elapsed + 1,
-            by="別の端末",
-            text="終了後に追記",
-        )
-        await store.append(result.drill_id, note)
+        await add_late_note(store, result.drill_id, run.state)
         with caplog.at_level(logging.INFO, logger="drill.report.files"):
             files, folded = await write_report_folded(
                 store, result.drill_id, formats=FORMATS, out_dir=tmp_path / "end", run=run
@@ -110,18 +100,12 @@ async def test_an_event_another_process_added_after_the_run_is_in_its_report(
     written = _files(files)
     assert written == await _read_back(db, result.drill_id, tmp_path / "later")
     assert json.loads(written["report.json"])["integrity"]["event_count"] == run.seq + 1
-    assert "終了後に追記" in written["report.md"].decode("utf-8")
+    assert LATE_NOTE in written["report.md"].decode("utf-8")
 
 
 async def test_a_row_changed_after_the_run_makes_its_report_say_so(tmp_path: Path) -> None:
     db, result, run = await _unreported(tmp_path)
-    with sqlite3.connect(db, isolation_level=None) as raw:
-        raw.execute("DROP TRIGGER events_no_update")
-        raw.execute(
-            'UPDATE events SET payload = replace(payload, \'"operator":"test"\', '
-            '\'"operator":"someone"\') WHERE drill_id = ? AND seq = 1',
-            (result.drill_id,),
-        )
+    change_first_row(db, result.drill_id)
     async with EventStore.open(str(db)) as store:
         files, _ = await write_report_folded(
             store, result.drill_id, formats=FORMATS, out_dir=tmp_path / "end", run=run
