@@ -8,6 +8,11 @@ and load in the header; `make bench` runs every bench, then that.
 
 Ratio: measured / target. For a "lower is better" figure (a time, a memory peak) it
 passes at ≤ 1; for a "higher is better" one (a rate, a speed ratio) at ≥ 1.
+
+Each figure is kept with the machine's load and its pace when it was taken (`pace`: the
+time a fixed piece of pure-Python work takes just then). On a shared or virtual machine
+the same code runs a fifth slower or faster from one minute to the next; the pace says
+which figures were taken in a slow spell.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import json
 import os
 import platform
 import sys
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -94,11 +100,27 @@ def record(
             "passed": figure.passed,
             "at": _now(),
             "load": round(os.getloadavg()[0], 1),
+            "pace": pace(),
         }
     )
     saved["machine"] = _machine()
     results.write_text(json.dumps(saved, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return figure
+
+
+def pace() -> float:
+    """Milliseconds this machine takes now for a fixed piece of pure-Python work (dict,
+    string and sort work, the best of three tries): a figure taken at a slower pace is
+    slower for that reason alone."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        table = {f"連絡-{n:05d}": n for n in range(20_000)}
+        joined = ",".join(sorted(table, reverse=True))
+        total = sum(value for value in table.values() if value % 3) + len(joined)
+        best = min(best, time.perf_counter() - started)
+        assert total > 0
+    return round(best * 1000, 1)
 
 
 def _load(results: Path) -> dict[str, list[dict[str, object]] | dict[str, object]]:
@@ -144,17 +166,19 @@ def table(results: Path = RESULTS) -> str:
             f"{float(f['ratio']):.2f}",
             "pass" if f["passed"] else "FAIL",
             f"{f.get('load', '?')}",
+            f"{f.get('pace', '?')}",
         )
         for f in figures
         if isinstance(f, dict)
     ]
-    heads = ("figure", "measured", "target", "ratio", "result", "load")
+    heads = ("figure", "measured", "target", "ratio", "result", "load", "pace")
     widths = [
         max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(heads)
     ]
     lines = [
         f"bench results on {header()}",
-        "(load: the 1-minute load average when the figure was taken; wall times grow with it)",
+        "(load: the 1-minute load average when the figure was taken; wall times grow with it."
+        f" pace: ms for a fixed piece of Python work just then, {pace()} ms now; lower is faster)",
         "",
     ]
     lines.append("  ".join(h.ljust(widths[i]) for i, h in enumerate(heads)))
