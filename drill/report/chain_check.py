@@ -11,10 +11,13 @@ a helper, `python -m drill.report.chain_check` (`drill.report.helper`), checks t
 report's process takes its answer for what it would have found itself. A helper that
 failed or answered nothing it can read leaves the check to the report's process.
 
-A run starts the helper once it has published HELPER_EVENTS events (`Ahead`), and the
-report only tells it which drill to check: its interpreter and modules take about as
-long to load as the check itself (0.9 s), so a helper started at the report answered no
-sooner than the report's own check would have ended.
+A run starts the helper once it has published HELPER_EVENTS events (`Ahead`): its
+interpreter and modules take about as long to load as the check itself (0.9 s), so a
+helper started at the report answered no sooner than the report's own check would have
+ended. It is told the drill at once and checks the chain as the run commits it, reading
+on as more is stored; at the report it is told how many events the run wrote, and has
+only the last ones left to check (on PostgreSQL the report waited 0.8-1.2 s for the
+whole check, on SQLite 0.4 s).
 """
 
 from __future__ import annotations
@@ -28,9 +31,10 @@ from typing import Any
 from drill.engine.events import Event
 from drill.engine.sink import HandlerSet
 from drill.report import helper as helpers
-from drill.report.helper import Helper, serve
+from drill.report.helper import Helper, serve, told_more
 from drill.store import EventStore
 from drill.store.chain import VerifyResult
+from drill.store.eventstore import POLL_INTERVAL
 
 __all__ = ["Ahead", "ChainHelper"]
 
@@ -41,8 +45,9 @@ _WHAT = "hash chain check"
 class ChainHelper:
     """A running helper process checking one drill's stored hash chain."""
 
-    def __init__(self, helper: Helper) -> None:
+    def __init__(self, helper: Helper, following: str | None = None) -> None:
         self._helper = helper
+        self._following = following
 
     @classmethod
     async def start(cls, store: EventStore, drill_id: str, events: int) -> ChainHelper | None:
@@ -59,21 +64,24 @@ class ChainHelper:
         return cls(helper) if helper is not None else None
 
     @classmethod
-    async def ahead(cls, store: EventStore) -> ChainHelper | None:
-        """Start the helper before the drill has ended, to be told which drill to check
-        by `check`: its interpreter and modules, as long to load as the check takes,
-        load meanwhile. None when no helper can run (`Helper.spawn`)."""
+    async def ahead(cls, store: EventStore, drill_id: str) -> ChainHelper | None:
+        """Start the helper before the drill `drill_id` has ended: it checks the chain as
+        it is stored, and is told where it ends by `check`. None when no helper can run
+        (`Helper.spawn`, or it could not be told)."""
         helper = await Helper.spawn(_MODULE, store, _WHAT)
-        return cls(helper) if helper is not None else None
+        if helper is None:
+            return None
+        following = {"drill_id": drill_id, "follow": True}
+        return cls(helper, drill_id) if await helper.tell(following, more=True) else None
 
     async def check(self, drill_id: str, events: int) -> bool:
-        """Tell a helper started `ahead` to check `drill_id`, of `events` events as far as
-        the caller knows; False (and it is stopped) when the report's own process had
-        better check it (a small drill, a helper that has ended)."""
-        if events < helpers.HELPER_EVENTS:
+        """Tell a helper started `ahead` that `drill_id` ends at event `events`, as far
+        as the caller knows; False (and it is stopped) when the report's own process had
+        better check it (a small drill, another drill, a helper that has ended)."""
+        if events < helpers.HELPER_EVENTS or drill_id != self._following:
             await self.stop()
             return False
-        return await self._helper.tell({"drill_id": drill_id})
+        return await self._helper.tell_more({"events": events})
 
     async def verified(self) -> VerifyResult | None:
         """Wait for the helper; what `EventStore.verify_chain` found, or None when the
@@ -115,7 +123,7 @@ class Ahead:
         self._seen += 1
         if self._seen >= helpers.HELPER_EVENTS and self._starting is None:
             self._stop_counting()
-            self._starting = asyncio.ensure_future(ChainHelper.ahead(self._store))
+            self._starting = asyncio.ensure_future(ChainHelper.ahead(self._store, drill_id))
 
     def _stop_counting(self) -> None:
         if self._unsubscribe is not None:
@@ -143,7 +151,25 @@ class Ahead:
 
 
 async def _check(store: EventStore, order: dict[str, Any]) -> dict[str, Any]:
-    return dataclasses.asdict(await store.verify_chain(order["drill_id"]))
+    if not order.get("follow"):
+        return dataclasses.asdict(await store.verify_chain(order["drill_id"]))
+    told = asyncio.ensure_future(told_more())
+    last = -1
+
+    async def more(read_to: int) -> bool:
+        """Until told where the drill ends: wait for its next events. Then: read on to
+        that event (and no further once nothing more is stored)."""
+        nonlocal last
+        if not told.done():
+            await asyncio.wait([told], timeout=POLL_INTERVAL)
+            return True
+        end = (told.result() or {}).get("events")
+        if type(end) is not int or read_to >= end or read_to == last:
+            return False
+        last = read_to
+        return True
+
+    return dataclasses.asdict(await store.verify_chain(order["drill_id"], more=more))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ Some of a large drill's report is work on the stored rows alone (events.csv:
 `drill.report.chain_check`). A helper, `python -m <its module>`, opens the store itself
 and does it on the other core while the report's process builds the rest. It is told
 its work on its standard input (the store's URL may hold a password: never on a command
-line) and answers with one JSON object on its standard output. The report's process
+line), a JSON object on the first line and, for work that begins before all is known, more
+such lines until the input ends; it answers with one JSON object on its standard output. The report's process
 takes the answer only when it holds exactly what it must; a helper that could not start,
 failed or answered anything else leaves the work to the report's process, as for every
 small drill.
@@ -27,7 +28,7 @@ from drill.errors import StoreError
 from drill.store import EventStore
 from drill.store.location import sqlite_path
 
-__all__ = ["HELPER_EVENTS", "Helper", "serve"]
+__all__ = ["HELPER_EVENTS", "Helper", "serve", "told_more"]
 
 log = logging.getLogger(__name__)
 
@@ -104,16 +105,26 @@ class Helper:
             return None
         return cls(process, store.url, what)
 
-    async def tell(self, order: dict[str, Any]) -> bool:
-        """Tell the helper its work, `order` and the store's URL; False (and it is
-        stopped) when it cannot be told: the report's process then does the work."""
-        told = json.dumps({**order, "url": self._url})
+    async def tell(self, order: dict[str, Any], *, more: bool = False) -> bool:
+        """Tell the helper its work, `order` and the store's URL (`more`: and more
+        later, by `tell_more`); False (and it is stopped) when it cannot be told: the
+        report's process then does the work."""
+        return await self._send({**order, "url": self._url}, last=not more)
+
+    async def tell_more(self, message: dict[str, Any]) -> bool:
+        """The last of what the helper is told after its order (`tell(..., more=True)`);
+        False (and it is stopped) when it cannot be told."""
+        return await self._send(message, last=True)
+
+    async def _send(self, message: dict[str, Any], *, last: bool) -> bool:
+        told = json.dumps(message) + "\n"
         try:
             stdin = self._process.stdin
             assert stdin is not None
             stdin.write(told.encode("utf-8"))
             await stdin.drain()
-            stdin.close()
+            if last:
+                stdin.close()
         except OSError as exc:  # it has ended: the report's process does the work
             log.info("%s done in process: the helper has ended (%s)", self._what, exc)
             await self.stop()
@@ -146,11 +157,12 @@ class Helper:
 
 
 def serve(work: Callable[[EventStore, dict[str, Any]], Awaitable[dict[str, Any]]]) -> int:
-    """The helper's side: read the order, open its store, answer what `work` did with it;
-    the exit status."""
+    """The helper's side: read the order (the first line; `work` may read what follows
+    it with `told_more`), open its store, answer what `work` did with it; the exit
+    status."""
 
     async def main() -> int:
-        order = json.loads(sys.stdin.read())
+        order = json.loads(sys.stdin.readline())
         try:
             async with EventStore.open(order["url"]) as store:
                 answer = await work(store, order)
@@ -161,3 +173,14 @@ def serve(work: Callable[[EventStore, dict[str, Any]], Awaitable[dict[str, Any]]
         return 0
 
     return asyncio.run(main())
+
+
+async def told_more() -> dict[str, Any] | None:
+    """The helper's side: the next message after its order (`Helper.tell_more`); None
+    when the input ends without one, or it is not an object."""
+    line = await asyncio.to_thread(sys.stdin.readline)
+    try:
+        message = json.loads(line) if line.strip() else None
+    except ValueError:
+        return None
+    return message if isinstance(message, dict) else None

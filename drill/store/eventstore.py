@@ -39,6 +39,7 @@ import logging
 import os
 from collections.abc import (
     AsyncIterator,
+    Awaitable,
     Callable,
     Coroutine,
     Generator,
@@ -1005,7 +1006,13 @@ class EventStore:
         with gc_paused():
             return verify_rows(drill_id, rows)
 
-    async def verify_chain(self, drill_id: str, *, part: int = 5000) -> VerifyResult:
+    async def verify_chain(
+        self,
+        drill_id: str,
+        *,
+        part: int = 5000,
+        more: Callable[[int], Awaitable[bool]] | None = None,
+    ) -> VerifyResult:
         """`verify`'s check of the hash chain, read `part` rows at a time, without reading
         the payloads (each row's hash is recomputed from its stored text; a payload is
         parsed only where that does not match).
@@ -1014,6 +1021,10 @@ class EventStore:
         chain is sound and ends at that seq and hash, the drill holds exactly the events
         it wrote, which need not be read back. Anything else: `verify` says what is
         wrong (a payload hashed as text that is not JSON passes here, not there).
+
+        `more`, for a drill still being written: asked with the last seq read each time
+        the stored rows run out, it waits until more may be there and says whether to
+        read on (True) or to end the check there (False).
         """
         check = ChainCheck(drill_id, parse=False)
         after: Any = 0
@@ -1023,9 +1034,10 @@ class EventStore:
             )
             with gc_paused():
                 check.feed(rows)
-            if len(rows) < part:
+            if rows:
+                after = rows[-1][0]
+            if len(rows) < part and (more is None or not await more(after)):
                 return check.result()
-            after = rows[-1][0]
 
     async def hash_at(self, drill_id: str, seq: int) -> str | None:
         """The stored hash of event `seq` of the drill (None when there is no such event):

@@ -137,6 +137,31 @@ async def test_the_chain_alone_finds_what_verify_finds_and_ends_at_the_head_appe
     assert await store.head("none") is None
 
 
+@pytest.mark.parametrize("part", [1, 3, 5000])
+async def test_the_chain_followed_while_a_drill_is_written_is_the_chain_checked_after(
+    store: EventStore, kinds: SimpleNamespace, part: int
+) -> None:
+    """A large run's chain is checked while the run stores it (`verify_chain(more=...)`):
+    asked each time the stored rows run out, `more` lets the drill go on, and ends the
+    check once told where the drill ends."""
+    await _drill(store, kinds)
+    asked: list[int] = []
+
+    async def more(read_to: int) -> bool:
+        asked.append(read_to)
+        if len(asked) <= 2:  # the run goes on: three more events each time
+            for i in range(3):
+                await store.append("d", kinds.paged(10 * len(asked) + i))
+            return True
+        return False
+
+    followed = await store.verify_chain("d", part=part, more=more)
+
+    assert asked[:3] == [7, 10, 13]
+    assert followed == await store.verify_chain("d") == await store.verify("d")
+    assert followed.ok and followed.count == 13
+
+
 @pytest.mark.parametrize("part", [2, 5000])
 async def test_the_chain_alone_names_an_altered_event_as_verify_does(
     store: EventStore, kinds: SimpleNamespace, raw: Any, part: int
