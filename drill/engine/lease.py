@@ -45,7 +45,7 @@ from enum import StrEnum
 from typing import Protocol, TypeVar, runtime_checkable
 
 from drill.engine.events import Event
-from drill.engine.sink import Appended, EventSink, StoredEvent, append_all
+from drill.engine.sink import Appended, EventSink, StoredEvent, append_all, commits_apart
 from drill.errors import EngineError
 
 __all__ = [
@@ -502,6 +502,10 @@ class _GuardedSink:
 
     async def read(self, drill_id: str) -> Sequence[StoredEvent]:
         return await self._inner.read(drill_id)
+
+    @property
+    def commits_apart(self) -> bool:
+        return commits_apart(self._inner)
 
     async def _check(self, drill_id: str) -> None:
         if drill_id == self._keeper.drill_id:

@@ -46,7 +46,7 @@ import hashlib
 import logging
 import secrets
 import weakref
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from drill.engine.clock import (
@@ -113,7 +113,15 @@ from drill.engine.recovery import recover
 from drill.engine.roster import LivePage, LiveStatus
 from drill.engine.script import Script
 from drill.engine.simulation import SimulatedNotifier, SimulatedOperator
-from drill.engine.sink import Appended, EventSink, Handler, HandlerSet, StoredEvent, append_all
+from drill.engine.sink import (
+    Appended,
+    EventSink,
+    Handler,
+    HandlerSet,
+    StoredEvent,
+    append_all,
+    commits_apart,
+)
 from drill.engine.state import DrillState
 from drill.engine.timers import (
     CALLBACK,
@@ -137,6 +145,9 @@ _T = TypeVar("_T")
 
 _KEPT_BACK_MAX = 4096
 """Most events a simulated drill keeps back before committing them (see `_emit`)."""
+_TURN_EVERY = 32
+"""Timers a simulated drill fires between turns of the event loop while a batch is in
+flight (`_hand_over`): its hand-off to the store's writer goes on in those turns."""
 
 
 def new_drill_id(now: dt.datetime, zone: dt.tzinfo | None = None) -> str:
@@ -218,6 +229,11 @@ class DrillRunner:
         # before anything follows (a `PageQueued` before its provider call).
         self._batched = commit_in_batches and bool(sims) and len(sims) == len(notifier_list)
         self._kept_back: list[tuple[Event, str | None, Appended]] = []
+        self._in_flight: (
+            tuple[asyncio.Future[Sequence[Appended]], list[tuple[Event, str | None, Appended]]]
+            | None
+        ) = None
+        """A batch the store commits while the drill goes on (`_hand_over`)."""
         self._flushing = False
         self._last_seq: int | None = None
         self._head: str | None = None
@@ -339,7 +355,13 @@ class DrillRunner:
         the chain it wrote (None before its first commit, while events are kept back, or
         for a sink without hashes). A report of the drill may take `state` as the fold of
         the stored events only if the store's verified chain ends exactly there."""
-        if self._kept_back or self._flushing or self._last_seq is None or self._head is None:
+        if (
+            self._kept_back
+            or self._flushing
+            or self._in_flight is not None
+            or self._last_seq is None
+            or self._head is None
+        ):
             return None
         return self._last_seq, self._head
 
@@ -774,8 +796,13 @@ class DrillRunner:
         self._driver = asyncio.current_task()
         virtual = isinstance(self.clock, VirtualClock)
         failed: BaseException | None = None
+        turns = 0
         try:
             while not self._over:
+                if self._in_flight is not None and virtual:
+                    turns += 1
+                    if turns % _TURN_EVERY == 0:
+                        await asyncio.sleep(0)  # the batch in flight is handed on meanwhile
                 if self._queue:
                     await self._run_queued()
                     continue
@@ -820,6 +847,11 @@ class DrillRunner:
             finally:
                 while self._queue and failed is not None:
                     fail(self._queue.popleft().done, failed)
+                if self._in_flight is not None and failed is not None:
+                    # Committed or not, it is a prefix of the drill; nobody waits for it.
+                    task, self._in_flight = self._in_flight[0], None
+                    if not task.cancel() and not task.cancelled():
+                        task.exception()  # taken: the drill failed of its own error
 
     async def _run_queued(self) -> None:
         if self._queue[0].prepare is not None:
@@ -913,7 +945,10 @@ class DrillRunner:
             self._apply(event)
         limit = min(_KEPT_BACK_MAX, max(1, self._last_seq // 4))
         if len(self._kept_back) >= limit and not self._flushing:
-            await self._flush()
+            if commits_apart(self.sink):
+                await self._hand_over()
+            else:
+                await self._flush()
         return not duplicate
 
     async def _flush(self) -> None:
@@ -922,23 +957,63 @@ class DrillRunner:
             return  # a handler's change during a flush: the flush under way takes it
         self._flushing = True
         try:
+            await self._settle()
             while self._kept_back:
                 batch, self._kept_back = self._kept_back, []
                 items = [(event, key) for event, key, _ in batch]
-                stored = await append_all(self.sink, self.drill_id, items)
-                for (event, _, expected), got in zip(batch, stored, strict=True):
-                    if (got.seq, got.duplicate) != (expected.seq, expected.duplicate):
-                        raise EngineError(
-                            f"the event store recorded {event.type_name} of drill "
-                            f"'{self.drill_id}' as event {got.seq}, not {expected.seq}: "
-                            "another engine is writing to this drill"
-                        )
-                self._head = stored[-1].hash
-                for event, _, expected in batch:
-                    if not expected.duplicate:
-                        await self.handlers.publish(self.drill_id, event)
+                await self._committed(batch, await append_all(self.sink, self.drill_id, items))
         finally:
             self._flushing = False
+
+    async def _hand_over(self) -> None:
+        """`_flush` without waiting: the events kept back are handed to the store, which
+        commits them on another core (`commits_apart`), and the drill goes on meanwhile.
+
+        One batch is in flight at a time: the one before is settled first (its commit
+        checked, its handlers told), so batches are committed and heard of in order, and
+        a crash still leaves a prefix. A full `_flush` settles the last one.
+        """
+        if self._flushing:
+            return
+        self._flushing = True
+        try:
+            await self._settle()
+            batch, self._kept_back = self._kept_back, []
+            items = [(event, key) for event, key, _ in batch]
+            self._in_flight = (
+                asyncio.ensure_future(append_all(self.sink, self.drill_id, items)),
+                batch,
+            )
+        finally:
+            self._flushing = False
+
+    async def _settle(self) -> None:
+        """Wait for the batch in flight (`_hand_over`), if any, and take its commit."""
+        if self._in_flight is None:
+            return
+        task, batch = self._in_flight
+        try:
+            stored = await task
+        finally:
+            self._in_flight = None
+        await self._committed(batch, stored)
+
+    async def _committed(
+        self, batch: Sequence[tuple[Event, str | None, Appended]], stored: Sequence[Appended]
+    ) -> None:
+        """`batch` is committed as `stored`: check it was numbered as this runner
+        numbered it, then tell the handlers."""
+        for (event, _, expected), got in zip(batch, stored, strict=True):
+            if (got.seq, got.duplicate) != (expected.seq, expected.duplicate):
+                raise EngineError(
+                    f"the event store recorded {event.type_name} of drill "
+                    f"'{self.drill_id}' as event {got.seq}, not {expected.seq}: "
+                    "another engine is writing to this drill"
+                )
+        self._head = stored[-1].hash
+        for event, _, expected in batch:
+            if not expected.duplicate:
+                await self.handlers.publish(self.drill_id, event)
 
     def _apply(self, e: Event) -> None:
         """Change the runner's state for one event: the same live and on resume."""

@@ -25,6 +25,7 @@ __all__ = [
     "MemorySink",
     "StoredEvent",
     "append_all",
+    "commits_apart",
 ]
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,13 @@ class MemorySink:
 
     async def read(self, drill_id: str) -> Sequence[StoredEvent]:
         return list(self._events.get(drill_id, []))
+
+
+def commits_apart(sink: EventSink) -> bool:
+    """Whether `sink` now commits a large `append_many` on another core (the event store's
+    writer process, `drill.store.apart`), so that its caller gains by going on meanwhile.
+    A sink says so with a `commits_apart` property; one without it does not."""
+    return bool(getattr(sink, "commits_apart", False))
 
 
 async def append_all(

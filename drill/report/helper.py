@@ -18,14 +18,13 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import sys
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 from drill.errors import StoreError
 from drill.store import EventStore
+from drill.store.apart import child_env, cores
 from drill.store.location import sqlite_path
 
 __all__ = ["HELPER_EVENTS", "Helper", "serve", "told_more"]
@@ -36,16 +35,6 @@ HELPER_EVENTS = 30_000
 """Drills with fewer events do the work in the report's own process: starting a helper
 (an interpreter and drillkit's modules, about 0.8 s of CPU on the other core, and as
 long before it reads a row) pays off only when the work takes longer than that."""
-_PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent.parent)
-"""The folder holding this `drill` package: the helper runs the same code as its caller."""
-
-
-def cores() -> int:
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def _possible(store: EventStore) -> bool:
@@ -88,8 +77,7 @@ class Helper:
         process can open, no process to start. `what` names the work in the log."""
         if not _possible(store):
             return None
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
+        env = child_env()
         try:
             process = await asyncio.create_subprocess_exec(
                 sys.executable,

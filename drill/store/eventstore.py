@@ -61,6 +61,7 @@ from drill.engine.lease import Lease, LeaseOwner, wall_now
 from drill.engine.sink import Appended, StoredEvent
 from drill.errors import StoreError
 from drill.store import consoles, dialect, migrate, postgres
+from drill.store.apart import Apart, Group
 from drill.store.chain import (
     GENESIS,
     ChainCheck,
@@ -292,6 +293,14 @@ class EventStore:
         self._closed = False
         self._warned_types: set[str] = set()
         self._listener: postgres.Listener | None = None
+        self._apart = Apart(
+            url,
+            lock_timeout,
+            # Another process opening `url` finds this store, and stamps recorded_at as
+            # this one would (the wall clock).
+            possible=clock is _utc_now
+            and (not url.startswith("sqlite") or sqlite_path(url) is not None),
+        )
 
     # --- opening and closing ----------------------------------------------------------
 
@@ -377,6 +386,7 @@ class EventStore:
         self._closed = True
         if self._writing is not None:
             await asyncio.wait([self._writing])
+        await self._apart.stop()
         if self._listener is not None:
             await self._listener.close()
         await self._release()
@@ -513,11 +523,39 @@ class EventStore:
             items = by_drill.setdefault(request.drill_id, [])
             spans.append((request.drill_id, len(items), len(items) + len(request.prepared)))
             items.extend(request.prepared)
+        apart = self._apart.writer(sum(len(r.prepared) for r in group))
+        if apart is not None:
+            told = {
+                d: [(p.type_name, p.utf8, p.key) for p in items] for d, items in by_drill.items()
+            }
+            appended = await self._apart.commit(apart, told)
+        else:
+            appended = await self._commit_here(by_drill)
+        return [appended[drill_id][start:end] for drill_id, start, end in spans]
+
+    @property
+    def commits_apart(self) -> bool:
+        """Whether a large group of appends is now committed by a writer process, on
+        another core (`drill.store.apart`): a caller may then go on while it waits."""
+        return self._apart.ready
+
+    async def commit_prepared(self, group: Group) -> dict[str, list[Appended]]:
+        """Commit `group` (each drill's type names, canonical UTF-8 payloads and keys, as
+        `_prepare` made them) in one transaction: the writer process's work."""
+        return await self._commit_here(
+            {
+                drill_id: [_Prepared(t, utf8.decode("utf-8"), key, utf8) for t, utf8, key in items]
+                for drill_id, items in group.items()
+            }
+        )
+
+    async def _commit_here(
+        self, by_drill: Mapping[str, Sequence[_Prepared]]
+    ) -> dict[str, list[Appended]]:
         try:
-            appended = await self._in_writer(functools.partial(self._commit_group, by_drill))
+            return await self._in_writer(functools.partial(self._commit_group, by_drill))
         except SQLAlchemyError as exc:  # including a race still lost after every retry
             raise self._failure("append to", exc) from exc
-        return [appended[drill_id][start:end] for drill_id, start, end in spans]
 
     async def _in_writer(self, work: Callable[[Connection], _T]) -> _T:
         """Run `work` (which begins and ends its own transactions) on the writing connection.

@@ -11,6 +11,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from types import SimpleNamespace
+from typing import Any
+
+import pytest
 
 from drill.engine.events import Event, PageQueued
 from drill.engine.notifier import AckOutcome
@@ -39,11 +42,41 @@ class CountingSink:
         return await self.inner.read(drill_id)
 
 
-def harness(kit: SimpleNamespace, *, batched: bool) -> SimpleNamespace:
-    sink = CountingSink()
+class ApartSink(CountingSink):
+    """A sink that commits a batch on another core (as the event store's writer process
+    does): it answers each `append_many` only once the drill has gone on meanwhile, or
+    after a bounded number of turns of the loop (the drill had nothing left to do)."""
+
+    commits_apart = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runner: Any = None
+        self.went_on: list[bool] = []
+
+    async def append_many(
+        self, drill_id: str, items: Sequence[tuple[Event, str | None]]
+    ) -> list[Appended]:
+        def applied() -> int:
+            timeline = self.runner.state.timeline
+            return timeline[-1][0] if timeline else 0
+
+        before = applied()
+        for _ in range(1000):
+            if applied() > before:
+                break
+            await asyncio.sleep(0)
+        self.went_on.append(applied() > before)
+        return await super().append_many(drill_id, items)
+
+
+def harness(kit: SimpleNamespace, *, batched: bool, apart: bool = False) -> SimpleNamespace:
+    sink = ApartSink() if apart else CountingSink()
     h = kit.Harness(
         kit.rich_plan(), people=kit.RICH_PEOPLE, seed=21, operator=True, sink=sink, batched=batched
     )
+    if isinstance(sink, ApartSink):
+        sink.runner = h.runner
     heard: list[tuple[int, str]] = []
 
     async def told(drill_id: str, event: Event) -> None:
@@ -75,18 +108,36 @@ async def test_a_batched_drill_records_the_same_events_in_far_fewer_writes(
     assert batched.h.runner.state.summary() == one_by_one.h.runner.state.summary()
 
 
-async def test_run_until_returns_with_every_event_stored(kit: SimpleNamespace) -> None:
-    d = harness(kit, batched=True)
+async def test_a_drill_goes_on_while_its_batch_is_committed_apart(kit: SimpleNamespace) -> None:
+    one_by_one = harness(kit, batched=False)
+    await one_by_one.h.runner.run()
+    apart = harness(kit, batched=True, apart=True)
+    await apart.h.runner.run()
+
+    expected = kit.records(await one_by_one.h.events())
+    assert kit.records(await apart.h.events()) == expected
+    assert sum(apart.sink.writes) == len(expected)
+    # The drill applied more events while a batch was being committed, one batch at a
+    # time; still every event was told after it was stored, once, in order.
+    assert any(apart.sink.went_on)
+    assert apart.heard == one_by_one.heard
+    assert apart.h.runner.state.summary() == one_by_one.h.runner.state.summary()
+
+
+@pytest.mark.parametrize("apart", [False, True], ids=["batched", "apart"])
+async def test_run_until_returns_with_every_event_stored(kit: SimpleNamespace, apart: bool) -> None:
+    d = harness(kit, batched=True, apart=apart)
     await d.h.runner.run_until(6)
     stored = await d.sink.read("d1")
     assert len(stored) == d.h.runner.state.timeline[-1][0]
     assert [seq for seq, _ in d.heard] == [s.seq for s in stored]
 
 
+@pytest.mark.parametrize("apart", [False, True], ids=["batched", "apart"])
 async def test_an_acknowledgement_from_outside_is_answered_once_stored(
-    kit: SimpleNamespace,
+    kit: SimpleNamespace, apart: bool
 ) -> None:
-    d = harness(kit, batched=True)
+    d = harness(kit, batched=True, apart=apart)
     await d.h.runner.run_until(0.5)
     page = next(e for e in await d.h.events() if isinstance(e, PageQueued))
 
