@@ -37,6 +37,7 @@ import select
 import struct
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -90,24 +91,28 @@ class WriterProcess:
     blocking, used from one thread of the store's own, one call at a time (`wait_ready`,
     then `commit` as often as needed, then `stop`)."""
 
-    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+    def __init__(self, process: subprocess.Popen[bytes], said: IO[bytes]) -> None:
         self._process = process
+        self._said = said
+        """Its standard error, a file of its own (a pipe nobody reads could fill up)."""
 
     @classmethod
     def spawn(cls, url: str, lock_timeout: float) -> WriterProcess:
         """Start the process and tell it the store at `url`; a StoreError when it cannot
         be started (the store then commits every group itself)."""
+        said = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop)
         try:
             process = subprocess.Popen(
                 [sys.executable, "-m", "drill.store.apart"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
+                stderr=said,
                 env=child_env(),
             )
         except OSError as exc:
+            said.close()
             raise StoreError(f"no writer process: {exc}") from exc
-        writer = cls(process)
+        writer = cls(process, said)
         try:
             stdin, _ = writer._pipes()
             told = {"url": url, "lock_timeout": lock_timeout}
@@ -175,9 +180,9 @@ class WriterProcess:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        for pipe in (process.stdout, process.stderr):
-            if pipe is not None:
-                pipe.close()
+        if process.stdout is not None:
+            process.stdout.close()
+        self._said.close()
 
     def _pipes(self) -> tuple[IO[bytes], IO[bytes]]:
         stdin, stdout = self._process.stdin, self._process.stdout
@@ -190,9 +195,9 @@ class WriterProcess:
         if process.poll() is None:
             return "it did not answer"
         said = b""
-        if process.stderr is not None:
-            with contextlib.suppress(OSError, ValueError):
-                said = process.stderr.read()
+        with contextlib.suppress(OSError, ValueError):
+            self._said.seek(0)
+            said = self._said.read()
         last = said.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
         return f"exit {process.returncode}: {last[0][:300]}".rstrip(": ")
 
