@@ -145,9 +145,9 @@ _T = TypeVar("_T")
 
 _KEPT_BACK_MAX = 4096
 """Most events a simulated drill keeps back before committing them (see `_emit`)."""
-_TURN_EVERY = 32
-"""Timers a simulated drill fires between turns of the event loop while a batch is in
-flight (`_hand_over`): its hand-off to the store's writer goes on in those turns."""
+_TURN_EVERY = 256
+"""Events a simulated drill keeps back between turns of the event loop while a batch is
+in flight (`_hand_over`): its hand-off to the store's writer goes on in those turns."""
 
 
 def new_drill_id(now: dt.datetime, zone: dt.tzinfo | None = None) -> str:
@@ -796,13 +796,8 @@ class DrillRunner:
         self._driver = asyncio.current_task()
         virtual = isinstance(self.clock, VirtualClock)
         failed: BaseException | None = None
-        turns = 0
         try:
             while not self._over:
-                if self._in_flight is not None and virtual:
-                    turns += 1
-                    if turns % _TURN_EVERY == 0:
-                        await asyncio.sleep(0)  # the batch in flight is handed on meanwhile
                 if self._queue:
                     await self._run_queued()
                     continue
@@ -944,6 +939,10 @@ class DrillRunner:
             self.state.apply(event, self._last_seq)
             self._apply(event)
         limit = min(_KEPT_BACK_MAX, max(1, self._last_seq // 4))
+        if self._in_flight is not None and len(self._kept_back) % _TURN_EVERY == 0:
+            # The batch in flight goes on its way to the store's writer in the loop's
+            # turns: given one now and then, even within one timer that pages thousands.
+            await asyncio.sleep(0)
         if len(self._kept_back) >= limit and not self._flushing:
             if commits_apart(self.sink):
                 await self._hand_over()
@@ -986,6 +985,7 @@ class DrillRunner:
             )
         finally:
             self._flushing = False
+        await asyncio.sleep(0)  # on its way now: the batch is prepared and handed to the store
 
     async def _settle(self) -> None:
         """Wait for the batch in flight (`_hand_over`), if any, and take its commit."""
