@@ -45,7 +45,14 @@ from enum import StrEnum
 from typing import Protocol, TypeVar, runtime_checkable
 
 from drill.engine.events import Event
-from drill.engine.sink import Appended, EventSink, StoredEvent, append_all, commits_apart
+from drill.engine.sink import (
+    Appended,
+    EventSink,
+    StoredEvent,
+    append_all,
+    commits_apart,
+    expect_appends,
+)
 from drill.errors import EngineError
 
 __all__ = [
@@ -506,6 +513,9 @@ class _GuardedSink:
     @property
     def commits_apart(self) -> bool:
         return commits_apart(self._inner)
+
+    def expect_appends(self, appends: int) -> None:
+        expect_appends(self._inner, appends)
 
     async def _check(self, drill_id: str) -> None:
         if drill_id == self._keeper.drill_id:

@@ -26,6 +26,7 @@ __all__ = [
     "StoredEvent",
     "append_all",
     "commits_apart",
+    "expect_appends",
 ]
 
 log = logging.getLogger(__name__)
@@ -121,6 +122,15 @@ def commits_apart(sink: EventSink) -> bool:
     writer process, `drill.store.apart`), so that its caller gains by going on meanwhile.
     A sink says so with a `commits_apart` property; one without it does not."""
     return bool(getattr(sink, "commits_apart", False))
+
+
+def expect_appends(sink: EventSink, appends: int) -> None:
+    """Tell `sink` that about `appends` events will come in large `append_many` groups (a
+    simulated drill), through its `expect_appends` if it has one: the event store may get
+    its writer process ready for them."""
+    expect = getattr(sink, "expect_appends", None)
+    if expect is not None:
+        expect(appends)
 
 
 async def append_all(

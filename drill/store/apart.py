@@ -46,16 +46,31 @@ from typing import IO, Any
 from drill.engine.sink import Appended
 from drill.errors import StoreError
 
-__all__ = ["APART_ROWS", "Apart", "Group", "WriterLost", "WriterProcess", "child_env", "cores"]
+__all__ = [
+    "APART_EXPECTED",
+    "APART_ROWS",
+    "APART_START",
+    "Apart",
+    "Group",
+    "WriterLost",
+    "WriterProcess",
+    "child_env",
+    "cores",
+]
 
 log = logging.getLogger(__name__)
 
-APART_ROWS = 3072
-"""Appends in one group from which the store starts its writer process, and hands it
-such groups once it is ready: a simulated drill's batches (`drill.engine.runner`) once it
-has stored some 12,000 events, never a live drill's answers. The process (an interpreter
-and the store's modules) takes a second or two on the other core to be ready: a drill of
-2,000 contacts (10,000 events) would end before, and pay for it."""
+APART_ROWS = 1024
+"""Appends in one group from which a ready writer process commits the group: a simulated
+drill's batches past its first 4,000 events, never a live drill's answers."""
+APART_START = 3072
+"""Appends in one group that start the writer process, if nothing started it before: a
+simulated drill that has stored some 12,000 events. The process (an interpreter and the
+store's modules) takes a second or two on the other core to be ready: a drill of 2,000
+contacts (10,000 events) would end before, and pay for it."""
+APART_EXPECTED = 40_000
+"""Appends a caller expects (`Apart.expect`: a simulated drill of 8,000 contacts or more)
+that start the writer process at once, to be ready for the drill's first large groups."""
 _LENGTH = struct.Struct("!Q")
 _READY_TIMEOUT = 60.0
 """Seconds the writer process may take to open the store before it is not used."""
@@ -203,8 +218,9 @@ class WriterProcess:
 
 
 class Apart:
-    """A store's writer process: started when the first group of APART_ROWS appends
-    comes, handed such groups once it is ready, and never used again after it failed.
+    """A store's writer process: started when a caller expects many appends or the first
+    group of APART_START comes, handed groups of APART_ROWS or more once it is ready, and
+    never used again after it failed.
     Groups are handed to it one at a time (the store's writer task waits for each), on a
     thread of its own."""
 
@@ -224,22 +240,33 @@ class Apart:
 
     def writer(self, appends: int) -> WriterProcess | None:
         """The process to commit a group of `appends`, or None to commit it in the store's
-        own process (a small group, no process yet, or none to be had). The first large
-        group starts it."""
+        own process (a small group, no process yet, or none to be had). The first group
+        of APART_START starts it."""
         if appends < APART_ROWS or self._failed:
             return None
-        if self._process is None:
-            try:
-                self._process = WriterProcess.spawn(self._url, self._lock_timeout)
-            except StoreError as exc:
-                self._fail(exc)
-                return None
-            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drillkit-apart")
-            self._starting = asyncio.get_running_loop().run_in_executor(
-                self._thread, self._process.wait_ready
-            )
-            self._starting.add_done_callback(self._started)
+        if appends >= APART_START:
+            self._start()
         return self._ready
+
+    def expect(self, appends: int) -> None:
+        """A caller will append about `appends` events in large groups (a simulated
+        drill): start the process now if that many are worth it."""
+        if appends >= APART_EXPECTED and not self._failed:
+            self._start()
+
+    def _start(self) -> None:
+        if self._process is not None:
+            return
+        try:
+            self._process = WriterProcess.spawn(self._url, self._lock_timeout)
+        except StoreError as exc:
+            self._fail(exc)
+            return
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drillkit-apart")
+        self._starting = asyncio.get_running_loop().run_in_executor(
+            self._thread, self._process.wait_ready
+        )
+        self._starting.add_done_callback(self._started)
 
     def _started(self, starting: asyncio.Future[WriterProcess]) -> None:
         if starting.cancelled():

@@ -539,6 +539,12 @@ class EventStore:
         another core (`drill.store.apart`): a caller may then go on while it waits."""
         return self._apart.ready
 
+    def expect_appends(self, appends: int) -> None:
+        """A caller will append about `appends` events in large groups (a simulated drill
+        of that size): the store's writer process starts now if they are worth it, to be
+        ready for the first ones (`drill.store.apart`)."""
+        self._apart.expect(appends)
+
     async def commit_prepared(self, group: Group) -> dict[str, list[Appended]]:
         """Commit `group` (each drill's type names, canonical UTF-8 payloads and keys, as
         `_prepare` made them) in one transaction: the writer process's work."""

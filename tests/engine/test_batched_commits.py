@@ -53,6 +53,10 @@ class ApartSink(CountingSink):
         super().__init__()
         self.runner: Any = None
         self.went_on: list[bool] = []
+        self.expected: list[int] = []
+
+    def expect_appends(self, appends: int) -> None:
+        self.expected.append(appends)
 
     async def append_many(
         self, drill_id: str, items: Sequence[tuple[Event, str | None]]
@@ -120,6 +124,9 @@ async def test_a_drill_goes_on_while_its_batch_is_committed_apart(kit: SimpleNam
     # The drill applied more events while a batch was being committed, one batch at a
     # time; still every event was told after it was stored, once, in order.
     assert any(apart.sink.went_on)
+    # Told at the start how large the drill is: about five events a contact.
+    (expected_appends,) = apart.sink.expected
+    assert expected_appends == 5 * apart.h.runner.state.started.contacts
     assert apart.heard == one_by_one.heard
     assert apart.h.runner.state.summary() == one_by_one.h.runner.state.summary()
 

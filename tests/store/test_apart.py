@@ -18,7 +18,7 @@ import pytest
 
 from drill.errors import StoreError
 from drill.store import EventStore
-from drill.store.apart import APART_ROWS, cores
+from drill.store.apart import APART_EXPECTED, APART_ROWS, APART_START, cores
 
 pytestmark = pytest.mark.skipif(cores() < 2, reason="the writer process needs a second core")
 
@@ -50,11 +50,11 @@ async def ready(store: EventStore) -> None:
 def group(
     kinds: SimpleNamespace, first: int, *, keys: bool = False
 ) -> list[tuple[object, str | None]]:
-    """APART_ROWS events from `first` on; with `keys`, every tenth keyed by its number/10
+    """APART_START events from `first` on; with `keys`, every tenth keyed by its number/10
     (so a group's keys repeat earlier ones: duplicates)."""
     return [
         (kinds.paged(n), f"k{n // 20}" if keys and n % 10 == 0 else None)
-        for n in range(first, first + APART_ROWS)
+        for n in range(first, first + APART_START)
     ]
 
 
@@ -65,14 +65,14 @@ async def test_large_groups_are_committed_apart_into_the_same_record(
     first = await store.append_many("d1", group(kinds, 0, keys=True))
     await ready(store)
     assert len(writer_processes()) == 1
-    apart = await store.append_many("d1", group(kinds, APART_ROWS, keys=True))
+    apart = await store.append_many("d1", group(kinds, APART_START, keys=True))
     small = await store.append_many("d1", [(kinds.paged(-1), "k0")])  # in this process
 
     appended = [*first, *apart, *small]
-    assert [a.seq for a in appended] == list(range(1, 2 * APART_ROWS + 2))
+    assert [a.seq for a in appended] == list(range(1, 2 * APART_START + 2))
     stored = await store.read("d1")
     assert [s.event for s in stored] == [
-        e for e, _ in group(kinds, 0) + group(kinds, APART_ROWS)
+        e for e, _ in group(kinds, 0) + group(kinds, APART_START)
     ] + [kinds.paged(-1)]
     # Keys recorded by either writer are known to the other: each repeat is a duplicate.
     originals: dict[str, int] = {}
@@ -82,7 +82,7 @@ async def test_large_groups_are_committed_apart_into_the_same_record(
             originals.setdefault(s.key, s.seq)
     assert sum(a.duplicate for a in apart) > 0
     verified = await store.verify("d1")
-    assert verified.ok and verified.count == 2 * APART_ROWS + 1
+    assert verified.ok and verified.count == 2 * APART_START + 1
     assert verified.head_hash == small[-1].hash
     await store.close()
     assert writer_processes() == []
@@ -98,13 +98,13 @@ async def test_a_writer_process_that_ended_fails_its_group_and_the_store_goes_on
     os.kill(pid, signal.SIGKILL)
 
     with pytest.raises(StoreError, match="writer process ended"):
-        await store.append_many("d1", group(kinds, APART_ROWS))
+        await store.append_many("d1", group(kinds, APART_START))
     assert not store.commits_apart
     # Committed here from now on, after what was stored: the chain is whole.
-    after = await store.append_many("d1", group(kinds, 2 * APART_ROWS))
-    assert after[0].seq == APART_ROWS + 1
+    after = await store.append_many("d1", group(kinds, 2 * APART_START))
+    assert after[0].seq == APART_START + 1
     verified = await store.verify("d1")
-    assert verified.ok and verified.count == 2 * APART_ROWS
+    assert verified.ok and verified.count == 2 * APART_START
 
 
 @pytest.mark.sqlite_only
@@ -116,7 +116,7 @@ async def test_a_store_closed_before_its_writer_process_is_ready_does_not_wait_f
     await store.close()
     assert writer_processes() == []
     async with EventStore.open(store.url) as again:
-        assert (await again.verify("d1")).count == APART_ROWS
+        assert (await again.verify("d1")).count == APART_START
 
 
 @pytest.mark.sqlite_only
@@ -126,6 +126,24 @@ async def test_a_store_with_its_own_clock_commits_everything_itself(
     # The process would stamp recorded_at with the wall clock, not the store's.
     async with EventStore.open(db_path, clock=lambda: kinds.T0) as store:
         await store.append_many("d1", group(kinds, 0))
-        await store.append_many("d1", group(kinds, APART_ROWS))
+        await store.append_many("d1", group(kinds, APART_START))
         assert writer_processes() == []
         assert not store.commits_apart
+
+
+@pytest.mark.sqlite_only
+async def test_a_drill_expecting_many_appends_has_the_writer_process_ready_for_its_first_groups(
+    store: EventStore, kinds: SimpleNamespace
+) -> None:
+    store.expect_appends(APART_EXPECTED - 1)
+    assert writer_processes() == []
+    store.expect_appends(APART_EXPECTED)  # a simulated drill of 8,000 contacts or more
+    await ready(store)
+    # Groups from APART_ROWS on go to the ready process, smaller ones are committed here:
+    # one chain either way.
+    smaller = [(kinds.paged(n), None) for n in range(APART_ROWS - 1)]
+    await store.append_many("d1", smaller)
+    apart = [(kinds.paged(n), None) for n in range(APART_ROWS)]
+    await store.append_many("d1", apart)
+    verified = await store.verify("d1")
+    assert verified.ok and verified.count == 2 * APART_ROWS - 1
