@@ -26,6 +26,9 @@ import pytest
 
 from drill.engine.lease import wall_now
 from drill.store import EventStore
+from drill.store.apart import APART_EXPECTED, cores
+from tests.generated import generator
+from tests.processes import children, running
 
 SEED = 11
 SCENARIO = "scenarios/unauthorized-access.yaml"
@@ -40,18 +43,23 @@ LEASE_TTL = "1"
 pytestmark = pytest.mark.slow
 
 
-def drillkit(
-    db: Path, *args: str, kill_after: int | None = None
-) -> subprocess.CompletedProcess[str]:
+def drillkit_env(kill_after: int | None = None) -> dict[str, str]:
+    """The environment of a `drillkit` that is killed -9 after `kill_after` events."""
     env = dict(os.environ)
     env.pop("DRILLKIT_FAULT_KILL_AFTER_EVENTS", None)
     env["DRILLKIT_LEASE_TTL"] = LEASE_TTL
     if kill_after is not None:
         env["DRILLKIT_FAULT_KILL_AFTER_EVENTS"] = str(kill_after)
+    return env
+
+
+def drillkit(
+    db: Path, *args: str, kill_after: int | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "drill", *args, "--db", str(db), "--quiet"],
         cwd=REPO,
-        env=env,
+        env=drillkit_env(kill_after),
         capture_output=True,
         text=True,
         timeout=120,
@@ -176,3 +184,52 @@ def test_a_60x_drill_killed_and_killed_again_resumes_at_60x_and_finishes(tmp_pat
     assert len(queued) == len(set(queued)) and len(sent) == len(set(sent))
     first_acks = [e.member for e in stored if type(e).__name__ == "Acknowledged" and e.first]
     assert len(first_acks) == len(set(first_acks))
+
+
+@pytest.mark.skipif(cores() < 2, reason="the store's writer process needs a second core")
+def test_kill_9_while_the_writer_process_commits_then_resume_matches(tmp_path: Path) -> None:
+    """A drill of 8,000 contacts commits its batches through the store's writer process
+    (`drill.store.apart`). kill -9 of drillkit mid-drill ends that process too, leaves a
+    sound record of what was committed, and `drillkit resume` finishes the drill as an
+    uninterrupted run does."""
+    plan = tmp_path / "plan"
+    generator().write_plan(16_000, plan)
+    scenario = str(plan / "scenarios" / "nationwide.yaml")
+    baseline_db = tmp_path / "baseline.db"
+    done = drillkit(baseline_db, "run", scenario, *SIMULATED, "--no-report")
+    assert done.returncode == 0, done.stderr
+    (baseline,) = events_of(baseline_db).values()
+    assert len(baseline) > APART_EXPECTED
+
+    db = tmp_path / "killed.db"
+    argv = [sys.executable, "-m", "drill", "run", scenario, *SIMULATED, "--no-report"]
+    with subprocess.Popen(
+        [*argv, "--db", str(db), "--quiet"],
+        cwd=REPO,
+        env=drillkit_env(kill_after=len(baseline) * 2 // 3),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    ) as run:
+        writers: set[int] = set()
+        while run.poll() is None:  # its writer process, as ps shows it
+            writers.update(children(run.pid, b"drill.store.apart"))
+            time.sleep(0.05)
+        assert run.returncode == -signal.SIGKILL, run.stderr.read() if run.stderr else ""
+    assert writers, "the drill's store had no writer process"
+    deadline = time.monotonic() + 30
+    while any(running(pid) for pid in writers):
+        assert time.monotonic() < deadline, "the writer process outlived drillkit"
+        time.sleep(0.05)
+
+    (drill_id,) = events_of(db)
+
+    async def verified() -> Any:
+        async with EventStore.open(db) as store:
+            return await store.verify(drill_id)
+
+    kept = asyncio.run(verified())
+    assert kept.ok and len(baseline) * 2 // 3 <= kept.count < len(baseline)
+    wait_for_lease_to_lapse(db, drill_id)
+    resumed = drillkit(db, "resume", drill_id)
+    assert resumed.returncode == 0, resumed.stderr
+    assert events_of(db)[drill_id] == baseline

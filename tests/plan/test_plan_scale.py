@@ -4,30 +4,18 @@ give the same values, lines and errors as the careful way."""
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import shutil
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from email_validator import EmailNotValidError, validate_email
 
 from drill.plan import PlanError, load_plan
 from drill.plan.contact import normalise_address
+from tests.generated import generator
 
-ROOT = Path(__file__).resolve().parents[2]
 MINIMAL = Path(__file__).parent / "fixtures" / "minimal"
-
-
-def generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gen_plan", ROOT / "bench" / "gen_plan.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["gen_plan"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_the_generated_nationwide_plan_loads_without_a_finding(tmp_path: Path) -> None:

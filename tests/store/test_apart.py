@@ -19,25 +19,14 @@ import pytest
 from drill.errors import StoreError
 from drill.store import EventStore
 from drill.store.apart import APART_EXPECTED, APART_ROWS, APART_START, cores
+from tests.processes import children
 
 pytestmark = pytest.mark.skipif(cores() < 2, reason="the writer process needs a second core")
 
 
 def writer_processes() -> list[int]:
-    """The pids of this process's writer processes (read from /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            command = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        if parent == os.getpid() and b"drill.store.apart" in command:
-            found.append(int(entry.name))
-    return found
+    """The pids of this process's writer processes."""
+    return children(os.getpid(), b"drill.store.apart")
 
 
 async def ready(store: EventStore) -> None:
