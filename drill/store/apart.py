@@ -62,7 +62,8 @@ log = logging.getLogger(__name__)
 
 APART_ROWS = 1024
 """Appends in one group from which a ready writer process commits the group: a simulated
-drill's batches past its first 4,000 events, never a live drill's answers."""
+drill's batches past its first 4,000 events. A live drill's answers come a few dozen to a
+group (group commit); thousands at once would be committed the same way, as durably."""
 APART_START = 3072
 """Appends in one group that start the writer process, if nothing started it before: a
 simulated drill that has stored some 12,000 events. The process (an interpreter and the
