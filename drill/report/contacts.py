@@ -137,8 +137,8 @@ def _row(source: Source, c: ContactState) -> ContactRow:
         acknowledged_at=(
             source.local(c.acknowledged_at) if c.acknowledged_at is not None and answered else None
         ),
-        ack_seconds=c.acknowledged_elapsed if answered else None,
-        time_to_ack_seconds=c.response_seconds if answered else None,
+        ack_seconds=_ms(c.acknowledged_elapsed) if answered else None,
+        time_to_ack_seconds=_ms(c.response_seconds) if answered else None,
         after_deadline=c.after_deadline and status == "acknowledged",
         failures=tuple(failures),
         given_up_reason=c.given_up if status != "acknowledged" else None,
@@ -164,10 +164,16 @@ def _attempt(source: Source, page: PageRecord) -> Attempt:
         channel=q.channel.value,
         address=mask_address(q.address),
         attempt=q.attempt,
-        queued_seconds=q.elapsed,
+        queued_seconds=round(q.elapsed, 3),
         queued_at=source.local(q.at),
         outcome=page.outcome,
         reason=page.reason,
         delivery=page.delivery,
-        ended_seconds=page.ended_elapsed,
+        ended_seconds=_ms(page.ended_elapsed),
     )
+
+
+def _ms(seconds: float | None) -> float | None:
+    """Seconds to the millisecond, as every format of the report gives them (the JSON
+    file's contacts are written as they are: `drill.report.json_report.json_parts`)."""
+    return None if seconds is None else round(seconds, 3)

@@ -89,7 +89,47 @@ async def test_a_large_report_s_json_written_in_parts_is_the_json_made_at_once(
     report = build(await kit.simulate(plan, seed=11), plan)
     assert len(report.contacts) > 1
     parts = list(json_parts(report, pretty=False))
-    assert len(parts) > len(report.contacts)  # one part per contact, and the rest
+    assert len(parts) >= 3  # the report's head, its contacts, its tail
     assert "".join(parts) == encode_json(report, pretty=False) == render_json(report, pretty=False)
     # small: pretty, at once
     assert "".join(json_parts(report)) == encode_json(report, pretty=True) == render_json(report)
+
+
+async def test_a_large_report_s_seconds_are_written_to_the_millisecond(
+    kit: SimpleNamespace, plan: Plan
+) -> None:
+    """A real drill's times carry microseconds: the report's contacts hold their seconds to
+    the millisecond, and the JSON written contact by contact is the JSON made at once."""
+    events = await kit.simulate(plan, seed=11)
+    odd = 0.0123456
+    shifted = [
+        dataclasses.replace(
+            stored, event=dataclasses.replace(stored.event, elapsed=stored.event.elapsed + odd)
+        )
+        for stored in events
+    ]
+    whole, report = build(events, plan), build(shifted, plan)
+    pairs = [(w, c) for w, c in zip(whole.contacts, report.contacts, strict=True) if c.ack_seconds]
+    assert pairs
+    for before, contact in pairs:
+        assert before.ack_seconds is not None and contact.ack_seconds is not None
+        assert contact.ack_seconds == round(contact.ack_seconds, 3) != before.ack_seconds
+        assert abs(contact.ack_seconds - (before.ack_seconds + odd)) < 0.001
+        for attempt in contact.attempts:
+            assert attempt.queued_seconds == round(attempt.queued_seconds, 3)
+    text = "".join(json_parts(report, pretty=False))
+    assert text == encode_json(report, pretty=False)
+    written = {c["member"]: c for c in json.loads(text)["contacts"]}
+    for _, contact in pairs:
+        assert written[contact.member]["ack_seconds"] == contact.ack_seconds
+
+
+async def test_contacts_orjson_cannot_write_are_written_as_the_encoder_does(
+    kit: SimpleNamespace, plan: Plan
+) -> None:
+    """A lone surrogate in a contact (a damaged record): its part of the file is written
+    as the encoder writes it, and the rest as usual."""
+    report = build(await kit.simulate(plan, seed=11), plan)
+    damaged = dataclasses.replace(report.contacts[0], acknowledged_by="\ud800")
+    report = dataclasses.replace(report, contacts=(damaged, *report.contacts[1:]))
+    assert "".join(json_parts(report, pretty=False)) == encode_json(report, pretty=False)
