@@ -411,12 +411,17 @@ def _rare_collections() -> Iterator[None]:
     """A drill's fold and its events live until the drill ends and grow by 10^5 objects in
     a nationwide drill: at Python's default thresholds the cycle collector rescanned them
     in full a dozen times, a fifth of a simulated run. Young garbage is still collected,
-    in larger, rarer sweeps; the thresholds are restored afterwards."""
+    in larger, rarer sweeps; the thresholds are restored afterwards.
+
+    What is left then (the drill's outcome, to be printed as the command ends) is frozen
+    first: with the thresholds back, the next collection walked all of it (0.1 s for a
+    nationwide drill) only to find it alive."""
     thresholds = gc.get_threshold()
     gc.set_threshold(max(thresholds[0], _YOUNG_COLLECTION), max(thresholds[1], 20), thresholds[2])
     try:
         yield
     finally:
+        gc.freeze()
         gc.set_threshold(*thresholds)
 
 

@@ -377,6 +377,8 @@ class DrillRunner:
         if self._closed:
             return
         self._closed = True
+        if self._batched:  # no more large batches: the store's writer process may go
+            expect_appends(self.sink, 0)
         for notifier in self._unique_notifiers():
             try:
                 await notifier.close()

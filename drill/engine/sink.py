@@ -127,7 +127,7 @@ def commits_apart(sink: EventSink) -> bool:
 def expect_appends(sink: EventSink, appends: int) -> None:
     """Tell `sink` that about `appends` events will come in large `append_many` groups (a
     simulated drill), through its `expect_appends` if it has one: the event store may get
-    its writer process ready for them."""
+    its writer process ready for them (0 at the drill's end: let it go)."""
     expect = getattr(sink, "expect_appends", None)
     if expect is not None:
         expect(appends)

@@ -233,6 +233,7 @@ class Apart:
         self._process: WriterProcess | None = None
         self._starting: asyncio.Future[WriterProcess] | None = None
         self._ready: WriterProcess | None = None
+        self._leaving: list[asyncio.Future[None]] = []
 
     @property
     def ready(self) -> bool:
@@ -251,8 +252,12 @@ class Apart:
 
     def expect(self, appends: int) -> None:
         """A caller will append about `appends` events in large groups (a simulated
-        drill): start the process now if that many are worth it."""
-        if appends >= APART_EXPECTED and not self._failed:
+        drill): start the process now if that many are worth it. 0: no more are coming
+        (the drill has ended): the process is let go, and ends while the caller goes on
+        (its report); a later caller's large groups start another."""
+        if appends <= 0:
+            self._let_go()
+        elif appends >= APART_EXPECTED and not self._failed:
             self._start()
 
     def _start(self) -> None:
@@ -270,6 +275,8 @@ class Apart:
         self._starting.add_done_callback(self._started)
 
     def _started(self, starting: asyncio.Future[WriterProcess]) -> None:
+        if starting is not self._starting:  # let go before it was ready
+            return
         if starting.cancelled():
             self._failed = True
         elif (exc := starting.exception()) is not None:
@@ -297,21 +304,41 @@ class Apart:
 
     async def stop(self) -> None:
         """End the process (after the group it holds, if any; at once if it is not ready
-        yet) and its thread."""
+        yet) and its thread, and wait for those let go to have ended."""
         self._failed = True
-        self._ready = None
+        self._let_go()
+        leaving, self._leaving = self._leaving, []
+        if leaving:
+            await asyncio.gather(*leaving)
+
+    def _let_go(self) -> None:
+        """End the process in the background: groups are committed here from now on (the
+        store's writer task hands over one group at a time, so none is in flight)."""
         process, self._process = self._process, None
         thread, self._thread = self._thread, None
-        if process is None or thread is None:
-            return
-        try:
-            if self._starting is not None:
-                if not self._starting.done():
-                    process.kill()  # a drill that ended before it was ready
-                await asyncio.wait([self._starting])
-            await asyncio.get_running_loop().run_in_executor(thread, process.stop)
-        finally:
-            thread.shutdown(wait=False)
+        starting, self._starting = self._starting, None
+        self._ready = None
+        if process is not None and thread is not None:
+            self._leaving.append(asyncio.ensure_future(_end(process, thread, starting)))
+
+
+async def _end(
+    process: WriterProcess,
+    thread: ThreadPoolExecutor,
+    starting: asyncio.Future[WriterProcess] | None,
+) -> None:
+    """End `process` once it has committed the group it holds, if any (on `thread`, after
+    that group); at once if it is not ready yet."""
+    try:
+        if starting is not None:
+            if not starting.done():
+                process.kill()  # a drill that ended before it was ready
+            await asyncio.wait([starting])
+            if not starting.cancelled():
+                starting.exception()  # seen: a process killed unready fails to be ready
+        await asyncio.get_running_loop().run_in_executor(thread, process.stop)
+    finally:
+        thread.shutdown(wait=False)
 
 
 def _read_frame(pipe: IO[bytes]) -> bytes | None:

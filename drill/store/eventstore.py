@@ -542,7 +542,8 @@ class EventStore:
     def expect_appends(self, appends: int) -> None:
         """A caller will append about `appends` events in large groups (a simulated drill
         of that size): the store's writer process starts now if they are worth it, to be
-        ready for the first ones (`drill.store.apart`)."""
+        ready for the first ones (`drill.store.apart`). 0: none more are coming (the
+        drill has ended): the process ends meanwhile, not at `close`."""
         self._apart.expect(appends)
 
     async def commit_prepared(self, group: Group) -> dict[str, list[Appended]]:

@@ -124,9 +124,9 @@ async def test_a_drill_goes_on_while_its_batch_is_committed_apart(kit: SimpleNam
     # The drill applied more events while a batch was being committed, one batch at a
     # time; still every event was told after it was stored, once, in order.
     assert any(apart.sink.went_on)
-    # Told at the start how large the drill is: about five events a contact.
-    (expected_appends,) = apart.sink.expected
-    assert expected_appends == 5 * apart.h.runner.state.started.contacts
+    # Told at the start how large the drill is (about five events a contact), and at its
+    # end that no more are coming.
+    assert apart.sink.expected == [5 * apart.h.runner.state.started.contacts, 0]
     assert apart.heard == one_by_one.heard
     assert apart.h.runner.state.summary() == one_by_one.h.runner.state.summary()
 

@@ -136,3 +136,31 @@ async def test_a_drill_expecting_many_appends_has_the_writer_process_ready_for_i
     await store.append_many("d1", apart)
     verified = await store.verify("d1")
     assert verified.ok and verified.count == 2 * APART_ROWS - 1
+
+
+@pytest.mark.sqlite_only
+async def test_a_drill_that_has_ended_lets_the_writer_process_go_while_the_store_stays_open(
+    store: EventStore, kinds: SimpleNamespace
+) -> None:
+    """Its report is then written while the process ends; the store commits what comes
+    itself, and the next large drill has a process of its own."""
+    store.expect_appends(APART_EXPECTED)
+    await ready(store)
+    (first,) = writer_processes()
+    await store.append_many("d1", group(kinds, 0))
+    store.expect_appends(0)  # the drill has ended
+    assert not store.commits_apart
+    async with asyncio.timeout(60):
+        while writer_processes():  # noqa: ASYNC110 (another process: nothing to await)
+            await asyncio.sleep(0.02)
+    late = await store.append_many("d1", [(kinds.paged(-1), None)])  # a late answer
+    assert late[0].seq == APART_START + 1
+    store.expect_appends(APART_EXPECTED)  # the next drill
+    await ready(store)
+    assert writer_processes() not in ([], [first])
+    await store.append_many("d2", group(kinds, 0))
+    for drill, count in (("d1", APART_START + 1), ("d2", APART_START)):
+        verified = await store.verify(drill)
+        assert verified.ok and verified.count == count
+    await store.close()
+    assert writer_processes() == []
