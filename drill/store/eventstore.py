@@ -188,18 +188,9 @@ _CHAIN_PART = sql_text(
 )
 _NEW_DRILL = insert(drills)
 _NEW_EVENTS = insert(events)
-_EVENT_COLUMNS = (
-    "drill_id",
-    "seq",
-    "type",
-    "recorded_at",
-    "payload",
-    "key",
-    "duplicate_of",
-    "prev_hash",
-    "hash",
-)
-"""The columns of a new event row, in the order `_insert` builds them."""
+_EVENT_COLUMNS = postgres.EVENT_COLUMNS
+"""The columns of a new event row, in the order `_insert` builds them (and a COPY takes
+them)."""
 
 
 @functools.lru_cache(maxsize=4)
@@ -669,10 +660,8 @@ class EventStore:
             prev_hash = digest
         if native:
             conn.exec_driver_sql(statement, rows)
-        else:
-            mapped = [dict(zip(_EVENT_COLUMNS, row, strict=True)) for row in rows]
-            if not (conn.dialect.name == "postgresql" and postgres.copy_events(conn, mapped)):
-                conn.execute(_NEW_EVENTS, mapped)
+        elif not (conn.dialect.name == "postgresql" and postgres.copy_events(conn, rows)):
+            conn.execute(_NEW_EVENTS, [dict(zip(_EVENT_COLUMNS, row, strict=True)) for row in rows])
         return results
 
     @staticmethod

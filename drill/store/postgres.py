@@ -24,7 +24,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, text
@@ -91,9 +91,10 @@ _COPY_FROM = 64
 """Fewer rows than this go in as an INSERT: a COPY costs a round trip more to set up."""
 
 
-def copy_events(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> bool:
-    """Append `rows` (the `events` columns) with one binary COPY in `conn`'s transaction;
-    False (nothing done) when the batch is small or the connection is not asyncpg's.
+def copy_events(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> bool:
+    """Append `rows` (values of the `events` columns in EVENT_COLUMNS order) with one
+    binary COPY in `conn`'s transaction; False (nothing done) when the batch is small or
+    the connection is not asyncpg's.
 
     The 17,000-contact drill's appends went from INSERTs of a few hundred rows a
     statement to one COPY per batch. Times are written as they are (aware, UTC) and
@@ -104,8 +105,7 @@ def copy_events(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> bool:
     copy = getattr(raw, "copy_records_to_table", None)
     if copy is None:
         return False
-    records = [tuple(row[column] for column in EVENT_COLUMNS) for row in rows]
-    await_only(copy("events", records=records, columns=EVENT_COLUMNS))
+    await_only(copy("events", records=rows, columns=EVENT_COLUMNS))
     return True
 
 
