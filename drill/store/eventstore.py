@@ -762,12 +762,34 @@ class EventStore:
         """
         rows: Sequence[Sequence[Any]] = await self._chain_rows("read", drill_id, after_seq)
         with gc_paused():  # see drill.store.gc_pause
-            # Every row parsed first, as `records` does: a damaged one is refused before
-            # any event is rebuilt.
-            parsed = [self._parse(drill_id, row[0], row[2], row[3]) for row in rows]
             events: list[StoredEvent] = []
-            self._take_events(drill_id, rows, parsed, events.append)
+            self._rebuild_rows(drill_id, rows, events.append)
             return events
+
+    def _rebuild_rows(
+        self, drill_id: str, rows: Sequence[Sequence[Any]], take: Callable[[StoredEvent], None]
+    ) -> None:
+        """Each row's event to `take`, in order. The usual row (a known type, a time, a
+        payload that is a JSON object and rebuilds) is parsed and rebuilt in one pass;
+        from the first other row on, the rest are parsed first, as `records` does (a
+        damaged one is a StoreError before any of them is rebuilt), then rebuilt or kept
+        as UnknownEvents (`_take_events`)."""
+        known = EVENT_TYPES
+        for index, row in enumerate(rows):
+            seq, type_name, stored_at, text, key, duplicate_of = row[:6]
+            if type_name in known and stored_time(stored_at) is not None:
+                try:
+                    payload = load_json(text)
+                    event = from_record(type_name, payload) if type(payload) is dict else None
+                except Exception:  # said again below, as `_parse` or `_rebuild` says it
+                    event = None
+                if event is not None:
+                    take(StoredEvent(seq, event, key, duplicate_of is not None))
+                    continue
+            rest = rows[index:]
+            parsed = [self._parse(drill_id, r[0], r[2], r[3]) for r in rest]
+            self._take_events(drill_id, rest, parsed, take)
+            return
 
     def rebuild(self, records: Sequence[EventRecord]) -> list[StoredEvent]:
         """`read` from rows already fetched with `records`."""
@@ -871,8 +893,7 @@ class EventStore:
                 "read", _CHAIN_PART.bindparams(drill_id=drill_id, after_seq=after, part=part)
             )
             with gc_paused():
-                parsed = [self._parse(drill_id, row[0], row[2], row[3]) for row in rows]
-                self._take_events(drill_id, rows, parsed, take)
+                self._rebuild_rows(drill_id, rows, take)
             count += len(rows)
             if len(rows) < part:
                 return count

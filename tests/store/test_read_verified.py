@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
+from drill.engine.events import EVENT_TYPES
 from drill.engine.sink import StoredEvent
 from drill.errors import StoreError
-from drill.store import EventStore
+from drill.store import EventStore, UnknownEvent
 from drill.store.records import EventRecord
 
 _TRICKY = ['引用 "符" と \\ と\n改行', "tab\tand\u2028line sep", "😀 astral", "a,b:c{d}[e]"]
@@ -93,6 +94,44 @@ async def test_a_damaged_row_after_the_break_is_a_clear_error(
     with pytest.raises(StoreError, match=damaged):
         await _read(store, 4)
     assert (await store.verify("d")).first_bad_seq == 6
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("damage", ["payload = '{broken'", "recorded_at = 'soon'"])
+async def test_read_and_read_parts_refuse_a_damaged_row_and_name_it(
+    store: EventStore, kinds: SimpleNamespace, raw: sqlite3.Connection, damage: str
+) -> None:
+    """The usual rows are parsed and rebuilt in one pass: one damaged among them is still a
+    StoreError naming it, whichever way the drill is read."""
+    await _drill(store, kinds)
+    raw.execute("DROP TRIGGER events_no_update")
+    raw.execute(f"UPDATE events SET {damage} WHERE drill_id = 'd' AND seq = 4")
+
+    with pytest.raises(StoreError, match=r"Event 4 of drill d .* damaged"):
+        await store.read("d")
+    with pytest.raises(StoreError, match=r"Event 4 of drill d .* damaged"):
+        await store.read_parts("d", lambda e: None, part=3)
+
+
+async def test_an_unknown_type_among_usual_rows_is_kept_and_the_rest_rebuilt(
+    store: EventStore, kinds: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _drill(store, kinds)
+    await store.append("d", kinds.Acknowledged(at=kinds.T0, elapsed=5.0, who="佐藤"))
+    await store.append("d", kinds.paged(8))
+    monkeypatch.delitem(EVENT_TYPES, "StoreTestAcknowledged")
+
+    stored = await store.read("d")
+    parts: list[StoredEvent] = []
+    await store.read_parts("d", parts.append, part=4)
+
+    assert stored == parts
+    assert [s.seq for s in stored] == list(range(1, 10))
+    assert isinstance(stored[7].event, UnknownEvent)
+    assert stored[8].event == kinds.paged(8)
+    assert [s.event for s in stored[:7]] == [
+        kinds.paged(i, contact=_TRICKY[i % len(_TRICKY)]) for i in range(1, 8)
+    ]
 
 
 async def test_a_drill_that_is_not_there_reads_as_empty(store: EventStore) -> None:
